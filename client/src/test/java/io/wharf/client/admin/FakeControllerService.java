@@ -1,0 +1,88 @@
+package io.wharf.client.admin;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.ControllerServiceGrpc;
+import io.wharf.proto.controller.CreateTopicsRequest;
+import io.wharf.proto.controller.CreateTopicsResponse;
+import io.wharf.proto.controller.DeleteTopicsRequest;
+import io.wharf.proto.controller.DeleteTopicsResponse;
+import io.wharf.proto.controller.DescribeClusterRequest;
+import io.wharf.proto.controller.DescribeClusterResponse;
+import io.wharf.proto.controller.TopicResult;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * A scripted ControllerService for client tests: each call is answered by a replaceable function
+ * and every request is recorded. Thread-safe (gRPC calls it from its executor threads).
+ */
+final class FakeControllerService extends ControllerServiceGrpc.ControllerServiceImplBase {
+
+    /** Answers a CreateTopics request, or throws a gRPC status to fail the call. */
+    volatile Function<CreateTopicsRequest, CreateTopicsResponse> createTopics = request -> {
+        CreateTopicsResponse.Builder response = CreateTopicsResponse.newBuilder();
+        request.getTopicsList().forEach(topic -> response.addResults(result(topic.getName(), ErrorCode.NONE, "")));
+        return response.build();
+    };
+    volatile Function<DeleteTopicsRequest, DeleteTopicsResponse> deleteTopics = request -> {
+        DeleteTopicsResponse.Builder response = DeleteTopicsResponse.newBuilder();
+        request.getNamesList().forEach(name -> response.addResults(result(name, ErrorCode.NONE, "")));
+        return response.build();
+    };
+    volatile Function<DescribeClusterRequest, DescribeClusterResponse> describeCluster =
+            request -> DescribeClusterResponse.newBuilder().setLeaderId(1).build();
+    /** When true, DescribeCluster never answers (the caller's deadline must end it). */
+    volatile boolean describeClusterHangs;
+
+    final List<CreateTopicsRequest> createRequests = new CopyOnWriteArrayList<>();
+    final List<DeleteTopicsRequest> deleteRequests = new CopyOnWriteArrayList<>();
+
+    static TopicResult result(String name, ErrorCode code, String message) {
+        return TopicResult.newBuilder().setName(name)
+                .setError(Error.newBuilder().setCode(code).setMessage(message).setLeaderId(-1)).build();
+    }
+
+    static TopicResult redirect(String name, String leaderEndpoint) {
+        return TopicResult.newBuilder().setName(name)
+                .setError(Error.newBuilder().setCode(ErrorCode.NOT_CONTROLLER).setMessage("not the controller")
+                        .setLeaderId(2).setLeaderEndpoint(leaderEndpoint)).build();
+    }
+
+    @Override
+    public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> observer) {
+        createRequests.add(request);
+        answer(() -> createTopics.apply(request), observer);
+    }
+
+    @Override
+    public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
+        deleteRequests.add(request);
+        answer(() -> deleteTopics.apply(request), observer);
+    }
+
+    @Override
+    public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> observer) {
+        if (!describeClusterHangs) {
+            answer(() -> describeCluster.apply(request), observer);
+        }
+    }
+
+    private static <T> void answer(java.util.function.Supplier<T> response, StreamObserver<T> observer) {
+        T value;
+        try {
+            value = response.get();
+        } catch (io.grpc.StatusRuntimeException e) {
+            observer.onError(e);
+            return;
+        } catch (RuntimeException e) {
+            observer.onError(Status.INTERNAL.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        observer.onNext(value);
+        observer.onCompleted();
+    }
+}
