@@ -1,0 +1,33 @@
+package io.wharf.metadata;
+
+import java.util.Objects;
+
+/**
+ * One broker as the replicated metadata knows it: its latest registration and whether it is fenced.
+ * Immutable.
+ *
+ * @param id     the broker id (>= 0)
+ * @param epoch  the metadata offset of the broker's latest registration; a restart yields a higher one
+ * @param host   the host of the broker's BrokerService endpoint
+ * @param port   the port of the broker's BrokerService endpoint
+ * @param rack   the rack the broker runs in, "" when unknown
+ * @param fenced true while the broker may not lead or join ISRs (just registered, session expired,
+ *               or shut down)
+ */
+public record BrokerRegistration(int id, long epoch, String host, int port, String rack, boolean fenced) {
+
+    public BrokerRegistration {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(rack, "rack");
+    }
+
+    /** This registration with the given fenced state. */
+    public BrokerRegistration withFenced(boolean newFenced) {
+        return new BrokerRegistration(id, epoch, host, port, rack, newFenced);
+    }
+
+    /** "host:port" of the broker's BrokerService. */
+    public String endpoint() {
+        return host + ":" + port;
+    }
+}

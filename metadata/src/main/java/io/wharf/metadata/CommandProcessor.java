@@ -1,0 +1,109 @@
+package io.wharf.metadata;
+
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.metadata.ControllerCommand;
+import io.wharf.proto.metadata.ItemResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns a controller command into the records that carry it out and the answer for its caller,
+ * against the image of the log entry before it. Pure and deterministic (no clock, no randomness,
+ * no I/O): every controller replaying the same command on the same image gets the same records.
+ * Stateless.
+ *
+ * <p>Commands and what they answer:
+ * <ul>
+ * <li>CreateTopics, DeleteTopics: one item per topic, named by the topic; each topic succeeds or
+ *     fails on its own.
+ * <li>RegisterBroker, FenceBroker, UnfenceBroker, ControlledShutdown: one item named
+ *     {@code broker-<id>}; RegisterBroker also answers {@code broker_epoch} = the offset.
+ * <li>AlterPartition: one item named {@code <topic>-<partition>}; answers {@code partition} with the
+ *     state after the command (or the current state when it was rejected for a stale or fenced
+ *     epoch, not the leader, or a bad ISR).
+ * </ul>
+ * An item that succeeded has no error ({@code getError().getCode() == NONE}).
+ */
+public final class CommandProcessor {
+
+    private CommandProcessor() {
+    }
+
+    /**
+     * The records and result of {@code command} applied at {@code offset} on top of {@code image}.
+     * Apply the records with {@code image.apply(outcome.batch())}. A rejected command has errors
+     * in its result and no records.
+     *
+     * @param offset the metadata offset (Ratis log index) of the command; above {@code image.offset()}
+     * @throws IllegalArgumentException when {@code offset} is not above the image's offset
+     */
+    public static CommandOutcome process(MetadataImage image, ControllerCommand command, long offset) {
+        if (offset <= image.offset()) {
+            throw new IllegalArgumentException("command offset " + offset + " is not above the image offset "
+                    + image.offset());
+        }
+        return switch (command.getCommandCase()) {
+            case CREATE_TOPICS -> TopicCommands.create(image, command.getCreateTopics(), offset);
+            case DELETE_TOPICS -> TopicCommands.delete(image, command.getDeleteTopics(), offset);
+            case REGISTER_BROKER -> BrokerCommands.register(image, command.getRegisterBroker(), offset);
+            case FENCE_BROKER -> BrokerCommands.fence(image, command.getFenceBroker().getBrokerId(),
+                    command.getFenceBroker().getBrokerEpoch(), offset);
+            case CONTROLLED_SHUTDOWN -> BrokerCommands.fence(image, command.getControlledShutdown().getBrokerId(),
+                    command.getControlledShutdown().getBrokerEpoch(), offset);
+            case UNFENCE_BROKER -> BrokerCommands.unfence(image, command.getUnfenceBroker().getBrokerId(),
+                    command.getUnfenceBroker().getBrokerEpoch(), offset);
+            case ALTER_PARTITION -> PartitionCommands.alter(image, command.getAlterPartition(), offset);
+            default -> BrokerCommands.rejection("command", noCommand(), offset);
+        };
+    }
+
+    /**
+     * The checks that need no image. Empty means: replicate the command. Non-empty means the
+     * command is certainly rejected as a whole, and the list is exactly the items
+     * {@link #process} would answer (with no records), so the leader may answer it without
+     * replicating. A CreateTopics or DeleteTopics of which only some topics fail here passes, since
+     * its other topics may still succeed.
+     */
+    public static List<ItemResult> precheck(ControllerCommand command) {
+        List<ItemResult> items = new ArrayList<>();
+        switch (command.getCommandCase()) {
+            case CREATE_TOPICS -> addAll(items, command.getCreateTopics().getTopicsList().stream()
+                    .map(spec -> spec.getName()).toList(), StatelessChecks.createTopics(command.getCreateTopics()));
+            case DELETE_TOPICS -> addAll(items, command.getDeleteTopics().getNamesList(),
+                    StatelessChecks.deleteTopics(command.getDeleteTopics()));
+            case REGISTER_BROKER -> add(items, BrokerCommands.itemName(command.getRegisterBroker().getBrokerId()),
+                    StatelessChecks.registerBroker(command.getRegisterBroker()));
+            case FENCE_BROKER -> add(items, BrokerCommands.itemName(command.getFenceBroker().getBrokerId()),
+                    StatelessChecks.brokerLifecycle(command.getFenceBroker().getBrokerId(),
+                            command.getFenceBroker().getBrokerEpoch()));
+            case CONTROLLED_SHUTDOWN -> add(items,
+                    BrokerCommands.itemName(command.getControlledShutdown().getBrokerId()),
+                    StatelessChecks.brokerLifecycle(command.getControlledShutdown().getBrokerId(),
+                            command.getControlledShutdown().getBrokerEpoch()));
+            case UNFENCE_BROKER -> add(items, BrokerCommands.itemName(command.getUnfenceBroker().getBrokerId()),
+                    StatelessChecks.brokerLifecycle(command.getUnfenceBroker().getBrokerId(),
+                            command.getUnfenceBroker().getBrokerEpoch()));
+            case ALTER_PARTITION -> add(items, PartitionCommands.itemName(command.getAlterPartition().getTopic(),
+                    command.getAlterPartition().getPartition()), StatelessChecks.alterPartition(command.getAlterPartition()));
+            default -> add(items, "command", Optional.of(noCommand()));
+        }
+        boolean allFailed = !items.isEmpty() && items.stream().allMatch(ItemResult::hasError);
+        return allFailed ? List.copyOf(items) : List.of();
+    }
+
+    private static void addAll(List<ItemResult> items, List<String> names, List<Optional<Error>> errors) {
+        for (int i = 0; i < names.size(); i++) {
+            add(items, names.get(i), errors.get(i));
+        }
+    }
+
+    private static void add(List<ItemResult> items, String name, Optional<Error> error) {
+        items.add(error.map(e -> Errors.failed(name, e)).orElseGet(() -> Errors.ok(name)));
+    }
+
+    private static Error noCommand() {
+        return Errors.of(ErrorCode.INVALID_REQUEST, "the controller command names no operation; set one of its fields");
+    }
+}

@@ -1,0 +1,224 @@
+package io.wharf.metadata;
+
+import io.wharf.proto.metadata.FenceBrokerRecord;
+import io.wharf.proto.metadata.MetadataRecord;
+import io.wharf.proto.metadata.PartitionChangeRecord;
+import io.wharf.proto.metadata.PartitionRecord;
+import io.wharf.proto.metadata.RegisterBrokerRecord;
+import io.wharf.proto.metadata.RemoveTopicRecord;
+import io.wharf.proto.metadata.TopicConfigRecord;
+import io.wharf.proto.metadata.TopicRecord;
+import io.wharf.proto.metadata.UnfenceBrokerRecord;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The changes of one record batch on top of a base image; the only place where records change
+ * metadata state. Copies a map or topic only when a record touches it, so the built image shares
+ * everything else with the base. Single-threaded; owned by the {@link MetadataImage#apply} call.
+ */
+final class MetadataDelta {
+
+    private final MetadataImage base;
+    private SortedMap<Integer, BrokerRegistration> brokers;
+    private SortedMap<String, TopicImage> topics;
+    /** Topics changed by this batch, as mutable partition maps; folded into {@link #topics} by build. */
+    private final Map<String, TopicDraft> drafts = new HashMap<>();
+
+    MetadataDelta(MetadataImage base) {
+        this.base = base;
+    }
+
+    void replay(MetadataRecord record) {
+        switch (record.getRecordCase()) {
+            case REGISTER_BROKER -> registerBroker(record.getRegisterBroker());
+            case FENCE_BROKER -> fenceBroker(record.getFenceBroker());
+            case UNFENCE_BROKER -> unfenceBroker(record.getUnfenceBroker());
+            case TOPIC -> createTopic(record.getTopic());
+            case PARTITION -> createPartition(record.getPartition());
+            case PARTITION_CHANGE -> changePartition(record.getPartitionChange());
+            case TOPIC_CONFIG -> setConfigs(record.getTopicConfig());
+            case REMOVE_TOPIC -> removeTopic(record.getRemoveTopic());
+            default -> throw new IllegalStateException("metadata record without a known type: " + record);
+        }
+    }
+
+    MetadataImage build(long offset) {
+        if (brokers == null && topics == null && drafts.isEmpty()) {
+            return new MetadataImage(offset, base.brokerMap(), base.topicMap());
+        }
+        SortedMap<String, TopicImage> newTopics = topics == null ? base.topicMap() : topics;
+        if (!drafts.isEmpty()) {
+            newTopics = writableTopics();
+            for (TopicDraft draft : drafts.values()) {
+                newTopics.put(draft.name, draft.build());
+            }
+        }
+        return new MetadataImage(offset, brokers == null ? base.brokerMap() : brokers, newTopics);
+    }
+
+    private void registerBroker(RegisterBrokerRecord r) {
+        BrokerRegistration previous = currentBrokers().get(r.getBrokerId());
+        if (r.getBrokerId() < 0) {
+            throw new IllegalStateException("RegisterBrokerRecord with negative broker id " + r.getBrokerId());
+        }
+        if (previous != null && r.getBrokerEpoch() <= previous.epoch()) {
+            throw new IllegalStateException("RegisterBrokerRecord for broker " + r.getBrokerId() + " with epoch "
+                    + r.getBrokerEpoch() + " not above its current epoch " + previous.epoch());
+        }
+        writableBrokers().put(r.getBrokerId(),
+                new BrokerRegistration(r.getBrokerId(), r.getBrokerEpoch(), r.getHost(), r.getPort(), r.getRack(), true));
+    }
+
+    private void fenceBroker(FenceBrokerRecord r) {
+        BrokerRegistration broker = registered(r.getBrokerId(), r.getBrokerEpoch(), "FenceBrokerRecord");
+        writableBrokers().put(broker.id(), broker.withFenced(true));
+    }
+
+    private void unfenceBroker(UnfenceBrokerRecord r) {
+        BrokerRegistration broker = registered(r.getBrokerId(), r.getBrokerEpoch(), "UnfenceBrokerRecord");
+        writableBrokers().put(broker.id(), broker.withFenced(false));
+    }
+
+    private BrokerRegistration registered(int id, long epoch, String recordType) {
+        BrokerRegistration broker = currentBrokers().get(id);
+        if (broker == null) {
+            throw new IllegalStateException(recordType + " for unknown broker " + id);
+        }
+        if (broker.epoch() != epoch) {
+            throw new IllegalStateException(recordType + " for broker " + id + " with epoch " + epoch
+                    + " but its registration has epoch " + broker.epoch());
+        }
+        return broker;
+    }
+
+    private void createTopic(TopicRecord r) {
+        if (exists(r.getName())) {
+            throw new IllegalStateException("TopicRecord for existing topic '" + r.getName() + "'");
+        }
+        if (r.getName().isEmpty() || r.getTopicId().isEmpty()) {
+            throw new IllegalStateException("TopicRecord without name or topic id: " + r);
+        }
+        drafts.put(r.getName(), new TopicDraft(r.getName(), r.getTopicId(), new TreeMap<>(), new TreeMap<>()));
+    }
+
+    private void createPartition(PartitionRecord r) {
+        TopicDraft topic = draft(r.getTopic(), "PartitionRecord");
+        if (topic.partitions.containsKey(r.getPartition())) {
+            throw new IllegalStateException("PartitionRecord for existing partition " + r.getTopic() + "-" + r.getPartition());
+        }
+        PartitionState state = new PartitionState(r.getPartition(), r.getReplicasList(), r.getIsrList(),
+                r.getLeader(), r.getLeaderEpoch(), r.getPartitionEpoch());
+        check(state, r.getTopic(), "PartitionRecord");
+        topic.partitions.put(r.getPartition(), state);
+    }
+
+    private void changePartition(PartitionChangeRecord r) {
+        TopicDraft topic = draft(r.getTopic(), "PartitionChangeRecord");
+        PartitionState current = topic.partitions.get(r.getPartition());
+        if (current == null) {
+            throw new IllegalStateException("PartitionChangeRecord for unknown partition " + r.getTopic() + "-"
+                    + r.getPartition());
+        }
+        if (r.getLeaderEpoch() < current.leaderEpoch() || r.getPartitionEpoch() <= current.partitionEpoch()) {
+            throw new IllegalStateException("PartitionChangeRecord for " + r.getTopic() + "-" + r.getPartition()
+                    + " moves epochs from (leaderEpoch " + current.leaderEpoch() + ", partitionEpoch "
+                    + current.partitionEpoch() + ") to (" + r.getLeaderEpoch() + ", " + r.getPartitionEpoch() + ")");
+        }
+        PartitionState changed = current.withChange(r.getLeader(), r.getIsrList(), r.getLeaderEpoch(),
+                r.getPartitionEpoch());
+        check(changed, r.getTopic(), "PartitionChangeRecord");
+        topic.partitions.put(r.getPartition(), changed);
+    }
+
+    private void setConfigs(TopicConfigRecord r) {
+        TopicDraft topic = draft(r.getTopic(), "TopicConfigRecord");
+        topic.configs.clear();
+        topic.configs.putAll(r.getConfigsMap());
+    }
+
+    private void removeTopic(RemoveTopicRecord r) {
+        TopicDraft draft = drafts.get(r.getName());
+        TopicImage image = draft == null ? currentTopics().get(r.getName()) : null;
+        if (draft == null && image == null) {
+            throw new IllegalStateException("RemoveTopicRecord for unknown topic '" + r.getName() + "'");
+        }
+        String topicId = draft != null ? draft.topicId : image.topicId();
+        if (!topicId.equals(r.getTopicId())) {
+            throw new IllegalStateException("RemoveTopicRecord for topic '" + r.getName() + "' with id "
+                    + r.getTopicId() + " but the topic has id " + topicId);
+        }
+        drafts.remove(r.getName());
+        if (currentTopics().containsKey(r.getName())) {
+            writableTopics().remove(r.getName());
+        }
+    }
+
+    private static void check(PartitionState state, String topic, String recordType) {
+        state.structuralProblem().ifPresent(problem -> {
+            throw new IllegalStateException(recordType + " for " + topic + "-" + state.partition() + ": " + problem);
+        });
+    }
+
+    private boolean exists(String name) {
+        return drafts.containsKey(name) || currentTopics().containsKey(name);
+    }
+
+    private TopicDraft draft(String name, String recordType) {
+        TopicDraft draft = drafts.get(name);
+        if (draft != null) {
+            return draft;
+        }
+        TopicImage image = currentTopics().get(name);
+        if (image == null) {
+            throw new IllegalStateException(recordType + " for unknown topic '" + name + "'");
+        }
+        draft = new TopicDraft(name, image.topicId(), new TreeMap<>(image.partitions()), new TreeMap<>(image.configs()));
+        drafts.put(name, draft);
+        return draft;
+    }
+
+    private SortedMap<Integer, BrokerRegistration> currentBrokers() {
+        return brokers == null ? base.brokerMap() : brokers;
+    }
+
+    private SortedMap<Integer, BrokerRegistration> writableBrokers() {
+        if (brokers == null) {
+            brokers = new TreeMap<>(base.brokerMap());
+        }
+        return brokers;
+    }
+
+    private SortedMap<String, TopicImage> currentTopics() {
+        return topics == null ? base.topicMap() : topics;
+    }
+
+    private SortedMap<String, TopicImage> writableTopics() {
+        if (topics == null) {
+            topics = new TreeMap<>(base.topicMap());
+        }
+        return topics;
+    }
+
+    /** A topic being changed by this batch. */
+    private static final class TopicDraft {
+        final String name;
+        final String topicId;
+        final SortedMap<Integer, PartitionState> partitions;
+        final SortedMap<String, String> configs;
+
+        TopicDraft(String name, String topicId, SortedMap<Integer, PartitionState> partitions,
+                   SortedMap<String, String> configs) {
+            this.name = name;
+            this.topicId = topicId;
+            this.partitions = partitions;
+            this.configs = configs;
+        }
+
+        TopicImage build() {
+            return new TopicImage(name, topicId, partitions, configs);
+        }
+    }
+}
