@@ -1,0 +1,74 @@
+package io.wharf.metadata;
+
+import io.wharf.proto.metadata.AlterPartitionCommand;
+import io.wharf.proto.metadata.ControlledShutdownCommand;
+import io.wharf.proto.metadata.ControllerCommand;
+import io.wharf.proto.metadata.CreateTopicsCommand;
+import io.wharf.proto.metadata.DeleteTopicsCommand;
+import io.wharf.proto.metadata.FenceBrokerCommand;
+import io.wharf.proto.metadata.RegisterBrokerCommand;
+import io.wharf.proto.metadata.TopicSpec;
+import io.wharf.proto.metadata.UnfenceBrokerCommand;
+import java.util.List;
+import java.util.Map;
+
+/** Builders for controller commands in tests. */
+final class Commands {
+
+    private Commands() {
+    }
+
+    static TopicSpec spec(String name, int partitions, int replicationFactor) {
+        return spec(name, partitions, replicationFactor, Map.of());
+    }
+
+    static TopicSpec spec(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+        return TopicSpec.newBuilder().setName(name).setPartitions(partitions)
+                .setReplicationFactor(replicationFactor).putAllConfigs(configs).build();
+    }
+
+    static ControllerCommand createTopics(TopicSpec... specs) {
+        return ControllerCommand.newBuilder()
+                .setCreateTopics(CreateTopicsCommand.newBuilder().addAllTopics(List.of(specs))).build();
+    }
+
+    static ControllerCommand createTopic(String name, int partitions, int replicationFactor) {
+        return createTopics(spec(name, partitions, replicationFactor));
+    }
+
+    static ControllerCommand deleteTopics(String... names) {
+        return ControllerCommand.newBuilder()
+                .setDeleteTopics(DeleteTopicsCommand.newBuilder().addAllNames(List.of(names))).build();
+    }
+
+    static ControllerCommand register(int id) {
+        return register(id, "127.0.0.1", 17200 + id);
+    }
+
+    static ControllerCommand register(int id, String host, int port) {
+        return ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
+                .setBrokerId(id).setHost(host).setPort(port).setRack("")).build();
+    }
+
+    static ControllerCommand fence(int id, long epoch) {
+        return ControllerCommand.newBuilder()
+                .setFenceBroker(FenceBrokerCommand.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)).build();
+    }
+
+    static ControllerCommand unfence(int id, long epoch) {
+        return ControllerCommand.newBuilder()
+                .setUnfenceBroker(UnfenceBrokerCommand.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)).build();
+    }
+
+    static ControllerCommand controlledShutdown(int id, long epoch) {
+        return ControllerCommand.newBuilder().setControlledShutdown(
+                ControlledShutdownCommand.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)).build();
+    }
+
+    static ControllerCommand alterPartition(int broker, long brokerEpoch, String topic, int partition,
+                                            int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+        return ControllerCommand.newBuilder().setAlterPartition(AlterPartitionCommand.newBuilder()
+                .setBrokerId(broker).setBrokerEpoch(brokerEpoch).setTopic(topic).setPartition(partition)
+                .setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch).addAllNewIsr(newIsr)).build();
+    }
+}
