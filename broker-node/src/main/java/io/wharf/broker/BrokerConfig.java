@@ -1,0 +1,219 @@
+package io.wharf.broker;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The validated configuration of one broker node. Immutable.
+ *
+ * <p>Every key, its default and its meaning is documented in {@code deploy/config/broker.properties};
+ * keep that template in step with the constants here.
+ */
+public final class BrokerConfig {
+
+    public static final String NODE_ID = "node.id";
+    public static final String LISTEN_HOST = "listen.host";
+    public static final String RPC_PORT = "rpc.port";
+    public static final String ADVERTISED_HOST = "advertised.host";
+    public static final String DATA_DIR = "data.dir";
+    public static final String RACK = "rack";
+    public static final String CONTROLLER_BOOTSTRAP = "controller.bootstrap";
+    public static final String HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
+    public static final String CONTROLLER_RETRY_BACKOFF_MS = "controller.retry.backoff.ms";
+    public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
+
+    static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
+    static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
+    static final long DEFAULT_CONTROLLER_REQUEST_TIMEOUT_MS = 1000;
+    static final long DEFAULT_CONTROLLER_RETRY_BACKOFF_MS = 100;
+    static final long DEFAULT_CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+    private static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
+            DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, CONTROLLER_REQUEST_TIMEOUT_MS,
+            CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+
+    private final int nodeId;
+    private final String listenHost;
+    private final int rpcPort;
+    private final String advertisedHost;
+    private final Path dataDir;
+    private final String rack;
+    private final List<HostPort> controllerBootstrap;
+    private final Duration heartbeatInterval;
+    private final Duration controllerRequestTimeout;
+    private final Duration controllerRetryBackoff;
+    private final Duration controlledShutdownTimeout;
+    private final Set<String> unknownKeys;
+
+    private BrokerConfig(Map<String, String> values) {
+        nodeId = (int) longValue(values, NODE_ID, null, 0, Integer.MAX_VALUE);
+        listenHost = stringValue(values, LISTEN_HOST, DEFAULT_LISTEN_HOST);
+        if (listenHost.isEmpty()) {
+            throw new InvalidConfigException(LISTEN_HOST, "must name a host or address to bind");
+        }
+        rpcPort = (int) longValue(values, RPC_PORT, null, 0, 65535);
+        advertisedHost = stringValue(values, ADVERTISED_HOST, listenHost);
+        if (advertisedHost.isEmpty() || isWildcard(advertisedHost)) {
+            throw new InvalidConfigException(ADVERTISED_HOST, "'" + advertisedHost
+                    + "' is not an address others can connect to; set advertised.host to this machine's address");
+        }
+        dataDir = Path.of(stringValue(values, DATA_DIR, "./data/broker-" + nodeId));
+        rack = stringValue(values, RACK, "");
+        String bootstrap = stringValue(values, CONTROLLER_BOOTSTRAP, null);
+        if (bootstrap == null) {
+            throw new InvalidConfigException(CONTROLLER_BOOTSTRAP, "is required (host:port,... of the controllers)");
+        }
+        try {
+            controllerBootstrap = HostPort.parseList(bootstrap);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(CONTROLLER_BOOTSTRAP, e.getMessage() + " (expected host:port,...)");
+        }
+        heartbeatInterval = millis(values, HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_INTERVAL_MS);
+        controllerRequestTimeout = millis(values, CONTROLLER_REQUEST_TIMEOUT_MS, DEFAULT_CONTROLLER_REQUEST_TIMEOUT_MS);
+        controllerRetryBackoff = millis(values, CONTROLLER_RETRY_BACKOFF_MS, DEFAULT_CONTROLLER_RETRY_BACKOFF_MS);
+        controlledShutdownTimeout = millis(values, CONTROLLED_SHUTDOWN_TIMEOUT_MS,
+                DEFAULT_CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+        Set<String> unknown = new TreeSet<>(values.keySet());
+        unknown.removeAll(KNOWN_KEYS);
+        unknownKeys = Set.copyOf(unknown);
+    }
+
+    /**
+     * Builds a configuration from key/value pairs.
+     *
+     * @throws InvalidConfigException naming the first key that is missing or malformed
+     */
+    public static BrokerConfig from(Map<String, String> values) {
+        return new BrokerConfig(Map.copyOf(values));
+    }
+
+    /**
+     * Reads a properties file, then applies {@code overrides} on top (later wins).
+     *
+     * @throws IOException when the file cannot be read
+     * @throws InvalidConfigException naming the first key that is missing or malformed
+     */
+    public static BrokerConfig load(Path file, Map<String, String> overrides) throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String name : properties.stringPropertyNames()) {
+            values.put(name, properties.getProperty(name));
+        }
+        values.putAll(overrides);
+        return from(values);
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** The address the BrokerService server binds. */
+    public String listenHost() {
+        return listenHost;
+    }
+
+    /** The BrokerService port; 0 binds an ephemeral port (see {@link BrokerNode#rpcPort()}). */
+    public int rpcPort() {
+        return rpcPort;
+    }
+
+    /** The host this broker registers with the controllers, for clients and other brokers. */
+    public String advertisedHost() {
+        return advertisedHost;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String rack() {
+        return rack;
+    }
+
+    /** The controllers' ControllerService endpoints, in the order they are tried first. */
+    public List<HostPort> controllerBootstrap() {
+        return controllerBootstrap;
+    }
+
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** Deadline of one call to one controller. */
+    public Duration controllerRequestTimeout() {
+        return controllerRequestTimeout;
+    }
+
+    /** Pause before retrying when no controller could answer. */
+    public Duration controllerRetryBackoff() {
+        return controllerRetryBackoff;
+    }
+
+    /** How long {@link BrokerNode#close()} tries to hand leaderships away before stopping anyway. */
+    public Duration controlledShutdownTimeout() {
+        return controlledShutdownTimeout;
+    }
+
+    /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
+    public Set<String> unknownKeys() {
+        return unknownKeys;
+    }
+
+    @Override
+    public String toString() {
+        return NODE_ID + "=" + nodeId + ", " + LISTEN_HOST + "=" + listenHost + ", " + RPC_PORT + "=" + rpcPort
+                + ", " + ADVERTISED_HOST + "=" + advertisedHost + ", " + DATA_DIR + "=" + dataDir
+                + ", " + RACK + "=" + rack + ", " + CONTROLLER_BOOTSTRAP + "=" + controllerBootstrap
+                + ", " + HEARTBEAT_INTERVAL_MS + "=" + heartbeatInterval.toMillis()
+                + ", " + CONTROLLER_REQUEST_TIMEOUT_MS + "=" + controllerRequestTimeout.toMillis()
+                + ", " + CONTROLLER_RETRY_BACKOFF_MS + "=" + controllerRetryBackoff.toMillis()
+                + ", " + CONTROLLED_SHUTDOWN_TIMEOUT_MS + "=" + controlledShutdownTimeout.toMillis();
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+    }
+
+    private static String stringValue(Map<String, String> values, String key, String defaultValue) {
+        String value = values.get(key);
+        return value == null ? defaultValue : value.trim();
+    }
+
+    private static Duration millis(Map<String, String> values, String key, long defaultValue) {
+        return Duration.ofMillis(longValue(values, key, defaultValue, 1, Integer.MAX_VALUE));
+    }
+
+    private static long longValue(Map<String, String> values, String key, Long defaultValue, long min, long max) {
+        String text = stringValue(values, key, null);
+        if (text == null || text.isEmpty()) {
+            if (defaultValue == null) {
+                throw new InvalidConfigException(key, "is required");
+            }
+            return defaultValue;
+        }
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigException(key, "'" + text + "' is not an integer");
+        }
+        if (value < min || value > max) {
+            throw new InvalidConfigException(key, value + " is outside " + min + ".." + max);
+        }
+        return value;
+    }
+}

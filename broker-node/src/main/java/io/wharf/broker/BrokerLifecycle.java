@@ -1,0 +1,182 @@
+package io.wharf.broker;
+
+import io.wharf.proto.common.ErrorCode;
+import java.util.OptionalLong;
+
+/**
+ * The broker's registration and heartbeat state machine: decides what to send to the controllers
+ * and when, from the answers it is fed. Pure: no I/O, no threads, time is passed in (monotonic
+ * milliseconds). Single-threaded; owned by {@link BrokerLifecycleDriver}.
+ *
+ * <p>Transitions:
+ * <pre>
+ *   REGISTERING --registered(epoch)--> FENCED --heartbeat(fenced=false)--> ACTIVE
+ *   ACTIVE --heartbeat(fenced=true)--> FENCED
+ *   FENCED, ACTIVE --STALE_BROKER_EPOCH / UNKNOWN_BROKER--> REGISTERING
+ *   any --beginShutdown--> SHUTTING_DOWN --shutdownFinished--> STOPPED
+ * </pre>
+ * At most one request is outstanding: after {@link #poll} hands out a request it answers
+ * {@link Idle} until that request's outcome is reported.
+ */
+public final class BrokerLifecycle {
+
+    /** Where the broker stands with the controllers. */
+    public enum State { REGISTERING, FENCED, ACTIVE, SHUTTING_DOWN, STOPPED }
+
+    /** What the driver should do next. */
+    public sealed interface Action permits Register, Heartbeat, Wait, Idle {}
+
+    /** Send RegisterBroker now. */
+    public record Register() implements Action {}
+
+    /** Send BrokerHeartbeat for {@code brokerEpoch} now. */
+    public record Heartbeat(long brokerEpoch) implements Action {}
+
+    /** Nothing is due for {@code delayMs}; poll again then. */
+    public record Wait(long delayMs) implements Action {}
+
+    /** Nothing to do until an outstanding request is answered, or ever (after shutdown began). */
+    public record Idle() implements Action {}
+
+    private final long heartbeatIntervalMs;
+    private final long retryBackoffMs;
+
+    private State state = State.REGISTERING;
+    private long brokerEpoch = -1;
+    private long nextDueMs = Long.MIN_VALUE;
+    private long requestSentMs;
+    private boolean requestOutstanding;
+    private boolean caughtUpDuringHeartbeat;
+
+    public BrokerLifecycle(long heartbeatIntervalMs, long retryBackoffMs) {
+        if (heartbeatIntervalMs <= 0 || retryBackoffMs <= 0) {
+            throw new IllegalArgumentException("heartbeat interval and retry backoff must be positive");
+        }
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.retryBackoffMs = retryBackoffMs;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The epoch of the current registration, or -1 while (re)registering. */
+    public long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    /** Decides the next action at {@code nowMs}; a returned request counts as sent. */
+    public Action poll(long nowMs) {
+        if (requestOutstanding || state == State.SHUTTING_DOWN || state == State.STOPPED) {
+            return new Idle();
+        }
+        if (nowMs < nextDueMs) {
+            return new Wait(nextDueMs - nowMs);
+        }
+        requestOutstanding = true;
+        caughtUpDuringHeartbeat = false;
+        requestSentMs = nowMs;
+        return state == State.REGISTERING ? new Register() : new Heartbeat(brokerEpoch);
+    }
+
+    /** The controllers accepted the registration and assigned {@code epoch}; heartbeat at once. */
+    public void onRegistered(long epoch, long nowMs) {
+        if (!answered()) {
+            return;
+        }
+        state = State.FENCED;
+        brokerEpoch = epoch;
+        nextDueMs = nowMs;
+    }
+
+    /** Registration was refused or no controller answered; try again after the backoff. */
+    public void onRegistrationFailed(long nowMs) {
+        if (!answered()) {
+            return;
+        }
+        nextDueMs = nowMs + retryBackoffMs;
+    }
+
+    /** The active controller answered a heartbeat without error. */
+    public void onHeartbeatAnswered(boolean fenced, long nowMs) {
+        if (!answered()) {
+            return;
+        }
+        state = fenced ? State.FENCED : State.ACTIVE;
+        nextDueMs = fenced && caughtUpDuringHeartbeat ? nowMs : Math.max(nowMs, requestSentMs + heartbeatIntervalMs);
+    }
+
+    /**
+     * The heartbeat came back with an error. A stale or unknown epoch means this incarnation is
+     * gone: register again at once. Anything else (no leader right now, timeouts) is retried
+     * after the backoff, keeping the current state.
+     */
+    public void onHeartbeatRejected(ErrorCode code, long nowMs) {
+        if (!answered()) {
+            return;
+        }
+        if (code == ErrorCode.STALE_BROKER_EPOCH || code == ErrorCode.UNKNOWN_BROKER) {
+            state = State.REGISTERING;
+            brokerEpoch = -1;
+            nextDueMs = nowMs;
+        } else {
+            nextDueMs = nowMs + retryBackoffMs;
+        }
+    }
+
+    /** No controller answered the heartbeat; retry after the backoff. */
+    public void onHeartbeatFailed(long nowMs) {
+        if (!answered()) {
+            return;
+        }
+        nextDueMs = nowMs + retryBackoffMs;
+    }
+
+    /**
+     * While fenced, the broker's metadata reached {@code metadataOffset}: if that covers its own
+     * registration, heartbeat now instead of at the next interval, so the controller can unfence
+     * it without waiting.
+     */
+    public void onMetadataAdvanced(long metadataOffset, long nowMs) {
+        if (state != State.FENCED || metadataOffset < brokerEpoch) {
+            return;
+        }
+        if (requestOutstanding) {
+            // The heartbeat in flight may carry the older offset; send another as soon as it returns.
+            caughtUpDuringHeartbeat = true;
+        } else {
+            nextDueMs = Math.min(nextDueMs, nowMs);
+        }
+    }
+
+    /**
+     * Stops registering and heartbeating (a heartbeat after a controlled shutdown would get the
+     * broker unfenced again).
+     *
+     * @return the epoch to name in ControlledShutdown, or empty when the broker holds no
+     *     registration and so has nothing to hand over
+     */
+    public OptionalLong beginShutdown() {
+        if (state == State.SHUTTING_DOWN || state == State.STOPPED) {
+            return OptionalLong.empty();
+        }
+        boolean registered = state == State.FENCED || state == State.ACTIVE;
+        state = State.SHUTTING_DOWN;
+        requestOutstanding = false;
+        return registered ? OptionalLong.of(brokerEpoch) : OptionalLong.empty();
+    }
+
+    /** The controlled shutdown finished or was given up. */
+    public void onShutdownFinished() {
+        state = State.STOPPED;
+    }
+
+    /** Accepts an outcome only for the outstanding request, and only while running. */
+    private boolean answered() {
+        if (!requestOutstanding || state == State.SHUTTING_DOWN || state == State.STOPPED) {
+            return false;
+        }
+        requestOutstanding = false;
+        return true;
+    }
+}

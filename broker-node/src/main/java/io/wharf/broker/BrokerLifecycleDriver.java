@@ -1,0 +1,287 @@
+package io.wharf.broker;
+
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.BrokerHeartbeatRequest;
+import io.wharf.proto.controller.BrokerHeartbeatResponse;
+import io.wharf.proto.controller.ControlledShutdownRequest;
+import io.wharf.proto.controller.ControlledShutdownResponse;
+import io.wharf.proto.controller.RegisterBrokerRequest;
+import io.wharf.proto.controller.RegisterBrokerResponse;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link BrokerLifecycle} against the controllers: sends what it asks for, feeds the
+ * answers back, and sleeps until it wants to act again. Every lifecycle step runs on the node's
+ * single scheduler thread; calls are blocking with short deadlines, so at most one request is in
+ * flight. The public methods are thread-safe and only hand work to that thread.
+ */
+final class BrokerLifecycleDriver {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerLifecycleDriver.class);
+
+    private final int brokerId;
+    private final RegisterBrokerRequest registration;
+    private final ControllerChannels controllers;
+    private final ScheduledExecutorService scheduler;
+    private final LongSupplier nowMs;
+    private final LongSupplier metadataOffset;
+    private final Duration retryBackoff;
+    private final BrokerLifecycle lifecycle;
+
+    // Written on the scheduler thread only; volatile so observers on any thread read them.
+    private volatile BrokerLifecycle.State state = BrokerLifecycle.State.REGISTERING;
+    private volatile long brokerEpoch = -1;
+    private ScheduledFuture<?> nextTick;   // scheduler thread only
+
+    /**
+     * @param registration what to register with (id, advertised endpoint, rack)
+     * @param nowMs monotonic milliseconds
+     * @param metadataOffset the offset of the broker's current image, reported in heartbeats
+     */
+    BrokerLifecycleDriver(RegisterBrokerRequest registration, ControllerChannels controllers,
+                          ScheduledExecutorService scheduler, LongSupplier nowMs, LongSupplier metadataOffset,
+                          Duration heartbeatInterval, Duration retryBackoff) {
+        this.brokerId = registration.getBrokerId();
+        this.registration = registration;
+        this.controllers = controllers;
+        this.scheduler = scheduler;
+        this.nowMs = nowMs;
+        this.metadataOffset = metadataOffset;
+        this.retryBackoff = retryBackoff;
+        this.lifecycle = new BrokerLifecycle(heartbeatInterval.toMillis(), retryBackoff.toMillis());
+    }
+
+    BrokerLifecycle.State state() {
+        return state;
+    }
+
+    /** The epoch of the current registration, -1 while (re)registering. */
+    long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    /** Starts registering. */
+    void start() {
+        submit(this::tick);
+    }
+
+    /** The broker's image reached {@code offset}; may bring the next heartbeat forward (see lifecycle). */
+    void metadataAdvanced(long offset) {
+        submit(() -> {
+            lifecycle.onMetadataAdvanced(offset, nowMs.getAsLong());
+            tick();
+        });
+    }
+
+    /**
+     * Stops heartbeating and asks the controllers to move this broker's leaderships away and
+     * fence it, retrying until {@code timeout} has passed.
+     *
+     * @return completes when the controllers confirmed, refused, or the time ran out
+     */
+    CompletableFuture<Void> shutdown(Duration timeout) {
+        long deadlineMs = nowMs.getAsLong() + timeout.toMillis();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            scheduler.execute(() -> {
+                try {
+                    cancelNextTick();
+                    OptionalLong epoch = lifecycle.beginShutdown();
+                    observe();
+                    if (epoch.isPresent()) {
+                        controlledShutdown(epoch.getAsLong(), deadlineMs);
+                    } else {
+                        log.info("Broker {} holds no registration; stopping without controlled shutdown", brokerId);
+                    }
+                } finally {
+                    lifecycle.onShutdownFinished();
+                    observe();
+                    done.complete(null);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    private void tick() {
+        while (true) {
+            BrokerLifecycle.Action action = lifecycle.poll(nowMs.getAsLong());
+            if (action instanceof BrokerLifecycle.Register) {
+                register();
+            } else if (action instanceof BrokerLifecycle.Heartbeat heartbeat) {
+                heartbeat(heartbeat.brokerEpoch());
+            } else if (action instanceof BrokerLifecycle.Wait wait) {
+                cancelNextTick();
+                nextTick = schedule(this::tick, wait.delayMs());
+                return;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void register() {
+        RegisterBrokerResponse response;
+        try {
+            response = controllers.call(ControllerChannels.Target.ANY,
+                    stub -> stub.registerBroker(registration), RegisterBrokerResponse::getError);
+        } catch (ControllerUnavailableException e) {
+            log.warn("Broker {} could not register: {}", brokerId, e.getMessage());
+            lifecycle.onRegistrationFailed(nowMs.getAsLong());
+            return;
+        }
+        if (response.getError().getCode() != ErrorCode.NONE) {
+            log.warn("Broker {} registration refused: {}", brokerId, describe(response.getError()));
+            lifecycle.onRegistrationFailed(nowMs.getAsLong());
+            return;
+        }
+        lifecycle.onRegistered(response.getBrokerEpoch(), nowMs.getAsLong());
+        observe();
+        log.info("Broker {} registered as {}:{} with epoch {}; fenced until its metadata reaches offset {}",
+                brokerId, registration.getHost(), registration.getPort(), response.getBrokerEpoch(),
+                response.getBrokerEpoch());
+    }
+
+    private void heartbeat(long epoch) {
+        BrokerHeartbeatRequest request = BrokerHeartbeatRequest.newBuilder()
+                .setBrokerId(brokerId)
+                .setBrokerEpoch(epoch)
+                .setMetadataOffset(metadataOffset.getAsLong())
+                .build();
+        BrokerHeartbeatResponse response;
+        try {
+            response = controllers.call(ControllerChannels.Target.LEADER,
+                    stub -> stub.brokerHeartbeat(request), BrokerHeartbeatResponse::getError);
+        } catch (ControllerUnavailableException e) {
+            log.debug("Broker {} heartbeat got no answer: {}", brokerId, e.getMessage());
+            lifecycle.onHeartbeatFailed(nowMs.getAsLong());
+            return;
+        }
+        BrokerLifecycle.State before = lifecycle.state();
+        ErrorCode code = response.getError().getCode();
+        if (code == ErrorCode.NONE) {
+            lifecycle.onHeartbeatAnswered(response.getFenced(), nowMs.getAsLong());
+        } else {
+            lifecycle.onHeartbeatRejected(code, nowMs.getAsLong());
+            if (lifecycle.state() == BrokerLifecycle.State.REGISTERING) {
+                log.info("Broker {} epoch {} is no longer valid ({}); registering again", brokerId, epoch,
+                        describe(response.getError()));
+            } else {
+                log.debug("Broker {} heartbeat rejected: {}", brokerId, describe(response.getError()));
+            }
+        }
+        observe();
+        BrokerLifecycle.State after = lifecycle.state();
+        if (before != after && after == BrokerLifecycle.State.ACTIVE) {
+            log.info("Broker {} is active (unfenced) with epoch {}", brokerId, epoch);
+        } else if (before == BrokerLifecycle.State.ACTIVE && after == BrokerLifecycle.State.FENCED) {
+            log.info("Broker {} was fenced by the controller (epoch {})", brokerId, epoch);
+        }
+    }
+
+    private void controlledShutdown(long epoch, long deadlineMs) {
+        ControlledShutdownRequest request = ControlledShutdownRequest.newBuilder()
+                .setBrokerId(brokerId)
+                .setBrokerEpoch(epoch)
+                .build();
+        log.info("Broker {} requesting controlled shutdown (epoch {})", brokerId, epoch);
+        while (true) {
+            long remainingMs = deadlineMs - nowMs.getAsLong();
+            if (remainingMs <= 0) {
+                log.warn("Broker {} controlled shutdown timed out; stopping anyway (the controller will fence it "
+                        + "when its session expires)", brokerId);
+                return;
+            }
+            try {
+                ControlledShutdownResponse response = controllers.call(ControllerChannels.Target.ANY,
+                        stub -> stub.controlledShutdown(request), ControlledShutdownResponse::getError,
+                        Duration.ofMillis(Math.min(remainingMs, controllers.requestTimeout().toMillis())));
+                ErrorCode code = response.getError().getCode();
+                if (code == ErrorCode.NONE) {
+                    log.info("Broker {} controlled shutdown done: leaderships moved, broker fenced", brokerId);
+                    return;
+                }
+                if (code == ErrorCode.STALE_BROKER_EPOCH || code == ErrorCode.UNKNOWN_BROKER) {
+                    log.info("Broker {} is already fenced or replaced ({}); nothing to hand over", brokerId,
+                            describe(response.getError()));
+                    return;
+                }
+                if (!isRetriable(code)) {
+                    log.warn("Broker {} controlled shutdown refused: {}; stopping anyway", brokerId,
+                            describe(response.getError()));
+                    return;
+                }
+                log.debug("Broker {} controlled shutdown not done yet: {}", brokerId, describe(response.getError()));
+            } catch (ControllerUnavailableException e) {
+                log.debug("Broker {} controlled shutdown got no answer: {}", brokerId, e.getMessage());
+            }
+            if (!pause(Math.min(retryBackoff.toMillis(), deadlineMs - nowMs.getAsLong()))) {
+                log.warn("Broker {} controlled shutdown interrupted; stopping anyway", brokerId);
+                return;
+            }
+        }
+    }
+
+    private static boolean isRetriable(ErrorCode code) {
+        return code == ErrorCode.NOT_CONTROLLER || code == ErrorCode.CONTROLLER_UNAVAILABLE
+                || code == ErrorCode.REQUEST_TIMED_OUT;
+    }
+
+    /** Waits before the next controlled-shutdown attempt; false when interrupted. */
+    private static boolean pause(long millis) {
+        if (millis <= 0) {
+            return true;
+        }
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void observe() {
+        state = lifecycle.state();
+        brokerEpoch = lifecycle.brokerEpoch();
+    }
+
+    private void cancelNextTick() {
+        if (nextTick != null) {
+            nextTick.cancel(false);
+            nextTick = null;
+        }
+    }
+
+    private void submit(Runnable step) {
+        try {
+            scheduler.execute(step);
+        } catch (RejectedExecutionException e) {
+            log.debug("Broker {} lifecycle step dropped: the node is stopping", brokerId);
+        }
+    }
+
+    private ScheduledFuture<?> schedule(Runnable step, long delayMs) {
+        try {
+            return scheduler.schedule(step, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    private static String describe(Error error) {
+        return error.getCode() + (error.getMessage().isEmpty() ? "" : " (" + error.getMessage() + ")");
+    }
+}

@@ -1,0 +1,103 @@
+package io.wharf.broker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one broker as a process: {@code BrokerMain --config FILE [--set key=value]...}. A shutdown
+ * hook closes the node, so SIGTERM (or Ctrl-C) performs a controlled shutdown before exit.
+ *
+ * <p>Exit codes: 0 after a clean stop, 1 when the node stopped on a fatal error or failed to
+ * start, 2 on bad arguments or configuration.
+ */
+public final class BrokerMain {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerMain.class);
+    private static final String USAGE = "usage: BrokerMain --config FILE [--set key=value]...";
+
+    private BrokerMain() {
+    }
+
+    public static void main(String[] args) {
+        BrokerConfig config;
+        try {
+            config = parse(args);
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("broker: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        for (String key : config.unknownKeys()) {
+            log.warn("Ignoring unknown broker config key '{}'", key);
+        }
+        log.info("Starting broker with {}", config);
+        BrokerNode node = new BrokerNode(config);
+        Thread hook = new Thread(node::close, "broker-" + config.nodeId() + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            node.start();
+        } catch (IOException | RuntimeException e) {
+            log.error("Broker {} failed to start", config.nodeId(), e);
+            System.exit(1);
+            return;
+        }
+        try {
+            node.awaitStopped();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Reached only when the node stopped by itself (a shutdown hook exits the JVM on its own).
+        System.exit(node.failure().isPresent() ? 1 : 0);
+    }
+
+    /**
+     * Reads the arguments into a configuration.
+     *
+     * @throws IllegalArgumentException for a malformed argument or config value, naming it
+     * @throws IOException when the config file cannot be read
+     */
+    static BrokerConfig parse(String[] args) throws IOException {
+        Path file = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value;
+            String flag;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0 && (arg.startsWith("--config=") || arg.startsWith("--set="))) {
+                flag = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            } else {
+                flag = arg;
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("'" + arg + "' needs a value");
+                }
+                value = args[++i];
+            }
+            switch (flag) {
+                case "--config" -> file = Path.of(value);
+                case "--set" -> {
+                    int sep = value.indexOf('=');
+                    if (sep <= 0) {
+                        throw new IllegalArgumentException("--set '" + value + "' is not key=value");
+                    }
+                    overrides.put(value.substring(0, sep).trim(), value.substring(sep + 1));
+                }
+                default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
+            }
+        }
+        if (file == null) {
+            throw new IllegalArgumentException("--config FILE is required");
+        }
+        try {
+            return BrokerConfig.load(file, overrides);
+        } catch (IOException e) {
+            throw new IOException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

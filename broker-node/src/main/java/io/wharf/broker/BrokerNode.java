@@ -1,0 +1,274 @@
+package io.wharf.broker;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.wharf.metadata.MetadataImage;
+import io.wharf.proto.controller.RegisterBrokerRequest;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One broker: its {@code BrokerService} gRPC server, its channels to the controllers, the
+ * metadata follower and the register/heartbeat loop. Thread-safe; it owns one scheduler thread
+ * (heartbeats, reconnects), the gRPC server's threads and the controller channels, and
+ * {@link #close()} releases all of them.
+ *
+ * <p>Usable in-process: {@code new BrokerNode(config).start()}, then wait for {@link #isActive()}.
+ */
+public final class BrokerNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
+
+    private final BrokerConfig config;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Object stateLock = new Object();
+
+    // Set by start(), read after; guarded by stateLock for writes, volatile for readers.
+    private volatile ScheduledExecutorService scheduler;
+    private volatile Server server;
+    private volatile ControllerChannels controllers;
+    private volatile MetadataFollower follower;
+    private volatile BrokerLifecycleDriver lifecycle;
+    private volatile Throwable failure;
+    private boolean started;   // guarded by stateLock
+    private boolean closing;   // guarded by stateLock
+
+    public BrokerNode(BrokerConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Binds the BrokerService port, then starts following metadata and registering.
+     *
+     * @throws IOException when the data directory cannot be created or the port cannot be bound;
+     *     nothing is left running then
+     * @throws IllegalStateException when called twice or after close
+     */
+    public void start() throws IOException {
+        synchronized (stateLock) {
+            if (started || closing) {
+                throw new IllegalStateException("broker " + config.nodeId() + " was already started or closed");
+            }
+            started = true;
+            try {
+                startComponents();
+            } catch (IOException | RuntimeException e) {
+                stopComponents();
+                stopped.countDown();
+                closing = true;
+                throw e;
+            }
+        }
+    }
+
+    private void startComponents() throws IOException {
+        int id = config.nodeId();
+        Files.createDirectories(config.dataDir());
+        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "broker-" + id + "-lifecycle");
+            thread.setDaemon(true);
+            return thread;
+        });
+        controllers = new ControllerChannels(config.controllerBootstrap(), ControllerChannels.nettyChannels(),
+                config.controllerRequestTimeout());
+        follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(), this::fail);
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
+                .addService(new BrokerMetadataService(id, follower::image))
+                .build()
+                .start();
+        RegisterBrokerRequest registration = RegisterBrokerRequest.newBuilder()
+                .setBrokerId(id)
+                .setHost(config.advertisedHost())
+                .setPort(server.getPort())
+                .setRack(config.rack())
+                .build();
+        lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler,
+                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), () -> follower.image().offset(),
+                config.heartbeatInterval(), config.controllerRetryBackoff());
+        BrokerLifecycleDriver driver = lifecycle;
+        follower.addListener(new LocalStateLogger(id));
+        follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
+        log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
+                config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
+                config.controllerBootstrap());
+        follower.start();
+        lifecycle.start();
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** The bound BrokerService port (the configured one, or the ephemeral one when configured 0). */
+    public int rpcPort() {
+        Server bound = server;
+        if (bound == null) {
+            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
+        }
+        return bound.getPort();
+    }
+
+    /** The metadata follower, to read the image or add a {@link MetadataListener}. */
+    public MetadataFollower metadata() {
+        MetadataFollower current = follower;
+        if (current == null) {
+            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
+        }
+        return current;
+    }
+
+    /** The broker's current metadata image (empty before start). */
+    public MetadataImage metadataImage() {
+        MetadataFollower current = follower;
+        return current == null ? MetadataImage.empty() : current.image();
+    }
+
+    /** Where registration and heartbeats stand (REGISTERING before start). */
+    public BrokerLifecycle.State lifecycleState() {
+        BrokerLifecycleDriver current = lifecycle;
+        return current == null ? BrokerLifecycle.State.REGISTERING : current.state();
+    }
+
+    /** The epoch of the current registration, -1 while unregistered. */
+    public long brokerEpoch() {
+        BrokerLifecycleDriver current = lifecycle;
+        return current == null ? -1 : current.brokerEpoch();
+    }
+
+    /**
+     * True when the controller has unfenced this broker's current registration and the broker's
+     * own image already shows it unfenced: the state in which it may lead partitions.
+     */
+    public boolean isActive() {
+        BrokerLifecycleDriver current = lifecycle;
+        if (current == null || current.state() != BrokerLifecycle.State.ACTIVE) {
+            return false;
+        }
+        LocalBrokerView view = follower.localView();
+        return view.isActive() && view.epoch() == current.brokerEpoch();
+    }
+
+    /** Why the node stopped on its own, if it did (its metadata could not follow the quorum). */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Blocks until {@link #close()} has finished (called by anyone, or after a fatal error). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    /**
+     * Controlled shutdown first (bounded by {@code controlled.shutdown.timeout.ms}; if no
+     * controller answers it logs and goes on), then stops the heartbeat loop, the metadata stream,
+     * the server and the channels. Idempotent; a concurrent caller waits for the first.
+     */
+    @Override
+    public void close() {
+        boolean first;
+        boolean wasStarted;
+        synchronized (stateLock) {
+            first = !closing;
+            wasStarted = started;
+            closing = true;
+        }
+        if (!first) {
+            awaitQuietly();
+            return;
+        }
+        if (!wasStarted) {
+            stopped.countDown();
+            return;
+        }
+        try {
+            shutDownControlled();
+            stopComponents();
+            log.info("Broker {} stopped", config.nodeId());
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void shutDownControlled() {
+        Duration timeout = config.controlledShutdownTimeout();
+        // A heartbeat in flight may hold the lifecycle thread for its own bounded retries first.
+        long attemptsMs = (config.controllerBootstrap().size() + 2L) * config.controllerRequestTimeout().toMillis();
+        try {
+            lifecycle.shutdown(timeout).get(timeout.toMillis() + attemptsMs + 1000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("Broker {} controlled shutdown did not finish in time; stopping anyway", config.nodeId());
+        } catch (ExecutionException e) {
+            log.warn("Broker {} controlled shutdown failed; stopping anyway", config.nodeId(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("Broker {} interrupted during controlled shutdown; stopping anyway", config.nodeId());
+        }
+    }
+
+    private void stopComponents() {
+        if (follower != null) {
+            follower.close();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            awaitTermination("lifecycle thread", () -> scheduler.awaitTermination(5, TimeUnit.SECONDS));
+        }
+        if (server != null) {
+            server.shutdown();
+            if (!awaitTermination("BrokerService server", () -> server.awaitTermination(1, TimeUnit.SECONDS))) {
+                server.shutdownNow();
+            }
+        }
+        if (controllers != null) {
+            controllers.close();
+        }
+    }
+
+    /** A fatal error from a component: record it and stop the node (off the reporting thread). */
+    private void fail(Throwable cause) {
+        failure = cause;
+        log.error("Broker {} stopping after a fatal error", config.nodeId(), cause);
+        Thread stopper = new Thread(this::close, "broker-" + config.nodeId() + "-fatal-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    private interface Wait {
+        boolean await() throws InterruptedException;
+    }
+
+    private boolean awaitTermination(String what, Wait wait) {
+        try {
+            if (wait.await()) {
+                return true;
+            }
+            log.warn("Broker {} {} did not stop in time", config.nodeId(), what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private void awaitQuietly() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
