@@ -1,0 +1,55 @@
+package io.wharf.cli.cluster;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything needed to run a local cluster: where its files go, its topology, the classpath its
+ * nodes run on, extra keys for the nodes' properties files, JVM options and the node logging
+ * config. Immutable.
+ *
+ * @param baseDir the cluster directory (e.g. {@code .wharf/})
+ * @param topology nodes and ports
+ * @param classpath the classpath holding ControllerMain and BrokerMain
+ * @param controllerProperties extra keys for every controller (override generated ones)
+ * @param brokerProperties extra keys for every broker (override generated ones)
+ * @param jvmOptions JVM flags for every node
+ * @param logbackConfig the node logging config, used when the file exists
+ */
+public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpath,
+                          Map<String, String> controllerProperties, Map<String, String> brokerProperties,
+                          List<String> jvmOptions, Optional<Path> logbackConfig) {
+
+    public ClusterSpec {
+        baseDir = baseDir.toAbsolutePath().normalize();
+        controllerProperties = Map.copyOf(controllerProperties);
+        brokerProperties = Map.copyOf(brokerProperties);
+        jvmOptions = List.copyOf(jvmOptions);
+        if (classpath == null || classpath.isBlank()) {
+            throw new IllegalArgumentException("the node classpath is empty; it must hold ControllerMain and BrokerMain");
+        }
+    }
+
+    /** A cluster on the default JVM options, no logging config, and {@code extraProperties} for every node. */
+    public static ClusterSpec of(Path baseDir, ClusterTopology topology, String classpath,
+                                 Map<String, String> extraProperties) {
+        return new ClusterSpec(baseDir, topology, classpath, extraProperties, extraProperties,
+                NodeCommand.DEFAULT_JVM_OPTIONS, Optional.empty());
+    }
+
+    public ClusterSpec withLogbackConfig(Path config) {
+        return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, jvmOptions,
+                Optional.of(config));
+    }
+
+    public ClusterSpec withJvmOptions(List<String> options) {
+        return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, options,
+                logbackConfig);
+    }
+
+    Map<String, String> extraProperties(NodeName node) {
+        return node.isController() ? controllerProperties : brokerProperties;
+    }
+}

@@ -1,0 +1,73 @@
+package io.wharf.cli.cluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The command line that starts one node as its own JVM: under {@code setsid} when available, so
+ * the node runs in a session of its own and a Ctrl-C in the terminal that started it does not reach
+ * it. Immutable.
+ *
+ * @param javaBinary the {@code java} executable
+ * @param jvmOptions heap and GC flags
+ * @param logbackConfig the node logging config, when there is one
+ * @param classpath the classpath holding the node's main class
+ * @param setsid the {@code setsid} executable, when the OS has one
+ */
+public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Path> logbackConfig, String classpath,
+                          Optional<Path> setsid) {
+
+    /** Heap and GC for a node on a small shared machine: a modest heap and a single-threaded collector. */
+    public static final List<String> DEFAULT_JVM_OPTIONS =
+            List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+
+    public NodeCommand {
+        jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** The java of the running JVM with {@code setsid} if it is on the PATH; a missing logging config is left out. */
+    public static NodeCommand forThisJvm(String classpath, List<String> jvmOptions, Optional<Path> logbackConfig) {
+        return new NodeCommand(Path.of(System.getProperty("java.home"), "bin", "java"), jvmOptions,
+                logbackConfig.filter(Files::isRegularFile), classpath, findOnPath("setsid"));
+    }
+
+    public List<String> build(NodeName node, NodePaths paths) {
+        List<String> command = new ArrayList<>();
+        setsid.ifPresent(path -> command.add(path.toString()));
+        command.add(javaBinary.toString());
+        command.addAll(jvmOptions);
+        command.add("-Dwharf.node=" + node);
+        logbackConfig.ifPresent(path -> command.add("-Dlogback.configurationFile=" + path.toAbsolutePath()));
+        command.add("-cp");
+        command.add(classpath);
+        command.add(node.role().mainClass());
+        command.add("--config");
+        command.add(paths.properties().toString());
+        return List.copyOf(command);
+    }
+
+    /**
+     * What a node's command line always contains and an unrelated process's does not: its own
+     * properties file.
+     */
+    public static String marker(NodePaths paths) {
+        return paths.properties().toString();
+    }
+
+    private static Optional<Path> findOnPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, program);
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}
