@@ -1,0 +1,149 @@
+package io.wharf.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BrokerConfigTest {
+
+    private static Map<String, String> minimal() {
+        Map<String, String> values = new HashMap<>();
+        values.put("node.id", "3");
+        values.put("rpc.port", "17203");
+        values.put("controller.bootstrap", "127.0.0.1:17001, 127.0.0.1:17002,127.0.0.1:17003");
+        return values;
+    }
+
+    @Test
+    void minimalConfigTakesTheDocumentedDefaults() {
+        BrokerConfig config = BrokerConfig.from(minimal());
+        assertEquals(3, config.nodeId());
+        assertEquals(17203, config.rpcPort());
+        assertEquals("127.0.0.1", config.listenHost());
+        assertEquals("127.0.0.1", config.advertisedHost());
+        assertEquals(Path.of("./data/broker-3"), config.dataDir());
+        assertEquals("", config.rack());
+        assertEquals(List.of(new HostPort("127.0.0.1", 17001), new HostPort("127.0.0.1", 17002),
+                new HostPort("127.0.0.1", 17003)), config.controllerBootstrap());
+        assertEquals(Duration.ofMillis(250), config.heartbeatInterval());
+        assertEquals(Duration.ofMillis(1000), config.controllerRequestTimeout());
+        assertEquals(Duration.ofMillis(100), config.controllerRetryBackoff());
+        assertEquals(Duration.ofMillis(10_000), config.controlledShutdownTimeout());
+        assertEquals(Set.of(), config.unknownKeys());
+    }
+
+    @Test
+    void advertisedHostDefaultsToTheListenHost() {
+        Map<String, String> values = minimal();
+        values.put("listen.host", "10.1.2.3");
+        assertEquals("10.1.2.3", BrokerConfig.from(values).advertisedHost());
+        values.put("advertised.host", "broker-3.example");
+        assertEquals("broker-3.example", BrokerConfig.from(values).advertisedHost());
+    }
+
+    @Test
+    void missingRequiredKeysAreNamed() {
+        for (String key : List.of("node.id", "rpc.port", "controller.bootstrap")) {
+            Map<String, String> values = minimal();
+            values.remove(key);
+            InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> BrokerConfig.from(values));
+            assertEquals(key, e.key());
+            assertTrue(e.getMessage().contains(key) && e.getMessage().contains("required"), e.getMessage());
+        }
+    }
+
+    @Test
+    void malformedValuesAreNamed() {
+        assertInvalid("node.id", "-1");
+        assertInvalid("node.id", "one");
+        assertInvalid("rpc.port", "70000");
+        assertInvalid("broker.heartbeat.interval.ms", "0");
+        assertInvalid("broker.heartbeat.interval.ms", "fast");
+        assertInvalid("controller.request.timeout.ms", "-5");
+        assertInvalid("controller.retry.backoff.ms", "0");
+        assertInvalid("controlled.shutdown.timeout.ms", "soon");
+        assertInvalid("controller.bootstrap", "127.0.0.1");
+        assertInvalid("controller.bootstrap", "host:notaport");
+        assertInvalid("controller.bootstrap", " , ");
+        assertInvalid("controller.bootstrap", "127.0.0.1:0");
+        assertInvalid("listen.host", " ");
+    }
+
+    @Test
+    void aWildcardAddressCannotBeAdvertised() {
+        Map<String, String> values = minimal();
+        values.put("listen.host", "0.0.0.0");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> BrokerConfig.from(values));
+        assertEquals("advertised.host", e.key());
+        values.put("advertised.host", "192.168.1.7");
+        assertEquals("0.0.0.0", BrokerConfig.from(values).listenHost());
+    }
+
+    @Test
+    void portZeroMeansEphemeral() {
+        Map<String, String> values = minimal();
+        values.put("rpc.port", "0");
+        assertEquals(0, BrokerConfig.from(values).rpcPort());
+    }
+
+    @Test
+    void unknownKeysAreReportedNotFatal() {
+        Map<String, String> values = minimal();
+        values.put("hearbeat.interval.ms", "100");
+        assertEquals(Set.of("hearbeat.interval.ms"), BrokerConfig.from(values).unknownKeys());
+    }
+
+    @Test
+    void fileValuesAreOverriddenByFlags(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("broker.properties");
+        Files.writeString(file, "node.id=1\nrpc.port=17201\ncontroller.bootstrap=127.0.0.1:17001\nrack=r1\n");
+        BrokerConfig config = BrokerMain.parse(new String[] {"--config", file.toString(), "--set", "rack=r2",
+                "--set=broker.heartbeat.interval.ms=100"});
+        assertEquals(1, config.nodeId());
+        assertEquals("r2", config.rack());
+        assertEquals(Duration.ofMillis(100), config.heartbeatInterval());
+    }
+
+    @Test
+    void badArgumentsAreExplained(@TempDir Path dir) {
+        IllegalArgumentException noConfig = assertThrows(IllegalArgumentException.class,
+                () -> BrokerMain.parse(new String[] {"--set", "rack=r1"}));
+        assertTrue(noConfig.getMessage().contains("--config"), noConfig.getMessage());
+        IllegalArgumentException badSet = assertThrows(IllegalArgumentException.class,
+                () -> BrokerMain.parse(new String[] {"--config", "x", "--set", "rack"}));
+        assertTrue(badSet.getMessage().contains("key=value"), badSet.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> BrokerMain.parse(new String[] {"--verbose", "yes"}));
+        assertTrue(unknown.getMessage().contains("--verbose"), unknown.getMessage());
+        IOException missing = assertThrows(IOException.class,
+                () -> BrokerMain.parse(new String[] {"--config", dir.resolve("absent.properties").toString()}));
+        assertTrue(missing.getMessage().contains("absent.properties"), missing.getMessage());
+    }
+
+    @Test
+    void hostPortParsesIpv6AndRejectsGarbage() {
+        assertEquals(new HostPort("::1", 17001), HostPort.parse("[::1]:17001"));
+        assertEquals("[::1]:17001", new HostPort("::1", 17001).toString());
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse(":17001"));
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse("host:"));
+    }
+
+    private static void assertInvalid(String key, String value) {
+        Map<String, String> values = minimal();
+        values.put(key, value);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> BrokerConfig.from(values),
+                key + "=" + value);
+        assertEquals(key, e.key(), e.getMessage());
+    }
+}
