@@ -13,19 +13,21 @@ import java.util.Map;
  * {@link CommandProcessor} call, and it remembers its own placements so a topic's partitions
  * spread among themselves too.
  *
- * <p>For each partition the leader is the broker with the fewest leaders (then fewest replicas);
- * each follower is the broker with the fewest replicas, then the fewest partitions led by this
- * leader that it follows (so a failed leader's partitions move to many brokers, the job of
- * Kafka's replica shift). Ties go round-robin from a start index derived from the seed and
- * advanced per partition.
+ * <p>For each partition: the replica set is the {@code rf} brokers holding the fewest replicas
+ * (then fewest leaders); the leader is the broker with the fewest leaders among those holding at
+ * most one replica more than the fullest of that set, which keeps both counts within a small
+ * bound of even. The leader's successor (the replica next in line when it fails) is, among the
+ * brokers the replica counts allow, the one that has least often been this leader's successor, so
+ * a failed broker's leaderships move to many brokers (the job of Kafka's replica shift). Ties go round-robin from a start index derived
+ * from the seed and advanced per partition.
  */
 final class ReplicaPlacer {
 
     private final List<Integer> brokers;
     private final Map<Integer, Integer> leaders = new HashMap<>();
     private final Map<Integer, Integer> replicas = new HashMap<>();
-    /** (leader, follower) → how many partitions have that leader and follower. */
-    private final Map<Long, Integer> pairs = new HashMap<>();
+    /** (leader, successor) → how many partitions have that leader and that replica next in line. */
+    private final Map<Long, Integer> successors = new HashMap<>();
     private int start;
 
     ReplicaPlacer(MetadataImage image, long seed) {
@@ -54,22 +56,31 @@ final class ReplicaPlacer {
                     + brokers.size() + " active brokers");
         }
         List<Integer> candidates = new ArrayList<>(brokers);
+        candidates.sort(Comparator.<Integer>comparingInt(replicas::get)
+                .thenComparingInt(leaders::get)
+                .thenComparingInt(this::rotation));
+        // Letting a slightly fuller broker lead keeps leaders even at the cost of at most one replica.
+        int fullestAllowed = replicas.get(candidates.get(replicationFactor - 1));
         int leader = candidates.stream()
+                .filter(b -> replicas.get(b) <= fullestAllowed + 1)
                 .min(Comparator.<Integer>comparingInt(leaders::get)
                         .thenComparingInt(replicas::get)
                         .thenComparingInt(this::rotation))
                 .orElseThrow();
+        candidates.remove(Integer.valueOf(leader));
         List<Integer> chosen = new ArrayList<>();
         chosen.add(leader);
-        candidates.remove(Integer.valueOf(leader));
-        while (chosen.size() < replicationFactor) {
-            int follower = candidates.stream()
-                    .min(Comparator.<Integer>comparingInt(replicas::get)
-                            .thenComparingInt(b -> pairs.getOrDefault(pair(leader, b), 0))
+        if (replicationFactor > 1) {
+            int fullestFollower = replicas.get(candidates.get(replicationFactor - 2));
+            int successor = candidates.stream()
+                    .filter(b -> replicas.get(b) <= fullestFollower)
+                    .min(Comparator.<Integer>comparingInt(b -> successors.getOrDefault(pair(leader, b), 0))
+                            .thenComparingInt(replicas::get)
                             .thenComparingInt(this::rotation))
                     .orElseThrow();
-            chosen.add(follower);
-            candidates.remove(Integer.valueOf(follower));
+            candidates.remove(Integer.valueOf(successor));
+            chosen.add(successor);
+            chosen.addAll(candidates.subList(0, replicationFactor - 2));
         }
         count(leader, chosen);
         start = (start + 1) % brokers.size();
@@ -81,13 +92,17 @@ final class ReplicaPlacer {
         if (leaderActive) {
             leaders.merge(leader, 1, Integer::sum);
         }
+        int successor = PartitionState.NO_LEADER;
         for (int replica : partitionReplicas) {
             if (replicas.containsKey(replica)) {
                 replicas.merge(replica, 1, Integer::sum);
-                if (leaderActive && replica != leader) {
-                    pairs.merge(pair(leader, replica), 1, Integer::sum);
+                if (successor == PartitionState.NO_LEADER && replica != leader) {
+                    successor = replica;
                 }
             }
+        }
+        if (leaderActive && successor != PartitionState.NO_LEADER) {
+            successors.merge(pair(leader, successor), 1, Integer::sum);
         }
     }
 
