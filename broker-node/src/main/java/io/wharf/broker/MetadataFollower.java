@@ -175,18 +175,24 @@ public final class MetadataFollower implements AutoCloseable {
     }
 
     private void onStreamEnded(Stream source, Throwable failure) {
-        long delayMs;
+        int failures;
         synchronized (lock) {
             if (source != stream) {
                 return;
             }
             stream = null;
-            consecutiveFailures++;
-            delayMs = consecutiveFailures == 1 ? 0 : retryBackoff.toMillis();
+            failures = ++consecutiveFailures;
         }
-        Status status = failure == null ? Status.OK : Status.fromThrowable(failure);
-        log.info("Broker {} lost its metadata stream from controller {} ({}); resuming from offset {} on another",
-                brokerId, source.endpoint, failure == null ? "completed" : status, image.offset());
+        String reason = failure == null ? "completed" : Status.fromThrowable(failure).toString();
+        if (failures == 1) {
+            log.info("Broker {} lost its metadata stream from controller {} ({}); resuming from offset {} on another",
+                    brokerId, source.endpoint, reason, image.offset());
+        } else {
+            log.debug("Broker {} metadata stream from controller {} failed again ({})", brokerId, source.endpoint,
+                    reason);
+        }
+        // The first retry goes at once to the next controller; a run of failures means none is up.
+        long delayMs = failures == 1 ? 0 : retryBackoff.toMillis();
         controllers.skip(source.endpoint);
         try {
             scheduler.schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
