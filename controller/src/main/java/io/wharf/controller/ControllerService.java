@@ -1,0 +1,365 @@
+package io.wharf.controller;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.wharf.metadata.BrokerRegistration;
+import io.wharf.metadata.CommandProcessor;
+import io.wharf.metadata.MetadataImage;
+import io.wharf.metadata.MetadataViews;
+import io.wharf.metadata.TopicImage;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.AlterPartitionRequest;
+import io.wharf.proto.controller.AlterPartitionResponse;
+import io.wharf.proto.controller.BrokerHeartbeatRequest;
+import io.wharf.proto.controller.BrokerHeartbeatResponse;
+import io.wharf.proto.controller.ControlledShutdownRequest;
+import io.wharf.proto.controller.ControlledShutdownResponse;
+import io.wharf.proto.controller.ControllerInfo;
+import io.wharf.proto.controller.ControllerServiceGrpc;
+import io.wharf.proto.controller.CreateTopicsRequest;
+import io.wharf.proto.controller.CreateTopicsResponse;
+import io.wharf.proto.controller.DeleteTopicsRequest;
+import io.wharf.proto.controller.DeleteTopicsResponse;
+import io.wharf.proto.controller.DescribeClusterRequest;
+import io.wharf.proto.controller.DescribeClusterResponse;
+import io.wharf.proto.controller.DescribeTopicsRequest;
+import io.wharf.proto.controller.DescribeTopicsResponse;
+import io.wharf.proto.controller.ListTopicsRequest;
+import io.wharf.proto.controller.ListTopicsResponse;
+import io.wharf.proto.controller.RegisterBrokerRequest;
+import io.wharf.proto.controller.RegisterBrokerResponse;
+import io.wharf.proto.controller.TopicResult;
+import io.wharf.proto.controller.WatchMetadataRequest;
+import io.wharf.proto.controller.WatchMetadataResponse;
+import io.wharf.proto.metadata.AlterPartitionCommand;
+import io.wharf.proto.metadata.CommandResult;
+import io.wharf.proto.metadata.ControlledShutdownCommand;
+import io.wharf.proto.metadata.ControllerCommand;
+import io.wharf.proto.metadata.CreateTopicsCommand;
+import io.wharf.proto.metadata.DeleteTopicsCommand;
+import io.wharf.proto.metadata.ItemResult;
+import io.wharf.proto.metadata.RegisterBrokerCommand;
+import io.wharf.proto.metadata.TopicSpec;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ControllerService every controller serves. Writes go through this controller's
+ * {@link QuorumClient} (Ratis forwards them to the leader); reads wait for a linearizable read
+ * barrier and answer from the local image; heartbeats need the active controller's soft state and
+ * are redirected with NOT_CONTROLLER elsewhere. Thread-safe; handlers never block on the quorum
+ * (they complete from future callbacks).
+ */
+final class ControllerService extends ControllerServiceGrpc.ControllerServiceImplBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControllerService.class);
+
+    private final int nodeId;
+    private final AppliedMetadata applied;
+    private final QuorumClient quorum;
+    private final ClusterView cluster;
+    private final Supplier<Optional<LeaderDuties>> duties;
+    private final LeaderForwarding forwarding;
+    private final Executor workers;
+    private final int watchMaxPending;
+    private final long forwardDeadlineMs;
+
+    ControllerService(ControllerConfig config, AppliedMetadata applied, QuorumClient quorum, ClusterView cluster,
+            Supplier<Optional<LeaderDuties>> duties, LeaderForwarding forwarding, Executor workers) {
+        this.nodeId = config.nodeId();
+        this.applied = applied;
+        this.quorum = quorum;
+        this.cluster = cluster;
+        this.duties = duties;
+        this.forwarding = forwarding;
+        this.workers = workers;
+        this.watchMaxPending = config.watchMaxPending();
+        this.forwardDeadlineMs = 2 * config.peerProbeTimeoutMs() + config.quorumRequestTimeoutMs();
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder()
+                .setCreateTopics(CreateTopicsCommand.newBuilder().addAllTopics(request.getTopicsList())).build();
+        List<String> names = request.getTopicsList().stream().map(TopicSpec::getName).toList();
+        answer(out, commit(command),
+                result -> CreateTopicsResponse.newBuilder().addAllResults(topicResults(result)).build(),
+                failure -> CreateTopicsResponse.newBuilder().addAllResults(failedTopics(names, failure)).build());
+    }
+
+    @Override
+    public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder()
+                .setDeleteTopics(DeleteTopicsCommand.newBuilder().addAllNames(request.getNamesList())).build();
+        answer(out, commit(command),
+                result -> DeleteTopicsResponse.newBuilder().addAllResults(topicResults(result)).build(),
+                failure -> DeleteTopicsResponse.newBuilder()
+                        .addAllResults(failedTopics(request.getNamesList(), failure)).build());
+    }
+
+    @Override
+    public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
+                .setBrokerId(request.getBrokerId())
+                .setHost(request.getHost())
+                .setPort(request.getPort())
+                .setRack(request.getRack())).build();
+        answer(out, commit(command),
+                result -> RegisterBrokerResponse.newBuilder()
+                        .setError(WireErrors.firstError(result))
+                        .setBrokerEpoch(WireErrors.firstError(result).getCode() == ErrorCode.NONE
+                                ? result.getBrokerEpoch() : -1)
+                        .build(),
+                failure -> RegisterBrokerResponse.newBuilder().setError(WireErrors.of(failure)).setBrokerEpoch(-1).build());
+    }
+
+    @Override
+    public void controlledShutdown(ControlledShutdownRequest request, StreamObserver<ControlledShutdownResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder().setControlledShutdown(
+                ControlledShutdownCommand.newBuilder()
+                        .setBrokerId(request.getBrokerId())
+                        .setBrokerEpoch(request.getBrokerEpoch())).build();
+        answer(out, commit(command),
+                result -> ControlledShutdownResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+                failure -> ControlledShutdownResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    @Override
+    public void alterPartition(AlterPartitionRequest request, StreamObserver<AlterPartitionResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder().setAlterPartition(AlterPartitionCommand.newBuilder()
+                .setBrokerId(request.getBrokerId())
+                .setBrokerEpoch(request.getBrokerEpoch())
+                .setTopic(request.getTopic())
+                .setPartition(request.getPartition())
+                .setLeaderEpoch(request.getLeaderEpoch())
+                .setPartitionEpoch(request.getPartitionEpoch())
+                .addAllNewIsr(request.getNewIsrList())).build();
+        answer(out, commit(command),
+                result -> {
+                    AlterPartitionResponse.Builder response = AlterPartitionResponse.newBuilder()
+                            .setError(WireErrors.firstError(result));
+                    if (result.hasPartition()) {
+                        response.setPartition(result.getPartition());
+                    }
+                    return response.build();
+                },
+                failure -> AlterPartitionResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    /**
+     * Commits a command, or answers at once what the leader would refuse anyway (the stateless
+     * checks), so bad input never reaches the log.
+     */
+    private CompletableFuture<CommandResult> commit(ControllerCommand command) {
+        List<ItemResult> refused = CommandProcessor.precheck(command);
+        if (!refused.isEmpty()) {
+            return CompletableFuture.completedFuture(
+                    CommandResult.newBuilder().setOffset(-1).addAllItems(refused).build());
+        }
+        return quorum.submit(command);
+    }
+
+    private static List<TopicResult> topicResults(CommandResult result) {
+        return result.getItemsList().stream()
+                .map(item -> TopicResult.newBuilder().setName(item.getName()).setError(WireErrors.of(item)).build())
+                .toList();
+    }
+
+    private static List<TopicResult> failedTopics(List<String> names, Throwable failure) {
+        return names.stream()
+                .map(name -> TopicResult.newBuilder().setName(name).setError(WireErrors.of(failure)).build())
+                .toList();
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> out) {
+        afterReadBarrier(out, image -> ListTopicsResponse.newBuilder().addAllNames(image.topics().keySet()).build());
+    }
+
+    @Override
+    public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> out) {
+        afterReadBarrier(out, image -> {
+            DescribeTopicsResponse.Builder response = DescribeTopicsResponse.newBuilder();
+            if (request.getNamesCount() == 0) {
+                for (TopicImage topic : image.topics().values()) {
+                    response.addTopics(MetadataViews.toTopicDescription(topic));
+                }
+                return response.build();
+            }
+            Set<String> names = new LinkedHashSet<>(request.getNamesList());
+            for (String name : names) {
+                Optional<TopicImage> topic = image.topic(name);
+                if (topic.isPresent()) {
+                    response.addTopics(MetadataViews.toTopicDescription(topic.get()));
+                } else {
+                    response.addErrors(TopicResult.newBuilder().setName(name).setError(WireErrors.of(
+                            ErrorCode.UNKNOWN_TOPIC, "topic '" + name + "' does not exist; list topics to see"
+                                    + " which do")));
+                }
+            }
+            return response.build();
+        });
+    }
+
+    /** Answers from the local image once it is at least as new as every write completed before the call. */
+    private <R> void afterReadBarrier(StreamObserver<R> out, Function<MetadataImage, R> read) {
+        quorum.awaitLinearizableRead().whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                out.onError(Status.UNAVAILABLE.withDescription(ErrorCode.CONTROLLER_UNAVAILABLE + ": "
+                        + WireErrors.of(failure).getMessage()).asRuntimeException());
+                return;
+            }
+            complete(out, () -> read.apply(applied.image()));
+        });
+    }
+
+    @Override
+    public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> out) {
+        Optional<QuorumVoter> leader = cluster.leader();
+        boolean forwardToLeader = !cluster.isLeaderReady() && !LeaderForwarding.isForwardedCall()
+                && leader.isPresent() && leader.get().id() != nodeId;
+        if (!forwardToLeader) {
+            describeClusterLocally(out);
+            return;
+        }
+        forwarding.stub(leader.get(), forwardDeadlineMs).describeCluster(request, new StreamObserver<>() {
+            private DescribeClusterResponse response;
+
+            @Override
+            public void onNext(DescribeClusterResponse value) {
+                response = value;
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                LOG.debug("Forwarding DescribeCluster to controller {} failed; answering locally: {}",
+                        leader.get().id(), failure.toString());
+                describeClusterLocally(out);
+            }
+
+            @Override
+            public void onCompleted() {
+                out.onNext(response);
+                out.onCompleted();
+            }
+        });
+    }
+
+    /**
+     * Controllers as probed now; brokers from the local image after a read barrier, with heartbeat
+     * ages when this controller is active (-1 otherwise). Without a quorum the brokers are left out
+     * and metadata_offset is -1, since the local image might be stale.
+     */
+    private void describeClusterLocally(StreamObserver<DescribeClusterResponse> out) {
+        CompletableFuture<List<ControllerInfo>> controllers = cluster.describeControllers();
+        CompletableFuture<Boolean> fresh = quorum.awaitLinearizableRead().handle((ignored, failure) -> failure == null);
+        controllers.thenCombine(fresh, (infos, isFresh) -> {
+            DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder()
+                    .addAllControllers(infos)
+                    .setLeaderId(cluster.leader().map(QuorumVoter::id).orElse(-1))
+                    .setMetadataOffset(-1);
+            if (isFresh) {
+                MetadataImage image = applied.image();
+                Optional<LeaderDuties> active = duties.get();
+                response.setMetadataOffset(image.offset());
+                for (BrokerRegistration broker : image.brokers().values()) {
+                    long msSince = active.map(d -> d.msSinceHeartbeat(broker.id())).orElse(-1L);
+                    response.addBrokers(MetadataViews.toBrokerInfo(broker, msSince));
+                }
+            }
+            return response.build();
+        }).whenComplete((response, failure) -> {
+            if (failure != null) {
+                LOG.error("DescribeCluster failed on controller {}", nodeId, failure);
+                out.onError(Status.INTERNAL.withDescription("DescribeCluster failed: " + failure).asRuntimeException());
+            } else {
+                out.onNext(response);
+                out.onCompleted();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- broker lifecycle
+
+    @Override
+    public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> out) {
+        Optional<LeaderDuties> active = duties.get();
+        if (active.isEmpty()) {
+            complete(out, () -> BrokerHeartbeatResponse.newBuilder()
+                    .setError(WireErrors.notController(nodeId, cluster.leader().filter(voter -> voter.id() != nodeId)))
+                    .setFenced(true)
+                    .build());
+            return;
+        }
+        complete(out, () -> {
+            LeaderDuties.HeartbeatVerdict verdict = active.get().heartbeat(request.getBrokerId(),
+                    request.getBrokerEpoch(), request.getMetadataOffset());
+            BrokerHeartbeatResponse.Builder response = BrokerHeartbeatResponse.newBuilder()
+                    .setError(WireErrors.none())
+                    .setFenced(verdict != LeaderDuties.HeartbeatVerdict.ACTIVE);
+            if (verdict == LeaderDuties.HeartbeatVerdict.STALE_EPOCH) {
+                response.setError(WireErrors.of(ErrorCode.STALE_BROKER_EPOCH, staleEpochMessage(request)));
+            }
+            return response.build();
+        });
+    }
+
+    private String staleEpochMessage(BrokerHeartbeatRequest request) {
+        BrokerRegistration current = applied.image().brokers().get(request.getBrokerId());
+        String known = current == null ? "is not registered"
+                : "is registered with epoch " + current.epoch();
+        return "broker " + request.getBrokerId() + " heartbeated with epoch " + request.getBrokerEpoch()
+                + " but " + known + "; register again";
+    }
+
+    // ---------------------------------------------------------------- metadata stream
+
+    @Override
+    public void watchMetadata(WatchMetadataRequest request, StreamObserver<WatchMetadataResponse> out) {
+        if (request.getFromOffset() < -1) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription("from_offset " + request.getFromOffset()
+                    + " is invalid; use -1 (no metadata yet) or the offset of the last batch applied").asRuntimeException());
+            return;
+        }
+        String who = request.getBrokerId() >= 0 ? "broker " + request.getBrokerId() : "a tool";
+        MetadataWatcher watcher = new MetadataWatcher((ServerCallStreamObserver<WatchMetadataResponse>) out, workers,
+                watchMaxPending, who + " on controller " + nodeId);
+        watcher.onDone(() -> applied.unwatch(watcher));
+        applied.watch(request.getFromOffset(), watcher);
+        LOG.debug("Controller {}: {} watches metadata from offset {}", nodeId, who, request.getFromOffset());
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private static <T, R> void answer(StreamObserver<R> out, CompletableFuture<T> future, Function<T, R> onSuccess,
+            Function<Throwable, R> onFailure) {
+        future.whenComplete((value, failure) -> complete(out,
+                () -> failure == null ? onSuccess.apply(value) : onFailure.apply(failure)));
+    }
+
+    private static <R> void complete(StreamObserver<R> out, Supplier<R> response) {
+        R value;
+        try {
+            value = response.get();
+        } catch (RuntimeException e) {
+            LOG.error("Controller request failed", e);
+            out.onError(Status.INTERNAL.withDescription("the controller failed to answer: " + e).asRuntimeException());
+            return;
+        }
+        out.onNext(value);
+        out.onCompleted();
+    }
+}

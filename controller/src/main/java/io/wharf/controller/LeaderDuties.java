@@ -1,0 +1,183 @@
+package io.wharf.controller;
+
+import io.wharf.metadata.BrokerRegistration;
+import io.wharf.metadata.MetadataImage;
+import io.wharf.proto.metadata.CommandResult;
+import io.wharf.proto.metadata.ControllerCommand;
+import io.wharf.proto.metadata.FenceBrokerCommand;
+import io.wharf.proto.metadata.ItemResult;
+import io.wharf.proto.metadata.UnfenceBrokerCommand;
+import java.util.HashSet;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What only the active controller does, from {@code notifyLeaderReady} until it stops leading:
+ * tracks broker sessions, fences brokers whose session expired and unfences brokers that caught up.
+ * Thread-safe: heartbeats arrive on gRPC threads and the expiry check runs on the one scheduler
+ * thread this object owns (started by {@link #start}, stopped by {@link #close}); both take this
+ * object's lock around {@link BrokerLiveness}.
+ */
+final class LeaderDuties implements AutoCloseable {
+
+    /** What a heartbeat told the broker. */
+    enum HeartbeatVerdict { ACTIVE, FENCED, STALE_EPOCH }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderDuties.class);
+
+    private final int nodeId;
+    private final AppliedMetadata applied;
+    private final Function<ControllerCommand, CompletableFuture<CommandResult>> submit;
+    private final LongSupplier clockMs;
+    private final long checkIntervalMs;
+    private final BrokerLiveness liveness;
+    private final Set<Integer> fencing = new HashSet<>();
+    private final Set<Integer> unfencing = new HashSet<>();
+    private final ScheduledExecutorService scheduler;
+    private boolean closed;
+
+    /**
+     * @param submit  commits a command through the quorum
+     * @param clockMs a monotonic clock in milliseconds
+     */
+    LeaderDuties(ControllerConfig config, AppliedMetadata applied,
+            Function<ControllerCommand, CompletableFuture<CommandResult>> submit, LongSupplier clockMs) {
+        this.nodeId = config.nodeId();
+        this.applied = applied;
+        this.submit = submit;
+        this.clockMs = clockMs;
+        this.checkIntervalMs = config.livenessCheckIntervalMs();
+        this.liveness = new BrokerLiveness(config.brokerSessionTimeoutMs());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "wharf-controller-" + nodeId + "-liveness");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Gives every registered broker a fresh session and starts the expiry check. */
+    void start() {
+        synchronized (this) {
+            grantSessions(applied.image(), clockMs.getAsLong());
+        }
+        scheduler.scheduleWithFixedDelay(this::checkSessions, checkIntervalMs, checkIntervalMs, TimeUnit.MILLISECONDS);
+        LOG.info("Controller {} is active: tracking broker sessions", nodeId);
+    }
+
+    /**
+     * Records a heartbeat. A fenced broker that has applied metadata up to its own registration is
+     * unfenced (asynchronously, one command at a time per broker) unless it completed a controlled
+     * shutdown at this epoch.
+     */
+    synchronized HeartbeatVerdict heartbeat(int brokerId, long epoch, long metadataOffset) {
+        BrokerRegistration registration = applied.image().brokers().get(brokerId);
+        if (registration == null || registration.epoch() != epoch) {
+            return HeartbeatVerdict.STALE_EPOCH;
+        }
+        liveness.heartbeat(brokerId, epoch, clockMs.getAsLong());
+        if (!registration.fenced()) {
+            return HeartbeatVerdict.ACTIVE;
+        }
+        if (metadataOffset >= epoch && !applied.isShutDown(brokerId, epoch) && !closed && unfencing.add(brokerId)) {
+            ControllerCommand unfence = ControllerCommand.newBuilder().setUnfenceBroker(
+                    UnfenceBrokerCommand.newBuilder().setBrokerId(brokerId).setBrokerEpoch(epoch)).build();
+            submit.apply(unfence).whenComplete((result, failure) -> {
+                report("unfence", brokerId, epoch, result, failure);
+                synchronized (this) {
+                    unfencing.remove(brokerId);
+                }
+            });
+        }
+        return HeartbeatVerdict.FENCED;
+    }
+
+    /** Milliseconds since {@code brokerId} last heartbeated to this controller, -1 when unknown. */
+    synchronized long msSinceHeartbeat(int brokerId) {
+        OptionalLong since = liveness.msSinceHeartbeat(brokerId, clockMs.getAsLong());
+        return since.orElse(-1);
+    }
+
+    private void checkSessions() {
+        try {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                MetadataImage image = applied.image();
+                long now = clockMs.getAsLong();
+                grantSessions(image, now);
+                for (BrokerLiveness.ExpiredSession expired : liveness.expired(now)) {
+                    BrokerRegistration registration = image.brokers().get(expired.brokerId());
+                    if (registration != null && !registration.fenced() && registration.epoch() == expired.epoch()
+                            && fencing.add(expired.brokerId())) {
+                        fence(expired.brokerId(), expired.epoch());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // Keep checking: one bad round must not end fencing for the rest of this term.
+            LOG.error("Controller {}: broker session check failed", nodeId, e);
+        }
+    }
+
+    /** Brokers registered through any controller, or known before this one led, get a session now. */
+    private void grantSessions(MetadataImage image, long now) {
+        for (BrokerRegistration registration : image.brokers().values()) {
+            liveness.ensureSession(registration.id(), registration.epoch(), now);
+        }
+    }
+
+    private void fence(int brokerId, long epoch) {
+        LOG.info("Controller {}: broker {} (epoch {}) missed its session timeout; fencing it", nodeId, brokerId, epoch);
+        ControllerCommand command = ControllerCommand.newBuilder().setFenceBroker(
+                FenceBrokerCommand.newBuilder().setBrokerId(brokerId).setBrokerEpoch(epoch)).build();
+        submit.apply(command).whenComplete((result, failure) -> {
+            report("fence", brokerId, epoch, result, failure);
+            synchronized (this) {
+                fencing.remove(brokerId);
+            }
+        });
+    }
+
+    private void report(String action, int brokerId, long epoch, CommandResult result, Throwable failure) {
+        if (failure != null) {
+            LOG.warn("Controller {}: could not {} broker {} (epoch {}); will retry: {}", nodeId, action, brokerId,
+                    epoch, failure.toString());
+            return;
+        }
+        for (ItemResult item : result.getItemsList()) {
+            if (item.hasError() && item.getError().getCodeValue() != 0) {
+                LOG.info("Controller {}: {} of broker {} (epoch {}) was rejected: {} {}", nodeId, action, brokerId,
+                        epoch, item.getError().getCode(), item.getError().getMessage());
+                return;
+            }
+        }
+        LOG.info("Controller {}: {}d broker {} (epoch {}) at offset {}", nodeId, action, brokerId, epoch,
+                result.getOffset());
+    }
+
+    /** Stops the expiry check and waits for a running check to finish. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        scheduler.shutdownNow();
+        try {
+            if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Controller {}: liveness thread did not stop within 5 s", nodeId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("Controller {} is no longer active: stopped tracking broker sessions", nodeId);
+    }
+}

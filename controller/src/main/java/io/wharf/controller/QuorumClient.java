@@ -1,0 +1,174 @@
+package io.wharf.controller;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.metadata.CommandResult;
+import io.wharf.proto.metadata.ControllerCommand;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This controller's way into the quorum: submits commands (Ratis forwards them to the leader and
+ * retries through elections, exactly once thanks to the server retry cache, as long as this one
+ * client instance retries), waits for linearizable reads, and probes peers. Thread-safe.
+ */
+final class QuorumClient implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QuorumClient.class);
+    private static final Message READ_BARRIER = Message.valueOf("wharf-read-barrier");
+
+    private final ControllerConfig config;
+    private final RaftGroup group;
+    private final RaftPeerId self;
+    private final RaftClient commands;
+    private final RaftClient probes;
+    private final RaftClient admin;
+
+    QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self) {
+        this.config = config;
+        this.group = group;
+        this.self = self;
+        this.commands = RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(group)
+                .setProperties(RaftSettings.clientProperties(config, config.quorumRequestTimeoutMs()))
+                .setRetryPolicy(RaftSettings.commandRetryPolicy(config))
+                .build();
+        // One attempt each: a peer that does not answer quickly is reported as unreachable.
+        this.probes = RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(group)
+                .setLeaderId(self)
+                .setProperties(RaftSettings.clientProperties(config, config.peerProbeTimeoutMs()))
+                .setRetryPolicy(RetryPolicies.noRetry())
+                .build();
+        // Administrative calls on this controller itself (snapshot, leadership transfer) may take a while.
+        this.admin = RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(group)
+                .setLeaderId(self)
+                .setProperties(RaftSettings.clientProperties(config, config.quorumRetryMaxMs()))
+                .setRetryPolicy(RetryPolicies.noRetry())
+                .build();
+    }
+
+    /**
+     * Commits {@code command} through the quorum and returns what applying it answered.
+     * Fails with a {@link QuorumException}: CONTROLLER_UNAVAILABLE when no leader committed it
+     * within {@code quorum.retry.max.ms}, INVALID_REQUEST when the leader refused it before
+     * replicating.
+     */
+    CompletableFuture<CommandResult> submit(ControllerCommand command) {
+        Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
+        return commands.async().send(message).handle((reply, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(toQuorumException("commit " + command.getCommandCase(), failure));
+            }
+            if (!reply.isSuccess()) {
+                throw new CompletionException(toQuorumException("commit " + command.getCommandCase(),
+                        reply.getException()));
+            }
+            return parseResult(reply);
+        });
+    }
+
+    /**
+     * Completes once this controller has applied everything committed before the call (a Ratis
+     * ReadIndex round through the leader), so an answer read from the local image afterwards is
+     * never older than a write that completed before the read began.
+     */
+    CompletableFuture<Void> awaitLinearizableRead() {
+        return commands.async().sendReadOnlyUnordered(READ_BARRIER, self).handle((reply, failure) -> {
+            Throwable problem = failure != null ? failure : reply.isSuccess() ? null : reply.getException();
+            if (problem != null) {
+                throw new CompletionException(toQuorumException("confirm a linearizable read", problem));
+            }
+            return null;
+        });
+    }
+
+    /** The Raft status of {@code peer}, empty when it does not answer within the probe timeout. */
+    Optional<GroupInfoReply> probe(RaftPeerId peer) {
+        try {
+            return Optional.of(probes.getGroupManagementApi(peer).info(group.getGroupId()));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Controller {} did not answer a status probe: {}", peer, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Asks this controller (the leader) to hand leadership to {@code target}.
+     *
+     * @return true when {@code target} became leader within {@code timeoutMs}
+     */
+    boolean transferLeadership(RaftPeerId target, long timeoutMs) {
+        try {
+            RaftClientReply reply = admin.admin().transferLeadership(target, self, timeoutMs);
+            return reply.isSuccess();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Leadership transfer to {} failed: {}", target, e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Makes this controller take a snapshot now, however few entries arrived since the last one.
+     *
+     * @return the log index of the newest snapshot
+     * @throws IOException when the snapshot could not be taken within {@code timeoutMs}
+     */
+    long takeSnapshot(long timeoutMs) throws IOException {
+        RaftClientReply reply = admin.getSnapshotManagementApi(self).create(1, timeoutMs);
+        if (!reply.isSuccess()) {
+            throw new IOException("controller " + self + " could not take a snapshot", reply.getException());
+        }
+        return reply.getLogIndex();
+    }
+
+    private static CommandResult parseResult(RaftClientReply reply) {
+        try {
+            return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the state machine answered bytes that are not a CommandResult", e);
+        }
+    }
+
+    private QuorumException toQuorumException(String action, Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof QuorumException quorumException) {
+            return quorumException;
+        }
+        if (cause instanceof StateMachineException) {
+            Throwable refusal = cause.getCause() != null ? cause.getCause() : cause;
+            return new QuorumException(ErrorCode.INVALID_REQUEST, "the controller leader refused the command: "
+                    + refusal.getMessage(), cause);
+        }
+        return new QuorumException(ErrorCode.CONTROLLER_UNAVAILABLE, "the controller quorum could not " + action
+                + " within " + config.quorumRetryMaxMs() + " ms (no leader reachable?); retry later: " + cause, cause);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (RaftClient c = commands; RaftClient p = probes; RaftClient a = admin) {
+            LOG.debug("Closing quorum clients of {}", self);
+        }
+    }
+}
