@@ -12,6 +12,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -137,6 +140,23 @@ class BrokerConfigTest {
         assertEquals("[::1]:17001", new HostPort("::1", 17001).toString());
         assertThrows(IllegalArgumentException.class, () -> HostPort.parse(":17001"));
         assertThrows(IllegalArgumentException.class, () -> HostPort.parse("host:"));
+    }
+
+    /** deploy/config/broker.properties documents every key, and loads as it stands. */
+    @Test
+    void theTemplateDocumentsEveryKey() throws IOException {
+        Path template = Path.of("..", "deploy", "config", "broker.properties");
+        Set<String> documented = new TreeSet<>();
+        for (String line : Files.readAllLines(template)) {
+            Matcher key = Pattern.compile("^#?([a-z.]+)=").matcher(line);
+            if (key.find()) {
+                documented.add(key.group(1));
+            }
+        }
+        assertEquals(new TreeSet<>(BrokerConfig.KNOWN_KEYS), documented);
+        BrokerConfig config = BrokerConfig.load(template, Map.of());
+        assertEquals(Set.of(), config.unknownKeys());
+        assertEquals(17201, config.rpcPort());
     }
 
     private static void assertInvalid(String key, String value) {
