@@ -17,16 +17,24 @@ import java.util.Optional;
  * @param brokerProperties extra keys for every broker (override generated ones)
  * @param jvmOptions JVM flags for every node
  * @param logbackConfig the node logging config, used when the file exists
+ * @param mainClasses the main class each role runs (default {@link NodeRole#mainClass()}; tests may
+ *     substitute a stand-in)
  */
 public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpath,
                           Map<String, String> controllerProperties, Map<String, String> brokerProperties,
-                          List<String> jvmOptions, Optional<Path> logbackConfig) {
+                          List<String> jvmOptions, Optional<Path> logbackConfig, Map<NodeRole, String> mainClasses) {
 
     public ClusterSpec {
         baseDir = baseDir.toAbsolutePath().normalize();
         controllerProperties = Map.copyOf(controllerProperties);
         brokerProperties = Map.copyOf(brokerProperties);
         jvmOptions = List.copyOf(jvmOptions);
+        mainClasses = Map.copyOf(mainClasses);
+        for (NodeRole role : NodeRole.values()) {
+            if (!mainClasses.containsKey(role)) {
+                throw new IllegalArgumentException("no main class for the " + role.prefix() + " role");
+            }
+        }
         if (classpath == null || classpath.isBlank()) {
             throw new IllegalArgumentException("the node classpath is empty; it must hold ControllerMain and BrokerMain");
         }
@@ -36,17 +44,35 @@ public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpa
     public static ClusterSpec of(Path baseDir, ClusterTopology topology, String classpath,
                                  Map<String, String> extraProperties) {
         return new ClusterSpec(baseDir, topology, classpath, extraProperties, extraProperties,
-                NodeCommand.DEFAULT_JVM_OPTIONS, Optional.empty());
+                NodeCommand.DEFAULT_JVM_OPTIONS, Optional.empty(),
+                Map.of(NodeRole.CONTROLLER, NodeRole.CONTROLLER.mainClass(), NodeRole.BROKER, NodeRole.BROKER.mainClass()));
     }
 
     public ClusterSpec withLogbackConfig(Path config) {
         return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, jvmOptions,
-                Optional.of(config));
+                Optional.of(config), mainClasses);
     }
 
     public ClusterSpec withJvmOptions(List<String> options) {
         return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, options,
-                logbackConfig);
+                logbackConfig, mainClasses);
+    }
+
+    /** The same cluster with {@code mainClass} run for every node of {@code role}. */
+    public ClusterSpec withMainClass(NodeRole role, String mainClass) {
+        Map<NodeRole, String> classes = new java.util.EnumMap<>(mainClasses);
+        classes.put(role, mainClass);
+        return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, jvmOptions,
+                logbackConfig, classes);
+    }
+
+    /** The same cluster with other extra properties for one role. */
+    public ClusterSpec withProperties(NodeRole role, Map<String, String> properties) {
+        return role == NodeRole.CONTROLLER
+                ? new ClusterSpec(baseDir, topology, classpath, properties, brokerProperties, jvmOptions, logbackConfig,
+                        mainClasses)
+                : new ClusterSpec(baseDir, topology, classpath, controllerProperties, properties, jvmOptions,
+                        logbackConfig, mainClasses);
     }
 
     Map<String, String> extraProperties(NodeName node) {

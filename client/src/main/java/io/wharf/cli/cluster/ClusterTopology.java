@@ -53,7 +53,7 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
     }
 
     /** Every node: controllers first, then brokers, each by id. */
-    @JsonProperty("nodes")
+    @JsonProperty(value = "nodes", access = JsonProperty.Access.READ_ONLY)
     public List<NodeEntry> nodeEntries() {
         return nodes().stream().map(node -> new NodeEntry(node.toString(), node.role().prefix(), node.id(),
                 rpcPort(node), node.isController() ? raftPort(node) : null)).toList();

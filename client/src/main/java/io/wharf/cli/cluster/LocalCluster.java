@@ -357,7 +357,7 @@ public final class LocalCluster implements AutoCloseable {
             Files.createDirectories(paths.data());
             Files.writeString(paths.log(), "=== " + Instant.now() + " starting " + node + " ===\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            Process process = new ProcessBuilder(command.build(node, paths))
+            Process process = new ProcessBuilder(command.build(node, spec.mainClasses().get(node.role()), paths))
                     .directory(paths.dir().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)

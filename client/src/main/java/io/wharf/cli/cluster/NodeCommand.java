@@ -34,7 +34,8 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
                 logbackConfig.filter(Files::isRegularFile), classpath, findOnPath("setsid"));
     }
 
-    public List<String> build(NodeName node, NodePaths paths) {
+    /** The command starting {@code node} with {@code mainClass} and its properties file. */
+    public List<String> build(NodeName node, String mainClass, NodePaths paths) {
         List<String> command = new ArrayList<>();
         setsid.ifPresent(path -> command.add(path.toString()));
         command.add(javaBinary.toString());
@@ -43,7 +44,7 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
         logbackConfig.ifPresent(path -> command.add("-Dlogback.configurationFile=" + path.toAbsolutePath()));
         command.add("-cp");
         command.add(classpath);
-        command.add(node.role().mainClass());
+        command.add(mainClass);
         command.add("--config");
         command.add(paths.properties().toString());
         return List.copyOf(command);

@@ -1,0 +1,51 @@
+package io.wharf.cli;
+
+import io.wharf.cli.cluster.ClusterFile;
+import io.wharf.client.Endpoint;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the CLI runs: the local-cluster directory, the Wharf checkout (when launched by
+ * {@code ./wharf}), the classpath nodes are started on, and the output streams. Immutable (the
+ * writers are shared, not owned).
+ *
+ * @param clusterDir the local cluster's directory ({@code <checkout>/.wharf})
+ * @param home the Wharf checkout, from the {@code wharf.home} system property
+ * @param classpath the classpath for node JVMs (this JVM's)
+ * @param out where results go
+ * @param err where errors go
+ */
+public record CliEnvironment(Path clusterDir, Optional<Path> home, String classpath, PrintWriter out,
+                             PrintWriter err) {
+
+    /** Controllers tried when no --bootstrap is given and no local cluster is described. */
+    public static final List<Endpoint> DEFAULT_CONTROLLERS = List.of(
+            new Endpoint("127.0.0.1", 17001), new Endpoint("127.0.0.1", 17002), new Endpoint("127.0.0.1", 17003));
+
+    /**
+     * From system properties: {@code wharf.home} (set by {@code ./wharf}) and
+     * {@code wharf.cluster.dir} (default {@code <wharf.home>/.wharf}, else {@code ./.wharf}).
+     */
+    public static CliEnvironment fromSystem(PrintWriter out, PrintWriter err) {
+        Optional<Path> home = Optional.ofNullable(System.getProperty("wharf.home")).map(Path::of);
+        Path clusterDir = Optional.ofNullable(System.getProperty("wharf.cluster.dir")).map(Path::of)
+                .orElseGet(() -> home.orElse(Path.of("")).resolve(".wharf"));
+        return new CliEnvironment(clusterDir.toAbsolutePath().normalize(), home,
+                System.getProperty("java.class.path"), out, err);
+    }
+
+    /** The node logging config of the checkout, when there is one. */
+    public Optional<Path> nodeLogbackConfig() {
+        return home.map(dir -> dir.resolve("deploy").resolve("config").resolve("logback-node.xml"))
+                .filter(Files::isRegularFile);
+    }
+
+    /** The local cluster's controllers when one is described in {@link #clusterDir()}, else the default ports. */
+    public List<Endpoint> defaultControllers() {
+        return ClusterFile.read(clusterDir).map(topology -> topology.controllerEndpoints()).orElse(DEFAULT_CONTROLLERS);
+    }
+}

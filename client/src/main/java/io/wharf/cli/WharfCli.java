@@ -1,0 +1,115 @@
+package io.wharf.cli;
+
+import io.wharf.cli.cluster.LocalClusterException;
+import io.wharf.cli.command.ClusterCommand;
+import io.wharf.cli.command.MetadataCommand;
+import io.wharf.cli.command.TopicsCommand;
+import io.wharf.client.admin.AdminException;
+import io.wharf.proto.common.ErrorCode;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code wharf} command line: {@code cluster}, {@code metadata} and {@code topics}. Exit code 0
+ * on success, 1 when the operation failed, 2 for bad input; failures print one line on stderr
+ * naming what to fix (and, with {@code --json}, an {@code {"error": {...}}} object on stdout).
+ * Single-threaded; one instance per invocation.
+ */
+@Command(name = "wharf", mixinStandardHelpOptions = true, version = "wharf 0.1.0-SNAPSHOT",
+        description = "Run and administer a Wharf cluster.",
+        subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class})
+public final class WharfCli implements Runnable {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata or topics");
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = execute(CliEnvironment.fromSystem(out, err), args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line in {@code env}; returns the exit code. */
+    public static int execute(CliEnvironment env, String... args) {
+        boolean json = Arrays.asList(args).contains("--json");
+        CommandLine commandLine = new CommandLine(new WharfCli(), new EnvironmentFactory(env))
+                .setOut(env.out())
+                .setErr(env.err())
+                .setParameterExceptionHandler((ex, ignoredArgs) -> {
+                    String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+                    return fail(env, json, EXIT_USAGE, "INVALID_ARGUMENT",
+                            ex.getMessage() + " (see: " + command + " --help)");
+                })
+                .setExecutionExceptionHandler((ex, cmd, parseResult) -> handle(env, json, ex));
+        int code = commandLine.execute(args);
+        env.out().flush();
+        env.err().flush();
+        return code;
+    }
+
+    private static int handle(CliEnvironment env, boolean json, Exception ex) {
+        if (ex instanceof CliException e) {
+            return fail(env, json, EXIT_FAILED, e.code(), e.getMessage());
+        }
+        if (ex instanceof AdminException e) {
+            String hint = e.code() == ErrorCode.CONTROLLER_UNAVAILABLE || e.code() == ErrorCode.REQUEST_TIMED_OUT
+                    ? " — is the cluster running? (wharf cluster status; --bootstrap names other controllers)" : "";
+            return fail(env, json, EXIT_FAILED, e.code().name(), e.code() + ": " + e.getMessage() + hint);
+        }
+        if (ex instanceof LocalClusterException e) {
+            return fail(env, json, EXIT_FAILED, "CLUSTER", e.getMessage());
+        }
+        if (ex instanceof IllegalArgumentException e) {
+            return fail(env, json, EXIT_USAGE, "INVALID_ARGUMENT", e.getMessage());
+        }
+        String detail = ex.getClass().getName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage());
+        if (System.getenv("WHARF_DEBUG") != null) {
+            ex.printStackTrace(env.err());
+        }
+        return fail(env, json, EXIT_FAILED, "UNEXPECTED", "unexpected error: " + detail
+                + " (set WHARF_DEBUG=1 for the stack trace)");
+    }
+
+    private static int fail(CliEnvironment env, boolean json, int exitCode, String code, String message) {
+        env.err().println("wharf: " + message);
+        if (json) {
+            Json.print(env.out(), Json.object("error", Json.object("code", code, "message", message)));
+        }
+        return exitCode;
+    }
+
+    /** Builds commands with the environment when their constructor takes it. Stateless beyond the environment. */
+    private static final class EnvironmentFactory implements CommandLine.IFactory {
+        private final CliEnvironment env;
+
+        EnvironmentFactory(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            try {
+                return type.getConstructor(CliEnvironment.class).newInstance(env);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(type);
+            }
+        }
+    }
+}

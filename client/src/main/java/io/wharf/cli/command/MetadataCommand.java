@@ -1,0 +1,64 @@
+package io.wharf.cli.command;
+
+import io.wharf.cli.CliEnvironment;
+import io.wharf.cli.Json;
+import io.wharf.cli.TextTable;
+import io.wharf.cli.view.MetadataView;
+import io.wharf.client.admin.AdminClient;
+import io.wharf.client.admin.TopicDescriptions;
+import io.wharf.proto.controller.DescribeClusterResponse;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code wharf metadata}: controllers, brokers and topics in one view. Single-threaded; one per invocation. */
+@Command(name = "metadata", description = "Show controllers (roles, terms), brokers (states, epochs) and topics (leaders, ISRs).")
+public final class MetadataCommand implements Runnable {
+
+    private final CliEnvironment env;
+    @Mixin JsonOption json;
+    @Mixin BootstrapOption bootstrap;
+
+    public MetadataCommand(CliEnvironment env) {
+        this.env = env;
+    }
+
+    @Override
+    public void run() {
+        try (AdminClient admin = bootstrap.connect(env)) {
+            DescribeClusterResponse cluster = admin.describeCluster();
+            TopicDescriptions topics = admin.describeTopics(List.of());
+            MetadataView view = MetadataView.of(cluster, topics.topics());
+            if (json.enabled()) {
+                Json.print(env.out(), view);
+            } else {
+                print(view, env.out());
+            }
+        }
+    }
+
+    private static void print(MetadataView view, PrintWriter out) {
+        out.println("Controllers");
+        TextTable controllers = new TextTable("ID", "ADDRESS", "ROLE", "TERM", "APPLIED");
+        view.controllers().forEach(c -> controllers.row(c.id(), c.address(), c.role(), c.term(), c.appliedIndex()));
+        controllers.print(out);
+        out.println();
+        out.println("Brokers");
+        TextTable brokers = new TextTable("ID", "ENDPOINT", "STATE", "EPOCH", "LAST-HEARTBEAT");
+        view.brokers().forEach(b -> brokers.row(b.id(), b.endpoint(), b.state(), b.epoch(),
+                b.msSinceHeartbeat() < 0 ? "-" : b.msSinceHeartbeat() + " ms ago"));
+        brokers.print(out);
+        out.println();
+        out.println("Topics");
+        TextTable topics = new TextTable("TOPIC", "PARTITION", "LEADER", "LEADER-EPOCH", "REPLICAS", "ISR");
+        view.topics().forEach(t -> t.partitions().forEach(p -> topics.row(t.name(), p.id(), p.leader(), p.leaderEpoch(),
+                join(p.replicas()), join(p.isr()))));
+        topics.print(out);
+    }
+
+    static String join(List<Integer> ids) {
+        return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+}

@@ -1,0 +1,27 @@
+package io.wharf.cli.command;
+
+import io.wharf.cli.TextTable;
+import io.wharf.cli.cluster.ClusterStatus;
+import io.wharf.cli.cluster.NodeStatus;
+import java.io.PrintWriter;
+
+/** Prints a local cluster's status as a node table and its problems. Stateless. */
+final class StatusPrinter {
+
+    private StatusPrinter() {
+    }
+
+    static void print(ClusterStatus status, PrintWriter out) {
+        TextTable table = new TextTable("NODE", "PID", "RPC", "RAFT", "STATE", "TERM", "APPLIED", "EPOCH");
+        for (NodeStatus node : status.nodes()) {
+            table.row(node.name(), node.running() ? node.pid() : "stopped", node.rpcPort(), node.raftPort(),
+                    node.state(), node.term(), node.appliedIndex(), node.epoch());
+        }
+        table.print(out);
+        if (status.healthy()) {
+            out.println("healthy: the quorum has a leader and every broker is active");
+        } else {
+            status.problems().forEach(problem -> out.println("problem: " + problem));
+        }
+    }
+}

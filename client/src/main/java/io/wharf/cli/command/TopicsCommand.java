@@ -1,0 +1,174 @@
+package io.wharf.cli.command;
+
+import io.wharf.cli.CliEnvironment;
+import io.wharf.cli.CliException;
+import io.wharf.cli.Json;
+import io.wharf.cli.view.TopicView;
+import io.wharf.client.admin.AdminClient;
+import io.wharf.client.admin.NewTopic;
+import io.wharf.client.admin.TopicDescriptions;
+import io.wharf.client.admin.TopicOutcome;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code wharf topics ...}, after Kafka's kafka-topics tool. Single-threaded; one per invocation. */
+@Command(name = "topics", description = "Create, list, describe and delete topics.",
+        subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class, TopicsCommand.Describe.class,
+                TopicsCommand.Delete.class})
+public final class TopicsCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a subcommand: create, list, describe or delete");
+    }
+
+    /** {@code topics create NAME --partitions P --replication-factor R [--config key=value]...}. */
+    @Command(name = "create", description = "Create a topic.")
+    public static final class Create implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BootstrapOption bootstrap;
+        @Parameters(paramLabel = "NAME", description = "Topic name: 1-249 characters of [a-zA-Z0-9._-], not . or ..")
+        String name;
+        @Option(names = "--partitions", required = true, paramLabel = "P", description = "Number of partitions.")
+        int partitions;
+        @Option(names = "--replication-factor", required = true, paramLabel = "R", description = "Replicas per partition.")
+        int replicationFactor;
+        @Option(names = "--config", paramLabel = "KEY=VALUE",
+                description = "A topic config (retention.ms, retention.bytes, min.insync.replicas, segment.bytes); repeatable.")
+        Map<String, String> configs = new LinkedHashMap<>();
+
+        public Create(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            try (AdminClient admin = bootstrap.connect(env)) {
+                TopicOutcome outcome = admin.createTopics(List.of(new NewTopic(name, partitions, replicationFactor, configs))).get(0);
+                requireSucceeded(outcome, "creating");
+                if (json.enabled()) {
+                    Json.print(env.out(), Json.object("name", name, "created", true));
+                } else {
+                    env.out().println("Created topic " + name + ".");
+                }
+            }
+        }
+    }
+
+    /** {@code topics list}. */
+    @Command(name = "list", description = "List every topic name.")
+    public static final class ListTopics implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BootstrapOption bootstrap;
+
+        public ListTopics(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            try (AdminClient admin = bootstrap.connect(env)) {
+                List<String> names = admin.listTopics();
+                if (json.enabled()) {
+                    Json.print(env.out(), Json.object("topics", names));
+                } else {
+                    names.forEach(env.out()::println);
+                }
+            }
+        }
+    }
+
+    /** {@code topics describe [NAME...]}. */
+    @Command(name = "describe", description = "Describe topics (every topic when no name is given).")
+    public static final class Describe implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BootstrapOption bootstrap;
+        @Parameters(paramLabel = "NAME", arity = "0..*", description = "Topics to describe.")
+        List<String> names = List.of();
+
+        public Describe(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            try (AdminClient admin = bootstrap.connect(env)) {
+                TopicDescriptions result = admin.describeTopics(names);
+                List<TopicView> topics = result.topics().stream().map(TopicView::of)
+                        .sorted((a, b) -> a.name().compareTo(b.name())).toList();
+                if (json.enabled()) {
+                    Json.print(env.out(), Json.object("topics", topics, "errors", result.errors().stream()
+                            .map(e -> Json.object("name", e.name(), "code", e.error().name(), "message", e.message()))
+                            .toList()));
+                } else {
+                    topics.forEach(this::print);
+                }
+                if (!result.errors().isEmpty()) {
+                    TopicOutcome first = result.errors().get(0);
+                    throw new CliException(first.error().name(), "Error while describing topic " + first.name() + ": "
+                            + first.error() + ": " + first.message());
+                }
+            }
+        }
+
+        private void print(TopicView topic) {
+            env.out().printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n",
+                    topic.name(), topic.topicId(), topic.partitionCount(), topic.replicationFactor(),
+                    topic.configs().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                            .collect(Collectors.joining(",")));
+            for (TopicView.Partition p : topic.partitions()) {
+                env.out().printf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s\tLeaderEpoch: %d%n",
+                        topic.name(), p.id(), p.leader() < 0 ? "none" : p.leader(), MetadataCommand.join(p.replicas()),
+                        MetadataCommand.join(p.isr()), p.leaderEpoch());
+            }
+        }
+    }
+
+    /** {@code topics delete NAME}. */
+    @Command(name = "delete", description = "Delete a topic.")
+    public static final class Delete implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BootstrapOption bootstrap;
+        @Parameters(paramLabel = "NAME", description = "The topic to delete.")
+        String name;
+
+        public Delete(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            try (AdminClient admin = bootstrap.connect(env)) {
+                requireSucceeded(admin.deleteTopics(List.of(name)).get(0), "deleting");
+                if (json.enabled()) {
+                    Json.print(env.out(), Json.object("name", name, "deleted", true));
+                } else {
+                    env.out().println("Deleted topic " + name + ".");
+                }
+            }
+        }
+    }
+
+    private static void requireSucceeded(TopicOutcome outcome, String action) {
+        if (!outcome.succeeded()) {
+            throw new CliException(outcome.error().name(), "Error while " + action + " topic " + outcome.name() + ": "
+                    + outcome.error() + ": " + outcome.message());
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.wharf.cli.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class NodeCommandTest {
+
+    @Test
+    void startsTheMainClassWithItsPropertiesUnderSetsid() {
+        NodeCommand command = new NodeCommand(Path.of("/jdk/bin/java"), List.of("-Xmx512m"),
+                Optional.of(Path.of("/w/deploy/config/logback-node.xml")), "/w/lib/*", Optional.of(Path.of("/usr/bin/setsid")));
+        NodePaths paths = NodePaths.of(Path.of("/w/.wharf"), NodeName.broker(2));
+
+        assertEquals(List.of("/usr/bin/setsid", "/jdk/bin/java", "-Xmx512m", "-Dwharf.node=broker-2",
+                "-Dlogback.configurationFile=/w/deploy/config/logback-node.xml", "-cp", "/w/lib/*",
+                "io.wharf.broker.BrokerMain", "--config", "/w/.wharf/broker-2/node.properties"),
+                command.build(NodeName.broker(2), NodeRole.BROKER.mainClass(), paths));
+    }
+
+    @Test
+    void withoutSetsidOrLoggingConfigTheJvmStartsDirectly() {
+        NodeCommand command = new NodeCommand(Path.of("java"), List.of(), Optional.empty(), "cp", Optional.empty());
+        NodePaths paths = NodePaths.of(Path.of("/b"), NodeName.controller(1));
+
+        assertEquals(List.of("java", "-Dwharf.node=controller-1", "-cp", "cp", "io.wharf.controller.ControllerMain",
+                "--config", "/b/controller-1/node.properties"),
+                command.build(NodeName.controller(1), NodeRole.CONTROLLER.mainClass(), paths));
+        assertEquals("/b/controller-1/node.properties", NodeCommand.marker(paths));
+    }
+}
