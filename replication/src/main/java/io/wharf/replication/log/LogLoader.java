@@ -1,0 +1,147 @@
+package io.wharf.replication.log;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a partition directory: finds the segments, recovers what an unclean stop may have left
+ * half-written (every segment from the one holding the recovery point on, plus any whose indexes
+ * look wrong), deletes everything after the first damaged batch, and reconciles the checkpoints.
+ * Single-threaded; used once per {@link Log#open}.
+ */
+final class LogLoader {
+    static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
+    private static final Logger LOG = LoggerFactory.getLogger(LogLoader.class);
+
+    /** The state a {@link Log} starts from. */
+    record Loaded(ConcurrentSkipListMap<Long, LogSegment> segments, long logStartOffset, LeaderEpochCache epochCache,
+                  LogOffsetsCheckpoint checkpoint) {
+    }
+
+    private LogLoader() {
+    }
+
+    static Loaded load(Path dir, LogConfig config, long nowMs) throws IOException {
+        Files.createDirectories(dir);
+        Map<Long, Path> logFiles = scanDirectory(dir);
+        LogOffsetsCheckpoint checkpoint = new LogOffsetsCheckpoint(dir);
+        LogOffsetsCheckpoint.Offsets offsets = checkpoint.read();
+        Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
+        boolean clean = Files.exists(marker);
+        LeaderEpochCache epochCache = new LeaderEpochCache(dir);
+
+        ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+        for (long base : logFiles.keySet()) {
+            segments.put(base, LogSegment.open(dir, base, config, nowMs));
+        }
+        if (segments.isEmpty()) {
+            segments.put(offsets.logStartOffset(), LogSegment.create(dir, offsets.logStartOffset(), config));
+        }
+        recover(segments, clean, offsets.recoveryPoint(), epochCache, nowMs);
+
+        long logEnd = segments.lastEntry().getValue().nextOffset();
+        long logStart = Math.max(offsets.logStartOffset(), segments.firstKey());
+        if (logStart > logEnd) {
+            LOG.warn("{}: log start offset {} is past the recovered log end {}; starting an empty log at {}",
+                    dir, logStart, logEnd, logStart);
+            for (LogSegment segment : segments.values()) {
+                segment.delete();
+            }
+            segments.clear();
+            segments.put(logStart, LogSegment.create(dir, logStart, config));
+            logEnd = logStart;
+        }
+        while (segments.size() > 1 && segments.higherKey(segments.firstKey()) <= logStart) {
+            segments.pollFirstEntry().getValue().delete();
+        }
+        segments.lastEntry().getValue().becomeActive();
+        epochCache.truncateFromEnd(logEnd);
+        epochCache.truncateFromStart(logStart);
+        if (clean) {
+            Files.delete(marker);
+        }
+        checkpoint.write(logStart, logEnd);
+        return new Loaded(segments, logStart, epochCache, checkpoint);
+    }
+
+    /** Base offset → .log file; removes leftover temporary files and index files without a log. */
+    private static Map<Long, Path> scanDirectory(Path dir) throws IOException {
+        Map<Long, Path> logFiles = new TreeMap<>();
+        List<Path> indexFiles = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path path : stream) {
+                String name = path.getFileName().toString();
+                if (name.endsWith(".tmp")) {
+                    Files.delete(path);
+                } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
+                    logFiles.put(parseBase(name, LogSegment.LOG_SUFFIX), path);
+                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
+                    indexFiles.add(path);
+                }
+            }
+        }
+        for (Path index : indexFiles) {
+            String name = index.getFileName().toString();
+            String base = name.substring(0, name.indexOf('.'));
+            if (!Files.exists(dir.resolve(base + LogSegment.LOG_SUFFIX))) {
+                Files.delete(index);
+            }
+        }
+        return logFiles;
+    }
+
+    private static long parseBase(String name, String suffix) {
+        String digits = name.substring(0, name.length() - suffix.length());
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw new LogStorageException("unexpected file " + name + " in a partition directory: segment files are named <20-digit base offset>" + suffix);
+        }
+    }
+
+    private static void recover(ConcurrentSkipListMap<Long, LogSegment> segments, boolean clean, long recoveryPoint,
+                                LeaderEpochCache epochCache, long nowMs) throws IOException {
+        long expectedBase = segments.firstKey();
+        boolean damaged = false;
+        for (LogSegment segment : List.copyOf(segments.values())) {
+            if (damaged || segment.baseOffset() != expectedBase) {
+                if (!damaged) {
+                    LOG.warn("segment {} does not continue the log (expected base offset {}); it and every later segment are deleted",
+                            segment, expectedBase);
+                    damaged = true;
+                }
+                segments.remove(segment.baseOffset());
+                segment.delete();
+                continue;
+            }
+            Long nextBase = segments.higherKey(segment.baseOffset());
+            boolean afterRecoveryPoint = nextBase == null || nextBase > recoveryPoint;
+            if ((!clean && afterRecoveryPoint) || segment.needsRecovery()) {
+                LogSegment.RecoveryResult result = segment.recover((epoch, offset) -> {
+                    if (epoch >= 0) {
+                        epochCache.assign(epoch, offset);
+                    }
+                }, nowMs);
+                if (result.damage() != null) {
+                    LOG.warn("recovery of {} cut {} bytes: {}; later segments are deleted", segment, result.truncatedBytes(), result.damage());
+                    damaged = true;
+                }
+                if (nextBase == null || damaged) {
+                    segment.flushAll();
+                } else {
+                    segment.becomeInactive();
+                }
+            }
+            expectedBase = segment.nextOffset();
+        }
+    }
+}
