@@ -159,8 +159,8 @@ public final class BrokerNode implements AutoCloseable {
         if (current == null || current.state() != BrokerLifecycle.State.ACTIVE) {
             return false;
         }
-        LocalBrokerView view = follower.localView();
-        return view.isActive() && view.epoch() == current.brokerEpoch();
+        long epoch = current.brokerEpoch();
+        return follower.image().broker(config.nodeId()).map(r -> !r.fenced() && r.epoch() == epoch).orElse(false);
     }
 
     /** Why the node stopped on its own, if it did (its metadata could not follow the quorum). */
