@@ -11,6 +11,10 @@ import io.wharf.proto.controller.DeleteTopicsRequest;
 import io.wharf.proto.controller.DeleteTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterRequest;
 import io.wharf.proto.controller.DescribeClusterResponse;
+import io.wharf.proto.controller.DescribeTopicsRequest;
+import io.wharf.proto.controller.DescribeTopicsResponse;
+import io.wharf.proto.controller.ListTopicsRequest;
+import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.proto.controller.TopicResult;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,33 +24,37 @@ import java.util.function.Function;
  * A scripted ControllerService for client tests: each call is answered by a replaceable function
  * and every request is recorded. Thread-safe (gRPC calls it from its executor threads).
  */
-final class FakeControllerService extends ControllerServiceGrpc.ControllerServiceImplBase {
+public final class FakeControllerService extends ControllerServiceGrpc.ControllerServiceImplBase {
 
     /** Answers a CreateTopics request, or throws a gRPC status to fail the call. */
-    volatile Function<CreateTopicsRequest, CreateTopicsResponse> createTopics = request -> {
+    public volatile Function<CreateTopicsRequest, CreateTopicsResponse> createTopics = request -> {
         CreateTopicsResponse.Builder response = CreateTopicsResponse.newBuilder();
         request.getTopicsList().forEach(topic -> response.addResults(result(topic.getName(), ErrorCode.NONE, "")));
         return response.build();
     };
-    volatile Function<DeleteTopicsRequest, DeleteTopicsResponse> deleteTopics = request -> {
+    public volatile Function<DeleteTopicsRequest, DeleteTopicsResponse> deleteTopics = request -> {
         DeleteTopicsResponse.Builder response = DeleteTopicsResponse.newBuilder();
         request.getNamesList().forEach(name -> response.addResults(result(name, ErrorCode.NONE, "")));
         return response.build();
     };
-    volatile Function<DescribeClusterRequest, DescribeClusterResponse> describeCluster =
+    public volatile Function<DescribeClusterRequest, DescribeClusterResponse> describeCluster =
             request -> DescribeClusterResponse.newBuilder().setLeaderId(1).build();
+    public volatile Function<DescribeTopicsRequest, DescribeTopicsResponse> describeTopics =
+            request -> DescribeTopicsResponse.getDefaultInstance();
+    public volatile Function<ListTopicsRequest, ListTopicsResponse> listTopics =
+            request -> ListTopicsResponse.getDefaultInstance();
     /** When true, DescribeCluster never answers (the caller's deadline must end it). */
-    volatile boolean describeClusterHangs;
+    public volatile boolean describeClusterHangs;
 
-    final List<CreateTopicsRequest> createRequests = new CopyOnWriteArrayList<>();
-    final List<DeleteTopicsRequest> deleteRequests = new CopyOnWriteArrayList<>();
+    public final List<CreateTopicsRequest> createRequests = new CopyOnWriteArrayList<>();
+    public final List<DeleteTopicsRequest> deleteRequests = new CopyOnWriteArrayList<>();
 
-    static TopicResult result(String name, ErrorCode code, String message) {
+    public static TopicResult result(String name, ErrorCode code, String message) {
         return TopicResult.newBuilder().setName(name)
                 .setError(Error.newBuilder().setCode(code).setMessage(message).setLeaderId(-1)).build();
     }
 
-    static TopicResult redirect(String name, String leaderEndpoint) {
+    public static TopicResult redirect(String name, String leaderEndpoint) {
         return TopicResult.newBuilder().setName(name)
                 .setError(Error.newBuilder().setCode(ErrorCode.NOT_CONTROLLER).setMessage("not the controller")
                         .setLeaderId(2).setLeaderEndpoint(leaderEndpoint)).build();
@@ -69,6 +77,16 @@ final class FakeControllerService extends ControllerServiceGrpc.ControllerServic
         if (!describeClusterHangs) {
             answer(() -> describeCluster.apply(request), observer);
         }
+    }
+
+    @Override
+    public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> observer) {
+        answer(() -> describeTopics.apply(request), observer);
+    }
+
+    @Override
+    public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
+        answer(() -> listTopics.apply(request), observer);
     }
 
     private static <T> void answer(java.util.function.Supplier<T> response, StreamObserver<T> observer) {

@@ -1,0 +1,104 @@
+package io.wharf.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wharf.cli.cluster.ClusterFile;
+import io.wharf.cli.cluster.ClusterTopology;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input to the CLI: exit code 2 (or 1 for a missing cluster) and one line saying what to fix. */
+class WharfCliArgumentsTest {
+
+    @TempDir
+    Path clusterDir;
+    private StringWriter out;
+    private StringWriter err;
+
+    @BeforeEach
+    void streams() {
+        out = new StringWriter();
+        err = new StringWriter();
+    }
+
+    private int run(String... args) {
+        CliEnvironment env = new CliEnvironment(clusterDir, Optional.empty(), "unused-classpath",
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        return WharfCli.execute(env, args);
+    }
+
+    private void assertOneLineError(int expectedExit, int exit, String fragment) {
+        assertEquals(expectedExit, exit, err.toString());
+        String message = err.toString();
+        assertEquals(1, message.lines().count(), "one line: " + message);
+        assertTrue(message.startsWith("wharf: "), message);
+        assertTrue(message.contains(fragment), message);
+    }
+
+    @Test
+    void unknownNodeInClusterKillListsTheNodes() {
+        ClusterFile.write(clusterDir, ClusterTopology.local(3, 3));
+
+        assertOneLineError(2, run("cluster", "kill", "broker-7"), "unknown node 'broker-7'; this cluster has controller-1, "
+                + "controller-2, controller-3, broker-1, broker-2, broker-3");
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void jsonModeAlsoPrintsTheErrorAsAnObject() throws Exception {
+        ClusterFile.write(clusterDir, ClusterTopology.local(3, 3));
+
+        assertEquals(2, run("cluster", "stop", "node-1", "--json"));
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertEquals("INVALID_ARGUMENT", json.get("error").get("code").asText());
+        assertTrue(json.get("error").get("message").asText().contains("unknown node 'node-1'"));
+    }
+
+    @Test
+    void clusterCommandsWithoutAClusterSayHowToStartOne() {
+        assertOneLineError(1, run("cluster", "status"), "no local cluster in " + clusterDir + "; start one with: wharf cluster up");
+    }
+
+    @Test
+    void countsOutOfRangeAreRejectedBeforeAnythingStarts() {
+        assertOneLineError(2, run("cluster", "up", "--controllers", "0"), "--controllers must be between 1 and 9, got 0");
+        streams();
+        assertOneLineError(2, run("cluster", "up", "--brokers", "12"), "--brokers must be between 0 and 9, got 12");
+        streams();
+        assertOneLineError(2, run("cluster", "failover", "--trials", "0"), "--trials must be between 1 and 100, got 0");
+        assertTrue(ClusterFile.read(clusterDir).isEmpty(), "nothing was set up");
+    }
+
+    @Test
+    void topicsCreateNeedsWellFormedOptions() {
+        assertOneLineError(2, run("topics", "create", "orders"), "Missing required options");
+        streams();
+        assertOneLineError(2, run("topics", "create", "orders", "--partitions", "six", "--replication-factor", "3"),
+                "'six' is not an int");
+        streams();
+        assertOneLineError(2, run("topics", "create", "orders", "--partitions", "6", "--replication-factor", "3",
+                "--config", "retention.ms"), "KEY=VALUE");
+    }
+
+    @Test
+    void malformedBootstrapNamesTheBadEntry() {
+        assertOneLineError(2, run("metadata", "--bootstrap", "127.0.0.1:17001,nohost"), "'nohost' is not host:port");
+    }
+
+    @Test
+    void missingOrUnknownCommandIsUsageError() {
+        assertOneLineError(2, run(), "name a command: cluster, metadata or topics");
+        streams();
+        assertOneLineError(2, run("cluster"), "name a subcommand");
+        streams();
+        assertOneLineError(2, run("topics", "rename"), "Unmatched argument");
+    }
+}

@@ -1,0 +1,24 @@
+package io.wharf.cli.cluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Stands in for ControllerMain / BrokerMain in launcher tests: prints its arguments and the node id
+ * from its properties file, then idles until it is signalled. Single-threaded (its main thread).
+ */
+public final class FakeNodeMain {
+
+    private FakeNodeMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        java.util.Properties properties = new java.util.Properties();
+        try (var reader = Files.newBufferedReader(Path.of(args[1]))) {
+            properties.load(reader);
+        }
+        System.out.println("fake node " + properties.getProperty("node.id") + " started with " + String.join(" ", args));
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+}

@@ -1,0 +1,88 @@
+package io.wharf.cli.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher over real processes, with a stand-in main class instead of real nodes. */
+class LocalClusterProcessTest {
+
+    private static ClusterSpec spec(Path dir, int controllers, int brokers) {
+        return ClusterSpec.of(dir, new ClusterTopology("127.0.0.1", 31000, controllers, brokers),
+                        System.getProperty("java.class.path"), Map.of("broker.session.timeout.ms", "1500"))
+                .withMainClass(NodeRole.CONTROLLER, FakeNodeMain.class.getName())
+                .withMainClass(NodeRole.BROKER, FakeNodeMain.class.getName())
+                .withJvmOptions(List.of("-Xmx32m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    }
+
+    @Test
+    void nodesStartCrashRestartStopAndGoDown(@TempDir Path dir) throws Exception {
+        NodeName controller = NodeName.controller(1);
+        NodeName broker = NodeName.broker(1);
+        try (LocalCluster cluster = new LocalCluster(spec(dir, 1, 1))) {
+            cluster.up();
+
+            assertTrue(cluster.isRunning(controller) && cluster.isRunning(broker));
+            assertTrue(Files.readString(dir.resolve("controller-1/node.properties")).contains("broker.session.timeout.ms=1500"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(cluster.paths(broker).log())
+                    .contains("fake node 1 started with --config " + cluster.paths(broker).properties()));
+            long pid = cluster.pid(broker).orElseThrow();
+            assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse(FakeNodeMain.class.getName())
+                    .contains(FakeNodeMain.class.getName()), "the pid file names the JVM itself, not a wrapper");
+
+            assertTrue(cluster.kill(broker));
+            assertFalse(cluster.isRunning(broker));
+            assertFalse(cluster.kill(broker), "killing a stopped node is a no-op");
+            assertTrue(cluster.start(broker));
+            assertFalse(cluster.start(broker), "starting a running node is a no-op");
+            assertTrue(cluster.isRunning(broker));
+
+            assertTrue(cluster.stop(controller, Duration.ofSeconds(10)));
+            LocalClusterException unhealthy = assertThrows(LocalClusterException.class,
+                    () -> cluster.awaitHealthy(Duration.ofSeconds(5)));
+            assertTrue(unhealthy.getMessage().startsWith("controller-1 is not running"), unhealthy.getMessage());
+            assertTrue(unhealthy.getMessage().contains("fake node 1 started"), "shows the log tail: " + unhealthy.getMessage());
+
+            ClusterStatus status = cluster.status();
+            assertEquals(List.of(false, true), status.nodes().stream().map(NodeStatus::running).toList());
+            assertEquals("unknown", status.nodes().get(0).state());
+            assertFalse(status.healthy());
+
+            LocalClusterException busy = assertThrows(LocalClusterException.class, cluster::deleteData);
+            assertTrue(busy.getMessage().contains("broker-1"), busy.getMessage());
+
+            cluster.down();
+            assertFalse(cluster.isRunning(broker));
+            cluster.deleteData();
+            assertFalse(Files.exists(dir));
+        }
+    }
+
+    @Test
+    void upRefusesADirectoryHoldingAnotherTopology(@TempDir Path dir) {
+        ClusterFile.write(dir, new ClusterTopology("127.0.0.1", 31000, 3, 3));
+        try (LocalCluster cluster = new LocalCluster(spec(dir, 1, 1))) {
+            LocalClusterException error = assertThrows(LocalClusterException.class, cluster::up);
+            assertTrue(error.getMessage().contains("already holds a cluster of 3 controllers and 3 brokers"), error.getMessage());
+            assertFalse(Files.exists(dir.resolve("controller-1")));
+        }
+    }
+
+    @Test
+    void unknownNodeIsRejectedListingTheValidNames(@TempDir Path dir) {
+        try (LocalCluster cluster = new LocalCluster(spec(dir, 1, 2))) {
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> cluster.kill(NodeName.broker(3)));
+            assertEquals("unknown node 'broker-3'; this cluster has controller-1, broker-1, broker-2", error.getMessage());
+        }
+    }
+}
