@@ -53,20 +53,37 @@ public final class LeaderEpochCache {
      * no-op; an older epoch is ignored with a warning (it cannot start after a newer one).
      */
     public synchronized void assign(int epoch, long startOffset) {
+        if (add(epoch, startOffset)) {
+            persist();
+        }
+    }
+
+    /** {@link #assign} for many entries in order, with one checkpoint write (used by recovery). */
+    synchronized void assignAll(List<EpochEntry> assignments) {
+        boolean changed = false;
+        for (EpochEntry entry : assignments) {
+            changed |= add(entry.epoch(), entry.startOffset());
+        }
+        if (changed) {
+            persist();
+        }
+    }
+
+    private boolean add(int epoch, long startOffset) {
         EpochEntry latest = entries.isEmpty() ? null : entries.get(entries.size() - 1);
         if (latest != null && epoch <= latest.epoch()) {
             if (epoch < latest.epoch()) {
                 LOG.warn("ignoring leader epoch {} at offset {}: the log already has epoch {} from offset {}",
                         epoch, startOffset, latest.epoch(), latest.startOffset());
             }
-            return;
+            return false;
         }
         if (latest != null && startOffset < latest.startOffset()) {
             throw new IllegalArgumentException("epoch " + epoch + " cannot start at " + startOffset
                     + ", before epoch " + latest.epoch() + " which starts at " + latest.startOffset());
         }
         entries.add(new EpochEntry(epoch, startOffset));
-        persist();
+        return true;
     }
 
     /** The newest epoch, if any. */

@@ -126,11 +126,13 @@ final class LogLoader {
             Long nextBase = segments.higherKey(segment.baseOffset());
             boolean afterRecoveryPoint = nextBase == null || nextBase > recoveryPoint;
             if ((!clean && afterRecoveryPoint) || segment.needsRecovery()) {
+                List<EpochEntry> epochs = new ArrayList<>();
                 LogSegment.RecoveryResult result = segment.recover((epoch, offset) -> {
-                    if (epoch >= 0) {
-                        epochCache.assign(epoch, offset);
+                    if (epoch >= 0 && (epochs.isEmpty() || epochs.get(epochs.size() - 1).epoch() < epoch)) {
+                        epochs.add(new EpochEntry(epoch, offset));
                     }
                 }, nowMs);
+                epochCache.assignAll(epochs);
                 if (result.damage() != null) {
                     LOG.warn("recovery of {} cut {} bytes: {}; later segments are deleted", segment, result.truncatedBytes(), result.damage());
                     damaged = true;
