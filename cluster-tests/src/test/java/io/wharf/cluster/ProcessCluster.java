@@ -1,0 +1,140 @@
+package io.wharf.cluster;
+
+import io.wharf.cli.cluster.ClusterSpec;
+import io.wharf.cli.cluster.ClusterTopology;
+import io.wharf.cli.cluster.LocalCluster;
+import io.wharf.cli.cluster.NodeName;
+import io.wharf.client.admin.AdminClient;
+import io.wharf.client.admin.AdminClientConfig;
+import io.wharf.proto.common.BrokerInfo;
+import io.wharf.proto.common.BrokerState;
+import io.wharf.proto.common.PartitionInfo;
+import io.wharf.proto.common.TopicDescription;
+import io.wharf.proto.controller.ControllerInfo;
+import io.wharf.proto.controller.DescribeClusterResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A cluster of real node processes for one test class: each controller and broker its own JVM,
+ * started through the same {@link LocalCluster} launcher {@code ./wharf cluster up} uses, plus an
+ * admin client and the queries the failure tests share. Not thread-safe; owned by the test.
+ */
+final class ProcessCluster implements AutoCloseable {
+
+    static final Duration STARTUP = Duration.ofSeconds(90);
+
+    private final LocalCluster cluster;
+    private final AdminClient admin;
+
+    private ProcessCluster(LocalCluster cluster) {
+        this.cluster = cluster;
+        this.admin = new AdminClient(AdminClientConfig.of(cluster.topology().controllerEndpoints())
+                .withTotalTimeout(Duration.ofSeconds(30)));
+    }
+
+    /** Starts a fresh cluster under the build directory, on ports from {@code portBase}. */
+    static ProcessCluster start(String name, int portBase, int controllers, int brokers) {
+        Path dir = Path.of(System.getProperty("wharf.cluster.dir", "target/clusters")).resolve(name);
+        deleteRecursively(dir);
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ClusterSpec spec = ClusterSpec.of(dir, new ClusterTopology(ClusterTopology.DEFAULT_HOST, portBase, controllers,
+                brokers), classpath, Map.of());
+        String logback = System.getProperty("wharf.node.logback");
+        if (logback != null && Files.isRegularFile(Path.of(logback))) {
+            spec = spec.withLogbackConfig(Path.of(logback));
+        }
+        LocalCluster cluster = new LocalCluster(spec);
+        try {
+            cluster.up();
+            cluster.awaitHealthy(STARTUP);
+        } catch (RuntimeException e) {
+            cluster.down();
+            cluster.close();
+            throw e;
+        }
+        return new ProcessCluster(cluster);
+    }
+
+    LocalCluster launcher() {
+        return cluster;
+    }
+
+    AdminClient admin() {
+        return admin;
+    }
+
+    NodeName controller(int id) {
+        return cluster.node("controller-" + id);
+    }
+
+    NodeName broker(int id) {
+        return cluster.node("broker-" + id);
+    }
+
+    DescribeClusterResponse describe() {
+        return admin.describeCluster();
+    }
+
+    /** The leader controller's info, if the answering controller knows one. */
+    Optional<ControllerInfo> leader() {
+        DescribeClusterResponse cluster = describe();
+        return cluster.getControllersList().stream().filter(c -> c.getId() == cluster.getLeaderId()).findFirst();
+    }
+
+    Optional<BrokerInfo> broker(DescribeClusterResponse cluster, int id) {
+        return cluster.getBrokersList().stream().filter(b -> b.getId() == id).findFirst();
+    }
+
+    boolean brokerIs(int id, BrokerState state) {
+        return broker(describe(), id).map(b -> b.getState() == state).orElse(false);
+    }
+
+    List<TopicDescription> topics() {
+        return admin.describeTopics(List.of()).topics();
+    }
+
+    /** Partitions (as "topic-p") led by {@code brokerId}. */
+    List<String> ledBy(int brokerId) {
+        List<String> led = new ArrayList<>();
+        for (TopicDescription topic : topics()) {
+            for (PartitionInfo p : topic.getPartitionsList()) {
+                if (p.getLeader() == brokerId) {
+                    led.add(topic.getName() + "-" + p.getPartition());
+                }
+            }
+        }
+        return led;
+    }
+
+    @Override
+    public void close() {
+        admin.close();
+        cluster.down();
+        cluster.close();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
