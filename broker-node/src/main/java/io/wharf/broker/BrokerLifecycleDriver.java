@@ -42,6 +42,7 @@ final class BrokerLifecycleDriver {
     private volatile BrokerLifecycle.State state = BrokerLifecycle.State.REGISTERING;
     private volatile long brokerEpoch = -1;
     private ScheduledFuture<?> nextTick;   // scheduler thread only
+    private int failedRegistrations;       // scheduler thread only: failures since the last success
 
     /**
      * @param registration what to register with (id, advertised endpoint, rack)
@@ -138,20 +139,30 @@ final class BrokerLifecycleDriver {
             response = controllers.call(ControllerChannels.Target.ANY,
                     stub -> stub.registerBroker(registration), RegisterBrokerResponse::getError);
         } catch (ControllerUnavailableException e) {
-            log.warn("Broker {} could not register: {}", brokerId, e.getMessage());
-            lifecycle.onRegistrationFailed(nowMs.getAsLong());
+            registrationFailed(e.getMessage());
             return;
         }
         if (response.getError().getCode() != ErrorCode.NONE) {
-            log.warn("Broker {} registration refused: {}", brokerId, describe(response.getError()));
-            lifecycle.onRegistrationFailed(nowMs.getAsLong());
+            registrationFailed("refused: " + describe(response.getError()));
             return;
         }
+        failedRegistrations = 0;
         lifecycle.onRegistered(response.getBrokerEpoch(), nowMs.getAsLong());
         observe();
         log.info("Broker {} registered as {}:{} with epoch {}; fenced until its metadata reaches offset {}",
                 brokerId, registration.getHost(), registration.getPort(), response.getBrokerEpoch(),
                 response.getBrokerEpoch());
+    }
+
+    /** Warns on the first failure of a run only: retries come every backoff while controllers are down. */
+    private void registrationFailed(String why) {
+        failedRegistrations++;
+        if (failedRegistrations == 1) {
+            log.warn("Broker {} could not register ({}); retrying every {} ms", brokerId, why, retryBackoff.toMillis());
+        } else {
+            log.debug("Broker {} could not register, attempt {} ({})", brokerId, failedRegistrations, why);
+        }
+        lifecycle.onRegistrationFailed(nowMs.getAsLong());
     }
 
     private void heartbeat(long epoch) {

@@ -2,6 +2,7 @@ package io.wharf.broker;
 
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.wharf.proto.common.Error;
@@ -135,7 +136,7 @@ public final class ControllerChannels implements AutoCloseable {
                 response = rpc.call(ControllerServiceGrpc.newBlockingStub(channel(endpoint))
                         .withDeadlineAfter(attemptTimeout.toNanos(), TimeUnit.NANOSECONDS));
             } catch (StatusRuntimeException e) {
-                log.debug("Controller {} failed: {}", endpoint, e.getStatus());
+                log.debug("Controller {} failed: {}", endpoint, describe(e.getStatus()));
                 lastFailure = e;
                 skip(endpoint);
                 continue;
@@ -163,6 +164,12 @@ public final class ControllerChannels implements AutoCloseable {
         }
         throw new ControllerUnavailableException("no controller answered after " + maxAttempts
                 + " attempts (bootstrap " + bootstrap + ")", lastFailure);
+    }
+
+    /** A status as code and description, without the cause's stack trace. */
+    static String describe(Status status) {
+        return status.getDescription() == null ? status.getCode().toString()
+                : status.getCode() + " (" + status.getDescription() + ")";
     }
 
     private synchronized HostPort firstTarget(Target target) {

@@ -183,7 +183,7 @@ public final class MetadataFollower implements AutoCloseable {
             stream = null;
             failures = ++consecutiveFailures;
         }
-        String reason = failure == null ? "completed" : Status.fromThrowable(failure).toString();
+        String reason = failure == null ? "completed" : ControllerChannels.describe(Status.fromThrowable(failure));
         if (failures == 1) {
             log.info("Broker {} lost its metadata stream from controller {} ({}); resuming from offset {} on another",
                     brokerId, source.endpoint, reason, image.offset());
