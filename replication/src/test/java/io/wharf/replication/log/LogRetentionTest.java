@@ -1,0 +1,116 @@
+package io.wharf.replication.log;
+
+import static io.wharf.replication.log.TestBatches.batch;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wharf.record.CompressionType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogRetentionTest {
+    @TempDir
+    Path dir;
+    private final ManualClock clock = new ManualClock(1_700_000_000_000L);
+
+    private LogConfig.Builder base() {
+        return LogConfig.builder().flushMode(FlushMode.LAZY).segmentBytes(1000).indexIntervalBytes(100).segmentIndexBytes(1024);
+    }
+
+    /** Appends 10-record batches, one per simulated minute, until {@code segments} segments exist. */
+    private void fillSegments(Log log, int segments) {
+        while (log.segmentBaseOffsets().size() < segments) {
+            log.appendAsLeader(batch(CompressionType.NONE, 10, clock.millis(), "m", 20), 0);
+            clock.advance(60_000);
+        }
+    }
+
+    @Test
+    void retentionMsDeletesSegmentsWhoseNewestRecordIsTooOldButNeverTheActiveOne() {
+        try (Log log = Log.open(dir, base().retentionMs(10 * 60_000L).build(), clock)) {
+            fillSegments(log, 6);
+            assertEquals(0, log.enforceRetention(), "nothing is older than 10 minutes yet");
+            List<Long> before = log.segmentBaseOffsets();
+            clock.advance(24 * 60 * 60_000L);
+            assertEquals(before.size() - 1, log.enforceRetention());
+            assertEquals(List.of(before.get(before.size() - 1)), log.segmentBaseOffsets(), "the active segment stays");
+            assertEquals(before.get(before.size() - 1), log.logStartOffset());
+            assertFalse(Files.exists(dir.resolve(LogSegment.fileName(0, ".log"))));
+            OffsetOutOfRangeException e = assertThrows(OffsetOutOfRangeException.class, () -> log.read(0, 100));
+            assertEquals(log.logStartOffset(), e.logStartOffset());
+            assertTrue(e.getMessage().contains("from " + log.logStartOffset()), e.getMessage());
+            assertEquals(log.logStartOffset(), log.read(log.logStartOffset(), 100).firstOffset());
+        }
+        try (Log reopened = Log.open(dir, base().retentionMs(10 * 60_000L).build(), clock)) {
+            assertEquals(reopened.segmentBaseOffsets().get(0), reopened.logStartOffset(), "log start offset survives a restart");
+        }
+    }
+
+    @Test
+    void retentionMsStopsAtTheFirstSegmentStillWithinTheLimit() {
+        try (Log log = Log.open(dir, base().retentionMs(5 * 60_000L).build(), clock)) {
+            fillSegments(log, 8);
+            List<Long> before = log.segmentBaseOffsets();
+            int deleted = log.enforceRetention();
+            assertTrue(deleted > 0 && deleted < before.size() - 1, "deleted " + deleted + " of " + before);
+            assertEquals(before.subList(deleted, before.size()), log.segmentBaseOffsets());
+            assertEquals(before.get(deleted), log.logStartOffset());
+        }
+    }
+
+    @Test
+    void retentionBytesKeepsTheLogAtLeastThatBigWithoutTheDeletedSegments() {
+        try (Log log = Log.open(dir, base().retentionMs(-1).retentionBytes(2500).build(), clock)) {
+            fillSegments(log, 8);
+            long sizeBefore = log.sizeInBytes();
+            int deleted = log.enforceRetention();
+            assertTrue(deleted > 0);
+            assertTrue(log.sizeInBytes() >= 2500, "size " + log.sizeInBytes());
+            assertTrue(log.sizeInBytes() < 2500 + 1000, "no more than one segment over the limit: " + log.sizeInBytes());
+            assertTrue(sizeBefore > log.sizeInBytes());
+            assertEquals(log.segmentBaseOffsets().get(0), log.logStartOffset());
+            assertEquals(0, log.enforceRetention(), "idempotent");
+        }
+    }
+
+    @Test
+    void deleteRecordsBeforeMovesTheStartAndDropsWholeSegmentsBelowIt() {
+        try (Log log = Log.open(dir, base().retentionMs(-1).build(), clock)) {
+            fillSegments(log, 5);
+            List<Long> bases = log.segmentBaseOffsets();
+            long middle = bases.get(2) + 3;
+            assertEquals(middle, log.deleteRecordsBefore(middle));
+            assertEquals(bases.subList(2, bases.size()), log.segmentBaseOffsets());
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(middle - 1, 100));
+            LogSlice slice = log.read(middle, 100);
+            assertTrue(slice.firstOffset() <= middle, "the batch holding the new start is served whole");
+            assertEquals(middle, log.deleteRecordsBefore(middle - 2), "never moves backwards");
+            OffsetOutOfRangeException beyond = assertThrows(OffsetOutOfRangeException.class,
+                    () -> log.deleteRecordsBefore(log.logEndOffset() + 1));
+            assertEquals(log.logEndOffset(), beyond.logEndOffset());
+            assertEquals(log.logEndOffset(), log.deleteRecordsBefore(log.logEndOffset()));
+            assertEquals(1, log.segmentBaseOffsets().size());
+            assertTrue(log.read(log.logEndOffset(), 100).isEmpty());
+        }
+    }
+
+    @Test
+    void leftoverSegmentsBelowTheCheckpointedStartAreRemovedOnOpen() throws Exception {
+        List<Long> bases;
+        try (Log log = Log.open(dir, base().retentionMs(-1).build(), clock)) {
+            fillSegments(log, 4);
+            bases = log.segmentBaseOffsets();
+        }
+        // a crash after the checkpoint moved the start but before the old files were deleted
+        new LogOffsetsCheckpoint(dir).write(bases.get(2), 0);
+        try (Log log = Log.open(dir, base().retentionMs(-1).build(), clock)) {
+            assertEquals(bases.get(2), log.logStartOffset());
+            assertEquals(bases.subList(2, bases.size()), log.segmentBaseOffsets());
+        }
+    }
+}
