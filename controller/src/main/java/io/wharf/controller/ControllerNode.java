@@ -165,6 +165,18 @@ public final class ControllerNode implements AutoCloseable {
         closedLatch.await();
     }
 
+    /** The index of the first entry still in this controller's Raft log (earlier ones are in a snapshot). */
+    long logStartIndex() throws IOException {
+        return raftServer.getDivision(layout.group().getGroupId()).getRaftLog().getStartIndex();
+    }
+
+    /** The log index the newest snapshot of this controller covers, -1 without one. */
+    long latestSnapshotIndex() throws IOException {
+        org.apache.ratis.statemachine.SnapshotInfo snapshot =
+                raftServer.getDivision(layout.group().getGroupId()).getStateMachine().getLatestSnapshot();
+        return snapshot == null ? -1 : snapshot.getIndex();
+    }
+
     /** How many WatchMetadata streams this controller serves right now. */
     int watcherCount() {
         return applied.watcherCount();

@@ -1,0 +1,162 @@
+package io.wharf.controller;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wharf.metadata.BrokerRegistration;
+import io.wharf.metadata.PartitionState;
+import io.wharf.metadata.TopicImage;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.BrokerHeartbeatRequest;
+import io.wharf.proto.controller.BrokerHeartbeatResponse;
+import io.wharf.proto.controller.ControlledShutdownRequest;
+import io.wharf.proto.controller.ControlledShutdownResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fake brokers (plain gRPC calls) against three in-process controllers with a short session timeout. */
+class BrokerLifecycleTest {
+
+    private static final long SESSION_TIMEOUT_MS = 1000;
+
+    @TempDir
+    Path dir;
+    private InProcessQuorum quorum;
+    private ScheduledExecutorService heartbeats;
+    private final Set<FakeBroker> beating = ConcurrentHashMap.newKeySet();
+    private List<FakeBroker> brokers;
+
+    @BeforeEach
+    void startQuorumAndBrokers() {
+        quorum = new InProcessQuorum(3, dir, Map.of(
+                ControllerConfig.BROKER_SESSION_TIMEOUT_MS, Long.toString(SESSION_TIMEOUT_MS),
+                ControllerConfig.LIVENESS_CHECK_INTERVAL_MS, "50")).startAll();
+        quorum.awaitLeader();
+        heartbeats = Executors.newSingleThreadScheduledExecutor();
+        heartbeats.scheduleWithFixedDelay(() -> beating.forEach(FakeBroker::heartbeat), 0, 100, TimeUnit.MILLISECONDS);
+        brokers = List.of(new FakeBroker(quorum, 1), new FakeBroker(quorum, 2), new FakeBroker(quorum, 3));
+        for (FakeBroker broker : brokers) {
+            broker.register(broker.id());
+            beating.add(broker);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> quorum.awaitLeader().image().activeBrokerIds().size() == 3);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        heartbeats.shutdownNow();
+        heartbeats.awaitTermination(5, TimeUnit.SECONDS);
+        quorum.close();
+    }
+
+    private TopicImage createSpreadTopic(String name) {
+        assertEquals(ErrorCode.NONE, quorum.stub(quorum.aFollower().nodeId())
+                .createTopics(QuorumReplicationTest.create(name, 6, 3, Map.of())).getResults(0).getError().getCode());
+        TopicImage topic = quorum.awaitLeader().image().topic(name).orElseThrow();
+        for (int broker = 1; broker <= 3; broker++) {
+            int id = broker;
+            assertTrue(topic.partitions().values().stream().anyMatch(p -> p.leader() == id),
+                    "placement gives every broker a leadership: " + topic);
+        }
+        return topic;
+    }
+
+    @Test
+    void aSilentBrokerIsFencedAfterTheSessionTimeoutAndItsLeadershipsMove() {
+        TopicImage before = createSpreadTopic("orders");
+        beating.remove(brokers.get(2));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> quorum.awaitLeader().image().brokers().get(3).fenced());
+        TopicImage after = quorum.awaitLeader().image().topic("orders").orElseThrow();
+        for (PartitionState was : before.partitions().values()) {
+            PartitionState now = after.partitions().get(was.partition());
+            assertFalse(now.isr().contains(3), now.toString());
+            if (was.leader() == 3) {
+                assertTrue(now.leader() == 1 || now.leader() == 2, now.toString());
+                assertTrue(now.leaderEpoch() > was.leaderEpoch(), now.toString());
+            } else {
+                assertEquals(was.leader(), now.leader());
+            }
+        }
+        assertTrue(quorum.awaitLeader().image().isActive(1) && quorum.awaitLeader().image().isActive(2));
+
+        // It comes back: registers again (a new epoch) and is unfenced once it heartbeats.
+        FakeBroker returning = brokers.get(2);
+        long oldEpoch = returning.epoch();
+        assertTrue(returning.register(1) > oldEpoch);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !returning.heartbeat().getFenced());
+    }
+
+    @Test
+    void controlledShutdownMovesLeadershipsAndTheBrokerStaysFenced() {
+        TopicImage before = createSpreadTopic("payments");
+        FakeBroker leaving = brokers.get(0);
+        ControlledShutdownResponse response = quorum.stub(quorum.aFollower().nodeId()).controlledShutdown(
+                ControlledShutdownRequest.newBuilder().setBrokerId(1).setBrokerEpoch(leaving.epoch()).build());
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+
+        // The command was applied on the active controller before the answer came back.
+        TopicImage after = quorum.awaitLeader().image().topic("payments").orElseThrow();
+        for (PartitionState was : before.partitions().values()) {
+            PartitionState now = after.partitions().get(was.partition());
+            assertTrue(now.leader() != 1, now.toString());
+            if (was.leader() == 1) {
+                assertTrue(now.leaderEpoch() > was.leaderEpoch(), now.toString());
+            }
+        }
+        BrokerRegistration registration = quorum.awaitLeader().image().brokers().get(1);
+        assertTrue(registration.fenced());
+        // Still heartbeating while it winds down must not unfence it.
+        for (int i = 0; i < 5; i++) {
+            assertTrue(leaving.heartbeat().getFenced());
+        }
+        assertTrue(quorum.awaitLeader().image().brokers().get(1).fenced());
+    }
+
+    @Test
+    void heartbeatsNeedTheActiveControllerAndTheCurrentEpoch() {
+        ControllerNode leader = quorum.awaitLeader();
+        ControllerNode follower = quorum.aFollower();
+        FakeBroker broker = brokers.get(1);
+
+        BrokerHeartbeatResponse redirected = quorum.stub(follower.nodeId()).brokerHeartbeat(BrokerHeartbeatRequest
+                .newBuilder().setBrokerId(2).setBrokerEpoch(broker.epoch()).setMetadataOffset(broker.epoch()).build());
+        assertEquals(ErrorCode.NOT_CONTROLLER, redirected.getError().getCode());
+        assertEquals(leader.nodeId(), redirected.getError().getLeaderId());
+        assertEquals("127.0.0.1:" + quorum.rpcPort(leader.nodeId()), redirected.getError().getLeaderEndpoint());
+
+        BrokerHeartbeatResponse stale = quorum.stub(leader.nodeId()).brokerHeartbeat(BrokerHeartbeatRequest
+                .newBuilder().setBrokerId(2).setBrokerEpoch(broker.epoch() - 1).setMetadataOffset(broker.epoch()).build());
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, stale.getError().getCode());
+        assertTrue(stale.getError().getMessage().contains("register again"), stale.toString());
+
+        BrokerHeartbeatResponse unknown = quorum.stub(leader.nodeId()).brokerHeartbeat(BrokerHeartbeatRequest
+                .newBuilder().setBrokerId(77).setBrokerEpoch(1).build());
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, unknown.getError().getCode());
+        assertEquals(Set.of(1, 2, 3), Set.copyOf(quorum.awaitLeader().image().activeBrokerIds()));
+    }
+
+    @Test
+    void aNewActiveControllerGivesEveryBrokerAFreshSession() {
+        ControllerNode leader = quorum.awaitLeader();
+        quorum.stop(leader.nodeId());
+        ControllerNode next = quorum.awaitLeader();
+        assertTrue(next.nodeId() != leader.nodeId());
+        // The brokers find the new leader through NOT_CONTROLLER redirects and none is fenced.
+        await().atMost(Duration.ofSeconds(5)).until(() -> brokers.stream().allMatch(b -> !b.heartbeat().getFenced()));
+        assertEquals(List.of(1, 2, 3), next.image().activeBrokerIds());
+    }
+}
