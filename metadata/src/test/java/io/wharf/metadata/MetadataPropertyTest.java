@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class MetadataPropertyTest {
 
-    private static final List<String> NAMES = List.of("a", "b", "c", "d", "e", "f", "bad name", "");
+    private static final List<String> NAMES = List.of("a", "b", "c", "d", "e", "f");
+    private static final List<String> BAD_NAMES = List.of("bad name", "", "..");
 
     /** How often each record type was emitted, so a generator that stops exercising a path fails the test. */
     private final Map<MetadataRecord.RecordCase, Integer> emitted = new EnumMap<>(MetadataRecord.RecordCase.class);
@@ -111,17 +112,23 @@ class MetadataPropertyTest {
                     case 2 -> Map.of("retention.bytes", "lots");
                     default -> Map.of();
                 };
-                specs.add(Commands.spec(pick(random, NAMES), random.nextInt(6) - 1, random.nextInt(5) - 1, configs));
+                String name = random.nextInt(10) == 0 ? pick(random, BAD_NAMES) : pick(random, NAMES);
+                specs.add(Commands.spec(name, random.nextInt(5), random.nextInt(4), configs));
             }
             return Commands.createTopics(specs.toArray(TopicSpec[]::new));
         }
-        if (kind < 30) {
+        if (kind < 32) {
             return Commands.deleteTopics(pick(random, NAMES));
         }
-        int broker = random.nextInt(6) - (random.nextInt(20) == 0 ? 2 : 0);
+        List<Integer> fenced = image.brokers().values().stream().filter(BrokerRegistration::fenced)
+                .map(BrokerRegistration::id).toList();
+        boolean unfencing = kind >= 55 && kind < 72;
+        int broker = unfencing && !fenced.isEmpty() && random.nextInt(4) != 0
+                ? pick(random, fenced)
+                : random.nextInt(6) - (random.nextInt(20) == 0 ? 2 : 0);
         long epoch = image.broker(broker).map(BrokerRegistration::epoch).orElse(1L)
                 - (random.nextInt(8) == 0 ? 1 : 0);
-        if (kind < 45) {
+        if (kind < 42) {
             return random.nextInt(15) == 0 ? Commands.register(broker, "", 1) : Commands.register(broker);
         }
         if (kind < 55) {
