@@ -49,6 +49,7 @@ final class GroupCommit {
      *
      * @throws LogStorageException if the fsync fails or the thread is interrupted while waiting
      *     (the data stays appended, only its durability is unknown)
+     * @throws AppendTruncatedException if the log was truncated below {@code offset} first
      */
     void awaitFlushed(long offset) {
         while (true) {
@@ -65,6 +66,10 @@ final class GroupCommit {
                 }
                 if (flushedOffset >= offset) {
                     return;
+                }
+                long end = logEndOffset.getAsLong();
+                if (end < offset) {
+                    throw new AppendTruncatedException(offset, end);
                 }
                 flushing = true;
                 startGeneration = generation;
