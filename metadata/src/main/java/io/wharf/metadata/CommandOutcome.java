@@ -1,5 +1,6 @@
 package io.wharf.metadata;
 
+import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.CommandResult;
 import io.wharf.proto.metadata.ItemResult;
 import io.wharf.proto.metadata.MetadataRecord;
@@ -29,7 +30,7 @@ public record CommandOutcome(List<MetadataRecord> records, CommandResult result)
     /** True when some item of the result carries an error. */
     public boolean hasErrors() {
         for (ItemResult item : result.getItemsList()) {
-            if (item.hasError() && item.getError().getCode() != io.wharf.proto.common.ErrorCode.NONE) {
+            if (item.hasError() && item.getError().getCode() != ErrorCode.NONE) {
                 return true;
             }
         }

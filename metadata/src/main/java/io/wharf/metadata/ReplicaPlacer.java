@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Chooses the replicas of new partitions over the active brokers so that leaders, replicas and
- * leader–follower pairs stay evenly spread, counting what existing topics already place there.
+ * failover successors stay evenly spread, counting what existing topics already place there.
  * Deterministic: the same image and seed give the same placements. Single-threaded; owned by one
  * {@link CommandProcessor} call, and it remembers its own placements so a topic's partitions
  * spread among themselves too.
@@ -18,8 +18,8 @@ import java.util.Map;
  * most one replica more than the fullest of that set, which keeps both counts within a small
  * bound of even. The leader's successor (the replica next in line when it fails) is, among the
  * brokers the replica counts allow, the one that has least often been this leader's successor, so
- * a failed broker's leaderships move to many brokers (the job of Kafka's replica shift). Ties go round-robin from a start index derived
- * from the seed and advanced per partition.
+ * a failed broker's leaderships move to many brokers (the job of Kafka's replica shift). Ties go
+ * round-robin from a start index derived from the seed and advanced per partition.
  */
 final class ReplicaPlacer {
 
@@ -44,12 +44,7 @@ final class ReplicaPlacer {
         this.start = brokers.isEmpty() ? 0 : Math.floorMod(Long.hashCode(seed * 0x9E3779B97F4A7C15L), brokers.size());
     }
 
-    /** The number of active brokers, the largest replication factor this placer can serve. */
-    int activeBrokers() {
-        return brokers.size();
-    }
-
-    /** The replicas of one new partition, leader first; {@code replicationFactor} <= {@link #activeBrokers()}. */
+    /** The replicas of one new partition, leader first; {@code replicationFactor} at most the active brokers. */
     List<Integer> place(int replicationFactor) {
         if (replicationFactor < 1 || replicationFactor > brokers.size()) {
             throw new IllegalArgumentException("replication factor " + replicationFactor + " with "
