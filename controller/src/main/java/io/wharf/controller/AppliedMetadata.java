@@ -75,8 +75,13 @@ final class AppliedMetadata {
                     coveredFrom = history.removeFirst().getOffset();
                 }
             }
-            // A watcher that refuses the batch has fallen too far behind and is closing itself.
-            watchers.removeIf(watcher -> !watcher.offer(batch));
+            // Iterate over a copy: a watcher that refuses the batch (it fell too far behind) may
+            // unwatch itself from within offer().
+            for (MetadataWatcher watcher : List.copyOf(watchers)) {
+                if (!watcher.offer(batch)) {
+                    watchers.remove(watcher);
+                }
+            }
         }
     }
 

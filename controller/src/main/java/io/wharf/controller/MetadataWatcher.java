@@ -9,6 +9,7 @@ import io.wharf.proto.metadata.MetadataRecordBatch;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -113,7 +114,13 @@ final class MetadataWatcher {
 
     private void scheduleDrain() {
         if (!finished && draining.compareAndSet(false, true)) {
-            executor.execute(this::drain);
+            try {
+                executor.execute(this::drain);
+            } catch (RejectedExecutionException e) {
+                // The controller is stopping; this must not fail the apply thread that offered a batch.
+                draining.set(false);
+                finish();
+            }
         }
     }
 
