@@ -18,9 +18,9 @@ public final class ClusterHealth {
 
     /** How healthy is healthy enough. */
     public enum Level {
-        /** Every node runs, the quorum has a leader and every broker is active. */
+        /** Every node runs, the quorum has a leader, every controller leads or follows, every broker is active. */
         SERVING,
-        /** As {@link #SERVING}, and every controller is leader or follower at the leader's applied index. */
+        /** As {@link #SERVING}, and every follower has applied as far as the leader. */
         CAUGHT_UP
     }
 
@@ -49,9 +49,7 @@ public final class ClusterHealth {
         if (cluster.getLeaderId() < 0) {
             problems.add(HealthProblem.ofCluster("the controller quorum has no leader"));
         }
-        if (level == Level.CAUGHT_UP) {
-            addLaggingControllers(topology, cluster, problems);
-        }
+        addControllerProblems(topology, running, cluster, level, problems);
         Map<Integer, BrokerInfo> brokers = new java.util.HashMap<>();
         cluster.getBrokersList().forEach(broker -> brokers.put(broker.getId(), broker));
         for (NodeName node : topology.nodes()) {
@@ -68,13 +66,13 @@ public final class ClusterHealth {
         return List.copyOf(problems);
     }
 
-    private static void addLaggingControllers(ClusterTopology topology, DescribeClusterResponse cluster,
-                                              List<HealthProblem> problems) {
+    private static void addControllerProblems(ClusterTopology topology, Set<NodeName> running,
+                                              DescribeClusterResponse cluster, Level level, List<HealthProblem> problems) {
         Map<Integer, ControllerInfo> controllers = new java.util.HashMap<>();
         cluster.getControllersList().forEach(controller -> controllers.put(controller.getId(), controller));
         ControllerInfo leader = controllers.get(cluster.getLeaderId());
         for (NodeName node : topology.nodes()) {
-            if (!node.isController()) {
+            if (!node.isController() || !running.contains(node)) {
                 continue;
             }
             ControllerInfo controller = controllers.get(node.id());
@@ -82,7 +80,7 @@ public final class ClusterHealth {
                 problems.add(HealthProblem.of(node, node + " is missing from DescribeCluster"));
             } else if (!VOTING_ROLES.contains(controller.getRole())) {
                 problems.add(HealthProblem.of(node, node + " is " + controller.getRole()));
-            } else if (leader != null && controller.getAppliedIndex() < leader.getAppliedIndex()) {
+            } else if (level == Level.CAUGHT_UP && leader != null && controller.getAppliedIndex() < leader.getAppliedIndex()) {
                 problems.add(HealthProblem.of(node, node + " has applied index " + controller.getAppliedIndex()
                         + ", the leader " + leader.getAppliedIndex()));
             }

@@ -38,6 +38,7 @@ public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpa
         if (classpath == null || classpath.isBlank()) {
             throw new IllegalArgumentException("the node classpath is empty; it must hold ControllerMain and BrokerMain");
         }
+        classpath = absolute(classpath);
     }
 
     /** A cluster on the default JVM options, no logging config, and {@code extraProperties} for every node. */
@@ -73,6 +74,23 @@ public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpa
                         mainClasses)
                 : new ClusterSpec(baseDir, topology, classpath, controllerProperties, properties, jvmOptions,
                         logbackConfig, mainClasses);
+    }
+
+    /**
+     * Makes every classpath entry absolute (a trailing {@code *} wildcard kept), since nodes run in
+     * their own directories, not in the one the classpath was written for.
+     */
+    static String absolute(String classpath) {
+        List<String> entries = new java.util.ArrayList<>();
+        for (String entry : classpath.split(java.io.File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            boolean wildcard = entry.equals("*") || entry.endsWith(java.io.File.separator + "*");
+            Path path = Path.of(wildcard ? entry.substring(0, entry.length() - 1) : entry).toAbsolutePath().normalize();
+            entries.add(wildcard ? path.resolve("*").toString() : path.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     Map<String, String> extraProperties(NodeName node) {

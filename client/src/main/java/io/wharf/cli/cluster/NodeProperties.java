@@ -55,7 +55,10 @@ public final class NodeProperties {
         }
     }
 
-    /** Escapes as {@link java.util.Properties#load} expects, so paths with spaces or backslashes survive. */
+    /**
+     * Escapes as {@link java.util.Properties#load} expects, so paths with spaces or backslashes
+     * survive; separators and comment marks only need escaping in keys.
+     */
     private static String escape(String text, boolean isKey) {
         StringBuilder escaped = new StringBuilder();
         for (int i = 0; i < text.length(); i++) {
@@ -65,7 +68,7 @@ public final class NodeProperties {
                 case '\n' -> escaped.append("\\n");
                 case '\r' -> escaped.append("\\r");
                 case '\t' -> escaped.append("\\t");
-                case '=', ':', '#', '!' -> escaped.append('\\').append(c);
+                case '=', ':', '#', '!' -> escaped.append(isKey ? "\\" : "").append(c);
                 case ' ' -> escaped.append(isKey || i == 0 ? "\\ " : " ");
                 default -> escaped.append(c);
             }

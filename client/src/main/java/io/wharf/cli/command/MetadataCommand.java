@@ -42,7 +42,8 @@ public final class MetadataCommand implements Runnable {
     private static void print(MetadataView view, PrintWriter out) {
         out.println("Controllers");
         TextTable controllers = new TextTable("ID", "ADDRESS", "ROLE", "TERM", "APPLIED");
-        view.controllers().forEach(c -> controllers.row(c.id(), c.address(), c.role(), c.term(), c.appliedIndex()));
+        view.controllers().forEach(c -> controllers.row(c.id(), c.address(), c.role(),
+                StatusPrinter.known(c.term()), StatusPrinter.known(c.appliedIndex())));
         controllers.print(out);
         out.println();
         out.println("Brokers");

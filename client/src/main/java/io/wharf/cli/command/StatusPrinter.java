@@ -15,7 +15,7 @@ final class StatusPrinter {
         TextTable table = new TextTable("NODE", "PID", "RPC", "RAFT", "STATE", "TERM", "APPLIED", "EPOCH");
         for (NodeStatus node : status.nodes()) {
             table.row(node.name(), node.running() ? node.pid() : "stopped", node.rpcPort(), node.raftPort(),
-                    node.state(), node.term(), node.appliedIndex(), node.epoch());
+                    node.state(), known(node.term()), known(node.appliedIndex()), known(node.epoch()));
         }
         table.print(out);
         if (status.healthy()) {
@@ -23,5 +23,10 @@ final class StatusPrinter {
         } else {
             status.problems().forEach(problem -> out.println("problem: " + problem));
         }
+    }
+
+    /** Null or negative (what an unreachable controller reports) prints as unknown. */
+    static Object known(Long value) {
+        return value == null || value < 0 ? null : value;
     }
 }

@@ -7,6 +7,8 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.ControllerServiceGrpc;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs an {@link Attempt} against the controllers until it finishes: a retriable failure moves to
@@ -14,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  * its own deadline and the whole call a total one. Thread-safe (calls share only the channels).
  */
 final class RetryingCaller {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RetryingCaller.class);
 
     private final ControllerChannels channels;
     private final AdminClientConfig config;
@@ -38,6 +42,7 @@ final class RetryingCaller {
             }
             attempts++;
             long attemptNanos = Math.min(config.attemptTimeout().toNanos(), Math.max(remaining, 1));
+            long attemptStart = System.nanoTime();
             Endpoint next;
             boolean redirected = false;
             try {
@@ -69,6 +74,11 @@ final class RetryingCaller {
                     channels.reconnectPromptly(target);
                 }
                 next = channels.after(target);
+            }
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{} attempt {} at {} failed after {} ms ({} ms into the call): {}: {}; next {}", operation, attempts,
+                        target, (System.nanoTime() - attemptStart) / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000,
+                        last.code, last.message, next);
             }
             if (!redirected) {
                 pause(config.retryBackoff(), deadlineNanos, operation);

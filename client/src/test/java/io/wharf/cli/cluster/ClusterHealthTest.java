@@ -56,12 +56,13 @@ class ClusterHealthTest {
     }
 
     @Test
-    void caughtUpNeedsEveryControllerVotingAtTheLeadersIndex() {
+    void servingNeedsEveryControllerVotingAndCaughtUpAtTheLeadersIndex() {
         DescribeClusterResponse.Builder lagging = cluster(1, 50, 50, 41)
                 .addBrokers(broker(1, BrokerState.ACTIVE)).addBrokers(broker(2, BrokerState.ACTIVE));
         lagging.setControllers(1, lagging.getControllers(1).toBuilder().setRole("unreachable"));
 
-        assertEquals(List.of(), reasons(allRunning, Optional.of(lagging.build()), ClusterHealth.Level.SERVING));
+        assertEquals(List.of("controller-2 is unreachable"),
+                reasons(allRunning, Optional.of(lagging.build()), ClusterHealth.Level.SERVING));
         assertEquals(List.of("controller-2 is unreachable", "controller-3 has applied index 41, the leader 50"),
                 reasons(allRunning, Optional.of(lagging.build()), ClusterHealth.Level.CAUGHT_UP));
     }
