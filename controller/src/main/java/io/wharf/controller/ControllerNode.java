@@ -260,7 +260,8 @@ public final class ControllerNode implements AutoCloseable {
         if (target.isEmpty()) {
             return;
         }
-        long timeoutMs = Math.max(1000, 10 * config.raftTimeoutMaxMs());
+        // A transfer to a live peer takes 50-250 ms; a peer that is itself stopping must not hold us long.
+        long timeoutMs = Math.max(1000, 5 * config.raftTimeoutMaxMs());
         long startNs = System.nanoTime();
         boolean moved = quorum.transferLeadership(target.get(), timeoutMs);
         LOG.info("Controller {}: leadership transfer to {} {} after {} ms", nodeId(), target.get(),
