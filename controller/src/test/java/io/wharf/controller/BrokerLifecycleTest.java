@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Fake brokers (plain gRPC calls) against three in-process controllers with a short session timeout. */
 class BrokerLifecycleTest {
 
-    private static final long SESSION_TIMEOUT_MS = 1000;
+    private static final long SESSION_TIMEOUT_MS = 1500;
 
     @TempDir
     Path dir;
