@@ -94,6 +94,15 @@ class WharfCliArgumentsTest {
     }
 
     @Test
+    void unreachableControllersFailAfterTheTimeoutWithAHint() {
+        assertOneLineError(1, run("topics", "list", "--bootstrap", "127.0.0.1:1", "--timeout", "1"),
+                "CONTROLLER_UNAVAILABLE: ListTopics did not succeed within 1000 ms");
+        assertTrue(err.toString().contains("is the cluster running?"), err.toString());
+        streams();
+        assertOneLineError(2, run("topics", "list", "--timeout", "0"), "--timeout must be between 1 and 3600 seconds, got 0");
+    }
+
+    @Test
     void missingOrUnknownCommandIsUsageError() {
         assertOneLineError(2, run(), "name a command: cluster, metadata or topics");
         streams();

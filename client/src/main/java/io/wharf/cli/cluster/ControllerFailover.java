@@ -22,9 +22,18 @@ public final class ControllerFailover {
 
     /** Probe topics start with this; a probe left by an interrupted run can be deleted by the name. */
     public static final String PROBE_PREFIX = "__failover_probe_";
-    private static final Duration WRITE_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * Short, so a survivor stuck on a request does not hold the probe; an abandoned attempt that
+     * commits after all is seen by the retry as TOPIC_ALREADY_EXISTS.
+     */
+    private static final Duration WRITE_ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration WRITE_TOTAL_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration WRITE_RETRY_BACKOFF = Duration.ofMillis(5);
+    /**
+     * Pause between a healthy quorum and the kill, so the restarted controller's JVM has warmed up a
+     * little and its heartbeats have settled (the Ratis primer's benchmark settled for about 1 s too).
+     */
+    private static final Duration SETTLE = Duration.ofSeconds(1);
 
     private final LocalCluster cluster;
     private final Duration healthTimeout;
@@ -71,6 +80,7 @@ public final class ControllerFailover {
                 .withRetryBackoff(WRITE_RETRY_BACKOFF))) {
             // Connect before the kill, so the measurement holds the failover and not TCP/HTTP2 setup.
             admin.describeCluster();
+            settle();
             long killedAt = System.nanoTime();
             Optional<ProcessHandle> killed = cluster.killNoWait(leader);
             if (killed.isEmpty()) {
@@ -95,6 +105,15 @@ public final class ControllerFailover {
             cluster.start(leader);
             return new FailoverTrial(trial, ms, leader.toString(),
                     newLeader < 0 ? "unknown" : NodeName.controller(newLeader).toString());
+        }
+    }
+
+    private static void settle() {
+        try {
+            Thread.sleep(SETTLE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LocalClusterException("interrupted before a failover trial", e);
         }
     }
 }
