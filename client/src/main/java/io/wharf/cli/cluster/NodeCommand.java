@@ -41,6 +41,9 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
         command.add(javaBinary.toString());
         command.addAll(jvmOptions);
         command.add("-Dwharf.node=" + node);
+        // The marker goes before the classpath: the OS may report only the first few KiB of a long
+        // command line, and a test classpath easily fills them.
+        command.add("-Dwharf.node.config=" + paths.properties());
         logbackConfig.ifPresent(path -> command.add("-Dlogback.configurationFile=" + path.toAbsolutePath()));
         command.add("-cp");
         command.add(classpath);
@@ -51,11 +54,11 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
     }
 
     /**
-     * What a node's command line always contains and an unrelated process's does not: its own
-     * properties file.
+     * What a node's command line always contains, near its start, and an unrelated process's does
+     * not: its own properties file.
      */
     public static String marker(NodePaths paths) {
-        return paths.properties().toString();
+        return "-Dwharf.node.config=" + paths.properties();
     }
 
     private static Optional<Path> findOnPath(String program) {

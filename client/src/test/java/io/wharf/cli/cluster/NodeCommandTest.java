@@ -16,7 +16,7 @@ class NodeCommandTest {
         NodePaths paths = NodePaths.of(Path.of("/w/.wharf"), NodeName.broker(2));
 
         assertEquals(List.of("/usr/bin/setsid", "/jdk/bin/java", "-Xmx512m", "-Dwharf.node=broker-2",
-                "-Dlogback.configurationFile=/w/deploy/config/logback-node.xml", "-cp", "/w/lib/*",
+                "-Dwharf.node.config=/w/.wharf/broker-2/node.properties", "-Dlogback.configurationFile=/w/deploy/config/logback-node.xml", "-cp", "/w/lib/*",
                 "io.wharf.broker.BrokerMain", "--config", "/w/.wharf/broker-2/node.properties"),
                 command.build(NodeName.broker(2), NodeRole.BROKER.mainClass(), paths));
     }
@@ -26,9 +26,10 @@ class NodeCommandTest {
         NodeCommand command = new NodeCommand(Path.of("java"), List.of(), Optional.empty(), "cp", Optional.empty());
         NodePaths paths = NodePaths.of(Path.of("/b"), NodeName.controller(1));
 
-        assertEquals(List.of("java", "-Dwharf.node=controller-1", "-cp", "cp", "io.wharf.controller.ControllerMain",
+        assertEquals(List.of("java", "-Dwharf.node=controller-1",
+                "-Dwharf.node.config=/b/controller-1/node.properties", "-cp", "cp", "io.wharf.controller.ControllerMain",
                 "--config", "/b/controller-1/node.properties"),
                 command.build(NodeName.controller(1), NodeRole.CONTROLLER.mainClass(), paths));
-        assertEquals("/b/controller-1/node.properties", NodeCommand.marker(paths));
+        assertEquals("-Dwharf.node.config=/b/controller-1/node.properties", NodeCommand.marker(paths));
     }
 }
