@@ -92,6 +92,7 @@ public final class ControllerNode implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        workers.execute(LeaderClassPreloader.fromResource());
         // The client exists before Raft starts: leader duties may begin while start() is still running.
         quorum = new QuorumClient(config, layout.group(), layout.self());
         MetadataStateMachine stateMachine = new MetadataStateMachine(applied, new Leadership(), this::fatal);
