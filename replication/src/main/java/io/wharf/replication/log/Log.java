@@ -14,8 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The storage of one partition: a directory of {@link LogSegment}s holding Kafka v2 batches,
@@ -28,11 +32,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * returns only after its batches are fsynced; the fsync is group-committed by the appending
  * threads themselves ({@link GroupCommit}), so concurrent appenders share one fsync.
  *
+ * <p>Rolling a segment fsyncs the sealed segment. In {@link FlushMode#LAZY} with a flush executor
+ * ({@link #open(Path, LogConfig, Clock, Executor)}) that fsync runs on the executor instead of the
+ * appending thread; the recovery point (checkpoint) and {@link #flushedOffset()} advance only once
+ * it has completed ({@link RecoveryPointTracker}).
+ *
  * <p>Files in the partition directory: {@code <base>.log/.index/.timeindex} per segment,
  * {@code log-offsets.checkpoint} (log start offset, recovery point),
  * {@code leader-epoch-checkpoint}, and {@code .clean-shutdown} while closed cleanly.
  */
 public final class Log implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Log.class);
     private final Path dir;
     private final LogConfig config;
     private final Clock clock;
@@ -40,26 +50,29 @@ public final class Log implements AutoCloseable {
     private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
     private final ConcurrentSkipListMap<Long, LogSegment> segments;
     private final LeaderEpochCache epochCache;
-    private final LogOffsetsCheckpoint checkpoint;
     private final GroupCommit groupCommit;
+    private final RecoveryPointTracker recovery;
+    /** Runs the fsync of a sealed segment in LAZY mode; null rolls fsync inline. Not owned. */
+    private final Executor rollFlushExecutor;
     private volatile LogSegment active;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile boolean closed;
-    private long recoveryPoint;
 
-    private Log(Path dir, LogConfig config, Clock clock, LogLoader.Loaded loaded) {
+    private Log(Path dir, LogConfig config, Clock clock, LogLoader.Loaded loaded, Executor flushExecutor,
+                RecoveryPointTracker.SegmentFsync segmentFsync) {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
         this.segments = loaded.segments();
         this.epochCache = loaded.epochCache();
-        this.checkpoint = loaded.checkpoint();
         this.active = segments.lastEntry().getValue();
         this.logStartOffset = loaded.logStartOffset();
         this.logEndOffset = active.nextOffset();
-        this.recoveryPoint = logEndOffset;
         this.groupCommit = new GroupCommit(() -> logEndOffset, this::flushActiveData, logEndOffset);
+        this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, () -> logStartOffset, logEndOffset,
+                segmentFsync);
+        this.rollFlushExecutor = config.flushMode() == FlushMode.LAZY ? flushExecutor : null;
     }
 
     /**
@@ -69,8 +82,42 @@ public final class Log implements AutoCloseable {
      * @param clock time source for segment.ms and retention.ms
      */
     public static Log open(Path dir, LogConfig config, Clock clock) {
+        return open(dir, config, clock, null);
+    }
+
+    /**
+     * Opens the log like {@link #open(Path, LogConfig, Clock)}, and in {@link FlushMode#LAZY}
+     * moves the fsync of each rolled segment off the appending thread onto {@code flushExecutor}
+     * (as Kafka's scheduler does), so appends do not stall on disk bandwidth at a roll. In
+     * {@link FlushMode#SYNC} the executor is not used.
+     *
+     * <p>Threading contract: the log still owns no threads. Each roll submits one short task that
+     * fsyncs one sealed segment (data and indexes) and then writes the checkpoint; the executor
+     * may run tasks on any thread, in any order, concurrently, or inline in {@code execute}. The
+     * caller owns the executor and shuts it down after closing its logs; a task run after the log
+     * closed, or after its segment was truncated or deleted, does nothing. If {@code execute}
+     * throws {@link RejectedExecutionException} the roll fsyncs inline instead.
+     *
+     * <p>Guarantees: the recovery point and {@link #flushedOffset()} pass a rolled segment only
+     * after its fsync has returned. {@link #flush()} and {@link #close()} fsync on the calling
+     * thread any rolled segment whose task has not run yet and wait for one that is running.
+     * Truncation and deletion of a segment cancel its task if it has not started and otherwise
+     * wait for the fsync in progress (holding the append lock, so appends wait too — bounded by
+     * one segment's fsync). A failed background fsync is logged, never thrown to an appender;
+     * the recovery point stays below that segment and the next {@code flush()} or {@code close()}
+     * retries it and throws {@link LogStorageException} if it fails again.
+     *
+     * @param flushExecutor runs background fsyncs of rolled segments; null fsyncs them inline
+     */
+    public static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor) {
+        return open(dir, config, clock, flushExecutor, LogSegment::flushAll);
+    }
+
+    /** {@link #open(Path, LogConfig, Clock, Executor)} with the fsync of rolled segments replaceable, for tests. */
+    static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor,
+                    RecoveryPointTracker.SegmentFsync segmentFsync) {
         try {
-            return new Log(dir, config, clock, LogLoader.load(dir, config, clock.millis()));
+            return new Log(dir, config, clock, LogLoader.load(dir, config, clock.millis()), flushExecutor, segmentFsync);
         } catch (IOException e) {
             throw new LogStorageException("cannot open the log in " + dir, e);
         }
@@ -216,22 +263,40 @@ public final class Log implements AutoCloseable {
         return new LogAppendInfo(info.firstOffset(), info.lastOffset(), info.batchCount(), info.sizeInBytes(), true);
     }
 
-    /** Seals the active segment (fsynced), starts a new one at {@code newBase}, advances the recovery point. */
+    /**
+     * Seals the active segment and starts a new one at {@code newBase}. The sealed segment is
+     * fsynced inline (advancing the recovery point now) or, with a flush executor, by a task
+     * that advances it once the fsync is done.
+     */
     private void roll(long newBase) throws IOException {
         LogSegment old = active;
-        old.becomeInactive();
-        groupCommit.markFlushed(old.nextOffset());
+        if (rollFlushExecutor == null) {
+            old.becomeInactive();
+        } else {
+            old.seal();
+        }
         LogSegment next = LogSegment.create(dir, newBase, config);
         segments.put(newBase, next);
         active = next;
-        recoveryPoint = newBase;
-        checkpoint.write(logStartOffset, recoveryPoint);
+        if (rollFlushExecutor == null) {
+            recovery.sealedAndFlushed(newBase);
+            return;
+        }
+        RecoveryPointTracker.PendingFlush flush = recovery.sealedPendingFlush(old, newBase);
+        try {
+            rollFlushExecutor.execute(flush);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("{}: the flush executor rejected the fsync of rolled segment {}; fsyncing it inline", dir, old, e);
+            recovery.flushNow(flush);
+        }
     }
 
+    /** The group-commit fsync: rolled segments still waiting for a background fsync first, then the active one. */
     private void flushActiveData() throws IOException {
         structureLock.readLock().lock();
         try {
             ensureOpen();
+            recovery.flushAllPending();
             active.flushData();
         } finally {
             structureLock.readLock().unlock();
@@ -326,6 +391,7 @@ public final class Log implements AutoCloseable {
             if (offset >= logEndOffset) {
                 return logEndOffset;
             }
+            recovery.forgetRange(offset < logStartOffset ? Long.MIN_VALUE : segments.floorKey(offset), Long.MAX_VALUE);
             if (offset < logStartOffset) {
                 restartEmptyAt(offset);
             } else {
@@ -345,9 +411,7 @@ public final class Log implements AutoCloseable {
                 logEndOffset = last.nextOffset();
             }
             epochCache.truncateFromEnd(logEndOffset);
-            groupCommit.onTruncate(logEndOffset);
-            recoveryPoint = Math.min(recoveryPoint, logEndOffset);
-            checkpoint.write(logStartOffset, recoveryPoint);
+            recovery.truncated(logEndOffset);
             return logEndOffset;
         } catch (IOException e) {
             throw new LogStorageException("truncation of " + dir + " to " + offset + " failed", e);
@@ -447,10 +511,15 @@ public final class Log implements AutoCloseable {
         }
     }
 
-    /** Persists the new start first, so a crash mid-deletion leaves segments that the next open removes. */
+    /**
+     * Persists the new start first, so a crash mid-deletion leaves segments that the next open
+     * removes. Background fsyncs of the doomed segments are cancelled or, if running, awaited.
+     */
     private void advanceLogStart(long newStart, int oldestSegmentsToDelete) {
         logStartOffset = newStart;
-        checkpoint.write(newStart, recoveryPoint);
+        long firstKept = segments.keySet().stream().skip(oldestSegmentsToDelete).findFirst().orElseThrow();
+        recovery.forgetRange(Long.MIN_VALUE, firstKept);
+        recovery.publish();
         structureLock.writeLock().lock();
         try {
             for (int i = 0; i < oldestSegmentsToDelete; i++) {
@@ -483,10 +552,25 @@ public final class Log implements AutoCloseable {
 
     /**
      * Every offset below this is fsynced. In SYNC mode it follows the log end offset as appends
-     * return; in LAZY mode it moves only on roll, {@link #flush()} and close.
+     * return; in LAZY mode it moves only on roll (with a flush executor: once the rolled
+     * segment's background fsync completes), {@link #flush()} and close.
      */
     public long flushedOffset() {
         return groupCommit.flushedOffset();
+    }
+
+    /**
+     * The recovery point, as written to {@code log-offsets.checkpoint}: every segment wholly below
+     * it is fsynced with its indexes, so recovery after a crash scans only from the segment
+     * holding it.
+     */
+    public long recoveryPoint() {
+        return recovery.recoveryPoint();
+    }
+
+    /** Rolled segments whose background fsync has not completed yet (always 0 without a flush executor). */
+    public int pendingRollFlushes() {
+        return recovery.pendingFlushes();
     }
 
     /** fsyncs issued by group commit so far (each may cover many appends). */
@@ -533,8 +617,9 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Flushes everything, seals the indexes, checkpoints and marks the directory cleanly shut
-     * down so the next open skips recovery. Idempotent.
+     * Flushes everything (including rolled segments whose background fsync has not run, and
+     * waiting for one in progress), seals the indexes, checkpoints and marks the directory cleanly
+     * shut down so the next open skips recovery. Idempotent. Does not shut the flush executor down.
      */
     @Override
     public void close() {
@@ -544,9 +629,9 @@ public final class Log implements AutoCloseable {
             if (closed) {
                 return;
             }
+            recovery.flushAllPending();
             active.becomeInactive();
-            groupCommit.markFlushed(logEndOffset);
-            checkpoint.write(logStartOffset, logEndOffset);
+            recovery.closed(logEndOffset);
             Files.createFile(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE));
             CheckpointFile.fsyncDirectory(dir);
             closed = true;

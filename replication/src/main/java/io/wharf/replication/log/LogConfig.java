@@ -14,7 +14,7 @@ import java.util.Map;
  * <tr><td>segment.ms</td><td>604800000 (7 days)</td><td>roll when the active segment's first batch is older than this</td></tr>
  * <tr><td>retention.ms</td><td>604800000 (7 days)</td><td>delete segments whose newest timestamp is older; -1 keeps forever</td></tr>
  * <tr><td>retention.bytes</td><td>-1 (unlimited)</td><td>delete oldest segments while the log stays at least this big without them</td></tr>
- * <tr><td>flush.mode</td><td>sync</td><td>sync: fsync before an append returns (group commit); lazy: page cache, fsync on roll and close</td></tr>
+ * <tr><td>flush.mode</td><td>sync</td><td>sync: fsync before an append returns (group commit); lazy: page cache, fsync on roll (in the background if the log has a flush executor), flush() and close</td></tr>
  * <tr><td>index.interval.bytes</td><td>4096</td><td>bytes of batches between two sparse index entries</td></tr>
  * <tr><td>segment.index.bytes</td><td>10485760 (10 MiB)</td><td>preallocated size of each offset and time index file</td></tr>
  * <tr><td>max.message.bytes</td><td>1048588</td><td>largest batch an append accepts</td></tr>

@@ -16,7 +16,9 @@ import java.util.zip.CRC32C;
  * with its sparse {@link OffsetIndex} ({@code .index}) and {@link TimeIndex} ({@code .timeindex}).
  * Mutations (append, truncate, recover, roll hooks, close) come from one thread at a time — the
  * {@link Log} under its append lock; reads may run concurrently from any thread and see only
- * batches whose append completed (the committed size is published through a volatile).
+ * batches whose append completed (the committed size is published through a volatile). Once
+ * {@link #seal() sealed}, a segment may be fsynced ({@link #flushAll()}) by a background flusher
+ * thread; the {@link Log} keeps truncation, deletion and close from overlapping that fsync.
  */
 final class LogSegment {
     static final String LOG_SUFFIX = ".log";
@@ -423,14 +425,23 @@ final class LogSegment {
         channel.force(false);
     }
 
-    /** Seals the segment when a newer one takes over: final time-index entry, trimmed indexes, everything fsynced. */
+    /** Seals the segment when a newer one takes over and fsyncs it: {@link #seal()} then {@link #flushAll()}. */
     void becomeInactive() throws IOException {
+        seal();
+        flushAll();
+    }
+
+    /**
+     * Seals the segment without fsyncing it: final time-index entry and indexes trimmed to their
+     * entries. After this no mutation but {@link #flushAll()} happens until truncation makes the
+     * segment active again, so a flusher thread may run {@code flushAll} concurrently with reads.
+     */
+    void seal() throws IOException {
         if (maxTimestamp >= 0) {
             timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
         }
         offsetIndex.trimToEntries();
         timeIndex.trimToEntries();
-        flushAll();
     }
 
     /** Grows the indexes back to their preallocated size so appends can index again. */
