@@ -1,0 +1,34 @@
+package io.wharf.client.metadata;
+
+import io.grpc.Status;
+import io.wharf.proto.common.ErrorCode;
+
+/**
+ * Which produce / fetch / list-offsets failures may succeed when sent again, after a metadata
+ * refresh or a short backoff (docs/errors.md). Stateless.
+ */
+public final class DataPlaneErrors {
+
+    private DataPlaneErrors() {
+    }
+
+    public static boolean isRetriable(ErrorCode code) {
+        return switch (code) {
+            case NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
+                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE -> true;
+            default -> false;
+        };
+    }
+
+    /** Errors after which the client's idea of the partition's leader is probably stale. */
+    public static boolean invalidatesMetadata(ErrorCode code) {
+        return code == ErrorCode.NOT_LEADER || code == ErrorCode.FENCED_LEADER_EPOCH
+                || code == ErrorCode.UNKNOWN_LEADER_EPOCH || code == ErrorCode.UNKNOWN_PARTITION;
+    }
+
+    /** Transport failures: the broker is down, not yet listening, or did not answer in time. */
+    public static boolean isRetriable(Status.Code code) {
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.CANCELLED;
+    }
+}

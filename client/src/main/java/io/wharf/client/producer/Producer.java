@@ -1,0 +1,153 @@
+package io.wharf.client.producer;
+
+import io.grpc.ManagedChannel;
+import io.wharf.client.ClientException;
+import io.wharf.client.Endpoint;
+import io.wharf.client.TopicPartition;
+import io.wharf.client.metadata.BrokerChannels;
+import io.wharf.client.metadata.ClientMetadata;
+import io.wharf.proto.common.ErrorCode;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * Sends records to Wharf brokers, after Kafka's KafkaProducer: {@link #send} appends the record to
+ * its partition's batch and returns at once; one sender thread, owned by the producer, ships
+ * batches to the partitions' leaders and completes the futures and callbacks (on that thread, in
+ * send order per partition). Records are never reordered within a partition: a partition has at
+ * most one request in flight, and a retried batch goes back to the head of its queue.
+ *
+ * <p>Thread-safe: {@link #send}, {@link #flush} and {@link #close} may be called from any thread.
+ * Without idempotence a retry after a lost response (broker death, timeout) may append a batch
+ * twice (at-least-once, like Kafka with {@code enable.idempotence=false}).
+ */
+public final class Producer implements AutoCloseable {
+
+    private final ProducerConfig config;
+    private final BrokerChannels channels;
+    private final ClientMetadata metadata;
+    private final RecordAccumulator accumulator;
+    private final StickyPartitioner partitioner = new StickyPartitioner(ThreadLocalRandom.current());
+    private final Sender sender;
+    private final Thread senderThread;
+    private volatile boolean closed;
+
+    public Producer(ProducerConfig config) {
+        this(config, BrokerChannels.plaintext());
+    }
+
+    /** With a transport of the caller's choosing (tests use in-process channels). */
+    public Producer(ProducerConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
+        this.config = config;
+        this.channels = new BrokerChannels(channelFactory);
+        this.metadata = new ClientMetadata(config.bootstrap(), channels,
+                config.requestTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? config.requestTimeout() : Duration.ofSeconds(5),
+                config.metadataMaxAge(), config.retryBackoff(), System::currentTimeMillis);
+        this.accumulator = new RecordAccumulator(config.batchSize(), config.linger().toMillis(), config.compression());
+        this.sender = new Sender(config, accumulator, metadata, channels, System::currentTimeMillis);
+        this.senderThread = new Thread(sender, "wharf-producer-sender");
+        senderThread.setDaemon(true);
+        senderThread.start();
+    }
+
+    /** {@link #send(ProducerRecord, Callback)} without a callback. */
+    public CompletableFuture<RecordMetadata> send(ProducerRecord record) {
+        return send(record, null);
+    }
+
+    /**
+     * Queues {@code record} for its partition. Blocks only while the topic's metadata is unknown
+     * (up to {@code max.block.ms}). The future and the callback complete when the record is
+     * acknowledged per {@code acks}, or with a {@link ClientException} when it failed for good
+     * (unknown topic or partition, record too large, non-retriable broker error, or
+     * {@code delivery.timeout.ms} passed).
+     *
+     * @throws IllegalStateException if the producer is closed
+     */
+    public CompletableFuture<RecordMetadata> send(ProducerRecord record, Callback callback) {
+        if (closed) {
+            throw new IllegalStateException("the producer is closed");
+        }
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        int size = record.estimatedSize();
+        try {
+            if (size + io.wharf.record.RecordBatch.HEADER_SIZE > config.maxRequestSize()) {
+                throw new ClientException(ErrorCode.RECORD_TOO_LARGE, "the record is about " + size
+                        + " bytes, more than max.request.size (" + config.maxRequestSize() + ")");
+            }
+            int count = metadata.awaitPartitionCount(record.topic(), config.maxBlock());
+            if (record.partition() != null && record.partition() >= count) {
+                throw new ClientException(ErrorCode.UNKNOWN_PARTITION, "topic '" + record.topic() + "' has "
+                        + count + " partitions (0-" + (count - 1) + "), not " + record.partition());
+            }
+            long timestamp = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
+            long now = System.currentTimeMillis();
+            int partition = record.partition() != null ? record.partition()
+                    : partitioner.partition(record.topic(), record.key(), count);
+            boolean sticky = record.partition() == null && record.key() == null;
+            var result = accumulator.append(new TopicPartition(record.topic(), partition), record, timestamp, size,
+                    future, callback, sticky, now);
+            if (result == RecordAccumulator.AppendResult.NEEDS_NEW_BATCH) {
+                partitioner.onNewBatch(record.topic(), partition, count);
+                partition = partitioner.partition(record.topic(), null, count);
+                accumulator.append(new TopicPartition(record.topic(), partition), record, timestamp, size, future,
+                        callback, false, now);
+            }
+        } catch (ClientException e) {
+            if (callback != null) {
+                callback.onCompletion(null, e);
+            }
+            future.completeExceptionally(e);
+        }
+        return future;
+    }
+
+    /**
+     * Sends every record queued so far at once (ignoring linger.ms) and waits until each was
+     * acknowledged or failed. Records sent during the flush may or may not be included.
+     */
+    public void flush() {
+        accumulator.beginFlush();
+        try {
+            for (CompletableFuture<Void> batch : accumulator.incompleteBatches()) {
+                batch.join();
+            }
+        } finally {
+            accumulator.endFlush();
+        }
+    }
+
+    /** Number of partitions of {@code topic}, from the metadata (waiting up to max.block.ms). */
+    public int partitionCount(String topic) {
+        return metadata.awaitPartitionCount(topic, config.maxBlock());
+    }
+
+    /**
+     * Sends what is queued and waits up to {@code timeout} for it to be acknowledged; records
+     * still unacknowledged then fail with a {@link ClientException}. Idempotent.
+     */
+    public void close(Duration timeout) {
+        closed = true;
+        sender.shutdown(false);
+        try {
+            senderThread.join(Math.max(1, timeout.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (senderThread.isAlive() || accumulator.hasIncomplete()) {
+                sender.shutdown(true);
+                accumulator.failIncomplete(new ClientException(ErrorCode.REQUEST_TIMED_OUT,
+                        "the producer was closed before the record was acknowledged"));
+            }
+            channels.close();
+        }
+    }
+
+    /** {@link #close(Duration)} with no bound on the wait. */
+    @Override
+    public void close() {
+        close(Duration.ofMillis(Long.MAX_VALUE / 2));
+    }
+}

@@ -1,0 +1,115 @@
+package io.wharf.client.producer;
+
+import io.wharf.client.TopicPartition;
+import io.wharf.record.CompressionType;
+import io.wharf.record.Header;
+import io.wharf.record.RecordBatchBuilder;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The records gathered for one partition and sent as one Kafka v2 batch, with the futures and
+ * callbacks of its records. Appended to under the accumulator's lock; once built (sealed) its bytes
+ * are fixed and only the sender thread completes it (a forced close may fail it from the
+ * closing thread; completion is synchronized and happens once).
+ */
+final class ProducerBatch {
+
+    /** One record's completion handles. */
+    private record Pending(CompletableFuture<RecordMetadata> future, Callback callback, long timestamp) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerBatch.class);
+
+    final TopicPartition tp;
+    final long createdMs;
+    private final RecordBatchBuilder builder;
+    private final List<Pending> pending = new ArrayList<>();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private int estimatedBytes;
+    private ByteBuffer built;
+    int attempts;
+    long retryAtMs;
+
+    ProducerBatch(TopicPartition tp, CompressionType compression, long createdMs) {
+        this.tp = tp;
+        this.createdMs = createdMs;
+        this.builder = new RecordBatchBuilder(compression);
+        this.estimatedBytes = io.wharf.record.RecordBatch.HEADER_SIZE;
+    }
+
+    /** Whether a record of {@code size} bytes fits; an empty batch takes any record. */
+    boolean hasRoomFor(int size, int batchSize) {
+        return built == null && (pending.isEmpty() || estimatedBytes + size <= batchSize);
+    }
+
+    boolean isFull(int batchSize) {
+        return built != null || estimatedBytes >= batchSize;
+    }
+
+    void append(long timestamp, byte[] key, byte[] value, List<Header> headers, int size,
+                CompletableFuture<RecordMetadata> future, Callback callback) {
+        builder.append(timestamp, key, value, headers);
+        estimatedBytes += size;
+        pending.add(new Pending(future, callback, timestamp));
+    }
+
+    int recordCount() {
+        return pending.size();
+    }
+
+    /** The encoded batch, built once: retries resend the same bytes. */
+    ByteBuffer bytes() {
+        if (built == null) {
+            built = builder.build();
+        }
+        return built.duplicate();
+    }
+
+    /** Completes when the batch was acknowledged or failed. */
+    CompletableFuture<Void> done() {
+        return done;
+    }
+
+    /** Acknowledges every record: offsets from {@code baseOffset} on, or -1 when it is unknown. */
+    synchronized void succeed(long baseOffset) {
+        if (done.isDone()) {
+            return;
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            RecordMetadata metadata = new RecordMetadata(tp.topic(), tp.partition(), baseOffset < 0 ? -1 : baseOffset + i,
+                    p.timestamp());
+            notify(p, metadata, null);
+            p.future().complete(metadata);
+        }
+        done.complete(null);
+    }
+
+    synchronized void fail(RuntimeException exception) {
+        if (done.isDone()) {
+            return;
+        }
+        for (Pending p : pending) {
+            notify(p, null, exception);
+            p.future().completeExceptionally(exception);
+        }
+        done.complete(null);
+    }
+
+    private void notify(Pending p, RecordMetadata metadata, Exception exception) {
+        if (p.callback() == null) {
+            return;
+        }
+        try {
+            p.callback().onCompletion(metadata, exception);
+        } catch (RuntimeException e) {
+            // a failing user callback must not stop the sender or the other records' completions
+            LOG.warn("a producer callback for {} threw", tp, e);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package io.wharf.client.producer;
+
+import io.wharf.client.Endpoint;
+import io.wharf.client.TopicPartition;
+import io.wharf.record.CompressionType;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * Per-partition queues of batches waiting to be sent: callers append records, the sender drains
+ * batches that are full, have lingered long enough, or are wanted now (flush, close), and puts
+ * failed batches back at the head of their queue for a retry. Thread-safe (one lock; the sender
+ * waits on it for work).
+ */
+final class RecordAccumulator {
+
+    /** What an append did. */
+    enum AppendResult { APPENDED, APPENDED_TO_NEW_BATCH, NEEDS_NEW_BATCH }
+
+    private final int batchSize;
+    private final long lingerMs;
+    private final CompressionType compression;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Map<TopicPartition, ArrayDeque<ProducerBatch>> queues = new LinkedHashMap<>();
+    private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
+    private int flushesInProgress;
+    private boolean closing;
+    private boolean wakeupPending;
+
+    RecordAccumulator(int batchSize, long lingerMs, CompressionType compression) {
+        this.batchSize = batchSize;
+        this.lingerMs = lingerMs;
+        this.compression = compression;
+    }
+
+    /**
+     * Appends to the partition's open batch, or starts a new one unless {@code abortOnNewBatch}
+     * (then the caller may pick another sticky partition first).
+     */
+    AppendResult append(TopicPartition tp, ProducerRecord record, long timestamp, int size,
+                        CompletableFuture<RecordMetadata> future, Callback callback, boolean abortOnNewBatch,
+                        long nowMs) {
+        lock.lock();
+        try {
+            ArrayDeque<ProducerBatch> queue = queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
+            ProducerBatch last = queue.peekLast();
+            if (last != null && last.attempts == 0 && last.hasRoomFor(size, batchSize)) {
+                last.append(timestamp, record.key(), record.value(), record.headers(), size, future, callback);
+                if (last.isFull(batchSize)) {
+                    signal();
+                }
+                return AppendResult.APPENDED;
+            }
+            if (abortOnNewBatch) {
+                return AppendResult.NEEDS_NEW_BATCH;
+            }
+            ProducerBatch batch = new ProducerBatch(tp, compression, nowMs);
+            batch.append(timestamp, record.key(), record.value(), record.headers(), size, future, callback);
+            queue.addLast(batch);
+            incomplete.add(batch);
+            batch.done().whenComplete((v, e) -> incomplete.remove(batch));
+            signal();
+            return AppendResult.APPENDED_TO_NEW_BATCH;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the batches that are ready, grouped by the broker {@code route} names for their
+     * partition (null: not now — leader unknown, partition in flight, broker at its request
+     * bound). Each broker's request stays within {@code maxRequestBytes} (but holds at least
+     * one batch).
+     */
+    Map<Endpoint, Map<TopicPartition, List<ProducerBatch>>> drain(long nowMs, Function<TopicPartition, Endpoint> route,
+                                                                  int maxRequestBytes) {
+        lock.lock();
+        try {
+            Map<Endpoint, Map<TopicPartition, List<ProducerBatch>>> requests = new LinkedHashMap<>();
+            Map<Endpoint, Integer> bytes = new HashMap<>();
+            for (Map.Entry<TopicPartition, ArrayDeque<ProducerBatch>> entry : queues.entrySet()) {
+                ArrayDeque<ProducerBatch> queue = entry.getValue();
+                if (!isReady(queue, nowMs)) {
+                    continue;
+                }
+                Endpoint broker = route.apply(entry.getKey());
+                if (broker == null) {
+                    continue;
+                }
+                int used = bytes.getOrDefault(broker, 0);
+                List<ProducerBatch> taken = new ArrayList<>();
+                while (!queue.isEmpty() && nowMs >= queue.peekFirst().retryAtMs) {
+                    ProducerBatch head = queue.peekFirst();
+                    if (head == queue.peekLast() && !head.isFull(batchSize) && !urgent()
+                            && nowMs - head.createdMs < lingerMs && head.attempts == 0) {
+                        break;
+                    }
+                    int size = head.bytes().remaining();
+                    if (used > 0 && used + size > maxRequestBytes) {
+                        break;
+                    }
+                    taken.add(queue.pollFirst());
+                    used += size;
+                }
+                if (!taken.isEmpty()) {
+                    bytes.put(broker, used);
+                    requests.computeIfAbsent(broker, b -> new LinkedHashMap<>()).put(entry.getKey(), taken);
+                }
+            }
+            return requests;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isReady(ArrayDeque<ProducerBatch> queue, long nowMs) {
+        ProducerBatch head = queue.peekFirst();
+        if (head == null || nowMs < head.retryAtMs) {
+            return false;
+        }
+        return queue.size() > 1 || head.isFull(batchSize) || head.attempts > 0 || urgent()
+                || nowMs - head.createdMs >= lingerMs;
+    }
+
+    private boolean urgent() {
+        return flushesInProgress > 0 || closing;
+    }
+
+    /** When the sender should look again, at the latest: the earliest linger or backoff end. */
+    long nextDeadlineMs(long nowMs) {
+        lock.lock();
+        try {
+            long next = Long.MAX_VALUE;
+            for (ArrayDeque<ProducerBatch> queue : queues.values()) {
+                ProducerBatch head = queue.peekFirst();
+                if (head != null) {
+                    long due = head.attempts > 0 ? head.retryAtMs : Math.max(head.retryAtMs, head.createdMs + lingerMs);
+                    next = Math.min(next, Math.max(due, nowMs));
+                }
+            }
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Puts batches that will be retried back at the head of their queue, in their original order. */
+    void reenqueue(TopicPartition tp, List<ProducerBatch> batches, long retryAtMs) {
+        lock.lock();
+        try {
+            ArrayDeque<ProducerBatch> queue = queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
+            for (int i = batches.size() - 1; i >= 0; i--) {
+                ProducerBatch batch = batches.get(i);
+                batch.attempts++;
+                batch.retryAtMs = retryAtMs;
+                queue.addFirst(batch);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes and returns queued batches created at or before {@code createdBeforeMs}. */
+    List<ProducerBatch> expire(long createdBeforeMs) {
+        lock.lock();
+        try {
+            List<ProducerBatch> expired = new ArrayList<>();
+            for (ArrayDeque<ProducerBatch> queue : queues.values()) {
+                for (Iterator<ProducerBatch> it = queue.iterator(); it.hasNext(); ) {
+                    ProducerBatch batch = it.next();
+                    if (batch.createdMs <= createdBeforeMs) {
+                        expired.add(batch);
+                        it.remove();
+                    }
+                }
+            }
+            return expired;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes and returns every queued batch (a forced close). */
+    List<ProducerBatch> removeAll() {
+        return expire(Long.MAX_VALUE);
+    }
+
+    boolean hasQueued() {
+        lock.lock();
+        try {
+            return queues.values().stream().anyMatch(q -> !q.isEmpty());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Batches queued or in flight. */
+    List<CompletableFuture<Void>> incompleteBatches() {
+        return incomplete.stream().map(ProducerBatch::done).toList();
+    }
+
+    boolean hasIncomplete() {
+        return !incomplete.isEmpty();
+    }
+
+    /** Fails every batch queued or in flight (a forced close; late responses are then ignored). */
+    void failIncomplete(RuntimeException exception) {
+        List.copyOf(incomplete).forEach(batch -> batch.fail(exception));
+    }
+
+    void beginFlush() {
+        lock.lock();
+        try {
+            flushesInProgress++;
+            signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void endFlush() {
+        lock.lock();
+        try {
+            flushesInProgress--;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void beginClose() {
+        lock.lock();
+        try {
+            closing = true;
+            signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes the sender (a response arrived, a batch filled, a flush or close began). */
+    void wakeup() {
+        lock.lock();
+        try {
+            signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void signal() {
+        wakeupPending = true;
+        work.signalAll();
+    }
+
+    /** Waits until {@link #wakeup()} or {@code untilMs} on the sender's clock. */
+    void awaitWork(long waitMs) throws InterruptedException {
+        lock.lock();
+        try {
+            if (!wakeupPending && waitMs > 0) {
+                work.await(waitMs, TimeUnit.MILLISECONDS);
+            }
+            wakeupPending = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.wharf.client.producer;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.wharf.client.ClientException;
+import io.wharf.client.Endpoint;
+import io.wharf.client.TopicPartition;
+import io.wharf.client.metadata.BrokerChannels;
+import io.wharf.client.metadata.ClientMetadata;
+import io.wharf.client.metadata.DataPlaneErrors;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.ProducePartition;
+import io.wharf.proto.broker.ProducePartitionResult;
+import io.wharf.proto.broker.ProduceRequest;
+import io.wharf.proto.broker.ProduceResponse;
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The producer's I/O loop: drains ready batches into one Produce request per leader broker,
+ * keeps at most {@code max.in.flight.requests.per.connection} requests unanswered per broker and
+ * at most one per partition (so a retried batch can never be overtaken by a later one: records
+ * keep their order within a partition), completes records, and re-queues batches that failed
+ * retriably until {@code delivery.timeout.ms}. Single-threaded: everything but {@link #shutdown}
+ * runs on the producer's sender thread; gRPC callbacks only hand responses over to it.
+ */
+final class Sender implements Runnable {
+
+    private static final long MAX_IDLE_MS = 100;
+
+    private final ProducerConfig config;
+    private final RecordAccumulator accumulator;
+    private final ClientMetadata metadata;
+    private final BrokerChannels channels;
+    private final LongSupplier nowMs;
+    private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
+    private final Set<TopicPartition> inFlightPartitions = new HashSet<>();
+    private final Map<Endpoint, Integer> inFlightPerBroker = new HashMap<>();
+    private volatile boolean running = true;
+    private volatile boolean forceClose;
+
+    Sender(ProducerConfig config, RecordAccumulator accumulator, ClientMetadata metadata, BrokerChannels channels,
+           LongSupplier nowMs) {
+        this.config = config;
+        this.accumulator = accumulator;
+        this.metadata = metadata;
+        this.channels = channels;
+        this.nowMs = nowMs;
+    }
+
+    /** Stops the loop once nothing is queued or in flight; with {@code force}, fails what is left at once. */
+    void shutdown(boolean force) {
+        forceClose |= force;
+        running = false;
+        accumulator.beginClose();
+    }
+
+    @Override
+    public void run() {
+        while (running || (!forceClose && (accumulator.hasQueued() || !inFlightPartitions.isEmpty()))) {
+            try {
+                runOnce();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                forceClose = true;
+                break;
+            }
+        }
+        ClientException closed = new ClientException(ErrorCode.REQUEST_TIMED_OUT,
+                "the producer was closed before the record was acknowledged");
+        accumulator.removeAll().forEach(batch -> batch.fail(closed));
+        // in-flight requests complete through their callbacks; drain what has arrived
+        Runnable completion;
+        while ((completion = completions.poll()) != null) {
+            completion.run();
+        }
+    }
+
+    private void runOnce() throws InterruptedException {
+        Runnable completion;
+        while ((completion = completions.poll()) != null) {
+            completion.run();
+        }
+        long now = nowMs.getAsLong();
+        ClientException expired = new ClientException(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
+                + config.deliveryTimeout().toMillis() + ") passed before the record was acknowledged");
+        accumulator.expire(now - config.deliveryTimeout().toMillis()).forEach(batch -> batch.fail(expired));
+        metadata.maybeRefresh();
+        now = nowMs.getAsLong();
+        var requests = accumulator.drain(now, this::route, config.maxRequestSize());
+        requests.forEach(this::send);
+        long next = Math.min(accumulator.nextDeadlineMs(now), now + MAX_IDLE_MS);
+        if (completions.isEmpty()) {
+            accumulator.awaitWork(next - now);
+        }
+    }
+
+    /** The broker to send {@code tp}'s batches to now, or null to hold them. */
+    private Endpoint route(TopicPartition tp) {
+        if (inFlightPartitions.contains(tp)) {
+            return null;
+        }
+        Endpoint leader = metadata.view().leaderEndpoint(tp).orElse(null);
+        if (leader == null) {
+            metadata.markStale();
+            return null;
+        }
+        return inFlightPerBroker.getOrDefault(leader, 0) < config.maxInFlightPerBroker() ? leader : null;
+    }
+
+    private void send(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches) {
+        ProduceRequest.Builder request = ProduceRequest.newBuilder().setAcks(config.acks())
+                .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeout().toMillis()));
+        batches.forEach((tp, list) -> {
+            int size = list.stream().mapToInt(b -> b.bytes().remaining()).sum();
+            ByteBuffer records = ByteBuffer.allocate(size);
+            list.forEach(b -> records.put(b.bytes()));
+            records.flip();
+            request.addPartitions(ProducePartition.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
+                    .setRecords(UnsafeByteOperations.unsafeWrap(records)));
+            inFlightPartitions.add(tp);
+        });
+        inFlightPerBroker.merge(broker, 1, Integer::sum);
+        // the broker answers REQUEST_TIMED_OUT itself after timeout_ms; the deadline only catches a dead broker
+        long deadlineMs = config.requestTimeout().toMillis() + 1000;
+        BrokerServiceGrpc.newStub(channels.channel(broker)).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+                .produce(request.build(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(ProduceResponse response) {
+                        handOver(() -> complete(broker, batches, response));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        handOver(() -> completeAll(broker, batches, t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        // the single response was handled in onNext
+                    }
+                });
+    }
+
+    private void handOver(Runnable completion) {
+        completions.add(completion);
+        accumulator.wakeup();
+    }
+
+    private void complete(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches, ProduceResponse response) {
+        inFlightPerBroker.merge(broker, -1, Integer::sum);
+        Map<TopicPartition, ProducePartitionResult> results = new HashMap<>();
+        for (ProducePartitionResult result : response.getPartitionsList()) {
+            results.put(new TopicPartition(result.getTopic(), result.getPartition()), result);
+        }
+        batches.forEach((tp, list) -> {
+            inFlightPartitions.remove(tp);
+            ProducePartitionResult result = results.get(tp);
+            if (result == null) {
+                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                        "broker " + broker + " answered without a result for " + tp));
+            } else if (result.getError().getCode() == ErrorCode.NONE) {
+                long offset = config.acks() == 0 ? -1 : result.getBaseOffset();
+                for (ProducerBatch batch : list) {
+                    batch.succeed(offset);
+                    offset = offset < 0 ? -1 : offset + batch.recordCount();
+                }
+            } else {
+                Error error = result.getError();
+                if (DataPlaneErrors.invalidatesMetadata(error.getCode())) {
+                    metadata.onPartitionError(tp, error);
+                }
+                retryOrFail(tp, list, error.getCode(), error.getCode() + " from broker " + broker + " for " + tp
+                        + ": " + error.getMessage());
+            }
+        });
+    }
+
+    private void completeAll(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches, Throwable t) {
+        inFlightPerBroker.merge(broker, -1, Integer::sum);
+        Status status = Status.fromThrowable(t);
+        boolean retriable = DataPlaneErrors.isRetriable(status.getCode());
+        if (retriable) {
+            channels.reconnectPromptly(broker);
+            metadata.markStale();
+        }
+        batches.forEach((tp, list) -> {
+            inFlightPartitions.remove(tp);
+            String message = "Produce to broker " + broker + " for " + tp + " failed: " + status.getCode()
+                    + (status.getDescription() == null ? "" : " " + status.getDescription());
+            if (retriable) {
+                retryOrFail(tp, list, ErrorCode.REQUEST_TIMED_OUT, message);
+            } else {
+                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, t));
+            }
+        });
+    }
+
+    private void retryOrFail(TopicPartition tp, List<ProducerBatch> list, ErrorCode code, String message) {
+        long now = nowMs.getAsLong();
+        long retryAt = now + config.retryBackoff().toMillis();
+        boolean inTime = list.stream().allMatch(b -> retryAt - b.createdMs < config.deliveryTimeout().toMillis());
+        if (DataPlaneErrors.isRetriable(code) && inTime && !forceClose) {
+            accumulator.reenqueue(tp, list, retryAt);
+        } else {
+            fail(list, new ClientException(code, message));
+        }
+    }
+
+    private static void fail(List<ProducerBatch> list, ClientException exception) {
+        list.forEach(batch -> batch.fail(exception));
+    }
+}

@@ -1,0 +1,233 @@
+package io.wharf.client.fake;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.wharf.client.Endpoint;
+import io.wharf.client.TopicPartition;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.DescribeMetadataRequest;
+import io.wharf.proto.broker.DescribeMetadataResponse;
+import io.wharf.proto.broker.FetchPartition;
+import io.wharf.proto.broker.FetchPartitionResult;
+import io.wharf.proto.broker.FetchRequest;
+import io.wharf.proto.broker.FetchResponse;
+import io.wharf.proto.broker.ListOffsetsPartition;
+import io.wharf.proto.broker.ListOffsetsPartitionResult;
+import io.wharf.proto.broker.ListOffsetsRequest;
+import io.wharf.proto.broker.ListOffsetsResponse;
+import io.wharf.proto.broker.ProducePartition;
+import io.wharf.proto.broker.ProducePartitionResult;
+import io.wharf.proto.broker.ProduceRequest;
+import io.wharf.proto.broker.ProduceResponse;
+import io.wharf.proto.common.BrokerInfo;
+import io.wharf.proto.common.BrokerState;
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.PartitionInfo;
+import io.wharf.proto.common.TopicDescription;
+import io.wharf.record.CorruptRecordException;
+import io.wharf.record.RecordBatch;
+import io.wharf.record.RecordBatches;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * One fake broker: serves the {@link FakeCluster}'s logs per broker.proto — leader assigns offsets,
+ * acks=-1 waits for the HW (up to timeout_ms), fetches return whole batches below the HW and
+ * long-poll, requests for partitions led elsewhere answer NOT_LEADER with the leader's id and
+ * endpoint. Thread-safe (locks the cluster).
+ */
+final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
+
+    private final FakeCluster cluster;
+    private final int id;
+
+    FakeBrokerService(FakeCluster cluster, int id) {
+        this.cluster = cluster;
+        this.id = id;
+    }
+
+    @Override
+    public void describeMetadata(DescribeMetadataRequest request, StreamObserver<DescribeMetadataResponse> observer) {
+        DescribeMetadataResponse.Builder response = DescribeMetadataResponse.newBuilder().setBrokerId(id);
+        synchronized (cluster) {
+            cluster.endpoints().forEach((brokerId, endpoint) -> response.addBrokers(BrokerInfo.newBuilder()
+                    .setId(brokerId).setHost(endpoint.host()).setPort(endpoint.port()).setState(BrokerState.ACTIVE)));
+            cluster.topics.forEach((name, count) -> {
+                TopicDescription.Builder topic = TopicDescription.newBuilder().setName(name).setTopicId(name);
+                for (int p = 0; p < count; p++) {
+                    TopicPartition tp = new TopicPartition(name, p);
+                    int leader = cluster.advertisedLeaders.getOrDefault(tp, cluster.leaders.get(tp));
+                    topic.addPartitions(PartitionInfo.newBuilder().setPartition(p).setLeader(leader).addReplicas(leader)
+                            .addIsr(leader).setLeaderEpoch(1));
+                }
+                response.addTopics(topic);
+            });
+        }
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
+        ProduceResponse.Builder response = ProduceResponse.newBuilder();
+        synchronized (cluster) {
+            Status transportFailure = cluster.produceTransportFailures.poll();
+            if (transportFailure != null) {
+                observer.onError(transportFailure.asRuntimeException());
+                return;
+            }
+            cluster.produceRequestPartitionCounts.add(request.getPartitionsCount());
+            cluster.concurrentProduces++;
+            cluster.maxConcurrentProduces = Math.max(cluster.maxConcurrentProduces, cluster.concurrentProduces);
+            try {
+                long deadline = System.currentTimeMillis() + request.getTimeoutMs();
+                for (ProducePartition partition : request.getPartitionsList()) {
+                    response.addPartitions(produceOne(request.getAcks(), partition, deadline));
+                }
+            } finally {
+                cluster.concurrentProduces--;
+            }
+        }
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    private ProducePartitionResult produceOne(int acks, ProducePartition partition, long deadline) {
+        TopicPartition tp = new TopicPartition(partition.getTopic(), partition.getPartition());
+        ProducePartitionResult.Builder result = ProducePartitionResult.newBuilder().setTopic(tp.topic())
+                .setPartition(tp.partition()).setBaseOffset(-1);
+        Error error = routingError(tp);
+        if (error == null) {
+            ErrorCode injected = cluster.produceErrors.getOrDefault(tp, new java.util.ArrayDeque<>()).poll();
+            if (injected != null) {
+                error = error(injected, "injected by the test", injected == ErrorCode.NOT_LEADER ? cluster.leaders.get(tp) : -1);
+            }
+        }
+        if (error != null) {
+            return result.setError(error).build();
+        }
+        List<RecordBatch> batches;
+        try {
+            batches = RecordBatches.validateAll(partition.getRecords().asReadOnlyByteBuffer());
+        } catch (CorruptRecordException e) {
+            return result.setError(error(ErrorCode.CORRUPT_RECORD, e.getMessage(), -1)).build();
+        }
+        FakePartitionLog log = cluster.logs.get(tp);
+        long base = -1;
+        for (RecordBatch batch : batches) {
+            long offset = log.append(batch, !cluster.holdHighWatermark);
+            base = base < 0 ? offset : base;
+        }
+        cluster.notifyAll();
+        long end = log.logEndOffset;
+        while (acks == -1 && log.highWatermark < end) {
+            long wait = deadline - System.currentTimeMillis();
+            if (wait <= 0) {
+                return result.setError(error(ErrorCode.REQUEST_TIMED_OUT, "the ISR did not reach " + end, -1)).build();
+            }
+            waitOnCluster(wait);
+        }
+        return result.setError(Error.getDefaultInstance()).setBaseOffset(acks == 0 ? -1 : base)
+                .setLogStartOffset(log.logStartOffset).build();
+    }
+
+    @Override
+    public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+        long deadline = System.currentTimeMillis() + request.getMaxWaitMs();
+        FetchResponse response;
+        synchronized (cluster) {
+            while (true) {
+                response = fetchNow(request);
+                boolean hasData = response.getPartitionsList().stream()
+                        .anyMatch(p -> !p.getRecords().isEmpty() || p.getError().getCode() != ErrorCode.NONE);
+                long wait = deadline - System.currentTimeMillis();
+                if (hasData || wait <= 0) {
+                    break;
+                }
+                waitOnCluster(wait);
+            }
+        }
+        observer.onNext(response);
+        observer.onCompleted();
+    }
+
+    private FetchResponse fetchNow(FetchRequest request) {
+        FetchResponse.Builder response = FetchResponse.newBuilder();
+        for (FetchPartition partition : request.getPartitionsList()) {
+            TopicPartition tp = new TopicPartition(partition.getTopic(), partition.getPartition());
+            FetchPartitionResult.Builder result = FetchPartitionResult.newBuilder().setTopic(tp.topic())
+                    .setPartition(tp.partition());
+            Error error = routingError(tp);
+            FakePartitionLog log = cluster.logs.get(tp);
+            if (error == null && (partition.getFetchOffset() < log.logStartOffset
+                    || partition.getFetchOffset() > log.highWatermark)) {
+                error = error(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + partition.getFetchOffset() + " is outside ["
+                        + log.logStartOffset + ", " + log.highWatermark + "]", -1);
+            }
+            if (error != null) {
+                response.addPartitions(result.setError(error));
+                continue;
+            }
+            ByteBuffer records = log.read(partition.getFetchOffset(), partition.getPartitionMaxBytes());
+            response.addPartitions(result.setError(Error.getDefaultInstance()).setHighWatermark(log.highWatermark)
+                    .setLogStartOffset(log.logStartOffset).setRecords(ByteString.copyFrom(records)));
+        }
+        return response.build();
+    }
+
+    @Override
+    public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
+        ListOffsetsResponse.Builder response = ListOffsetsResponse.newBuilder();
+        synchronized (cluster) {
+            for (ListOffsetsPartition partition : request.getPartitionsList()) {
+                TopicPartition tp = new TopicPartition(partition.getTopic(), partition.getPartition());
+                ListOffsetsPartitionResult.Builder result = ListOffsetsPartitionResult.newBuilder()
+                        .setTopic(tp.topic()).setPartition(tp.partition()).setLeaderEpoch(1);
+                Error error = routingError(tp);
+                if (error != null) {
+                    response.addPartitions(result.setError(error).setOffset(-1));
+                    continue;
+                }
+                FakePartitionLog log = cluster.logs.get(tp);
+                long offset = partition.getTimestamp() == -1 ? log.highWatermark
+                        : partition.getTimestamp() == -2 ? log.logStartOffset
+                        : log.offsetForTimestamp(partition.getTimestamp());
+                response.addPartitions(result.setError(Error.getDefaultInstance()).setOffset(offset)
+                        .setTimestamp(partition.getTimestamp() >= 0 && offset >= 0 ? partition.getTimestamp() : -1));
+            }
+        }
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    private Error routingError(TopicPartition tp) {
+        Integer partitions = cluster.topics.get(tp.topic());
+        if (partitions == null) {
+            return error(ErrorCode.UNKNOWN_TOPIC, "no topic " + tp.topic(), -1);
+        }
+        if (tp.partition() >= partitions) {
+            return error(ErrorCode.UNKNOWN_PARTITION, "no partition " + tp, -1);
+        }
+        int leader = cluster.leaders.get(tp);
+        return leader == id ? null : error(ErrorCode.NOT_LEADER, "broker " + id + " does not lead " + tp, leader);
+    }
+
+    private Error error(ErrorCode code, String message, int leader) {
+        Map<Integer, Endpoint> endpoints = cluster.endpoints();
+        return Error.newBuilder().setCode(code).setMessage(message).setLeaderId(leader)
+                .setLeaderEndpoint(leader >= 0 ? endpoints.get(leader).toString() : "").build();
+    }
+
+    private void waitOnCluster(long millis) {
+        try {
+            cluster.wait(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+        }
+    }
+}

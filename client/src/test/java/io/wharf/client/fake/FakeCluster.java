@@ -1,0 +1,164 @@
+package io.wharf.client.fake;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.wharf.client.Endpoint;
+import io.wharf.client.TopicPartition;
+import io.wharf.proto.common.ErrorCode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.function.Function;
+
+/**
+ * Brokers for client tests: each a {@link FakeBrokerService} over in-process gRPC (host
+ * {@code fake-broker-N}, port 1) or over Netty on 127.0.0.1, sharing one set of partition logs.
+ * The test decides which broker leads each partition, what DescribeMetadata claims, where the
+ * high watermark stands and which requests fail. Thread-safe (one monitor; fetches long-poll on it).
+ */
+public final class FakeCluster implements AutoCloseable {
+
+    private final Map<Integer, Endpoint> endpoints = new LinkedHashMap<>();
+    private final List<Server> servers = new ArrayList<>();
+    final Map<String, Integer> topics = new LinkedHashMap<>();
+    final Map<TopicPartition, FakePartitionLog> logs = new HashMap<>();
+    final Map<TopicPartition, Integer> leaders = new HashMap<>();
+    final Map<TopicPartition, Integer> advertisedLeaders = new HashMap<>();
+    final Map<TopicPartition, Queue<ErrorCode>> produceErrors = new HashMap<>();
+    final Queue<Status> produceTransportFailures = new ArrayDeque<>();
+    final List<Integer> produceRequestPartitionCounts = new ArrayList<>();
+    int maxConcurrentProduces;
+    int concurrentProduces;
+    boolean holdHighWatermark;
+
+    private FakeCluster() {
+    }
+
+    /** {@code brokers} in-process brokers. */
+    public static FakeCluster inProcess(int brokers) {
+        FakeCluster cluster = new FakeCluster();
+        for (int id = 1; id <= brokers; id++) {
+            String name = "fake-broker-" + id + "-" + System.identityHashCode(cluster);
+            try {
+                cluster.servers.add(InProcessServerBuilder.forName(name).addService(new FakeBrokerService(cluster, id))
+                        .build().start());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            cluster.endpoints.put(id, new Endpoint(name, 1));
+        }
+        return cluster;
+    }
+
+    /** {@code brokers} brokers listening on 127.0.0.1 (for the CLI, which dials real addresses). */
+    public static FakeCluster network(int brokers) {
+        FakeCluster cluster = new FakeCluster();
+        for (int id = 1; id <= brokers; id++) {
+            try {
+                Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                        .addService(new FakeBrokerService(cluster, id)).build().start();
+                cluster.servers.add(server);
+                cluster.endpoints.put(id, new Endpoint("127.0.0.1", server.getPort()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return cluster;
+    }
+
+    /** In-process channels: the endpoint's host is the server name. */
+    public Function<Endpoint, ManagedChannel> channels() {
+        return endpoint -> InProcessChannelBuilder.forName(endpoint.host()).directExecutor().build();
+    }
+
+    public List<Endpoint> bootstrap() {
+        return List.copyOf(endpoints.values());
+    }
+
+    public String bootstrapString() {
+        return String.join(",", endpoints.values().stream().map(Endpoint::toString).toList());
+    }
+
+    public Map<Integer, Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    /** Creates a topic whose partition p is led by broker {@code p % brokers + 1}. */
+    public synchronized void createTopic(String name, int partitions) {
+        topics.put(name, partitions);
+        for (int p = 0; p < partitions; p++) {
+            TopicPartition tp = new TopicPartition(name, p);
+            logs.put(tp, new FakePartitionLog());
+            leaders.put(tp, p % endpoints.size() + 1);
+        }
+    }
+
+    /** Moves leadership; DescribeMetadata keeps advertising the old leader until {@link #advertiseActualLeaders}. */
+    public synchronized void moveLeader(TopicPartition tp, int broker, boolean advertise) {
+        advertisedLeaders.putIfAbsent(tp, leaders.get(tp));
+        leaders.put(tp, broker);
+        if (advertise) {
+            advertisedLeaders.remove(tp);
+        }
+        notifyAll();
+    }
+
+    public synchronized int leader(TopicPartition tp) {
+        return leaders.get(tp);
+    }
+
+    /** The next produce requests for {@code tp} answer these errors, in turn. */
+    public synchronized void failNextProduces(TopicPartition tp, ErrorCode... codes) {
+        Queue<ErrorCode> queue = produceErrors.computeIfAbsent(tp, k -> new ArrayDeque<>());
+        queue.addAll(List.of(codes));
+    }
+
+    /** The next produce requests fail with these gRPC statuses (like a broker dying), in turn. */
+    public synchronized void failNextProduceTransports(Status... statuses) {
+        produceTransportFailures.addAll(List.of(statuses));
+    }
+
+    /** With {@code hold}, the high watermark stays where it is (acks=all waits; fetches see nothing new). */
+    public synchronized void holdHighWatermark(boolean hold) {
+        holdHighWatermark = hold;
+        if (!hold) {
+            logs.values().forEach(FakePartitionLog::advanceHighWatermarkToEnd);
+        }
+        notifyAll();
+    }
+
+    public synchronized void deleteRecordsBefore(TopicPartition tp, long offset) {
+        logs.get(tp).logStartOffset = offset;
+    }
+
+    /** Every record of {@code tp} as decoded values, in offset order. */
+    public synchronized List<io.wharf.record.Record> records(TopicPartition tp) {
+        return logs.get(tp).records();
+    }
+
+    /** The most Produce requests any broker had open at once. */
+    public synchronized int maxConcurrentProduces() {
+        return maxConcurrentProduces;
+    }
+
+    /** Partitions per Produce request, in arrival order. */
+    public synchronized List<Integer> produceRequestPartitionCounts() {
+        return List.copyOf(produceRequestPartitionCounts);
+    }
+
+    @Override
+    public void close() {
+        servers.forEach(Server::shutdownNow);
+    }
+}
