@@ -1,5 +1,6 @@
 package io.wharf.broker;
 
+import io.wharf.replication.log.FlushMode;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -32,16 +34,24 @@ public final class BrokerConfig {
     public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
     public static final String CONTROLLER_RETRY_BACKOFF_MS = "controller.retry.backoff.ms";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
+    public static final String LOG_FLUSH_MODE = "log.flush.mode";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_MAX_WAIT_MS = "replica.fetch.max.wait.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
 
     static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     static final long DEFAULT_CONTROLLER_REQUEST_TIMEOUT_MS = 1000;
     static final long DEFAULT_CONTROLLER_RETRY_BACKOFF_MS = 100;
     static final long DEFAULT_CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
+    static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 5000;
+    static final long DEFAULT_REPLICA_FETCH_MAX_WAIT_MS = 500;
+    static final long DEFAULT_REPLICA_FETCH_MAX_BYTES = 10 * 1024 * 1024;
 
     static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
             DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, CONTROLLER_REQUEST_TIMEOUT_MS,
-            CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+            CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE, REPLICA_LAG_TIME_MAX_MS,
+            REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES);
 
     private final int nodeId;
     private final String listenHost;
@@ -54,6 +64,10 @@ public final class BrokerConfig {
     private final Duration controllerRequestTimeout;
     private final Duration controllerRetryBackoff;
     private final Duration controlledShutdownTimeout;
+    private final FlushMode logFlushMode;
+    private final Duration replicaLagTimeMax;
+    private final Duration replicaFetchMaxWait;
+    private final int replicaFetchMaxBytes;
     private final Set<String> unknownKeys;
 
     private BrokerConfig(Map<String, String> values) {
@@ -84,6 +98,16 @@ public final class BrokerConfig {
         controllerRetryBackoff = millis(values, CONTROLLER_RETRY_BACKOFF_MS, DEFAULT_CONTROLLER_RETRY_BACKOFF_MS);
         controlledShutdownTimeout = millis(values, CONTROLLED_SHUTDOWN_TIMEOUT_MS,
                 DEFAULT_CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+        String flushMode = stringValue(values, LOG_FLUSH_MODE, "sync").toLowerCase(Locale.ROOT);
+        switch (flushMode) {
+            case "sync" -> logFlushMode = FlushMode.SYNC;
+            case "lazy" -> logFlushMode = FlushMode.LAZY;
+            default -> throw new InvalidConfigException(LOG_FLUSH_MODE, "'" + flushMode + "' must be sync or lazy");
+        }
+        replicaLagTimeMax = millis(values, REPLICA_LAG_TIME_MAX_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS);
+        replicaFetchMaxWait = millis(values, REPLICA_FETCH_MAX_WAIT_MS, DEFAULT_REPLICA_FETCH_MAX_WAIT_MS);
+        replicaFetchMaxBytes = (int) longValue(values, REPLICA_FETCH_MAX_BYTES, DEFAULT_REPLICA_FETCH_MAX_BYTES,
+                1024, Integer.MAX_VALUE);
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(KNOWN_KEYS);
         unknownKeys = Set.copyOf(unknown);
@@ -168,6 +192,26 @@ public final class BrokerConfig {
         return controlledShutdownTimeout;
     }
 
+    /** How partition logs on this broker are forced to disk: sync (fsync before acknowledging) or lazy. */
+    public FlushMode logFlushMode() {
+        return logFlushMode;
+    }
+
+    /** How long an ISR member may go without catching up to the leader's end before the leader drops it. */
+    public Duration replicaLagTimeMax() {
+        return replicaLagTimeMax;
+    }
+
+    /** Long-poll bound of a follower's ReplicaFetch. */
+    public Duration replicaFetchMaxWait() {
+        return replicaFetchMaxWait;
+    }
+
+    /** Byte budget of one ReplicaFetch over all its partitions. */
+    public int replicaFetchMaxBytes() {
+        return replicaFetchMaxBytes;
+    }
+
     /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
     public Set<String> unknownKeys() {
         return unknownKeys;
@@ -181,7 +225,11 @@ public final class BrokerConfig {
                 + ", " + HEARTBEAT_INTERVAL_MS + "=" + heartbeatInterval.toMillis()
                 + ", " + CONTROLLER_REQUEST_TIMEOUT_MS + "=" + controllerRequestTimeout.toMillis()
                 + ", " + CONTROLLER_RETRY_BACKOFF_MS + "=" + controllerRetryBackoff.toMillis()
-                + ", " + CONTROLLED_SHUTDOWN_TIMEOUT_MS + "=" + controlledShutdownTimeout.toMillis();
+                + ", " + CONTROLLED_SHUTDOWN_TIMEOUT_MS + "=" + controlledShutdownTimeout.toMillis()
+                + ", " + LOG_FLUSH_MODE + "=" + logFlushMode.name().toLowerCase(Locale.ROOT)
+                + ", " + REPLICA_LAG_TIME_MAX_MS + "=" + replicaLagTimeMax.toMillis()
+                + ", " + REPLICA_FETCH_MAX_WAIT_MS + "=" + replicaFetchMaxWait.toMillis()
+                + ", " + REPLICA_FETCH_MAX_BYTES + "=" + replicaFetchMaxBytes;
     }
 
     private static boolean isWildcard(String host) {

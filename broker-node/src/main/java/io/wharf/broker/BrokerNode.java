@@ -2,11 +2,14 @@ package io.wharf.broker;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.wharf.broker.partition.PartitionLookup;
+import io.wharf.broker.partition.PartitionRegistry;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -20,15 +23,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One broker: its {@code BrokerService} gRPC server, its channels to the controllers, the
- * metadata follower and the register/heartbeat loop. Thread-safe; it owns one scheduler thread
- * (heartbeats, reconnects), the gRPC server's threads and the controller channels, and
- * {@link #close()} releases all of them.
+ * metadata follower, the register/heartbeat loop and the partition replicas it hosts.
+ * Thread-safe; it owns one scheduler thread (heartbeats, reconnects), the data timer threads
+ * (acks=all timeouts, long-poll fetches), the partition registry's thread, the gRPC server's
+ * threads and the controller channels, and {@link #close()} releases all of them.
  *
  * <p>Usable in-process: {@code new BrokerNode(config).start()}, then wait for {@link #isActive()}.
  */
 public final class BrokerNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
+
+    /** Threads that time out acks=all waits and re-evaluate long-polling fetches. */
+    private static final int DATA_TIMER_THREADS = 2;
+    /** A produce request may carry several partitions of batches up to max.message.bytes each. */
+    private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     private final BrokerConfig config;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -40,6 +49,8 @@ public final class BrokerNode implements AutoCloseable {
     private volatile ControllerChannels controllers;
     private volatile MetadataFollower follower;
     private volatile BrokerLifecycleDriver lifecycle;
+    private volatile PartitionRegistry partitions;
+    private volatile ScheduledExecutorService dataTimer;
     private volatile Throwable failure;
     private boolean started;   // guarded by stateLock
     private boolean closing;   // guarded by stateLock
@@ -83,8 +94,19 @@ public final class BrokerNode implements AutoCloseable {
         controllers = new ControllerChannels(config.controllerBootstrap(), ControllerChannels.nettyChannels(),
                 config.controllerRequestTimeout());
         follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(), this::fail);
+        Clock clock = Clock.systemUTC();
+        partitions = new PartitionRegistry(id, config.dataDir(), config.logFlushMode(),
+                config.replicaLagTimeMax().toMillis(), clock);
+        dataTimer = Executors.newScheduledThreadPool(DATA_TIMER_THREADS, runnable -> {
+            Thread thread = new Thread(runnable, "broker-" + id + "-data-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        PartitionLookup lookup = new PartitionLookup(id, partitions, follower::image);
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
-                .addService(new BrokerMetadataService(id, follower::image))
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .addService(new BrokerGrpcService(id, follower::image, new ProduceHandler(lookup, dataTimer, clock),
+                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup)))
                 .build()
                 .start();
         RegisterBrokerRequest registration = RegisterBrokerRequest.newBuilder()
@@ -98,6 +120,7 @@ public final class BrokerNode implements AutoCloseable {
                 config.heartbeatInterval(), config.controllerRetryBackoff());
         BrokerLifecycleDriver driver = lifecycle;
         follower.addListener(new LocalStateLogger(id));
+        follower.addListener(partitions);
         follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
         log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
                 config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
@@ -234,9 +257,24 @@ public final class BrokerNode implements AutoCloseable {
                 server.shutdownNow();
             }
         }
+        if (dataTimer != null) {
+            dataTimer.shutdownNow();
+        }
+        if (partitions != null) {
+            partitions.close();
+        }
         if (controllers != null) {
             controllers.close();
         }
+    }
+
+    /** The replicas this broker hosts (for tests and tools). */
+    public PartitionRegistry partitions() {
+        PartitionRegistry current = partitions;
+        if (current == null) {
+            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
+        }
+        return current;
     }
 
     /** A fatal error from a component: record it and stop the node (off the reporting thread). */

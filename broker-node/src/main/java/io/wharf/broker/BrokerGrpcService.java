@@ -1,0 +1,106 @@
+package io.wharf.broker;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.wharf.metadata.BrokerRegistration;
+import io.wharf.metadata.MetadataImage;
+import io.wharf.metadata.MetadataViews;
+import io.wharf.metadata.TopicImage;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.DescribeMetadataRequest;
+import io.wharf.proto.broker.DescribeMetadataResponse;
+import io.wharf.proto.broker.FetchRequest;
+import io.wharf.proto.broker.FetchResponse;
+import io.wharf.proto.broker.ListOffsetsRequest;
+import io.wharf.proto.broker.ListOffsetsResponse;
+import io.wharf.proto.broker.ProduceRequest;
+import io.wharf.proto.broker.ProduceResponse;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's gRPC {@code BrokerService}. {@code DescribeMetadata} answers from the broker's own
+ * metadata image, which may trail the controllers by the time a record takes to stream here;
+ * Produce, Fetch and ListOffsets go to their handlers and answer asynchronously. Thread-safe.
+ */
+final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(BrokerGrpcService.class);
+
+    /** Brokers do not track each other's heartbeats. */
+    private static final long LIVENESS_NOT_TRACKED = -1;
+
+    private final int brokerId;
+    private final Supplier<MetadataImage> image;
+    private final ProduceHandler produce;
+    private final FetchHandler fetch;
+    private final ListOffsetsHandler listOffsets;
+
+    BrokerGrpcService(int brokerId, Supplier<MetadataImage> image, ProduceHandler produce, FetchHandler fetch,
+                      ListOffsetsHandler listOffsets) {
+        this.brokerId = brokerId;
+        this.image = image;
+        this.produce = produce;
+        this.fetch = fetch;
+        this.listOffsets = listOffsets;
+    }
+
+    @Override
+    public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
+        reply(produce.produce(request), observer);
+    }
+
+    @Override
+    public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+        reply(fetch.fetch(request), observer);
+    }
+
+    @Override
+    public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
+        reply(CompletableFuture.completedFuture(listOffsets.listOffsets(request)), observer);
+    }
+
+    /** Sends the answer when it is ready; a failure (a bug) becomes an INTERNAL status with its message. */
+    static <T> void reply(CompletableFuture<T> answer, StreamObserver<T> observer) {
+        answer.whenComplete((response, failure) -> {
+            try {
+                if (failure != null) {
+                    log.error("BrokerService call failed", failure);
+                    observer.onError(Status.INTERNAL.withDescription(failure.toString()).asRuntimeException());
+                } else {
+                    observer.onNext(response);
+                    observer.onCompleted();
+                }
+            } catch (RuntimeException e) {
+                // The call was cancelled meanwhile; nothing is left to tell the client.
+                log.debug("Could not answer a cancelled BrokerService call: {}", e.toString());
+            }
+        });
+    }
+
+    /** Brokers sorted by id, topics by name; requested names that do not exist are left out. */
+    @Override
+    public void describeMetadata(DescribeMetadataRequest request, StreamObserver<DescribeMetadataResponse> observer) {
+        MetadataImage current = image.get();
+        DescribeMetadataResponse.Builder response = DescribeMetadataResponse.newBuilder()
+                .setBrokerId(brokerId)
+                .setMetadataOffset(current.offset());
+        for (BrokerRegistration broker : current.brokers().values()) {
+            response.addBrokers(MetadataViews.toBrokerInfo(broker, LIVENESS_NOT_TRACKED));
+        }
+        if (request.getTopicsCount() == 0) {
+            for (TopicImage topic : current.topics().values()) {
+                response.addTopics(MetadataViews.toTopicDescription(topic));
+            }
+        } else {
+            for (String name : new TreeSet<>(request.getTopicsList())) {
+                current.topic(name).ifPresent(topic -> response.addTopics(MetadataViews.toTopicDescription(topic)));
+            }
+        }
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+}

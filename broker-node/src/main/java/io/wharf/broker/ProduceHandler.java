@@ -1,0 +1,93 @@
+package io.wharf.broker;
+
+import io.wharf.broker.partition.AppendOutcome;
+import io.wharf.broker.partition.Partition;
+import io.wharf.broker.partition.PartitionLookup;
+import io.wharf.proto.broker.ProducePartition;
+import io.wharf.proto.broker.ProducePartitionResult;
+import io.wharf.proto.broker.ProduceRequest;
+import io.wharf.proto.broker.ProduceResponse;
+import io.wharf.proto.common.ErrorCode;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves {@code Produce}: validates acks, appends each partition's batches on the leader and
+ * answers once every partition has its result (acks=-1: once the high watermark passed the
+ * append, or REQUEST_TIMED_OUT after {@code timeout_ms}; 0 or absent means
+ * {@value #DEFAULT_TIMEOUT_MS} ms). A failing partition gets its error and nothing appended; the
+ * others proceed. Thread-safe; timeouts run on the given timer.
+ */
+final class ProduceHandler {
+
+    static final int DEFAULT_TIMEOUT_MS = 30_000;
+
+    private final PartitionLookup lookup;
+    private final ScheduledExecutorService timer;
+    private final Clock clock;
+
+    ProduceHandler(PartitionLookup lookup, ScheduledExecutorService timer, Clock clock) {
+        this.lookup = lookup;
+        this.timer = timer;
+        this.clock = clock;
+    }
+
+    CompletableFuture<ProduceResponse> produce(ProduceRequest request) {
+        int acks = request.getAcks();
+        long timeoutMs = request.getTimeoutMs() > 0 ? request.getTimeoutMs() : DEFAULT_TIMEOUT_MS;
+        List<CompletableFuture<ProducePartitionResult>> results = new ArrayList<>();
+        for (ProducePartition partition : request.getPartitionsList()) {
+            if (acks != 0 && acks != 1 && acks != -1) {
+                results.add(CompletableFuture.completedFuture(failed(partition, PartitionLookup.error(
+                        ErrorCode.INVALID_REQUIRED_ACKS, "acks is " + acks + " but must be 0, 1 or -1 (all)"))));
+            } else {
+                results.add(append(partition, acks, timeoutMs));
+            }
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            ProduceResponse.Builder response = ProduceResponse.newBuilder();
+            results.forEach(result -> response.addPartitions(result.join()));
+            return response.build();
+        });
+    }
+
+    private CompletableFuture<ProducePartitionResult> append(ProducePartition request, int acks, long timeoutMs) {
+        AppendOutcome outcome;
+        Partition partition;
+        try {
+            partition = lookup.leader(request.getTopic(), request.getPartition());
+            // The log stamps offsets and epochs into the buffer, so it gets its own copy.
+            ByteBuffer records = ByteBuffer.wrap(request.getRecords().toByteArray());
+            outcome = partition.appendAsLeader(records, acks, clock.millis() + timeoutMs);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failed(request, lookup.toError(e, request.getTopic(),
+                    request.getPartition())));
+        }
+        if (!outcome.replicated().isDone()) {
+            timer.schedule(partition::expireAcks, timeoutMs + 1, TimeUnit.MILLISECONDS);
+        }
+        long baseOffset = acks == 0 ? -1 : outcome.baseOffset();
+        return outcome.replicated().handle((hw, failure) -> {
+            if (failure == null) {
+                return ProducePartitionResult.newBuilder().setTopic(request.getTopic())
+                        .setPartition(request.getPartition()).setError(PartitionLookup.none())
+                        .setBaseOffset(baseOffset).setLogStartOffset(outcome.logStartOffset()).build();
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            RuntimeException asRuntime = cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+            return failed(request, lookup.toError(asRuntime, request.getTopic(), request.getPartition()));
+        });
+    }
+
+    private static ProducePartitionResult failed(ProducePartition request, io.wharf.proto.common.Error error) {
+        return ProducePartitionResult.newBuilder().setTopic(request.getTopic()).setPartition(request.getPartition())
+                .setError(error).setBaseOffset(-1).setLogStartOffset(-1).build();
+    }
+}

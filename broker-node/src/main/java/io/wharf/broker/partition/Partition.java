@@ -1,0 +1,367 @@
+package io.wharf.broker.partition;
+
+import com.google.protobuf.ByteString;
+import io.wharf.broker.TopicPartition;
+import io.wharf.metadata.PartitionState;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.replication.log.EpochEndOffset;
+import io.wharf.replication.log.Log;
+import io.wharf.replication.log.LogAppendInfo;
+import io.wharf.replication.log.LogSlice;
+import io.wharf.replication.log.OffsetOutOfRangeException;
+import io.wharf.replication.replica.AckWaiters;
+import io.wharf.replication.replica.DivergenceCheck;
+import io.wharf.replication.replica.DurableOffsets;
+import io.wharf.replication.replica.FollowerReplica;
+import io.wharf.replication.replica.LeaderReplicaState;
+import io.wharf.replication.replica.ReplicationException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One replica of one partition hosted by this broker: its {@link Log} and its role, leader
+ * ({@link LeaderReplicaState} and the acks=all waits) or follower ({@link FollowerReplica}),
+ * as the metadata last assigned it.
+ *
+ * <p>Thread-safe. Role and replication state are guarded by this object's monitor; log appends
+ * and reads run outside it (the log is thread-safe), so concurrent producers share fsyncs.
+ * Acks futures and high-watermark listeners run on the thread that moved the HW, outside the
+ * monitor where possible: keep them short.
+ */
+public final class Partition implements AutoCloseable {
+
+    private final TopicPartition topicPartition;
+    private final String topicId;
+    private final int brokerId;
+    private final Log log;
+    private final Clock clock;
+    private final long lagTimeMaxMs;
+    private final List<Runnable> highWatermarkListeners = new ArrayList<>();  // one-shot, guarded by this
+
+    private PartitionState state;           // guarded by this: the latest assignment applied
+    private int minInsyncReplicas;          // guarded by this
+    private LeaderReplicaState leader;      // guarded by this: non-null while leading
+    private AckWaiters acks;                // guarded by this: non-null while leading
+    private FollowerReplica follower;       // guarded by this: non-null while following
+    private long lastKnownHighWatermark;    // guarded by this: carried across role changes
+    private boolean closed;                 // guarded by this
+
+    public Partition(TopicPartition topicPartition, String topicId, int brokerId, Log log, Clock clock,
+                     long lagTimeMaxMs) {
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.brokerId = brokerId;
+        this.log = log;
+        this.clock = clock;
+        this.lagTimeMaxMs = lagTimeMaxMs;
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public String topicId() {
+        return topicId;
+    }
+
+    public Log log() {
+        return log;
+    }
+
+    /** The assignment last applied, or null before the first. */
+    public synchronized PartitionState state() {
+        return state;
+    }
+
+    public synchronized boolean isLeader() {
+        return leader != null;
+    }
+
+    /** The follower state while following, else null; only the fetcher of its leader uses it. */
+    public synchronized FollowerReplica follower() {
+        return follower;
+    }
+
+    /** The high watermark: the leader's, or the last one learned from the leader. */
+    public synchronized long highWatermark() {
+        if (leader != null) {
+            return leader.highWatermark();
+        }
+        return follower != null ? follower.highWatermark() : lastKnownHighWatermark;
+    }
+
+    /**
+     * Takes leadership under {@code assigned}'s leader epoch: followers start unknown and count as
+     * caught up now; the HW starts from what this replica knew (it only moves forward from there).
+     */
+    public void becomeLeader(PartitionState assigned, int minIsr) {
+        List<Runnable> fire;
+        synchronized (this) {
+            ensureOpen();
+            long hw = highWatermark();
+            failWaiters("leadership of " + topicPartition + " moved to a new leader epoch " + assigned.leaderEpoch());
+            follower = null;
+            state = assigned;
+            minInsyncReplicas = minIsr;
+            leader = new LeaderReplicaState(brokerId, assigned.leaderEpoch(), log.logEndOffset(), assigned.replicas(),
+                    assigned.isr(), assigned.partitionEpoch(), minIsr, lagTimeMaxMs, Math.min(hw, log.logEndOffset()),
+                    DurableOffsets.durableEnd(log), clock.millis());
+            acks = new AckWaiters();
+            fire = takeListeners();
+        }
+        fire.forEach(Runnable::run);
+    }
+
+    /** Follows {@code assigned}'s leader: pending acks=all waits fail with NOT_LEADER. */
+    public void becomeFollower(PartitionState assigned) {
+        List<Runnable> fire;
+        synchronized (this) {
+            ensureOpen();
+            long hw = highWatermark();
+            failWaiters("this broker no longer leads " + topicPartition + "; its leader is broker " + assigned.leader());
+            leader = null;
+            acks = null;
+            state = assigned;
+            follower = new FollowerReplica(log, assigned.leaderEpoch(), hw);
+            fire = takeListeners();
+        }
+        fire.forEach(Runnable::run);
+    }
+
+    /** Adopts an ISR change within the same leader epoch (from metadata or an AlterPartition answer). */
+    public void onAssignmentUpdated(PartitionState assigned, int minIsr) {
+        List<Runnable> fire = List.of();
+        synchronized (this) {
+            if (state != null && assigned.partitionEpoch() < state.partitionEpoch()) {
+                return;
+            }
+            state = assigned;
+            minInsyncReplicas = minIsr;
+            if (leader != null && leader.onIsrChanged(assigned.isr(), assigned.partitionEpoch())) {
+                fire = highWatermarkMoved();
+            }
+        }
+        fire.forEach(Runnable::run);
+    }
+
+    /**
+     * Appends a producer's batches as leader. acks=-1 checks min.insync.replicas first and the
+     * outcome's future completes when the HW passes the append or fails at {@code deadlineMs}
+     * (see {@link #expireAcks()}).
+     *
+     * @throws ReplicationException NOT_LEADER, NOT_ENOUGH_REPLICAS; nothing was appended
+     * @throws io.wharf.record.CorruptRecordException, io.wharf.replication.log.RecordTooLargeException,
+     *     io.wharf.replication.log.InvalidAppendException from the log; nothing was appended
+     */
+    public AppendOutcome appendAsLeader(ByteBuffer records, int requiredAcks, long deadlineMs) {
+        int epoch;
+        synchronized (this) {
+            LeaderReplicaState current = requireLeader();
+            if (requiredAcks == -1) {
+                current.checkEnoughReplicas();
+            }
+            epoch = current.leaderEpoch();
+        }
+        LogAppendInfo info = log.appendAsLeader(records, epoch);
+        List<Runnable> fire = List.of();
+        CompletableFuture<Long> replicated;
+        synchronized (this) {
+            if (leader != null && leader.onLeaderDurableEnd(DurableOffsets.durableEnd(log))) {
+                fire = highWatermarkMoved();
+            }
+            if (requiredAcks != -1) {
+                replicated = CompletableFuture.completedFuture(highWatermark());
+            } else if (leader == null || leader.leaderEpoch() != epoch) {
+                replicated = CompletableFuture.failedFuture(new ReplicationException(ErrorCode.NOT_LEADER,
+                        "leadership of " + topicPartition + " moved while appending; the write may not survive"));
+            } else {
+                replicated = acks.await(info.nextOffset(), deadlineMs);
+                acks.completeUpTo(leader.highWatermark());
+            }
+        }
+        fire.forEach(Runnable::run);
+        return new AppendOutcome(info.firstOffset(), log.logStartOffset(), replicated);
+    }
+
+    /** Fails acks=all waits whose deadline passed; called by the broker's timer. */
+    public synchronized void expireAcks() {
+        if (acks != null) {
+            acks.expire(clock.millis(), leader.highWatermark());
+        }
+    }
+
+    /**
+     * The high watermark, for a caller that must reach the leader under {@code currentLeaderEpoch}
+     * (-1: any epoch).
+     *
+     * @throws ReplicationException NOT_LEADER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH
+     */
+    public synchronized long leaderHighWatermark(int currentLeaderEpoch) {
+        checkLeaderEpoch(requireLeader(), currentLeaderEpoch);
+        return leader.highWatermark();
+    }
+
+    /**
+     * Reads whole batches below the high watermark for a consumer.
+     *
+     * @throws ReplicationException NOT_LEADER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH,
+     *     OFFSET_OUT_OF_RANGE (with the valid range)
+     */
+    public ReadResult read(long offset, int maxBytes, int currentLeaderEpoch) {
+        long hw;
+        synchronized (this) {
+            checkLeaderEpoch(requireLeader(), currentLeaderEpoch);
+            hw = leader.highWatermark();
+        }
+        long start = log.logStartOffset();
+        if (offset < start || offset > log.logEndOffset()) {
+            throw outOfRange(offset, start, hw, "high watermark");
+        }
+        try {
+            LogSlice slice = log.read(offset, Math.max(1, maxBytes), hw);
+            return new ReadResult(toByteString(slice), hw, log.logStartOffset());
+        } catch (OffsetOutOfRangeException e) {
+            throw outOfRange(offset, e.logStartOffset(), hw, "high watermark");
+        }
+    }
+
+    /**
+     * The leader's side of one follower partition in a ReplicaFetch: records the follower's
+     * progress (which may move the HW), then answers divergence or batches from its offset.
+     */
+    public ReplicaFetchResult replicaFetch(int replicaId, long fetchOffset, long durableEndOffset,
+                                           int currentLeaderEpoch, int lastFetchedEpoch, int maxBytes) {
+        Optional<EpochEndOffset> diverging = DivergenceCheck.diverging(log::endOffsetForEpoch, fetchOffset,
+                lastFetchedEpoch);
+        List<Runnable> fire = List.of();
+        long hw;
+        synchronized (this) {
+            LeaderReplicaState current = requireLeader();
+            checkLeaderEpoch(current, currentLeaderEpoch);
+            if (diverging.isEmpty() && current.onFollowerFetch(replicaId, fetchOffset, durableEndOffset,
+                    log.logEndOffset(), clock.millis())) {
+                fire = highWatermarkMoved();
+            }
+            hw = current.highWatermark();
+        }
+        fire.forEach(Runnable::run);
+        if (diverging.isPresent()) {
+            return new ReplicaFetchResult(ByteString.EMPTY, hw, log.logStartOffset(), diverging);
+        }
+        long start = log.logStartOffset();
+        if (fetchOffset < start || fetchOffset > log.logEndOffset()) {
+            throw outOfRange(fetchOffset, start, log.logEndOffset(), "log end");
+        }
+        LogSlice slice = log.read(fetchOffset, Math.max(1, maxBytes));
+        return new ReplicaFetchResult(toByteString(slice), hw, log.logStartOffset(), Optional.empty());
+    }
+
+    /**
+     * The ISR this leader should propose now (shrink laggards, add caught-up followers), or empty
+     * when it should stay; with the partition state it is based on.
+     */
+    public synchronized Optional<IsrProposal> isrProposal() {
+        if (leader == null) {
+            return Optional.empty();
+        }
+        List<Integer> proposed = leader.proposedIsr(clock.millis());
+        if (proposed.equals(leader.isr())) {
+            return Optional.empty();
+        }
+        return Optional.of(new IsrProposal(topicPartition, leader.leaderEpoch(), leader.partitionEpoch(), proposed));
+    }
+
+    /** The leader epoch this replica is in, -1 before any assignment. */
+    public synchronized int leaderEpoch() {
+        return state == null ? -1 : state.leaderEpoch();
+    }
+
+    /** Runs {@code listener} once, the next time the HW moves or the role changes. */
+    public synchronized void onNextHighWatermarkChange(Runnable listener) {
+        highWatermarkListeners.add(listener);
+    }
+
+    /** Forgets a listener added with {@link #onNextHighWatermarkChange} that is no longer wanted. */
+    public synchronized void removeHighWatermarkListener(Runnable listener) {
+        highWatermarkListeners.remove(listener);
+    }
+
+    /** Fails pending acks=all waits and closes the log. */
+    @Override
+    public void close() {
+        List<Runnable> fire;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            failWaiters("the replica of " + topicPartition + " on this broker was closed");
+            leader = null;
+            follower = null;
+            fire = takeListeners();
+        }
+        fire.forEach(Runnable::run);
+        log.close();
+    }
+
+    private LeaderReplicaState requireLeader() {
+        if (closed || leader == null) {
+            throw new ReplicationException(ErrorCode.NOT_LEADER, "broker " + brokerId + " does not lead "
+                    + topicPartition);
+        }
+        return leader;
+    }
+
+    private static void checkLeaderEpoch(LeaderReplicaState current, int callerEpoch) {
+        if (callerEpoch < 0 || callerEpoch == current.leaderEpoch()) {
+            return;
+        }
+        if (callerEpoch < current.leaderEpoch()) {
+            throw new ReplicationException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + callerEpoch
+                    + " is older than the current " + current.leaderEpoch() + "; refresh metadata");
+        }
+        throw new ReplicationException(ErrorCode.UNKNOWN_LEADER_EPOCH, "leader epoch " + callerEpoch
+                + " is newer than this leader's " + current.leaderEpoch() + "; retry shortly");
+    }
+
+    private ReplicationException outOfRange(long offset, long start, long end, String endName) {
+        return new ReplicationException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + offset + " of " + topicPartition
+                + " is out of range; valid offsets are " + start + " (log start) to " + end + " (" + endName + ")");
+    }
+
+    private static ByteString toByteString(LogSlice slice) {
+        return slice.isEmpty() ? ByteString.EMPTY : ByteString.copyFrom(slice.toByteBuffer());
+    }
+
+    /** Completes waits and hands back the one-shot listeners to run outside the monitor. */
+    private List<Runnable> highWatermarkMoved() {
+        lastKnownHighWatermark = leader.highWatermark();
+        acks.completeUpTo(leader.highWatermark());
+        return takeListeners();
+    }
+
+    private List<Runnable> takeListeners() {
+        List<Runnable> fire = List.copyOf(highWatermarkListeners);
+        highWatermarkListeners.clear();
+        return fire;
+    }
+
+    private void failWaiters(String why) {
+        if (leader != null) {
+            lastKnownHighWatermark = leader.highWatermark();
+        }
+        if (acks != null) {
+            acks.failAll(ErrorCode.NOT_LEADER, why);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the replica of " + topicPartition + " is closed");
+        }
+    }
+}

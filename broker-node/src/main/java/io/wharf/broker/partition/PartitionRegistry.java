@@ -1,0 +1,250 @@
+package io.wharf.broker.partition;
+
+import io.wharf.broker.MetadataListener;
+import io.wharf.broker.TopicPartition;
+import io.wharf.metadata.MetadataImage;
+import io.wharf.metadata.PartitionState;
+import io.wharf.metadata.TopicConfigs;
+import io.wharf.metadata.TopicImage;
+import io.wharf.replication.log.FlushMode;
+import io.wharf.replication.log.Log;
+import io.wharf.replication.log.LogConfig;
+import io.wharf.replication.log.LogStorageException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicas this broker hosts, kept in step with the metadata: opens a {@link Log} under
+ * {@code data.dir/<topic>-<partition>} for every partition with a replica here, makes it leader or
+ * follower when its leader epoch changes, passes ISR changes on, and closes and deletes the
+ * replicas of deleted topics (or of partitions moved away).
+ *
+ * <p>Thread-safe. Metadata changes arrive on the metadata follower's thread and are applied in
+ * order on this registry's own single thread (opening and deleting logs is I/O, which listeners
+ * must not do); lookups read a concurrent map from any thread.
+ */
+public final class PartitionRegistry implements MetadataListener, AutoCloseable {
+
+    /** Told, on the registry thread, after each metadata change was applied. */
+    @FunctionalInterface
+    public interface ChangeListener {
+        void partitionsChanged(MetadataImage image);
+    }
+
+    /** File in each partition directory naming the topic id, so a re-created topic never reuses old data. */
+    static final String TOPIC_ID_FILE = "partition.metadata";
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionRegistry.class);
+
+    private final int brokerId;
+    private final Path dataDir;
+    private final FlushMode flushMode;
+    private final long lagTimeMaxMs;
+    private final Clock clock;
+    private final ExecutorService applier;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile MetadataImage applied = MetadataImage.empty();
+
+    public PartitionRegistry(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs, Clock clock) {
+        this.brokerId = brokerId;
+        this.dataDir = dataDir;
+        this.flushMode = flushMode;
+        this.lagTimeMaxMs = lagTimeMaxMs;
+        this.clock = clock;
+        this.applier = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "broker-" + brokerId + "-partitions");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public void addListener(ChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void onImageChanged(MetadataImage previous, MetadataImage current) {
+        applier.execute(() -> apply(current));
+    }
+
+    /** The hosted replica, if any. */
+    public Optional<Partition> partition(TopicPartition topicPartition) {
+        return Optional.ofNullable(partitions.get(topicPartition));
+    }
+
+    /** Every hosted replica. */
+    public List<Partition> partitions() {
+        return List.copyOf(partitions.values());
+    }
+
+    /** The last image whose changes were applied to the hosted replicas. */
+    public MetadataImage appliedImage() {
+        return applied;
+    }
+
+    private void apply(MetadataImage image) {
+        MetadataImage before = applied;
+        try {
+            for (TopicImage topic : image.topics().values()) {
+                if (before.topics().get(topic.name()) != topic) {
+                    applyTopic(topic);
+                }
+            }
+            for (Partition partition : List.copyOf(partitions.values())) {
+                TopicImage topic = image.topics().get(partition.topicPartition().topic());
+                if (topic == null) {
+                    drop(partition, "its topic was deleted");
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("Broker {} failed to apply metadata offset {} to its replicas", brokerId, image.offset(), e);
+        }
+        applied = image;
+        for (ChangeListener listener : listeners) {
+            try {
+                listener.partitionsChanged(image);
+            } catch (RuntimeException e) {
+                log.error("Broker {}: a partition change listener failed", brokerId, e);
+            }
+        }
+    }
+
+    private void applyTopic(TopicImage topic) {
+        int minIsr = (int) TopicConfigs.effectiveLong(topic.configs(), TopicConfigs.MIN_INSYNC_REPLICAS);
+        for (PartitionState state : topic.partitions().values()) {
+            TopicPartition tp = new TopicPartition(topic.name(), state.partition());
+            Partition hosted = partitions.get(tp);
+            if (hosted != null && !hosted.topicId().equals(topic.topicId())) {
+                drop(hosted, "its topic was re-created");
+                hosted = null;
+            }
+            if (!state.replicas().contains(brokerId)) {
+                if (hosted != null) {
+                    drop(hosted, "its replica moved away");
+                }
+                continue;
+            }
+            if (hosted == null) {
+                hosted = open(tp, topic);
+                if (hosted == null) {
+                    continue;
+                }
+            }
+            transition(hosted, state, minIsr);
+        }
+        for (Partition partition : List.copyOf(partitions.values())) {
+            TopicPartition tp = partition.topicPartition();
+            if (tp.topic().equals(topic.name()) && !topic.partitions().containsKey(tp.partition())) {
+                drop(partition, "the topic no longer has that partition");
+            }
+        }
+    }
+
+    private void transition(Partition hosted, PartitionState state, int minIsr) {
+        PartitionState before = hosted.state();
+        boolean newEpoch = before == null || before.leaderEpoch() != state.leaderEpoch();
+        if (state.leader() == brokerId) {
+            if (newEpoch || !hosted.isLeader()) {
+                hosted.becomeLeader(state, minIsr);
+                log.info("Broker {} leads {} at leader epoch {} (log end offset {})", brokerId,
+                        hosted.topicPartition(), state.leaderEpoch(), hosted.log().logEndOffset());
+            } else {
+                hosted.onAssignmentUpdated(state, minIsr);
+            }
+        } else if (newEpoch || hosted.isLeader() || hosted.follower() == null) {
+            hosted.becomeFollower(state);
+            log.info("Broker {} follows broker {} for {} at leader epoch {}", brokerId, state.leader(),
+                    hosted.topicPartition(), state.leaderEpoch());
+        } else {
+            hosted.onAssignmentUpdated(state, minIsr);
+        }
+    }
+
+    private Partition open(TopicPartition tp, TopicImage topic) {
+        Path dir = dataDir.resolve(tp.topic() + "-" + tp.partition());
+        try {
+            Path idFile = dir.resolve(TOPIC_ID_FILE);
+            if (Files.exists(idFile)
+                    && !Files.readString(idFile, StandardCharsets.UTF_8).trim().equals(topic.topicId())) {
+                log.info("Broker {} deletes {}: it holds an older topic of the same name", brokerId, dir);
+                deleteRecursively(dir);
+            }
+            Files.createDirectories(dir);
+            Files.writeString(idFile, topic.topicId() + "\n", StandardCharsets.UTF_8);
+            Map<String, String> configs = new HashMap<>(TopicConfigs.withDefaults(topic.configs()));
+            configs.put(LogConfig.FLUSH_MODE, flushMode.name());
+            Log opened = Log.open(dir, LogConfig.fromProperties(configs), clock);
+            Partition partition = new Partition(tp, topic.topicId(), brokerId, opened, clock, lagTimeMaxMs);
+            partitions.put(tp, partition);
+            return partition;
+        } catch (IOException | LogStorageException | IllegalArgumentException e) {
+            log.error("Broker {} cannot open the replica of {} in {}; it stays unavailable here", brokerId, tp, dir, e);
+            return null;
+        }
+    }
+
+    private void drop(Partition partition, String why) {
+        partitions.remove(partition.topicPartition(), partition);
+        partition.close();
+        Path dir = partition.log().directory();
+        try {
+            deleteRecursively(dir);
+            log.info("Broker {} deleted its replica of {}: {}", brokerId, partition.topicPartition(), why);
+        } catch (IOException e) {
+            log.error("Broker {} closed {} ({}) but could not delete {}", brokerId, partition.topicPartition(), why,
+                    dir, e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        List<Path> paths = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(paths::add);
+        }
+        for (Path path : paths) {
+            Files.delete(path);
+        }
+    }
+
+    /** Stops applying changes and closes every hosted replica (logs flushed and closed). */
+    @Override
+    public void close() {
+        applier.shutdownNow();
+        try {
+            if (!applier.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("Broker {} partition thread did not stop within 10 s", brokerId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Partition partition : List.copyOf(partitions.values())) {
+            try {
+                partition.close();
+            } catch (RuntimeException e) {
+                log.error("Broker {} failed to close {}", brokerId, partition.topicPartition(), e);
+            }
+        }
+        partitions.clear();
+    }
+}
