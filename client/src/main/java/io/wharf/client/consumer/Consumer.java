@@ -1,0 +1,381 @@
+package io.wharf.client.consumer;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.wharf.client.ClientException;
+import io.wharf.client.Endpoint;
+import io.wharf.client.TopicPartition;
+import io.wharf.client.metadata.BrokerChannels;
+import io.wharf.client.metadata.ClientMetadata;
+import io.wharf.client.metadata.DataPlaneErrors;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.FetchPartition;
+import io.wharf.proto.broker.FetchPartitionResult;
+import io.wharf.proto.broker.FetchRequest;
+import io.wharf.proto.broker.FetchResponse;
+import io.wharf.proto.broker.ListOffsetsPartitionResult;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.record.CorruptRecordException;
+import io.wharf.record.Record;
+import io.wharf.record.RecordBatch;
+import io.wharf.record.RecordBatches;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Reads records from assigned partitions, after Kafka's KafkaConsumer without groups:
+ * {@link #assign}, {@link #seek} (offset, beginning, end, or a timestamp via
+ * {@link #offsetsForTimes}), and {@link #poll} which long-polls each partition's leader with one
+ * Fetch per broker, decodes whole batches (dropping records below the position) and follows
+ * leader changes (NOT_LEADER names the new leader; transport failures refresh the metadata and
+ * retry). An out-of-range position resets per {@code auto.offset.reset}, or throws
+ * {@link OffsetOutOfRangeException} with {@code none}.
+ *
+ * <p>Not thread-safe: like KafkaConsumer, one thread owns it. gRPC callbacks only hand
+ * responses to that thread.
+ */
+public final class Consumer implements AutoCloseable {
+
+    /** A fetch that came back from a broker. */
+    private record Completed(Endpoint broker, Map<TopicPartition, Long> offsets, FetchResponse response,
+                             Throwable failure) {
+    }
+
+    private final ConsumerConfig config;
+    private final BrokerChannels channels;
+    private final ClientMetadata metadata;
+    private final OffsetLookup offsets;
+    private final Map<TopicPartition, PartitionFetchState> assigned = new LinkedHashMap<>();
+    private final Map<Endpoint, Map<TopicPartition, Long>> inFlight = new HashMap<>();
+    private final LinkedBlockingQueue<Completed> completions = new LinkedBlockingQueue<>();
+
+    public Consumer(ConsumerConfig config) {
+        this(config, BrokerChannels.plaintext());
+    }
+
+    /** With a transport of the caller's choosing (tests use in-process channels). */
+    public Consumer(ConsumerConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
+        this.config = config;
+        this.channels = new BrokerChannels(channelFactory);
+        this.metadata = new ClientMetadata(config.bootstrap(), channels,
+                config.requestTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? config.requestTimeout() : Duration.ofSeconds(5),
+                config.metadataMaxAge(), config.retryBackoff(), System::currentTimeMillis);
+        this.offsets = new OffsetLookup(metadata, channels, config.requestTimeout(), config.retryBackoff());
+    }
+
+    /**
+     * Every partition of {@code topic}, waiting up to default.api.timeout.ms for its metadata.
+     *
+     * @throws ClientException UNKNOWN_TOPIC when no broker knows the topic
+     */
+    public List<TopicPartition> partitionsFor(String topic) {
+        int count = metadata.awaitPartitionCount(topic, config.defaultApiTimeout());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (int p = 0; p < count; p++) {
+            partitions.add(new TopicPartition(topic, p));
+        }
+        return partitions;
+    }
+
+    /** Reads exactly these partitions from now on; positions of partitions kept stay where they are. */
+    public void assign(Collection<TopicPartition> partitions) {
+        assigned.keySet().retainAll(Set.copyOf(partitions));
+        for (TopicPartition tp : partitions) {
+            assigned.computeIfAbsent(tp, k -> new PartitionFetchState(config.autoOffsetReset()));
+        }
+    }
+
+    public Set<TopicPartition> assignment() {
+        return Set.copyOf(assigned.keySet());
+    }
+
+    /** The next poll of {@code tp} starts at {@code offset}. */
+    public void seek(TopicPartition tp, long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("seek offset must not be negative, got " + offset);
+        }
+        state(tp).seek(offset);
+    }
+
+    /** The next poll of each partition starts at its log start offset (looked up lazily). */
+    public void seekToBeginning(Collection<TopicPartition> partitions) {
+        partitions.forEach(tp -> state(tp).requestReset(OffsetResetPolicy.EARLIEST));
+    }
+
+    /** The next poll of each partition starts at its high watermark (looked up lazily). */
+    public void seekToEnd(Collection<TopicPartition> partitions) {
+        partitions.forEach(tp -> state(tp).requestReset(OffsetResetPolicy.LATEST));
+    }
+
+    /** The offset of the next record {@link #poll} returns for {@code tp}, resolving a pending seek. */
+    public long position(TopicPartition tp) {
+        PartitionFetchState state = state(tp);
+        if (state.position() == null) {
+            resolveResets(List.of(tp), config.defaultApiTimeout());
+        }
+        return state.position();
+    }
+
+    /**
+     * For each partition, the first offset whose timestamp is at or after the given one (ms), or
+     * null when no record is that recent. Seek to the result to read from a point in time.
+     */
+    public Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> timestamps) {
+        timestamps.forEach((tp, ts) -> {
+            if (ts < 0) {
+                throw new IllegalArgumentException("timestamp for " + tp + " must not be negative, got " + ts);
+            }
+        });
+        Map<TopicPartition, OffsetAndTimestamp> result = new LinkedHashMap<>();
+        offsets.lookup(timestamps, config.defaultApiTimeout()).forEach((tp, r) ->
+                result.put(tp, r.getOffset() < 0 ? null : new OffsetAndTimestamp(r.getOffset(), r.getTimestamp())));
+        return result;
+    }
+
+    public Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> partitions) {
+        return lookupOffsets(partitions, OffsetLookup.EARLIEST);
+    }
+
+    /** The high watermarks: the offset the next acknowledged record will get. */
+    public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+        return lookupOffsets(partitions, OffsetLookup.LATEST);
+    }
+
+    private Map<TopicPartition, Long> lookupOffsets(Collection<TopicPartition> partitions, long spec) {
+        Map<TopicPartition, Long> request = new LinkedHashMap<>();
+        partitions.forEach(tp -> request.put(tp, spec));
+        Map<TopicPartition, Long> result = new LinkedHashMap<>();
+        offsets.lookup(request, config.defaultApiTimeout()).forEach((tp, r) -> result.put(tp, r.getOffset()));
+        return result;
+    }
+
+    /**
+     * Returns the records available now, or waits up to {@code timeout} for some (at most
+     * max.poll.records). Positions advance past the returned records.
+     *
+     * @throws OffsetOutOfRangeException when a position is out of range and auto.offset.reset is none
+     * @throws ClientException for a non-retriable error (unknown topic or partition, corrupt batch)
+     */
+    public List<ConsumerRecord> poll(Duration timeout) {
+        if (assigned.isEmpty()) {
+            throw new IllegalStateException("no partition is assigned; call assign first");
+        }
+        long deadline = System.currentTimeMillis() + Math.max(0, timeout.toMillis());
+        while (true) {
+            List<TopicPartition> unresolved = assigned.entrySet().stream()
+                    .filter(e -> e.getValue().position() == null).map(Map.Entry::getKey).toList();
+            if (!unresolved.isEmpty()) {
+                resolveResets(unresolved, Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis())));
+            }
+            List<ConsumerRecord> ready = drainBuffered();
+            if (!ready.isEmpty()) {
+                return ready;
+            }
+            metadata.maybeRefresh();
+            sendFetches();
+            long wait = deadline - System.currentTimeMillis();
+            Completed completed = awaitCompletion(wait);
+            while (completed != null) {
+                handle(completed);
+                completed = completions.poll();
+            }
+            if (System.currentTimeMillis() >= deadline) {
+                return drainBuffered();
+            }
+        }
+    }
+
+    private Completed awaitCompletion(long waitMs) {
+        try {
+            // with nothing in flight (no leader known, backing off) wake up to retry soon
+            long bound = inFlight.isEmpty() ? Math.min(waitMs, config.retryBackoff().toMillis()) : waitMs;
+            return bound <= 0 ? completions.poll() : completions.poll(bound, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while polling", e);
+        }
+    }
+
+    private List<ConsumerRecord> drainBuffered() {
+        List<ConsumerRecord> records = new ArrayList<>();
+        for (PartitionFetchState state : assigned.values()) {
+            while (records.size() < config.maxPollRecords() && !state.buffered.isEmpty()) {
+                records.add(state.buffered.pollFirst());
+            }
+        }
+        return records;
+    }
+
+    private void resolveResets(List<TopicPartition> partitions, Duration timeout) {
+        Map<TopicPartition, Long> request = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            PartitionFetchState state = assigned.get(tp);
+            if (state.resetTo == OffsetResetPolicy.NONE) {
+                throw new OffsetOutOfRangeException(tp, -1, "the partition has no position");
+            }
+            request.put(tp, state.resetTo == OffsetResetPolicy.EARLIEST ? OffsetLookup.EARLIEST : OffsetLookup.LATEST);
+        }
+        Map<TopicPartition, ListOffsetsPartitionResult> results = offsets.lookup(request, timeout);
+        results.forEach((tp, result) -> {
+            PartitionFetchState state = assigned.get(tp);
+            if (state != null && state.fetchOffset == null) {
+                state.seek(result.getOffset());
+            }
+        });
+    }
+
+    private void sendFetches() {
+        long now = System.currentTimeMillis();
+        Map<Endpoint, Map<TopicPartition, Long>> requests = new LinkedHashMap<>();
+        for (Map.Entry<TopicPartition, PartitionFetchState> entry : assigned.entrySet()) {
+            PartitionFetchState state = entry.getValue();
+            if (state.fetchOffset == null || !state.buffered.isEmpty() || now < state.retryAtMs) {
+                continue;
+            }
+            Endpoint leader = metadata.view().leaderEndpoint(entry.getKey()).orElse(null);
+            if (leader == null) {
+                metadata.markStale();
+                continue;
+            }
+            if (!inFlight.containsKey(leader)) {
+                requests.computeIfAbsent(leader, l -> new LinkedHashMap<>()).put(entry.getKey(), state.fetchOffset);
+            }
+        }
+        requests.forEach(this::fetch);
+    }
+
+    private void fetch(Endpoint broker, Map<TopicPartition, Long> partitions) {
+        FetchRequest.Builder request = FetchRequest.newBuilder()
+                .setMaxWaitMs((int) config.fetchMaxWait().toMillis())
+                .setMinBytes(config.fetchMinBytes()).setMaxBytes(config.fetchMaxBytes());
+        partitions.forEach((tp, offset) -> request.addPartitions(FetchPartition.newBuilder().setTopic(tp.topic())
+                .setPartition(tp.partition()).setFetchOffset(offset)
+                .setPartitionMaxBytes(config.maxPartitionFetchBytes()).setCurrentLeaderEpoch(-1)));
+        inFlight.put(broker, partitions);
+        long deadlineMs = config.fetchMaxWait().toMillis() + config.requestTimeout().toMillis();
+        BrokerServiceGrpc.newStub(channels.channel(broker)).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+                .fetch(request.build(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(FetchResponse response) {
+                        completions.add(new Completed(broker, partitions, response, null));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        completions.add(new Completed(broker, partitions, null, t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        // the single response was handed over in onNext
+                    }
+                });
+    }
+
+    private void handle(Completed completed) {
+        inFlight.remove(completed.broker());
+        long retryAt = System.currentTimeMillis() + config.retryBackoff().toMillis();
+        if (completed.failure() != null) {
+            Status status = Status.fromThrowable(completed.failure());
+            if (!DataPlaneErrors.isRetriable(status.getCode())) {
+                throw new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, "Fetch from broker " + completed.broker()
+                        + " failed: " + status, completed.failure());
+            }
+            channels.reconnectPromptly(completed.broker());
+            metadata.markStale();
+            completed.offsets().keySet().forEach(tp -> backOff(tp, retryAt));
+            return;
+        }
+        ClientException fatal = null;
+        for (FetchPartitionResult result : completed.response().getPartitionsList()) {
+            TopicPartition tp = new TopicPartition(result.getTopic(), result.getPartition());
+            PartitionFetchState state = assigned.get(tp);
+            Long requested = completed.offsets().get(tp);
+            if (state == null || requested == null || !requested.equals(state.fetchOffset) || !state.buffered.isEmpty()) {
+                continue; // unassigned or seeked while the fetch was out: the answer is for an old position
+            }
+            ErrorCode code = result.getError().getCode();
+            try {
+                if (code == ErrorCode.NONE) {
+                    append(tp, state, result);
+                } else if (code == ErrorCode.OFFSET_OUT_OF_RANGE) {
+                    if (config.autoOffsetReset() == OffsetResetPolicy.NONE) {
+                        throw new OffsetOutOfRangeException(tp, requested, result.getError().getMessage());
+                    }
+                    state.requestReset(config.autoOffsetReset());
+                } else if (DataPlaneErrors.isRetriable(code)) {
+                    metadata.onPartitionError(tp, result.getError());
+                    if (code != ErrorCode.NOT_LEADER || result.getError().getLeaderId() < 0) {
+                        state.retryAtMs = retryAt;
+                    }
+                } else {
+                    if (DataPlaneErrors.invalidatesMetadata(code)) {
+                        metadata.markStale();
+                    }
+                    throw new ClientException(code, "Fetch of " + tp + " from broker " + completed.broker()
+                            + " failed: " + code + " " + result.getError().getMessage());
+                }
+            } catch (ClientException e) {
+                fatal = fatal == null ? e : fatal;
+            }
+        }
+        if (fatal != null) {
+            throw fatal;
+        }
+    }
+
+    private void append(TopicPartition tp, PartitionFetchState state, FetchPartitionResult result) {
+        long next = state.fetchOffset;
+        for (RecordBatch batch : RecordBatches.iterate(result.getRecords().asReadOnlyByteBuffer())) {
+            if (batch.nextOffset() <= next) {
+                continue;
+            }
+            try {
+                batch.ensureValid();
+                if (!batch.isControl()) {
+                    for (Record record : batch.records()) {
+                        if (record.offset() >= next) {
+                            state.buffered.add(new ConsumerRecord(tp.topic(), tp.partition(), record.offset(),
+                                    record.timestamp(), record.key(), record.value(), record.headers()));
+                        }
+                    }
+                }
+            } catch (CorruptRecordException e) {
+                throw new ClientException(ErrorCode.CORRUPT_RECORD, "a batch of " + tp + " at offset "
+                        + batch.baseOffset() + " is corrupt: " + e.getMessage(), e);
+            }
+            next = batch.nextOffset();
+        }
+        state.fetchOffset = next;
+    }
+
+    private void backOff(TopicPartition tp, long retryAtMs) {
+        PartitionFetchState state = assigned.get(tp);
+        if (state != null) {
+            state.retryAtMs = retryAtMs;
+        }
+    }
+
+    private PartitionFetchState state(TopicPartition tp) {
+        PartitionFetchState state = assigned.get(tp);
+        if (state == null) {
+            throw new IllegalStateException(tp + " is not assigned to this consumer; assigned: " + assigned.keySet());
+        }
+        return state;
+    }
+
+    @Override
+    public void close() {
+        channels.close();
+    }
+}

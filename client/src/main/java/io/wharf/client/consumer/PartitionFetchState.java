@@ -1,0 +1,40 @@
+package io.wharf.client.consumer;
+
+import java.util.ArrayDeque;
+
+/**
+ * Where the consumer stands in one assigned partition: the next offset to fetch (or a pending
+ * reset), the records fetched but not yet returned, and a retry pause after failures.
+ * Single-threaded; owned by a {@link Consumer}.
+ */
+final class PartitionFetchState {
+
+    /** Next offset to fetch; null while a reset to {@link #resetTo} is pending. */
+    Long fetchOffset;
+    OffsetResetPolicy resetTo;
+    final ArrayDeque<ConsumerRecord> buffered = new ArrayDeque<>();
+    long retryAtMs;
+
+    PartitionFetchState(OffsetResetPolicy resetTo) {
+        this.resetTo = resetTo;
+    }
+
+    /** The offset of the next record poll returns; null while a reset is pending. */
+    Long position() {
+        return buffered.isEmpty() ? fetchOffset : Long.valueOf(buffered.peekFirst().offset());
+    }
+
+    void seek(long offset) {
+        buffered.clear();
+        fetchOffset = offset;
+        resetTo = null;
+        retryAtMs = 0;
+    }
+
+    void requestReset(OffsetResetPolicy policy) {
+        buffered.clear();
+        fetchOffset = null;
+        resetTo = policy;
+        retryAtMs = 0;
+    }
+}
