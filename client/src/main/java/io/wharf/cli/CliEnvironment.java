@@ -1,7 +1,9 @@
 package io.wharf.cli;
 
 import io.wharf.cli.cluster.ClusterFile;
+import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.client.Endpoint;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +20,23 @@ import java.util.Optional;
  * @param classpath the classpath for node JVMs (this JVM's)
  * @param out where results go
  * @param err where errors go
+ * @param in where {@code wharf produce} reads records from
  */
 public record CliEnvironment(Path clusterDir, Optional<Path> home, String classpath, PrintWriter out,
-                             PrintWriter err) {
+                             PrintWriter err, InputStream in) {
+
+    /** With the process's standard input. */
+    public CliEnvironment(Path clusterDir, Optional<Path> home, String classpath, PrintWriter out, PrintWriter err) {
+        this(clusterDir, home, classpath, out, err, System.in);
+    }
 
     /** Controllers tried when no --bootstrap is given and no local cluster is described. */
     public static final List<Endpoint> DEFAULT_CONTROLLERS = List.of(
             new Endpoint("127.0.0.1", 17001), new Endpoint("127.0.0.1", 17002), new Endpoint("127.0.0.1", 17003));
+
+    /** Brokers tried when no --bootstrap is given and no local cluster is described. */
+    public static final List<Endpoint> DEFAULT_BROKERS = List.of(
+            new Endpoint("127.0.0.1", 17201), new Endpoint("127.0.0.1", 17202), new Endpoint("127.0.0.1", 17203));
 
     /**
      * From system properties: {@code wharf.home} (set by {@code ./wharf}) and
@@ -47,5 +59,11 @@ public record CliEnvironment(Path clusterDir, Optional<Path> home, String classp
     /** The local cluster's controllers when one is described in {@link #clusterDir()}, else the default ports. */
     public List<Endpoint> defaultControllers() {
         return ClusterFile.read(clusterDir).map(topology -> topology.controllerEndpoints()).orElse(DEFAULT_CONTROLLERS);
+    }
+
+    /** The local cluster's brokers when one is described (and has brokers), else the default ports. */
+    public List<Endpoint> defaultBrokers() {
+        return ClusterFile.read(clusterDir).map(ClusterTopology::brokerEndpoints).filter(list -> !list.isEmpty())
+                .orElse(DEFAULT_BROKERS);
     }
 }

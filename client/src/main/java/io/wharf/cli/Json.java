@@ -11,6 +11,7 @@ import java.util.Map;
 public final class Json {
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper COMPACT = new ObjectMapper();
 
     private Json() {
     }
@@ -25,6 +26,15 @@ public final class Json {
             object.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
         return object;
+    }
+
+    /** Prints {@code value} as compact JSON on one line (for streams of objects, one per line). */
+    public static void printLine(PrintWriter out, Object value) {
+        try {
+            out.println(COMPACT.writeValueAsString(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render " + value.getClass().getSimpleName() + " as JSON", e);
+        }
     }
 
     public static void print(PrintWriter out, Object value) {

@@ -1,9 +1,13 @@
 package io.wharf.cli;
 
 import io.wharf.cli.cluster.LocalClusterException;
+import io.wharf.cli.command.BenchCommand;
 import io.wharf.cli.command.ClusterCommand;
+import io.wharf.cli.command.ConsumeCommand;
 import io.wharf.cli.command.MetadataCommand;
+import io.wharf.cli.command.ProduceCommand;
 import io.wharf.cli.command.TopicsCommand;
+import io.wharf.client.ClientException;
 import io.wharf.client.admin.AdminException;
 import io.wharf.proto.common.ErrorCode;
 import java.io.PrintWriter;
@@ -15,14 +19,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code wharf} command line: {@code cluster}, {@code metadata} and {@code topics}. Exit code 0
+ * The {@code wharf} command line: {@code cluster}, {@code metadata}, {@code topics}, {@code produce},
+ * {@code consume} and {@code bench}. Exit code 0
  * on success, 1 when the operation failed, 2 for bad input; failures print one line on stderr
  * naming what to fix (and, with {@code --json}, an {@code {"error": {...}}} object on stdout).
  * Single-threaded; one instance per invocation.
  */
 @Command(name = "wharf", mixinStandardHelpOptions = true, version = "wharf 0.1.0-SNAPSHOT",
         description = "Run and administer a Wharf cluster.",
-        subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class})
+        subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class, ProduceCommand.class,
+                ConsumeCommand.class, BenchCommand.class})
 public final class WharfCli implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -34,7 +40,7 @@ public final class WharfCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata or topics");
+        throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata, topics, produce, consume or bench");
     }
 
     public static void main(String[] args) {
@@ -72,6 +78,9 @@ public final class WharfCli implements Runnable {
             String hint = e.code() == ErrorCode.CONTROLLER_UNAVAILABLE || e.code() == ErrorCode.REQUEST_TIMED_OUT
                     ? " — is the cluster running? (wharf cluster status; --bootstrap names other controllers)" : "";
             return fail(env, json, EXIT_FAILED, e.code().name(), e.code() + ": " + e.getMessage() + hint);
+        }
+        if (ex instanceof ClientException e) {
+            return fail(env, json, EXIT_FAILED, e.code().name(), e.code() + ": " + e.getMessage());
         }
         if (ex instanceof LocalClusterException e) {
             return fail(env, json, EXIT_FAILED, "CLUSTER", e.getMessage());

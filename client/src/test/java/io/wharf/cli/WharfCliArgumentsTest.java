@@ -104,7 +104,7 @@ class WharfCliArgumentsTest {
 
     @Test
     void missingOrUnknownCommandIsUsageError() {
-        assertOneLineError(2, run(), "name a command: cluster, metadata or topics");
+        assertOneLineError(2, run(), "name a command: cluster, metadata, topics, produce, consume or bench");
         streams();
         assertOneLineError(2, run("cluster"), "name a subcommand");
         streams();

@@ -101,6 +101,11 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
         return nodes().stream().filter(NodeName::isController).map(node -> new Endpoint(host, rpcPort(node))).toList();
     }
 
+    /** The BrokerService endpoints of every broker. */
+    public List<Endpoint> brokerEndpoints() {
+        return nodes().stream().filter(node -> !node.isController()).map(node -> new Endpoint(host, rpcPort(node))).toList();
+    }
+
     /** {@code controller.quorum.voters}: {@code id@host:rpcPort:raftPort,...}. */
     public String quorumVoters() {
         return nodes().stream().filter(NodeName::isController)

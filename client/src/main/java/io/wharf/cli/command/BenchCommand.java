@@ -1,0 +1,200 @@
+package io.wharf.cli.command;
+
+import io.wharf.cli.CliEnvironment;
+import io.wharf.cli.CliException;
+import io.wharf.cli.Json;
+import io.wharf.cli.bench.BenchResult;
+import io.wharf.cli.bench.LatencyRecorder;
+import io.wharf.cli.bench.Throttle;
+import io.wharf.client.TopicPartition;
+import io.wharf.client.consumer.Consumer;
+import io.wharf.client.consumer.ConsumerConfig;
+import io.wharf.client.consumer.ConsumerRecord;
+import io.wharf.client.consumer.OffsetResetPolicy;
+import io.wharf.client.producer.Producer;
+import io.wharf.client.producer.ProducerConfig;
+import io.wharf.client.producer.ProducerRecord;
+import io.wharf.record.CompressionType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code wharf bench produce|consume}, after Kafka's kafka-producer-perf-test and
+ * kafka-consumer-perf-test: one summary line (or {@code --json}) with records/s, MB/s and
+ * latency avg, p50, p95, p99, p99.9 and max. Single-threaded (plus the producer's sender thread).
+ */
+@Command(name = "bench", description = "Measure produce or consume throughput and latency.",
+        subcommands = {BenchCommand.ProduceBench.class, BenchCommand.ConsumeBench.class})
+public final class BenchCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a subcommand: produce or consume");
+    }
+
+    /**
+     * Sends {@code --records} records of {@code --record-size} random bytes (no key); latency is
+     * send to acknowledgement.
+     */
+    @Command(name = "produce", description = "Send records as fast as allowed and report throughput and latency.")
+    public static final class ProduceBench implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BrokerBootstrapOption bootstrap;
+        @Option(names = "--topic", required = true, paramLabel = "T", description = "Topic to write to.")
+        String topic;
+        @Option(names = "--records", required = true, paramLabel = "N", description = "Records to send.")
+        long records;
+        @Option(names = "--record-size", required = true, paramLabel = "B", description = "Value size in bytes.")
+        int recordSize;
+        @Option(names = "--throughput", defaultValue = "-1", paramLabel = "T",
+                description = "Records per second to aim for; -1 for as fast as possible (default ${DEFAULT-VALUE}).")
+        double throughput;
+        @Option(names = "--acks", defaultValue = "all", paramLabel = "all|1|0", description = "(default ${DEFAULT-VALUE})")
+        String acks;
+        @Option(names = "--batch-size", defaultValue = "16384", paramLabel = "S", description = "(default ${DEFAULT-VALUE})")
+        int batchSize;
+        @Option(names = "--linger-ms", defaultValue = "5", paramLabel = "L", description = "(default ${DEFAULT-VALUE})")
+        long lingerMs;
+        @Option(names = "--compression", defaultValue = "none", paramLabel = "TYPE", description = "(default ${DEFAULT-VALUE})")
+        String compression;
+
+        public ProduceBench(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            if (records < 1 || recordSize < 0 || batchSize < 1 || lingerMs < 0) {
+                throw new IllegalArgumentException("--records must be >= 1, --record-size >= 0, --batch-size >= 1 and "
+                        + "--linger-ms >= 0");
+            }
+            ProducerConfig config = ProducerConfig.builder(bootstrap.endpoints(env)).acks(ProducerConfig.parseAcks(acks))
+                    .batchSize(batchSize).linger(Duration.ofMillis(lingerMs))
+                    .compression(CompressionType.forName(compression)).maxBlock(Duration.ofSeconds(30)).build();
+            byte[] payload = new byte[recordSize];
+            new Random(1).nextBytes(payload);
+            LatencyRecorder latencies = new LatencyRecorder();
+            AtomicLong acknowledged = new AtomicLong();
+            AtomicLong lastAckNanos = new AtomicLong();
+            AtomicReference<Exception> firstError = new AtomicReference<>();
+            Throttle throttle = new Throttle(throughput);
+            long start;
+            try (Producer producer = new Producer(config)) {
+                producer.partitionCount(topic);
+                start = System.nanoTime();
+                for (long i = 0; i < records; i++) {
+                    long delay = throttle.delayNanos(i, System.nanoTime() - start);
+                    if (delay > 0) {
+                        LockSupport.parkNanos(delay);
+                    }
+                    long sentAt = System.nanoTime();
+                    producer.send(new ProducerRecord(topic, null, payload), (metadata, error) -> {
+                        long now = System.nanoTime();
+                        if (error != null) {
+                            firstError.compareAndSet(null, error);
+                            return;
+                        }
+                        latencies.record((now - sentAt) / 1000);
+                        acknowledged.incrementAndGet();
+                        lastAckNanos.accumulateAndGet(now, Math::max);
+                    });
+                }
+                producer.flush();
+            }
+            BenchResult result = new BenchResult(acknowledged.get(), acknowledged.get() * recordSize,
+                    Math.max(1, lastAckNanos.get() - start), latencies.summary());
+            print(env, json, result, "sent");
+            if (firstError.get() != null) {
+                throw new CliException("FAILED", (records - acknowledged.get()) + " of " + records
+                        + " records failed; first: " + firstError.get().getMessage());
+            }
+        }
+    }
+
+    /**
+     * Reads {@code --records} records from the beginning of every partition; latency is the time
+     * from a record's timestamp to its arrival (meaningful while a producer writes concurrently).
+     */
+    @Command(name = "consume", description = "Read records from the beginning and report throughput and latency.")
+    public static final class ConsumeBench implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BrokerBootstrapOption bootstrap;
+        @Option(names = "--topic", required = true, paramLabel = "T", description = "Topic to read.")
+        String topic;
+        @Option(names = "--records", required = true, paramLabel = "N", description = "Records to read.")
+        long records;
+        @Option(names = "--timeout-ms", defaultValue = "60000", paramLabel = "T",
+                description = "Give up when no record came for T ms (default ${DEFAULT-VALUE}).")
+        long timeoutMs;
+
+        public ConsumeBench(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            if (records < 1 || timeoutMs < 1) {
+                throw new IllegalArgumentException("--records and --timeout-ms must be at least 1");
+            }
+            ConsumerConfig config = ConsumerConfig.builder(bootstrap.endpoints(env))
+                    .autoOffsetReset(OffsetResetPolicy.EARLIEST).maxPollRecords(10_000).build();
+            LatencyRecorder latencies = new LatencyRecorder();
+            long read = 0;
+            long bytes = 0;
+            long start;
+            long end;
+            try (Consumer consumer = new Consumer(config)) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic);
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                start = System.nanoTime();
+                end = start;
+                long lastRecordAt = System.currentTimeMillis();
+                while (read < records && System.currentTimeMillis() - lastRecordAt < timeoutMs) {
+                    List<ConsumerRecord> batch = consumer.poll(Duration.ofMillis(100));
+                    long nowMs = System.currentTimeMillis();
+                    for (ConsumerRecord record : batch) {
+                        if (read == records) {
+                            break;
+                        }
+                        read++;
+                        bytes += record.value() == null ? 0 : record.value().length;
+                        latencies.record(Math.max(0, nowMs - record.timestamp()) * 1000);
+                    }
+                    if (!batch.isEmpty()) {
+                        lastRecordAt = nowMs;
+                        end = System.nanoTime();
+                    }
+                }
+            }
+            print(env, json, new BenchResult(read, bytes, Math.max(1, end - start), latencies.summary()), "read");
+            if (read < records) {
+                throw new CliException("REQUEST_TIMED_OUT", "only " + read + " of " + records
+                        + " records arrived before none came for " + timeoutMs + " ms");
+            }
+        }
+    }
+
+    private static void print(CliEnvironment env, JsonOption json, BenchResult result, String verb) {
+        if (json.enabled()) {
+            Json.print(env.out(), result.toJson());
+        } else {
+            env.out().println(result.toText(verb));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.wharf.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wharf.client.TopicPartition;
+import io.wharf.client.fake.FakeCluster;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code wharf bench produce|consume} end to end against fake brokers on 127.0.0.1. */
+class BenchCliTest {
+
+    @TempDir
+    Path clusterDir;
+    private final FakeCluster cluster = FakeCluster.network(3);
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @AfterEach
+    void tearDown() {
+        cluster.close();
+    }
+
+    private int run(String... args) {
+        CliEnvironment env = new CliEnvironment(clusterDir, Optional.empty(), "unused-classpath",
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        String[] withBootstrap = new String[args.length + 2];
+        System.arraycopy(args, 0, withBootstrap, 0, args.length);
+        withBootstrap[args.length] = "--bootstrap";
+        withBootstrap[args.length + 1] = cluster.bootstrapString();
+        return WharfCli.execute(env, withBootstrap);
+    }
+
+    @Test
+    void produceThenConsumeReportThroughputAndLatency() throws Exception {
+        cluster.createTopic("bench", 3);
+        assertEquals(0, run("bench", "produce", "--topic", "bench", "--records", "3000", "--record-size", "100",
+                "--throughput", "-1", "--acks", "all", "--batch-size", "16384", "--linger-ms", "5", "--json"), err.toString());
+        JsonNode produced = new ObjectMapper().readTree(out.toString());
+        assertEquals(3000, produced.get("records").asLong());
+        assertEquals(300_000, produced.get("bytes").asLong());
+        assertTrue(produced.get("records_per_sec").asDouble() > 0);
+        JsonNode latency = produced.get("latency_ms");
+        assertEquals(3000, latency.get("samples").asLong());
+        assertTrue(latency.get("p50").asDouble() <= latency.get("p99").asDouble()
+                && latency.get("p99").asDouble() <= latency.get("max").asDouble(), latency.toString());
+        long stored = 0;
+        for (int p = 0; p < 3; p++) {
+            stored += cluster.records(new TopicPartition("bench", p)).size();
+        }
+        assertEquals(3000, stored);
+
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("bench", "consume", "--topic", "bench", "--records", "3000"), err.toString());
+        assertTrue(out.toString().matches("3000 records read, [0-9.]+ records/sec \\([0-9.]+ MB/sec\\), [0-9.]+ ms avg "
+                + "latency, [0-9.]+ ms max latency, [0-9.]+ ms 50th, [0-9.]+ ms 95th, [0-9.]+ ms 99th, [0-9.]+ ms 99.9th.\\s*"),
+                out.toString());
+    }
+
+    @Test
+    void throttledProduceTakesAtLeastTheScheduledTime() throws Exception {
+        cluster.createTopic("bench", 1);
+        long start = System.nanoTime();
+        assertEquals(0, run("bench", "produce", "--topic", "bench", "--records", "50", "--record-size", "10",
+                "--throughput", "100", "--json"), err.toString());
+        assertTrue(System.nanoTime() - start >= 490_000_000L, "50 records at 100/s take about 0.5 s");
+        assertTrue(new ObjectMapper().readTree(out.toString()).get("records_per_sec").asDouble() <= 110);
+    }
+
+    @Test
+    void consumeFailsWhenTooFewRecordsExist() {
+        cluster.createTopic("bench", 1);
+        assertEquals(1, run("bench", "consume", "--topic", "bench", "--records", "10", "--timeout-ms", "300"));
+        assertTrue(err.toString().contains("only 0 of 10 records arrived"), err.toString());
+    }
+}
