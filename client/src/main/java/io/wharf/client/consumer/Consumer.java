@@ -38,7 +38,8 @@ import java.util.function.Function;
  * {@link #offsetsForTimes}), and {@link #poll} which long-polls each partition's leader with one
  * Fetch per broker, decodes whole batches (dropping records below the position) and follows
  * leader changes (NOT_LEADER names the new leader; transport failures refresh the metadata and
- * retry). An out-of-range position resets per {@code auto.offset.reset}, or throws
+ * retry) for up to {@code default.api.timeout.ms} per partition, then throw a
+ * {@link ClientException} naming the partition and the last failure. An out-of-range position resets per {@code auto.offset.reset}, or throws
  * {@link OffsetOutOfRangeException} with {@code none}.
  *
  * <p>Not thread-safe: like KafkaConsumer, one thread owns it. gRPC callbacks only hand
@@ -245,6 +246,7 @@ public final class Consumer implements AutoCloseable {
             Endpoint leader = metadata.view().leaderEndpoint(entry.getKey()).orElse(null);
             if (leader == null) {
                 metadata.markStale();
+                noteFailure(entry.getKey(), state, now, "no leader is known");
                 continue;
             }
             if (!inFlight.containsKey(leader)) {
@@ -293,7 +295,14 @@ public final class Consumer implements AutoCloseable {
             }
             channels.reconnectPromptly(completed.broker());
             metadata.markStale();
-            completed.offsets().keySet().forEach(tp -> backOff(tp, retryAt));
+            String failure = "broker " + completed.broker() + " did not answer: " + status.getCode();
+            for (TopicPartition tp : completed.offsets().keySet()) {
+                PartitionFetchState state = assigned.get(tp);
+                if (state != null) {
+                    state.retryAtMs = retryAt;
+                    noteFailure(tp, state, System.currentTimeMillis(), failure);
+                }
+            }
             return;
         }
         ClientException fatal = null;
@@ -307,6 +316,7 @@ public final class Consumer implements AutoCloseable {
             ErrorCode code = result.getError().getCode();
             try {
                 if (code == ErrorCode.NONE) {
+                    state.succeeded();
                     append(tp, state, result);
                 } else if (code == ErrorCode.OFFSET_OUT_OF_RANGE) {
                     if (config.autoOffsetReset() == OffsetResetPolicy.NONE) {
@@ -318,6 +328,8 @@ public final class Consumer implements AutoCloseable {
                     if (code != ErrorCode.NOT_LEADER || result.getError().getLeaderId() < 0) {
                         state.retryAtMs = retryAt;
                     }
+                    noteFailure(tp, state, System.currentTimeMillis(), code + " from broker " + completed.broker()
+                            + ": " + result.getError().getMessage());
                 } else {
                     if (DataPlaneErrors.invalidatesMetadata(code)) {
                         metadata.markStale();
@@ -359,10 +371,13 @@ public final class Consumer implements AutoCloseable {
         state.fetchOffset = next;
     }
 
-    private void backOff(TopicPartition tp, long retryAtMs) {
-        PartitionFetchState state = assigned.get(tp);
-        if (state != null) {
-            state.retryAtMs = retryAtMs;
+    /** Gives up on a partition whose fetches kept failing for default.api.timeout.ms. */
+    private void noteFailure(TopicPartition tp, PartitionFetchState state, long nowMs, String failure) {
+        long failingFor = state.failed(nowMs, failure);
+        if (failingFor > config.defaultApiTimeout().toMillis()) {
+            state.succeeded();
+            throw new ClientException(ErrorCode.REQUEST_TIMED_OUT, "no fetch of " + tp + " succeeded for " + failingFor
+                    + " ms (default.api.timeout.ms " + config.defaultApiTimeout().toMillis() + "); last: " + failure);
         }
     }
 

@@ -4,7 +4,8 @@ import java.util.ArrayDeque;
 
 /**
  * Where the consumer stands in one assigned partition: the next offset to fetch (or a pending
- * reset), the records fetched but not yet returned, and a retry pause after failures.
+ * reset), the records fetched but not yet returned, and a retry pause and the run of failures
+ * (soft state: bounds how long a partition may stay unreachable before poll gives up).
  * Single-threaded; owned by a {@link Consumer}.
  */
 final class PartitionFetchState {
@@ -14,6 +15,9 @@ final class PartitionFetchState {
     OffsetResetPolicy resetTo;
     final ArrayDeque<ConsumerRecord> buffered = new ArrayDeque<>();
     long retryAtMs;
+    /** When the current run of failed fetches began; 0 while fetches succeed. */
+    long failingSinceMs;
+    String lastFailure;
 
     PartitionFetchState(OffsetResetPolicy resetTo) {
         this.resetTo = resetTo;
@@ -22,6 +26,20 @@ final class PartitionFetchState {
     /** The offset of the next record poll returns; null while a reset is pending. */
     Long position() {
         return buffered.isEmpty() ? fetchOffset : Long.valueOf(buffered.peekFirst().offset());
+    }
+
+    /** Notes a failed fetch; returns for how long fetches have been failing. */
+    long failed(long nowMs, String failure) {
+        if (failingSinceMs == 0) {
+            failingSinceMs = nowMs;
+        }
+        lastFailure = failure;
+        return nowMs - failingSinceMs;
+    }
+
+    void succeeded() {
+        failingSinceMs = 0;
+        lastFailure = null;
     }
 
     void seek(long offset) {

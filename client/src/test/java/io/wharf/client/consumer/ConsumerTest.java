@@ -179,6 +179,40 @@ class ConsumerTest {
     }
 
     @Test
+    void aLeaderThatDiesIsFollowedToItsSuccessor() {
+        start(2, "t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        produce("t", 0, null, "a");
+        Consumer consumer = consumer(OffsetResetPolicy.EARLIEST);
+        consumer.assign(List.of(tp));
+        assertEquals(1, pollFor(consumer, 1).size());
+        cluster.stopBroker(1);
+        assertTrue(consumer.poll(Duration.ofMillis(100)).isEmpty());
+        cluster.moveLeader(tp, 2, true);
+        produce("t", 0, null, "b");
+        assertEquals(List.of("b"), pollFor(consumer, 1).stream().map(ConsumerTest::text).toList());
+    }
+
+    @Test
+    void aPartitionWhoseLeaderStaysDownIsAClearErrorAfterTheApiTimeout() {
+        start(2, "t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        Consumer consumer = new Consumer(ConsumerConfig.builder(cluster.bootstrap()).fetchMaxWait(Duration.ofMillis(50))
+                .retryBackoff(Duration.ofMillis(10)).defaultApiTimeout(Duration.ofMillis(300)).build(), cluster.channels());
+        consumers.add(consumer);
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, 0);
+        cluster.stopBroker(1);
+        ClientException e = assertThrows(ClientException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+        });
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, e.code());
+        assertTrue(e.getMessage().contains("no fetch of t-0 succeeded"), e.getMessage());
+    }
+
+    @Test
     void anOutOfRangePositionThrowsWithResetNoneAndResetsOtherwise() {
         start(1, "t", 1);
         TopicPartition tp = new TopicPartition("t", 0);
@@ -205,8 +239,10 @@ class ConsumerTest {
         consumer.assign(List.of(new TopicPartition("t", 0), new TopicPartition("t", 4)));
         ClientException e = assertThrows(ClientException.class, () -> consumer.poll(Duration.ofSeconds(1)));
         assertTrue(e.getMessage().contains("t-4"), e.getMessage());
-        ClientException unknown = assertThrows(ClientException.class, () -> consumer(OffsetResetPolicy.EARLIEST)
-                .partitionsFor("missing"));
+        Consumer impatient = new Consumer(ConsumerConfig.builder(cluster.bootstrap())
+                .defaultApiTimeout(Duration.ofMillis(200)).build(), cluster.channels());
+        consumers.add(impatient);
+        ClientException unknown = assertThrows(ClientException.class, () -> impatient.partitionsFor("missing"));
         assertEquals(ErrorCode.UNKNOWN_TOPIC, unknown.code());
     }
 }

@@ -94,6 +94,11 @@ public final class FakeCluster implements AutoCloseable {
         return endpoints;
     }
 
+    /** Kills broker {@code id}'s server: calls to it fail UNAVAILABLE, like a broker process that died. */
+    public void stopBroker(int id) {
+        servers.get(id - 1).shutdownNow();
+    }
+
     /** Creates a topic whose partition p is led by broker {@code p % brokers + 1}. */
     public synchronized void createTopic(String name, int partitions) {
         topics.put(name, partitions);

@@ -138,6 +138,20 @@ class ProducerTest {
     }
 
     @Test
+    void aLeaderThatDiesIsReplacedTransparently() throws Exception {
+        cluster = FakeCluster.inProcess(2);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        Producer producer = producer(b -> b);
+        assertEquals(0, producer.send(new ProducerRecord("t", null, utf8("before"))).get().offset());
+        cluster.stopBroker(1);
+        CompletableFuture<RecordMetadata> during = producer.send(new ProducerRecord("t", null, utf8("during")));
+        cluster.moveLeader(tp, 2, true);
+        assertEquals(1, during.get().offset());
+        assertEquals(List.of("before", "during"), values(cluster.records(tp)));
+    }
+
+    @Test
     void retriableErrorsAreRetriedWithoutReorderingThePartition() throws Exception {
         cluster = FakeCluster.inProcess(1);
         cluster.createTopic("t", 1);
