@@ -7,8 +7,9 @@ import java.util.List;
  * The partition's {@code log-offsets.checkpoint}: the log start offset and the recovery point
  * (every segment wholly below it is fsynced with its indexes, so recovery after a crash scans
  * only from the segment holding it). Format: a version line {@code 0}, then
- * {@code logStartOffset <n>} and {@code recoveryPoint <n>}. Single-threaded; owned by the
- * {@link Log} under its append lock.
+ * {@code logStartOffset <n>} and {@code recoveryPoint <n>}. Not thread-safe: written only by
+ * the log's {@link RecoveryPointTracker} under its monitor (and by {@link LogLoader} before the
+ * log exists).
  */
 final class LogOffsetsCheckpoint {
     static final String FILE_NAME = "log-offsets.checkpoint";

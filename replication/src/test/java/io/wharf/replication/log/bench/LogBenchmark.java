@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,8 +34,10 @@ import org.openjdk.jmh.annotations.Threads;
  * Append and sequential-read throughput of {@link Log} for 1 KiB records in 16 KiB batches
  * (16 records per batch). One operation appends or reads one batch's worth of records:
  * MB/s = ops/s × 16 KiB of record payload. Retention runs between iterations (as a caller-owned
- * retention thread would, off the append path) and keeps the files to a few GiB.
- * State is per benchmark; JMH owns the threads.
+ * retention thread would, off the append path) and keeps the files to a few GiB. In LAZY mode the
+ * log gets a background flusher (one thread owned by the benchmark state, as a broker would own
+ * its scheduler), so a segment roll's fsync does not run on the appending thread.
+ * State is per benchmark; JMH owns the benchmark threads.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -48,17 +52,33 @@ public class LogBenchmark {
         public String compression;
         @Param({"LAZY", "SYNC"})
         public String flushMode;
+        /**
+         * LAZY mode only: BACKGROUND gives the log a flusher thread for roll fsyncs; INLINE opens it
+         * without one (the roll fsyncs on the appending thread), for comparison under the same load.
+         */
+        @Param({"BACKGROUND"})
+        public String rollFlush;
 
         Log log;
         Path dir;
         ThreadLocal<ByteBuffer> batch;
+        /** Background fsyncs of rolled segments in LAZY mode; null in SYNC mode, which does not use one. */
+        ExecutorService flusher;
 
         @Setup(Level.Trial)
         public void open() throws IOException {
             dir = Files.createTempDirectory("wharf-log-bench");
-            LogConfig config = LogConfig.builder().flushMode(FlushMode.valueOf(flushMode))
+            FlushMode mode = FlushMode.valueOf(flushMode);
+            LogConfig config = LogConfig.builder().flushMode(mode)
                     .segmentBytes(256 * 1024 * 1024).retentionBytes(768L * 1024 * 1024).retentionMs(-1).build();
-            log = Log.open(dir, config, Clock.systemUTC());
+            if (mode == FlushMode.LAZY && "BACKGROUND".equals(rollFlush)) {
+                flusher = Executors.newSingleThreadExecutor(task -> {
+                    Thread thread = new Thread(task, "log-bench-flusher");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+            }
+            log = Log.open(dir, config, Clock.systemUTC(), flusher);
             ByteBuffer template = buildBatch(CompressionType.valueOf(compression), new Random(1));
             batch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(template.capacity()).put(template.duplicate()).flip());
             System.out.println("batch bytes on disk: " + template.remaining());
@@ -66,12 +86,21 @@ public class LogBenchmark {
 
         @TearDown(Level.Iteration)
         public void retention() {
+            // A backlog here means the disk did not keep up with the background fsyncs; retention
+            // then cancels the fsyncs of the segments it deletes, so the figure would flatter.
+            System.out.print("[rolled segments awaiting fsync at iteration end: " + log.pendingRollFlushes() + "] ");
             log.enforceRetention();
         }
 
         @TearDown(Level.Trial)
-        public void close() throws IOException {
+        public void close() throws IOException, InterruptedException {
             log.close();
+            if (flusher != null) {
+                flusher.shutdown();
+                if (!flusher.awaitTermination(1, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("the background flusher did not finish within a minute");
+                }
+            }
             deleteRecursively(dir);
         }
     }
