@@ -45,7 +45,8 @@ public final class Producer implements AutoCloseable {
         this.metadata = new ClientMetadata(config.bootstrap(), channels,
                 config.requestTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? config.requestTimeout() : Duration.ofSeconds(5),
                 config.metadataMaxAge(), config.retryBackoff(), System::currentTimeMillis);
-        this.accumulator = new RecordAccumulator(config.batchSize(), config.linger().toMillis(), config.compression());
+        this.accumulator = new RecordAccumulator(config.batchSize(), config.linger().toMillis(), config.compression(),
+                config.bufferMemory());
         this.sender = new Sender(config, accumulator, metadata, channels, System::currentTimeMillis);
         this.senderThread = new Thread(sender, "wharf-producer-sender");
         senderThread.setDaemon(true);
@@ -59,7 +60,7 @@ public final class Producer implements AutoCloseable {
 
     /**
      * Queues {@code record} for its partition. Blocks only while the topic's metadata is unknown
-     * (up to {@code max.block.ms}). The future and the callback complete when the record is
+     * or buffer.memory is used up (each up to {@code max.block.ms}). The future and the callback complete when the record is
      * acknowledged per {@code acks}, or with a {@link ClientException} when it failed for good
      * (unknown topic or partition, record too large, non-retriable broker error, or
      * {@code delivery.timeout.ms} passed).
@@ -88,12 +89,12 @@ public final class Producer implements AutoCloseable {
                     : partitioner.partition(record.topic(), record.key(), count);
             boolean sticky = record.partition() == null && record.key() == null;
             var result = accumulator.append(new TopicPartition(record.topic(), partition), record, timestamp, size,
-                    future, callback, sticky, now);
+                    future, callback, sticky, now, config.maxBlock().toMillis());
             if (result == RecordAccumulator.AppendResult.NEEDS_NEW_BATCH) {
                 partitioner.onNewBatch(record.topic(), partition, count);
                 partition = partitioner.partition(record.topic(), null, count);
                 accumulator.append(new TopicPartition(record.topic(), partition), record, timestamp, size, future,
-                        callback, false, now);
+                        callback, false, now, config.maxBlock().toMillis());
             }
         } catch (ClientException e) {
             if (callback != null) {

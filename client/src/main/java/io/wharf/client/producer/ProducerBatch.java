@@ -32,6 +32,8 @@ final class ProducerBatch {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private int estimatedBytes;
     private ByteBuffer built;
+    /** Set when a record did not fit: the batch takes no more and is ready to go regardless of linger.ms. */
+    private boolean closedForAppends;
     int attempts;
     long retryAtMs;
 
@@ -48,7 +50,11 @@ final class ProducerBatch {
     }
 
     boolean isFull(int batchSize) {
-        return built != null || estimatedBytes >= batchSize;
+        return built != null || closedForAppends || estimatedBytes >= batchSize;
+    }
+
+    void closeForAppends() {
+        closedForAppends = true;
     }
 
     void append(long timestamp, byte[] key, byte[] value, List<Header> headers, int size,
@@ -56,6 +62,11 @@ final class ProducerBatch {
         builder.append(timestamp, key, value, headers);
         estimatedBytes += size;
         pending.add(new Pending(future, callback, timestamp));
+    }
+
+    /** The record bytes appended (estimated, before compression), as counted against buffer.memory. */
+    synchronized int estimatedBytes() {
+        return estimatedBytes - io.wharf.record.RecordBatch.HEADER_SIZE;
     }
 
     int recordCount() {

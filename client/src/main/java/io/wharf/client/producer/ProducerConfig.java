@@ -23,11 +23,13 @@ import java.util.List;
  * @param maxRequestSize {@code max.request.size}: bytes of one request and of the largest record; default 1 MiB
  * @param maxBlock {@code max.block.ms}: how long {@code send} may wait for the topic's metadata; default 60 s
  * @param metadataMaxAge {@code metadata.max.age.ms}: refresh the metadata at least this often; default 5 min
+ * @param bufferMemory {@code buffer.memory}: bytes of records queued or in flight before {@code send}
+ *     blocks; default 32 MiB
  */
 public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, Duration linger,
                              CompressionType compression, Duration deliveryTimeout, Duration requestTimeout,
                              Duration retryBackoff, int maxInFlightPerBroker, int maxRequestSize, Duration maxBlock,
-                             Duration metadataMaxAge) {
+                             Duration metadataMaxAge, long bufferMemory) {
 
     public ProducerConfig {
         bootstrap = List.copyOf(bootstrap);
@@ -49,6 +51,10 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
         }
         if (maxRequestSize < 1024) {
             throw new IllegalArgumentException("max.request.size must be at least 1024, got " + maxRequestSize);
+        }
+        if (bufferMemory < batchSize) {
+            throw new IllegalArgumentException("buffer.memory (" + bufferMemory + ") must be at least batch.size ("
+                    + batchSize + ")");
         }
         if (deliveryTimeout.compareTo(linger.plus(requestTimeout)) < 0) {
             throw new IllegalArgumentException("delivery.timeout.ms (" + deliveryTimeout.toMillis()
@@ -84,6 +90,7 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
         private int maxRequestSize = 1024 * 1024;
         private Duration maxBlock = Duration.ofMillis(60_000);
         private Duration metadataMaxAge = Duration.ofMinutes(5);
+        private long bufferMemory = 32L * 1024 * 1024;
 
         private Builder(List<Endpoint> bootstrap) {
             this.bootstrap = bootstrap;
@@ -144,9 +151,14 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
             return this;
         }
 
+        public Builder bufferMemory(long value) {
+            bufferMemory = value;
+            return this;
+        }
+
         public ProducerConfig build() {
             return new ProducerConfig(bootstrap, acks, batchSize, linger, compression, deliveryTimeout, requestTimeout,
-                    retryBackoff, maxInFlightPerBroker, maxRequestSize, maxBlock, metadataMaxAge);
+                    retryBackoff, maxInFlightPerBroker, maxRequestSize, maxBlock, metadataMaxAge, bufferMemory);
         }
     }
 }

@@ -1,7 +1,9 @@
 package io.wharf.client.producer;
 
+import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
+import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CompressionType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,37 +34,54 @@ final class RecordAccumulator {
     private final int batchSize;
     private final long lingerMs;
     private final CompressionType compression;
+    private final long bufferMemory;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
+    private final Condition space = lock.newCondition();
+    private long bufferedBytes;
     private final Map<TopicPartition, ArrayDeque<ProducerBatch>> queues = new LinkedHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
     private int flushesInProgress;
     private boolean closing;
     private boolean wakeupPending;
 
-    RecordAccumulator(int batchSize, long lingerMs, CompressionType compression) {
+    /**
+     * @param bufferMemory bytes of records queued or in flight beyond which appends wait
+     *     ({@code buffer.memory}); bounds memory and, at unbounded send rates, queueing delay
+     */
+    RecordAccumulator(int batchSize, long lingerMs, CompressionType compression, long bufferMemory) {
         this.batchSize = batchSize;
         this.lingerMs = lingerMs;
         this.compression = compression;
+        this.bufferMemory = bufferMemory;
     }
 
     /**
      * Appends to the partition's open batch, or starts a new one unless {@code abortOnNewBatch}
-     * (then the caller may pick another sticky partition first).
+     * (then the caller may pick another sticky partition first). Waits up to {@code maxBlockMs}
+     * while buffer.memory is used up.
+     *
+     * @throws ClientException REQUEST_TIMED_OUT when no memory was freed in time
      */
     AppendResult append(TopicPartition tp, ProducerRecord record, long timestamp, int size,
                         CompletableFuture<RecordMetadata> future, Callback callback, boolean abortOnNewBatch,
-                        long nowMs) {
+                        long nowMs, long maxBlockMs) {
         lock.lock();
         try {
+            awaitSpace(size, maxBlockMs);
             ArrayDeque<ProducerBatch> queue = queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
             ProducerBatch last = queue.peekLast();
             if (last != null && last.attempts == 0 && last.hasRoomFor(size, batchSize)) {
                 last.append(timestamp, record.key(), record.value(), record.headers(), size, future, callback);
+                bufferedBytes += size;
                 if (last.isFull(batchSize)) {
                     signal();
                 }
                 return AppendResult.APPENDED;
+            }
+            if (last != null && last.attempts == 0 && !last.isFull(batchSize)) {
+                last.closeForAppends(); // the record did not fit: send this batch now rather than after linger.ms
+                signal();
             }
             if (abortOnNewBatch) {
                 return AppendResult.NEEDS_NEW_BATCH;
@@ -70,10 +89,38 @@ final class RecordAccumulator {
             ProducerBatch batch = new ProducerBatch(tp, compression, nowMs);
             batch.append(timestamp, record.key(), record.value(), record.headers(), size, future, callback);
             queue.addLast(batch);
+            bufferedBytes += size;
             incomplete.add(batch);
-            batch.done().whenComplete((v, e) -> incomplete.remove(batch));
+            batch.done().whenComplete((v, e) -> release(batch));
             signal();
             return AppendResult.APPENDED_TO_NEW_BATCH;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void awaitSpace(int size, long maxBlockMs) {
+        long remainingNanos = TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
+        while (bufferedBytes > 0 && bufferedBytes + size > bufferMemory) {
+            if (remainingNanos <= 0) {
+                throw new ClientException(ErrorCode.REQUEST_TIMED_OUT, "buffer.memory (" + bufferMemory
+                        + " bytes) stayed full for max.block.ms (" + maxBlockMs + "); the brokers are not keeping up");
+            }
+            try {
+                remainingNanos = space.awaitNanos(remainingNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClientException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for buffer.memory", e);
+            }
+        }
+    }
+
+    private void release(ProducerBatch batch) {
+        lock.lock();
+        try {
+            incomplete.remove(batch);
+            bufferedBytes -= batch.estimatedBytes();
+            space.signalAll();
         } finally {
             lock.unlock();
         }

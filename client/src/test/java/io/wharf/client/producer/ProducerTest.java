@@ -248,6 +248,25 @@ class ProducerTest {
     }
 
     @Test
+    void sendBlocksWhileBufferMemoryIsFullThenFails() throws Exception {
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 1);
+        cluster.holdHighWatermark(true);
+        Producer producer = producer(b -> b.bufferMemory(2048).batchSize(1024).maxBlock(Duration.ofMillis(200)));
+        CompletableFuture<RecordMetadata> first = producer.send(new ProducerRecord("t", null, new byte[1500]));
+        long start = System.nanoTime();
+        CompletableFuture<RecordMetadata> blocked = producer.send(new ProducerRecord("t", null, new byte[1500]));
+        assertTrue(System.nanoTime() - start >= 150_000_000L, "send waited for memory");
+        ClientException full = assertInstanceOf(ClientException.class,
+                org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, blocked::get).getCause());
+        assertTrue(full.getMessage().contains("buffer.memory"), full.getMessage());
+        cluster.holdHighWatermark(false);
+        assertEquals(0, first.get().offset());
+        assertEquals(1, producer.send(new ProducerRecord("t", null, new byte[1500])).get().offset(),
+                "memory is freed once the first record was acknowledged");
+    }
+
+    @Test
     void acksZeroReportsNoOffset() throws Exception {
         cluster = FakeCluster.inProcess(1);
         cluster.createTopic("t", 1);
