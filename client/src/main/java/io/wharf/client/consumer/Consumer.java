@@ -180,6 +180,7 @@ public final class Consumer implements AutoCloseable {
             }
             List<ConsumerRecord> ready = drainBuffered();
             if (!ready.isEmpty()) {
+                sendFetches(); // pipelining: the next fetch travels while the caller handles these records
                 return ready;
             }
             metadata.maybeRefresh();
@@ -240,7 +241,7 @@ public final class Consumer implements AutoCloseable {
         Map<Endpoint, Map<TopicPartition, Long>> requests = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, PartitionFetchState> entry : assigned.entrySet()) {
             PartitionFetchState state = entry.getValue();
-            if (state.fetchOffset == null || !state.buffered.isEmpty() || now < state.retryAtMs) {
+            if (state.fetchOffset == null || state.buffered.size() >= config.maxPollRecords() || now < state.retryAtMs) {
                 continue;
             }
             Endpoint leader = metadata.view().leaderEndpoint(entry.getKey()).orElse(null);
@@ -310,7 +311,7 @@ public final class Consumer implements AutoCloseable {
             TopicPartition tp = new TopicPartition(result.getTopic(), result.getPartition());
             PartitionFetchState state = assigned.get(tp);
             Long requested = completed.offsets().get(tp);
-            if (state == null || requested == null || !requested.equals(state.fetchOffset) || !state.buffered.isEmpty()) {
+            if (state == null || requested == null || !requested.equals(state.fetchOffset)) {
                 continue; // unassigned or seeked while the fetch was out: the answer is for an old position
             }
             ErrorCode code = result.getError().getCode();

@@ -10,7 +10,7 @@ import java.util.ArrayDeque;
  */
 final class PartitionFetchState {
 
-    /** Next offset to fetch; null while a reset to {@link #resetTo} is pending. */
+    /** Next offset to fetch (past the buffered records); null while a reset to {@link #resetTo} is pending. */
     Long fetchOffset;
     OffsetResetPolicy resetTo;
     final ArrayDeque<ConsumerRecord> buffered = new ArrayDeque<>();

@@ -101,6 +101,35 @@ class ConsumerTest {
     }
 
     @Test
+    void smallPollsWhileFetchesRunAheadReturnEveryRecordOnceInOrder() {
+        start(1, "t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            expected.add("r" + i);
+            produce("t", 0, null, "r" + i);
+        }
+        Consumer consumer = new Consumer(ConsumerConfig.builder(cluster.bootstrap()).maxPollRecords(3)
+                .maxPartitionFetchBytes(200).fetchMaxWait(Duration.ofMillis(50)).build(), cluster.channels());
+        consumers.add(consumer);
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, 0);
+        List<ConsumerRecord> records = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 5000;
+        while (records.size() < 40 && System.currentTimeMillis() < deadline) {
+            List<ConsumerRecord> polled = consumer.poll(Duration.ofMillis(100));
+            assertTrue(polled.size() <= 3);
+            records.addAll(polled);
+            if (!polled.isEmpty()) {
+                assertEquals(polled.get(polled.size() - 1).offset() + 1, consumer.position(tp));
+            }
+        }
+        assertEquals(expected, records.stream().map(ConsumerTest::text).toList());
+        consumer.seek(tp, 38);
+        assertEquals(List.of("r38", "r39"), pollFor(consumer, 2).stream().map(ConsumerTest::text).toList());
+    }
+
+    @Test
     void seekIntoTheMiddleOfABatchSkipsTheRecordsBelowIt() {
         start(1, "t", 1);
         produce("t", 0, null, "a", "b", "c", "d", "e", "f");
