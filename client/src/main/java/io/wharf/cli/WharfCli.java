@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  * naming what to fix (and, with {@code --json}, an {@code {"error": {...}}} object on stdout).
  * Single-threaded; one instance per invocation.
  */
-@Command(name = "wharf", mixinStandardHelpOptions = true, version = "wharf 0.1.0-SNAPSHOT",
+@Command(name = "wharf", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "wharf 0.1.0-SNAPSHOT",
         description = "Run and administer a Wharf cluster.",
         subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, BenchCommand.class})

@@ -110,4 +110,12 @@ class WharfCliArgumentsTest {
         streams();
         assertOneLineError(2, run("topics", "rename"), "Unmatched argument");
     }
+
+    @Test
+    void everySubcommandAnswersHelp() {
+        assertEquals(0, run("produce", "--help"));
+        assertTrue(out.toString().contains("Usage: wharf produce"), out.toString());
+        assertEquals(0, run("bench", "consume", "--help"));
+        assertEquals(0, run("topics", "create", "--help"));
+    }
 }

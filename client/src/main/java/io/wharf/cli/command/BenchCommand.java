@@ -63,13 +63,17 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--throughput", defaultValue = "-1", paramLabel = "T",
                 description = "Records per second to aim for; -1 for as fast as possible (default ${DEFAULT-VALUE}).")
         double throughput;
-        @Option(names = "--acks", defaultValue = "all", paramLabel = "all|1|0", description = "(default ${DEFAULT-VALUE})")
+        @Option(names = "--acks", defaultValue = "all", paramLabel = "all|1|0",
+                description = "Acknowledgement to wait for (default ${DEFAULT-VALUE}).")
         String acks;
-        @Option(names = "--batch-size", defaultValue = "16384", paramLabel = "S", description = "(default ${DEFAULT-VALUE})")
+        @Option(names = "--batch-size", defaultValue = "16384", paramLabel = "S",
+                description = "batch.size: bytes per partition batch (default ${DEFAULT-VALUE}).")
         int batchSize;
-        @Option(names = "--linger-ms", defaultValue = "5", paramLabel = "L", description = "(default ${DEFAULT-VALUE})")
+        @Option(names = "--linger-ms", defaultValue = "5", paramLabel = "L",
+                description = "linger.ms: how long a batch waits to fill (default ${DEFAULT-VALUE}).")
         long lingerMs;
-        @Option(names = "--compression", defaultValue = "none", paramLabel = "TYPE", description = "(default ${DEFAULT-VALUE})")
+        @Option(names = "--compression", defaultValue = "none", paramLabel = "TYPE",
+                description = "none, gzip, snappy, lz4 or zstd (default ${DEFAULT-VALUE}).")
         String compression;
 
         public ProduceBench(CliEnvironment env) {
