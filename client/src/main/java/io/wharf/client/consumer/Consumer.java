@@ -176,7 +176,15 @@ public final class Consumer implements AutoCloseable {
             List<TopicPartition> unresolved = assigned.entrySet().stream()
                     .filter(e -> e.getValue().position() == null).map(Map.Entry::getKey).toList();
             if (!unresolved.isEmpty()) {
-                resolveResets(unresolved, Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis())));
+                try {
+                    resolveResets(unresolved, Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis())));
+                } catch (ClientException e) {
+                    if (!DataPlaneErrors.isRetriable(e.code())) {
+                        throw e;
+                    }
+                    long now = System.currentTimeMillis();
+                    unresolved.forEach(tp -> noteFailure(tp, assigned.get(tp), now, e.getMessage()));
+                }
             }
             List<ConsumerRecord> ready = drainBuffered();
             if (!ready.isEmpty()) {

@@ -64,7 +64,13 @@ final class OffsetLookup {
             }
             Map<Endpoint, Map<TopicPartition, Long>> byLeader = new LinkedHashMap<>();
             for (Map.Entry<TopicPartition, Long> entry : remaining.entrySet()) {
-                Endpoint leader = metadata.view().leaderEndpoint(entry.getKey()).orElse(null);
+                TopicPartition tp = entry.getKey();
+                int count = metadata.view().partitionCount(tp.topic()).orElse(Integer.MAX_VALUE);
+                if (tp.partition() >= count) {
+                    throw new ClientException(ErrorCode.UNKNOWN_PARTITION, "no partition " + tp + ": topic '"
+                            + tp.topic() + "' has " + count + " partitions (0-" + (count - 1) + ")");
+                }
+                Endpoint leader = metadata.view().leaderEndpoint(tp).orElse(null);
                 if (leader == null) {
                     metadata.markStale();
                     last = new ClientException(ErrorCode.NOT_LEADER, "no leader known for " + entry.getKey());

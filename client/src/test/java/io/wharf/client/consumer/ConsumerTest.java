@@ -242,6 +242,27 @@ class ConsumerTest {
     }
 
     @Test
+    void aPendingResetWhileTheLeaderIsDownPollsEmptyThenFailsAfterTheApiTimeout() {
+        start(2, "t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        Consumer consumer = new Consumer(ConsumerConfig.builder(cluster.bootstrap()).retryBackoff(Duration.ofMillis(10))
+                .defaultApiTimeout(Duration.ofMillis(400)).build(), cluster.channels());
+        consumers.add(consumer);
+        consumer.assign(List.of(tp));
+        consumer.partitionsFor("t");
+        cluster.stopBroker(1);
+        consumer.seekToBeginning(List.of(tp));
+        assertTrue(consumer.poll(Duration.ofMillis(50)).isEmpty(), "a retriable failure is not an error yet");
+        ClientException e = assertThrows(ClientException.class, () -> {
+            for (int i = 0; i < 100; i++) {
+                consumer.poll(Duration.ofMillis(50));
+            }
+        });
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, e.code());
+        assertTrue(e.getMessage().contains("t-0"), e.getMessage());
+    }
+
+    @Test
     void anOutOfRangePositionThrowsWithResetNoneAndResetsOtherwise() {
         start(1, "t", 1);
         TopicPartition tp = new TopicPartition("t", 0);
