@@ -70,7 +70,9 @@ class BenchCliTest {
         cluster.createTopic("bench", 1);
         long start = System.nanoTime();
         assertEquals(0, run("bench", "produce", "--topic", "bench", "--records", "50", "--record-size", "10",
-                "--throughput", "100", "--json"), err.toString());
+                "--throughput", "100", "--reporting-interval-ms", "100", "--json"), err.toString());
+        assertTrue(err.toString().lines().anyMatch(line -> line.matches("\\d+ records sent, .* ms max latency\\.")),
+                "progress windows on stderr: " + err);
         assertTrue(System.nanoTime() - start >= 490_000_000L, "50 records at 100/s take about 0.5 s");
         assertTrue(new ObjectMapper().readTree(out.toString()).get("records_per_sec").asDouble() <= 110);
     }

@@ -5,6 +5,7 @@ import io.wharf.cli.CliException;
 import io.wharf.cli.Json;
 import io.wharf.cli.bench.BenchResult;
 import io.wharf.cli.bench.LatencyRecorder;
+import io.wharf.cli.bench.ProgressWindow;
 import io.wharf.cli.bench.Throttle;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.consumer.Consumer;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code wharf bench produce|consume}, after Kafka's kafka-producer-perf-test and
  * kafka-consumer-perf-test: one summary line (or {@code --json}) with records/s, MB/s and
- * latency avg, p50, p95, p99, p99.9 and max. Single-threaded (plus the producer's sender thread).
+ * latency avg, p50, p95, p99, p99.9 and max; the producer also prints a line per reporting
+ * window on stderr (stdout stays one result). Single-threaded (plus the producer's sender thread).
  */
 @Command(name = "bench", description = "Measure produce or consume throughput and latency.",
         subcommands = {BenchCommand.ProduceBench.class, BenchCommand.ConsumeBench.class})
@@ -75,6 +77,9 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--compression", defaultValue = "none", paramLabel = "TYPE",
                 description = "none, gzip, snappy, lz4 or zstd (default ${DEFAULT-VALUE}).")
         String compression;
+        @Option(names = "--reporting-interval-ms", defaultValue = "5000", paramLabel = "MS",
+                description = "Print a progress line on stderr this often; 0 for none (default ${DEFAULT-VALUE}).")
+        long reportingIntervalMs;
 
         public ProduceBench(CliEnvironment env) {
             this.env = env;
@@ -82,9 +87,9 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public void run() {
-            if (records < 1 || recordSize < 0 || batchSize < 1 || lingerMs < 0) {
-                throw new IllegalArgumentException("--records must be >= 1, --record-size >= 0, --batch-size >= 1 and "
-                        + "--linger-ms >= 0");
+            if (records < 1 || recordSize < 0 || batchSize < 1 || lingerMs < 0 || reportingIntervalMs < 0) {
+                throw new IllegalArgumentException("--records must be >= 1, --record-size >= 0, --batch-size >= 1, "
+                        + "--linger-ms >= 0 and --reporting-interval-ms >= 0");
             }
             ProducerConfig config = ProducerConfig.builder(bootstrap.endpoints(env)).acks(ProducerConfig.parseAcks(acks))
                     .batchSize(batchSize).linger(Duration.ofMillis(lingerMs))
@@ -92,6 +97,7 @@ public final class BenchCommand implements Runnable {
             byte[] payload = new byte[recordSize];
             new Random(1).nextBytes(payload);
             LatencyRecorder latencies = new LatencyRecorder();
+            ProgressWindow window = new ProgressWindow();
             AtomicLong acknowledged = new AtomicLong();
             AtomicLong lastAckNanos = new AtomicLong();
             AtomicReference<Exception> firstError = new AtomicReference<>();
@@ -100,21 +106,29 @@ public final class BenchCommand implements Runnable {
             try (Producer producer = new Producer(config)) {
                 producer.partitionCount(topic);
                 start = System.nanoTime();
+                long windowStart = start;
                 for (long i = 0; i < records; i++) {
-                    long delay = throttle.delayNanos(i, System.nanoTime() - start);
+                    long now = System.nanoTime();
+                    if (reportingIntervalMs > 0 && now - windowStart >= reportingIntervalMs * 1_000_000) {
+                        env.err().println(window.drain(now - windowStart, "sent"));
+                        windowStart = now;
+                    }
+                    long delay = throttle.delayNanos(i, now - start);
                     if (delay > 0) {
                         LockSupport.parkNanos(delay);
                     }
                     long sentAt = System.nanoTime();
                     producer.send(new ProducerRecord(topic, null, payload), (metadata, error) -> {
-                        long now = System.nanoTime();
+                        long ackedAt = System.nanoTime();
                         if (error != null) {
                             firstError.compareAndSet(null, error);
                             return;
                         }
-                        latencies.record((now - sentAt) / 1000);
+                        long micros = (ackedAt - sentAt) / 1000;
+                        latencies.record(micros);
+                        window.record(recordSize, micros);
                         acknowledged.incrementAndGet();
-                        lastAckNanos.accumulateAndGet(now, Math::max);
+                        lastAckNanos.accumulateAndGet(ackedAt, Math::max);
                     });
                 }
                 producer.flush();
