@@ -54,6 +54,10 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
     public void describeMetadata(DescribeMetadataRequest request, StreamObserver<DescribeMetadataResponse> observer) {
         DescribeMetadataResponse.Builder response = DescribeMetadataResponse.newBuilder().setBrokerId(id);
         synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
             cluster.endpoints().forEach((brokerId, endpoint) -> response.addBrokers(BrokerInfo.newBuilder()
                     .setId(brokerId).setHost(endpoint.host()).setPort(endpoint.port()).setState(BrokerState.ACTIVE)));
             cluster.topics.forEach((name, count) -> {
@@ -75,6 +79,10 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
         ProduceResponse.Builder response = ProduceResponse.newBuilder();
         synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
             Status transportFailure = cluster.produceTransportFailures.poll();
             if (transportFailure != null) {
                 observer.onError(transportFailure.asRuntimeException());
@@ -141,6 +149,10 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
         FetchResponse response;
         synchronized (cluster) {
             while (true) {
+                if (cluster.stopped.contains(id)) {
+                    observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                    return;
+                }
                 response = fetchNow(request);
                 boolean hasData = response.getPartitionsList().stream()
                         .anyMatch(p -> !p.getRecords().isEmpty() || p.getError().getCode() != ErrorCode.NONE);
@@ -183,6 +195,10 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
         ListOffsetsResponse.Builder response = ListOffsetsResponse.newBuilder();
         synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
             for (ListOffsetsPartition partition : request.getPartitionsList()) {
                 TopicPartition tp = new TopicPartition(partition.getTopic(), partition.getPartition());
                 ListOffsetsPartitionResult.Builder result = ListOffsetsPartitionResult.newBuilder()

@@ -41,6 +41,7 @@ public final class FakeCluster implements AutoCloseable {
     int maxConcurrentProduces;
     int concurrentProduces;
     boolean holdHighWatermark;
+    final java.util.Set<Integer> stopped = new java.util.HashSet<>();
 
     private FakeCluster() {
     }
@@ -94,9 +95,19 @@ public final class FakeCluster implements AutoCloseable {
         return endpoints;
     }
 
-    /** Kills broker {@code id}'s server: calls to it fail UNAVAILABLE, like a broker process that died. */
+    /**
+     * Kills broker {@code id}: from now on its calls fail UNAVAILABLE without touching any log (a
+     * dead process appends nothing), and its server shuts down.
+     */
     public void stopBroker(int id) {
+        synchronized (this) {
+            stopped.add(id);
+        }
         servers.get(id - 1).shutdownNow();
+    }
+
+    synchronized boolean isStopped(int id) {
+        return stopped.contains(id);
     }
 
     /** Creates a topic whose partition p is led by broker {@code p % brokers + 1}. */
