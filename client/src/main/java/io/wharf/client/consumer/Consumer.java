@@ -334,7 +334,7 @@ public final class Consumer implements AutoCloseable {
                     state.requestReset(config.autoOffsetReset());
                 } else if (DataPlaneErrors.isRetriable(code)) {
                     metadata.onPartitionError(tp, result.getError());
-                    if (code != ErrorCode.NOT_LEADER || result.getError().getLeaderId() < 0) {
+                    if (!DataPlaneErrors.redirectsElsewhere(result.getError(), completed.broker())) {
                         state.retryAtMs = retryAt;
                     }
                     noteFailure(tp, state, System.currentTimeMillis(), code + " from broker " + completed.broker()

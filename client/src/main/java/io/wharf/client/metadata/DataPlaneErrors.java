@@ -1,6 +1,8 @@
 package io.wharf.client.metadata;
 
 import io.grpc.Status;
+import io.wharf.client.Endpoint;
+import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 
 /**
@@ -24,6 +26,15 @@ public final class DataPlaneErrors {
     public static boolean invalidatesMetadata(ErrorCode code) {
         return code == ErrorCode.NOT_LEADER || code == ErrorCode.FENCED_LEADER_EPOCH
                 || code == ErrorCode.UNKNOWN_LEADER_EPOCH || code == ErrorCode.UNKNOWN_PARTITION;
+    }
+
+    /**
+     * Whether {@code error} is a NOT_LEADER naming another broker than {@code askedBroker}: worth
+     * retrying there at once. A broker naming itself is taking leadership and wants a short pause.
+     */
+    public static boolean redirectsElsewhere(Error error, Endpoint askedBroker) {
+        return error.getCode() == ErrorCode.NOT_LEADER && error.getLeaderId() >= 0
+                && !error.getLeaderEndpoint().isBlank() && !error.getLeaderEndpoint().equals(askedBroker.toString());
     }
 
     /** Transport failures: the broker is down, not yet listening, or did not answer in time. */

@@ -181,8 +181,10 @@ final class Sender implements Runnable {
                 if (DataPlaneErrors.invalidatesMetadata(error.getCode())) {
                     metadata.onPartitionError(tp, error);
                 }
+                // a redirect to another broker is retried at once; anything else after retry.backoff.ms
+                long backoff = DataPlaneErrors.redirectsElsewhere(error, broker) ? 0 : config.retryBackoff().toMillis();
                 retryOrFail(tp, list, error.getCode(), error.getCode() + " from broker " + broker + " for " + tp
-                        + ": " + error.getMessage());
+                        + ": " + error.getMessage(), backoff);
             }
         });
     }
@@ -200,16 +202,17 @@ final class Sender implements Runnable {
             String message = "Produce to broker " + broker + " for " + tp + " failed: " + status.getCode()
                     + (status.getDescription() == null ? "" : " " + status.getDescription());
             if (retriable) {
-                retryOrFail(tp, list, ErrorCode.REQUEST_TIMED_OUT, message);
+                retryOrFail(tp, list, ErrorCode.REQUEST_TIMED_OUT, message, config.retryBackoff().toMillis());
             } else {
                 fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, t));
             }
         });
     }
 
-    private void retryOrFail(TopicPartition tp, List<ProducerBatch> list, ErrorCode code, String message) {
+    private void retryOrFail(TopicPartition tp, List<ProducerBatch> list, ErrorCode code, String message,
+                             long backoffMs) {
         long now = nowMs.getAsLong();
-        long retryAt = now + config.retryBackoff().toMillis();
+        long retryAt = now + backoffMs;
         boolean inTime = list.stream().allMatch(b -> retryAt - b.createdMs < config.deliveryTimeout().toMillis());
         if (DataPlaneErrors.isRetriable(code) && inTime && !forceClose) {
             accumulator.reenqueue(tp, list, retryAt);
