@@ -4,6 +4,9 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.partition.PartitionRegistry;
+import io.wharf.broker.replica.IsrUpdater;
+import io.wharf.broker.replica.ReplicaFetchers;
+import io.wharf.broker.replica.ReplicationGrpcService;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import java.io.IOException;
@@ -36,6 +39,8 @@ public final class BrokerNode implements AutoCloseable {
 
     /** Threads that time out acks=all waits and re-evaluate long-polling fetches. */
     private static final int DATA_TIMER_THREADS = 2;
+    /** Longest pause between two ISR checks (shorter when replica.lag.time.max.ms is small). */
+    private static final long ISR_CHECK_INTERVAL_MS = 250;
     /** A produce request may carry several partitions of batches up to max.message.bytes each. */
     private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -51,6 +56,8 @@ public final class BrokerNode implements AutoCloseable {
     private volatile BrokerLifecycleDriver lifecycle;
     private volatile PartitionRegistry partitions;
     private volatile ScheduledExecutorService dataTimer;
+    private volatile ReplicaFetchers fetchers;
+    private volatile IsrUpdater isrUpdater;
     private volatile Throwable failure;
     private boolean started;   // guarded by stateLock
     private boolean closing;   // guarded by stateLock
@@ -107,6 +114,7 @@ public final class BrokerNode implements AutoCloseable {
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .addService(new BrokerGrpcService(id, follower::image, new ProduceHandler(lookup, dataTimer, clock),
                         new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup)))
+                .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer))
                 .build()
                 .start();
         RegisterBrokerRequest registration = RegisterBrokerRequest.newBuilder()
@@ -120,6 +128,12 @@ public final class BrokerNode implements AutoCloseable {
                 config.heartbeatInterval(), config.controllerRetryBackoff());
         BrokerLifecycleDriver driver = lifecycle;
         follower.addListener(new LocalStateLogger(id));
+        fetchers = new ReplicaFetchers(id, partitions, this::brokerEpoch, config.replicaFetchMaxWait(),
+                config.replicaFetchMaxBytes(), config.controllerRetryBackoff(), config.controllerRequestTimeout());
+        partitions.addListener(fetchers);
+        isrUpdater = new IsrUpdater(id, partitions, controllers, this::brokerEpoch,
+                Duration.ofMillis(Math.max(1, Math.min(ISR_CHECK_INTERVAL_MS, config.replicaLagTimeMax().toMillis() / 2))),
+                Duration.ofSeconds(1));
         follower.addListener(partitions);
         follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
         log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
@@ -127,6 +141,7 @@ public final class BrokerNode implements AutoCloseable {
                 config.controllerBootstrap());
         follower.start();
         lifecycle.start();
+        isrUpdater.start();
     }
 
     public int nodeId() {
@@ -256,6 +271,12 @@ public final class BrokerNode implements AutoCloseable {
             if (!awaitTermination("BrokerService server", () -> server.awaitTermination(1, TimeUnit.SECONDS))) {
                 server.shutdownNow();
             }
+        }
+        if (isrUpdater != null) {
+            isrUpdater.close();
+        }
+        if (fetchers != null) {
+            fetchers.close();
         }
         if (dataTimer != null) {
             dataTimer.shutdownNow();

@@ -40,7 +40,7 @@ public final class Partition implements AutoCloseable {
     private final Log log;
     private final Clock clock;
     private final long lagTimeMaxMs;
-    private final List<Runnable> highWatermarkListeners = new ArrayList<>();  // one-shot, guarded by this
+    private final List<Runnable> changeListeners = new ArrayList<>();  // one-shot, guarded by this
 
     private PartitionState state;           // guarded by this: the latest assignment applied
     private int minInsyncReplicas;          // guarded by this
@@ -132,6 +132,15 @@ public final class Partition implements AutoCloseable {
         fire.forEach(Runnable::run);
     }
 
+    /** {@link #onAssignmentUpdated(PartitionState, int)} keeping min.insync.replicas (an AlterPartition answer). */
+    public void onAssignmentUpdated(PartitionState assigned) {
+        int minIsr;
+        synchronized (this) {
+            minIsr = minInsyncReplicas;
+        }
+        onAssignmentUpdated(assigned, minIsr);
+    }
+
     /** Adopts an ISR change within the same leader epoch (from metadata or an AlterPartition answer). */
     public void onAssignmentUpdated(PartitionState assigned, int minIsr) {
         List<Runnable> fire = List.of();
@@ -171,8 +180,10 @@ public final class Partition implements AutoCloseable {
         CompletableFuture<Long> replicated;
         synchronized (this) {
             if (leader != null && leader.onLeaderDurableEnd(DurableOffsets.durableEnd(log))) {
-                fire = highWatermarkMoved();
+                completeAcks();
             }
+            // Followers long-poll for new data, consumers for a new HW: wake both.
+            fire = takeListeners();
             if (requiredAcks != -1) {
                 replicated = CompletableFuture.completedFuture(highWatermark());
             } else if (leader == null || leader.leaderEpoch() != epoch) {
@@ -260,6 +271,34 @@ public final class Partition implements AutoCloseable {
         return new ReplicaFetchResult(toByteString(slice), hw, log.logStartOffset(), Optional.empty());
     }
 
+    /** Where this replica stands as a follower, or empty when it does not follow. */
+    public synchronized Optional<FollowerPosition> followerPosition() {
+        if (follower == null || closed) {
+            return Optional.empty();
+        }
+        return Optional.of(new FollowerPosition(state.leader(), follower.leaderEpoch(), follower.fetchOffset(),
+                follower.durableEndOffset(), follower.lastFetchedEpoch()));
+    }
+
+    /**
+     * Applies the leader's answer to a ReplicaFetch sent under {@code leaderEpoch}: truncates on
+     * divergence, else appends the batches and adopts the leader's HW. Ignored (false) when this
+     * replica no longer follows under that epoch, so a stale answer never touches a log that
+     * has become a leader's. Held under the monitor so role changes wait for it.
+     */
+    public synchronized boolean applyFromLeader(int leaderEpoch, ByteBuffer records, long leaderHighWatermark,
+                                                Optional<EpochEndOffset> diverging) {
+        if (closed || follower == null || follower.leaderEpoch() != leaderEpoch) {
+            return false;
+        }
+        if (diverging.isPresent()) {
+            follower.truncateOnDivergence(diverging.get());
+        } else {
+            follower.applyFetched(records, leaderHighWatermark);
+        }
+        return true;
+    }
+
     /**
      * The ISR this leader should propose now (shrink laggards, add caught-up followers), or empty
      * when it should stay; with the partition state it is based on.
@@ -280,14 +319,17 @@ public final class Partition implements AutoCloseable {
         return state == null ? -1 : state.leaderEpoch();
     }
 
-    /** Runs {@code listener} once, the next time the HW moves or the role changes. */
-    public synchronized void onNextHighWatermarkChange(Runnable listener) {
-        highWatermarkListeners.add(listener);
+    /**
+     * Runs {@code listener} once, the next time something a waiting reader cares about happens:
+     * the leader appended, the HW moved, or the role changed.
+     */
+    public synchronized void onNextChange(Runnable listener) {
+        changeListeners.add(listener);
     }
 
-    /** Forgets a listener added with {@link #onNextHighWatermarkChange} that is no longer wanted. */
-    public synchronized void removeHighWatermarkListener(Runnable listener) {
-        highWatermarkListeners.remove(listener);
+    /** Forgets a listener added with {@link #onNextChange} that is no longer wanted. */
+    public synchronized void removeChangeListener(Runnable listener) {
+        changeListeners.remove(listener);
     }
 
     /** Fails pending acks=all waits and closes the log. */
@@ -337,16 +379,20 @@ public final class Partition implements AutoCloseable {
         return slice.isEmpty() ? ByteString.EMPTY : ByteString.copyFrom(slice.toByteBuffer());
     }
 
-    /** Completes waits and hands back the one-shot listeners to run outside the monitor. */
+    /** Completes acks=all waits and hands back the one-shot listeners to run outside the monitor. */
     private List<Runnable> highWatermarkMoved() {
-        lastKnownHighWatermark = leader.highWatermark();
-        acks.completeUpTo(leader.highWatermark());
+        completeAcks();
         return takeListeners();
     }
 
+    private void completeAcks() {
+        lastKnownHighWatermark = leader.highWatermark();
+        acks.completeUpTo(leader.highWatermark());
+    }
+
     private List<Runnable> takeListeners() {
-        List<Runnable> fire = List.copyOf(highWatermarkListeners);
-        highWatermarkListeners.clear();
+        List<Runnable> fire = List.copyOf(changeListeners);
+        changeListeners.clear();
         return fire;
     }
 

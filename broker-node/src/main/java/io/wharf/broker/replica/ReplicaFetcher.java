@@ -1,0 +1,185 @@
+package io.wharf.broker.replica;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.wharf.broker.HostPort;
+import io.wharf.broker.TopicPartition;
+import io.wharf.broker.partition.FollowerPosition;
+import io.wharf.broker.partition.Partition;
+import io.wharf.broker.partition.PartitionRegistry;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.replication.ReplicaFetchPartition;
+import io.wharf.proto.replication.ReplicaFetchPartitionResult;
+import io.wharf.proto.replication.ReplicaFetchRequest;
+import io.wharf.proto.replication.ReplicaFetchResponse;
+import io.wharf.proto.replication.ReplicationServiceGrpc;
+import io.wharf.replication.log.EpochEndOffset;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls, from one leader broker, every partition this broker follows there: one long-poll
+ * {@code ReplicaFetch} at a time carrying all of them, each answer applied (truncate on a
+ * diverging epoch, else append and adopt the HW) before the next request, whose fetch offsets
+ * report the progress back. Owns one thread and one channel; {@link #close()} stops both.
+ */
+final class ReplicaFetcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+    /** Answers carry up to replica.fetch.max.bytes plus at least one batch of up to max.message.bytes. */
+    private static final int MAX_INBOUND_MESSAGE_BYTES = Integer.MAX_VALUE;
+
+    private final int brokerId;
+    private final int leaderId;
+    private final HostPort endpoint;
+    private final PartitionRegistry registry;
+    private final LongSupplier brokerEpoch;
+    private final Duration maxWait;
+    private final int maxBytes;
+    private final Duration backoff;
+    private final Duration requestSlack;
+    private final ManagedChannel channel;
+    private final Thread thread;
+    private final CountDownLatch stopping = new CountDownLatch(1);
+
+    ReplicaFetcher(int brokerId, int leaderId, HostPort endpoint, PartitionRegistry registry, LongSupplier brokerEpoch,
+                   Duration maxWait, int maxBytes, Duration backoff, Duration requestSlack) {
+        this.brokerId = brokerId;
+        this.leaderId = leaderId;
+        this.endpoint = endpoint;
+        this.registry = registry;
+        this.brokerEpoch = brokerEpoch;
+        this.maxWait = maxWait;
+        this.maxBytes = maxBytes;
+        this.backoff = backoff;
+        this.requestSlack = requestSlack;
+        this.channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port()).usePlaintext()
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
+        this.thread = new Thread(this::run, "broker-" + brokerId + "-fetcher-from-" + leaderId);
+        this.thread.setDaemon(true);
+    }
+
+    HostPort endpoint() {
+        return endpoint;
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        log.info("Broker {} fetching from leader {} at {}", brokerId, leaderId, endpoint);
+        while (stopping.getCount() > 0) {
+            try {
+                if (!fetchOnce() && pause(backoff)) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                log.error("Broker {} fetcher from {} failed; retrying after {} ms", brokerId, leaderId,
+                        backoff.toMillis(), e);
+                if (pause(backoff)) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /** One request and its application; false when the caller should back off before the next. */
+    private boolean fetchOnce() {
+        Map<TopicPartition, FollowerPosition> positions = new HashMap<>();
+        Map<TopicPartition, Partition> partitions = new HashMap<>();
+        ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder().setReplicaId(brokerId)
+                .setBrokerEpoch(brokerEpoch.getAsLong()).setMaxWaitMs((int) maxWait.toMillis()).setMinBytes(1)
+                .setMaxBytes(maxBytes);
+        for (Partition partition : registry.partitions()) {
+            Optional<FollowerPosition> position = partition.followerPosition();
+            if (position.isEmpty() || position.get().leaderId() != leaderId) {
+                continue;
+            }
+            FollowerPosition at = position.get();
+            positions.put(partition.topicPartition(), at);
+            partitions.put(partition.topicPartition(), partition);
+            request.addPartitions(ReplicaFetchPartition.newBuilder().setTopic(partition.topicPartition().topic())
+                    .setPartition(partition.topicPartition().partition()).setFetchOffset(at.fetchOffset())
+                    .setDurableEndOffset(at.durableEndOffset()).setCurrentLeaderEpoch(at.leaderEpoch())
+                    .setLastFetchedEpoch(at.lastFetchedEpoch()).setPartitionMaxBytes(maxBytes));
+        }
+        if (positions.isEmpty()) {
+            return false;
+        }
+        ReplicaFetchResponse response;
+        try {
+            response = ReplicationServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(maxWait.plus(requestSlack).toMillis(), TimeUnit.MILLISECONDS)
+                    .replicaFetch(request.build());
+        } catch (StatusRuntimeException e) {
+            if (stopping.getCount() > 0) {
+                log.debug("Broker {} ReplicaFetch to {} at {} failed: {}", brokerId, leaderId, endpoint, e.getStatus());
+            }
+            return false;
+        }
+        boolean allFine = true;
+        for (ReplicaFetchPartitionResult result : response.getPartitionsList()) {
+            TopicPartition tp = new TopicPartition(result.getTopic(), result.getPartition());
+            FollowerPosition sent = positions.get(tp);
+            Partition partition = partitions.get(tp);
+            if (sent == null) {
+                continue;
+            }
+            if (result.getError().getCode() != ErrorCode.NONE) {
+                allFine = false;
+                log.debug("Broker {} fetching {} from {}: {} {}", brokerId, tp, leaderId, result.getError().getCode(),
+                        result.getError().getMessage());
+                continue;
+            }
+            Optional<EpochEndOffset> diverging = result.hasDivergingEpoch()
+                    ? Optional.of(new EpochEndOffset(result.getDivergingEpoch().getEpoch(),
+                            result.getDivergingEpoch().getEndOffset()))
+                    : Optional.empty();
+            try {
+                partition.applyFromLeader(sent.leaderEpoch(), result.getRecords().asReadOnlyByteBuffer(),
+                        result.getHighWatermark(), diverging);
+                diverging.ifPresent(d -> log.info("Broker {} truncated {} to {} after the leader {} reported "
+                        + "divergence at epoch {}", brokerId, tp, partition.log().logEndOffset(), leaderId, d.epoch()));
+            } catch (RuntimeException e) {
+                allFine = false;
+                log.warn("Broker {} could not apply the answer for {} from leader {}: {}", brokerId, tp, leaderId,
+                        e.toString());
+            }
+        }
+        return allFine;
+    }
+
+    /** Waits {@code duration} unless closed meanwhile; true when closing. */
+    private boolean pause(Duration duration) {
+        try {
+            return stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    @Override
+    public void close() {
+        stopping.countDown();
+        channel.shutdownNow();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+            if (thread.isAlive()) {
+                log.warn("Broker {} fetcher from {} did not stop within 5 s", brokerId, leaderId);
+            }
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
