@@ -319,6 +319,53 @@ class DataPlaneTest {
     }
 
     @Test
+    void theLeaderServesReplicaFetchWithDivergenceStaleEpochsAndHighWatermarkProgress() throws Exception {
+        long followerEpoch = quorum.addActiveBroker(2);
+        createTopic("mirrored", 4, 2, Map.of("min.insync.replicas", "2"));
+        awaitLeaderships("mirrored");
+        PartitionState led = quorum.image().topic("mirrored").orElseThrow().partitions().values().stream()
+                .filter(p -> p.leader() == 1).findFirst().orElseThrow();
+        int p = led.partition();
+        var replication = io.wharf.proto.replication.ReplicationServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        java.util.function.BiFunction<Long, Integer, io.wharf.proto.replication.ReplicaFetchRequest> fetchAt =
+                (offset, lastEpoch) -> io.wharf.proto.replication.ReplicaFetchRequest.newBuilder().setReplicaId(2)
+                        .setBrokerEpoch(followerEpoch).setMaxWaitMs(0)
+                        .addPartitions(io.wharf.proto.replication.ReplicaFetchPartition.newBuilder()
+                                .setTopic("mirrored").setPartition(p).setFetchOffset(offset).setDurableEndOffset(offset)
+                                .setCurrentLeaderEpoch(led.leaderEpoch()).setLastFetchedEpoch(lastEpoch)).build();
+
+        // acks=all waits until the follower reports the write durable.
+        var async = BrokerServiceGrpc.newFutureStub(channel).produce(ProduceRequest.newBuilder().setAcks(-1)
+                .setTimeoutMs(20_000).addPartitions(part("mirrored", p, batch("a", "b", "c"))).build());
+        await().atMost(Duration.ofSeconds(5)).until(() -> broker.partitions()
+                .partition(new TopicPartition("mirrored", p)).orElseThrow().log().logEndOffset() == 3);
+        var copied = replication.replicaFetch(fetchAt.apply(0L, -1)).getPartitions(0);
+        assertCode(ErrorCode.NONE, copied.getError());
+        assertEquals(List.of("a", "b", "c"), values(copied.getRecords()));
+        assertEquals(0, copied.getHighWatermark(), "the follower has not reported anything yet");
+        assertFalse(async.isDone());
+        var caughtUp = replication.replicaFetch(fetchAt.apply(3L, led.leaderEpoch())).getPartitions(0);
+        assertEquals(3, caughtUp.getHighWatermark());
+        assertCode(ErrorCode.NONE, async.get(5, TimeUnit.SECONDS).getPartitions(0).getError());
+
+        // A follower claiming more of the epoch than the leader wrote must truncate to its end.
+        var diverged = replication.replicaFetch(fetchAt.apply(7L, led.leaderEpoch())).getPartitions(0);
+        assertTrue(diverged.hasDivergingEpoch());
+        assertEquals(led.leaderEpoch(), diverged.getDivergingEpoch().getEpoch());
+        assertEquals(3, diverged.getDivergingEpoch().getEndOffset());
+        assertTrue(diverged.getRecords().isEmpty());
+
+        var stale = replication.replicaFetch(fetchAt.apply(3L, led.leaderEpoch()).toBuilder()
+                .setBrokerEpoch(followerEpoch - 1).build()).getPartitions(0);
+        assertCode(ErrorCode.STALE_BROKER_EPOCH, stale.getError());
+        var fenced = replication.replicaFetch(fetchAt.apply(3L, led.leaderEpoch()).toBuilder().setPartitions(0,
+                fetchAt.apply(3L, led.leaderEpoch()).getPartitions(0).toBuilder()
+                        .setCurrentLeaderEpoch(led.leaderEpoch() + 1)).build()).getPartitions(0);
+        assertCode(ErrorCode.UNKNOWN_LEADER_EPOCH, fenced.getError());
+    }
+
+    @Test
     void deletingATopicDropsItsReplicasAndTheirFiles() {
         createTopic("doomed", 2, 1, Map.of());
         awaitLeaderships("doomed");
