@@ -1,0 +1,151 @@
+package io.wharf.broker.partition;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wharf.broker.TopicPartition;
+import io.wharf.metadata.PartitionState;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.record.CompressionType;
+import io.wharf.record.RecordBatchBuilder;
+import io.wharf.replication.log.EpochEndOffset;
+import io.wharf.replication.log.Log;
+import io.wharf.replication.log.LogConfig;
+import io.wharf.replication.replica.ReplicationException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One hosted replica changing roles: acks=all outcomes, stale fetch answers, ISR proposals. */
+class PartitionTest {
+
+    private static final class ManualClock extends Clock {
+        final AtomicLong millis = new AtomicLong(1_000_000);
+
+        @Override
+        public long millis() {
+            return millis.get();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private final ManualClock clock = new ManualClock();
+    private Partition partition;
+
+    @AfterEach
+    void close() {
+        if (partition != null) {
+            partition.close();
+        }
+    }
+
+    private Partition open() {
+        Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), clock);
+        partition = new Partition(new TopicPartition("t", 0), "id", 1, log, clock, 5000);
+        return partition;
+    }
+
+    private static ByteBuffer batch(String value) {
+        return new RecordBatchBuilder(CompressionType.NONE)
+                .append(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    private static PartitionState state(int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch) {
+        return new PartitionState(0, List.of(1, 2), isr, leader, leaderEpoch, partitionEpoch);
+    }
+
+    private static ErrorCode failure(CompletableFuture<Long> future) {
+        ExecutionException e = assertThrows(ExecutionException.class, future::get);
+        return assertInstanceOf(ReplicationException.class, e.getCause()).errorCode();
+    }
+
+    @Test
+    void acksAllWaitsFailWithNotLeaderWhenLeadershipMoves() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1, 2), 0), 1);
+        AppendOutcome outcome = p.appendAsLeader(batch("a"), -1, clock.millis() + 10_000);
+        assertFalse(outcome.replicated().isDone());
+        p.becomeFollower(state(2, 4, List.of(1, 2), 1));
+        assertEquals(ErrorCode.NOT_LEADER, failure(outcome.replicated()));
+        ReplicationException e = assertThrows(ReplicationException.class,
+                () -> p.appendAsLeader(batch("b"), 1, clock.millis()));
+        assertEquals(ErrorCode.NOT_LEADER, e.errorCode());
+    }
+
+    @Test
+    void acksAllWaitsTimeOutAtTheirDeadline() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1, 2), 0), 1);
+        AppendOutcome outcome = p.appendAsLeader(batch("a"), -1, clock.millis() + 100);
+        p.expireAcks();
+        assertFalse(outcome.replicated().isDone());
+        clock.millis.addAndGet(100);
+        p.expireAcks();
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, failure(outcome.replicated()));
+    }
+
+    @Test
+    void anAnswerFetchedUnderAnOlderLeaderEpochIsIgnored() {
+        Partition p = open();
+        p.becomeFollower(state(2, 3, List.of(1, 2), 0));
+        FollowerPosition position = p.followerPosition().orElseThrow();
+        assertEquals(2, position.leaderId());
+        p.becomeFollower(state(2, 4, List.of(1, 2), 1));
+        ByteBuffer leaderBatch = batch("from the old epoch");
+        assertFalse(p.applyFromLeader(3, leaderBatch, 1, Optional.empty()));
+        assertEquals(0, p.log().logEndOffset());
+        p.becomeLeader(state(1, 5, List.of(1, 2), 2), 1);
+        assertTrue(p.followerPosition().isEmpty());
+        assertFalse(p.applyFromLeader(4, batch("x"), 1, Optional.of(new EpochEndOffset(4, 0))));
+    }
+
+    @Test
+    void aFollowerThatStopsFetchingIsProposedOutAndBackInWhenItCatchesUp() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1, 2), 7), 1);
+        p.appendAsLeader(batch("a"), 1, clock.millis());
+        assertTrue(p.isrProposal().isEmpty());
+        clock.millis.addAndGet(5001);
+        IsrProposal shrink = p.isrProposal().orElseThrow();
+        assertEquals(List.of(1), shrink.newIsr());
+        assertEquals(7, shrink.partitionEpoch());
+        p.onAssignmentUpdated(state(1, 3, List.of(1), 8));
+        assertEquals(1, p.highWatermark(), "alone in the ISR, the leader's durable end is the HW");
+        p.replicaFetch(2, 1, 1, 3, 3, 1 << 20);
+        IsrProposal expand = p.isrProposal().orElseThrow();
+        assertEquals(List.of(1, 2), expand.newIsr());
+        assertEquals(8, expand.partitionEpoch());
+    }
+}
