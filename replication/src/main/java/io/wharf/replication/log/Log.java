@@ -226,7 +226,8 @@ public final class Log implements AutoCloseable {
         try {
             for (int i = 0; i < batches.size(); i++) {
                 RecordBatch batch = batches.get(i);
-                if (active.shouldRoll(runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(), now)) {
+                long batchTime = batch.maxTimestamp() >= 0 ? batch.maxTimestamp() : now;
+                if (active.shouldRoll(runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(), batchTime)) {
                     writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), now);
                     roll(batch.baseOffset());
                     runStartIndex = i;

@@ -151,14 +151,16 @@ final class LogSegment {
     /**
      * Whether a batch of {@code bytes} ending at {@code lastOffset} must go to a new segment,
      * given {@code pendingBytes} in {@code pendingBatches} batches already planned for this one.
-     * An empty segment always takes the batch.
+     * An empty segment always takes the batch. As in Kafka, segment.ms compares the batch's own
+     * timestamp ({@code batchTimeMs}: its max timestamp, or the clock when it has none) with the
+     * segment's first, so batches carrying old producer timestamps do not roll on every append.
      */
-    boolean shouldRoll(int pendingBytes, int pendingBatches, int bytes, long lastOffset, long nowMs) {
+    boolean shouldRoll(int pendingBytes, int pendingBatches, int bytes, long lastOffset, long batchTimeMs) {
         if (size + pendingBytes == 0) {
             return false;
         }
         return (long) size + pendingBytes + bytes > config.segmentBytes()
-                || (rollingBaseMs >= 0 && nowMs - rollingBaseMs >= config.segmentMs())
+                || (rollingBaseMs >= 0 && batchTimeMs - rollingBaseMs >= config.segmentMs())
                 || !offsetIndex.hasRoomFor(pendingBatches + 1)
                 || !timeIndex.hasRoomFor(pendingBatches + 2)
                 || lastOffset - baseOffset > Integer.MAX_VALUE;

@@ -57,6 +57,20 @@ class SegmentRollAndIndexTest {
     }
 
     @Test
+    void segmentMsComparesRecordTimestampsSoOldTimestampsDoNotRollEveryAppend() {
+        LogConfig config = small().toBuilder().segmentBytes(1 << 20).segmentMs(60_000).build();
+        long dayOld = clock.millis() - 86_400_000L;
+        try (Log log = Log.open(dir, config, clock)) {
+            for (int i = 0; i < 10; i++) {
+                log.appendAsLeader(batch(1, dayOld + i, "old-" + i), 0);
+            }
+            assertEquals(List.of(0L), log.segmentBaseOffsets(), "records a day old, 9 ms apart, belong in one segment");
+            log.appendAsLeader(batch(1, dayOld + 60_000, "a minute later"), 0);
+            assertEquals(List.of(0L, 10L), log.segmentBaseOffsets());
+        }
+    }
+
+    @Test
     void everyOffsetAndTimestampIsFoundAcrossRollsAndReopens() {
         Random random = new Random(5);
         List<Record> expected = new ArrayList<>();
