@@ -7,7 +7,9 @@ import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.FenceBrokerCommand;
 import io.wharf.proto.metadata.ItemResult;
 import io.wharf.proto.metadata.UnfenceBrokerCommand;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -75,27 +77,31 @@ final class LeaderDuties implements AutoCloseable {
     /**
      * Records a heartbeat. A fenced broker that has applied metadata up to its own registration is
      * unfenced (asynchronously, one command at a time per broker) unless it completed a controlled
-     * shutdown at this epoch.
+     * shutdown at this epoch. The command is submitted after this object's lock is released:
+     * submitting may block inside Ratis, and {@link #close} must never wait behind it.
      */
-    synchronized HeartbeatVerdict heartbeat(int brokerId, long epoch, long metadataOffset) {
-        BrokerRegistration registration = applied.image().brokers().get(brokerId);
-        if (registration == null || registration.epoch() != epoch) {
-            return HeartbeatVerdict.STALE_EPOCH;
+    HeartbeatVerdict heartbeat(int brokerId, long epoch, long metadataOffset) {
+        synchronized (this) {
+            BrokerRegistration registration = applied.image().brokers().get(brokerId);
+            if (registration == null || registration.epoch() != epoch) {
+                return HeartbeatVerdict.STALE_EPOCH;
+            }
+            liveness.heartbeat(brokerId, epoch, clockMs.getAsLong());
+            if (!registration.fenced()) {
+                return HeartbeatVerdict.ACTIVE;
+            }
+            if (metadataOffset < epoch || applied.isShutDown(brokerId, epoch) || closed || !unfencing.add(brokerId)) {
+                return HeartbeatVerdict.FENCED;
+            }
         }
-        liveness.heartbeat(brokerId, epoch, clockMs.getAsLong());
-        if (!registration.fenced()) {
-            return HeartbeatVerdict.ACTIVE;
-        }
-        if (metadataOffset >= epoch && !applied.isShutDown(brokerId, epoch) && !closed && unfencing.add(brokerId)) {
-            ControllerCommand unfence = ControllerCommand.newBuilder().setUnfenceBroker(
-                    UnfenceBrokerCommand.newBuilder().setBrokerId(brokerId).setBrokerEpoch(epoch)).build();
-            submit.apply(unfence).whenComplete((result, failure) -> {
-                report("unfence", brokerId, epoch, result, failure);
-                synchronized (this) {
-                    unfencing.remove(brokerId);
-                }
-            });
-        }
+        ControllerCommand unfence = ControllerCommand.newBuilder().setUnfenceBroker(
+                UnfenceBrokerCommand.newBuilder().setBrokerId(brokerId).setBrokerEpoch(epoch)).build();
+        submit.apply(unfence).whenComplete((result, failure) -> {
+            report("unfence", brokerId, epoch, result, failure);
+            synchronized (this) {
+                unfencing.remove(brokerId);
+            }
+        });
         return HeartbeatVerdict.FENCED;
     }
 
@@ -107,6 +113,7 @@ final class LeaderDuties implements AutoCloseable {
 
     private void checkSessions() {
         try {
+            List<BrokerLiveness.ExpiredSession> toFence = new ArrayList<>();
             synchronized (this) {
                 if (closed) {
                     return;
@@ -118,10 +125,12 @@ final class LeaderDuties implements AutoCloseable {
                     BrokerRegistration registration = image.brokers().get(expired.brokerId());
                     if (registration != null && !registration.fenced() && registration.epoch() == expired.epoch()
                             && fencing.add(expired.brokerId())) {
-                        fence(expired.brokerId(), expired.epoch());
+                        toFence.add(expired);
                     }
                 }
             }
+            // Outside the lock, like heartbeat(): submitting may block inside Ratis.
+            toFence.forEach(expired -> fence(expired.brokerId(), expired.epoch()));
         } catch (RuntimeException e) {
             // Keep checking: one bad round must not end fencing for the rest of this term.
             LOG.error("Controller {}: broker session check failed", nodeId, e);
