@@ -2,11 +2,9 @@ package io.wharf.client.admin;
 
 import io.grpc.ManagedChannel;
 import io.wharf.client.Endpoint;
+import io.wharf.client.EndpointChannels;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -16,13 +14,12 @@ import java.util.function.Function;
  */
 final class ControllerChannels implements AutoCloseable {
 
-    private final Function<Endpoint, ManagedChannel> channelFactory;
+    private final EndpointChannels channels;
     private final List<Endpoint> known;
-    private final Map<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final AtomicReference<Endpoint> preferred;
 
     ControllerChannels(List<Endpoint> bootstrap, Function<Endpoint, ManagedChannel> channelFactory) {
-        this.channelFactory = channelFactory;
+        this.channels = new EndpointChannels(channelFactory);
         this.known = new CopyOnWriteArrayList<>(bootstrap);
         this.preferred = new AtomicReference<>(bootstrap.get(0));
     }
@@ -51,33 +48,16 @@ final class ControllerChannels implements AutoCloseable {
     }
 
     ManagedChannel channel(Endpoint endpoint) {
-        return channels.computeIfAbsent(endpoint, channelFactory);
+        return channels.channel(endpoint);
     }
 
-    /**
-     * Lets a channel whose controller was unreachable reconnect at once on its next use instead of
-     * waiting out gRPC's exponential reconnect backoff (which grows to minutes); a restarted
-     * controller is then found within one retry.
-     */
+    /** See {@link EndpointChannels#reconnectPromptly}: a restarted controller is found within one retry. */
     void reconnectPromptly(Endpoint endpoint) {
-        ManagedChannel channel = channels.get(endpoint);
-        if (channel != null) {
-            channel.resetConnectBackoff();
-        }
+        channels.reconnectPromptly(endpoint);
     }
 
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdown);
-        for (ManagedChannel channel : channels.values()) {
-            try {
-                if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-                    channel.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                channel.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
+        channels.close();
     }
 }

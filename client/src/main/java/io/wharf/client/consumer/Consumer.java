@@ -6,7 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
-import io.wharf.client.metadata.BrokerChannels;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.ClientMetadata;
 import io.wharf.client.metadata.DataPlaneErrors;
 import io.wharf.proto.broker.BrokerServiceGrpc;
@@ -53,7 +53,7 @@ public final class Consumer implements AutoCloseable {
     }
 
     private final ConsumerConfig config;
-    private final BrokerChannels channels;
+    private final EndpointChannels channels;
     private final ClientMetadata metadata;
     private final OffsetLookup offsets;
     private final Map<TopicPartition, PartitionFetchState> assigned = new LinkedHashMap<>();
@@ -61,13 +61,13 @@ public final class Consumer implements AutoCloseable {
     private final LinkedBlockingQueue<Completed> completions = new LinkedBlockingQueue<>();
 
     public Consumer(ConsumerConfig config) {
-        this(config, BrokerChannels.plaintext());
+        this(config, EndpointChannels.plaintext());
     }
 
     /** With a transport of the caller's choosing (tests use in-process channels). */
     public Consumer(ConsumerConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
         this.config = config;
-        this.channels = new BrokerChannels(channelFactory);
+        this.channels = new EndpointChannels(channelFactory);
         this.metadata = new ClientMetadata(config.bootstrap(), channels,
                 config.requestTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? config.requestTimeout() : Duration.ofSeconds(5),
                 config.metadataMaxAge(), config.retryBackoff(), System::currentTimeMillis);

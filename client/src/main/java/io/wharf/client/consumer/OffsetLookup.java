@@ -4,7 +4,7 @@ import io.grpc.StatusRuntimeException;
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
-import io.wharf.client.metadata.BrokerChannels;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.ClientMetadata;
 import io.wharf.client.metadata.DataPlaneErrors;
 import io.wharf.proto.broker.BrokerServiceGrpc;
@@ -31,11 +31,11 @@ final class OffsetLookup {
     static final long EARLIEST = -2;
 
     private final ClientMetadata metadata;
-    private final BrokerChannels channels;
+    private final EndpointChannels channels;
     private final Duration requestTimeout;
     private final Duration retryBackoff;
 
-    OffsetLookup(ClientMetadata metadata, BrokerChannels channels, Duration requestTimeout, Duration retryBackoff) {
+    OffsetLookup(ClientMetadata metadata, EndpointChannels channels, Duration requestTimeout, Duration retryBackoff) {
         this.metadata = metadata;
         this.channels = channels;
         this.requestTimeout = requestTimeout;

@@ -3,6 +3,7 @@ package io.wharf.client.metadata;
 import io.grpc.StatusRuntimeException;
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.TopicPartition;
 import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.DescribeMetadataRequest;
@@ -29,7 +30,7 @@ import java.util.function.LongSupplier;
 public final class ClientMetadata {
 
     private final List<Endpoint> bootstrap;
-    private final BrokerChannels channels;
+    private final EndpointChannels channels;
     private final Duration attemptTimeout;
     private final Duration maxAge;
     private final Duration refreshBackoff;
@@ -46,7 +47,7 @@ public final class ClientMetadata {
      * @param maxAge refresh a view older than this ({@code metadata.max.age.ms})
      * @param refreshBackoff least time between two refresh attempts driven by staleness
      */
-    public ClientMetadata(List<Endpoint> bootstrap, BrokerChannels channels, Duration attemptTimeout, Duration maxAge,
+    public ClientMetadata(List<Endpoint> bootstrap, EndpointChannels channels, Duration attemptTimeout, Duration maxAge,
                           Duration refreshBackoff, LongSupplier nowMs) {
         if (bootstrap.isEmpty()) {
             throw new IllegalArgumentException("the bootstrap list names no broker; give host:port[,host:port...]");

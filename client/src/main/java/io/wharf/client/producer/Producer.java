@@ -4,7 +4,7 @@ import io.grpc.ManagedChannel;
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
-import io.wharf.client.metadata.BrokerChannels;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.ClientMetadata;
 import io.wharf.proto.common.ErrorCode;
 import java.time.Duration;
@@ -26,7 +26,7 @@ import java.util.function.Function;
 public final class Producer implements AutoCloseable {
 
     private final ProducerConfig config;
-    private final BrokerChannels channels;
+    private final EndpointChannels channels;
     private final ClientMetadata metadata;
     private final RecordAccumulator accumulator;
     private final StickyPartitioner partitioner = new StickyPartitioner(ThreadLocalRandom.current());
@@ -35,13 +35,13 @@ public final class Producer implements AutoCloseable {
     private volatile boolean closed;
 
     public Producer(ProducerConfig config) {
-        this(config, BrokerChannels.plaintext());
+        this(config, EndpointChannels.plaintext());
     }
 
     /** With a transport of the caller's choosing (tests use in-process channels). */
     public Producer(ProducerConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
         this.config = config;
-        this.channels = new BrokerChannels(channelFactory);
+        this.channels = new EndpointChannels(channelFactory);
         this.metadata = new ClientMetadata(config.bootstrap(), channels,
                 config.requestTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? config.requestTimeout() : Duration.ofSeconds(5),
                 config.metadataMaxAge(), config.retryBackoff(), System::currentTimeMillis);

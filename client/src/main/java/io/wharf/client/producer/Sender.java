@@ -6,7 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
-import io.wharf.client.metadata.BrokerChannels;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.ClientMetadata;
 import io.wharf.client.metadata.DataPlaneErrors;
 import io.wharf.proto.broker.BrokerServiceGrpc;
@@ -42,7 +42,7 @@ final class Sender implements Runnable {
     private final ProducerConfig config;
     private final RecordAccumulator accumulator;
     private final ClientMetadata metadata;
-    private final BrokerChannels channels;
+    private final EndpointChannels channels;
     private final LongSupplier nowMs;
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
     private final Set<TopicPartition> inFlightPartitions = new HashSet<>();
@@ -50,7 +50,7 @@ final class Sender implements Runnable {
     private volatile boolean running = true;
     private volatile boolean forceClose;
 
-    Sender(ProducerConfig config, RecordAccumulator accumulator, ClientMetadata metadata, BrokerChannels channels,
+    Sender(ProducerConfig config, RecordAccumulator accumulator, ClientMetadata metadata, EndpointChannels channels,
            LongSupplier nowMs) {
         this.config = config;
         this.accumulator = accumulator;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.fake.FakeCluster;
 import io.wharf.proto.common.Error;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ClientMetadataTest {
 
     private final FakeCluster cluster = FakeCluster.inProcess(3);
-    private final BrokerChannels channels = new BrokerChannels(cluster.channels());
+    private final EndpointChannels channels = new EndpointChannels(cluster.channels());
     private final AtomicLong now = new AtomicLong(1_000);
 
     @AfterEach

@@ -1,20 +1,22 @@
-package io.wharf.client.metadata;
+package io.wharf.client;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.wharf.client.Endpoint;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-/** One gRPC channel per broker endpoint, created on first use and closed together. Thread-safe. */
-public final class BrokerChannels implements AutoCloseable {
+/**
+ * One gRPC channel per endpoint (broker or controller), created on first use and closed together.
+ * Thread-safe.
+ */
+public final class EndpointChannels implements AutoCloseable {
 
     private final Function<Endpoint, ManagedChannel> factory;
     private final Map<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-    public BrokerChannels(Function<Endpoint, ManagedChannel> factory) {
+    public EndpointChannels(Function<Endpoint, ManagedChannel> factory) {
         this.factory = factory;
     }
 
@@ -29,8 +31,9 @@ public final class BrokerChannels implements AutoCloseable {
     }
 
     /**
-     * Lets the channel of a broker that was unreachable reconnect at once on its next use instead
-     * of waiting out gRPC's exponential reconnect backoff, so a restarted broker is found promptly.
+     * Lets the channel of a node that was unreachable reconnect at once on its next use instead of
+     * waiting out gRPC's exponential reconnect backoff (which grows to minutes), so a restarted
+     * node is found within one retry.
      */
     public void reconnectPromptly(Endpoint endpoint) {
         ManagedChannel channel = channels.get(endpoint);
