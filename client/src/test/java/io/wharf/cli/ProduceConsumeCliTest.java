@@ -92,10 +92,10 @@ class ProduceConsumeCliTest {
     @Test
     void consumeStopsAfterTheTimeoutAndFailsWhenMaxMessagesWasNotReached() {
         assertEquals(0, run("only\n", "produce", "orders", "--partition", "0"), err.toString());
-        assertEquals(1, run("", "consume", "orders", "--from-beginning", "--max-messages", "5", "--timeout-ms", "300"));
+        assertEquals(1, run("", "consume", "orders", "--from-beginning", "--max-messages", "5", "--timeout-ms", "2000"));
         assertEquals("only", out.toString().trim());
         assertTrue(err.toString().contains("only 1 of 5 messages arrived"), err.toString());
-        assertEquals(0, run("", "consume", "orders", "--from-beginning", "--timeout-ms", "300"));
+        assertEquals(0, run("", "consume", "orders", "--from-beginning", "--timeout-ms", "2000"));
     }
 
     @Test

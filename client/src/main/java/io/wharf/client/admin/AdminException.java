@@ -1,5 +1,6 @@
 package io.wharf.client.admin;
 
+import io.wharf.client.ClientException;
 import io.wharf.proto.common.ErrorCode;
 
 /**
@@ -7,23 +8,14 @@ import io.wharf.proto.common.ErrorCode;
  * retries of retriable failures were exhausted, or a non-retriable failure of the call itself.
  * Immutable.
  */
-public final class AdminException extends RuntimeException {
+public final class AdminException extends ClientException {
     private static final long serialVersionUID = 1L;
 
-    private final ErrorCode code;
-
     public AdminException(ErrorCode code, String message) {
-        super(message);
-        this.code = code;
+        super(code, message);
     }
 
     public AdminException(ErrorCode code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
-    }
-
-    /** The error code of the failure; {@link ErrorCode#REQUEST_TIMED_OUT} when retries ran out on transport errors. */
-    public ErrorCode code() {
-        return code;
+        super(code, message, cause);
     }
 }
