@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Metadata changes arrive on the metadata follower's thread and are applied in
  * order on this registry's own single thread (opening and deleting logs is I/O, which listeners
- * must not do); lookups read a concurrent map from any thread.
+ * must not do); lookups read a concurrent map from any thread. A second thread it owns fsyncs the
+ * segments its logs roll in {@code flush.mode=lazy}, off the append path (Kafka flushes rolled
+ * segments in the background too).
  */
 public final class PartitionRegistry implements MetadataListener, AutoCloseable {
 
@@ -59,6 +61,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     private final long lagTimeMaxMs;
     private final Clock clock;
     private final ExecutorService applier;
+    private final ExecutorService rollFlusher;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage applied = MetadataImage.empty();
@@ -71,6 +74,11 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         this.clock = clock;
         this.applier = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "broker-" + brokerId + "-partitions");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.rollFlusher = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "broker-" + brokerId + "-log-flusher");
             thread.setDaemon(true);
             return thread;
         });
@@ -191,7 +199,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
             Files.writeString(idFile, topic.topicId() + "\n", StandardCharsets.UTF_8);
             Map<String, String> configs = new HashMap<>(TopicConfigs.withDefaults(topic.configs()));
             configs.put(LogConfig.FLUSH_MODE, flushMode.name());
-            Log opened = Log.open(dir, LogConfig.fromProperties(configs), clock);
+            Log opened = Log.open(dir, LogConfig.fromProperties(configs), clock, rollFlusher);
             Partition partition = new Partition(tp, topic.topicId(), brokerId, opened, clock, lagTimeMaxMs);
             partitions.put(tp, partition);
             return partition;
@@ -246,5 +254,16 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
             }
         }
         partitions.clear();
+        // Only now: a log's close() fsyncs what its roll flushes had not done yet.
+        rollFlusher.shutdown();
+        try {
+            if (!rollFlusher.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("Broker {} log flusher did not stop within 10 s", brokerId);
+                rollFlusher.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            rollFlusher.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }
