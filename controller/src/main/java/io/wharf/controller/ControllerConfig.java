@@ -51,6 +51,8 @@ public final class ControllerConfig {
     public static final String RAFT_TIMEOUT_MAX_MS = "raft.rpc.timeout.max.ms";
     /** How long a leader that lost its majority waits before standing again. Default 1000. */
     public static final String RAFT_STEP_DOWN_WAIT_MS = "raft.leader.step.down.wait.ms";
+    /** Stand for election as soon as the leader's process is seen gone, not only on the timer. Default true. */
+    public static final String RAFT_LEADER_CRASH_DETECTION = "raft.leader.crash.detection";
     /** How the leader retries a peer that stopped answering (Ratis retry-policy syntax). */
     public static final String RAFT_APPENDER_RETRY_POLICY = "raft.log.appender.retry.policy";
     /** Take a snapshot automatically every this many log entries. Default 50000. */
@@ -100,6 +102,7 @@ public final class ControllerConfig {
     private final long raftSnapshotCreationGap;
     private final int raftSnapshotRetention;
     private final boolean raftPurgeUpToSnapshot;
+    private final boolean raftLeaderCrashDetection;
     private final long quorumRequestTimeoutMs;
     private final long quorumRetryIntervalMs;
     private final long quorumRetryMaxMs;
@@ -139,6 +142,7 @@ public final class ControllerConfig {
         this.raftSnapshotCreationGap = v.longAtLeast(RAFT_SNAPSHOT_CREATION_GAP, 1024L, 1);
         this.raftSnapshotRetention = v.intAtLeast(RAFT_SNAPSHOT_RETENTION, 3, 1);
         this.raftPurgeUpToSnapshot = v.bool(RAFT_PURGE_UP_TO_SNAPSHOT, true);
+        this.raftLeaderCrashDetection = v.bool(RAFT_LEADER_CRASH_DETECTION, true);
         this.quorumRequestTimeoutMs = v.longAtLeast(QUORUM_REQUEST_TIMEOUT_MS, 500L, 1);
         this.quorumRetryIntervalMs = v.longAtLeast(QUORUM_RETRY_INTERVAL_MS, 10L, 0);
         this.quorumRetryMaxMs = v.longAtLeast(QUORUM_RETRY_MAX_MS, 10000L, 1);
@@ -287,6 +291,11 @@ public final class ControllerConfig {
 
     public int raftSnapshotRetention() {
         return raftSnapshotRetention;
+    }
+
+    /** Whether a follower stands for election as soon as it sees the leader's process gone. */
+    public boolean raftLeaderCrashDetection() {
+        return raftLeaderCrashDetection;
     }
 
     public boolean raftPurgeUpToSnapshot() {

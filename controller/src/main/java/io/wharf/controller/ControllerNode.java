@@ -58,6 +58,7 @@ public final class ControllerNode implements AutoCloseable {
     private RaftServer raftServer;
     private LeaderForwarding forwarding;
     private Server grpcServer;
+    private volatile LeaderCrashDetector crashDetector;
 
     /**
      * @param onFatalError called (on a thread of its own, after this node has closed) when the
@@ -103,6 +104,10 @@ public final class ControllerNode implements AutoCloseable {
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+        if (config.raftLeaderCrashDetection()) {
+            crashDetector = new LeaderCrashDetector(layout,
+                    new ImmediateElection(raftServer, layout.group().getGroupId(), layout.self()), config.nodeId());
+        }
         raftServer.start();
         forwarding = new LeaderForwarding(config.nodeId());
         ClusterView cluster = new ClusterView(layout, raftServer, quorum, workers);
@@ -135,6 +140,12 @@ public final class ControllerNode implements AutoCloseable {
     /** True while this controller is the active (leader-ready) controller. */
     public boolean isActive() {
         return duties != null;
+    }
+
+    /** True when this controller follows another and holds a connection that would reveal its crash. */
+    boolean watchesLeader() {
+        LeaderCrashDetector detector = crashDetector;
+        return detector != null && detector.connectedToLeader();
     }
 
     /** The Raft log index this controller has applied, -1 before any. */
@@ -202,6 +213,18 @@ public final class ControllerNode implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * Stops this controller the way a crash looks to its peers: a leader does not hand leadership
+     * over first, so they must notice it is gone. For failure tests in this package.
+     */
+    void closeWithoutHandover() {
+        close(false);
+    }
+
+    private void close(boolean handOver) {
         synchronized (this) {
             if (closed) {
                 awaitClosedUninterruptibly();
@@ -210,7 +233,7 @@ public final class ControllerNode implements AutoCloseable {
             closed = true;
         }
         try {
-            if (raftServer != null) {
+            if (raftServer != null && handOver) {
                 handOverLeadership();
             }
             synchronized (dutiesLock) {
@@ -223,6 +246,7 @@ public final class ControllerNode implements AutoCloseable {
             if (forwarding != null) {
                 forwarding.close();
             }
+            closeQuietly("leader crash detector", crashDetector);
             closeQuietly("quorum client", quorum);
             closeQuietly("Raft server", raftServer);
             if (workers != null) {
@@ -338,6 +362,14 @@ public final class ControllerNode implements AutoCloseable {
                 LeaderDuties fresh = new LeaderDuties(config, applied, quorum::submit, clockMs);
                 fresh.start();
                 duties = fresh;
+            }
+        }
+
+        @Override
+        public void leaderChanged(RaftPeerId leader) {
+            LeaderCrashDetector detector = crashDetector;
+            if (detector != null) {
+                detector.leaderChanged(leader);
             }
         }
 

@@ -24,6 +24,8 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -59,6 +61,9 @@ final class MetadataStateMachine extends BaseStateMachine {
 
         /** This controller is no longer leader: stop leader duties. */
         void notLeader();
+
+        /** Raft now names {@code leader} as the leader (null while an election runs); may be this controller. */
+        void leaderChanged(RaftPeerId leader);
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
@@ -205,6 +210,11 @@ final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public void notifyLeaderReady() {
         leadership.leaderReady();
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        leadership.leaderChanged(newLeaderId);
     }
 
     @Override

@@ -87,6 +87,14 @@ final class InProcessQuorum implements AutoCloseable {
         }
     }
 
+    /** Stops controller {@code id} as a crash would look to its peers: no leadership handover. */
+    void crash(int id) {
+        ControllerNode node = nodes.remove(id);
+        if (node != null) {
+            node.closeWithoutHandover();
+        }
+    }
+
     ControllerNode node(int id) {
         ControllerNode node = nodes.get(id);
         if (node == null) {

@@ -40,6 +40,10 @@ class MetadataStateMachineTest {
                 @Override
                 public void notLeader() {
                 }
+
+                @Override
+                public void leaderChanged(org.apache.ratis.protocol.RaftPeerId leader) {
+                }
             }, fatal::add);
 
     private TransactionContext entry(long index, ByteString data) {
