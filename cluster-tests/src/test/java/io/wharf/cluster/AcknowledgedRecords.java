@@ -99,7 +99,7 @@ final class AcknowledgedRecords {
         acknowledged.values().forEach(m -> needed.merge(m.partition(), m.offset() + 1, Math::max));
         Map<Integer, Map<Long, String>> log = new HashMap<>();
         Map<Integer, Long> highWatermarks = new TreeMap<>();
-        ConsumerConfig config = ConsumerConfig.builder(brokers).build();
+        ConsumerConfig config = ConsumerConfig.builder(brokers).maxPollRecords(10_000).build();
         try (Consumer consumer = new Consumer(config)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic);
             await("the high watermarks cover every acknowledged offset " + needed).atMost(READ_TIMEOUT)
@@ -110,7 +110,8 @@ final class AcknowledgedRecords {
                     });
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            await("reading " + topic + " up to " + highWatermarks).atMost(READ_TIMEOUT).until(() -> {
+            await("reading " + topic + " up to " + highWatermarks).atMost(READ_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(5)).until(() -> {
                 for (ConsumerRecord record : consumer.poll(Duration.ofMillis(500))) {
                     log.computeIfAbsent(record.partition(), k -> new HashMap<>())
                             .put(record.offset(), new String(record.value(), StandardCharsets.UTF_8));

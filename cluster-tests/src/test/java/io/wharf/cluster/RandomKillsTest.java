@@ -42,11 +42,11 @@ class RandomKillsTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(RandomKillsTest.class);
     private static final long SEED = Long.getLong("wharf.randomKills.seed", System.nanoTime());
-    private static final int ROUNDS = Integer.getInteger("wharf.randomKills.rounds", 6);
+    private static final int ROUNDS = Integer.getInteger("wharf.randomKills.rounds", 5);
     private static final int PORT_BASE = 29000;
     private static final int PARTITIONS = 3;
-    /** Records sent per tick of the producer; with the tick below, about 1,000 records/s. */
-    private static final int RECORDS_PER_TICK = 10;
+    /** Records sent per tick of the producer; with the tick below, about 500 records/s. */
+    private static final int RECORDS_PER_TICK = 5;
     private static final Duration TICK = Duration.ofMillis(10);
     /** Distinct keys, so that every partition gets a steady share of the records. */
     private static final int KEYS = 32;
