@@ -300,6 +300,19 @@ public final class Partition implements AutoCloseable {
     }
 
     /**
+     * Applies the leader's OFFSET_OUT_OF_RANGE answer to a ReplicaFetch sent under
+     * {@code leaderEpoch}: see {@link FollowerReplica#restartBelowLeaderLogStart}. Ignored (false)
+     * when this replica no longer follows under that epoch; held under the monitor like
+     * {@link #applyFromLeader}.
+     */
+    public synchronized boolean restartBelowLeaderLogStart(int leaderEpoch, long leaderLogStartOffset) {
+        if (closed || follower == null || follower.leaderEpoch() != leaderEpoch) {
+            return false;
+        }
+        return follower.restartBelowLeaderLogStart(leaderLogStartOffset);
+    }
+
+    /**
      * The ISR this leader should propose now (shrink laggards, add caught-up followers), or empty
      * when it should stay; with the partition state it is based on.
      */
