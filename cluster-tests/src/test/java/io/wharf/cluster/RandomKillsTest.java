@@ -14,6 +14,7 @@ import io.wharf.record.Header;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Several rounds of SIGKILL during one continuous acks=all produce (RF 3, min.insync.replicas 2):
  * each round picks a victim at random — the leader broker of a partition, a follower broker, the
- * active controller or any broker — kills it, waits until every partition acknowledges writes
+ * active controller or any broker; each kind once in the first four rounds — kills it, waits until every partition acknowledges writes
  * sent after the kill, restarts it and waits until the cluster serves and every replica is back
  * in the ISR. At the end every acknowledged record is read back at its offset, in send order per
  * partition ({@link AcknowledgedRecords}), and the replicas are identical on disk below the high
@@ -90,10 +91,15 @@ class RandomKillsTest {
 
         AcknowledgedRecords records = new AcknowledgedRecords(topic);
         List<Round> rounds = new ArrayList<>();
+        // Every kind of victim at least once (in a seeded order) when there are enough rounds, then any.
+        List<VictimKind> kinds = new ArrayList<>(List.of(VictimKind.values()));
+        Collections.shuffle(kinds, random);
         try (ContinuousProducer producer = new ContinuousProducer(records)) {
             awaitWritesSince(producer, System.nanoTime());
             for (int number = 1; number <= ROUNDS; number++) {
-                rounds.add(killAndRestart(number, pickVictim(random, topic), producer, topic));
+                VictimKind kind = number <= kinds.size() ? kinds.get(number - 1)
+                        : VictimKind.values()[random.nextInt(VictimKind.values().length)];
+                rounds.add(killAndRestart(number, pickVictim(kind, random, topic), producer, topic));
             }
         }
         rounds.forEach(round -> LOG.info("{}", round));
@@ -132,8 +138,7 @@ class RandomKillsTest {
         return Duration.ofNanos(System.nanoTime() - sinceNanos);
     }
 
-    private Victim pickVictim(Random random, String topic) {
-        VictimKind kind = VictimKind.values()[random.nextInt(VictimKind.values().length)];
+    private Victim pickVictim(VictimKind kind, Random random, String topic) {
         int partition = random.nextInt(PARTITIONS);
         PartitionInfo info = cluster.partition(topic, partition);
         return switch (kind) {

@@ -60,6 +60,18 @@ public final class Partition implements AutoCloseable {
         this.lagTimeMaxMs = lagTimeMaxMs;
     }
 
+    /**
+     * As {@link #Partition(TopicPartition, String, int, Log, Clock, long)}, starting from the high
+     * watermark a checkpoint recorded before a restart (kept within the log's start and end
+     * offsets) instead of not knowing one.
+     */
+    public Partition(TopicPartition topicPartition, String topicId, int brokerId, Log log, Clock clock,
+                     long lagTimeMaxMs, long checkpointedHighWatermark) {
+        this(topicPartition, topicId, brokerId, log, clock, lagTimeMaxMs);
+        this.lastKnownHighWatermark = Math.max(log.logStartOffset(),
+                Math.min(checkpointedHighWatermark, log.logEndOffset()));
+    }
+
     public TopicPartition topicPartition() {
         return topicPartition;
     }
