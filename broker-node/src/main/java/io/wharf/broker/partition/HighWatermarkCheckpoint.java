@@ -5,7 +5,6 @@ import io.wharf.replication.log.CheckpointFile;
 import io.wharf.replication.log.LogStorageException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,8 +47,7 @@ public final class HighWatermarkCheckpoint {
     /** Replaces the file with {@code highWatermarks}, sorted by topic and partition. */
     public void write(Map<TopicPartition, Long> highWatermarks) {
         List<Map.Entry<TopicPartition, Long>> entries = new ArrayList<>(highWatermarks.entrySet());
-        entries.sort(Map.Entry.comparingByKey(Comparator.comparing(TopicPartition::topic)
-                .thenComparingInt(TopicPartition::partition)));
+        entries.sort(Map.Entry.comparingByKey());
         List<String> lines = new ArrayList<>(entries.size() + 2);
         lines.add(VERSION);
         lines.add(Integer.toString(entries.size()));
@@ -67,30 +65,30 @@ public final class HighWatermarkCheckpoint {
         if (lines.size() < 2) {
             throw corrupt(2, "the entry count line is missing");
         }
-        int count = (int) number(lines.get(1), 2, "entry count");
+        int count = (int) number(lines.get(1), 2, "entry count", Integer.MAX_VALUE);
         if (lines.size() - 2 != count) {
             throw corrupt(2, "it announces " + count + " entries but holds " + (lines.size() - 2)
                     + " (a partial or damaged file)");
         }
-        Map<TopicPartition, Long> highWatermarks = new TreeMap<>(Comparator.comparing(TopicPartition::topic)
-                .thenComparingInt(TopicPartition::partition));
+        Map<TopicPartition, Long> highWatermarks = new TreeMap<>();
         for (int i = 2; i < lines.size(); i++) {
             String[] fields = lines.get(i).trim().split(" ");
             if (fields.length != 3) {
                 throw corrupt(i + 1, "expected '<topic> <partition> <high watermark>' but found '" + lines.get(i) + "'");
             }
-            TopicPartition tp = new TopicPartition(fields[0], (int) number(fields[1], i + 1, "partition"));
-            if (highWatermarks.put(tp, number(fields[2], i + 1, "high watermark")) != null) {
+            TopicPartition tp = new TopicPartition(fields[0],
+                    (int) number(fields[1], i + 1, "partition", Integer.MAX_VALUE));
+            if (highWatermarks.put(tp, number(fields[2], i + 1, "high watermark", Long.MAX_VALUE)) != null) {
                 throw corrupt(i + 1, "partition " + tp + " appears twice");
             }
         }
         return highWatermarks;
     }
 
-    private long number(String text, int line, String what) {
+    private long number(String text, int line, String what, long max) {
         try {
             long value = Long.parseLong(text.trim());
-            if (value < 0 || (what.equals("partition") || what.equals("entry count")) && value > Integer.MAX_VALUE) {
+            if (value < 0 || value > max) {
                 throw corrupt(line, "the " + what + " " + value + " is out of range");
             }
             return value;

@@ -16,6 +16,7 @@ import io.wharf.proto.replication.ReplicaFetchPartitionResult;
 import io.wharf.proto.replication.ReplicaFetchRequest;
 import io.wharf.proto.replication.ReplicaFetchResponse;
 import io.wharf.proto.replication.ReplicationServiceGrpc;
+import io.wharf.replication.replica.ReplicationException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -137,7 +138,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
     private long leaderLogStart(ReplicaFetchPartition asked) {
         try {
             return lookup.leader(asked.getTopic(), asked.getPartition()).log().logStartOffset();
-        } catch (RuntimeException e) {
+        } catch (ReplicationException notLeaderAnyMore) {
             return -1;
         }
     }
