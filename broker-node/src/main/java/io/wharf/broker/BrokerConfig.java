@@ -38,6 +38,8 @@ public final class BrokerConfig {
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String REPLICA_FETCH_MAX_WAIT_MS = "replica.fetch.max.wait.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS =
+            "replica.high.watermark.checkpoint.interval.ms";
 
     static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
@@ -47,11 +49,12 @@ public final class BrokerConfig {
     static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 5000;
     static final long DEFAULT_REPLICA_FETCH_MAX_WAIT_MS = 500;
     static final long DEFAULT_REPLICA_FETCH_MAX_BYTES = 10 * 1024 * 1024;
+    static final long DEFAULT_REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5000;
 
     static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
             DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, CONTROLLER_REQUEST_TIMEOUT_MS,
             CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE, REPLICA_LAG_TIME_MAX_MS,
-            REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES);
+            REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS);
 
     private final int nodeId;
     private final String listenHost;
@@ -68,6 +71,7 @@ public final class BrokerConfig {
     private final Duration replicaLagTimeMax;
     private final Duration replicaFetchMaxWait;
     private final int replicaFetchMaxBytes;
+    private final Duration highWatermarkCheckpointInterval;
     private final Set<String> unknownKeys;
 
     private BrokerConfig(Map<String, String> values) {
@@ -108,6 +112,8 @@ public final class BrokerConfig {
         replicaFetchMaxWait = millis(values, REPLICA_FETCH_MAX_WAIT_MS, DEFAULT_REPLICA_FETCH_MAX_WAIT_MS);
         replicaFetchMaxBytes = (int) longValue(values, REPLICA_FETCH_MAX_BYTES, DEFAULT_REPLICA_FETCH_MAX_BYTES,
                 1024, Integer.MAX_VALUE);
+        highWatermarkCheckpointInterval = millis(values, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
+                DEFAULT_REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS);
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(KNOWN_KEYS);
         unknownKeys = Set.copyOf(unknown);
@@ -212,6 +218,11 @@ public final class BrokerConfig {
         return replicaFetchMaxBytes;
     }
 
+    /** How often the high watermarks of the hosted partitions are written to the data directory's checkpoint. */
+    public Duration highWatermarkCheckpointInterval() {
+        return highWatermarkCheckpointInterval;
+    }
+
     /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
     public Set<String> unknownKeys() {
         return unknownKeys;
@@ -229,7 +240,8 @@ public final class BrokerConfig {
                 + ", " + LOG_FLUSH_MODE + "=" + logFlushMode.name().toLowerCase(Locale.ROOT)
                 + ", " + REPLICA_LAG_TIME_MAX_MS + "=" + replicaLagTimeMax.toMillis()
                 + ", " + REPLICA_FETCH_MAX_WAIT_MS + "=" + replicaFetchMaxWait.toMillis()
-                + ", " + REPLICA_FETCH_MAX_BYTES + "=" + replicaFetchMaxBytes;
+                + ", " + REPLICA_FETCH_MAX_BYTES + "=" + replicaFetchMaxBytes
+                + ", " + REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS + "=" + highWatermarkCheckpointInterval.toMillis();
     }
 
     private static boolean isWildcard(String host) {

@@ -43,6 +43,7 @@ class BrokerConfigTest {
         assertEquals(Duration.ofMillis(1000), config.controllerRequestTimeout());
         assertEquals(Duration.ofMillis(100), config.controllerRetryBackoff());
         assertEquals(Duration.ofMillis(10_000), config.controlledShutdownTimeout());
+        assertEquals(Duration.ofMillis(5000), config.highWatermarkCheckpointInterval());
         assertEquals(Set.of(), config.unknownKeys());
     }
 
@@ -81,6 +82,8 @@ class BrokerConfigTest {
         assertInvalid("controller.bootstrap", " , ");
         assertInvalid("controller.bootstrap", "127.0.0.1:0");
         assertInvalid("listen.host", " ");
+        assertInvalid("replica.high.watermark.checkpoint.interval.ms", "0");
+        assertInvalid("replica.high.watermark.checkpoint.interval.ms", "often");
     }
 
     @Test

@@ -47,8 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Three brokers replicating one RF-3 partition (min.insync.replicas 2) under three in-process
  * {@link ControllerNode}s: acks=all writes reach every ISR member, a follower that was down
- * catches up and rejoins the ISR, closing the leader loses no acknowledged write, and the replica
- * logs are byte-identical up to the high watermark.
+ * catches up and rejoins the ISR (also when the leader's log start passed its log end meanwhile),
+ * closing the leader loses no acknowledged write, and the replica logs are byte-identical up to
+ * the high watermark.
  */
 class ReplicationTest {
 
@@ -223,6 +224,38 @@ class ReplicationTest {
         for (int id : brokers.keySet()) {
             assertArrayEquals(expected, bytesBelow(replica(id).orElseThrow().log(), hw), "broker " + id + " up to " + hw);
         }
+    }
+
+    @Test
+    void aFollowerThatFellBelowTheLeadersLogStartRestartsThereAndRejoinsTheIsr() throws Exception {
+        startControllers();
+        for (int id = 1; id <= 3; id++) {
+            startBroker(id);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> brokers.values().stream().allMatch(BrokerNode::isActive));
+        createTopic();
+        int leader = awaitLeader();
+        produceAll(leader, "first", 20);
+        awaitIdenticalReplicas(leader);
+
+        int follower = leader == 1 ? 2 : 1;
+        int other = 6 - leader - follower;
+        brokers.remove(follower).close();
+        produceAll(leader, "while-" + follower + "-was-down", 20);
+        // As retention would while the follower is away: the log start passes the follower's log end.
+        replica(leader).orElseThrow().log().deleteRecordsBefore(30);
+        await().atMost(Duration.ofSeconds(20)).until(() -> replica(other).orElseThrow().log().logEndOffset() == 40);
+        replica(other).orElseThrow().log().deleteRecordsBefore(30);
+
+        startBroker(follower);
+        Partition lead = replica(leader).orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> lead.state().isr().size() == 3);
+        awaitIdenticalReplicas(leader);
+        Log restarted = replica(follower).orElseThrow().log();
+        assertEquals(30, restarted.logStartOffset(), "the follower restarted its log at the leader's log start");
+        assertEquals(40, restarted.logEndOffset());
+        produceAll(leader, "after-rejoin", 5);
+        awaitIdenticalReplicas(leader);
     }
 
     @Test

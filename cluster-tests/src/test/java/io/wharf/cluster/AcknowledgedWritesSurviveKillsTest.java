@@ -1,30 +1,18 @@
 package io.wharf.cluster;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.cli.cluster.NodeName;
-import io.wharf.client.TopicPartition;
 import io.wharf.client.admin.NewTopic;
-import io.wharf.client.consumer.Consumer;
-import io.wharf.client.consumer.ConsumerConfig;
-import io.wharf.client.consumer.ConsumerRecord;
 import io.wharf.client.producer.Producer;
 import io.wharf.client.producer.ProducerConfig;
 import io.wharf.client.producer.ProducerRecord;
-import io.wharf.client.producer.RecordMetadata;
 import io.wharf.proto.common.BrokerState;
 import io.wharf.proto.common.PartitionInfo;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,10 +22,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Produces with acks=all (RF 3, min.insync.replicas 2) while a node is killed with SIGKILL and
  * restarted, then reads every partition from the beginning: every acknowledged record must be
- * there, at the offset its acknowledgement reported, in send order within its partition.
+ * there, at the offset its acknowledgement reported, in send order within its partition
+ * ({@link AcknowledgedRecords}); once every replica is back in the ISR, the replicas' logs must be
+ * identical below the high watermark ({@link ReplicaLogs}).
  *
- * <p>The producer is not idempotent yet, so a batch whose acknowledgement was lost in the kill may
- * be appended twice; duplicates are counted and logged, not failed on.
+ * <p>Duplicates (a batch whose acknowledgement was lost in the kill, sent again) are counted, or
+ * failed on when {@link AcknowledgedRecords#EXACTLY_ONCE} is set.
  */
 class AcknowledgedWritesSurviveKillsTest {
 
@@ -82,12 +72,10 @@ class AcknowledgedWritesSurviveKillsTest {
 
     /** Sends RECORDS records; SIGKILLs {@code victim} a third of the way, restarts it at two thirds. */
     private void produceThrough(String topic, NodeName victim) {
-        Map<String, RecordMetadata> acknowledged = new ConcurrentHashMap<>();
-        AtomicInteger failed = new AtomicInteger();
+        AcknowledgedRecords records = new AcknowledgedRecords(topic);
         ProducerConfig config = ProducerConfig.builder(cluster.launcher().topology().brokerEndpoints())
                 .acks(-1).linger(Duration.ofMillis(5)).deliveryTimeout(Duration.ofSeconds(60)).build();
         try (Producer producer = new Producer(config)) {
-            List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
             for (int i = 0; i < RECORDS; i++) {
                 if (i == RECORDS / 3) {
                     cluster.launcher().kill(victim);
@@ -95,15 +83,9 @@ class AcknowledgedWritesSurviveKillsTest {
                 if (i == 2 * RECORDS / 3) {
                     cluster.launcher().start(victim);
                 }
-                String value = topic + "-" + i;
-                sends.add(producer.send(new ProducerRecord(topic, null, value.getBytes(StandardCharsets.UTF_8)))
-                        .whenComplete((metadata, failure) -> {
-                            if (failure == null) {
-                                acknowledged.put(value, metadata);
-                            } else {
-                                failed.incrementAndGet();
-                            }
-                        }));
+                long sequence = i;
+                producer.send(new ProducerRecord(topic, null, records.value(sequence)))
+                        .whenComplete((metadata, failure) -> records.completed(sequence, metadata, failure));
                 if (i % 100 == 99) {
                     // Pace the sends so the kill lands in the middle of the stream, not after it.
                     producer.flush();
@@ -111,66 +93,15 @@ class AcknowledgedWritesSurviveKillsTest {
             }
             producer.flush();
         }
-        LOG.info("{}: {} acknowledged, {} failed after the kill of {}", topic, acknowledged.size(), failed.get(), victim);
-        assertTrue(acknowledged.size() > RECORDS / 2, "writes did not resume after the kill: only "
-                + acknowledged.size() + " of " + RECORDS + " acknowledged");
+        LOG.info("{}: {} acknowledged, {} failed after the kill of {}", topic, records.acknowledgedCount(),
+                records.failedCount(), victim);
+        assertTrue(records.acknowledgedCount() > RECORDS / 2, "writes did not resume after the kill: only "
+                + records.acknowledgedCount() + " of " + RECORDS + " acknowledged");
         await().atMost(Duration.ofSeconds(60)).until(() -> victim.isController()
                 ? cluster.leader().isPresent() : cluster.brokerIs(victim.id(), BrokerState.ACTIVE));
-        assertEveryAcknowledgedRecordIsReadBack(topic, acknowledged);
-    }
-
-    private void assertEveryAcknowledgedRecordIsReadBack(String topic, Map<String, RecordMetadata> acknowledged) {
-        Map<TopicPartition, Map<Long, String>> log = readAll(topic, acknowledged);
-        int duplicates = 0;
-        Map<String, Integer> seen = new HashMap<>();
-        for (Map<Long, String> partition : log.values()) {
-            for (String value : partition.values()) {
-                if (seen.merge(value, 1, Integer::sum) > 1) {
-                    duplicates++;
-                }
-            }
-        }
-        acknowledged.forEach((value, metadata) -> {
-            String stored = log.getOrDefault(new TopicPartition(topic, metadata.partition()), Map.of())
-                    .get(metadata.offset());
-            assertEquals(value, stored, "acknowledged record " + value + " is not at " + metadata.partition() + "@"
-                    + metadata.offset());
-        });
-        // Within a partition, acknowledged records appear in the order they were sent.
-        for (int p = 0; p < PARTITIONS; p++) {
-            int partition = p;
-            List<Integer> order = acknowledged.entrySet().stream()
-                    .filter(e -> e.getValue().partition() == partition)
-                    .sorted(Map.Entry.comparingByValue((a, b) -> Long.compare(a.offset(), b.offset())))
-                    .map(e -> Integer.parseInt(e.getKey().substring(e.getKey().lastIndexOf('-') + 1)))
-                    .toList();
-            for (int i = 1; i < order.size(); i++) {
-                assertTrue(order.get(i - 1) < order.get(i), topic + "-" + partition + " reordered acknowledged records "
-                        + order.get(i - 1) + " and " + order.get(i));
-            }
-        }
-        LOG.info("{}: every acknowledged record read back at its offset; {} duplicate appends", topic, duplicates);
-    }
-
-    /** Reads each partition from the beginning until every acknowledged offset has been passed. */
-    private Map<TopicPartition, Map<Long, String>> readAll(String topic, Map<String, RecordMetadata> acknowledged) {
-        Map<TopicPartition, Long> needed = new HashMap<>();
-        acknowledged.values().forEach(m -> needed.merge(new TopicPartition(topic, m.partition()), m.offset() + 1, Math::max));
-        Map<TopicPartition, Map<Long, String>> log = new HashMap<>();
-        ConsumerConfig config = ConsumerConfig.builder(cluster.launcher().topology().brokerEndpoints()).build();
-        try (Consumer consumer = new Consumer(config)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic);
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                for (ConsumerRecord record : consumer.poll(Duration.ofMillis(500))) {
-                    log.computeIfAbsent(new TopicPartition(record.topic(), record.partition()), k -> new HashMap<>())
-                            .put(record.offset(), new String(record.value(), StandardCharsets.UTF_8));
-                }
-                return needed.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-            });
-        }
-        return log;
+        AcknowledgedRecords.ReadBack readBack = records.assertReadBack(
+                cluster.launcher().topology().brokerEndpoints(), AcknowledgedRecords.EXACTLY_ONCE);
+        cluster.assertReplicasIdentical(topic, readBack.highWatermarks(), Duration.ofSeconds(60));
     }
 
     private static String createTopic(String name) {
@@ -181,7 +112,7 @@ class AcknowledgedWritesSurviveKillsTest {
     }
 
     private static PartitionInfo partition(String topic, int partition) {
-        return cluster.admin().describeTopics(List.of(topic)).topics().get(0).getPartitions(partition);
+        return cluster.partition(topic, partition);
     }
 
     private static int leaderOf(String topic, int partition) {

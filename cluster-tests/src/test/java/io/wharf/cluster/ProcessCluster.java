@@ -1,11 +1,14 @@
 package io.wharf.cluster;
 
+import static org.awaitility.Awaitility.await;
+
 import io.wharf.cli.cluster.ClusterSpec;
 import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.cli.cluster.LocalCluster;
 import io.wharf.cli.cluster.NodeName;
 import io.wharf.client.admin.AdminClient;
 import io.wharf.client.admin.AdminClientConfig;
+import io.wharf.client.admin.AdminException;
 import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.BrokerState;
 import io.wharf.proto.common.PartitionInfo;
@@ -99,6 +102,31 @@ final class ProcessCluster implements AutoCloseable {
 
     List<TopicDescription> topics() {
         return admin.describeTopics(List.of()).topics();
+    }
+
+    /** The partition as the controllers describe it now. */
+    PartitionInfo partition(String topic, int partition) {
+        return admin.describeTopics(List.of(topic)).topics().get(0).getPartitions(partition);
+    }
+
+    /** True when every partition of {@code topic} has a leader and all its replicas in the ISR. */
+    boolean fullyReplicated(String topic) {
+        TopicDescription description = admin.describeTopics(List.of(topic)).topics().get(0);
+        return description.getPartitionsList().stream().allMatch(p -> p.getLeader() >= 0
+                && p.getIsrCount() == p.getReplicasCount());
+    }
+
+    /**
+     * Waits until every replica of {@code topic} is back in the ISR, then asserts that the replicas
+     * of each partition are identical on disk below {@code highWatermarks} (see {@link ReplicaLogs}).
+     */
+    void assertReplicasIdentical(String topic, Map<Integer, Long> highWatermarks, Duration timeout) {
+        await(topic + " fully replicated").atMost(timeout)
+                .ignoreException(AdminException.class).until(() -> fullyReplicated(topic));
+        for (PartitionInfo p : admin.describeTopics(List.of(topic)).topics().get(0).getPartitionsList()) {
+            ReplicaLogs.assertIdenticalUpTo(this, topic, p.getPartition(), p.getReplicasList(),
+                    highWatermarks.get(p.getPartition()), timeout);
+        }
     }
 
     /** Partitions (as "topic-p") led by {@code brokerId}. */

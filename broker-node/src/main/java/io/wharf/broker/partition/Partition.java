@@ -60,6 +60,18 @@ public final class Partition implements AutoCloseable {
         this.lagTimeMaxMs = lagTimeMaxMs;
     }
 
+    /**
+     * As {@link #Partition(TopicPartition, String, int, Log, Clock, long)}, starting from the high
+     * watermark a checkpoint recorded before a restart (kept within the log's start and end
+     * offsets) instead of not knowing one.
+     */
+    public Partition(TopicPartition topicPartition, String topicId, int brokerId, Log log, Clock clock,
+                     long lagTimeMaxMs, long checkpointedHighWatermark) {
+        this(topicPartition, topicId, brokerId, log, clock, lagTimeMaxMs);
+        this.lastKnownHighWatermark = Math.max(log.logStartOffset(),
+                Math.min(checkpointedHighWatermark, log.logEndOffset()));
+    }
+
     public TopicPartition topicPartition() {
         return topicPartition;
     }
@@ -297,6 +309,19 @@ public final class Partition implements AutoCloseable {
             follower.applyFetched(records, leaderHighWatermark);
         }
         return true;
+    }
+
+    /**
+     * Applies the leader's OFFSET_OUT_OF_RANGE answer to a ReplicaFetch sent under
+     * {@code leaderEpoch}: see {@link FollowerReplica#restartBelowLeaderLogStart}. Ignored (false)
+     * when this replica no longer follows under that epoch; held under the monitor like
+     * {@link #applyFromLeader}.
+     */
+    public synchronized boolean restartBelowLeaderLogStart(int leaderEpoch, long leaderLogStartOffset) {
+        if (closed || follower == null || follower.leaderEpoch() != leaderEpoch) {
+            return false;
+        }
+        return follower.restartBelowLeaderLogStart(leaderLogStartOffset);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -40,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * order on this registry's own single thread (opening and deleting logs is I/O, which listeners
  * must not do); lookups read a concurrent map from any thread. A second thread it owns fsyncs the
  * segments its logs roll in {@code flush.mode=lazy}, off the append path (Kafka flushes rolled
- * segments in the background too).
+ * segments in the background too). A third writes the high watermarks of the hosted replicas to
+ * the {@link HighWatermarkCheckpoint} every checkpoint interval, and {@link #close()} writes it
+ * once more; a replica opened after a restart starts from its checkpointed high watermark.
  */
 public final class PartitionRegistry implements MetadataListener, AutoCloseable {
 
@@ -62,11 +66,27 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     private final Clock clock;
     private final ExecutorService applier;
     private final ExecutorService rollFlusher;
+    private final ScheduledExecutorService checkpointer;
+    private final HighWatermarkCheckpoint highWatermarks;
+    /**
+     * High watermarks read from the checkpoint at start for replicas not opened yet: consumed when
+     * the replica opens, forgotten once the metadata shows it is not hosted here, and written back
+     * meanwhile so that an early checkpoint does not lose them.
+     */
+    private final Map<TopicPartition, Long> notYetOpened = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage applied = MetadataImage.empty();
 
-    public PartitionRegistry(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs, Clock clock) {
+    /**
+     * Reads the high-watermark checkpoint of {@code dataDir} (a corrupt one is logged and ignored:
+     * the replicas then start without a known high watermark, as before checkpoints existed) and
+     * starts the registry's threads.
+     *
+     * @param checkpointInterval how often the high watermarks are checkpointed
+     */
+    public PartitionRegistry(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
+                             Duration checkpointInterval, Clock clock) {
         this.brokerId = brokerId;
         this.dataDir = dataDir;
         this.flushMode = flushMode;
@@ -82,6 +102,20 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
             thread.setDaemon(true);
             return thread;
         });
+        this.highWatermarks = new HighWatermarkCheckpoint(dataDir);
+        try {
+            notYetOpened.putAll(highWatermarks.read());
+        } catch (LogStorageException e) {
+            log.error("Broker {} ignores its high-watermark checkpoint; its replicas start without a known high "
+                    + "watermark and the file is rewritten at the next checkpoint", brokerId, e);
+        }
+        this.checkpointer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "broker-" + brokerId + "-hw-checkpoint");
+            thread.setDaemon(true);
+            return thread;
+        });
+        checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, checkpointInterval.toMillis(),
+                checkpointInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public void addListener(ChangeListener listener) {
@@ -126,6 +160,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
             log.error("Broker {} failed to apply metadata offset {} to its replicas", brokerId, image.offset(), e);
         }
         applied = image;
+        notYetOpened.keySet().removeIf(tp -> !hostedHere(image, tp));
         for (ChangeListener listener : listeners) {
             try {
                 listener.partitionsChanged(image);
@@ -200,12 +235,39 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
             Map<String, String> configs = new HashMap<>(TopicConfigs.withDefaults(topic.configs()));
             configs.put(LogConfig.FLUSH_MODE, flushMode.name());
             Log opened = Log.open(dir, LogConfig.fromProperties(configs), clock, rollFlusher);
-            Partition partition = new Partition(tp, topic.topicId(), brokerId, opened, clock, lagTimeMaxMs);
+            Long checkpointed = notYetOpened.remove(tp);
+            Partition partition = checkpointed == null
+                    ? new Partition(tp, topic.topicId(), brokerId, opened, clock, lagTimeMaxMs)
+                    : new Partition(tp, topic.topicId(), brokerId, opened, clock, lagTimeMaxMs, checkpointed);
             partitions.put(tp, partition);
             return partition;
         } catch (IOException | LogStorageException | IllegalArgumentException e) {
             log.error("Broker {} cannot open the replica of {} in {}; it stays unavailable here", brokerId, tp, dir, e);
             return null;
+        }
+    }
+
+    private boolean hostedHere(MetadataImage image, TopicPartition tp) {
+        TopicImage topic = image.topics().get(tp.topic());
+        PartitionState state = topic == null ? null : topic.partitions().get(tp.partition());
+        return state != null && state.replicas().contains(brokerId);
+    }
+
+    /** Writes the high watermark of every hosted replica (and of those not opened yet) to the checkpoint. */
+    public void checkpointHighWatermarks() {
+        Map<TopicPartition, Long> current = new HashMap<>(notYetOpened);
+        for (Partition partition : partitions.values()) {
+            current.put(partition.topicPartition(), partition.highWatermark());
+        }
+        highWatermarks.write(current);
+    }
+
+    /** The periodic checkpoint: a failed write is logged and retried at the next interval. */
+    private void checkpointQuietly() {
+        try {
+            checkpointHighWatermarks();
+        } catch (RuntimeException e) {
+            log.error("Broker {} could not write its high-watermark checkpoint {}", brokerId, highWatermarks.path(), e);
         }
     }
 
@@ -235,17 +297,25 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         }
     }
 
-    /** Stops applying changes and closes every hosted replica (logs flushed and closed). */
+    /**
+     * Stops applying changes, checkpoints the high watermarks a last time and closes every hosted
+     * replica (logs flushed and closed).
+     */
     @Override
     public void close() {
         applier.shutdownNow();
+        checkpointer.shutdown();  // not shutdownNow: an interrupt would abort a checkpoint write midway
         try {
             if (!applier.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warn("Broker {} partition thread did not stop within 10 s", brokerId);
             }
+            if (!checkpointer.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("Broker {} high-watermark checkpoint thread did not stop within 10 s", brokerId);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        checkpointQuietly();
         for (Partition partition : List.copyOf(partitions.values())) {
             try {
                 partition.close();

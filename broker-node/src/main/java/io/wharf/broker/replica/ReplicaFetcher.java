@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Pulls, from one leader broker, every partition this broker follows there: one long-poll
  * {@code ReplicaFetch} at a time carrying all of them, each answer applied (truncate on a
- * diverging epoch, else append and adopt the HW) before the next request, whose fetch offsets
- * report the progress back. Owns one thread and one channel; {@link #close()} stops both.
+ * diverging epoch, restart the log at the leader's log start when it fell below it, else append
+ * and adopt the HW) before the next request, whose fetch offsets report the progress back. Owns
+ * one thread and one channel; {@link #close()} stops both.
  */
 final class ReplicaFetcher implements AutoCloseable {
 
@@ -134,6 +135,10 @@ final class ReplicaFetcher implements AutoCloseable {
             if (sent == null) {
                 continue;
             }
+            if (result.getError().getCode() == ErrorCode.OFFSET_OUT_OF_RANGE
+                    && restartBelowLeaderLogStart(partition, sent, result.getLogStartOffset())) {
+                continue;
+            }
             if (result.getError().getCode() != ErrorCode.NONE) {
                 allFine = false;
                 log.debug("Broker {} fetching {} from {}: {} {}", brokerId, tp, leaderId, result.getError().getCode(),
@@ -156,6 +161,30 @@ final class ReplicaFetcher implements AutoCloseable {
             }
         }
         return allFine;
+    }
+
+    /**
+     * After OFFSET_OUT_OF_RANGE: a follower whose fetch offset is below the leader's log start
+     * (retention deleted those segments while it was away) empties its log and restarts it there.
+     *
+     * @return true when it did, so the next fetch starts at the leader's log start
+     */
+    private boolean restartBelowLeaderLogStart(Partition partition, FollowerPosition sent, long leaderLogStart) {
+        if (leaderLogStart < 0 || sent.fetchOffset() >= leaderLogStart) {
+            return false;
+        }
+        try {
+            if (partition.restartBelowLeaderLogStart(sent.leaderEpoch(), leaderLogStart)) {
+                log.info("Broker {} restarted its log of {} at offset {}: its fetch offset {} is below the log start "
+                        + "of leader {}", brokerId, partition.topicPartition(), leaderLogStart, sent.fetchOffset(),
+                        leaderId);
+                return true;
+            }
+        } catch (RuntimeException e) {
+            log.warn("Broker {} could not restart its log of {} at the leader's log start {}: {}", brokerId,
+                    partition.topicPartition(), leaderLogStart, e.toString());
+        }
+        return false;
     }
 
     /** Waits {@code duration} unless closed meanwhile; true when closing. */

@@ -8,6 +8,7 @@ import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.partition.ReplicaFetchResult;
 import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.MetadataImage;
+import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.replication.DivergingEpoch;
 import io.wharf.proto.replication.ReplicaFetchPartition;
@@ -15,6 +16,7 @@ import io.wharf.proto.replication.ReplicaFetchPartitionResult;
 import io.wharf.proto.replication.ReplicaFetchRequest;
 import io.wharf.proto.replication.ReplicaFetchResponse;
 import io.wharf.proto.replication.ReplicationServiceGrpc;
+import io.wharf.replication.replica.ReplicationException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * The leader's side of replication: serves a follower broker's {@code ReplicaFetch} for all the
  * partitions it follows here, recording each follower's progress (which moves the high
  * watermark) and long-polling while there is nothing new. A fetch from a broker whose
- * registration epoch is older than the metadata's is refused with STALE_BROKER_EPOCH. Thread-safe.
+ * registration epoch is older than the metadata's is refused with STALE_BROKER_EPOCH; a fetch
+ * offset outside the leader's log is answered OFFSET_OUT_OF_RANGE with the leader's log start
+ * offset, from which a follower that fell below it restarts. Thread-safe.
  */
 public final class ReplicationGrpcService extends ReplicationServiceGrpc.ReplicationServiceImplBase {
 
@@ -117,11 +121,25 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                 remaining -= fetched.records().size();
             } catch (RuntimeException e) {
                 urgent = true;
-                result.setError(lookup.toError(e, asked.getTopic(), asked.getPartition()))
-                        .setHighWatermark(-1).setLogStartOffset(-1);
+                Error error = lookup.toError(e, asked.getTopic(), asked.getPartition());
+                result.setError(error).setHighWatermark(-1)
+                        .setLogStartOffset(error.getCode() == ErrorCode.OFFSET_OUT_OF_RANGE
+                                ? leaderLogStart(asked) : -1);
             }
             response.addPartitions(result);
         }
         return new LongPoll.Attempt<>(response.build(), urgent || bytes > 0);
+    }
+
+    /**
+     * The log start offset to send with OFFSET_OUT_OF_RANGE: a follower whose fetch offset is
+     * below it restarts its log there. -1 when this broker no longer leads the partition.
+     */
+    private long leaderLogStart(ReplicaFetchPartition asked) {
+        try {
+            return lookup.leader(asked.getTopic(), asked.getPartition()).log().logStartOffset();
+        } catch (ReplicationException notLeaderAnyMore) {
+            return -1;
+        }
     }
 }

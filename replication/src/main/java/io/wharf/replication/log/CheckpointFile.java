@@ -15,21 +15,26 @@ import java.util.Optional;
 /**
  * A small text file replaced atomically: written to {@code <name>.tmp}, fsynced, renamed over
  * the old file, then the directory is fsynced, so a crash leaves either the old or the new
- * content. Stateless apart from the path; callers serialize writes to one file.
+ * content. Used for the log's own checkpoints and, by the broker, for its high-watermark
+ * checkpoint. Stateless apart from the path; callers serialize writes to one file.
  */
-final class CheckpointFile {
+public final class CheckpointFile {
     private final Path file;
 
-    CheckpointFile(Path file) {
+    public CheckpointFile(Path file) {
         this.file = file;
     }
 
-    Path path() {
+    public Path path() {
         return file;
     }
 
-    /** The file's lines, or empty if it does not exist. */
-    Optional<List<String>> read() {
+    /**
+     * The file's lines, or empty if it does not exist.
+     *
+     * @throws LogStorageException if it exists but cannot be read
+     */
+    public Optional<List<String>> read() {
         try {
             return Optional.of(Files.readAllLines(file, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
@@ -39,7 +44,13 @@ final class CheckpointFile {
         }
     }
 
-    void write(List<String> lines) {
+    /**
+     * Replaces the file's content with {@code lines} atomically (temporary file, fsync, rename,
+     * directory fsync).
+     *
+     * @throws LogStorageException if any step fails; the old content is then still in place
+     */
+    public void write(List<String> lines) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
         try {

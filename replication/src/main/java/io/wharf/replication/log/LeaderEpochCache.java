@@ -146,6 +146,14 @@ public final class LeaderEpochCache {
         }
     }
 
+    /** Forgets every epoch (the log was emptied). */
+    public synchronized void clear() {
+        if (!entries.isEmpty()) {
+            entries.clear();
+            persist();
+        }
+    }
+
     private void persist() {
         List<String> lines = new ArrayList<>(entries.size() + 2);
         lines.add(VERSION);

@@ -392,25 +392,25 @@ public final class Log implements AutoCloseable {
             if (offset >= logEndOffset) {
                 return logEndOffset;
             }
-            recovery.forgetRange(offset < logStartOffset ? Long.MIN_VALUE : segments.floorKey(offset), Long.MAX_VALUE);
             if (offset < logStartOffset) {
                 restartEmptyAt(offset);
-            } else {
-                for (LogSegment segment : List.copyOf(segments.tailMap(offset, true).descendingMap().values())) {
-                    if (segments.size() == 1) {
-                        break;
-                    }
-                    segments.remove(segment.baseOffset());
-                    segment.delete();
-                }
-                LogSegment last = segments.lastEntry().getValue();
-                last.truncateTo(offset);
-                if (last != active) {
-                    last.becomeActive();
-                    active = last;
-                }
-                logEndOffset = last.nextOffset();
+                return logEndOffset;
             }
+            recovery.forgetRange(segments.floorKey(offset), Long.MAX_VALUE);
+            for (LogSegment segment : List.copyOf(segments.tailMap(offset, true).descendingMap().values())) {
+                if (segments.size() == 1) {
+                    break;
+                }
+                segments.remove(segment.baseOffset());
+                segment.delete();
+            }
+            LogSegment last = segments.lastEntry().getValue();
+            last.truncateTo(offset);
+            if (last != active) {
+                last.becomeActive();
+                active = last;
+            }
+            logEndOffset = last.nextOffset();
             epochCache.truncateFromEnd(logEndOffset);
             recovery.truncated(logEndOffset);
             return logEndOffset;
@@ -422,17 +422,53 @@ public final class Log implements AutoCloseable {
         }
     }
 
+    /**
+     * Empties the log and restarts it at {@code newOffset} (Kafka's {@code truncateFullyAndStartAt}):
+     * every segment is deleted and a fresh empty one starts there; the log start offset, log end
+     * offset, flushed offset and recovery point all become {@code newOffset}, and the leader-epoch
+     * history is cleared (the next batches appended bring their epochs). A follower does this when
+     * the leader's log start offset is above its own log end offset, because retention deleted the
+     * segments it would fetch next.
+     *
+     * <p>Crash safety: the new start is checkpointed before any segment is deleted, and segments
+     * go newest first, so a crash midway reopens as an empty log at {@code newOffset} when it was
+     * at or past the old log end (the follower case). When it was below, a crash midway may
+     * reopen with a prefix of the old batches from {@code newOffset} on.
+     *
+     * @throws IllegalArgumentException if {@code newOffset} is negative
+     */
+    public void truncateFullyAndStartAt(long newOffset) {
+        if (newOffset < 0) {
+            throw new IllegalArgumentException("a log cannot start at a negative offset, got " + newOffset);
+        }
+        appendLock.lock();
+        structureLock.writeLock().lock();
+        try {
+            ensureOpen();
+            restartEmptyAt(newOffset);
+        } catch (IOException e) {
+            throw new LogStorageException("restarting " + dir + " empty at offset " + newOffset + " failed", e);
+        } finally {
+            structureLock.writeLock().unlock();
+            appendLock.unlock();
+        }
+    }
+
+    /** The body of {@link #truncateFullyAndStartAt}; the caller holds the append lock and the structure write lock. */
     private void restartEmptyAt(long offset) throws IOException {
-        for (LogSegment segment : List.copyOf(segments.values())) {
+        recovery.forgetRange(Long.MIN_VALUE, Long.MAX_VALUE);
+        logStartOffset = offset;
+        logEndOffset = offset;
+        recovery.restartedAt(offset);
+        for (LogSegment segment : List.copyOf(segments.descendingMap().values())) {
             segments.remove(segment.baseOffset());
             segment.delete();
         }
         LogSegment fresh = LogSegment.create(dir, offset, config);
         segments.put(offset, fresh);
         active = fresh;
-        logStartOffset = offset;
-        logEndOffset = offset;
-        epochCache.truncateFromStart(offset);
+        epochCache.clear();
+        CheckpointFile.fsyncDirectory(dir);
     }
 
     /**

@@ -226,6 +226,20 @@ final class RecoveryPointTracker {
     }
 
     /**
+     * The log was emptied and restarted at {@code offset} (after {@link #forgetRange} of every
+     * segment): nothing below it needs an fsync any more, so the recovery point and the flushed
+     * offset become {@code offset}, and the checkpoint is written with the new log start offset.
+     */
+    void restartedAt(long offset) {
+        synchronized (monitor) {
+            sealedBelow = offset;
+            groupCommit.onTruncate(offset);
+            groupCommit.markFlushed(offset);
+            checkpoint.write(logStartOffset.getAsLong(), offset);
+        }
+    }
+
+    /**
      * Persists the current log start offset with the recovery point, and lets the flushed offset
      * follow the recovery point (after {@link #forgetRange} of deleted segments it may pass
      * offsets that now lie below the log start and need no fsync).

@@ -1,5 +1,6 @@
 package io.wharf.replication.replica;
 
+import io.wharf.record.RecordBatch;
 import io.wharf.replication.log.EpochEndOffset;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogAppendInfo;
@@ -9,7 +10,8 @@ import java.util.Optional;
 /**
  * A follower replica of one partition: what it asks its leader for (fetch offset, durable end,
  * last fetched epoch) and how it applies the answer — truncate on a diverging epoch, append the
- * leader's batches unchanged, adopt the leader's high watermark capped by its own log end offset.
+ * leader's batches unchanged, adopt the leader's high watermark capped by its own log end offset,
+ * and restart its log at the leader's log start when it fell below it.
  *
  * <p>Not thread-safe: owned by the fetcher of its leader broker (one thread at a time).
  */
@@ -77,10 +79,49 @@ public final class FollowerReplica {
      * @return what was appended, empty when the answer held no batches
      */
     public Optional<LogAppendInfo> applyFetched(ByteBuffer records, long leaderHighWatermark) {
+        if (records.hasRemaining()) {
+            restartAtFirstBatchIfItStraddlesTheStart(records);
+        }
         Optional<LogAppendInfo> appended = records.hasRemaining()
                 ? Optional.of(log.appendAsFollower(records)) : Optional.empty();
         // As Kafka: the leader's HW is authoritative (a new leader may start lower), capped by our own end.
         highWatermark = Math.min(leaderHighWatermark, log.logEndOffset());
         return appended;
+    }
+
+    /**
+     * Applies the leader's OFFSET_OUT_OF_RANGE answer: when this replica's fetch offset is below
+     * the leader's log start offset (retention or DeleteRecords removed what it would fetch next
+     * while it was away), its log is emptied and restarted at the leader's log start, from where
+     * it copies the rest (Kafka's {@code truncateFullyAndStartAt}). Nothing below that offset
+     * exists on the leader any more, so the high watermark starts there too.
+     *
+     * @return true when the log was restarted; false when the fetch offset is not below the
+     *     leader's log start (then the answer was about something else and the log is untouched)
+     */
+    public boolean restartBelowLeaderLogStart(long leaderLogStartOffset) {
+        if (leaderLogStartOffset < 0 || log.logEndOffset() >= leaderLogStartOffset) {
+            return false;
+        }
+        log.truncateFullyAndStartAt(leaderLogStartOffset);
+        highWatermark = leaderLogStartOffset;
+        return true;
+    }
+
+    /**
+     * The leader's log start may fall inside a batch (DeleteRecords), and a fetch from there
+     * returns the whole batch. An empty log restarted at that offset then restarts at the batch's
+     * base instead, so the batch can be appended whole, as Kafka's follower does.
+     */
+    private void restartAtFirstBatchIfItStraddlesTheStart(ByteBuffer records) {
+        long end = log.logEndOffset();
+        if (end != log.logStartOffset() || records.remaining() < RecordBatch.HEADER_SIZE) {
+            return;
+        }
+        RecordBatch first = RecordBatch.readUnverified(records.duplicate());
+        if (first.baseOffset() < end && first.lastOffset() >= end) {
+            log.truncateFullyAndStartAt(first.baseOffset());
+            highWatermark = Math.min(highWatermark, first.baseOffset());
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.wharf.replication.replica;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.record.CompressionType;
@@ -111,6 +112,50 @@ class FollowerReplicaTest {
         assertEquals(3, follower.highWatermark(), "only one batch arrived");
         follower.applyFetched(ByteBuffer.allocate(0), 6);
         assertEquals(3, follower.highWatermark());
+    }
+
+    @Test
+    void aFollowerBelowTheLeadersLogStartRestartsThereAndCatchesUp() {
+        leaderLog = Log.open(dir.resolve("leader"), LogConfig.builder().segmentBytes(300).build(), Clock.systemUTC());
+        followerLog = open("follower", FlushMode.SYNC);
+        for (int i = 0; i < 12; i++) {
+            leaderLog.appendAsLeader(batch("b" + i, 3), 1 + i / 6);
+        }
+        FollowerReplica follower = new FollowerReplica(followerLog, 2, 0);
+        follower.applyFetched(leaderLog.read(0, 1).toByteBuffer(), 3);
+        assertEquals(3, follower.fetchOffset());
+        // While the follower was away, the leader's log start moved into the middle of batch 21..23.
+        leaderLog.deleteRecordsBefore(22);
+        assertEquals(22, leaderLog.logStartOffset());
+        assertFalse(follower.restartBelowLeaderLogStart(2), "a fetch offset at or above the leader's start stays");
+        assertEquals(3, followerLog.logEndOffset());
+
+        assertTrue(follower.restartBelowLeaderLogStart(leaderLog.logStartOffset()));
+        assertEquals(22, followerLog.logStartOffset());
+        assertEquals(22, follower.fetchOffset());
+        assertEquals(22, follower.highWatermark());
+        assertEquals(-1, follower.lastFetchedEpoch(), "an emptied log has no epoch history");
+        for (int i = 0; i < 20 && follower.fetchOffset() < leaderLog.logEndOffset(); i++) {
+            fetchOnce(leaderLog, follower, 36);
+        }
+        assertEquals(21, followerLog.logStartOffset(), "restarted at the base of the batch holding the leader's start");
+        assertEquals(36, followerLog.logEndOffset());
+        assertEquals(36, follower.highWatermark());
+        assertEquals(leaderLog.endOffsetForEpoch(1), followerLog.endOffsetForEpoch(1));
+        assertEquals(leaderLog.endOffsetForEpoch(2), followerLog.endOffsetForEpoch(2));
+        assertTrue(java.util.Arrays.equals(bytesFrom(leaderLog, 22), bytes(followerLog)),
+                "the follower holds the leader's batches from 21 on, byte for byte");
+    }
+
+    private static byte[] bytesFrom(Log log, long from) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long offset = from;
+        while (offset < log.logEndOffset()) {
+            LogSlice slice = log.read(offset, 1 << 20);
+            out.writeBytes(slice.toByteBuffer().array());
+            offset = slice.nextOffset();
+        }
+        return out.toByteArray();
     }
 
     @Test
