@@ -104,6 +104,7 @@ public final class ControllerNode implements AutoCloseable {
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
+        quorum.attach(raftServer);
         if (config.raftLeaderCrashDetection()) {
             crashDetector = new LeaderCrashDetector(layout,
                     new ImmediateElection(raftServer, layout.group().getGroupId(), layout.self()), config.nodeId());

@@ -17,14 +17,16 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This controller's way into the quorum: submits commands (Ratis forwards them to the leader and
- * retries through elections, exactly once thanks to the server retry cache, as long as this one
- * client instance retries), waits for linearizable reads, and probes peers. Thread-safe.
+ * This controller's way into the quorum: submits commands (through {@link LeaderDirectedWrites},
+ * straight to the leader the local Raft server knows, exactly once thanks to the servers' retry
+ * cache), waits for linearizable reads (a RaftClient, which retries through elections), probes
+ * peers, and asks for snapshots and leadership transfers. Thread-safe.
  */
 final class QuorumClient implements AutoCloseable {
 
@@ -37,6 +39,7 @@ final class QuorumClient implements AutoCloseable {
     private final RaftClient commands;
     private final RaftClient probes;
     private final RaftClient admin;
+    private volatile LeaderDirectedWrites writes;
 
     QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self) {
         this.config = config;
@@ -73,8 +76,13 @@ final class QuorumClient implements AutoCloseable {
      * replicating.
      */
     CompletableFuture<CommandResult> submit(ControllerCommand command) {
+        LeaderDirectedWrites directed = writes;
+        if (directed == null) {
+            return CompletableFuture.failedFuture(new QuorumException(ErrorCode.CONTROLLER_UNAVAILABLE,
+                    "controller " + self + " has not started its Raft server yet; retry", null));
+        }
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-        return commands.async().send(message).handle((reply, failure) -> {
+        return directed.submit(message).handle((reply, failure) -> {
             if (failure != null) {
                 throw new CompletionException(toQuorumException("commit " + command.getCommandCase(), failure));
             }
@@ -84,6 +92,17 @@ final class QuorumClient implements AutoCloseable {
             }
             return parseResult(reply);
         });
+    }
+
+    /**
+     * Lets {@link #submit} send commands to the leader {@code server} knows; call once, before the
+     * server starts (leader duties may submit as soon as it does).
+     */
+    void attach(RaftServer server) {
+        if (writes != null) {
+            throw new IllegalStateException("controller " + self + " already attached its Raft server");
+        }
+        writes = new LeaderDirectedWrites(server, group, self, config);
     }
 
     /**
@@ -167,8 +186,11 @@ final class QuorumClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        LeaderDirectedWrites directed = writes;
         try (RaftClient c = commands; RaftClient p = probes; RaftClient a = admin) {
-            LOG.debug("Closing quorum clients of {}", self);
+            if (directed != null) {
+                directed.close();
+            }
         }
     }
 }
