@@ -2,6 +2,8 @@ package io.wharf.broker;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.wharf.broker.partition.PartitionLookup;
+import io.wharf.broker.producer.ProducerIdAllocator;
 import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataViews;
@@ -11,12 +13,15 @@ import io.wharf.proto.broker.DescribeMetadataRequest;
 import io.wharf.proto.broker.DescribeMetadataResponse;
 import io.wharf.proto.broker.FetchRequest;
 import io.wharf.proto.broker.FetchResponse;
+import io.wharf.proto.broker.InitProducerIdRequest;
+import io.wharf.proto.broker.InitProducerIdResponse;
 import io.wharf.proto.broker.ListOffsetsRequest;
 import io.wharf.proto.broker.ListOffsetsResponse;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.broker.ProduceResponse;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The broker's gRPC {@code BrokerService}. {@code DescribeMetadata} answers from the broker's own
  * metadata image, which may trail the controllers by the time a record takes to stream here;
- * Produce, Fetch and ListOffsets go to their handlers and answer asynchronously. Thread-safe.
+ * Produce, Fetch and ListOffsets go to their handlers and answer asynchronously; InitProducerId
+ * takes an id from the {@link ProducerIdAllocator}. Thread-safe.
  */
 final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
@@ -38,9 +44,11 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
+    private final ProducerIdAllocator producerIds;
 
     BrokerGrpcService(int brokerId, Supplier<MetadataImage> image, ProduceHandler produce, FetchHandler fetch,
-                      ListOffsetsHandler listOffsets) {
+                      ListOffsetsHandler listOffsets, ProducerIdAllocator producerIds) {
+        this.producerIds = producerIds;
         this.brokerId = brokerId;
         this.image = image;
         this.produce = produce;
@@ -61,6 +69,24 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     @Override
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
         reply(CompletableFuture.completedFuture(listOffsets.listOffsets(request)), observer);
+    }
+
+    /** Answers a producer id with epoch 0, or CONTROLLER_UNAVAILABLE (retriable) when none could be had. */
+    @Override
+    public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> observer) {
+        reply(producerIds.nextId().handle((id, failure) -> {
+            if (failure == null) {
+                return InitProducerIdResponse.newBuilder().setError(PartitionLookup.none()).setProducerId(id)
+                        .setProducerEpoch(0).build();
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (!(cause instanceof ProducerIdAllocator.AllocationException allocation)) {
+                throw new CompletionException(cause);
+            }
+            return InitProducerIdResponse.newBuilder().setError(allocation.error()).setProducerId(-1)
+                    .setProducerEpoch(-1).build();
+        }), observer);
     }
 
     /** Sends the answer when it is ready; a failure (a bug) becomes an INTERNAL status with its message. */

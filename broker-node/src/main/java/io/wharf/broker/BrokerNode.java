@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.partition.PartitionRegistry;
+import io.wharf.broker.producer.ProducerIdAllocator;
 import io.wharf.broker.replica.IsrUpdater;
 import io.wharf.broker.replica.ReplicaFetchers;
 import io.wharf.broker.replica.ReplicationGrpcService;
@@ -58,6 +59,7 @@ public final class BrokerNode implements AutoCloseable {
     private volatile ScheduledExecutorService dataTimer;
     private volatile ReplicaFetchers fetchers;
     private volatile IsrUpdater isrUpdater;
+    private volatile ProducerIdAllocator producerIds;
     private volatile Throwable failure;
     private boolean started;   // guarded by stateLock
     private boolean closing;   // guarded by stateLock
@@ -110,10 +112,13 @@ public final class BrokerNode implements AutoCloseable {
             return thread;
         });
         PartitionLookup lookup = new PartitionLookup(id, partitions, follower::image);
+        producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
+        MetadataFollower metadata = follower;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                .addService(new BrokerGrpcService(id, follower::image, new ProduceHandler(lookup, dataTimer, clock),
-                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup)))
+                .addService(new BrokerGrpcService(id, follower::image,
+                        new ProduceHandler(lookup, dataTimer, clock, () -> metadata.image().nextProducerId()),
+                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds))
                 .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer))
                 .build()
                 .start();
@@ -274,6 +279,9 @@ public final class BrokerNode implements AutoCloseable {
         }
         if (isrUpdater != null) {
             isrUpdater.close();
+        }
+        if (producerIds != null) {
+            producerIds.close();
         }
         if (fetchers != null) {
             fetchers.close();

@@ -16,13 +16,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Serves {@code Produce}: validates acks, appends each partition's batches on the leader and
  * answers once every partition has its result (acks=-1: once the high watermark passed the
  * append, or REQUEST_TIMED_OUT after {@code timeout_ms}; 0 or absent means
  * {@value #DEFAULT_TIMEOUT_MS} ms). A failing partition gets its error and nothing appended; the
- * others proceed. Thread-safe; timeouts run on the given timer.
+ * others proceed. Batches an idempotent producer had already written answer the offsets of their
+ * first write; producer ids the metadata has not allocated are refused (UNKNOWN_PRODUCER_ID).
+ * Thread-safe; timeouts run on the given timer.
  */
 final class ProduceHandler {
 
@@ -31,11 +34,14 @@ final class ProduceHandler {
     private final PartitionLookup lookup;
     private final ScheduledExecutorService timer;
     private final Clock clock;
+    private final LongSupplier producerIdLimit;
 
-    ProduceHandler(PartitionLookup lookup, ScheduledExecutorService timer, Clock clock) {
+    /** @param producerIdLimit the metadata's next producer id: ids at or above it were never handed out */
+    ProduceHandler(PartitionLookup lookup, ScheduledExecutorService timer, Clock clock, LongSupplier producerIdLimit) {
         this.lookup = lookup;
         this.timer = timer;
         this.clock = clock;
+        this.producerIdLimit = producerIdLimit;
     }
 
     CompletableFuture<ProduceResponse> produce(ProduceRequest request) {
@@ -64,7 +70,8 @@ final class ProduceHandler {
             partition = lookup.leader(request.getTopic(), request.getPartition());
             // The log stamps offsets and epochs into the buffer, so it gets its own copy.
             ByteBuffer records = ByteBuffer.wrap(request.getRecords().toByteArray());
-            outcome = partition.appendAsLeader(records, acks, clock.millis() + timeoutMs);
+            outcome = partition.appendAsLeader(records, acks, clock.millis() + timeoutMs,
+                    producerIdLimit.getAsLong());
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failed(request, lookup.toError(e, request.getTopic(),
                     request.getPartition())));
@@ -75,9 +82,13 @@ final class ProduceHandler {
         long baseOffset = acks == 0 ? -1 : outcome.baseOffset();
         return outcome.replicated().handle((hw, failure) -> {
             if (failure == null) {
-                return ProducePartitionResult.newBuilder().setTopic(request.getTopic())
+                ProducePartitionResult.Builder result = ProducePartitionResult.newBuilder().setTopic(request.getTopic())
                         .setPartition(request.getPartition()).setError(PartitionLookup.none())
-                        .setBaseOffset(baseOffset).setLogStartOffset(outcome.logStartOffset()).build();
+                        .setBaseOffset(baseOffset).setLogStartOffset(outcome.logStartOffset());
+                if (acks != 0) {
+                    result.addAllBatchBaseOffsets(outcome.batchBaseOffsets());
+                }
+                return result.build();
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;

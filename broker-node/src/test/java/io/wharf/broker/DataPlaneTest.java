@@ -16,6 +16,8 @@ import io.wharf.proto.broker.FetchPartition;
 import io.wharf.proto.broker.FetchPartitionResult;
 import io.wharf.proto.broker.FetchRequest;
 import io.wharf.proto.broker.FetchResponse;
+import io.wharf.proto.broker.InitProducerIdRequest;
+import io.wharf.proto.broker.InitProducerIdResponse;
 import io.wharf.proto.broker.ListOffsetsPartition;
 import io.wharf.proto.broker.ListOffsetsPartitionResult;
 import io.wharf.proto.broker.ListOffsetsRequest;
@@ -126,6 +128,21 @@ class DataPlaneTest {
         return ByteString.copyFrom(builder.build());
     }
 
+    private static ByteString idempotentBatch(long producerId, int sequence, String... values) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE).producer(producerId, (short) 0, sequence);
+        long timestamp = BASE_TIMESTAMP;
+        for (String value : values) {
+            builder.append(timestamp++, null, value.getBytes(StandardCharsets.UTF_8));
+        }
+        return ByteString.copyFrom(builder.build());
+    }
+
+    private long initProducerId() {
+        InitProducerIdResponse response = stub.initProducerId(InitProducerIdRequest.getDefaultInstance());
+        assertCode(ErrorCode.NONE, response.getError());
+        return response.getProducerId();
+    }
+
     private static ProducePartition part(String topic, int partition, ByteString records) {
         return ProducePartition.newBuilder().setTopic(topic).setPartition(partition).setRecords(records).build();
     }
@@ -192,6 +209,56 @@ class DataPlaneTest {
         assertEquals(List.of("c", "d"), values(middle.getRecords()).subList(0, 2), "whole batches from offset 2");
         assertEquals(List.of("x"), values(fetchOne("orders", 1, 0).getRecords()));
         assertTrue(fetchOne("orders", 0, 4).getRecords().isEmpty(), "at the end: nothing yet");
+    }
+
+    @Test
+    void initProducerIdHandsOutDistinctIdsFromBlocksTheControllerAllocated() {
+        long first = initProducerId();
+        long second = initProducerId();
+        assertTrue(second != first, first + " twice");
+        assertTrue(quorum.image().nextProducerId() > Math.max(first, second), "ids come from an allocated block");
+        assertEquals(1, quorum.controller(1).calls("AllocateProducerIds").size(), "one block serves many producers");
+    }
+
+    @Test
+    void aRetriedIdempotentBatchIsAnsweredWithItsOriginalOffsetAndWrittenOnce() {
+        createTopic("once", 1, 1, Map.of());
+        awaitLeaderships("once");
+        long producerId = initProducerId();
+        ByteString first = idempotentBatch(producerId, 0, "a", "b");
+        ProducePartitionResult written = produce(-1, 5000, part("once", 0, first)).getPartitions(0);
+        produce(1, 0, part("once", 0, batch("other")));
+
+        ProducePartitionResult retried = produce(-1, 5000, part("once", 0, first)).getPartitions(0);
+        ProducePartitionResult retriedWithNext = produce(-1, 5000,
+                part("once", 0, first.concat(idempotentBatch(producerId, 2, "c")))).getPartitions(0);
+
+        assertCode(ErrorCode.NONE, retried.getError());
+        assertEquals(written.getBaseOffset(), retried.getBaseOffset());
+        assertEquals(List.of(0L), retried.getBatchBaseOffsetsList());
+        assertEquals(List.of(0L, 3L), retriedWithNext.getBatchBaseOffsetsList());
+        assertEquals(List.of("a", "b", "other", "c"), values(fetchOne("once", 0, 0).getRecords()));
+    }
+
+    @Test
+    void aSequenceGapOrAnUnknownProducerIdIsRefusedAndNothingIsAppended() {
+        createTopic("strict-seq", 1, 1, Map.of());
+        awaitLeaderships("strict-seq");
+        long producerId = initProducerId();
+        assertCode(ErrorCode.NONE, produce(-1, 5000, part("strict-seq", 0, idempotentBatch(producerId, 0, "a")))
+                .getPartitions(0).getError());
+
+        ProducePartitionResult gap = produce(-1, 5000, part("strict-seq", 0, idempotentBatch(producerId, 5, "gap")))
+                .getPartitions(0);
+        ProducePartitionResult unknown = produce(-1, 5000,
+                part("strict-seq", 0, idempotentBatch(quorum.image().nextProducerId() + 7, 0, "who")))
+                .getPartitions(0);
+
+        assertCode(ErrorCode.OUT_OF_ORDER_SEQUENCE, gap.getError());
+        assertCode(ErrorCode.UNKNOWN_PRODUCER_ID, unknown.getError());
+        assertEquals(List.of("a"), values(fetchOne("strict-seq", 0, 0).getRecords()), "nothing else was appended");
+        assertCode(ErrorCode.NONE, produce(-1, 5000, part("strict-seq", 0, idempotentBatch(producerId, 1, "b")))
+                .getPartitions(0).getError());
     }
 
     @Test

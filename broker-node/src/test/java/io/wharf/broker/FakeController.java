@@ -11,6 +11,8 @@ import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataSnapshots;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.AllocateProducerIdsRequest;
+import io.wharf.proto.controller.AllocateProducerIdsResponse;
 import io.wharf.proto.controller.BrokerHeartbeatRequest;
 import io.wharf.proto.controller.BrokerHeartbeatResponse;
 import io.wharf.proto.controller.ControlledShutdownRequest;
@@ -21,6 +23,7 @@ import io.wharf.proto.controller.RegisterBrokerResponse;
 import io.wharf.proto.controller.WatchMetadataRequest;
 import io.wharf.proto.controller.WatchMetadataResponse;
 import io.wharf.proto.metadata.ControlledShutdownCommand;
+import io.wharf.proto.metadata.AllocateProducerIdsCommand;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.MetadataRecordBatch;
 import io.wharf.proto.metadata.RegisterBrokerCommand;
@@ -167,6 +170,20 @@ final class FakeController {
                 }
             }
             observer.onNext(response.build());
+            observer.onCompleted();
+        }
+
+        @Override
+        public void allocateProducerIds(AllocateProducerIdsRequest request,
+                                        StreamObserver<AllocateProducerIdsResponse> observer) {
+            calls.add(new Call("AllocateProducerIds", request.getBrokerEpoch(), -1));
+            CommandOutcome outcome = quorum.submit(ControllerCommand.newBuilder().setAllocateProducerIds(
+                    AllocateProducerIdsCommand.newBuilder().setBrokerId(request.getBrokerId())
+                            .setBrokerEpoch(request.getBrokerEpoch())).build());
+            observer.onNext(AllocateProducerIdsResponse.newBuilder()
+                    .setError(outcome.result().getItems(0).getError())
+                    .setProducerIdStart(outcome.result().getProducerIdStart())
+                    .setProducerIdCount(outcome.result().getProducerIdCount()).build());
             observer.onCompleted();
         }
 

@@ -16,6 +16,7 @@ import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.FetchPartition;
 import io.wharf.proto.broker.FetchPartitionResult;
 import io.wharf.proto.broker.FetchRequest;
+import io.wharf.proto.broker.InitProducerIdRequest;
 import io.wharf.proto.broker.ProducePartition;
 import io.wharf.proto.broker.ProducePartitionResult;
 import io.wharf.proto.broker.ProduceRequest;
@@ -256,6 +257,47 @@ class ReplicationTest {
         assertEquals(40, restarted.logEndOffset());
         produceAll(leader, "after-rejoin", 5);
         awaitIdenticalReplicas(leader);
+    }
+
+    @Test
+    void aProduceWhoseAnswerWasLostIsRetriedOnTheNewLeaderAndWrittenOnce() throws Exception {
+        startControllers();
+        for (int id = 1; id <= 3; id++) {
+            startBroker(id);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> brokers.values().stream().allMatch(BrokerNode::isActive));
+        createTopic();
+        int leader = awaitLeader();
+        long producerId = stub(leader).initProducerId(InitProducerIdRequest.getDefaultInstance()).getProducerId();
+        List<String> acked = new ArrayList<>();
+        long[] offsets = new long[4];
+        for (int seq = 0; seq < 4; seq++) {
+            ProducePartitionResult result = stub(leader).produce(idempotentRequest(producerId, seq)).getPartitions(0);
+            assertEquals(ErrorCode.NONE, result.getError().getCode(), result.getError().toString());
+            offsets[seq] = result.getBaseOffset();
+            acked.add("seq-" + seq);
+        }
+
+        // The answer to the last produce is "lost": the producer resends it to whoever leads after the leader died.
+        brokers.remove(leader).close();
+        int newLeader = awaitLeader();
+        ProducePartitionResult retried = stub(newLeader).produce(idempotentRequest(producerId, 3)).getPartitions(0);
+        ProducePartitionResult next = stub(newLeader).produce(idempotentRequest(producerId, 4)).getPartitions(0);
+
+        assertEquals(ErrorCode.NONE, retried.getError().getCode(), retried.getError().toString());
+        assertEquals(offsets[3], retried.getBaseOffset(), "the retry answers the offset of the first write");
+        assertEquals(ErrorCode.NONE, next.getError().getCode(), next.getError().toString());
+        acked.add("seq-4");
+        assertEquals(acked, consumeAll(newLeader), "every acknowledged record exactly once, in order");
+        awaitIdenticalReplicas(newLeader);
+    }
+
+    private static ProduceRequest idempotentRequest(long producerId, int sequence) {
+        ByteString records = ByteString.copyFrom(new RecordBatchBuilder(CompressionType.NONE)
+                .producer(producerId, (short) 0, sequence)
+                .append(System.currentTimeMillis(), null, ("seq-" + sequence).getBytes(StandardCharsets.UTF_8)).build());
+        return ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000).addPartitions(ProducePartition.newBuilder()
+                .setTopic(TOPIC).setPartition(0).setRecords(records)).build();
     }
 
     @Test

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * What a test producer had acknowledged, by send sequence number, and the check every failure
  * test ends with: a consumer reading each partition from the beginning finds every acknowledged
  * record at the offset its acknowledgement reported, acknowledged records in send order within
- * their partition, and (counted, or with {@code exactlyOnce} failed on) no record stored twice.
+ * their partition, and no record stored twice (the tests' producers are idempotent: acks=all).
  *
  * <p>Values are {@code <topic>-<sequence>}. Thread-safe to record into (producer callbacks);
  * {@link #assertReadBack} runs on the test thread after the producer is closed.
@@ -37,20 +37,8 @@ final class AcknowledgedRecords {
     private static final Logger LOG = LoggerFactory.getLogger(AcknowledgedRecords.class);
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    /**
-     * Whether the failure tests require every record to be stored exactly once. The producer is
-     * at-least-once today (a batch whose acknowledgement a kill swallowed is sent again and may be
-     * appended twice), so duplicates are counted and logged; flip this once the producer is
-     * idempotent.
-     */
-    static final boolean EXACTLY_ONCE = false;
-
-    /**
-     * What the read-back found.
-     *
-     * @param duplicates extra copies: records stored n times count n-1
-     */
-    record ReadBack(Map<Integer, Long> highWatermarks, long recordsRead, int duplicates) {
+    /** What the read-back found. */
+    record ReadBack(Map<Integer, Long> highWatermarks, long recordsRead) {
     }
 
     private final String topic;
@@ -91,10 +79,8 @@ final class AcknowledgedRecords {
      * Reads every partition up to its high watermark (waiting until it covers every acknowledged
      * offset: a high watermark below one would mean an acknowledged write was lost) and checks the
      * acknowledged records as the class comment says.
-     *
-     * @param exactlyOnce fail when a record is stored more than once; otherwise only count them
      */
-    ReadBack assertReadBack(List<Endpoint> brokers, boolean exactlyOnce) {
+    ReadBack assertReadBack(List<Endpoint> brokers) {
         Map<Integer, Long> needed = new TreeMap<>();
         acknowledged.values().forEach(m -> needed.merge(m.partition(), m.offset() + 1, Math::max));
         Map<Integer, Map<Long, String>> log = new HashMap<>();
@@ -124,12 +110,12 @@ final class AcknowledgedRecords {
                 "acknowledged record " + sequence + " is not at " + topic + "-" + metadata.partition() + "@"
                         + metadata.offset()));
         assertAcknowledgedInSendOrder();
-        int duplicates = countDuplicates(log, exactlyOnce);
+        assertNoDuplicates(log);
         long read = log.values().stream().mapToLong(Map::size).sum();
         LOG.info("{}: {} acknowledged ({} sends failed); every one read back at its offset, in send order; "
-                + "{} records below the high watermarks {}, {} stored more than once", topic, acknowledged.size(),
-                failed.get(), read, highWatermarks, duplicates);
-        return new ReadBack(Map.copyOf(highWatermarks), read, duplicates);
+                + "{} records below the high watermarks {}, none stored twice", topic, acknowledged.size(),
+                failed.get(), read, highWatermarks);
+        return new ReadBack(Map.copyOf(highWatermarks), read);
     }
 
     /** Within a partition, acknowledged records sit in the order they were sent. */
@@ -147,16 +133,15 @@ final class AcknowledgedRecords {
         });
     }
 
-    private int countDuplicates(Map<Integer, Map<Long, String>> log, boolean exactlyOnce) {
+    private void assertNoDuplicates(Map<Integer, Map<Long, String>> log) {
         Map<String, List<String>> places = new HashMap<>();
         log.forEach((partition, records) -> records.forEach((offset, value) ->
                 places.computeIfAbsent(value, k -> new ArrayList<>()).add(partition + "@" + offset)));
         List<String> stored = places.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .map(e -> e.getKey() + " at " + e.getValue()).sorted().toList();
-        if (exactlyOnce && !stored.isEmpty()) {
+        if (!stored.isEmpty()) {
             fail(stored.size() + " records are stored more than once in " + topic + ", e.g. "
                     + stored.subList(0, Math.min(5, stored.size())));
         }
-        return places.values().stream().mapToInt(at -> at.size() - 1).sum();
     }
 }

@@ -25,9 +25,8 @@ import org.slf4j.LoggerFactory;
  * there, at the offset its acknowledgement reported, in send order within its partition
  * ({@link AcknowledgedRecords}); once every replica is back in the ISR, the replicas' logs must be
  * identical below the high watermark ({@link ReplicaLogs}).
- *
- * <p>Duplicates (a batch whose acknowledgement was lost in the kill, sent again) are counted, or
- * failed on when {@link AcknowledgedRecords#EXACTLY_ONCE} is set.
+ * The producer is idempotent, so a batch whose acknowledgement the kill swallowed and that was
+ * sent again must still be stored once.
  */
 class AcknowledgedWritesSurviveKillsTest {
 
@@ -100,7 +99,7 @@ class AcknowledgedWritesSurviveKillsTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> victim.isController()
                 ? cluster.leader().isPresent() : cluster.brokerIs(victim.id(), BrokerState.ACTIVE));
         AcknowledgedRecords.ReadBack readBack = records.assertReadBack(
-                cluster.launcher().topology().brokerEndpoints(), AcknowledgedRecords.EXACTLY_ONCE);
+                cluster.launcher().topology().brokerEndpoints());
         cluster.assertReplicasIdentical(topic, readBack.highWatermarks(), Duration.ofSeconds(60));
     }
 

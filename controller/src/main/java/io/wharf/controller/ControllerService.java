@@ -9,6 +9,8 @@ import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataViews;
 import io.wharf.metadata.TopicImage;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.AllocateProducerIdsRequest;
+import io.wharf.proto.controller.AllocateProducerIdsResponse;
 import io.wharf.proto.controller.AlterPartitionRequest;
 import io.wharf.proto.controller.AlterPartitionResponse;
 import io.wharf.proto.controller.BrokerHeartbeatRequest;
@@ -32,6 +34,7 @@ import io.wharf.proto.controller.RegisterBrokerResponse;
 import io.wharf.proto.controller.TopicResult;
 import io.wharf.proto.controller.WatchMetadataRequest;
 import io.wharf.proto.controller.WatchMetadataResponse;
+import io.wharf.proto.metadata.AllocateProducerIdsCommand;
 import io.wharf.proto.metadata.AlterPartitionCommand;
 import io.wharf.proto.metadata.CommandResult;
 import io.wharf.proto.metadata.ControlledShutdownCommand;
@@ -155,6 +158,25 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                     return response.build();
                 },
                 failure -> AlterPartitionResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    @Override
+    public void allocateProducerIds(AllocateProducerIdsRequest request, StreamObserver<AllocateProducerIdsResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder().setAllocateProducerIds(
+                AllocateProducerIdsCommand.newBuilder()
+                        .setBrokerId(request.getBrokerId())
+                        .setBrokerEpoch(request.getBrokerEpoch())).build();
+        answer(out, commit(command),
+                result -> {
+                    boolean ok = WireErrors.firstError(result).getCode() == ErrorCode.NONE;
+                    return AllocateProducerIdsResponse.newBuilder()
+                            .setError(WireErrors.firstError(result))
+                            .setProducerIdStart(ok ? result.getProducerIdStart() : -1)
+                            .setProducerIdCount(ok ? result.getProducerIdCount() : 0)
+                            .build();
+                },
+                failure -> AllocateProducerIdsResponse.newBuilder().setError(WireErrors.of(failure))
+                        .setProducerIdStart(-1).build());
     }
 
     /**

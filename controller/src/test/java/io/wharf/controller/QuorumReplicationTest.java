@@ -11,6 +11,8 @@ import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.BrokerState;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.AllocateProducerIdsRequest;
+import io.wharf.proto.controller.AllocateProducerIdsResponse;
 import io.wharf.proto.controller.ControllerInfo;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
@@ -80,6 +82,32 @@ class QuorumReplicationTest {
                 assertTrue(broker.getMsSinceHeartbeat() >= 0, broker.toString());
             }
         }
+    }
+
+    @Test
+    void producerIdBlocksFromEveryControllerAreDisjointAndReplicated() {
+        DescribeClusterResponse cluster = quorum.stub(1).describeCluster(DescribeClusterRequest.getDefaultInstance());
+        long epoch = cluster.getBrokersList().stream().filter(b -> b.getId() == 2).findFirst().orElseThrow().getEpoch();
+        List<Long> starts = new java.util.ArrayList<>();
+        for (int id : quorum.ids()) {
+            AllocateProducerIdsResponse block = quorum.stub(id).allocateProducerIds(
+                    AllocateProducerIdsRequest.newBuilder().setBrokerId(2).setBrokerEpoch(epoch).build());
+            assertEquals(ErrorCode.NONE, block.getError().getCode(), block.toString());
+            assertTrue(block.getProducerIdCount() > 0, block.toString());
+            for (long earlier : starts) {
+                assertTrue(block.getProducerIdStart() >= earlier + block.getProducerIdCount(),
+                        "block " + block.getProducerIdStart() + " overlaps the one starting at " + earlier);
+            }
+            starts.add(block.getProducerIdStart());
+        }
+        AllocateProducerIdsResponse stale = quorum.stub(1).allocateProducerIds(
+                AllocateProducerIdsRequest.newBuilder().setBrokerId(2).setBrokerEpoch(epoch - 1).build());
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, stale.getError().getCode());
+        assertEquals(-1, stale.getProducerIdStart());
+
+        quorum.awaitConverged();
+        long next = quorum.awaitLeader().image().nextProducerId();
+        assertTrue(next > starts.get(starts.size() - 1), "the counter " + next + " must pass every block handed out");
     }
 
     @Test

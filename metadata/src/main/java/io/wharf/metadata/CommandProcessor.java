@@ -23,6 +23,8 @@ import java.util.Optional;
  * <li>AlterPartition: one item named {@code <topic>-<partition>}; answers {@code partition} with the
  *     state after the command (or the current state when it was rejected for a stale or fenced
  *     epoch, not the leader, or a bad ISR).
+ * <li>AllocateProducerIds: one item named {@code broker-<id>}; answers {@code producer_id_start}
+ *     and {@code producer_id_count}, the block of ids now the broker's.
  * </ul>
  * An item that succeeded has no error ({@code getError().getCode() == NONE}).
  */
@@ -55,6 +57,7 @@ public final class CommandProcessor {
             case UNFENCE_BROKER -> BrokerCommands.unfence(image, command.getUnfenceBroker().getBrokerId(),
                     command.getUnfenceBroker().getBrokerEpoch(), offset);
             case ALTER_PARTITION -> PartitionCommands.alter(image, command.getAlterPartition(), offset);
+            case ALLOCATE_PRODUCER_IDS -> ProducerIdCommands.allocate(image, command.getAllocateProducerIds(), offset);
             default -> BrokerCommands.rejection("command", noCommand(), offset);
         };
     }
@@ -87,6 +90,10 @@ public final class CommandProcessor {
                             command.getUnfenceBroker().getBrokerEpoch()));
             case ALTER_PARTITION -> add(items, PartitionCommands.itemName(command.getAlterPartition().getTopic(),
                     command.getAlterPartition().getPartition()), StatelessChecks.alterPartition(command.getAlterPartition()));
+            case ALLOCATE_PRODUCER_IDS -> add(items,
+                    BrokerCommands.itemName(command.getAllocateProducerIds().getBrokerId()),
+                    StatelessChecks.brokerLifecycle(command.getAllocateProducerIds().getBrokerId(),
+                            command.getAllocateProducerIds().getBrokerEpoch()));
             default -> add(items, "command", Optional.of(noCommand()));
         }
         boolean allFailed = !items.isEmpty() && items.stream().allMatch(ItemResult::hasError);

@@ -4,6 +4,7 @@ import io.wharf.proto.metadata.FenceBrokerRecord;
 import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.PartitionChangeRecord;
 import io.wharf.proto.metadata.PartitionRecord;
+import io.wharf.proto.metadata.ProducerIdsRecord;
 import io.wharf.proto.metadata.RegisterBrokerRecord;
 import io.wharf.proto.metadata.RemoveTopicRecord;
 import io.wharf.proto.metadata.TopicConfigRecord;
@@ -26,9 +27,11 @@ final class MetadataDelta {
     private SortedMap<String, TopicImage> topics;
     /** Topics changed by this batch, as mutable partition maps; folded into {@link #topics} by build. */
     private final Map<String, TopicDraft> drafts = new HashMap<>();
+    private long nextProducerId;
 
     MetadataDelta(MetadataImage base) {
         this.base = base;
+        this.nextProducerId = base.nextProducerId();
     }
 
     void replay(MetadataRecord record) {
@@ -41,13 +44,14 @@ final class MetadataDelta {
             case PARTITION_CHANGE -> changePartition(record.getPartitionChange());
             case TOPIC_CONFIG -> setConfigs(record.getTopicConfig());
             case REMOVE_TOPIC -> removeTopic(record.getRemoveTopic());
+            case PRODUCER_IDS -> allocateProducerIds(record.getProducerIds());
             default -> throw new IllegalStateException("metadata record without a known type: " + record);
         }
     }
 
     MetadataImage build(long offset) {
         if (brokers == null && topics == null && drafts.isEmpty()) {
-            return new MetadataImage(offset, base.brokerMap(), base.topicMap());
+            return new MetadataImage(offset, base.brokerMap(), base.topicMap(), nextProducerId);
         }
         SortedMap<String, TopicImage> newTopics = topics == null ? base.topicMap() : topics;
         if (!drafts.isEmpty()) {
@@ -56,7 +60,15 @@ final class MetadataDelta {
                 newTopics.put(draft.name, draft.build());
             }
         }
-        return new MetadataImage(offset, brokers == null ? base.brokerMap() : brokers, newTopics);
+        return new MetadataImage(offset, brokers == null ? base.brokerMap() : brokers, newTopics, nextProducerId);
+    }
+
+    private void allocateProducerIds(ProducerIdsRecord r) {
+        if (r.getNextProducerId() <= nextProducerId) {
+            throw new IllegalStateException("ProducerIdsRecord moves the next producer id from " + nextProducerId
+                    + " to " + r.getNextProducerId() + "; it may only grow");
+        }
+        nextProducerId = r.getNextProducerId();
     }
 
     private void registerBroker(RegisterBrokerRecord r) {

@@ -10,23 +10,26 @@ import java.util.Optional;
 import java.util.SortedMap;
 
 /**
- * The whole cluster metadata (brokers and topics) as of one metadata offset: the fold of every
+ * The whole cluster metadata (brokers, topics and the producer-id counter) as of one metadata offset: the fold of every
  * record batch up to and including that offset. Immutable; {@link #apply} returns a new image
  * that shares every topic the batch did not touch.
  */
 public final class MetadataImage {
 
     private static final MetadataImage EMPTY =
-            new MetadataImage(-1, Collections.emptySortedMap(), Collections.emptySortedMap());
+            new MetadataImage(-1, Collections.emptySortedMap(), Collections.emptySortedMap(), 0);
 
     private final long offset;
     private final SortedMap<Integer, BrokerRegistration> brokers;
     private final SortedMap<String, TopicImage> topics;
     private final List<Integer> activeBrokerIds;
+    private final long nextProducerId;
 
     /** Takes ownership of the two maps, which the caller must not change afterwards. */
-    MetadataImage(long offset, SortedMap<Integer, BrokerRegistration> brokers, SortedMap<String, TopicImage> topics) {
+    MetadataImage(long offset, SortedMap<Integer, BrokerRegistration> brokers, SortedMap<String, TopicImage> topics,
+                  long nextProducerId) {
         this.offset = offset;
+        this.nextProducerId = nextProducerId;
         this.brokers = Collections.unmodifiableSortedMap(brokers);
         this.topics = Collections.unmodifiableSortedMap(topics);
         List<Integer> active = new ArrayList<>();
@@ -80,6 +83,15 @@ public final class MetadataImage {
     }
 
     /**
+     * The first producer id not yet handed to a broker: every id below it was allocated
+     * (AllocateProducerIds), so a batch naming a producer id at or above it is not from a producer
+     * this cluster created. 0 before the first allocation.
+     */
+    public long nextProducerId() {
+        return nextProducerId;
+    }
+
+    /**
      * The image after the records of {@code batch}, applied in order; its offset is the batch's.
      *
      * @throws IllegalStateException when the batch does not fit this image (an offset not above
@@ -119,16 +131,18 @@ public final class MetadataImage {
         if (!(o instanceof MetadataImage other)) {
             return false;
         }
-        return offset == other.offset && brokers.equals(other.brokers) && topics.equals(other.topics);
+        return offset == other.offset && nextProducerId == other.nextProducerId && brokers.equals(other.brokers)
+                && topics.equals(other.topics);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(offset, brokers, topics);
+        return Objects.hash(offset, brokers, topics, nextProducerId);
     }
 
     @Override
     public String toString() {
-        return "MetadataImage{offset=" + offset + ", brokers=" + brokers.values() + ", topics=" + topics.values() + "}";
+        return "MetadataImage{offset=" + offset + ", brokers=" + brokers.values() + ", topics=" + topics.values()
+                + ", nextProducerId=" + nextProducerId + "}";
     }
 }

@@ -4,6 +4,7 @@ import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.MetadataRecordBatch;
 import io.wharf.proto.metadata.MetadataSnapshot;
 import io.wharf.proto.metadata.PartitionRecord;
+import io.wharf.proto.metadata.ProducerIdsRecord;
 import io.wharf.proto.metadata.RegisterBrokerRecord;
 import io.wharf.proto.metadata.TopicConfigRecord;
 import io.wharf.proto.metadata.TopicRecord;
@@ -18,7 +19,10 @@ public final class MetadataSnapshots {
     private MetadataSnapshots() {
     }
 
-    /** The records that rebuild {@code image} from empty: brokers by id, then topics by name. */
+    /**
+     * The records that rebuild {@code image} from empty: brokers by id, then topics by name, then
+     * the producer-id counter when any id was allocated.
+     */
     public static MetadataSnapshot toSnapshot(MetadataImage image) {
         MetadataSnapshot.Builder snapshot = MetadataSnapshot.newBuilder().setOffset(image.offset());
         for (BrokerRegistration broker : image.brokers().values()) {
@@ -51,6 +55,10 @@ public final class MetadataSnapshots {
                 snapshot.addRecords(MetadataRecord.newBuilder()
                         .setTopicConfig(TopicConfigRecord.newBuilder().setTopic(topic.name()).putAllConfigs(topic.configs())));
             }
+        }
+        if (image.nextProducerId() > 0) {
+            snapshot.addRecords(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder()
+                    .setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(image.nextProducerId())));
         }
         return snapshot.build();
     }

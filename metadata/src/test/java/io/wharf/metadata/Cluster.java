@@ -79,6 +79,7 @@ final class Cluster {
     static void assertUnchangedExceptOffset(MetadataImage before, MetadataImage after) {
         assertEquals(before.brokers(), after.brokers());
         assertEquals(before.topics(), after.topics());
+        assertEquals(before.nextProducerId(), after.nextProducerId());
     }
 
     static List<ItemResult> errors(CommandOutcome outcome) {

@@ -1,5 +1,6 @@
 package io.wharf.metadata;
 
+import io.wharf.proto.metadata.AllocateProducerIdsCommand;
 import io.wharf.proto.metadata.AlterPartitionCommand;
 import io.wharf.proto.metadata.ControlledShutdownCommand;
 import io.wharf.proto.metadata.ControllerCommand;
@@ -70,5 +71,10 @@ final class Commands {
         return ControllerCommand.newBuilder().setAlterPartition(AlterPartitionCommand.newBuilder()
                 .setBrokerId(broker).setBrokerEpoch(brokerEpoch).setTopic(topic).setPartition(partition)
                 .setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch).addAllNewIsr(newIsr)).build();
+    }
+
+    static ControllerCommand allocateProducerIds(int broker, long brokerEpoch) {
+        return ControllerCommand.newBuilder().setAllocateProducerIds(AllocateProducerIdsCommand.newBuilder()
+                .setBrokerId(broker).setBrokerEpoch(brokerEpoch)).build();
     }
 }

@@ -140,6 +140,9 @@ class MetadataPropertyTest {
         if (kind < 78) {
             return Commands.controlledShutdown(broker, epoch);
         }
+        if (kind < 82) {
+            return Commands.allocateProducerIds(broker, epoch);
+        }
         return randomAlterPartition(random, image, broker, epoch);
     }
 

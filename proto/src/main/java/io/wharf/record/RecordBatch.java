@@ -247,6 +247,31 @@ public final class RecordBatch {
         return buffer.getInt(BASE_SEQUENCE_OFFSET);
     }
 
+    /** The sequence of the last record ({@link #NO_SEQUENCE} without one); sequences wrap from Integer.MAX_VALUE to 0. */
+    public int lastSequence() {
+        int base = baseSequence();
+        return base == NO_SEQUENCE ? NO_SEQUENCE : incrementSequence(base, lastOffsetDelta());
+    }
+
+    /**
+     * Rewrites the idempotent-producer identity and first sequence in place and recomputes the
+     * CRC, which covers these fields (a producer re-sequencing a batch it has not sent yet).
+     */
+    public void setProducer(long id, short epoch, int firstSequence) {
+        buffer.putLong(PRODUCER_ID_OFFSET, id);
+        buffer.putShort(PRODUCER_EPOCH_OFFSET, epoch);
+        buffer.putInt(BASE_SEQUENCE_OFFSET, firstSequence);
+        buffer.putInt(CRC_OFFSET, (int) computeChecksum());
+    }
+
+    /** {@code sequence + increment} as Kafka counts producer sequences: past Integer.MAX_VALUE it wraps to 0. */
+    public static int incrementSequence(int sequence, int increment) {
+        if (sequence > Integer.MAX_VALUE - increment) {
+            return increment - (Integer.MAX_VALUE - sequence) - 1;
+        }
+        return sequence + increment;
+    }
+
     public int recordCount() {
         return buffer.getInt(RECORD_COUNT_OFFSET);
     }

@@ -169,16 +169,25 @@ public final class Partition implements AutoCloseable {
         fire.forEach(Runnable::run);
     }
 
+    /** {@link #appendAsLeader(ByteBuffer, int, long, long)} taking every producer id as allocated. */
+    public AppendOutcome appendAsLeader(ByteBuffer records, int requiredAcks, long deadlineMs) {
+        return appendAsLeader(records, requiredAcks, deadlineMs, Long.MAX_VALUE);
+    }
+
     /**
      * Appends a producer's batches as leader. acks=-1 checks min.insync.replicas first and the
      * outcome's future completes when the HW passes the append or fails at {@code deadlineMs}
-     * (see {@link #expireAcks()}).
+     * (see {@link #expireAcks()}). A retry of batches an idempotent producer already wrote is not
+     * written again: the outcome names their original offsets and, for acks=-1, completes when
+     * the HW passes them.
      *
+     * @param producerIdLimit producer ids at or above it were never allocated (the metadata's next producer id)
      * @throws ReplicationException NOT_LEADER, NOT_ENOUGH_REPLICAS; nothing was appended
      * @throws io.wharf.record.CorruptRecordException, io.wharf.replication.log.RecordTooLargeException,
-     *     io.wharf.replication.log.InvalidAppendException from the log; nothing was appended
+     *     io.wharf.replication.log.InvalidAppendException from the log (also UNKNOWN_PRODUCER_ID,
+     *     OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH); nothing was appended
      */
-    public AppendOutcome appendAsLeader(ByteBuffer records, int requiredAcks, long deadlineMs) {
+    public AppendOutcome appendAsLeader(ByteBuffer records, int requiredAcks, long deadlineMs, long producerIdLimit) {
         int epoch;
         synchronized (this) {
             LeaderReplicaState current = requireLeader();
@@ -187,7 +196,7 @@ public final class Partition implements AutoCloseable {
             }
             epoch = current.leaderEpoch();
         }
-        LogAppendInfo info = log.appendAsLeader(records, epoch);
+        LogAppendInfo info = log.appendAsLeader(records, epoch, producerIdLimit);
         List<Runnable> fire = List.of();
         CompletableFuture<Long> replicated;
         synchronized (this) {
@@ -207,7 +216,7 @@ public final class Partition implements AutoCloseable {
             }
         }
         fire.forEach(Runnable::run);
-        return new AppendOutcome(info.firstOffset(), log.logStartOffset(), replicated);
+        return new AppendOutcome(info.firstOffset(), info.batchBaseOffsets(), log.logStartOffset(), replicated);
     }
 
     /** Fails acks=all waits whose deadline passed; called by the broker's timer. */

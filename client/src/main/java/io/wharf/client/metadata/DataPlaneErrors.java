@@ -17,7 +17,7 @@ public final class DataPlaneErrors {
     public static boolean isRetriable(ErrorCode code) {
         return switch (code) {
             case NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
-                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE -> true;
+                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID -> true;
             default -> false;
         };
     }

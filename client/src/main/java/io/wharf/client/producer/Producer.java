@@ -20,8 +20,11 @@ import java.util.function.Function;
  * most one request in flight, and a retried batch goes back to the head of its queue.
  *
  * <p>Thread-safe: {@link #send}, {@link #flush} and {@link #close} may be called from any thread.
- * Without idempotence a retry after a lost response (broker death, timeout) may append a batch
- * twice (at-least-once, like Kafka with {@code enable.idempotence=false}).
+ * With {@code enable.idempotence} (the default with acks=all) every batch carries a producer id
+ * and a per-partition sequence, so a retry after a lost response or a leader change is written
+ * once and acknowledged at the offsets of its first write: every acknowledged record is in the
+ * log exactly once. Without it a retry after a lost response (broker death, timeout) may append
+ * a batch twice (at-least-once, like Kafka with {@code enable.idempotence=false}).
  */
 public final class Producer implements AutoCloseable {
 

@@ -3,6 +3,7 @@ package io.wharf.client.producer;
 import io.wharf.client.TopicPartition;
 import io.wharf.record.CompressionType;
 import io.wharf.record.Header;
+import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -36,12 +37,15 @@ final class ProducerBatch {
     private boolean closedForAppends;
     int attempts;
     long retryAtMs;
+    /** The idempotent producer's id and the batch's first sequence; -1 until the sender stamps it. */
+    private long producerId = RecordBatch.NO_PRODUCER_ID;
+    private int baseSequence = RecordBatch.NO_SEQUENCE;
 
     ProducerBatch(TopicPartition tp, CompressionType compression, long createdMs) {
         this.tp = tp;
         this.createdMs = createdMs;
         this.builder = new RecordBatchBuilder(compression);
-        this.estimatedBytes = io.wharf.record.RecordBatch.HEADER_SIZE;
+        this.estimatedBytes = RecordBatch.HEADER_SIZE;
     }
 
     /** Whether a record of {@code size} bytes fits; an empty batch takes any record. */
@@ -66,14 +70,43 @@ final class ProducerBatch {
 
     /** The record bytes appended (estimated, before compression), as counted against buffer.memory. */
     synchronized int estimatedBytes() {
-        return estimatedBytes - io.wharf.record.RecordBatch.HEADER_SIZE;
+        return estimatedBytes - RecordBatch.HEADER_SIZE;
     }
 
     int recordCount() {
         return pending.size();
     }
 
-    /** The encoded batch, built once: retries resend the same bytes. */
+    boolean hasSequence() {
+        return baseSequence != RecordBatch.NO_SEQUENCE;
+    }
+
+    long producerId() {
+        return producerId;
+    }
+
+    /**
+     * Stamps the idempotent producer's identity and the batch's first sequence; the built bytes
+     * are rewritten in place (a batch measured but not yet sent may be re-stamped under a new
+     * producer id). Sender thread only.
+     */
+    void stamp(long id, short epoch, int firstSequence) {
+        producerId = id;
+        baseSequence = firstSequence;
+        if (built == null) {
+            builder.producer(id, epoch, firstSequence);
+        } else {
+            RecordBatch.wrap(built.duplicate()).setProducer(id, epoch, firstSequence);
+        }
+    }
+
+    /** Forgets the stamp, so the sender stamps the batch afresh before sending it. */
+    void clearSequence() {
+        producerId = RecordBatch.NO_PRODUCER_ID;
+        baseSequence = RecordBatch.NO_SEQUENCE;
+    }
+
+    /** The encoded batch, built once: retries resend the same bytes (same producer id and sequence). */
     ByteBuffer bytes() {
         if (built == null) {
             built = builder.build();

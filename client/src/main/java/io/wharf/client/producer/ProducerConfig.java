@@ -25,11 +25,19 @@ import java.util.List;
  * @param metadataMaxAge {@code metadata.max.age.ms}: refresh the metadata at least this often; default 5 min
  * @param bufferMemory {@code buffer.memory}: bytes of records queued or in flight before {@code send}
  *     blocks; default 32 MiB
+ * @param idempotence {@code enable.idempotence}: stamp batches with a producer id and per-partition
+ *     sequence numbers so the brokers write each batch once however often it is retried; default
+ *     true. Needs acks=all and max.in.flight.requests.per.connection at most
+ *     {@value #MAX_IN_FLIGHT_WITH_IDEMPOTENCE}: left unset it is turned off when either is not so
+ *     (as in Kafka); set to true explicitly it makes such a configuration an error.
  */
 public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, Duration linger,
                              CompressionType compression, Duration deliveryTimeout, Duration requestTimeout,
                              Duration retryBackoff, int maxInFlightPerBroker, int maxRequestSize, Duration maxBlock,
-                             Duration metadataMaxAge, long bufferMemory) {
+                             Duration metadataMaxAge, long bufferMemory, boolean idempotence) {
+
+    /** The most unacknowledged requests per connection idempotence allows, as in Kafka. */
+    public static final int MAX_IN_FLIGHT_WITH_IDEMPOTENCE = 5;
 
     public ProducerConfig {
         bootstrap = List.copyOf(bootstrap);
@@ -55,6 +63,15 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
         if (bufferMemory < batchSize) {
             throw new IllegalArgumentException("buffer.memory (" + bufferMemory + ") must be at least batch.size ("
                     + batchSize + ")");
+        }
+        if (idempotence && acks != -1) {
+            throw new IllegalArgumentException("enable.idempotence needs acks=all (-1), got acks=" + acks
+                    + "; set acks=all or enable.idempotence=false");
+        }
+        if (idempotence && maxInFlightPerBroker > MAX_IN_FLIGHT_WITH_IDEMPOTENCE) {
+            throw new IllegalArgumentException("enable.idempotence needs max.in.flight.requests.per.connection <= "
+                    + MAX_IN_FLIGHT_WITH_IDEMPOTENCE + ", got " + maxInFlightPerBroker
+                    + "; lower it or set enable.idempotence=false");
         }
         if (deliveryTimeout.compareTo(linger.plus(requestTimeout)) < 0) {
             throw new IllegalArgumentException("delivery.timeout.ms (" + deliveryTimeout.toMillis()
@@ -91,6 +108,7 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
         private Duration maxBlock = Duration.ofMillis(60_000);
         private Duration metadataMaxAge = Duration.ofMinutes(5);
         private long bufferMemory = 32L * 1024 * 1024;
+        private Boolean idempotence;
 
         private Builder(List<Endpoint> bootstrap) {
             this.bootstrap = bootstrap;
@@ -156,9 +174,17 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
             return this;
         }
 
+        /** {@code enable.idempotence}; unset means true unless acks or max.in.flight rule it out. */
+        public Builder idempotence(boolean value) {
+            idempotence = value;
+            return this;
+        }
+
         public ProducerConfig build() {
+            boolean enabled = idempotence != null ? idempotence
+                    : acks == -1 && maxInFlightPerBroker <= MAX_IN_FLIGHT_WITH_IDEMPOTENCE;
             return new ProducerConfig(bootstrap, acks, batchSize, linger, compression, deliveryTimeout, requestTimeout,
-                    retryBackoff, maxInFlightPerBroker, maxRequestSize, maxBlock, metadataMaxAge, bufferMemory);
+                    retryBackoff, maxInFlightPerBroker, maxRequestSize, maxBlock, metadataMaxAge, bufferMemory, enabled);
         }
     }
 }

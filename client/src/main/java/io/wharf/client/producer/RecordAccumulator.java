@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Per-partition queues of batches waiting to be sent: callers append records, the sender drains
@@ -130,10 +131,13 @@ final class RecordAccumulator {
      * Takes the batches that are ready, grouped by the broker {@code route} names for their
      * partition (null: not now — leader unknown, partition in flight, broker at its request
      * bound). Each broker's request stays within {@code maxRequestBytes} (but holds at least
-     * one batch).
+     * one batch) and takes at most {@code maxBatchesPerPartition} of each partition. Before a batch
+     * is measured {@code stamp} may give it its producer id and sequence; when it answers false
+     * (no producer id yet) the partition's remaining batches wait.
      */
     Map<Endpoint, Map<TopicPartition, List<ProducerBatch>>> drain(long nowMs, Function<TopicPartition, Endpoint> route,
-                                                                  int maxRequestBytes) {
+                                                                  int maxRequestBytes, Predicate<ProducerBatch> stamp,
+                                                                  int maxBatchesPerPartition) {
         lock.lock();
         try {
             Map<Endpoint, Map<TopicPartition, List<ProducerBatch>>> requests = new LinkedHashMap<>();
@@ -149,10 +153,13 @@ final class RecordAccumulator {
                 }
                 int used = bytes.getOrDefault(broker, 0);
                 List<ProducerBatch> taken = new ArrayList<>();
-                while (!queue.isEmpty() && nowMs >= queue.peekFirst().retryAtMs) {
+                while (!queue.isEmpty() && nowMs >= queue.peekFirst().retryAtMs && taken.size() < maxBatchesPerPartition) {
                     ProducerBatch head = queue.peekFirst();
                     if (head == queue.peekLast() && !head.isFull(batchSize) && !urgent()
                             && nowMs - head.createdMs < lingerMs && head.attempts == 0) {
+                        break;
+                    }
+                    if (!stamp.test(head)) {
                         break;
                     }
                     int size = head.bytes().remaining();
@@ -215,6 +222,35 @@ final class RecordAccumulator {
                 batch.retryAtMs = retryAtMs;
                 queue.addFirst(batch);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After a sequenced batch of {@code tp} failed for good (its producer starts over under a new
+     * id): clears the stamps of {@code tp}'s queued batches that were never sent, so they are
+     * stamped afresh, and removes and returns those that were sent before, whose fate the old
+     * sequence no longer lets the producer settle.
+     */
+    List<ProducerBatch> resequence(TopicPartition tp) {
+        lock.lock();
+        try {
+            List<ProducerBatch> unsettled = new ArrayList<>();
+            ArrayDeque<ProducerBatch> queue = queues.get(tp);
+            if (queue == null) {
+                return unsettled;
+            }
+            for (Iterator<ProducerBatch> it = queue.iterator(); it.hasNext(); ) {
+                ProducerBatch batch = it.next();
+                if (batch.attempts > 0 && batch.hasSequence()) {
+                    unsettled.add(batch);
+                    it.remove();
+                } else {
+                    batch.clearSequence();
+                }
+            }
+            return unsettled;
         } finally {
             lock.unlock();
         }

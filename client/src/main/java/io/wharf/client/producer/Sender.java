@@ -10,6 +10,8 @@ import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.ClientMetadata;
 import io.wharf.client.metadata.DataPlaneErrors;
 import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.InitProducerIdRequest;
+import io.wharf.proto.broker.InitProducerIdResponse;
 import io.wharf.proto.broker.ProducePartition;
 import io.wharf.proto.broker.ProducePartitionResult;
 import io.wharf.proto.broker.ProduceRequest;
@@ -26,18 +28,33 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The producer's I/O loop: drains ready batches into one Produce request per leader broker,
  * keeps at most {@code max.in.flight.requests.per.connection} requests unanswered per broker and
  * at most one per partition (so a retried batch can never be overtaken by a later one: records
  * keep their order within a partition), completes records, and re-queues batches that failed
- * retriably until {@code delivery.timeout.ms}. Single-threaded: everything but {@link #shutdown}
- * runs on the producer's sender thread; gRPC callbacks only hand responses over to it.
+ * retriably until {@code delivery.timeout.ms}.
+ *
+ * <p>With idempotence it first gets a producer id ({@code InitProducerId} from any broker),
+ * stamps each batch with it and its partition's next sequence when first drained, and sends at
+ * most {@value #MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE} batches of a partition in its one
+ * request, the number the brokers remember per producer: every unacknowledged batch of a
+ * partition is therefore recognised by its leader when resent, and answered with the offsets of
+ * its first write. A sequenced batch that fails for good makes the producer start over under a
+ * new producer id ({@link ProducerSequences}).
+ *
+ * <p>Single-threaded: everything but {@link #shutdown} runs on the producer's sender thread; gRPC
+ * callbacks only hand responses over to it.
  */
 final class Sender implements Runnable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
     private static final long MAX_IDLE_MS = 100;
+    /** What a partition leader remembers per producer (the broker's ProducerStateTable.RETAINED_BATCHES). */
+    static final int MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE = 5;
 
     private final ProducerConfig config;
     private final RecordAccumulator accumulator;
@@ -49,6 +66,11 @@ final class Sender implements Runnable {
     private final Map<Endpoint, Integer> inFlightPerBroker = new HashMap<>();
     private volatile boolean running = true;
     private volatile boolean forceClose;
+    /** Null without idempotence. */
+    private final ProducerSequences sequences;
+    private boolean producerIdRequested;
+    private long producerIdRetryAtMs;
+    private int producerIdAttempts;
 
     Sender(ProducerConfig config, RecordAccumulator accumulator, ClientMetadata metadata, EndpointChannels channels,
            LongSupplier nowMs) {
@@ -57,6 +79,7 @@ final class Sender implements Runnable {
         this.metadata = metadata;
         this.channels = channels;
         this.nowMs = nowMs;
+        this.sequences = config.idempotence() ? new ProducerSequences() : null;
     }
 
     /** Stops the loop once nothing is queued or in flight; with {@code force}, fails what is left at once. */
@@ -95,15 +118,72 @@ final class Sender implements Runnable {
         long now = nowMs.getAsLong();
         ClientException expired = new ClientException(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
                 + config.deliveryTimeout().toMillis() + ") passed before the record was acknowledged");
-        accumulator.expire(now - config.deliveryTimeout().toMillis()).forEach(batch -> batch.fail(expired));
+        List<ProducerBatch> expiredBatches = accumulator.expire(now - config.deliveryTimeout().toMillis());
+        expiredBatches.forEach(batch -> batch.fail(expired));
+        expiredBatches.stream().filter(ProducerBatch::hasSequence).map(batch -> batch.tp).distinct()
+                .forEach(tp -> startOver(tp, expired));
         metadata.maybeRefresh();
         now = nowMs.getAsLong();
-        var requests = accumulator.drain(now, this::route, config.maxRequestSize());
-        requests.forEach(this::send);
         long next = Math.min(accumulator.nextDeadlineMs(now), now + MAX_IDLE_MS);
+        if (sequences != null && !sequences.hasProducerId() && !producerIdRequested) {
+            if (now >= producerIdRetryAtMs) {
+                requestProducerId();
+            } else {
+                next = Math.min(next, producerIdRetryAtMs);
+            }
+        }
+        var requests = sequences == null
+                ? accumulator.drain(now, this::route, config.maxRequestSize(), batch -> true, Integer.MAX_VALUE)
+                : accumulator.drain(now, this::route, config.maxRequestSize(), sequences::stampIfNew,
+                        MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE);
+        requests.forEach(this::send);
         if (completions.isEmpty()) {
             accumulator.awaitWork(next - now);
         }
+    }
+
+    /** Asks a broker (rotating over those known) for a producer id; the answer comes back on this thread. */
+    private void requestProducerId() {
+        List<Endpoint> brokers = metadata.view().brokerEndpoints();
+        if (brokers.isEmpty()) {
+            brokers = config.bootstrap();
+        }
+        Endpoint broker = brokers.get(Math.floorMod(producerIdAttempts++, brokers.size()));
+        producerIdRequested = true;
+        BrokerServiceGrpc.newStub(channels.channel(broker))
+                .withDeadlineAfter(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .initProducerId(InitProducerIdRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(InitProducerIdResponse response) {
+                        handOver(() -> onProducerId(broker, response.getError(), response.getProducerId(),
+                                (short) response.getProducerEpoch()));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        Status status = Status.fromThrowable(t);
+                        handOver(() -> onProducerId(broker, Error.newBuilder().setCode(ErrorCode.REQUEST_TIMED_OUT)
+                                .setMessage(status.getCode() + " " + status.getDescription()).build(), -1, (short) -1));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        // the single response was handled in onNext
+                    }
+                });
+    }
+
+    private void onProducerId(Endpoint broker, Error error, long producerId, short epoch) {
+        producerIdRequested = false;
+        if (error.getCode() == ErrorCode.NONE && producerId >= 0) {
+            sequences.setProducerId(producerId, epoch);
+            producerIdAttempts = 0;
+            LOG.debug("producer id {} (epoch {}) from broker {}", producerId, epoch, broker);
+            return;
+        }
+        LOG.debug("InitProducerId at broker {} failed: {} {}", broker, error.getCode(), error.getMessage());
+        producerIdRetryAtMs = nowMs.getAsLong() + config.retryBackoff().toMillis();
+        channels.reconnectPromptly(broker);
     }
 
     /** The broker to send {@code tp}'s batches to now, or null to hold them. */
@@ -168,12 +248,16 @@ final class Sender implements Runnable {
             inFlightPartitions.remove(tp);
             ProducePartitionResult result = results.get(tp);
             if (result == null) {
-                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                fail(tp, list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR,
                         "broker " + broker + " answered without a result for " + tp));
             } else if (result.getError().getCode() == ErrorCode.NONE) {
+                // Batches the leader had written before (a retry) keep their first offsets, which need
+                // not be contiguous with the rest: use the per-batch offsets when the broker sends them.
+                boolean perBatch = config.acks() != 0 && result.getBatchBaseOffsetsCount() == list.size();
                 long offset = config.acks() == 0 ? -1 : result.getBaseOffset();
-                for (ProducerBatch batch : list) {
-                    batch.succeed(offset);
+                for (int i = 0; i < list.size(); i++) {
+                    ProducerBatch batch = list.get(i);
+                    batch.succeed(perBatch ? result.getBatchBaseOffsets(i) : offset);
                     offset = offset < 0 ? -1 : offset + batch.recordCount();
                 }
             } else {
@@ -204,7 +288,7 @@ final class Sender implements Runnable {
             if (retriable) {
                 retryOrFail(tp, list, ErrorCode.REQUEST_TIMED_OUT, message, config.retryBackoff().toMillis());
             } else {
-                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, t));
+                fail(tp, list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, t));
             }
         });
     }
@@ -217,11 +301,34 @@ final class Sender implements Runnable {
         if (DataPlaneErrors.isRetriable(code) && inTime && !forceClose) {
             accumulator.reenqueue(tp, list, retryAt);
         } else {
-            fail(list, new ClientException(code, message));
+            fail(tp, list, new ClientException(code, message));
         }
     }
 
-    private static void fail(List<ProducerBatch> list, ClientException exception) {
+    /** Fails batches for good; with idempotence a sequenced one leaves a gap, so the producer starts over. */
+    private void fail(TopicPartition tp, List<ProducerBatch> list, ClientException exception) {
         list.forEach(batch -> batch.fail(exception));
+        if (list.stream().anyMatch(ProducerBatch::hasSequence)) {
+            startOver(tp, exception);
+        }
+    }
+
+    /**
+     * A sequenced batch of {@code tp} failed for good, so the leader may never see its sequence:
+     * later batches would be refused as out of order. Takes a new producer id (every partition
+     * restarts at sequence 0 under it), re-stamps {@code tp}'s batches that were never sent, and
+     * fails those that were sent under the old sequence, since their fate can no longer be settled.
+     */
+    private void startOver(TopicPartition tp, ClientException cause) {
+        if (sequences == null) {
+            return;
+        }
+        LOG.info("a batch of {} from producer {} failed for good ({}); continuing under a new producer id", tp,
+                sequences.producerId(), cause.code());
+        sequences.restart();
+        ClientException unsettled = new ClientException(cause.code(), "an earlier batch of " + tp
+                + " failed for good (" + cause.getMessage() + "), and this one, already sent, may or may not"
+                + " have been written");
+        accumulator.resequence(tp).forEach(batch -> batch.fail(unsettled));
     }
 }

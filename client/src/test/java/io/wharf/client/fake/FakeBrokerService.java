@@ -12,6 +12,8 @@ import io.wharf.proto.broker.FetchPartition;
 import io.wharf.proto.broker.FetchPartitionResult;
 import io.wharf.proto.broker.FetchRequest;
 import io.wharf.proto.broker.FetchResponse;
+import io.wharf.proto.broker.InitProducerIdRequest;
+import io.wharf.proto.broker.InitProducerIdResponse;
 import io.wharf.proto.broker.ListOffsetsPartition;
 import io.wharf.proto.broker.ListOffsetsPartitionResult;
 import io.wharf.proto.broker.ListOffsetsRequest;
@@ -30,6 +32,7 @@ import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -99,8 +102,29 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
             } finally {
                 cluster.concurrentProduces--;
             }
+            if (cluster.lostProduceResponses > 0) {
+                cluster.lostProduceResponses--;
+                observer.onError(Status.UNAVAILABLE.withDescription("the answer was lost").asRuntimeException());
+                return;
+            }
         }
         observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> observer) {
+        InitProducerIdResponse response;
+        synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
+            cluster.initProducerIdCalls++;
+            response = InitProducerIdResponse.newBuilder().setError(Error.getDefaultInstance())
+                    .setProducerId(cluster.nextProducerId++).setProducerEpoch(0).build();
+        }
+        observer.onNext(response);
         observer.onCompleted();
     }
 
@@ -125,11 +149,30 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
             return result.setError(error(ErrorCode.CORRUPT_RECORD, e.getMessage(), -1)).build();
         }
         FakePartitionLog log = cluster.logs.get(tp);
-        long base = -1;
+        List<Long> duplicates = new ArrayList<>();
+        Map<Long, Long> expected = new java.util.HashMap<>();
         for (RecordBatch batch : batches) {
-            long offset = log.append(batch, !cluster.holdHighWatermark);
-            base = base < 0 ? offset : base;
+            if (batch.producerId() < 0) {
+                continue;
+            }
+            java.util.Optional<Long> duplicate = log.duplicateOf(batch);
+            if (duplicate.isPresent() && expected.isEmpty()) {
+                duplicates.add(duplicate.get());
+                continue;
+            }
+            long next = expected.getOrDefault(batch.producerId(), log.nextSequence(batch.producerId()));
+            if (batch.baseSequence() != next) {
+                return result.setError(error(ErrorCode.OUT_OF_ORDER_SEQUENCE, "producer " + batch.producerId()
+                        + " sent sequence " + batch.baseSequence() + " but " + next + " is next", -1)).build();
+            }
+            expected.put(batch.producerId(), batch.lastSequence() + 1L);
         }
+        List<Long> bases = new ArrayList<>(duplicates);
+        for (RecordBatch batch : batches.subList(duplicates.size(), batches.size())) {
+            bases.add(log.append(batch, !cluster.holdHighWatermark));
+        }
+        long base = bases.get(0);
+        result.addAllBatchBaseOffsets(bases);
         cluster.notifyAll();
         long end = log.logEndOffset;
         while (acks == -1 && log.highWatermark < end) {

@@ -41,6 +41,9 @@ public final class FakeCluster implements AutoCloseable {
     int maxConcurrentProduces;
     int concurrentProduces;
     boolean holdHighWatermark;
+    long nextProducerId = 1000;
+    int lostProduceResponses;
+    int initProducerIdCalls;
     final java.util.Set<Integer> stopped = new java.util.HashSet<>();
 
     private FakeCluster() {
@@ -145,6 +148,19 @@ public final class FakeCluster implements AutoCloseable {
         produceTransportFailures.addAll(List.of(statuses));
     }
 
+    /**
+     * The next {@code count} produce requests are carried out, but their answers are "lost": the
+     * caller gets UNAVAILABLE as if the broker died after appending.
+     */
+    public synchronized void loseNextProduceResponses(int count) {
+        lostProduceResponses += count;
+    }
+
+    /** InitProducerId calls answered so far. */
+    public synchronized int initProducerIdCalls() {
+        return initProducerIdCalls;
+    }
+
     /** With {@code hold}, the high watermark stays where it is (acks=all waits; fetches see nothing new). */
     public synchronized void holdHighWatermark(boolean hold) {
         holdHighWatermark = hold;
@@ -156,6 +172,11 @@ public final class FakeCluster implements AutoCloseable {
 
     public synchronized void deleteRecordsBefore(TopicPartition tp, long offset) {
         logs.get(tp).logStartOffset = offset;
+    }
+
+    /** The stored batches of {@code tp} (producer ids and sequences as written). */
+    public synchronized List<io.wharf.record.RecordBatch> batches(TopicPartition tp) {
+        return List.copyOf(logs.get(tp).batches);
     }
 
     /** Every record of {@code tp} as decoded values, in offset order. */

@@ -4,7 +4,10 @@ import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** One partition's batches in the fake cluster. Guarded by the {@link FakeCluster}'s monitor. */
 final class FakePartitionLog {
@@ -13,6 +16,28 @@ final class FakePartitionLog {
     long logEndOffset;
     long highWatermark;
     long logStartOffset;
+    /** Idempotent producers' last five batches: {first sequence, last sequence, base offset}. */
+    private final Map<Long, List<long[]>> producers = new HashMap<>();
+
+    /** The original base offset when {@code batch} repeats one of its producer's last five batches (the broker's dedup). */
+    Optional<Long> duplicateOf(RecordBatch batch) {
+        if (batch.producerId() < 0) {
+            return Optional.empty();
+        }
+        List<long[]> written = producers.getOrDefault(batch.producerId(), List.of());
+        for (long[] w : written) {
+            if (w[0] == batch.baseSequence() && w[1] == batch.lastSequence()) {
+                return Optional.of(w[2]);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The sequence {@code producerId}'s next batch must start with. */
+    long nextSequence(long producerId) {
+        List<long[]> written = producers.getOrDefault(producerId, List.of());
+        return written.isEmpty() ? 0 : written.get(written.size() - 1)[1] + 1;
+    }
 
     /** Appends a copy of {@code batch} at the log end; returns its base offset. */
     long append(RecordBatch batch, boolean advanceHighWatermark) {
@@ -24,6 +49,13 @@ final class FakePartitionLog {
         stored.setBaseOffset(base);
         batches.add(stored);
         logEndOffset = stored.nextOffset();
+        if (stored.producerId() >= 0) {
+            List<long[]> written = producers.computeIfAbsent(stored.producerId(), k -> new ArrayList<>());
+            written.add(new long[] {stored.baseSequence(), stored.lastSequence(), base});
+            if (written.size() > 5) {
+                written.remove(0);
+            }
+        }
         if (advanceHighWatermark) {
             highWatermark = logEndOffset;
         }

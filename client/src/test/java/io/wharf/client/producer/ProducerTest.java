@@ -147,13 +147,65 @@ class ProducerTest {
         cluster.stopBroker(1);
         CompletableFuture<RecordMetadata> during = producer.send(new ProducerRecord("t", null, utf8("during")));
         cluster.moveLeader(tp, 2, true);
-        // The producer is at-least-once (not idempotent): the record is acknowledged at an offset that
-        // holds it, after "before"; a retry racing the leader move may have appended it once more.
-        long offset = during.get().offset();
-        List<String> stored = values(cluster.records(tp));
-        assertEquals("during", stored.get((int) offset));
-        assertEquals("before", stored.get(0));
-        assertEquals(List.of("during"), stored.subList(1, stored.size()).stream().distinct().toList());
+        assertEquals(1, during.get().offset());
+        assertEquals(List.of("before", "during"), values(cluster.records(tp)), "exactly once, in order");
+    }
+
+    @Test
+    void aBatchWhoseAnswerWasLostIsWrittenOnceAndAcknowledgedAtItsFirstOffset() throws Exception {
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        cluster.loseNextProduceResponses(2);
+        Producer producer = producer(b -> b.batchSize(120).linger(Duration.ZERO));
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            futures.add(producer.send(new ProducerRecord("t", 0, null, null, utf8("r" + i), List.of())));
+            expected.add("r" + i);
+        }
+        for (int i = 0; i < 30; i++) {
+            assertEquals(i, futures.get(i).get().offset(), "record " + i);
+        }
+        assertEquals(expected, values(cluster.records(tp)), "every acknowledged record once, no gaps");
+        long producerId = cluster.batches(tp).get(0).producerId();
+        int nextSequence = 0;
+        for (io.wharf.record.RecordBatch batch : cluster.batches(tp)) {
+            assertEquals(producerId, batch.producerId());
+            assertEquals(nextSequence, batch.baseSequence(), "sequences continue without gaps");
+            nextSequence = batch.lastSequence() + 1;
+        }
+    }
+
+    @Test
+    void withoutIdempotenceALostAnswerMayWriteTheBatchTwice() throws Exception {
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        cluster.loseNextProduceResponses(1);
+        Producer producer = producer(b -> b.idempotence(false));
+        assertEquals(1, producer.send(new ProducerRecord("t", null, utf8("a"))).get().offset());
+        assertEquals(List.of("a", "a"), values(cluster.records(tp)), "at-least-once");
+        assertEquals(-1, cluster.batches(tp).get(0).producerId());
+        assertEquals(0, cluster.initProducerIdCalls());
+    }
+
+    @Test
+    void anOutOfOrderAnswerFailsTheBatchAndTheProducerGoesOnUnderANewId() throws Exception {
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        cluster.failNextProduces(tp, ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        Producer producer = producer(b -> b);
+        ClientException refused = assertInstanceOf(ClientException.class, org.junit.jupiter.api.Assertions.assertThrows(
+                ExecutionException.class, () -> producer.send(new ProducerRecord("t", null, utf8("lost"))).get())
+                .getCause());
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE, refused.code());
+
+        assertEquals(0, producer.send(new ProducerRecord("t", null, utf8("next"))).get().offset());
+        assertEquals(List.of("next"), values(cluster.records(tp)));
+        assertEquals(2, cluster.initProducerIdCalls(), "a fresh producer id after the gap");
+        assertEquals(0, cluster.batches(tp).get(0).baseSequence());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.wharf.replication.log;
 
 import io.wharf.record.RecordBatch;
+import io.wharf.replication.producer.BatchIdentity;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,7 +11,8 @@ import java.nio.channels.FileChannel;
  * touching the records. Immutable.
  */
 record FileBatchHeader(int position, long baseOffset, int size, int partitionLeaderEpoch, byte magic, long crc,
-                       short attributes, int lastOffsetDelta, long maxTimestamp, int recordCount) {
+                       short attributes, int lastOffsetDelta, long maxTimestamp, long producerId, short producerEpoch,
+                       int baseSequence, int recordCount) {
 
     long lastOffset() {
         return baseOffset + lastOffsetDelta;
@@ -18,6 +20,13 @@ record FileBatchHeader(int position, long baseOffset, int size, int partitionLea
 
     long nextOffset() {
         return lastOffset() + 1;
+    }
+
+    /** The idempotent-producer fields of this batch. */
+    BatchIdentity identity() {
+        int lastSequence = baseSequence == RecordBatch.NO_SEQUENCE ? RecordBatch.NO_SEQUENCE
+                : RecordBatch.incrementSequence(baseSequence, lastOffsetDelta);
+        return new BatchIdentity(producerId, producerEpoch, baseSequence, lastSequence);
     }
 
     /**
@@ -49,7 +58,8 @@ record FileBatchHeader(int position, long baseOffset, int size, int partitionLea
                 scratch.getInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET), scratch.get(RecordBatch.MAGIC_OFFSET),
                 scratch.getInt(RecordBatch.CRC_OFFSET) & 0xFFFFFFFFL, scratch.getShort(RecordBatch.ATTRIBUTES_OFFSET),
                 scratch.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET), scratch.getLong(RecordBatch.MAX_TIMESTAMP_OFFSET),
-                scratch.getInt(RecordBatch.RECORD_COUNT_OFFSET));
+                scratch.getLong(RecordBatch.PRODUCER_ID_OFFSET), scratch.getShort(RecordBatch.PRODUCER_EPOCH_OFFSET),
+                scratch.getInt(RecordBatch.BASE_SEQUENCE_OFFSET), scratch.getInt(RecordBatch.RECORD_COUNT_OFFSET));
     }
 
     /** A scratch buffer for {@link #read}. */

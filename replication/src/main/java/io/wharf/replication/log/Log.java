@@ -4,6 +4,10 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
+import io.wharf.replication.producer.AppendCheck;
+import io.wharf.replication.producer.BatchIdentity;
+import io.wharf.replication.producer.ProducerStateTable;
+import io.wharf.replication.producer.SequencedBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -40,6 +44,12 @@ import org.slf4j.LoggerFactory;
  * <p>Files in the partition directory: {@code <base>.log/.index/.timeindex} per segment,
  * {@code log-offsets.checkpoint} (log start offset, recovery point),
  * {@code leader-epoch-checkpoint}, and {@code .clean-shutdown} while closed cleanly.
+ *
+ * <p>Idempotent producers: the log keeps a {@link ProducerStateTable} (guarded by the append
+ * lock). A leader append checks each producer's sequences against it, answers batches written
+ * before with their original offsets and refuses out-of-order ones; every append (leader or
+ * follower) records its batches in it. It is rebuilt from the batch headers of the whole log
+ * when the log opens and after a truncation (headers only, no records are read).
  */
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
@@ -54,6 +64,8 @@ public final class Log implements AutoCloseable {
     private final RecoveryPointTracker recovery;
     /** Runs the fsync of a sealed segment in LAZY mode; null rolls fsync inline. Not owned. */
     private final Executor rollFlushExecutor;
+    /** Guarded by the append lock. */
+    private final ProducerStateTable producers = new ProducerStateTable();
     private volatile LogSegment active;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
@@ -73,6 +85,7 @@ public final class Log implements AutoCloseable {
         this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, () -> logStartOffset, logEndOffset,
                 segmentFsync);
         this.rollFlushExecutor = config.flushMode() == FlushMode.LAZY ? flushExecutor : null;
+        rebuildProducerState();
     }
 
     /**
@@ -124,19 +137,42 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Appends batches from a producer as the leader: validates every batch first (framing, magic,
-     * CRC, size, offset deltas 0..count-1), then stamps base offsets from the log end offset and
-     * {@code leaderEpoch} in place in {@code batches} and writes them. In SYNC mode returns after
-     * the fsync. On any validation error nothing is appended.
-     *
-     * @param batches one or more concatenated v2 batches (its remaining bytes)
-     * @throws CorruptRecordException if a batch breaks the format
-     * @throws RecordTooLargeException if a batch exceeds max.message.bytes
-     * @throws InvalidAppendException if offset deltas are not 0..count-1 or the epoch is older
-     *     than the log's latest
+     * {@link #appendAsLeader(ByteBuffer, int, long)} without checking that producer ids were
+     * allocated (every id counts as known).
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
+        return appendAsLeader(batches, leaderEpoch, Long.MAX_VALUE);
+    }
+
+    /**
+     * Appends batches from a producer as the leader: validates every batch first (framing, magic,
+     * CRC, size, offset deltas 0..count-1, idempotent producers' ids and sequences), then stamps
+     * base offsets from the log end offset and {@code leaderEpoch} in place in {@code batches} and
+     * writes them. Leading batches an idempotent producer had already written (a retry) are not
+     * written again; the answer gives their original offsets. In SYNC mode returns after the
+     * fsync (also for duplicates, which may have been written a moment ago). On any validation
+     * error nothing is appended.
+     *
+     * @param batches one or more concatenated v2 batches (its remaining bytes)
+     * @param producerIdLimit producer ids at or above it were never allocated (UNKNOWN_PRODUCER_ID)
+     * @throws CorruptRecordException if a batch breaks the format
+     * @throws RecordTooLargeException if a batch exceeds max.message.bytes
+     * @throws InvalidAppendException if offset deltas are not 0..count-1, the epoch is older
+     *     than the log's latest, a producer id is unknown, or a producer's sequence or epoch does
+     *     not continue what this log holds (OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH)
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch, long producerIdLimit) {
         List<RecordBatch> parsed = validate(batches, true);
+        List<BatchIdentity> identities = new ArrayList<>(parsed.size());
+        for (RecordBatch batch : parsed) {
+            BatchIdentity identity = BatchIdentity.of(batch);
+            if (identity.isIdempotent() && identity.producerId() >= producerIdLimit) {
+                throw new InvalidAppendException(ErrorCode.UNKNOWN_PRODUCER_ID, "producer id " + identity.producerId()
+                        + " was not allocated by this cluster (ids below " + producerIdLimit + " are known here);"
+                        + " get one with InitProducerId");
+            }
+            identities.add(identity);
+        }
         LogAppendInfo info;
         appendLock.lock();
         try {
@@ -146,18 +182,53 @@ public final class Log implements AutoCloseable {
                 throw new InvalidAppendException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + leaderEpoch
                         + " is older than epoch " + latest.getAsInt() + " already in this log");
             }
-            long offset = logEndOffset;
-            for (RecordBatch batch : parsed) {
-                batch.setBaseOffset(offset);
-                batch.setPartitionLeaderEpoch(leaderEpoch);
-                offset = batch.nextOffset();
+            AppendCheck check = producers.check(identities, logStartOffset > 0);
+            if (check instanceof AppendCheck.Rejected rejected) {
+                throw new InvalidAppendException(rejected.code(), rejected.message());
             }
-            epochCache.assign(leaderEpoch, logEndOffset);
-            info = write(batches, parsed);
+            List<SequencedBatch> duplicates = ((AppendCheck.Accepted) check).duplicates();
+            info = duplicates.size() == parsed.size()
+                    ? duplicatesOnly(duplicates)
+                    : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch);
         } finally {
             appendLock.unlock();
         }
         return maybeAwaitFlush(info);
+    }
+
+    private static LogAppendInfo duplicatesOnly(List<SequencedBatch> duplicates) {
+        List<Long> bases = duplicates.stream().map(SequencedBatch::baseOffset).toList();
+        long last = duplicates.stream().mapToLong(SequencedBatch::lastOffset).max().orElseThrow();
+        return new LogAppendInfo(bases.get(0), last, duplicates.size(), 0, false, bases, duplicates.size());
+    }
+
+    /** Stamps and writes the batches after the leading duplicates. Caller holds the append lock. */
+    private LogAppendInfo writeAfterDuplicates(ByteBuffer batches, List<RecordBatch> parsed,
+                                               List<BatchIdentity> identities, List<SequencedBatch> duplicates,
+                                               int leaderEpoch) {
+        int skip = duplicates.size();
+        ByteBuffer fresh = batches.duplicate();
+        for (int i = 0; i < skip; i++) {
+            fresh.position(fresh.position() + parsed.get(i).sizeInBytes());
+        }
+        List<RecordBatch> written = parsed.subList(skip, parsed.size());
+        long offset = logEndOffset;
+        for (RecordBatch batch : written) {
+            batch.setBaseOffset(offset);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            offset = batch.nextOffset();
+        }
+        epochCache.assign(leaderEpoch, logEndOffset);
+        LogAppendInfo appended = write(fresh, written);
+        List<Long> bases = new ArrayList<>(parsed.size());
+        duplicates.forEach(d -> bases.add(d.baseOffset()));
+        for (int i = skip; i < parsed.size(); i++) {
+            RecordBatch batch = parsed.get(i);
+            producers.onAppended(identities.get(i), batch.baseOffset(), batch.lastOffset());
+            bases.add(batch.baseOffset());
+        }
+        return new LogAppendInfo(bases.get(0), appended.lastOffset(), parsed.size(), appended.sizeInBytes(), false,
+                bases, skip);
     }
 
     /**
@@ -190,6 +261,9 @@ public final class Log implements AutoCloseable {
                 }
             }
             info = write(batches, parsed);
+            for (RecordBatch batch : parsed) {
+                producers.onAppended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
+            }
         } finally {
             appendLock.unlock();
         }
@@ -243,7 +317,8 @@ public final class Log implements AutoCloseable {
         RecordBatch first = batches.get(0);
         RecordBatch last = batches.get(batches.size() - 1);
         return new LogAppendInfo(first.baseOffset(), last.lastOffset(), batches.size(),
-                runStartPosition + runBytes - buffer.position(), false);
+                runStartPosition + runBytes - buffer.position(), false,
+                batches.stream().map(RecordBatch::baseOffset).toList(), 0);
     }
 
     private void writeRun(ByteBuffer buffer, int position, int bytes, List<RecordBatch> run, long now) throws IOException {
@@ -261,7 +336,8 @@ public final class Log implements AutoCloseable {
             return info;
         }
         groupCommit.awaitFlushed(info.nextOffset());
-        return new LogAppendInfo(info.firstOffset(), info.lastOffset(), info.batchCount(), info.sizeInBytes(), true);
+        return new LogAppendInfo(info.firstOffset(), info.lastOffset(), info.batchCount(), info.sizeInBytes(), true,
+                info.batchBaseOffsets(), info.duplicateBatches());
     }
 
     /**
@@ -413,6 +489,7 @@ public final class Log implements AutoCloseable {
             logEndOffset = last.nextOffset();
             epochCache.truncateFromEnd(logEndOffset);
             recovery.truncated(logEndOffset);
+            rebuildProducerState();
             return logEndOffset;
         } catch (IOException e) {
             throw new LogStorageException("truncation of " + dir + " to " + offset + " failed", e);
@@ -446,6 +523,8 @@ public final class Log implements AutoCloseable {
         try {
             ensureOpen();
             restartEmptyAt(newOffset);
+            // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
+            producers.clear();
         } catch (IOException e) {
             throw new LogStorageException("restarting " + dir + " empty at offset " + newOffset + " failed", e);
         } finally {
@@ -568,6 +647,30 @@ public final class Log implements AutoCloseable {
             structureLock.writeLock().unlock();
         }
         epochCache.truncateFromStart(newStart);
+    }
+
+    /**
+     * Rebuilds the producer state from the header of every batch in the log, oldest first. Runs in
+     * the constructor and under the append lock.
+     */
+    private void rebuildProducerState() {
+        producers.clear();
+        try {
+            for (LogSegment segment : segments.values()) {
+                segment.forEachBatchHeader(header -> producers.onAppended(header.identity(), header.baseOffset(),
+                        header.lastOffset()));
+            }
+        } catch (IOException e) {
+            throw new LogStorageException("reading batch headers of " + dir + " to rebuild producer state failed", e);
+        }
+    }
+
+    /**
+     * The idempotent-producer state, for inspection (tests, tools). Not thread-safe: read it only
+     * while no append runs.
+     */
+    ProducerStateTable producerState() {
+        return producers;
     }
 
     /** fsyncs everything appended so far (LAZY mode's explicit flush); returns the flushed offset. */

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -273,6 +274,18 @@ final class LogSegment {
             position += header.size();
         }
         return null;
+    }
+
+    /** Calls {@code visitor} with the header of every batch in this segment, in order; the records are not read. */
+    void forEachBatchHeader(Consumer<FileBatchHeader> visitor) throws IOException {
+        int end = size;
+        int position = 0;
+        ByteBuffer scratch = FileBatchHeader.scratch();
+        FileBatchHeader header;
+        while ((header = FileBatchHeader.read(channel, position, end, scratch)) != null) {
+            visitor.accept(header);
+            position += header.size();
+        }
     }
 
     private void readFully(ByteBuffer target, long position) throws IOException {

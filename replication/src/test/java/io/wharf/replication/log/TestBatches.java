@@ -29,6 +29,24 @@ final class TestBatches {
         return builder.build();
     }
 
+    /** A batch of {@code count} records from idempotent producer {@code producerId} (epoch 0) starting at {@code sequence}. */
+    static ByteBuffer idempotent(long producerId, int sequence, int count, long timestamp, String tag) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE).producer(producerId, (short) 0, sequence);
+        for (int i = 0; i < count; i++) {
+            builder.append(timestamp, null, (tag + "-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return builder.build();
+    }
+
+    /** Batches concatenated into one buffer, as one request carries them. */
+    static ByteBuffer concat(ByteBuffer... batches) {
+        ByteBuffer out = ByteBuffer.allocate(java.util.Arrays.stream(batches).mapToInt(ByteBuffer::remaining).sum());
+        for (ByteBuffer batch : batches) {
+            out.put(batch.duplicate());
+        }
+        return out.flip();
+    }
+
     /** Every record in a buffer of batches, decoded and CRC-checked. */
     static List<Record> records(ByteBuffer batches) {
         List<Record> out = new ArrayList<>();
