@@ -193,14 +193,20 @@ final class RecordAccumulator {
         return flushesInProgress > 0 || closing;
     }
 
-    /** When the sender should look again, at the latest: the earliest linger or backoff end. */
-    long nextDeadlineMs(long nowMs) {
+    /**
+     * When the sender should look again, at the latest: the earliest linger or backoff end among
+     * the partitions it could send now. Partitions it cannot ({@code sendable} false: a request in
+     * flight, no known leader, broker at its request bound) are left out, or a batch that is ready
+     * but held would make the sender spin; what unblocks them (a response, a metadata refresh)
+     * wakes the sender or is polled for.
+     */
+    long nextDeadlineMs(long nowMs, Predicate<TopicPartition> sendable) {
         lock.lock();
         try {
             long next = Long.MAX_VALUE;
-            for (ArrayDeque<ProducerBatch> queue : queues.values()) {
-                ProducerBatch head = queue.peekFirst();
-                if (head != null) {
+            for (Map.Entry<TopicPartition, ArrayDeque<ProducerBatch>> entry : queues.entrySet()) {
+                ProducerBatch head = entry.getValue().peekFirst();
+                if (head != null && sendable.test(entry.getKey())) {
                     long due = head.attempts > 0 ? head.retryAtMs : Math.max(head.retryAtMs, head.createdMs + lingerMs);
                     next = Math.min(next, Math.max(due, nowMs));
                 }
@@ -261,13 +267,11 @@ final class RecordAccumulator {
         lock.lock();
         try {
             List<ProducerBatch> expired = new ArrayList<>();
+            // A queue is in creation order (retries go back to the head, and are older than all
+            // behind them), so only its head can be the oldest: this runs on every sender loop.
             for (ArrayDeque<ProducerBatch> queue : queues.values()) {
-                for (Iterator<ProducerBatch> it = queue.iterator(); it.hasNext(); ) {
-                    ProducerBatch batch = it.next();
-                    if (batch.createdMs <= createdBeforeMs) {
-                        expired.add(batch);
-                        it.remove();
-                    }
+                while (!queue.isEmpty() && queue.peekFirst().createdMs <= createdBeforeMs) {
+                    expired.add(queue.pollFirst());
                 }
             }
             return expired;

@@ -124,7 +124,7 @@ final class Sender implements Runnable {
                 .forEach(tp -> startOver(tp, expired));
         metadata.maybeRefresh();
         now = nowMs.getAsLong();
-        long next = Math.min(accumulator.nextDeadlineMs(now), now + MAX_IDLE_MS);
+        long next = Math.min(accumulator.nextDeadlineMs(now, this::sendable), now + MAX_IDLE_MS);
         if (sequences != null && !sequences.hasProducerId() && !producerIdRequested) {
             if (now >= producerIdRetryAtMs) {
                 requestProducerId();
@@ -184,6 +184,15 @@ final class Sender implements Runnable {
         LOG.debug("InitProducerId at broker {} failed: {} {}", broker, error.getCode(), error.getMessage());
         producerIdRetryAtMs = nowMs.getAsLong() + config.retryBackoff().toMillis();
         channels.reconnectPromptly(broker);
+    }
+
+    /** Whether {@link #route} would let {@code tp}'s batches go now (without asking for a metadata refresh). */
+    private boolean sendable(TopicPartition tp) {
+        if (inFlightPartitions.contains(tp)) {
+            return false;
+        }
+        Endpoint leader = metadata.view().leaderEndpoint(tp).orElse(null);
+        return leader != null && inFlightPerBroker.getOrDefault(leader, 0) < config.maxInFlightPerBroker();
     }
 
     /** The broker to send {@code tp}'s batches to now, or null to hold them. */
