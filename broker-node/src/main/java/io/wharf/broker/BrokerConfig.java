@@ -1,6 +1,7 @@
 package io.wharf.broker;
 
 import io.wharf.replication.log.FlushMode;
+import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,9 @@ public final class BrokerConfig {
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
     public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS =
             "replica.high.watermark.checkpoint.interval.ms";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
 
     static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
@@ -50,11 +54,17 @@ public final class BrokerConfig {
     static final long DEFAULT_REPLICA_FETCH_MAX_WAIT_MS = 500;
     static final long DEFAULT_REPLICA_FETCH_MAX_BYTES = 10 * 1024 * 1024;
     static final long DEFAULT_REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5000;
+    /** Kafka's default: five minutes. */
+    static final long DEFAULT_LOG_RETENTION_CHECK_INTERVAL_MS = 300_000;
+    /** Kafka's default: 168 hours. */
+    static final long DEFAULT_LOG_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
+    static final long DEFAULT_LOG_RETENTION_BYTES = -1;
 
     static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
             DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, CONTROLLER_REQUEST_TIMEOUT_MS,
             CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE, REPLICA_LAG_TIME_MAX_MS,
-            REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS);
+            REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
+            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES);
 
     private final int nodeId;
     private final String listenHost;
@@ -72,6 +82,8 @@ public final class BrokerConfig {
     private final Duration replicaFetchMaxWait;
     private final int replicaFetchMaxBytes;
     private final Duration highWatermarkCheckpointInterval;
+    private final Duration logRetentionCheckInterval;
+    private final RetentionPolicy defaultRetention;
     private final Set<String> unknownKeys;
 
     private BrokerConfig(Map<String, String> values) {
@@ -114,6 +126,11 @@ public final class BrokerConfig {
                 1024, Integer.MAX_VALUE);
         highWatermarkCheckpointInterval = millis(values, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
                 DEFAULT_REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS);
+        logRetentionCheckInterval = millis(values, LOG_RETENTION_CHECK_INTERVAL_MS,
+                DEFAULT_LOG_RETENTION_CHECK_INTERVAL_MS);
+        defaultRetention = new RetentionPolicy(
+                longValue(values, LOG_RETENTION_MS, DEFAULT_LOG_RETENTION_MS, -1, Long.MAX_VALUE),
+                longValue(values, LOG_RETENTION_BYTES, DEFAULT_LOG_RETENTION_BYTES, -1, Long.MAX_VALUE));
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(KNOWN_KEYS);
         unknownKeys = Set.copyOf(unknown);
@@ -223,6 +240,16 @@ public final class BrokerConfig {
         return highWatermarkCheckpointInterval;
     }
 
+    /** How often retention deletes the segments the hosted partitions no longer keep. */
+    public Duration logRetentionCheckInterval() {
+        return logRetentionCheckInterval;
+    }
+
+    /** log.retention.ms and log.retention.bytes: the retention of topics that do not set their own. */
+    public RetentionPolicy defaultRetention() {
+        return defaultRetention;
+    }
+
     /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
     public Set<String> unknownKeys() {
         return unknownKeys;
@@ -241,7 +268,10 @@ public final class BrokerConfig {
                 + ", " + REPLICA_LAG_TIME_MAX_MS + "=" + replicaLagTimeMax.toMillis()
                 + ", " + REPLICA_FETCH_MAX_WAIT_MS + "=" + replicaFetchMaxWait.toMillis()
                 + ", " + REPLICA_FETCH_MAX_BYTES + "=" + replicaFetchMaxBytes
-                + ", " + REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS + "=" + highWatermarkCheckpointInterval.toMillis();
+                + ", " + REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS + "=" + highWatermarkCheckpointInterval.toMillis()
+                + ", " + LOG_RETENTION_CHECK_INTERVAL_MS + "=" + logRetentionCheckInterval.toMillis()
+                + ", " + LOG_RETENTION_MS + "=" + defaultRetention.retentionMs()
+                + ", " + LOG_RETENTION_BYTES + "=" + defaultRetention.retentionBytes();
     }
 
     private static boolean isWildcard(String host) {

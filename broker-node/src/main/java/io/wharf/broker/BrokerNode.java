@@ -105,7 +105,8 @@ public final class BrokerNode implements AutoCloseable {
         follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(), this::fail);
         Clock clock = Clock.systemUTC();
         partitions = new PartitionRegistry(id, config.dataDir(), config.logFlushMode(),
-                config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(), clock);
+                config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
+                config.defaultRetention(), config.logRetentionCheckInterval(), clock);
         dataTimer = Executors.newScheduledThreadPool(DATA_TIMER_THREADS, runnable -> {
             Thread thread = new Thread(runnable, "broker-" + id + "-data-timer");
             thread.setDaemon(true);

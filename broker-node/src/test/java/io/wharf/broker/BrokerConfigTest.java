@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,8 @@ class BrokerConfigTest {
         assertEquals(Duration.ofMillis(100), config.controllerRetryBackoff());
         assertEquals(Duration.ofMillis(10_000), config.controlledShutdownTimeout());
         assertEquals(Duration.ofMillis(5000), config.highWatermarkCheckpointInterval());
+        assertEquals(Duration.ofMillis(300_000), config.logRetentionCheckInterval());
+        assertEquals(new RetentionPolicy(168L * 60 * 60 * 1000, -1), config.defaultRetention());
         assertEquals(Set.of(), config.unknownKeys());
     }
 
@@ -84,6 +87,21 @@ class BrokerConfigTest {
         assertInvalid("listen.host", " ");
         assertInvalid("replica.high.watermark.checkpoint.interval.ms", "0");
         assertInvalid("replica.high.watermark.checkpoint.interval.ms", "often");
+        assertInvalid("log.retention.check.interval.ms", "0");
+        assertInvalid("log.retention.ms", "-2");
+        assertInvalid("log.retention.bytes", "-2");
+        assertInvalid("log.retention.bytes", "1GB");
+    }
+
+    @Test
+    void brokerRetentionDefaultsAcceptMinusOneForNoLimit() {
+        Map<String, String> values = minimal();
+        values.put("log.retention.ms", "-1");
+        values.put("log.retention.bytes", "1073741824");
+        values.put("log.retention.check.interval.ms", "100");
+        BrokerConfig config = BrokerConfig.from(values);
+        assertEquals(new RetentionPolicy(-1, 1073741824L), config.defaultRetention());
+        assertEquals(Duration.ofMillis(100), config.logRetentionCheckInterval());
     }
 
     @Test

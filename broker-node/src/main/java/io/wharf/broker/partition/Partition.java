@@ -1,14 +1,15 @@
 package io.wharf.broker.partition;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.wharf.broker.TopicPartition;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.replication.log.EpochEndOffset;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogAppendInfo;
-import io.wharf.replication.log.LogSlice;
 import io.wharf.replication.log.OffsetOutOfRangeException;
+import io.wharf.replication.log.RetentionPolicy;
 import io.wharf.replication.replica.AckWaiters;
 import io.wharf.replication.replica.DivergenceCheck;
 import io.wharf.replication.replica.DurableOffsets;
@@ -254,8 +255,8 @@ public final class Partition implements AutoCloseable {
             throw outOfRange(offset, start, hw, "high watermark");
         }
         try {
-            LogSlice slice = log.read(offset, Math.max(1, maxBytes), hw);
-            return new ReadResult(toByteString(slice), hw, log.logStartOffset());
+            ByteString records = UnsafeByteOperations.unsafeWrap(log.readCopy(offset, Math.max(1, maxBytes), hw));
+            return new ReadResult(records, hw, log.logStartOffset());
         } catch (OffsetOutOfRangeException e) {
             throw outOfRange(offset, e.logStartOffset(), hw, "high watermark");
         }
@@ -288,8 +289,21 @@ public final class Partition implements AutoCloseable {
         if (fetchOffset < start || fetchOffset > log.logEndOffset()) {
             throw outOfRange(fetchOffset, start, log.logEndOffset(), "log end");
         }
-        LogSlice slice = log.read(fetchOffset, Math.max(1, maxBytes));
-        return new ReplicaFetchResult(toByteString(slice), hw, log.logStartOffset(), Optional.empty());
+        ByteString records = UnsafeByteOperations.unsafeWrap(log.readCopy(fetchOffset, Math.max(1, maxBytes),
+                Long.MAX_VALUE));
+        return new ReplicaFetchResult(records, hw, log.logStartOffset(), Optional.empty());
+    }
+
+    /**
+     * Applies {@code policy} to this replica's log ({@link Log#enforceRetention}), deleting only
+     * segments below its high watermark (the leader's, or the one last learned from it): records
+     * not yet replicated everywhere are never deleted. Runs outside the monitor (it is file I/O);
+     * the log serializes it with appends and truncation.
+     *
+     * @return the number of segments deleted
+     */
+    public int enforceRetention(RetentionPolicy policy) {
+        return log.enforceRetention(policy, highWatermark());
     }
 
     /** Where this replica stands as a follower, or empty when it does not follow. */
@@ -303,19 +317,20 @@ public final class Partition implements AutoCloseable {
 
     /**
      * Applies the leader's answer to a ReplicaFetch sent under {@code leaderEpoch}: truncates on
-     * divergence, else appends the batches and adopts the leader's HW. Ignored (false) when this
-     * replica no longer follows under that epoch, so a stale answer never touches a log that
-     * has become a leader's. Held under the monitor so role changes wait for it.
+     * divergence, else appends the batches and adopts the leader's HW and log start offset
+     * ({@link FollowerReplica#applyFetched}). Ignored (false) when this replica no longer follows
+     * under that epoch, so a stale answer never touches a log that has become a leader's. Held
+     * under the monitor so role changes wait for it.
      */
     public synchronized boolean applyFromLeader(int leaderEpoch, ByteBuffer records, long leaderHighWatermark,
-                                                Optional<EpochEndOffset> diverging) {
+                                                long leaderLogStartOffset, Optional<EpochEndOffset> diverging) {
         if (closed || follower == null || follower.leaderEpoch() != leaderEpoch) {
             return false;
         }
         if (diverging.isPresent()) {
             follower.truncateOnDivergence(diverging.get());
         } else {
-            follower.applyFetched(records, leaderHighWatermark);
+            follower.applyFetched(records, leaderHighWatermark, leaderLogStartOffset);
         }
         return true;
     }
@@ -405,12 +420,11 @@ public final class Partition implements AutoCloseable {
     }
 
     private ReplicationException outOfRange(long offset, long start, long end, String endName) {
+        String why = offset < start ? "; records below " + start + " were deleted by retention or DeleteRecords"
+                + " (ListOffsets with timestamp -2 gives the earliest offset)" : "";
         return new ReplicationException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + offset + " of " + topicPartition
-                + " is out of range; valid offsets are " + start + " (log start) to " + end + " (" + endName + ")");
-    }
-
-    private static ByteString toByteString(LogSlice slice) {
-        return slice.isEmpty() ? ByteString.EMPTY : ByteString.copyFrom(slice.toByteBuffer());
+                + " is out of range; valid offsets are " + start + " (log start) to " + end + " (" + endName + ")"
+                + why);
     }
 
     /** Completes acks=all waits and hands back the one-shot listeners to run outside the monitor. */

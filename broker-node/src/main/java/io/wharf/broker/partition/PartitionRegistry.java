@@ -10,6 +10,7 @@ import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogConfig;
 import io.wharf.replication.log.LogStorageException;
+import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * segments its logs roll in {@code flush.mode=lazy}, off the append path (Kafka flushes rolled
  * segments in the background too). A third writes the high watermarks of the hosted replicas to
  * the {@link HighWatermarkCheckpoint} every checkpoint interval, and {@link #close()} writes it
- * once more; a replica opened after a restart starts from its checkpointed high watermark.
+ * once more; a replica opened after a restart starts from its checkpointed high watermark. A
+ * fourth, owned by its {@link RetentionEnforcer}, deletes segments past each topic's retention
+ * every retention check interval.
  */
 public final class PartitionRegistry implements MetadataListener, AutoCloseable {
 
@@ -68,6 +71,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     private final ExecutorService rollFlusher;
     private final ScheduledExecutorService checkpointer;
     private final HighWatermarkCheckpoint highWatermarks;
+    private final RetentionEnforcer retention;
     /**
      * High watermarks read from the checkpoint at start for replicas not opened yet: consumed when
      * the replica opens, forgotten once the metadata shows it is not hosted here, and written back
@@ -80,13 +84,18 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
 
     /**
      * Reads the high-watermark checkpoint of {@code dataDir} (a corrupt one is logged and ignored:
-     * the replicas then start without a known high watermark, as before checkpoints existed) and
-     * starts the registry's threads.
+     * the replicas then start without a known high watermark, as before checkpoints existed; see
+     * decision {@code hw-checkpoint-damage-is-not-fatal.md}) and starts the registry's threads.
      *
-     * @param checkpointInterval how often the high watermarks are checkpointed
+     * @param checkpointInterval     how often the high watermarks are checkpointed
+     * @param defaultRetention       the broker's log.retention.ms / log.retention.bytes, for
+     *                               topics that do not set their own
+     * @param retentionCheckInterval how often retention runs over the hosted replicas
+     * @param clock                  time of the logs (segment.ms, retention.ms)
      */
     public PartitionRegistry(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
-                             Duration checkpointInterval, Clock clock) {
+                             Duration checkpointInterval, RetentionPolicy defaultRetention,
+                             Duration retentionCheckInterval, Clock clock) {
         this.brokerId = brokerId;
         this.dataDir = dataDir;
         this.flushMode = flushMode;
@@ -116,6 +125,9 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         });
         checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, checkpointInterval.toMillis(),
                 checkpointInterval.toMillis(), TimeUnit.MILLISECONDS);
+        this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied, defaultRetention,
+                retentionCheckInterval);
+        retention.start();
     }
 
     public void addListener(ChangeListener listener) {
@@ -298,12 +310,13 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     }
 
     /**
-     * Stops applying changes, checkpoints the high watermarks a last time and closes every hosted
-     * replica (logs flushed and closed).
+     * Stops applying changes and retention, checkpoints the high watermarks a last time and closes
+     * every hosted replica (logs flushed and closed).
      */
     @Override
     public void close() {
         applier.shutdownNow();
+        retention.close();
         checkpointer.shutdown();  // not shutdownNow: an interrupt would abort a checkpoint write midway
         try {
             if (!applier.awaitTermination(10, TimeUnit.SECONDS)) {

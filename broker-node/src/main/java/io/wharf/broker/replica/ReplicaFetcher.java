@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Pulls, from one leader broker, every partition this broker follows there: one long-poll
  * {@code ReplicaFetch} at a time carrying all of them, each answer applied (truncate on a
  * diverging epoch, restart the log at the leader's log start when it fell below it, else append
- * and adopt the HW) before the next request, whose fetch offsets report the progress back. Owns
+ * and adopt the HW and the leader's log start offset) before the next request, whose fetch offsets report the progress back. Owns
  * one thread and one channel; {@link #close()} stops both.
  */
 final class ReplicaFetcher implements AutoCloseable {
@@ -151,7 +151,7 @@ final class ReplicaFetcher implements AutoCloseable {
                     : Optional.empty();
             try {
                 partition.applyFromLeader(sent.leaderEpoch(), result.getRecords().asReadOnlyByteBuffer(),
-                        result.getHighWatermark(), diverging);
+                        result.getHighWatermark(), result.getLogStartOffset(), diverging);
                 diverging.ifPresent(d -> log.info("Broker {} truncated {} to {} after the leader {} reported "
                         + "divergence at epoch {}", brokerId, tp, partition.log().logEndOffset(), leaderId, d.epoch()));
             } catch (RuntimeException e) {

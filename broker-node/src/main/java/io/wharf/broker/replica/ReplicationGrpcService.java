@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * The leader's side of replication: serves a follower broker's {@code ReplicaFetch} for all the
  * partitions it follows here, recording each follower's progress (which moves the high
  * watermark) and long-polling while there is nothing new. A fetch from a broker whose
- * registration epoch is older than the metadata's is refused with STALE_BROKER_EPOCH; a fetch
- * offset outside the leader's log is answered OFFSET_OUT_OF_RANGE with the leader's log start
- * offset, from which a follower that fell below it restarts. Thread-safe.
+ * registration epoch is older than the metadata's is refused with STALE_BROKER_EPOCH. Every
+ * answer carries the leader's log start offset, which followers adopt as their own; a fetch
+ * offset outside the leader's log is answered OFFSET_OUT_OF_RANGE with it, and a follower that
+ * fell below it restarts there. Thread-safe.
  */
 public final class ReplicationGrpcService extends ReplicationServiceGrpc.ReplicationServiceImplBase {
 

@@ -16,6 +16,7 @@ import io.wharf.proto.metadata.UnfenceBrokerCommand;
 import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.FlushMode;
+import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -121,7 +122,7 @@ class HighWatermarkRestartTest {
     /** A registry for the partition's leader broker, once it has taken leadership. */
     private Partition startLeader(Duration checkpointInterval) {
         registry = new PartitionRegistry(assigned.leader(), dataDir, FlushMode.SYNC, 5000, checkpointInterval,
-                Clock.systemUTC());
+                RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Clock.systemUTC());
         registry.onImageChanged(MetadataImage.empty(), image);
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.partition(TP).map(Partition::isLeader)
                 .orElse(false));

@@ -124,11 +124,11 @@ class PartitionTest {
         assertEquals(2, position.leaderId());
         p.becomeFollower(state(2, 4, List.of(1, 2), 1));
         ByteBuffer leaderBatch = batch("from the old epoch");
-        assertFalse(p.applyFromLeader(3, leaderBatch, 1, Optional.empty()));
+        assertFalse(p.applyFromLeader(3, leaderBatch, 1, 0, Optional.empty()));
         assertEquals(0, p.log().logEndOffset());
         p.becomeLeader(state(1, 5, List.of(1, 2), 2), 1);
         assertTrue(p.followerPosition().isEmpty());
-        assertFalse(p.applyFromLeader(4, batch("x"), 1, Optional.of(new EpochEndOffset(4, 0))));
+        assertFalse(p.applyFromLeader(4, batch("x"), 1, 0, Optional.of(new EpochEndOffset(4, 0))));
     }
 
     @Test

@@ -428,6 +428,26 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * Reads like {@link #read(long, int, long)} and copies the batches into a new heap buffer
+     * (positioned at 0; empty when there are none) before returning. The copy is made while
+     * segment deletion (retention, truncation) is held off, so unlike a {@link LogSlice} it never
+     * fails because retention deleted its segment meanwhile: use it to serve readers while
+     * {@link #enforceRetention} runs.
+     *
+     * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start offset or
+     *     above the log end offset
+     */
+    public ByteBuffer readCopy(long startOffset, int maxBytes, long maxOffsetExclusive) {
+        structureLock.readLock().lock();
+        try {
+            LogSlice slice = read(startOffset, maxBytes, maxOffsetExclusive);
+            return slice.isEmpty() ? ByteBuffer.allocate(0) : slice.toByteBuffer();
+        } finally {
+            structureLock.readLock().unlock();
+        }
+    }
+
+    /**
      * The first record at or above the log start offset whose timestamp is ≥ {@code timestamp}
      * (Kafka's ListOffsets by time), or null when every record is older.
      */
@@ -587,39 +607,35 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Applies retention.ms (by each segment's newest timestamp) and retention.bytes: deletes the
-     * oldest segments that break either limit, never the active one, and advances the log start
-     * offset. Call it periodically from a thread the caller owns.
+     * Applies {@code policy} (see {@link SegmentRetention}): deletes the oldest closed segments
+     * past {@code retention.ms} or {@code retention.bytes} that end at or below
+     * {@code upperBoundOffset}, never the active one, and advances the log start offset to the
+     * first segment kept. The new start is checkpointed before any file is deleted. Reads running
+     * concurrently either see the segment whole or fail with {@link OffsetOutOfRangeException};
+     * a {@link LogSlice} taken earlier may fail once its segment is gone (use
+     * {@link #readCopy(long, int, long)} where retention runs). Call it periodically from a
+     * thread the caller owns.
      *
+     * @param upperBoundOffset no segment holding an offset at or above it is deleted (the high
+     *     watermark, so records not yet replicated stay)
      * @return the number of segments deleted
      */
-    public int enforceRetention() {
+    public int enforceRetention(RetentionPolicy policy, long upperBoundOffset) {
         appendLock.lock();
         try {
             ensureOpen();
-            List<LogSegment> inactive = new ArrayList<>(segments.headMap(active.baseOffset()).values());
-            long now = clock.millis();
-            int deletable = 0;
-            if (config.retentionMs() >= 0) {
-                while (deletable < inactive.size() && inactive.get(deletable).maxTimestamp() >= 0
-                        && now - inactive.get(deletable).maxTimestamp() > config.retentionMs()) {
-                    deletable++;
-                }
+            List<SegmentRetention.ClosedSegment> closedSegments = new ArrayList<>();
+            for (Map.Entry<Long, LogSegment> entry : segments.headMap(active.baseOffset()).entrySet()) {
+                LogSegment segment = entry.getValue();
+                closedSegments.add(new SegmentRetention.ClosedSegment(segment.baseOffset(),
+                        segments.higherKey(entry.getKey()), segment.size(), segment.maxTimestamp()));
             }
-            if (config.retentionBytes() >= 0) {
-                long remaining = sizeInBytes();
-                for (int i = 0; i < deletable; i++) {
-                    remaining -= inactive.get(i).size();
-                }
-                while (deletable < inactive.size() && remaining - inactive.get(deletable).size() >= config.retentionBytes()) {
-                    remaining -= inactive.get(deletable).size();
-                    deletable++;
-                }
-            }
+            int deletable = SegmentRetention.deletableSegments(closedSegments, sizeInBytes(), clock.millis(), policy,
+                    upperBoundOffset);
             if (deletable == 0) {
                 return 0;
             }
-            long newStart = deletable < inactive.size() ? inactive.get(deletable).baseOffset() : active.baseOffset();
+            long newStart = closedSegments.get(deletable - 1).nextOffset();
             advanceLogStart(Math.max(logStartOffset, newStart), deletable);
             return deletable;
         } finally {

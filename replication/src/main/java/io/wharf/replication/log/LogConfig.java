@@ -5,15 +5,15 @@ import java.util.Map;
 
 /**
  * Settings of one partition log. Immutable; build with {@link #builder()} or
- * {@link #fromProperties(Map)}. Keys and defaults (Kafka's where Kafka has the key):
+ * {@link #fromProperties(Map)}. Keys and defaults (Kafka's where Kafka has the key); retention
+ * is not here but a {@link RetentionPolicy} given to each {@link Log#enforceRetention} call,
+ * since it may change while the log is open:
  *
  * <table>
  * <caption>log configuration keys</caption>
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
  * <tr><td>segment.bytes</td><td>1073741824 (1 GiB)</td><td>roll when the active segment would grow past this</td></tr>
  * <tr><td>segment.ms</td><td>604800000 (7 days)</td><td>roll when the active segment's first batch is older than this</td></tr>
- * <tr><td>retention.ms</td><td>604800000 (7 days)</td><td>delete segments whose newest timestamp is older; -1 keeps forever</td></tr>
- * <tr><td>retention.bytes</td><td>-1 (unlimited)</td><td>delete oldest segments while the log stays at least this big without them</td></tr>
  * <tr><td>flush.mode</td><td>sync</td><td>sync: fsync before an append returns (group commit); lazy: page cache, fsync on roll (in the background if the log has a flush executor), flush() and close</td></tr>
  * <tr><td>index.interval.bytes</td><td>4096</td><td>bytes of batches between two sparse index entries</td></tr>
  * <tr><td>segment.index.bytes</td><td>10485760 (10 MiB)</td><td>preallocated size of each offset and time index file</td></tr>
@@ -23,8 +23,6 @@ import java.util.Map;
 public final class LogConfig {
     public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String SEGMENT_MS = "segment.ms";
-    public static final String RETENTION_MS = "retention.ms";
-    public static final String RETENTION_BYTES = "retention.bytes";
     public static final String FLUSH_MODE = "flush.mode";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
     public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
@@ -32,8 +30,6 @@ public final class LogConfig {
 
     public static final int DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
     public static final long DEFAULT_SEGMENT_MS = 7L * 24 * 60 * 60 * 1000;
-    public static final long DEFAULT_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
-    public static final long DEFAULT_RETENTION_BYTES = -1L;
     public static final FlushMode DEFAULT_FLUSH_MODE = FlushMode.SYNC;
     public static final int DEFAULT_INDEX_INTERVAL_BYTES = 4096;
     public static final int DEFAULT_SEGMENT_INDEX_BYTES = 10 * 1024 * 1024;
@@ -41,8 +37,6 @@ public final class LogConfig {
 
     private final int segmentBytes;
     private final long segmentMs;
-    private final long retentionMs;
-    private final long retentionBytes;
     private final FlushMode flushMode;
     private final int indexIntervalBytes;
     private final int segmentIndexBytes;
@@ -51,8 +45,6 @@ public final class LogConfig {
     private LogConfig(Builder b) {
         this.segmentBytes = atLeast(SEGMENT_BYTES, b.segmentBytes, 128);
         this.segmentMs = atLeast(SEGMENT_MS, b.segmentMs, 1);
-        this.retentionMs = atLeast(RETENTION_MS, b.retentionMs, -1);
-        this.retentionBytes = atLeast(RETENTION_BYTES, b.retentionBytes, -1);
         if (b.flushMode == null) {
             throw new IllegalArgumentException(FLUSH_MODE + " must be sync or lazy");
         }
@@ -93,8 +85,6 @@ public final class LogConfig {
         Builder b = builder();
         b.segmentBytes((int) number(properties, SEGMENT_BYTES, b.segmentBytes, Integer.MAX_VALUE));
         b.segmentMs(number(properties, SEGMENT_MS, b.segmentMs, Long.MAX_VALUE));
-        b.retentionMs(number(properties, RETENTION_MS, b.retentionMs, Long.MAX_VALUE));
-        b.retentionBytes(number(properties, RETENTION_BYTES, b.retentionBytes, Long.MAX_VALUE));
         b.indexIntervalBytes((int) number(properties, INDEX_INTERVAL_BYTES, b.indexIntervalBytes, Integer.MAX_VALUE));
         b.segmentIndexBytes((int) number(properties, SEGMENT_INDEX_BYTES, b.segmentIndexBytes, Integer.MAX_VALUE));
         b.maxMessageBytes((int) number(properties, MAX_MESSAGE_BYTES, b.maxMessageBytes, Integer.MAX_VALUE));
@@ -133,16 +123,6 @@ public final class LogConfig {
         return segmentMs;
     }
 
-    /** -1 means keep forever. */
-    public long retentionMs() {
-        return retentionMs;
-    }
-
-    /** -1 means no size limit. */
-    public long retentionBytes() {
-        return retentionBytes;
-    }
-
     public FlushMode flushMode() {
         return flushMode;
     }
@@ -161,15 +141,13 @@ public final class LogConfig {
 
     /** A builder starting from this config's values. */
     public Builder toBuilder() {
-        return builder().segmentBytes(segmentBytes).segmentMs(segmentMs).retentionMs(retentionMs)
-                .retentionBytes(retentionBytes).flushMode(flushMode).indexIntervalBytes(indexIntervalBytes)
+        return builder().segmentBytes(segmentBytes).segmentMs(segmentMs).flushMode(flushMode).indexIntervalBytes(indexIntervalBytes)
                 .segmentIndexBytes(segmentIndexBytes).maxMessageBytes(maxMessageBytes);
     }
 
     @Override
     public String toString() {
         return "LogConfig(" + SEGMENT_BYTES + "=" + segmentBytes + ", " + SEGMENT_MS + "=" + segmentMs + ", "
-                + RETENTION_MS + "=" + retentionMs + ", " + RETENTION_BYTES + "=" + retentionBytes + ", "
                 + FLUSH_MODE + "=" + flushMode.name().toLowerCase(Locale.ROOT) + ", "
                 + INDEX_INTERVAL_BYTES + "=" + indexIntervalBytes + ", " + SEGMENT_INDEX_BYTES + "=" + segmentIndexBytes
                 + ", " + MAX_MESSAGE_BYTES + "=" + maxMessageBytes + ")";
@@ -179,8 +157,6 @@ public final class LogConfig {
     public static final class Builder {
         private int segmentBytes = DEFAULT_SEGMENT_BYTES;
         private long segmentMs = DEFAULT_SEGMENT_MS;
-        private long retentionMs = DEFAULT_RETENTION_MS;
-        private long retentionBytes = DEFAULT_RETENTION_BYTES;
         private FlushMode flushMode = DEFAULT_FLUSH_MODE;
         private int indexIntervalBytes = DEFAULT_INDEX_INTERVAL_BYTES;
         private int segmentIndexBytes = DEFAULT_SEGMENT_INDEX_BYTES;
@@ -196,16 +172,6 @@ public final class LogConfig {
 
         public Builder segmentMs(long value) {
             segmentMs = value;
-            return this;
-        }
-
-        public Builder retentionMs(long value) {
-            retentionMs = value;
-            return this;
-        }
-
-        public Builder retentionBytes(long value) {
-            retentionBytes = value;
             return this;
         }
 

@@ -10,8 +10,9 @@ import java.util.Optional;
 /**
  * A follower replica of one partition: what it asks its leader for (fetch offset, durable end,
  * last fetched epoch) and how it applies the answer — truncate on a diverging epoch, append the
- * leader's batches unchanged, adopt the leader's high watermark capped by its own log end offset,
- * and restart its log at the leader's log start when it fell below it.
+ * leader's batches unchanged, adopt the leader's high watermark capped by its own log end offset
+ * and the leader's log start offset, and restart its log at the leader's log start when it fell
+ * below it.
  *
  * <p>Not thread-safe: owned by the fetcher of its leader broker (one thread at a time).
  */
@@ -73,12 +74,17 @@ public final class FollowerReplica {
 
     /**
      * Applies one fetch answer that carried no divergence: appends {@code records} (whole batches
-     * from the leader starting at this log's end, possibly none) and adopts {@code leaderHighWatermark}
-     * capped by its own log end offset.
+     * from the leader starting at this log's end, possibly none), adopts {@code leaderHighWatermark}
+     * capped by its own log end offset, and moves its log start up to {@code leaderLogStartOffset}
+     * (deleting its own segments wholly below it), as Kafka's follower does: what retention or
+     * DeleteRecords removed on the leader goes here too. The log start never passes this
+     * replica's high watermark, nor moves back.
      *
+     * @param leaderLogStartOffset the leader's log start offset; negative when unknown (ignored)
      * @return what was appended, empty when the answer held no batches
      */
-    public Optional<LogAppendInfo> applyFetched(ByteBuffer records, long leaderHighWatermark) {
+    public Optional<LogAppendInfo> applyFetched(ByteBuffer records, long leaderHighWatermark,
+                                                long leaderLogStartOffset) {
         if (records.hasRemaining()) {
             restartAtFirstBatchIfItStraddlesTheStart(records);
         }
@@ -86,6 +92,10 @@ public final class FollowerReplica {
                 ? Optional.of(log.appendAsFollower(records)) : Optional.empty();
         // As Kafka: the leader's HW is authoritative (a new leader may start lower), capped by our own end.
         highWatermark = Math.min(leaderHighWatermark, log.logEndOffset());
+        long newStart = Math.min(leaderLogStartOffset, highWatermark);
+        if (newStart > log.logStartOffset()) {
+            log.deleteRecordsBefore(newStart);
+        }
         return appended;
     }
 

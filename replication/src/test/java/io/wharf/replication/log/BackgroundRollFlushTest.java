@@ -317,13 +317,12 @@ class BackgroundRollFlushTest {
     @Test
     void retentionDeletingSegmentsWithQueuedFlushesCancelsThem() {
         Path dir = root.resolve("log");
-        LogConfig config = lazy().toBuilder().retentionBytes(1).retentionMs(-1).build();
-        try (Log log = Log.open(dir, config, clock, flusher, recordingFsync)) {
+        try (Log log = Log.open(dir, lazy(), clock, flusher, recordingFsync)) {
             appendUntilSegments(log, 4);
             long activeBase = log.segmentBaseOffsets().get(3);
             assertEquals(3, flusher.queued());
 
-            assertEquals(3, log.enforceRetention());
+            assertEquals(3, log.enforceRetention(new RetentionPolicy(-1, 1), Long.MAX_VALUE));
 
             assertEquals(List.of(activeBase), log.segmentBaseOffsets());
             assertEquals(0, log.pendingRollFlushes());

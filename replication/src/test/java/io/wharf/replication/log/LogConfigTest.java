@@ -14,8 +14,6 @@ class LogConfigTest {
         LogConfig config = LogConfig.defaults();
         assertEquals(1073741824, config.segmentBytes());
         assertEquals(604800000L, config.segmentMs());
-        assertEquals(604800000L, config.retentionMs());
-        assertEquals(-1L, config.retentionBytes());
         assertEquals(4096, config.indexIntervalBytes());
         assertEquals(10485760, config.segmentIndexBytes());
         assertEquals(1048588, config.maxMessageBytes());
@@ -28,7 +26,6 @@ class LogConfigTest {
                 "retention.bytes", "100000", "cleanup.policy", "delete"));
         assertEquals(4096, config.segmentBytes());
         assertEquals(FlushMode.LAZY, config.flushMode());
-        assertEquals(100000L, config.retentionBytes());
         assertEquals(config.toString(), config.toBuilder().build().toString());
     }
 
@@ -44,6 +41,9 @@ class LogConfigTest {
                 () -> LogConfig.fromProperties(Map.of("flush.mode", "sometimes")));
         assertTrue(mode.getMessage().contains("flush.mode"), mode.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LogConfig.fromProperties(Map.of("segment.bytes", "99999999999")));
-        assertThrows(IllegalArgumentException.class, () -> LogConfig.builder().retentionMs(-2).build());
+        IllegalArgumentException retention = assertThrows(IllegalArgumentException.class,
+                () -> new RetentionPolicy(-2, -1));
+        assertTrue(retention.getMessage().contains("retention.ms"), retention.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new RetentionPolicy(-1, -2));
     }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.record.CompressionType;
+import io.wharf.record.RecordBatches;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,12 +34,13 @@ class LogRetentionTest {
 
     @Test
     void retentionMsDeletesSegmentsWhoseNewestRecordIsTooOldButNeverTheActiveOne() {
-        try (Log log = Log.open(dir, base().retentionMs(10 * 60_000L).build(), clock)) {
+        RetentionPolicy tenMinutes = new RetentionPolicy(10 * 60_000L, -1);
+        try (Log log = Log.open(dir, base().build(), clock)) {
             fillSegments(log, 6);
-            assertEquals(0, log.enforceRetention(), "nothing is older than 10 minutes yet");
+            assertEquals(0, log.enforceRetention(tenMinutes, Long.MAX_VALUE), "nothing is older than 10 minutes yet");
             List<Long> before = log.segmentBaseOffsets();
             clock.advance(24 * 60 * 60_000L);
-            assertEquals(before.size() - 1, log.enforceRetention());
+            assertEquals(before.size() - 1, log.enforceRetention(tenMinutes, Long.MAX_VALUE));
             assertEquals(List.of(before.get(before.size() - 1)), log.segmentBaseOffsets(), "the active segment stays");
             assertEquals(before.get(before.size() - 1), log.logStartOffset());
             assertFalse(Files.exists(dir.resolve(LogSegment.fileName(0, ".log"))));
@@ -46,17 +49,17 @@ class LogRetentionTest {
             assertTrue(e.getMessage().contains("from " + log.logStartOffset()), e.getMessage());
             assertEquals(log.logStartOffset(), log.read(log.logStartOffset(), 100).firstOffset());
         }
-        try (Log reopened = Log.open(dir, base().retentionMs(10 * 60_000L).build(), clock)) {
+        try (Log reopened = Log.open(dir, base().build(), clock)) {
             assertEquals(reopened.segmentBaseOffsets().get(0), reopened.logStartOffset(), "log start offset survives a restart");
         }
     }
 
     @Test
     void retentionMsStopsAtTheFirstSegmentStillWithinTheLimit() {
-        try (Log log = Log.open(dir, base().retentionMs(5 * 60_000L).build(), clock)) {
+        try (Log log = Log.open(dir, base().build(), clock)) {
             fillSegments(log, 8);
             List<Long> before = log.segmentBaseOffsets();
-            int deleted = log.enforceRetention();
+            int deleted = log.enforceRetention(new RetentionPolicy(5 * 60_000L, -1), Long.MAX_VALUE);
             assertTrue(deleted > 0 && deleted < before.size() - 1, "deleted " + deleted + " of " + before);
             assertEquals(before.subList(deleted, before.size()), log.segmentBaseOffsets());
             assertEquals(before.get(deleted), log.logStartOffset());
@@ -65,22 +68,53 @@ class LogRetentionTest {
 
     @Test
     void retentionBytesKeepsTheLogAtLeastThatBigWithoutTheDeletedSegments() {
-        try (Log log = Log.open(dir, base().retentionMs(-1).retentionBytes(2500).build(), clock)) {
+        RetentionPolicy bytes = new RetentionPolicy(-1, 2500);
+        try (Log log = Log.open(dir, base().build(), clock)) {
             fillSegments(log, 8);
             long sizeBefore = log.sizeInBytes();
-            int deleted = log.enforceRetention();
+            int deleted = log.enforceRetention(bytes, Long.MAX_VALUE);
             assertTrue(deleted > 0);
             assertTrue(log.sizeInBytes() >= 2500, "size " + log.sizeInBytes());
             assertTrue(log.sizeInBytes() < 2500 + 1000, "no more than one segment over the limit: " + log.sizeInBytes());
             assertTrue(sizeBefore > log.sizeInBytes());
             assertEquals(log.segmentBaseOffsets().get(0), log.logStartOffset());
-            assertEquals(0, log.enforceRetention(), "idempotent");
+            assertEquals(0, log.enforceRetention(bytes, Long.MAX_VALUE), "idempotent");
+        }
+    }
+
+    @Test
+    void retentionNeverDeletesASegmentReachingTheUpperBound() {
+        RetentionPolicy deleteAll = new RetentionPolicy(0, 0);
+        try (Log log = Log.open(dir, base().build(), clock)) {
+            fillSegments(log, 5);
+            clock.advance(60 * 60_000L);
+            List<Long> bases = log.segmentBaseOffsets();
+            assertEquals(0, log.enforceRetention(deleteAll, bases.get(1) - 1), "the oldest segment ends above the bound");
+            assertEquals(1, log.enforceRetention(deleteAll, bases.get(2) - 1));
+            assertEquals(bases.get(1), log.logStartOffset());
+            assertEquals(2, log.enforceRetention(deleteAll, bases.get(3)), "a segment ending exactly at the bound goes");
+            assertEquals(bases.subList(3, bases.size()), log.segmentBaseOffsets());
+            assertEquals(1, log.enforceRetention(deleteAll, Long.MAX_VALUE));
+            assertEquals(List.of(bases.get(4)), log.segmentBaseOffsets(), "never the active segment");
+        }
+    }
+
+    @Test
+    void aCopyReadBeforeRetentionStaysWholeAndReadsBelowTheNewStartAreOutOfRange() {
+        try (Log log = Log.open(dir, base().build(), clock)) {
+            fillSegments(log, 3);
+            ByteBuffer copy = log.readCopy(0, 100_000, Long.MAX_VALUE);
+            assertEquals(2, log.enforceRetention(new RetentionPolicy(-1, 0), Long.MAX_VALUE));
+            assertEquals(0, RecordBatches.validateAll(copy).get(0).baseOffset(),
+                    "the copy does not depend on the deleted file");
+            assertThrows(OffsetOutOfRangeException.class, () -> log.readCopy(0, 100, Long.MAX_VALUE));
+            assertEquals(0, log.readCopy(log.logEndOffset(), 100, Long.MAX_VALUE).remaining());
         }
     }
 
     @Test
     void deleteRecordsBeforeMovesTheStartAndDropsWholeSegmentsBelowIt() {
-        try (Log log = Log.open(dir, base().retentionMs(-1).build(), clock)) {
+        try (Log log = Log.open(dir, base().build(), clock)) {
             fillSegments(log, 5);
             List<Long> bases = log.segmentBaseOffsets();
             long middle = bases.get(2) + 3;
@@ -102,13 +136,13 @@ class LogRetentionTest {
     @Test
     void leftoverSegmentsBelowTheCheckpointedStartAreRemovedOnOpen() throws Exception {
         List<Long> bases;
-        try (Log log = Log.open(dir, base().retentionMs(-1).build(), clock)) {
+        try (Log log = Log.open(dir, base().build(), clock)) {
             fillSegments(log, 4);
             bases = log.segmentBaseOffsets();
         }
         // a crash after the checkpoint moved the start but before the old files were deleted
         new LogOffsetsCheckpoint(dir).write(bases.get(2), 0);
-        try (Log log = Log.open(dir, base().retentionMs(-1).build(), clock)) {
+        try (Log log = Log.open(dir, base().build(), clock)) {
             assertEquals(bases.get(2), log.logStartOffset());
             assertEquals(bases.subList(2, bases.size()), log.segmentBaseOffsets());
         }

@@ -61,7 +61,7 @@ class FollowerReplicaTest {
             return;
         }
         LogSlice slice = leader.read(follower.fetchOffset(), 1 << 20);
-        follower.applyFetched(slice.toByteBuffer(), leaderHw);
+        follower.applyFetched(slice.toByteBuffer(), leaderHw, leader.logStartOffset());
     }
 
     private static byte[] bytes(Log log) {
@@ -108,9 +108,9 @@ class FollowerReplicaTest {
         leaderLog.appendAsLeader(batch("a", 3), 1);
         leaderLog.appendAsLeader(batch("b", 3), 1);
         FollowerReplica follower = new FollowerReplica(followerLog, 1, 0);
-        follower.applyFetched(leaderLog.read(0, 1).toByteBuffer(), 6);
+        follower.applyFetched(leaderLog.read(0, 1).toByteBuffer(), 6, 0);
         assertEquals(3, follower.highWatermark(), "only one batch arrived");
-        follower.applyFetched(ByteBuffer.allocate(0), 6);
+        follower.applyFetched(ByteBuffer.allocate(0), 6, 0);
         assertEquals(3, follower.highWatermark());
     }
 
@@ -122,7 +122,7 @@ class FollowerReplicaTest {
             leaderLog.appendAsLeader(batch("b" + i, 3), 1 + i / 6);
         }
         FollowerReplica follower = new FollowerReplica(followerLog, 2, 0);
-        follower.applyFetched(leaderLog.read(0, 1).toByteBuffer(), 3);
+        follower.applyFetched(leaderLog.read(0, 1).toByteBuffer(), 3, 0);
         assertEquals(3, follower.fetchOffset());
         // While the follower was away, the leader's log start moved into the middle of batch 21..23.
         leaderLog.deleteRecordsBefore(22);
@@ -138,13 +138,44 @@ class FollowerReplicaTest {
         for (int i = 0; i < 20 && follower.fetchOffset() < leaderLog.logEndOffset(); i++) {
             fetchOnce(leaderLog, follower, 36);
         }
-        assertEquals(21, followerLog.logStartOffset(), "restarted at the base of the batch holding the leader's start");
+        assertEquals(21, followerLog.segmentBaseOffsets().get(0),
+                "restarted at the base of the batch holding the leader's start");
+        assertEquals(22, followerLog.logStartOffset(), "then adopted the leader's log start");
         assertEquals(36, followerLog.logEndOffset());
         assertEquals(36, follower.highWatermark());
         assertEquals(leaderLog.endOffsetForEpoch(1), followerLog.endOffsetForEpoch(1));
         assertEquals(leaderLog.endOffsetForEpoch(2), followerLog.endOffsetForEpoch(2));
         assertTrue(java.util.Arrays.equals(bytesFrom(leaderLog, 22), bytes(followerLog)),
                 "the follower holds the leader's batches from 21 on, byte for byte");
+    }
+
+    @Test
+    void aFollowerMovesItsLogStartUpToTheLeadersWithinItsHighWatermark() {
+        LogConfig small = LogConfig.builder().segmentBytes(300).build();
+        leaderLog = Log.open(dir.resolve("leader"), small, Clock.systemUTC());
+        followerLog = Log.open(dir.resolve("follower"), small, Clock.systemUTC());
+        for (int i = 0; i < 12; i++) {
+            leaderLog.appendAsLeader(batch("b" + i, 3), 1);
+        }
+        FollowerReplica follower = new FollowerReplica(followerLog, 1, 0);
+        for (int i = 0; i < 20 && follower.fetchOffset() < leaderLog.logEndOffset(); i++) {
+            fetchOnce(leaderLog, follower, 36);
+        }
+        assertTrue(followerLog.segmentBaseOffsets().size() > 3, followerLog.toString());
+        long leaderStart = leaderLog.segmentBaseOffsets().get(2);
+        leaderLog.deleteRecordsBefore(leaderStart);
+
+        follower.applyFetched(ByteBuffer.allocate(0), 36, leaderLog.logStartOffset());
+        assertEquals(leaderStart, followerLog.logStartOffset());
+        assertEquals(leaderLog.segmentBaseOffsets(), followerLog.segmentBaseOffsets(), "its segments below went too");
+
+        follower.applyFetched(ByteBuffer.allocate(0), 36, leaderStart - 3);
+        assertEquals(leaderStart, followerLog.logStartOffset(), "never moves back");
+        follower.applyFetched(ByteBuffer.allocate(0), 30, 33);
+        assertEquals(30, followerLog.logStartOffset(), "capped by the follower's high watermark");
+        follower.applyFetched(ByteBuffer.allocate(0), 36, -1);
+        assertEquals(30, followerLog.logStartOffset(), "an unknown leader start changes nothing");
+        assertEquals(36, followerLog.logEndOffset(), "nothing at or above the log start was lost");
     }
 
     private static byte[] bytesFrom(Log log, long from) {

@@ -6,6 +6,7 @@ import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogAppendInfo;
 import io.wharf.replication.log.LogConfig;
+import io.wharf.replication.log.RetentionPolicy;
 import io.wharf.replication.log.LogSlice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,6 +45,8 @@ import org.openjdk.jmh.annotations.Threads;
 public class LogBenchmark {
     static final int RECORD_BYTES = 1024;
     static final int RECORDS_PER_BATCH = 16;
+    /** Keeps about three 256 MiB segments. */
+    static final RetentionPolicy RETENTION = new RetentionPolicy(-1, 768L * 1024 * 1024);
 
     /** A log in a temporary directory plus a prebuilt batch. */
     @State(Scope.Benchmark)
@@ -70,7 +73,7 @@ public class LogBenchmark {
             dir = Files.createTempDirectory("wharf-log-bench");
             FlushMode mode = FlushMode.valueOf(flushMode);
             LogConfig config = LogConfig.builder().flushMode(mode)
-                    .segmentBytes(256 * 1024 * 1024).retentionBytes(768L * 1024 * 1024).retentionMs(-1).build();
+                    .segmentBytes(256 * 1024 * 1024).build();
             if (mode == FlushMode.LAZY && "BACKGROUND".equals(rollFlush)) {
                 flusher = Executors.newSingleThreadExecutor(task -> {
                     Thread thread = new Thread(task, "log-bench-flusher");
@@ -89,7 +92,7 @@ public class LogBenchmark {
             // A backlog here means the disk did not keep up with the background fsyncs; retention
             // then cancels the fsyncs of the segments it deletes, so the figure would flatter.
             System.out.print("[rolled segments awaiting fsync at iteration end: " + log.pendingRollFlushes() + "] ");
-            log.enforceRetention();
+            log.enforceRetention(RETENTION, Long.MAX_VALUE);
         }
 
         @TearDown(Level.Trial)
