@@ -111,20 +111,39 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                         .addAllResults(failedTopics(request.getNamesList(), failure)).build());
     }
 
+    /**
+     * Registers a broker process. The command is stamped with the offset this controller had
+     * applied when the request arrived. Every registration committed after that is above it, so
+     * this request, should it be committed only after another process of the same broker
+     * registered (a retry inside the quorum outliving the broker that sent it), cannot replace
+     * that newer registration (see {@code RegisterBrokerCommand.received_at_offset}). A controller
+     * lagging behind a registration it has not applied yet refuses a fresh process too; that
+     * broker's next attempt, after the controller caught up, passes.
+     */
     @Override
     public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
         ControllerCommand command = ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
                 .setBrokerId(request.getBrokerId())
                 .setHost(request.getHost())
                 .setPort(request.getPort())
-                .setRack(request.getRack())).build();
-        answer(out, commit(command),
-                result -> RegisterBrokerResponse.newBuilder()
-                        .setError(WireErrors.firstError(result))
-                        .setBrokerEpoch(WireErrors.firstError(result).getCode() == ErrorCode.NONE
-                                ? result.getBrokerEpoch() : -1)
-                        .build(),
-                failure -> RegisterBrokerResponse.newBuilder().setError(WireErrors.of(failure)).setBrokerEpoch(-1).build());
+                .setRack(request.getRack())
+                .setIncarnationId(request.getIncarnationId())).build();
+        answer(out, commit(stampArrival(command)),
+                result -> {
+                    boolean ok = WireErrors.firstError(result).getCode() == ErrorCode.NONE;
+                    return RegisterBrokerResponse.newBuilder()
+                            .setError(WireErrors.firstError(result))
+                            .setBrokerEpoch(ok ? result.getBrokerEpoch() : -1)
+                            .setFenced(!ok || result.getBrokerFenced())
+                            .build();
+                },
+                failure -> RegisterBrokerResponse.newBuilder().setError(WireErrors.of(failure)).setBrokerEpoch(-1)
+                        .setFenced(true).build());
+    }
+
+    private ControllerCommand stampArrival(ControllerCommand command) {
+        return command.toBuilder().setRegisterBroker(command.getRegisterBroker().toBuilder()
+                .setReceivedAtOffset(applied.image().offset())).build();
     }
 
     @Override
