@@ -8,6 +8,7 @@ import io.wharf.metadata.CommandProcessor;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataViews;
 import io.wharf.metadata.TopicImage;
+import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.AllocateProducerIdsRequest;
 import io.wharf.proto.controller.AllocateProducerIdsResponse;
@@ -131,6 +132,7 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
         answer(out, commit(stampArrival(command)),
                 result -> {
                     boolean ok = WireErrors.firstError(result).getCode() == ErrorCode.NONE;
+                    logRegistration(request, result);
                     return RegisterBrokerResponse.newBuilder()
                             .setError(WireErrors.firstError(result))
                             .setBrokerEpoch(ok ? result.getBrokerEpoch() : -1)
@@ -139,6 +141,23 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                 },
                 failure -> RegisterBrokerResponse.newBuilder().setError(WireErrors.of(failure)).setBrokerEpoch(-1)
                         .setFenced(true).build());
+    }
+
+    /** Registrations are rare and decide broker epochs; each outcome is worth a line when diagnosing fencing. */
+    private void logRegistration(RegisterBrokerRequest request, CommandResult result) {
+        Error error = WireErrors.firstError(result);
+        if (error.getCode() != ErrorCode.NONE) {
+            LOG.info("Controller {}: registration of broker {} (incarnation {}) refused at offset {}: {} {}", nodeId,
+                    request.getBrokerId(), request.getIncarnationId(), result.getOffset(), error.getCode(),
+                    error.getMessage());
+        } else if (result.getBrokerEpoch() == result.getOffset()) {
+            LOG.info("Controller {}: broker {} (incarnation {}) registered with epoch {}", nodeId,
+                    request.getBrokerId(), request.getIncarnationId(), result.getBrokerEpoch());
+        } else {
+            LOG.info("Controller {}: registration of broker {} (incarnation {}) at offset {} was a retry; it keeps "
+                    + "epoch {}", nodeId, request.getBrokerId(), request.getIncarnationId(), result.getOffset(),
+                    result.getBrokerEpoch());
+        }
     }
 
     private ControllerCommand stampArrival(ControllerCommand command) {
