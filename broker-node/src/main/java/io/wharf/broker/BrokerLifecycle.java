@@ -10,7 +10,8 @@ import java.util.OptionalLong;
  *
  * <p>Transitions:
  * <pre>
- *   REGISTERING --registered(epoch)--> FENCED --heartbeat(fenced=false)--> ACTIVE
+ *   REGISTERING --registered(epoch, fenced)--> FENCED or ACTIVE (as the controllers answered)
+ *   FENCED --heartbeat(fenced=false)--> ACTIVE
  *   ACTIVE --heartbeat(fenced=true)--> FENCED
  *   FENCED, ACTIVE --STALE_BROKER_EPOCH / UNKNOWN_BROKER--> REGISTERING
  *   any --beginShutdown--> SHUTTING_DOWN --shutdownFinished--> STOPPED
@@ -79,12 +80,17 @@ public final class BrokerLifecycle {
         return state == State.REGISTERING ? new Register() : new Heartbeat(brokerEpoch);
     }
 
-    /** The controllers accepted the registration and assigned {@code epoch}; heartbeat at once. */
-    public void onRegistered(long epoch, long nowMs) {
+    /**
+     * The controllers accepted the registration: {@code epoch} is a new one, or the one they
+     * already hold for this process when it registered before (a retry, or after a heartbeat was
+     * refused), in which state {@code fenced} says. Either way it is the epoch to use from now on;
+     * heartbeat at once, so the active controller confirms the state.
+     */
+    public void onRegistered(long epoch, boolean fenced, long nowMs) {
         if (!answered()) {
             return;
         }
-        state = State.FENCED;
+        state = fenced ? State.FENCED : State.ACTIVE;
         brokerEpoch = epoch;
         nextDueMs = nowMs;
     }

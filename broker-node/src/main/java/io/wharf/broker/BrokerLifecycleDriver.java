@@ -43,9 +43,12 @@ final class BrokerLifecycleDriver {
     private volatile long brokerEpoch = -1;
     private ScheduledFuture<?> nextTick;   // scheduler thread only
     private int failedRegistrations;       // scheduler thread only: failures since the last success
+    private long lastRegisteredEpoch = -1; // scheduler thread only: the epoch the previous registration answered
 
     /**
-     * @param registration what to register with (id, advertised endpoint, rack)
+     * @param registration what to register with (id, advertised endpoint, rack, and the incarnation
+     *     id of this broker process, sent unchanged on every attempt so that the controllers treat
+     *     a repeated registration as a retry, not a restart)
      * @param nowMs monotonic milliseconds
      * @param metadataOffset the offset of the broker's current image, reported in heartbeats
      */
@@ -147,11 +150,28 @@ final class BrokerLifecycleDriver {
             return;
         }
         failedRegistrations = 0;
-        lifecycle.onRegistered(response.getBrokerEpoch(), nowMs.getAsLong());
+        long epoch = response.getBrokerEpoch();
+        lifecycle.onRegistered(epoch, response.getFenced(), nowMs.getAsLong());
         observe();
-        log.info("Broker {} registered as {}:{} with epoch {}; fenced until its metadata reaches offset {}",
-                brokerId, registration.getHost(), registration.getPort(), response.getBrokerEpoch(),
-                response.getBrokerEpoch());
+        if (lastRegisteredEpoch < 0) {
+            log.info("Broker {} registered as {}:{} (incarnation {}) with epoch {}; {}", brokerId,
+                    registration.getHost(), registration.getPort(), registration.getIncarnationId(), epoch,
+                    response.getFenced() ? "fenced until its metadata reaches offset " + epoch : "active");
+        } else if (epoch == lastRegisteredEpoch) {
+            log.info("Broker {} registered again and kept epoch {}: the controllers know this incarnation ({})",
+                    brokerId, epoch, response.getFenced() ? "fenced" : "active");
+        } else if (epoch > lastRegisteredEpoch) {
+            log.info("Broker {} registered again with epoch {}, replacing epoch {} (another registration of this "
+                    + "broker id came in between); fenced until its metadata reaches offset {}", brokerId, epoch,
+                    lastRegisteredEpoch, epoch);
+        } else {
+            // A committed log cannot hand out an older epoch; the heartbeat at once lets the active
+            // controller refuse it (then this broker registers again) if it is not current.
+            log.warn("Broker {} registered again but the controllers answered epoch {}, older than its previous "
+                    + "epoch {}; using it and letting the next heartbeat confirm it", brokerId, epoch,
+                    lastRegisteredEpoch);
+        }
+        lastRegisteredEpoch = epoch;
     }
 
     /** Warns on the first failure of a run only: retries come every backoff while controllers are down. */

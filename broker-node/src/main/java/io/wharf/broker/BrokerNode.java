@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -123,11 +124,14 @@ public final class BrokerNode implements AutoCloseable {
                 .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer))
                 .build()
                 .start();
+        // One incarnation id per start: every registration attempt of this process carries it, so an
+        // attempt the controllers commit after this broker stopped waiting for it cannot bump its epoch.
         RegisterBrokerRequest registration = RegisterBrokerRequest.newBuilder()
                 .setBrokerId(id)
                 .setHost(config.advertisedHost())
                 .setPort(server.getPort())
                 .setRack(config.rack())
+                .setIncarnationId(UUID.randomUUID().toString())
                 .build();
         lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler,
                 () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), () -> follower.image().offset(),

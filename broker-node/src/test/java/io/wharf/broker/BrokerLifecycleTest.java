@@ -27,7 +27,7 @@ class BrokerLifecycleTest {
     void registersFirstThenHeartbeatsAtOnceFenced() {
         assertEquals(State.REGISTERING, lifecycle.state());
         assertInstanceOf(Register.class, lifecycle.poll(0));
-        lifecycle.onRegistered(42, 10);
+        lifecycle.onRegistered(42, true, 10);
         assertEquals(State.FENCED, lifecycle.state());
         assertEquals(42, lifecycle.brokerEpoch());
         assertEquals(new Heartbeat(42), lifecycle.poll(10));
@@ -57,7 +57,7 @@ class BrokerLifecycleTest {
     void onlyOneRequestIsOutstanding() {
         assertInstanceOf(Register.class, lifecycle.poll(0));
         assertInstanceOf(Idle.class, lifecycle.poll(1_000));
-        lifecycle.onRegistered(3, 1_000);
+        lifecycle.onRegistered(3, true, 1_000);
         assertEquals(new Heartbeat(3), lifecycle.poll(1_000));
         assertInstanceOf(Idle.class, lifecycle.poll(5_000));
     }
@@ -72,8 +72,23 @@ class BrokerLifecycleTest {
         assertEquals(State.REGISTERING, lifecycle.state());
         assertEquals(-1, lifecycle.brokerEpoch());
         assertInstanceOf(Register.class, lifecycle.poll(INTERVAL + 1));
-        lifecycle.onRegistered(19, INTERVAL + 2);
+        lifecycle.onRegistered(19, true, INTERVAL + 2);
         assertEquals(new Heartbeat(19), lifecycle.poll(INTERVAL + 2));
+    }
+
+    @Test
+    void aRegistrationAnsweredActiveKeepsTheEpochAndConfirmsItByHeartbeatAtOnce() {
+        registerAt(0, 7);
+        lifecycle.poll(0);
+        lifecycle.onHeartbeatRejected(ErrorCode.STALE_BROKER_EPOCH, 5);
+        assertInstanceOf(Register.class, lifecycle.poll(5));
+        // The controllers still hold epoch 7 for this process, unfenced.
+        lifecycle.onRegistered(7, false, 6);
+        assertEquals(State.ACTIVE, lifecycle.state());
+        assertEquals(7, lifecycle.brokerEpoch());
+        assertEquals(new Heartbeat(7), lifecycle.poll(6));
+        lifecycle.onHeartbeatAnswered(true, 8);
+        assertEquals(State.FENCED, lifecycle.state());
     }
 
     @Test
@@ -160,7 +175,7 @@ class BrokerLifecycleTest {
 
     @Test
     void outcomesWithoutAnOutstandingRequestAreIgnored() {
-        lifecycle.onRegistered(5, 0);
+        lifecycle.onRegistered(5, true, 0);
         assertEquals(State.REGISTERING, lifecycle.state());
         assertEquals(-1, lifecycle.brokerEpoch());
     }
@@ -194,8 +209,10 @@ class BrokerLifecycleTest {
                 assertInstanceOf(Idle.class, machine.poll(now), "seed " + seed);
                 if (outstanding instanceof Register) {
                     if (random.nextBoolean()) {
-                        epoch += 1 + random.nextInt(5);
-                        machine.onRegistered(epoch, now);
+                        // A retry of this incarnation keeps the epoch (and may find it active).
+                        boolean retry = epoch > 0 && random.nextBoolean();
+                        epoch += retry ? 0 : 1 + random.nextInt(5);
+                        machine.onRegistered(epoch, !retry || random.nextBoolean(), now);
                     } else {
                         machine.onRegistrationFailed(now);
                     }
@@ -219,6 +236,6 @@ class BrokerLifecycleTest {
 
     private void registerAt(long now, long epoch) {
         assertInstanceOf(Register.class, lifecycle.poll(now));
-        lifecycle.onRegistered(epoch, now);
+        lifecycle.onRegistered(epoch, true, now);
     }
 }

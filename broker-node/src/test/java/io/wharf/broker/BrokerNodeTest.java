@@ -66,16 +66,39 @@ class BrokerNodeTest {
     }
 
     @Test
-    void registersAgainWhenTheControllerCallsItsEpochStale() throws Exception {
+    void registersAgainWhenTheControllerCallsItsEpochStaleAndKeepsTheEpochItsIncarnationHolds() throws Exception {
         quorum = FakeQuorum.start(1);
         node = start(quorum.bootstrap(), Map.of());
         await().atMost(Duration.ofSeconds(10)).until(node::isActive);
         long firstEpoch = node.brokerEpoch();
 
         quorum.controller(1).staleHeartbeats.set(1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.brokerEpoch() > firstEpoch && node.isActive());
-        assertEquals(2, quorum.controller(1).calls("RegisterBroker").size());
-        assertEquals(node.brokerEpoch(), quorum.image().broker(ID).orElseThrow().epoch());
+        await().atMost(Duration.ofSeconds(10)).until(() -> quorum.controller(1).calls("RegisterBroker").size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(node::isActive);
+        // The same process registered again: the controllers answered the epoch they hold for it.
+        assertEquals(firstEpoch, node.brokerEpoch());
+        assertEquals(firstEpoch, quorum.image().broker(ID).orElseThrow().epoch());
+    }
+
+    @Test
+    void aRegistrationCommittedAfterTheBrokerGaveUpOnItLeavesTheEpochAlone() throws Exception {
+        quorum = FakeQuorum.start(2);
+        // Past the broker's 1000 ms deadline: it moves on to controller 2 and registers there.
+        quorum.controller(1).registrationCommitDelayMs = 1500;
+        node = start(quorum.bootstrap(), Map.of());
+        await().atMost(Duration.ofSeconds(10)).until(node::isActive);
+        long epoch = node.brokerEpoch();
+        assertEquals(List.of(epoch), quorum.controller(2).calls("RegisterBroker").stream()
+                .map(FakeController.Call::brokerEpoch).toList());
+
+        // Controller 1 commits the abandoned attempt: a retry of the same incarnation, not a restart.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !quorum.controller(1).calls("RegisterBroker").isEmpty());
+        assertEquals(epoch, quorum.controller(1).calls("RegisterBroker").get(0).brokerEpoch());
+        assertEquals(1, quorum.log().stream().flatMap(batch -> batch.getRecordsList().stream())
+                .filter(record -> record.hasRegisterBroker()).count());
+        assertEquals(epoch, quorum.image().broker(ID).orElseThrow().epoch());
+        assertTrue(node.isActive());
+        assertEquals(epoch, node.brokerEpoch());
     }
 
     @Test

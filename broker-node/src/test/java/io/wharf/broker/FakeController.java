@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One fake controller serving a {@link FakeQuorum} over real gRPC on a loopback port: answers as
  * the protocol promises (heartbeats only on the leader, NOT_CONTROLLER with the leader's endpoint
  * elsewhere) and records what it was asked. Test knobs: answer heartbeats STALE_BROKER_EPOCH,
- * answer without a known leader, re-send the whole log on watch, break streams, stop.
+ * answer without a known leader, commit registrations late (after the broker gave up on them),
+ * re-send the whole log on watch, break streams, stop.
  */
 final class FakeController {
 
@@ -55,6 +57,11 @@ final class FakeController {
     final AtomicInteger staleHeartbeats = new AtomicInteger();
     volatile boolean leaderUnknown;
     volatile boolean replayWholeLog;
+    /**
+     * When positive, a registration is committed (and answered) only this many ms after it
+     * arrived, as a controller whose retries inside the quorum outlive the broker's deadline.
+     */
+    volatile long registrationCommitDelayMs;
     private Server server;
 
     FakeController(int id, FakeQuorum quorum) {
@@ -135,14 +142,33 @@ final class FakeController {
 
         @Override
         public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> observer) {
-            CommandOutcome outcome = quorum.submit(ControllerCommand.newBuilder().setRegisterBroker(
+            // Stamped on arrival, like the real ControllerService.
+            ControllerCommand command = ControllerCommand.newBuilder().setRegisterBroker(
                     RegisterBrokerCommand.newBuilder().setBrokerId(request.getBrokerId()).setHost(request.getHost())
-                            .setPort(request.getPort()).setRack(request.getRack())).build());
+                            .setPort(request.getPort()).setRack(request.getRack())
+                            .setIncarnationId(request.getIncarnationId())
+                            .setReceivedAtOffset(quorum.image().offset())).build();
+            long delayMs = registrationCommitDelayMs;
+            if (delayMs > 0) {
+                CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS)
+                        .execute(() -> commitRegistration(command, observer));
+            } else {
+                commitRegistration(command, observer);
+            }
+        }
+
+        private void commitRegistration(ControllerCommand command, StreamObserver<RegisterBrokerResponse> observer) {
+            CommandOutcome outcome = quorum.submit(command);
             long epoch = outcome.result().getBrokerEpoch();
             calls.add(new Call("RegisterBroker", epoch, -1));
-            observer.onNext(RegisterBrokerResponse.newBuilder().setBrokerEpoch(epoch)
-                    .setError(outcome.result().getItems(0).getError()).build());
-            observer.onCompleted();
+            try {
+                observer.onNext(RegisterBrokerResponse.newBuilder().setBrokerEpoch(epoch)
+                        .setFenced(outcome.result().getBrokerFenced())
+                        .setError(outcome.result().getItems(0).getError()).build());
+                observer.onCompleted();
+            } catch (RuntimeException callerGone) {
+                // The broker's deadline passed long ago; the commit is what matters.
+            }
         }
 
         @Override

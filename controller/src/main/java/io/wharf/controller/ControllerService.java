@@ -8,6 +8,7 @@ import io.wharf.metadata.CommandProcessor;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataViews;
 import io.wharf.metadata.TopicImage;
+import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.AllocateProducerIdsRequest;
 import io.wharf.proto.controller.AllocateProducerIdsResponse;
@@ -111,20 +112,57 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                         .addAllResults(failedTopics(request.getNamesList(), failure)).build());
     }
 
+    /**
+     * Registers a broker process. The command is stamped with the offset this controller had
+     * applied when the request arrived. Every registration committed after that is above it, so
+     * this request, should it be committed only after another process of the same broker
+     * registered (a retry inside the quorum outliving the broker that sent it), cannot replace
+     * that newer registration (see {@code RegisterBrokerCommand.received_at_offset}). A controller
+     * lagging behind a registration it has not applied yet refuses a fresh process too; that
+     * broker's next attempt, after the controller caught up, passes.
+     */
     @Override
     public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
         ControllerCommand command = ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
                 .setBrokerId(request.getBrokerId())
                 .setHost(request.getHost())
                 .setPort(request.getPort())
-                .setRack(request.getRack())).build();
-        answer(out, commit(command),
-                result -> RegisterBrokerResponse.newBuilder()
-                        .setError(WireErrors.firstError(result))
-                        .setBrokerEpoch(WireErrors.firstError(result).getCode() == ErrorCode.NONE
-                                ? result.getBrokerEpoch() : -1)
-                        .build(),
-                failure -> RegisterBrokerResponse.newBuilder().setError(WireErrors.of(failure)).setBrokerEpoch(-1).build());
+                .setRack(request.getRack())
+                .setIncarnationId(request.getIncarnationId())).build();
+        answer(out, commit(stampArrival(command)),
+                result -> {
+                    boolean ok = WireErrors.firstError(result).getCode() == ErrorCode.NONE;
+                    logRegistration(request, result);
+                    return RegisterBrokerResponse.newBuilder()
+                            .setError(WireErrors.firstError(result))
+                            .setBrokerEpoch(ok ? result.getBrokerEpoch() : -1)
+                            .setFenced(!ok || result.getBrokerFenced())
+                            .build();
+                },
+                failure -> RegisterBrokerResponse.newBuilder().setError(WireErrors.of(failure)).setBrokerEpoch(-1)
+                        .setFenced(true).build());
+    }
+
+    /** Registrations are rare and decide broker epochs; each outcome is worth a line when diagnosing fencing. */
+    private void logRegistration(RegisterBrokerRequest request, CommandResult result) {
+        Error error = WireErrors.firstError(result);
+        if (error.getCode() != ErrorCode.NONE) {
+            LOG.info("Controller {}: registration of broker {} (incarnation {}) refused at offset {}: {} {}", nodeId,
+                    request.getBrokerId(), request.getIncarnationId(), result.getOffset(), error.getCode(),
+                    error.getMessage());
+        } else if (result.getBrokerEpoch() == result.getOffset()) {
+            LOG.info("Controller {}: broker {} (incarnation {}) registered with epoch {}", nodeId,
+                    request.getBrokerId(), request.getIncarnationId(), result.getBrokerEpoch());
+        } else {
+            LOG.info("Controller {}: registration of broker {} (incarnation {}) at offset {} was a retry; it keeps "
+                    + "epoch {}", nodeId, request.getBrokerId(), request.getIncarnationId(), result.getOffset(),
+                    result.getBrokerEpoch());
+        }
+    }
+
+    private ControllerCommand stampArrival(ControllerCommand command) {
+        return command.toBuilder().setRegisterBroker(command.getRegisterBroker().toBuilder()
+                .setReceivedAtOffset(applied.image().offset())).build();
     }
 
     @Override

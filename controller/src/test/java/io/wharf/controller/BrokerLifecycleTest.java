@@ -13,6 +13,7 @@ import io.wharf.proto.controller.BrokerHeartbeatRequest;
 import io.wharf.proto.controller.BrokerHeartbeatResponse;
 import io.wharf.proto.controller.ControlledShutdownRequest;
 import io.wharf.proto.controller.ControlledShutdownResponse;
+import io.wharf.proto.controller.RegisterBrokerResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -93,9 +94,10 @@ class BrokerLifecycleTest {
         }
         assertTrue(quorum.awaitLeader().image().isActive(1) && quorum.awaitLeader().image().isActive(2));
 
-        // It comes back: registers again (a new epoch) and is unfenced once it heartbeats.
+        // It comes back as a new process: registers again (a new epoch) and is unfenced once it heartbeats.
         FakeBroker returning = brokers.get(2);
         long oldEpoch = returning.epoch();
+        returning.restart();
         assertTrue(returning.register(1) > oldEpoch);
         await().atMost(Duration.ofSeconds(10)).until(() -> !returning.heartbeat().getFenced());
     }
@@ -124,6 +126,31 @@ class BrokerLifecycleTest {
             assertTrue(leaving.heartbeat().getFenced());
         }
         assertTrue(quorum.awaitLeader().image().brokers().get(1).fenced());
+    }
+
+    @Test
+    void aRegistrationRetriedThroughEveryControllerKeepsItsEpochAndTheBrokerActive() {
+        FakeBroker broker = brokers.get(0);
+        long epoch = broker.epoch();
+        for (int via : quorum.ids()) {
+            RegisterBrokerResponse again = broker.registration(via);
+            assertEquals(epoch, again.getBrokerEpoch(), "retry through controller " + via);
+            assertFalse(again.getFenced(), "the broker was active and stays so");
+        }
+        quorum.awaitConverged();
+        for (ControllerNode node : quorum.running()) {
+            BrokerRegistration registration = node.image().brokers().get(1);
+            assertEquals(epoch, registration.epoch(), "controller " + node.nodeId());
+            assertFalse(registration.fenced(), "controller " + node.nodeId());
+        }
+        assertFalse(broker.heartbeat().getFenced());
+
+        // A restarted process of the same broker is a new incarnation: a new epoch, fenced at first.
+        broker.restart();
+        RegisterBrokerResponse restarted = broker.registration(2);
+        assertTrue(restarted.getBrokerEpoch() > epoch);
+        assertTrue(restarted.getFenced());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !broker.heartbeat().getFenced());
     }
 
     @Test

@@ -6,9 +6,11 @@ import io.wharf.proto.controller.BrokerHeartbeatResponse;
 import io.wharf.proto.controller.ControllerServiceGrpc.ControllerServiceBlockingStub;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import io.wharf.proto.controller.RegisterBrokerResponse;
+import java.util.UUID;
 
 /**
- * A broker made of nothing but ControllerService calls: it registers, and heartbeats to whichever
+ * A broker made of nothing but ControllerService calls: it registers (under an incarnation id that
+ * changes only on {@link #restart}), and heartbeats to whichever
  * controller it last learned is active (following NOT_CONTROLLER redirects). It claims to have
  * applied metadata up to its own epoch. Single-threaded, except that {@link #heartbeat} may be
  * called from a test's scheduler thread (it is synchronized).
@@ -19,6 +21,7 @@ final class FakeBroker {
     private final int id;
     private long epoch = -1;
     private int controllerId = 1;
+    private String incarnation = UUID.randomUUID().toString();
 
     FakeBroker(InProcessQuorum quorum, int id) {
         this.quorum = quorum;
@@ -33,15 +36,26 @@ final class FakeBroker {
         return epoch;
     }
 
-    /** Registers through controller {@code via}; returns the new epoch. */
+    /** Registers through controller {@code via}; returns the epoch it answered. */
     synchronized long register(int via) {
+        return registration(via).getBrokerEpoch();
+    }
+
+    /** Registers through controller {@code via} and adopts the answered epoch; returns the whole answer. */
+    synchronized RegisterBrokerResponse registration(int via) {
         RegisterBrokerResponse response = quorum.stub(via).registerBroker(RegisterBrokerRequest.newBuilder()
-                .setBrokerId(id).setHost("127.0.0.1").setPort(19000 + id).build());
+                .setBrokerId(id).setHost("127.0.0.1").setPort(19000 + id).setIncarnationId(incarnation).build());
         if (response.getError().getCode() != ErrorCode.NONE) {
             throw new IllegalStateException("broker " + id + " could not register: " + response.getError());
         }
         epoch = response.getBrokerEpoch();
-        return epoch;
+        return response;
+    }
+
+    /** Becomes a new process of this broker: a new incarnation id, no epoch until it registers. */
+    synchronized void restart() {
+        incarnation = UUID.randomUUID().toString();
+        epoch = -1;
     }
 
     /**

@@ -25,6 +25,17 @@ final class BrokerCommands {
     /**
      * Registers a broker fenced, with its epoch the command's offset. A broker that was registered
      * before restarted: its previous incarnation first leaves ISRs and leaderships as if fenced.
+     *
+     * <p>Two registrations change nothing, so that a late attempt cannot take the epoch away from
+     * the broker that is using it:
+     * <ul>
+     * <li>the same process retrying (the registered incarnation id is the command's, non-empty,
+     *     with the same endpoint): no record; the answer is the current epoch and fenced state;
+     * <li>a request that arrived before another incarnation's registration was committed (its
+     *     {@code received_at_offset} is below that registration's epoch): refused with
+     *     STALE_BROKER_EPOCH. Its process is either gone (the committed registration replaced it)
+     *     or retries, and a retry arrives after that registration and passes.
+     * </ul>
      */
     static CommandOutcome register(MetadataImage image, RegisterBrokerCommand command, long offset) {
         String item = itemName(command.getBrokerId());
@@ -32,8 +43,20 @@ final class BrokerCommands {
         if (error.isPresent()) {
             return rejection(item, error.get(), offset);
         }
+        Optional<BrokerRegistration> existing = image.broker(command.getBrokerId());
+        if (existing.isPresent() && isRetryOf(command, existing.get())) {
+            return new CommandOutcome(List.of(), registered(item, offset, existing.get().epoch(), existing.get().fenced()));
+        }
+        if (existing.isPresent() && command.hasReceivedAtOffset()
+                && existing.get().epoch() > command.getReceivedAtOffset()) {
+            return rejection(item, Errors.of(ErrorCode.STALE_BROKER_EPOCH, "broker " + command.getBrokerId()
+                    + " was registered with epoch " + existing.get().epoch() + " by another process (incarnation '"
+                    + existing.get().incarnationId() + "') after this request (incarnation '"
+                    + command.getIncarnationId() + "') reached the controller at offset "
+                    + command.getReceivedAtOffset() + "; a running broker registers again"), offset);
+        }
         List<MetadataRecord> records = new ArrayList<>();
-        if (image.broker(command.getBrokerId()).isPresent()) {
+        if (existing.isPresent()) {
             records.addAll(LeadershipChanges.removeBroker(image, command.getBrokerId()));
         }
         records.add(MetadataRecord.newBuilder()
@@ -42,11 +65,24 @@ final class BrokerCommands {
                         .setBrokerEpoch(offset)
                         .setHost(command.getHost())
                         .setPort(command.getPort())
-                        .setRack(command.getRack()))
+                        .setRack(command.getRack())
+                        .setIncarnationId(command.getIncarnationId()))
                 .build());
-        CommandResult result = CommandResult.newBuilder()
-                .setOffset(offset).addItems(Errors.ok(item)).setBrokerEpoch(offset).build();
-        return new CommandOutcome(records, result);
+        return new CommandOutcome(records, registered(item, offset, offset, true));
+    }
+
+    /** True when {@code command} comes from the broker process that holds {@code registration}. */
+    private static boolean isRetryOf(RegisterBrokerCommand command, BrokerRegistration registration) {
+        return !command.getIncarnationId().isEmpty()
+                && command.getIncarnationId().equals(registration.incarnationId())
+                && command.getHost().equals(registration.host())
+                && command.getPort() == registration.port()
+                && command.getRack().equals(registration.rack());
+    }
+
+    private static CommandResult registered(String item, long offset, long epoch, boolean fenced) {
+        return CommandResult.newBuilder().setOffset(offset).addItems(Errors.ok(item))
+                .setBrokerEpoch(epoch).setBrokerFenced(fenced).build();
     }
 
     /** Fences an active broker, moving its leaderships and taking it out of ISRs; a no-op when already fenced. */

@@ -13,17 +13,21 @@ import java.util.Objects;
  * @param rack   the rack the broker runs in, "" when unknown
  * @param fenced true while the broker may not lead or join ISRs (just registered, session expired,
  *               or shut down)
+ * @param incarnationId the id the registering broker process sent (random per process start), ""
+ *               when it sent none; a registration retried by the same process keeps this epoch
  */
-public record BrokerRegistration(int id, long epoch, String host, int port, String rack, boolean fenced) {
+public record BrokerRegistration(int id, long epoch, String host, int port, String rack, boolean fenced,
+                                 String incarnationId) {
 
     public BrokerRegistration {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(rack, "rack");
+        Objects.requireNonNull(incarnationId, "incarnationId");
     }
 
     /** This registration with the given fenced state. */
     public BrokerRegistration withFenced(boolean newFenced) {
-        return new BrokerRegistration(id, epoch, host, port, rack, newFenced);
+        return new BrokerRegistration(id, epoch, host, port, rack, newFenced, incarnationId);
     }
 
     /** "host:port" of the broker's BrokerService. */

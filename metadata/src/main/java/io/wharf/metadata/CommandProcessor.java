@@ -19,7 +19,8 @@ import java.util.Optional;
  * <li>CreateTopics, DeleteTopics: one item per topic, named by the topic; each topic succeeds or
  *     fails on its own.
  * <li>RegisterBroker, FenceBroker, UnfenceBroker, ControlledShutdown: one item named
- *     {@code broker-<id>}; RegisterBroker also answers {@code broker_epoch} = the offset.
+ *     {@code broker-<id>}; RegisterBroker also answers {@code broker_epoch} (the offset, or the
+ *     current epoch when the same broker process retries its registration) and {@code broker_fenced}.
  * <li>AlterPartition: one item named {@code <topic>-<partition>}; answers {@code partition} with the
  *     state after the command (or the current state when it was rejected for a stale or fenced
  *     epoch, not the leader, or a bad ISR).

@@ -81,7 +81,8 @@ final class MetadataDelta {
                     + r.getBrokerEpoch() + " not above its current epoch " + previous.epoch());
         }
         writableBrokers().put(r.getBrokerId(),
-                new BrokerRegistration(r.getBrokerId(), r.getBrokerEpoch(), r.getHost(), r.getPort(), r.getRack(), true));
+                new BrokerRegistration(r.getBrokerId(), r.getBrokerEpoch(), r.getHost(), r.getPort(), r.getRack(), true,
+                        r.getIncarnationId()));
     }
 
     private void fenceBroker(FenceBrokerRecord r) {

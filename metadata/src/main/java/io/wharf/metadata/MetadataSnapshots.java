@@ -31,7 +31,8 @@ public final class MetadataSnapshots {
                     .setBrokerEpoch(broker.epoch())
                     .setHost(broker.host())
                     .setPort(broker.port())
-                    .setRack(broker.rack())));
+                    .setRack(broker.rack())
+                    .setIncarnationId(broker.incarnationId())));
             if (!broker.fenced()) {
                 snapshot.addRecords(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
                         .setBrokerId(broker.id())

@@ -24,6 +24,8 @@ final class StatelessChecks {
 
     /** The most partitions one topic may have; keeps a single command's records bounded. */
     static final int MAX_PARTITIONS = 10_000;
+    /** The longest incarnation id a broker may register with; it is kept in every image (a UUID has 36). */
+    static final int MAX_INCARNATION_ID_LENGTH = 64;
 
     private StatelessChecks() {
     }
@@ -85,6 +87,11 @@ final class StatelessChecks {
         if (command.getPort() < 1 || command.getPort() > 65535) {
             return error(ErrorCode.INVALID_REQUEST, "broker " + command.getBrokerId() + " registers with port "
                     + command.getPort() + "; use a port from 1 to 65535");
+        }
+        if (command.getIncarnationId().length() > MAX_INCARNATION_ID_LENGTH) {
+            return error(ErrorCode.INVALID_REQUEST, "broker " + command.getBrokerId() + " registers with an incarnation"
+                    + " id of " + command.getIncarnationId().length() + " characters; use at most "
+                    + MAX_INCARNATION_ID_LENGTH + " (a random UUID per process start)");
         }
         return Optional.empty();
     }

@@ -23,7 +23,7 @@ class BrokerLifecycleTest {
 
         long epoch = outcome.result().getBrokerEpoch();
         assertEquals(outcome.result().getOffset(), epoch);
-        assertEquals(new BrokerRegistration(4, epoch, "broker-host", 9092, "", true), cluster.image().brokers().get(4));
+        assertEquals(new BrokerRegistration(4, epoch, "broker-host", 9092, "", true, ""), cluster.image().brokers().get(4));
         assertEquals(List.of(), cluster.image().activeBrokerIds());
 
         cluster.ok(unfence(4, epoch));

@@ -51,6 +51,20 @@ final class Commands {
                 .setBrokerId(id).setHost(host).setPort(port).setRack("")).build();
     }
 
+    /** A registration by the broker process {@code incarnation}, as a controller receives it. */
+    static ControllerCommand register(int id, String incarnation) {
+        return ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
+                .setBrokerId(id).setHost("127.0.0.1").setPort(17200 + id).setRack("")
+                .setIncarnationId(incarnation)).build();
+    }
+
+    /** {@link #register(int, String)} stamped with the offset the receiving controller had applied. */
+    static ControllerCommand register(int id, String incarnation, long receivedAtOffset) {
+        ControllerCommand command = register(id, incarnation);
+        return command.toBuilder().setRegisterBroker(command.getRegisterBroker().toBuilder()
+                .setReceivedAtOffset(receivedAtOffset)).build();
+    }
+
     static ControllerCommand fence(int id, long epoch) {
         return ControllerCommand.newBuilder()
                 .setFenceBroker(FenceBrokerCommand.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)).build();

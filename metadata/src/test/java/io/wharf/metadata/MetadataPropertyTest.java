@@ -32,6 +32,7 @@ class MetadataPropertyTest {
     /** How often each record type was emitted, so a generator that stops exercising a path fails the test. */
     private final Map<MetadataRecord.RecordCase, Integer> emitted = new EnumMap<>(MetadataRecord.RecordCase.class);
     private int leaderlessSteps;
+    private int retries;
 
     @Test
     void randomCommandSequencesKeepReplicasEqualAndInvariantsTrue() throws Exception {
@@ -44,6 +45,7 @@ class MetadataPropertyTest {
             }
         }
         assertTrue(leaderlessSteps >= 20, "too few steps with a leaderless partition: " + leaderlessSteps);
+        assertTrue(retries >= 20, "too few registrations retried by a registered incarnation: " + retries);
     }
 
     private void runSequence(long seed, int steps) throws InvalidProtocolBufferException {
@@ -73,6 +75,7 @@ class MetadataPropertyTest {
             assertEquals(direct.hashCode(), viaWire.hashCode(), context);
 
             checkPrecheckAgrees(command, outcome, context);
+            checkRetry(command, before, outcome, context);
             if (isRejection(outcome)) {
                 assertTrue(outcome.records().isEmpty(), context);
                 Cluster.assertUnchangedExceptOffset(before, direct);
@@ -129,7 +132,7 @@ class MetadataPropertyTest {
         long epoch = image.broker(broker).map(BrokerRegistration::epoch).orElse(1L)
                 - (random.nextInt(8) == 0 ? 1 : 0);
         if (kind < 42) {
-            return random.nextInt(15) == 0 ? Commands.register(broker, "", 1) : Commands.register(broker);
+            return randomRegistration(random, image, broker);
         }
         if (kind < 55) {
             return Commands.fence(broker, epoch);
@@ -144,6 +147,42 @@ class MetadataPropertyTest {
             return Commands.allocateProducerIds(broker, epoch);
         }
         return randomAlterPartition(random, image, broker, epoch);
+    }
+
+    /**
+     * A registration by one of a few processes per broker id (so incarnations repeat: retries),
+     * sometimes without incarnation, sometimes stamped with an offset that is behind the image
+     * (a request overtaken by another registration), sometimes malformed.
+     */
+    private static ControllerCommand randomRegistration(Random random, MetadataImage image, int broker) {
+        int shape = random.nextInt(15);
+        if (shape == 0) {
+            return Commands.register(broker, "", 1);
+        }
+        if (shape < 4) {
+            return Commands.register(broker);
+        }
+        String incarnation = "process-" + broker + "-" + random.nextInt(3);
+        if (random.nextBoolean()) {
+            return Commands.register(broker, incarnation);
+        }
+        return Commands.register(broker, incarnation, image.offset() - random.nextInt(8));
+    }
+
+    /** A registration by the process already registered under that id changes nothing and answers its epoch. */
+    private void checkRetry(ControllerCommand command, MetadataImage before, CommandOutcome outcome,
+            String context) {
+        if (!command.hasRegisterBroker() || command.getRegisterBroker().getIncarnationId().isEmpty()) {
+            return;
+        }
+        before.broker(command.getRegisterBroker().getBrokerId())
+                .filter(b -> b.incarnationId().equals(command.getRegisterBroker().getIncarnationId()))
+                .ifPresent(registered -> {
+                    assertEquals(List.of(), outcome.records(), context + ": a retry wrote records");
+                    assertEquals(registered.epoch(), outcome.result().getBrokerEpoch(), context);
+                    assertEquals(registered.fenced(), outcome.result().getBrokerFenced(), context);
+                    retries++;
+                });
     }
 
     private static ControllerCommand randomAlterPartition(Random random, MetadataImage image, int broker, long epoch) {
