@@ -7,6 +7,8 @@ import io.wharf.client.admin.NewTopic;
 import io.wharf.client.admin.TopicOutcome;
 import io.wharf.proto.common.ErrorCode;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -81,6 +83,7 @@ public final class ControllerFailover {
             // Connect before the kill, so the measurement holds the failover and not TCP/HTTP2 setup.
             admin.describeCluster();
             settle();
+            LocalDateTime killedAtWallClock = LocalDateTime.now();
             long killedAt = System.nanoTime();
             Optional<ProcessHandle> killed = cluster.killNoWait(leader);
             if (killed.isEmpty()) {
@@ -104,7 +107,8 @@ public final class ControllerFailover {
             cluster.kill(leader);
             cluster.start(leader);
             return new FailoverTrial(trial, ms, leader.toString(),
-                    newLeader < 0 ? "unknown" : NodeName.controller(newLeader).toString());
+                    newLeader < 0 ? "unknown" : NodeName.controller(newLeader).toString(),
+                    killedAtWallClock.truncatedTo(ChronoUnit.MILLIS).toString());
         }
     }
 

@@ -243,8 +243,9 @@ public final class ClusterCommand implements Runnable {
                 FailoverSummary summary = new ControllerFailover(cluster, Duration.ofSeconds(timeoutSeconds))
                         .run(trials, trial -> {
                             if (!json.enabled()) {
-                                env.out().printf("trial %d: killed %s; %s committed a write after %.1f ms%n",
-                                        trial.trial(), trial.killed(), trial.newLeader(), trial.ms());
+                                env.out().printf("trial %d: killed %s at %s; %s committed a write after %.1f ms%n",
+                                        trial.trial(), trial.killed(), trial.killedAt().substring(11), trial.newLeader(),
+                                        trial.ms());
                                 env.out().flush();
                             }
                         });

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class FailoverSummaryTest {
 
     private static FailoverTrial trial(int n, double ms) {
-        return new FailoverTrial(n, ms, "controller-1", "controller-2");
+        return new FailoverTrial(n, ms, "controller-1", "controller-2", "2026-11-24T21:00:00.000");
     }
 
     @Test
@@ -31,7 +31,7 @@ class FailoverSummaryTest {
         JsonNode json = new ObjectMapper().valueToTree(FailoverSummary.of(List.of(trial(1, 210), trial(2, 190))));
 
         assertEquals(List.of("trials", "min_ms", "median_ms", "max_ms"), fieldNames(json));
-        assertEquals(List.of("trial", "ms", "killed", "new_leader"), fieldNames(json.get("trials").get(0)));
+        assertEquals(List.of("trial", "ms", "killed", "new_leader", "killed_at"), fieldNames(json.get("trials").get(0)));
         assertEquals(200.0, json.get("median_ms").asDouble());
         assertEquals("controller-2", json.get("trials").get(1).get("new_leader").asText());
     }
