@@ -38,6 +38,12 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
 
     /** The most unacknowledged requests per connection idempotence allows, as in Kafka. */
     public static final int MAX_IN_FLIGHT_WITH_IDEMPOTENCE = 5;
+    /**
+     * With idempotence, the most batches of one partition a request carries: what a partition
+     * leader remembers per producer (the broker's {@code ProducerStateTable.RETAINED_BATCHES}), so
+     * a resent request is always recognised.
+     */
+    public static final int MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE = 32;
 
     public ProducerConfig {
         bootstrap = List.copyOf(bootstrap);

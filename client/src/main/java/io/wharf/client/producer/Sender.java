@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With idempotence it first gets a producer id ({@code InitProducerId} from any broker),
  * stamps each batch with it and its partition's next sequence when first drained, and sends at
- * most {@value #MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE} batches of a partition in its one
+ * most {@value ProducerConfig#MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE} batches of a partition in its one
  * request, the number the brokers remember per producer: every unacknowledged batch of a
  * partition is therefore recognised by its leader when resent, and answered with the offsets of
  * its first write. A sequenced batch that fails for good makes the producer start over under a
@@ -53,8 +53,6 @@ final class Sender implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sender.class);
     private static final long MAX_IDLE_MS = 100;
-    /** What a partition leader remembers per producer (the broker's ProducerStateTable.RETAINED_BATCHES). */
-    static final int MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE = 5;
 
     private final ProducerConfig config;
     private final RecordAccumulator accumulator;
@@ -135,7 +133,7 @@ final class Sender implements Runnable {
         var requests = sequences == null
                 ? accumulator.drain(now, this::route, config.maxRequestSize(), batch -> true, Integer.MAX_VALUE)
                 : accumulator.drain(now, this::route, config.maxRequestSize(), sequences::stampIfNew,
-                        MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE);
+                        ProducerConfig.MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE);
         requests.forEach(this::send);
         if (completions.isEmpty()) {
             accumulator.awaitWork(next - now);

@@ -28,7 +28,7 @@ import java.util.Optional;
 public final class ProducerStateTable {
 
     /** Batches remembered per producer: the bound on a producer's unacknowledged batches per partition. */
-    public static final int RETAINED_BATCHES = 5;
+    public static final int RETAINED_BATCHES = 32;
 
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
 

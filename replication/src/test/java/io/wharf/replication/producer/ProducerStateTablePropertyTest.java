@@ -40,7 +40,7 @@ class ProducerStateTablePropertyTest {
                     return new AppendCheck.Rejected(ErrorCode.INVALID_PRODUCER_EPOCH, "");
                 }
                 if (pending == null && epoch != null && b.producerEpoch() == epoch) {
-                    List<SequencedBatch> window = written.subList(Math.max(0, written.size() - 5), written.size());
+                    List<SequencedBatch> window = written.subList(Math.max(0, written.size() - ProducerStateTable.RETAINED_BATCHES), written.size());
                     SequencedBatch dup = window.stream().filter(w -> w.firstSequence() == b.firstSequence()
                             && w.lastSequence() == b.lastSequence()).findFirst().orElse(null);
                     if (dup != null) {
@@ -121,7 +121,7 @@ class ProducerStateTablePropertyTest {
             List<BatchIdentity> request = new ArrayList<>();
             int kind = random.nextInt(100);
             if (kind < 20 && !client.sent.isEmpty()) {
-                int back = 1 + random.nextInt(Math.min(client.sent.size(), 7));
+                int back = 1 + random.nextInt(Math.min(client.sent.size(), ProducerStateTable.RETAINED_BATCHES + 2));
                 for (int i = client.sent.size() - back; i < client.sent.size() && request.size() < 3; i++) {
                     request.add(client.sent.get(i));
                 }
@@ -166,7 +166,7 @@ class ProducerStateTablePropertyTest {
             assertEquals(leader.entry(client.id).map(ProducerEntry::batches),
                     follower.entry(client.id).map(ProducerEntry::batches), context);
             List<SequencedBatch> history = model.history.getOrDefault(client.id, List.of());
-            assertEquals(history.subList(Math.max(0, history.size() - 5), history.size()),
+            assertEquals(history.subList(Math.max(0, history.size() - ProducerStateTable.RETAINED_BATCHES), history.size()),
                     leader.entry(client.id).map(ProducerEntry::batches).orElse(List.of()), context);
         }
     }

@@ -96,11 +96,12 @@ class ProducerStateTableTest {
     }
 
     @Test
-    void onlyTheLastFiveBatchesAreRemembered() {
-        for (int seq = 0; seq < 7; seq++) {
+    void onlyTheLastRetainedBatchesAreRemembered() {
+        int retained = ProducerStateTable.RETAINED_BATCHES;
+        for (int seq = 0; seq < retained + 2; seq++) {
             append(batch(7, seq, seq), seq);
         }
-        assertEquals(ProducerStateTable.RETAINED_BATCHES, table.entry(7).orElseThrow().batches().size());
+        assertEquals(retained, table.entry(7).orElseThrow().batches().size());
         assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE, rejection(List.of(batch(7, 1, 1)), false));
         assertInstanceOf(AppendCheck.Accepted.class, table.check(List.of(batch(7, 2, 2)), false));
     }
