@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.wharf.broker.partition.Partition;
-import io.wharf.controller.ControllerConfig;
 import io.wharf.controller.ControllerNode;
-import io.wharf.metadata.PartitionState;
 import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.FetchPartition;
 import io.wharf.proto.broker.FetchPartitionResult;
@@ -21,9 +17,6 @@ import io.wharf.proto.broker.ProducePartition;
 import io.wharf.proto.broker.ProducePartitionResult;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.common.ErrorCode;
-import io.wharf.proto.controller.CreateTopicsRequest;
-import io.wharf.proto.controller.CreateTopicsResponse;
-import io.wharf.proto.metadata.TopicSpec;
 import io.wharf.record.CompressionType;
 import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
@@ -36,12 +29,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,100 +52,45 @@ class ReplicationTest {
     @TempDir
     Path dir;
 
-    private final List<ControllerNode> controllers = new ArrayList<>();
-    private final Map<Integer, BrokerNode> brokers = new HashMap<>();
-    private final List<ManagedChannel> channels = new ArrayList<>();
-    private String bootstrap;
+    private InProcessCluster cluster;
+
+    @BeforeEach
+    void setUp() {
+        cluster = new InProcessCluster(dir);
+    }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        channels.forEach(ManagedChannel::shutdownNow);
-        brokers.values().forEach(BrokerNode::close);
-        // ControllerNode.close can deadlock with a concurrent leadership change (reported to the
-        // controller's owner); bound the wait so one stuck close cannot hang the suite.
-        List<Thread> closers = new ArrayList<>();
-        for (ControllerNode controller : controllers) {
-            Thread closer = new Thread(controller::close, "close-" + controller);
-            closer.setDaemon(true);
-            closer.start();
-            closers.add(closer);
-        }
-        for (Thread closer : closers) {
-            closer.join(TimeUnit.SECONDS.toMillis(15));
-        }
+        cluster.close();
     }
 
-    private void startControllers() throws Exception {
-        StringBuilder voters = new StringBuilder();
-        StringBuilder endpoints = new StringBuilder();
-        for (int i = 0; i < 3; i++) {
-            int rpc = ControllerChannelsTest.freePort();
-            int raft = ControllerChannelsTest.freePort();
-            voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(rpc).append(':').append(raft);
-            endpoints.append(i == 0 ? "" : ",").append("127.0.0.1:").append(rpc);
-        }
-        bootstrap = endpoints.toString();
+    /** Three controllers, three brokers, the topic, and the broker that leads it. */
+    private int startClusterWithTopic() throws Exception {
+        cluster.startControllers(Map.of());
         for (int id = 1; id <= 3; id++) {
-            ControllerNode controller = new ControllerNode(ControllerConfig.fromMap(Map.of(
-                    ControllerConfig.NODE_ID, Integer.toString(id),
-                    ControllerConfig.QUORUM_VOTERS, voters.toString(),
-                    ControllerConfig.DATA_DIR, dir.resolve("controller-" + id).toString())));
-            controllers.add(controller);
-            controller.start();
+            startBroker(id);
         }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
+        cluster.createTopic(TOPIC, Map.of());
+        return awaitLeader();
     }
 
     private BrokerNode startBroker(int id) throws Exception {
-        Map<String, String> config = new HashMap<>(BrokerNodeTest.testConfig(id, bootstrap, dir));
-        config.put(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, "2000");
-        config.put(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200");
-        BrokerNode broker = new BrokerNode(BrokerConfig.from(config));
-        brokers.put(id, broker);
-        broker.start();
-        return broker;
-    }
-
-    private void createTopic() throws Exception {
-        ControllerChannels admin = new ControllerChannels(HostPort.parseList(bootstrap),
-                ControllerChannels.nettyChannels(), Duration.ofSeconds(5));
-        try {
-            CreateTopicsResponse response = admin.call(ControllerChannels.Target.ANY, stub -> stub.createTopics(
-                    CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(TOPIC).setPartitions(1)
-                            .setReplicationFactor(3).putConfigs("min.insync.replicas", "2")).build()),
-                    r -> r.getResults(0).getError());
-            assertEquals(ErrorCode.NONE, response.getResults(0).getError().getCode(), response.toString());
-        } finally {
-            admin.close();
-        }
+        return cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, "2000",
+                BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"));
     }
 
     private Optional<Partition> replica(int brokerId) {
-        BrokerNode broker = brokers.get(brokerId);
-        return broker == null ? Optional.empty() : broker.partitions().partition(TP);
+        return cluster.replica(brokerId, TP);
     }
 
-    /** The broker the metadata names leader, once that broker has taken leadership. */
     private int awaitLeader() {
-        int[] found = new int[1];
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            for (BrokerNode broker : brokers.values()) {
-                Optional<PartitionState> state = broker.metadataImage().topic(TOPIC).flatMap(t -> t.partition(0));
-                if (state.isPresent() && state.get().leader() == broker.nodeId()
-                        && replica(broker.nodeId()).map(Partition::isLeader).orElse(false)) {
-                    found[0] = broker.nodeId();
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
+        return cluster.awaitLeader(TP);
     }
 
     private BrokerServiceGrpc.BrokerServiceBlockingStub stub(int brokerId) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", brokers.get(brokerId).rpcPort())
-                .usePlaintext().build();
-        channels.add(channel);
-        return BrokerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return cluster.stub(brokerId);
     }
 
     private static ByteString batch(String value) {
@@ -216,32 +153,26 @@ class ReplicationTest {
     /** Every live replica reaches the leader's end and HW, and their logs match byte for byte. */
     private void awaitIdenticalReplicas(int leader) {
         Partition lead = replica(leader).orElseThrow();
-        await().atMost(Duration.ofSeconds(20)).until(() -> brokers.keySet().stream().allMatch(id -> replica(id)
+        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.brokers().keySet().stream().allMatch(id -> replica(id)
                 .map(p -> p.log().logEndOffset() == lead.log().logEndOffset()
                         && p.highWatermark() == lead.highWatermark())
                 .orElse(false)));
         long hw = lead.highWatermark();
         byte[] expected = bytesBelow(lead.log(), hw);
-        for (int id : brokers.keySet()) {
+        for (int id : cluster.brokers().keySet()) {
             assertArrayEquals(expected, bytesBelow(replica(id).orElseThrow().log(), hw), "broker " + id + " up to " + hw);
         }
     }
 
     @Test
     void aFollowerThatFellBelowTheLeadersLogStartRestartsThereAndRejoinsTheIsr() throws Exception {
-        startControllers();
-        for (int id = 1; id <= 3; id++) {
-            startBroker(id);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> brokers.values().stream().allMatch(BrokerNode::isActive));
-        createTopic();
-        int leader = awaitLeader();
+        int leader = startClusterWithTopic();
         produceAll(leader, "first", 20);
         awaitIdenticalReplicas(leader);
 
         int follower = leader == 1 ? 2 : 1;
         int other = 6 - leader - follower;
-        brokers.remove(follower).close();
+        cluster.stopBroker(follower);
         produceAll(leader, "while-" + follower + "-was-down", 20);
         // As retention would while the follower is away: the log start passes the follower's log end.
         replica(leader).orElseThrow().log().deleteRecordsBefore(30);
@@ -261,13 +192,7 @@ class ReplicationTest {
 
     @Test
     void aProduceWhoseAnswerWasLostIsRetriedOnTheNewLeaderAndWrittenOnce() throws Exception {
-        startControllers();
-        for (int id = 1; id <= 3; id++) {
-            startBroker(id);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> brokers.values().stream().allMatch(BrokerNode::isActive));
-        createTopic();
-        int leader = awaitLeader();
+        int leader = startClusterWithTopic();
         long producerId = stub(leader).initProducerId(InitProducerIdRequest.getDefaultInstance()).getProducerId();
         List<String> acked = new ArrayList<>();
         long[] offsets = new long[4];
@@ -279,7 +204,7 @@ class ReplicationTest {
         }
 
         // The answer to the last produce is "lost": the producer resends it to whoever leads after the leader died.
-        brokers.remove(leader).close();
+        cluster.stopBroker(leader);
         int newLeader = awaitLeader();
         ProducePartitionResult retried = stub(newLeader).produce(idempotentRequest(producerId, 3)).getPartitions(0);
         ProducePartitionResult next = stub(newLeader).produce(idempotentRequest(producerId, 4)).getPartitions(0);
@@ -302,19 +227,13 @@ class ReplicationTest {
 
     @Test
     void acknowledgedWritesSurviveFollowerAndLeaderLossAndReplicasStayIdentical() throws Exception {
-        startControllers();
-        for (int id = 1; id <= 3; id++) {
-            startBroker(id);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> brokers.values().stream().allMatch(BrokerNode::isActive));
-        createTopic();
-        int leader = awaitLeader();
+        int leader = startClusterWithTopic();
         List<String> acked = new ArrayList<>(produceAll(leader, "first", 20));
         awaitIdenticalReplicas(leader);
 
         // A follower goes away (leaves the ISR), misses writes, comes back and catches up.
         int follower = leader == 1 ? 2 : 1;
-        brokers.remove(follower).close();
+        cluster.stopBroker(follower);
         acked.addAll(produceAll(leader, "while-" + follower + "-was-down", 10));
         startBroker(follower);
         Partition lead = replica(leader).orElseThrow();
@@ -322,7 +241,7 @@ class ReplicationTest {
         awaitIdenticalReplicas(leader);
 
         // The leader goes away: a survivor leads, every acknowledged write is there exactly once.
-        brokers.remove(leader).close();
+        cluster.stopBroker(leader);
         int newLeader = awaitLeader();
         assertNotEquals(leader, newLeader);
         acked.addAll(produceAll(newLeader, "after-failover", 10));

@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.wharf.broker.partition.Partition;
 import io.wharf.controller.ControllerConfig;
 import io.wharf.controller.ControllerNode;
-import io.wharf.metadata.PartitionState;
 import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.FetchPartition;
 import io.wharf.proto.broker.FetchPartitionResult;
@@ -24,9 +21,6 @@ import io.wharf.proto.broker.ProducePartition;
 import io.wharf.proto.broker.ProducePartitionResult;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.common.ErrorCode;
-import io.wharf.proto.controller.CreateTopicsRequest;
-import io.wharf.proto.controller.CreateTopicsResponse;
-import io.wharf.proto.metadata.TopicSpec;
 import io.wharf.record.CompressionType;
 import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
@@ -39,12 +33,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,33 +59,23 @@ class RetentionOnScheduleTest {
     @TempDir
     Path dir;
 
-    private final List<ControllerNode> controllers = new ArrayList<>();
-    private final Map<Integer, BrokerNode> brokers = new HashMap<>();
-    private final Map<Integer, ManagedChannel> channels = new HashMap<>();
-    private String bootstrap;
+    private InProcessCluster cluster;
+
+    @BeforeEach
+    void setUp() {
+        cluster = new InProcessCluster(dir);
+    }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        channels.values().forEach(ManagedChannel::shutdownNow);
-        brokers.values().forEach(BrokerNode::close);
-        // As in ReplicationTest: bound each controller's close so one stuck close cannot hang the suite.
-        List<Thread> closers = new ArrayList<>();
-        for (ControllerNode controller : controllers) {
-            Thread closer = new Thread(controller::close, "close-" + controller);
-            closer.setDaemon(true);
-            closer.start();
-            closers.add(closer);
-        }
-        for (Thread closer : closers) {
-            closer.join(TimeUnit.SECONDS.toMillis(15));
-        }
+        cluster.close();
     }
 
     @Test
     void topicsShrinkOnScheduleOnTheLeaderAndTheFollowersWithoutLosingRecordsAboveTheLogStart() throws Exception {
         startCluster();
-        createTopic(SIZED, Map.of("segment.bytes", "1024", "retention.bytes", "3072"));
-        createTopic(AGED, Map.of("segment.bytes", "1024", "retention.ms", "3600000"));
+        cluster.createTopic(SIZED, Map.of("segment.bytes", "1024", "retention.bytes", "3072"));
+        cluster.createTopic(AGED, Map.of("segment.bytes", "1024", "retention.ms", "3600000"));
 
         List<String> sized = produce(SIZED, "s", 80, System.currentTimeMillis());
         await().atMost(Duration.ofSeconds(20)).until(() -> leaderLog(SIZED).logStartOffset() > 0);
@@ -127,74 +110,26 @@ class RetentionOnScheduleTest {
     }
 
     private void startCluster() throws Exception {
-        StringBuilder voters = new StringBuilder();
-        StringBuilder endpoints = new StringBuilder();
-        for (int i = 0; i < 3; i++) {
-            int rpc = ControllerChannelsTest.freePort();
-            int raft = ControllerChannelsTest.freePort();
-            voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(rpc).append(':').append(raft);
-            endpoints.append(i == 0 ? "" : ",").append("127.0.0.1:").append(rpc);
-        }
-        bootstrap = endpoints.toString();
+        // A loaded 2-core machine can stall heartbeats; a fenced leader would only slow this test down.
+        cluster.startControllers(Map.of(ControllerConfig.BROKER_SESSION_TIMEOUT_MS, "6000"));
         for (int id = 1; id <= 3; id++) {
-            ControllerNode controller = new ControllerNode(ControllerConfig.fromMap(Map.of(
-                    ControllerConfig.NODE_ID, Integer.toString(id),
-                    // A loaded 2-core machine can stall heartbeats; a fenced leader would only slow this test down.
-                    ControllerConfig.BROKER_SESSION_TIMEOUT_MS, "6000",
-                    ControllerConfig.QUORUM_VOTERS, voters.toString(),
-                    ControllerConfig.DATA_DIR, dir.resolve("controller-" + id).toString())));
-            controllers.add(controller);
-            controller.start();
+            cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "100",
+                    BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS, "100"));
         }
-        for (int id = 1; id <= 3; id++) {
-            Map<String, String> config = new HashMap<>(BrokerNodeTest.testConfig(id, bootstrap, dir));
-            config.put(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "100");
-            config.put(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS, "100");
-            BrokerNode broker = new BrokerNode(BrokerConfig.from(config));
-            brokers.put(id, broker);
-            broker.start();
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> brokers.values().stream().allMatch(BrokerNode::isActive));
-    }
-
-    private void createTopic(String name, Map<String, String> configs) throws ControllerUnavailableException {
-        ControllerChannels admin = new ControllerChannels(HostPort.parseList(bootstrap),
-                ControllerChannels.nettyChannels(), Duration.ofSeconds(5));
-        try {
-            CreateTopicsResponse response = admin.call(ControllerChannels.Target.ANY, stub -> stub.createTopics(
-                    CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name).setPartitions(1)
-                            .setReplicationFactor(3).putConfigs("min.insync.replicas", "2").putAllConfigs(configs))
-                            .build()), r -> r.getResults(0).getError());
-            assertEquals(ErrorCode.NONE, response.getResults(0).getError().getCode(), response.toString());
-        } finally {
-            admin.close();
-        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
     }
 
     private Optional<Partition> replica(int brokerId, String topic) {
-        return brokers.get(brokerId).partitions().partition(new TopicPartition(topic, 0));
+        return cluster.replica(brokerId, new TopicPartition(topic, 0));
     }
 
     private int awaitLeader(String topic) {
-        int[] found = new int[1];
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            for (BrokerNode broker : brokers.values()) {
-                Optional<PartitionState> state = broker.metadataImage().topic(topic).flatMap(t -> t.partition(0));
-                if (state.isPresent() && state.get().leader() == broker.nodeId()
-                        && replica(broker.nodeId(), topic).map(Partition::isLeader).orElse(false)) {
-                    found[0] = broker.nodeId();
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
+        return cluster.awaitLeader(new TopicPartition(topic, 0));
     }
 
     private BrokerServiceGrpc.BrokerServiceBlockingStub stub(int brokerId) {
-        ManagedChannel channel = channels.computeIfAbsent(brokerId, id -> NettyChannelBuilder
-                .forAddress("127.0.0.1", brokers.get(id).rpcPort()).usePlaintext().build());
-        return BrokerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return cluster.stub(brokerId);
     }
 
     /**
@@ -244,7 +179,7 @@ class RetentionOnScheduleTest {
     private void awaitReplicasAgreeFromTheLeadersLogStart(String topic) {
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             Partition lead = replica(awaitLeader(topic), topic).orElseThrow();
-            return brokers.keySet().stream().allMatch(id -> replica(id, topic)
+            return cluster.brokers().keySet().stream().allMatch(id -> replica(id, topic)
                     .map(p -> p.log().logStartOffset() == lead.log().logStartOffset()
                             && p.log().logEndOffset() == lead.log().logEndOffset()
                             && p.highWatermark() == lead.highWatermark())
@@ -252,7 +187,7 @@ class RetentionOnScheduleTest {
         });
         Partition lead = replica(awaitLeader(topic), topic).orElseThrow();
         byte[] expected = bytesBelowHighWatermark(lead);
-        for (int id : brokers.keySet()) {
+        for (int id : cluster.brokers().keySet()) {
             Partition replica = replica(id, topic).orElseThrow();
             assertEquals(lead.log().segmentBaseOffsets(), replica.log().segmentBaseOffsets(),
                     "broker " + id + " deleted its own segments below the log start");

@@ -18,15 +18,10 @@ import io.wharf.replication.replica.ReplicationException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,34 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** One hosted replica changing roles: acks=all outcomes, stale fetch answers, ISR proposals. */
 class PartitionTest {
 
-    private static final class ManualClock extends Clock {
-        final AtomicLong millis = new AtomicLong(1_000_000);
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @TempDir
     Path dir;
 
-    private final ManualClock clock = new ManualClock();
+    private final ManualClock clock = new ManualClock(1_000_000);
     private Partition partition;
 
     @AfterEach
@@ -111,7 +82,7 @@ class PartitionTest {
         AppendOutcome outcome = p.appendAsLeader(batch("a"), -1, clock.millis() + 100);
         p.expireAcks();
         assertFalse(outcome.replicated().isDone());
-        clock.millis.addAndGet(100);
+        clock.advance(100);
         p.expireAcks();
         assertEquals(ErrorCode.REQUEST_TIMED_OUT, failure(outcome.replicated()));
     }
@@ -137,7 +108,7 @@ class PartitionTest {
         p.becomeLeader(state(1, 3, List.of(1, 2), 7), 1);
         p.appendAsLeader(batch("a"), 1, clock.millis());
         assertTrue(p.isrProposal().isEmpty());
-        clock.millis.addAndGet(5001);
+        clock.advance(5001);
         IsrProposal shrink = p.isrProposal().orElseThrow();
         assertEquals(List.of(1), shrink.newIsr());
         assertEquals(7, shrink.partitionEpoch());

@@ -25,17 +25,12 @@ import io.wharf.replication.log.RetentionPolicy;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,35 +45,10 @@ class RetentionEnforcerTest {
 
     private static final long HOUR = 3_600_000L;
 
-    /** A clock the test moves by hand. Thread-safe. */
-    private static final class ManualClock extends Clock {
-        final AtomicLong millis = new AtomicLong(1_700_000_000_000L);
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @TempDir
     Path dir;
 
-    private final ManualClock clock = new ManualClock();
+    private final ManualClock clock = new ManualClock(1_700_000_000_000L);
     private final List<Partition> hosted = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private MetadataImage image = MetadataImage.empty();
@@ -138,7 +108,7 @@ class RetentionEnforcerTest {
         assertEquals(1, sized.log().segmentBaseOffsets().size());
         assertEquals(0, plain.log().logStartOffset(), "nothing of 'plain' is older than the broker's hour yet");
 
-        clock.millis.addAndGet(2 * HOUR);
+        clock.advance(2 * HOUR);
         int segmentsOfPlain = plain.log().segmentBaseOffsets().size();
         assertEquals(segmentsOfPlain - 1, enforcer.runOnce());
         assertEquals(List.of(plain.log().logStartOffset()), plain.log().segmentBaseOffsets());
@@ -181,7 +151,7 @@ class RetentionEnforcerTest {
         hosted.add(follower);
         assertEquals(0, follower.highWatermark());
         RetentionEnforcer enforcer = enforcer(new RetentionPolicy(0, 0), Duration.ofHours(1));
-        clock.millis.addAndGet(HOUR);
+        clock.advance(HOUR);
         assertEquals(0, enforcer.runOnce());
         assertEquals(0, log.logStartOffset());
 

@@ -1,0 +1,158 @@
+package io.wharf.broker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.wharf.broker.partition.Partition;
+import io.wharf.controller.ControllerConfig;
+import io.wharf.controller.ControllerNode;
+import io.wharf.metadata.PartitionState;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.CreateTopicsRequest;
+import io.wharf.proto.controller.CreateTopicsResponse;
+import io.wharf.proto.metadata.TopicSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Three {@link ControllerNode}s and the {@link BrokerNode}s a test starts against them, all in this
+ * JVM on free loopback ports under one directory: for broker tests that need real replication
+ * between real nodes. Single-threaded (the test's thread); owns every node and channel it made and
+ * closes them in {@link #close}.
+ */
+final class InProcessCluster implements AutoCloseable {
+
+    private final Path dir;
+    private final List<ControllerNode> controllers = new ArrayList<>();
+    private final Map<Integer, BrokerNode> brokers = new HashMap<>();
+    private final Map<Integer, ManagedChannel> channels = new HashMap<>();
+    private String bootstrap;
+
+    InProcessCluster(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Starts three controllers with {@code overrides} on top of the test defaults. */
+    void startControllers(Map<String, String> overrides) throws Exception {
+        StringBuilder voters = new StringBuilder();
+        StringBuilder endpoints = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            int rpc = ControllerChannelsTest.freePort();
+            int raft = ControllerChannelsTest.freePort();
+            voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(rpc).append(':').append(raft);
+            endpoints.append(i == 0 ? "" : ",").append("127.0.0.1:").append(rpc);
+        }
+        bootstrap = endpoints.toString();
+        for (int id = 1; id <= 3; id++) {
+            Map<String, String> config = new HashMap<>(overrides);
+            config.put(ControllerConfig.NODE_ID, Integer.toString(id));
+            config.put(ControllerConfig.QUORUM_VOTERS, voters.toString());
+            config.put(ControllerConfig.DATA_DIR, dir.resolve("controller-" + id).toString());
+            ControllerNode controller = new ControllerNode(ControllerConfig.fromMap(config));
+            controllers.add(controller);
+            controller.start();
+        }
+    }
+
+    /** Starts broker {@code id} (again, after {@link #stopBroker}) with {@code overrides} on top of the test defaults. */
+    BrokerNode startBroker(int id, Map<String, String> overrides) throws Exception {
+        Map<String, String> config = new HashMap<>(BrokerNodeTest.testConfig(id, bootstrap, dir));
+        config.putAll(overrides);
+        BrokerNode broker = new BrokerNode(BrokerConfig.from(config));
+        dropChannel(id);
+        brokers.put(id, broker);
+        broker.start();
+        return broker;
+    }
+
+    /** Closes broker {@code id} (a clean stop). */
+    void stopBroker(int id) {
+        dropChannel(id);
+        brokers.remove(id).close();
+    }
+
+    /** The running brokers by id. */
+    Map<Integer, BrokerNode> brokers() {
+        return Collections.unmodifiableMap(brokers);
+    }
+
+    /** Creates a one-partition topic, RF 3, min.insync.replicas 2 unless {@code configs} say otherwise. */
+    void createTopic(String name, Map<String, String> configs) throws ControllerUnavailableException {
+        ControllerChannels admin = new ControllerChannels(HostPort.parseList(bootstrap),
+                ControllerChannels.nettyChannels(), Duration.ofSeconds(5));
+        try {
+            CreateTopicsResponse response = admin.call(ControllerChannels.Target.ANY, stub -> stub.createTopics(
+                    CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name).setPartitions(1)
+                            .setReplicationFactor(3).putConfigs("min.insync.replicas", "2").putAllConfigs(configs))
+                            .build()), r -> r.getResults(0).getError());
+            assertEquals(ErrorCode.NONE, response.getResults(0).getError().getCode(), response.toString());
+        } finally {
+            admin.close();
+        }
+    }
+
+    /** Broker {@code brokerId}'s replica of {@code tp}, empty when it is not running or hosts none. */
+    Optional<Partition> replica(int brokerId, TopicPartition tp) {
+        BrokerNode broker = brokers.get(brokerId);
+        return broker == null ? Optional.empty() : broker.partitions().partition(tp);
+    }
+
+    /** The broker the metadata names leader of {@code tp}, once that broker has taken leadership. */
+    int awaitLeader(TopicPartition tp) {
+        int[] found = new int[1];
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            for (BrokerNode broker : brokers.values()) {
+                Optional<PartitionState> state = broker.metadataImage().topic(tp.topic())
+                        .flatMap(t -> t.partition(tp.partition()));
+                if (state.isPresent() && state.get().leader() == broker.nodeId()
+                        && replica(broker.nodeId(), tp).map(Partition::isLeader).orElse(false)) {
+                    found[0] = broker.nodeId();
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    /** A blocking BrokerService stub for broker {@code brokerId} with a generous deadline. */
+    BrokerServiceGrpc.BrokerServiceBlockingStub stub(int brokerId) {
+        ManagedChannel channel = channels.computeIfAbsent(brokerId, id -> NettyChannelBuilder
+                .forAddress("127.0.0.1", brokers.get(id).rpcPort()).usePlaintext().build());
+        return BrokerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    private void dropChannel(int brokerId) {
+        ManagedChannel channel = channels.remove(brokerId);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        brokers.values().forEach(BrokerNode::close);
+        // Bound each controller's close, so one stuck close cannot hang the suite.
+        List<Thread> closers = new ArrayList<>();
+        for (ControllerNode controller : controllers) {
+            Thread closer = new Thread(controller::close, "close-" + controller);
+            closer.setDaemon(true);
+            closer.start();
+            closers.add(closer);
+        }
+        for (Thread closer : closers) {
+            closer.join(TimeUnit.SECONDS.toMillis(15));
+        }
+    }
+}
