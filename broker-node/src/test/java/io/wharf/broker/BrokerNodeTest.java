@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.wharf.controller.FreePorts;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataViews;
 import io.wharf.metadata.PartitionState;
@@ -105,7 +106,7 @@ class BrokerNodeTest {
     void findsTheLeaderPastADeadControllerAndFollowerRedirects() throws Exception {
         quorum = FakeQuorum.start(3);
         quorum.setLeader(3);
-        String bootstrap = "127.0.0.1:" + ControllerChannelsTest.freePort() + "," + quorum.bootstrap();
+        String bootstrap = "127.0.0.1:" + FreePorts.one() + "," + quorum.bootstrap();
         node = start(bootstrap, Map.of());
         await().atMost(Duration.ofSeconds(10)).until(node::isActive);
         assertFalse(quorum.controller(3).calls("BrokerHeartbeat").isEmpty());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.controller.ControllerConfig;
 import io.wharf.controller.ControllerNode;
+import io.wharf.controller.FreePorts;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.CreateTopicsRequest;
@@ -46,8 +47,8 @@ class BrokersWithRealControllersTest {
         StringBuilder voters = new StringBuilder();
         StringBuilder bootstrap = new StringBuilder();
         for (int i = 0; i < 3; i++) {
-            rpcPorts[i] = ControllerChannelsTest.freePort();
-            int raftPort = ControllerChannelsTest.freePort();
+            rpcPorts[i] = FreePorts.one();
+            int raftPort = FreePorts.one();
             voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(rpcPorts[i]).append(':')
                     .append(raftPort);
             bootstrap.append(i == 0 ? "" : ",").append("127.0.0.1:").append(rpcPorts[i]);

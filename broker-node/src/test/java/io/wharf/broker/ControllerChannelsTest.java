@@ -3,13 +3,12 @@ package io.wharf.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.wharf.controller.FreePorts;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.BrokerHeartbeatRequest;
 import io.wharf.proto.controller.BrokerHeartbeatResponse;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import io.wharf.proto.controller.RegisterBrokerResponse;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +53,7 @@ class ControllerChannelsTest {
         quorum = FakeQuorum.start(2);
         quorum.setLeader(2);
         List<HostPort> bootstrap = new ArrayList<>();
-        bootstrap.add(new HostPort("127.0.0.1", freePort()));
+        bootstrap.add(new HostPort("127.0.0.1", FreePorts.one()));
         bootstrap.addAll(HostPort.parseList(quorum.bootstrap()));
         channels = open(bootstrap);
 
@@ -92,7 +91,7 @@ class ControllerChannelsTest {
 
     @Test
     void whenEveryControllerIsDownTheCallFailsAfterBoundedAttempts() throws Exception {
-        channels = open(List.of(new HostPort("127.0.0.1", freePort()), new HostPort("127.0.0.1", freePort())));
+        channels = open(List.of(new HostPort("127.0.0.1", FreePorts.one()), new HostPort("127.0.0.1", FreePorts.one())));
         ControllerUnavailableException e = assertThrows(ControllerUnavailableException.class, this::register);
         assertEquals(true, e.getMessage().contains("4 attempts"), e.getMessage());
     }
@@ -113,12 +112,5 @@ class ControllerChannelsTest {
         return channels.call(ControllerChannels.Target.LEADER,
                 stub -> stub.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(5).setBrokerEpoch(epoch)
                         .setMetadataOffset(epoch).build()), BrokerHeartbeatResponse::getError);
-    }
-
-    /** A loopback port nothing listens on (connections are refused at once). */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

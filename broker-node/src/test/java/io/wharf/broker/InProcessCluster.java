@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.wharf.broker.partition.Partition;
 import io.wharf.controller.ControllerConfig;
 import io.wharf.controller.ControllerNode;
+import io.wharf.controller.FreePorts;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.common.ErrorCode;
@@ -47,8 +48,8 @@ final class InProcessCluster implements AutoCloseable {
         StringBuilder voters = new StringBuilder();
         StringBuilder endpoints = new StringBuilder();
         for (int i = 0; i < 3; i++) {
-            int rpc = ControllerChannelsTest.freePort();
-            int raft = ControllerChannelsTest.freePort();
+            int rpc = FreePorts.one();
+            int raft = FreePorts.one();
             voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(rpc).append(':').append(raft);
             endpoints.append(i == 0 ? "" : ",").append("127.0.0.1:").append(rpc);
         }

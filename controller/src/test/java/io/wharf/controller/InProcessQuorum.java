@@ -8,7 +8,6 @@ import io.wharf.proto.controller.ControllerServiceGrpc;
 import io.wharf.proto.controller.ControllerServiceGrpc.ControllerServiceBlockingStub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +37,7 @@ final class InProcessQuorum implements AutoCloseable {
         this.baseDir = baseDir;
         this.overrides = Map.copyOf(overrides);
         for (int id = 1; id <= size; id++) {
-            ports.put(id, new int[] {freePort(), freePort()});
+            ports.put(id, FreePorts.take(2));
         }
     }
 
@@ -177,15 +176,6 @@ final class InProcessQuorum implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
