@@ -34,8 +34,11 @@ class LocalClusterProcessTest {
 
             assertTrue(cluster.isRunning(controller) && cluster.isRunning(broker));
             assertTrue(Files.readString(dir.resolve("controller-1/node.properties")).contains("broker.session.timeout.ms=1500"));
-            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(cluster.paths(broker).log())
-                    .contains("fake node 1 started with --config " + cluster.paths(broker).properties()));
+            for (NodeName node : List.of(controller, broker)) {
+                // the stop below must find the start line in the log tail, so the JVM has to have got that far
+                await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(cluster.paths(node).log())
+                        .contains("fake node 1 started with --config " + cluster.paths(node).properties()));
+            }
             long pid = cluster.pid(broker).orElseThrow();
             assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse(FakeNodeMain.class.getName())
                     .contains(FakeNodeMain.class.getName()), "the pid file names the JVM itself, not a wrapper");
