@@ -68,6 +68,15 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
 
+    /**
+     * Where every controller's log begins: the empty image, as a snapshot at term 0, index 0,
+     * identical on all of them, so the first real entry is index 1 and Ratis never sends an
+     * append with no previous entry. (Ratis 3.3.0 lets such an append mark a follower's own
+     * index 0 committed even when it diverges from the leader's, and that follower then refuses
+     * every later append: decision 0008.)
+     */
+    static final TermIndex GENESIS = TermIndex.valueOf(0, 0);
+
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final AppliedMetadata applied;
     private final LeadershipListener leadership;
@@ -88,8 +97,22 @@ final class MetadataStateMachine extends BaseStateMachine {
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
+        if (storage.loadLatestSnapshot() == null && hasNoLogSegments(raftStorage)) {
+            writeSnapshot(MetadataImage.empty(), GENESIS);
+            LOG.info("New controller storage: recorded the empty image as the genesis snapshot at log index {}",
+                    GENESIS.getIndex());
+        }
         // The lifecycle must reach RUNNING here, or a later install-snapshot reload fails (RATIS.md P4).
         getLifeCycle().startAndTransition(() -> load(storage.loadLatestSnapshot()));
+    }
+
+    /** True for a Raft storage that has never held a log entry: this controller's very first start. */
+    private static boolean hasNoLogSegments(RaftStorage raftStorage) throws IOException {
+        File[] segments = raftStorage.getStorageDir().getCurrentDir().listFiles((dir, name) -> name.startsWith("log_"));
+        if (segments == null) {
+            throw new IOException("cannot list the Raft storage directory " + raftStorage.getStorageDir().getCurrentDir());
+        }
+        return segments.length == 0;
     }
 
     @Override
@@ -197,14 +220,18 @@ final class MetadataStateMachine extends BaseStateMachine {
             return RaftLog.INVALID_LOG_INDEX;
         }
         MetadataImage image = applied.image();
-        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        writeSnapshot(image, last);
+        LOG.info("Took metadata snapshot at log index {} (metadata offset {})", last.getIndex(), image.offset());
+        return last.getIndex();
+    }
+
+    private void writeSnapshot(MetadataImage image, TermIndex at) throws IOException {
+        File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
         Path temp = file.toPath().resolveSibling(file.getName() + ".tmp");
         Files.write(temp, MetadataSnapshots.toSnapshot(image).toByteArray());
         Files.move(temp, file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-        LOG.info("Took metadata snapshot at log index {} (metadata offset {})", last.getIndex(), image.offset());
-        return last.getIndex();
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), at));
     }
 
     @Override

@@ -57,6 +57,35 @@ class CatchUpTest {
     }
 
     @Test
+    void everyLogStartsAfterTheSameGenesisSnapshotAndARestartDoesNotWriteItAgain() throws IOException {
+        startWithOneActiveBroker(Map.of());
+        createTopics("t-", 2);
+        quorum.awaitConverged();
+        for (ControllerNode node : quorum.running()) {
+            // nothing is ever written at index 0, so no append reaches a follower without a previous entry
+            assertEquals(List.of("snapshot.0_0"), snapshotNames(node.nodeId()), "controller " + node.nodeId());
+            assertEquals(1, node.logStartIndex(), "controller " + node.nodeId());
+        }
+
+        ControllerNode follower = quorum.aFollower();
+        int id = follower.nodeId();
+        Path genesis = snapshotFiles(id).get(0);
+        long writtenAt = Files.getLastModifiedTime(genesis).toMillis();
+        quorum.stop(id);
+        createTopics("while-down-", 2);
+        ControllerNode restarted = quorum.start(id);
+        quorum.awaitConverged();
+        assertEquals(4, restarted.image().topics().size());
+        // (closing took a snapshot of its own; the genesis one stays as it was)
+        assertTrue(snapshotNames(id).contains("snapshot.0_0"), snapshotNames(id).toString());
+        assertEquals(writtenAt, Files.getLastModifiedTime(genesis).toMillis());
+    }
+
+    private List<String> snapshotNames(int controller) throws IOException {
+        return snapshotFiles(controller).stream().map(file -> file.getFileName().toString()).toList();
+    }
+
+    @Test
     void restartedControllerCatchesUpFromItsSnapshotAndTheLog() throws IOException {
         startWithOneActiveBroker(Map.of(ControllerConfig.BROKER_SESSION_TIMEOUT_MS, "600000"));
         createTopics("before-", 5);
