@@ -32,6 +32,7 @@ public final class BrokerConfig {
     public static final String RACK = "rack";
     public static final String CONTROLLER_BOOTSTRAP = "controller.bootstrap";
     public static final String HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String METADATA_MAX_LAG_MS = "broker.metadata.max.lag.ms";
     public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
     public static final String CONTROLLER_RETRY_BACKOFF_MS = "controller.retry.backoff.ms";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
@@ -47,6 +48,7 @@ public final class BrokerConfig {
 
     static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
+    static final long DEFAULT_METADATA_MAX_LAG_MS = 3000;
     static final long DEFAULT_CONTROLLER_REQUEST_TIMEOUT_MS = 1000;
     static final long DEFAULT_CONTROLLER_RETRY_BACKOFF_MS = 100;
     static final long DEFAULT_CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -61,7 +63,7 @@ public final class BrokerConfig {
     static final long DEFAULT_LOG_RETENTION_BYTES = -1;
 
     static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
-            DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, CONTROLLER_REQUEST_TIMEOUT_MS,
+            DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, METADATA_MAX_LAG_MS, CONTROLLER_REQUEST_TIMEOUT_MS,
             CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE, REPLICA_LAG_TIME_MAX_MS,
             REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
             LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES);
@@ -74,6 +76,7 @@ public final class BrokerConfig {
     private final String rack;
     private final List<HostPort> controllerBootstrap;
     private final Duration heartbeatInterval;
+    private final Duration metadataMaxLag;
     private final Duration controllerRequestTimeout;
     private final Duration controllerRetryBackoff;
     private final Duration controlledShutdownTimeout;
@@ -110,6 +113,7 @@ public final class BrokerConfig {
             throw new InvalidConfigException(CONTROLLER_BOOTSTRAP, e.getMessage() + " (expected host:port,...)");
         }
         heartbeatInterval = millis(values, HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_INTERVAL_MS);
+        metadataMaxLag = millis(values, METADATA_MAX_LAG_MS, DEFAULT_METADATA_MAX_LAG_MS);
         controllerRequestTimeout = millis(values, CONTROLLER_REQUEST_TIMEOUT_MS, DEFAULT_CONTROLLER_REQUEST_TIMEOUT_MS);
         controllerRetryBackoff = millis(values, CONTROLLER_RETRY_BACKOFF_MS, DEFAULT_CONTROLLER_RETRY_BACKOFF_MS);
         controlledShutdownTimeout = millis(values, CONTROLLED_SHUTDOWN_TIMEOUT_MS,
@@ -200,6 +204,11 @@ public final class BrokerConfig {
         return heartbeatInterval;
     }
 
+    /** How long an offset the active controller reported may be missing from this broker's image. */
+    public Duration metadataMaxLag() {
+        return metadataMaxLag;
+    }
+
     /** Deadline of one call to one controller. */
     public Duration controllerRequestTimeout() {
         return controllerRequestTimeout;
@@ -261,6 +270,7 @@ public final class BrokerConfig {
                 + ", " + ADVERTISED_HOST + "=" + advertisedHost + ", " + DATA_DIR + "=" + dataDir
                 + ", " + RACK + "=" + rack + ", " + CONTROLLER_BOOTSTRAP + "=" + controllerBootstrap
                 + ", " + HEARTBEAT_INTERVAL_MS + "=" + heartbeatInterval.toMillis()
+                + ", " + METADATA_MAX_LAG_MS + "=" + metadataMaxLag.toMillis()
                 + ", " + CONTROLLER_REQUEST_TIMEOUT_MS + "=" + controllerRequestTimeout.toMillis()
                 + ", " + CONTROLLER_RETRY_BACKOFF_MS + "=" + controllerRetryBackoff.toMillis()
                 + ", " + CONTROLLED_SHUTDOWN_TIMEOUT_MS + "=" + controlledShutdownTimeout.toMillis()

@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ final class BrokerLifecycleDriver {
     private final ScheduledExecutorService scheduler;
     private final LongSupplier nowMs;
     private final LongSupplier metadataOffset;
+    private final LongConsumer leaderMetadataOffset;
     private final Duration retryBackoff;
     private final BrokerLifecycle lifecycle;
 
@@ -51,16 +53,18 @@ final class BrokerLifecycleDriver {
      *     a repeated registration as a retry, not a restart)
      * @param nowMs monotonic milliseconds
      * @param metadataOffset the offset of the broker's current image, reported in heartbeats
+     * @param leaderMetadataOffset told the active controller's metadata offset from each answered heartbeat
      */
     BrokerLifecycleDriver(RegisterBrokerRequest registration, ControllerChannels controllers,
                           ScheduledExecutorService scheduler, LongSupplier nowMs, LongSupplier metadataOffset,
-                          Duration heartbeatInterval, Duration retryBackoff) {
+                          LongConsumer leaderMetadataOffset, Duration heartbeatInterval, Duration retryBackoff) {
         this.brokerId = registration.getBrokerId();
         this.registration = registration;
         this.controllers = controllers;
         this.scheduler = scheduler;
         this.nowMs = nowMs;
         this.metadataOffset = metadataOffset;
+        this.leaderMetadataOffset = leaderMetadataOffset;
         this.retryBackoff = retryBackoff;
         this.lifecycle = new BrokerLifecycle(heartbeatInterval.toMillis(), retryBackoff.toMillis());
     }
@@ -204,6 +208,7 @@ final class BrokerLifecycleDriver {
         ErrorCode code = response.getError().getCode();
         if (code == ErrorCode.NONE) {
             lifecycle.onHeartbeatAnswered(response.getFenced(), nowMs.getAsLong());
+            leaderMetadataOffset.accept(response.getLeaderMetadataOffset());
         } else {
             lifecycle.onHeartbeatRejected(code, nowMs.getAsLong());
             if (lifecycle.state() == BrokerLifecycle.State.REGISTERING) {

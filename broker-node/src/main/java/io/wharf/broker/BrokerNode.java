@@ -103,7 +103,8 @@ public final class BrokerNode implements AutoCloseable {
         });
         controllers = new ControllerChannels(config.controllerBootstrap(), ControllerChannels.nettyChannels(),
                 config.controllerRequestTimeout());
-        follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(), this::fail);
+        follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(),
+                config.metadataMaxLag(), this::fail);
         Clock clock = Clock.systemUTC();
         partitions = new PartitionRegistry(id, config.dataDir(), config.logFlushMode(),
                 config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
@@ -135,6 +136,7 @@ public final class BrokerNode implements AutoCloseable {
                 .build();
         lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler,
                 () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), () -> follower.image().offset(),
+                leaderOffset -> follower.onLeaderOffset(leaderOffset, TimeUnit.NANOSECONDS.toMillis(System.nanoTime())),
                 config.heartbeatInterval(), config.controllerRetryBackoff());
         BrokerLifecycleDriver driver = lifecycle;
         follower.addListener(new LocalStateLogger(id));

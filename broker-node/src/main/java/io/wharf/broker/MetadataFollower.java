@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * backoff). Anything at or below that offset, snapshot or batch, is skipped, so replays after a
  * resume never apply twice and a lagging controller never moves the image backwards.
  *
+ * <p>A stream can also stall without breaking: its controller is cut off from the quorum, or its
+ * log cannot progress. The active controller's offset, reported in every heartbeat answer
+ * ({@link #onLeaderOffset}), exposes that: an offset still missing from the image after the
+ * maximum lag ({@link MetadataLag}) makes the follower drop the stream and resume on another.
+ *
  * <p>A batch that does not apply to the image means this broker's view has diverged from the
  * quorum's; the follower stops and reports it to the fatal-error handler instead of guessing.
  */
@@ -50,18 +55,22 @@ public final class MetadataFollower implements AutoCloseable {
     private Stream stream;
     private boolean stopped;
     private int consecutiveFailures;
+    private final MetadataLag lag;
 
     /**
      * @param scheduler runs the delayed reconnects; owned by the caller
+     * @param maxLag how long an offset the active controller reported may be missing from the image
+     *     before the stream is replaced
      * @param fatalErrorHandler told once when the image can no longer follow the quorum
      */
     public MetadataFollower(int brokerId, ControllerChannels controllers, ScheduledExecutorService scheduler,
-                            Duration retryBackoff, Consumer<Throwable> fatalErrorHandler) {
+                            Duration retryBackoff, Duration maxLag, Consumer<Throwable> fatalErrorHandler) {
         this.brokerId = brokerId;
         this.controllers = controllers;
         this.scheduler = scheduler;
         this.retryBackoff = retryBackoff;
         this.fatalErrorHandler = fatalErrorHandler;
+        this.lag = new MetadataLag(maxLag.toMillis());
     }
 
     /** The current image; a consistent immutable value, never null. */
@@ -95,6 +104,33 @@ public final class MetadataFollower implements AutoCloseable {
         }
         if (ending != null) {
             ending.cancel();
+        }
+    }
+
+    /**
+     * The active controller's image was at {@code leaderOffset} (from a heartbeat answer at
+     * {@code nowMs}, monotonic). Replaces the stream when the image has lagged too long.
+     */
+    public void onLeaderOffset(long leaderOffset, long nowMs) {
+        Stream stalled;
+        synchronized (lock) {
+            long awaited = lag.awaitedOffset();
+            if (stopped || stream == null || !lag.observe(image.offset(), leaderOffset, nowMs)) {
+                return;
+            }
+            stalled = stream;
+            stream = null;
+            consecutiveFailures = 0;
+            log.warn("Broker {} metadata stream from controller {} stalled: the image is at offset {}, the active "
+                    + "controller reached {} long ago; resuming on another controller", brokerId, stalled.endpoint,
+                    image.offset(), awaited);
+        }
+        stalled.cancel();
+        controllers.skip(stalled.endpoint);
+        try {
+            scheduler.execute(this::connect);
+        } catch (RejectedExecutionException e) {
+            log.debug("Broker {} not resuming its metadata stream: the node is stopping", brokerId);
         }
     }
 

@@ -57,6 +57,8 @@ final class FakeController {
     final AtomicInteger staleHeartbeats = new AtomicInteger();
     volatile boolean leaderUnknown;
     volatile boolean replayWholeLog;
+    /** While true, open WatchMetadata streams stay open but receive nothing: a controller that stopped applying. */
+    volatile boolean stalled;
     /**
      * When positive, a registration is committed (and answered) only this many ms after it
      * arrived, as a controller whose retries inside the quorum outlive the broker's deadline.
@@ -117,6 +119,9 @@ final class FakeController {
     }
 
     void publish(MetadataRecordBatch batch) {
+        if (stalled) {
+            return;
+        }
         for (StreamObserver<WatchMetadataResponse> watcher : watchers) {
             try {
                 watcher.onNext(WatchMetadataResponse.newBuilder().setBatch(batch).build());

@@ -103,6 +103,32 @@ class MetadataFollowerTest {
     }
 
     @Test
+    void aStreamThatStallsWhileTheLeaderMovesOnIsReplacedAfterTheMaximumLag() throws Exception {
+        quorum = FakeQuorum.start(2);
+        quorum.addActiveBroker(1);
+        startFollower();
+        awaitCaughtUp();
+        FakeController serving = quorum.controller(1).watcherCount() == 1 ? quorum.controller(1) : quorum.controller(2);
+        serving.stalled = true;
+        quorum.createTopic("orders", 1, 1);
+        long leaderOffset = quorum.image().offset();
+
+        // heartbeat answers report the leader's offset; within the maximum lag nothing changes
+        follower.onLeaderOffset(leaderOffset, 10_000);
+        follower.onLeaderOffset(leaderOffset, 12_999);
+        assertTrue(follower.image().offset() < leaderOffset);
+        assertEquals(1, serving.watcherCount());
+
+        follower.onLeaderOffset(leaderOffset, 13_000);
+        awaitCaughtUp();
+        assertEquals(quorum.image(), follower.image());
+        FakeController other = serving == quorum.controller(1) ? quorum.controller(2) : quorum.controller(1);
+        assertEquals(1, other.calls("WatchMetadata").size());
+        await().atMost(Duration.ofSeconds(10)).until(() -> serving.watcherCount() == 0);
+        assertChained();
+    }
+
+    @Test
     void resumesWhenItsControllerDies() throws Exception {
         quorum = FakeQuorum.start(2);
         quorum.addActiveBroker(1);
@@ -141,7 +167,8 @@ class MetadataFollowerTest {
     private void startFollower() {
         channels = new ControllerChannels(HostPort.parseList(quorum.bootstrap()), ControllerChannels.nettyChannels(),
                 Duration.ofSeconds(1));
-        follower = new MetadataFollower(BROKER, channels, scheduler, Duration.ofMillis(20), fatalErrors::add);
+        follower = new MetadataFollower(BROKER, channels, scheduler, Duration.ofMillis(20), Duration.ofMillis(3000),
+                fatalErrors::add);
         follower.addListener((previous, current) -> changes.add(new MetadataImage[] {previous, current}));
         follower.start();
     }

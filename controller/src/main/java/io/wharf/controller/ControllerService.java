@@ -369,7 +369,8 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                     request.getBrokerEpoch(), request.getMetadataOffset());
             BrokerHeartbeatResponse.Builder response = BrokerHeartbeatResponse.newBuilder()
                     .setError(WireErrors.none())
-                    .setFenced(verdict != LeaderDuties.HeartbeatVerdict.ACTIVE);
+                    .setFenced(verdict != LeaderDuties.HeartbeatVerdict.ACTIVE)
+                    .setLeaderMetadataOffset(applied.image().offset());
             if (verdict == LeaderDuties.HeartbeatVerdict.STALE_EPOCH) {
                 response.setError(WireErrors.of(ErrorCode.STALE_BROKER_EPOCH, staleEpochMessage(request)));
             }
