@@ -59,6 +59,7 @@ public final class CommandProcessor {
                     command.getUnfenceBroker().getBrokerEpoch(), offset);
             case ALTER_PARTITION -> PartitionCommands.alter(image, command.getAlterPartition(), offset);
             case ALLOCATE_PRODUCER_IDS -> ProducerIdCommands.allocate(image, command.getAllocateProducerIds(), offset);
+            case ELECT_PREFERRED_LEADERS -> PreferredLeaders.elect(image, command.getElectPreferredLeaders(), offset);
             default -> BrokerCommands.rejection("command", noCommand(), offset);
         };
     }
@@ -95,6 +96,9 @@ public final class CommandProcessor {
                     BrokerCommands.itemName(command.getAllocateProducerIds().getBrokerId()),
                     StatelessChecks.brokerLifecycle(command.getAllocateProducerIds().getBrokerId(),
                             command.getAllocateProducerIds().getBrokerEpoch()));
+            case ELECT_PREFERRED_LEADERS -> {
+                // every check needs the image
+            }
             default -> add(items, "command", Optional.of(noCommand()));
         }
         boolean allFailed = !items.isEmpty() && items.stream().allMatch(ItemResult::hasError);

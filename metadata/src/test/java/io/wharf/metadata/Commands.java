@@ -6,7 +6,9 @@ import io.wharf.proto.metadata.ControlledShutdownCommand;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
+import io.wharf.proto.metadata.ElectPreferredLeadersCommand;
 import io.wharf.proto.metadata.FenceBrokerCommand;
+import io.wharf.proto.metadata.PartitionRef;
 import io.wharf.proto.metadata.RegisterBrokerCommand;
 import io.wharf.proto.metadata.TopicSpec;
 import io.wharf.proto.metadata.UnfenceBrokerCommand;
@@ -90,5 +92,14 @@ final class Commands {
     static ControllerCommand allocateProducerIds(int broker, long brokerEpoch) {
         return ControllerCommand.newBuilder().setAllocateProducerIds(AllocateProducerIdsCommand.newBuilder()
                 .setBrokerId(broker).setBrokerEpoch(brokerEpoch)).build();
+    }
+
+    static ControllerCommand electPreferredLeaders(PartitionRef... partitions) {
+        return ControllerCommand.newBuilder().setElectPreferredLeaders(ElectPreferredLeadersCommand.newBuilder()
+                .addAllPartitions(List.of(partitions))).build();
+    }
+
+    static PartitionRef ref(String topic, int partition) {
+        return PartitionRef.newBuilder().setTopic(topic).setPartition(partition).build();
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.ItemResult;
+import io.wharf.proto.metadata.PartitionRef;
 import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.MetadataRecordBatch;
 import io.wharf.proto.metadata.MetadataSnapshot;
@@ -121,7 +122,11 @@ class MetadataPropertyTest {
             return Commands.createTopics(specs.toArray(TopicSpec[]::new));
         }
         if (kind < 32) {
-            return Commands.deleteTopics(pick(random, NAMES));
+            return random.nextInt(5) == 0
+                    ? Commands.electPreferredLeaders(random.nextBoolean()
+                            ? new PartitionRef[0]
+                            : new PartitionRef[] {Commands.ref(pick(random, NAMES), random.nextInt(4))})
+                    : Commands.deleteTopics(pick(random, NAMES));
         }
         List<Integer> fenced = image.brokers().values().stream().filter(BrokerRegistration::fenced)
                 .map(BrokerRegistration::id).toList();
