@@ -41,6 +41,12 @@ public final class ControllerConfig {
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     /** How often the active controller looks for expired broker sessions. Default 100. */
     public static final String LIVENESS_CHECK_INTERVAL_MS = "broker.liveness.check.interval.ms";
+    /** Whether the active controller moves leaderships back to preferred replicas on its own. Default true. */
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    /** How often the active controller checks the leader balance. Default 300000 (Kafka's five minutes). */
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_MS = "leader.imbalance.check.interval.ms";
+    /** A broker leading fewer of its preferred partitions than (100 - this) percent gets them back. Default 10. */
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
     /** How many recent committed record batches are kept in memory for WatchMetadata. Default 10000. */
     public static final String HISTORY_BATCHES = "metadata.history.batches";
     /** How many batches one watcher may have queued before it is cut off. Default 10000. */
@@ -81,7 +87,9 @@ public final class ControllerConfig {
 
     private static final Set<String> KEYS = Set.of(NODE_ID, QUORUM_VOTERS, DATA_DIR, CLUSTER_ID, BIND_HOST,
             BROKER_SESSION_TIMEOUT_MS, LIVENESS_CHECK_INTERVAL_MS, HISTORY_BATCHES, WATCH_MAX_PENDING,
-            RAFT_TIMEOUT_MIN_MS, RAFT_TIMEOUT_MAX_MS, RAFT_STEP_DOWN_WAIT_MS, RAFT_APPENDER_RETRY_POLICY,
+            AUTO_LEADER_REBALANCE_ENABLE, LEADER_IMBALANCE_CHECK_INTERVAL_MS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
+            RAFT_TIMEOUT_MIN_MS, RAFT_TIMEOUT_MAX_MS, RAFT_STEP_DOWN_WAIT_MS, RAFT_LEADER_CRASH_DETECTION,
+            RAFT_APPENDER_RETRY_POLICY,
             RAFT_SNAPSHOT_THRESHOLD, RAFT_SNAPSHOT_CREATION_GAP, RAFT_SNAPSHOT_RETENTION, RAFT_PURGE_UP_TO_SNAPSHOT,
             QUORUM_REQUEST_TIMEOUT_MS, QUORUM_RETRY_INTERVAL_MS, QUORUM_RETRY_MAX_MS, PEER_PROBE_TIMEOUT_MS);
 
@@ -92,6 +100,9 @@ public final class ControllerConfig {
     private final String bindHost;
     private final long brokerSessionTimeoutMs;
     private final long livenessCheckIntervalMs;
+    private final boolean autoLeaderRebalance;
+    private final long leaderImbalanceCheckIntervalMs;
+    private final int leaderImbalancePerBrokerPercentage;
     private final int historyBatches;
     private final int watchMaxPending;
     private final long raftTimeoutMinMs;
@@ -128,6 +139,13 @@ public final class ControllerConfig {
         this.bindHost = v.text(BIND_HOST, self().host());
         this.brokerSessionTimeoutMs = v.longAtLeast(BROKER_SESSION_TIMEOUT_MS, 2000L, 1);
         this.livenessCheckIntervalMs = v.longAtLeast(LIVENESS_CHECK_INTERVAL_MS, 100L, 1);
+        this.autoLeaderRebalance = v.bool(AUTO_LEADER_REBALANCE_ENABLE, true);
+        this.leaderImbalanceCheckIntervalMs = v.longAtLeast(LEADER_IMBALANCE_CHECK_INTERVAL_MS, 300_000L, 1);
+        this.leaderImbalancePerBrokerPercentage = v.intAtLeast(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, 10, 0);
+        if (leaderImbalancePerBrokerPercentage > 100) {
+            throw new InvalidConfigException(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, leaderImbalancePerBrokerPercentage
+                    + " is not a percentage; it must be 0 to 100");
+        }
         this.historyBatches = v.intAtLeast(HISTORY_BATCHES, 10000, 0);
         this.watchMaxPending = v.intAtLeast(WATCH_MAX_PENDING, 10000, 1);
         this.raftTimeoutMinMs = v.longAtLeast(RAFT_TIMEOUT_MIN_MS, 100L, 1);
@@ -247,6 +265,20 @@ public final class ControllerConfig {
 
     public String bindHost() {
         return bindHost;
+    }
+
+    /** Whether the active controller rebalances leaderships to preferred replicas. */
+    public boolean autoLeaderRebalance() {
+        return autoLeaderRebalance;
+    }
+
+    public long leaderImbalanceCheckIntervalMs() {
+        return leaderImbalanceCheckIntervalMs;
+    }
+
+    /** The imbalance a broker may have before a rebalance moves its preferred partitions back, 0 to 1. */
+    public double leaderImbalanceRatio() {
+        return leaderImbalancePerBrokerPercentage / 100.0;
     }
 
     public long brokerSessionTimeoutMs() {

@@ -23,6 +23,8 @@ import io.wharf.proto.controller.ControllerServiceGrpc;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.controller.DeleteTopicsRequest;
+import io.wharf.proto.controller.ElectLeadersRequest;
+import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.DeleteTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterRequest;
 import io.wharf.proto.controller.DescribeClusterResponse;
@@ -42,6 +44,7 @@ import io.wharf.proto.metadata.ControlledShutdownCommand;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
+import io.wharf.proto.metadata.ElectPreferredLeadersCommand;
 import io.wharf.proto.metadata.ItemResult;
 import io.wharf.proto.metadata.RegisterBrokerCommand;
 import io.wharf.proto.metadata.TopicSpec;
@@ -110,6 +113,18 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                 result -> DeleteTopicsResponse.newBuilder().addAllResults(topicResults(result)).build(),
                 failure -> DeleteTopicsResponse.newBuilder()
                         .addAllResults(failedTopics(request.getNamesList(), failure)).build());
+    }
+
+    @Override
+    public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder().setElectPreferredLeaders(
+                ElectPreferredLeadersCommand.newBuilder().addAllPartitions(request.getPartitionsList())).build();
+        List<String> names = request.getPartitionsList().stream()
+                .map(ref -> ref.getTopic() + "-" + ref.getPartition()).toList();
+        answer(out, commit(command),
+                result -> ElectLeadersResponse.newBuilder().addAllResults(topicResults(result)).build(),
+                failure -> ElectLeadersResponse.newBuilder()
+                        .addAllResults(failedTopics(names.isEmpty() ? List.of("*") : names, failure)).build());
     }
 
     /**

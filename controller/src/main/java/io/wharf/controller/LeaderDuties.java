@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What only the active controller does, from {@code notifyLeaderReady} until it stops leading:
- * tracks broker sessions, fences brokers whose session expired and unfences brokers that caught up.
+ * tracks broker sessions, fences brokers whose session expired, unfences brokers that caught up,
+ * and (unless disabled) rebalances leaderships to preferred replicas ({@link LeaderRebalance}).
  * Thread-safe: heartbeats arrive on gRPC threads and the expiry check runs on the one scheduler
  * thread this object owns (started by {@link #start}, stopped by {@link #close}); both take this
  * object's lock around {@link BrokerLiveness}.
@@ -44,6 +45,8 @@ final class LeaderDuties implements AutoCloseable {
     private final Set<Integer> fencing = new HashSet<>();
     private final Set<Integer> unfencing = new HashSet<>();
     private final ScheduledExecutorService scheduler;
+    private final LeaderRebalance rebalance;
+    private final long rebalanceIntervalMs;
     private boolean closed;
 
     /**
@@ -58,6 +61,9 @@ final class LeaderDuties implements AutoCloseable {
         this.clockMs = clockMs;
         this.checkIntervalMs = config.livenessCheckIntervalMs();
         this.liveness = new BrokerLiveness(config.brokerSessionTimeoutMs());
+        this.rebalance = config.autoLeaderRebalance()
+                ? new LeaderRebalance(nodeId, applied, submit, config.leaderImbalanceRatio()) : null;
+        this.rebalanceIntervalMs = config.leaderImbalanceCheckIntervalMs();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "wharf-controller-" + nodeId + "-liveness");
             thread.setDaemon(true);
@@ -71,6 +77,10 @@ final class LeaderDuties implements AutoCloseable {
             grantSessions(applied.image(), clockMs.getAsLong());
         }
         scheduler.scheduleWithFixedDelay(this::checkSessions, checkIntervalMs, checkIntervalMs, TimeUnit.MILLISECONDS);
+        if (rebalance != null) {
+            scheduler.scheduleWithFixedDelay(this::checkBalance, rebalanceIntervalMs, rebalanceIntervalMs,
+                    TimeUnit.MILLISECONDS);
+        }
         LOG.info("Controller {} is active: tracking broker sessions", nodeId);
     }
 
@@ -134,6 +144,15 @@ final class LeaderDuties implements AutoCloseable {
         } catch (RuntimeException e) {
             // Keep checking: one bad round must not end fencing for the rest of this term.
             LOG.error("Controller {}: broker session check failed", nodeId, e);
+        }
+    }
+
+    private void checkBalance() {
+        try {
+            rebalance.check();
+        } catch (RuntimeException e) {
+            // a failed check must not cancel the schedule; the next one starts from the new image
+            LOG.error("Controller {}: the leader balance check failed", nodeId, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.wharf.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,25 @@ class ControllerConfigTest {
         assertEquals(10, config.quorumRetryIntervalMs());
         assertEquals(10000, config.quorumRetryMaxMs());
         assertEquals(Map.of(), config.ratisOverrides());
+        assertTrue(config.raftLeaderCrashDetection());
+        assertTrue(config.autoLeaderRebalance());
+        assertEquals(300_000, config.leaderImbalanceCheckIntervalMs());
+        assertEquals(0.1, config.leaderImbalanceRatio());
+    }
+
+    @Test
+    void switchesAndRatiosParseAndOutOfRangeValuesAreNamed() {
+        Map<String, String> values = minimal();
+        values.put(ControllerConfig.RAFT_LEADER_CRASH_DETECTION, "false");
+        values.put(ControllerConfig.AUTO_LEADER_REBALANCE_ENABLE, "false");
+        values.put(ControllerConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, "25");
+        ControllerConfig config = ControllerConfig.fromMap(values);
+        assertFalse(config.raftLeaderCrashDetection());
+        assertFalse(config.autoLeaderRebalance());
+        assertEquals(0.25, config.leaderImbalanceRatio());
+
+        values.put(ControllerConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, "150");
+        assertTrue(rejected(values).getMessage().contains(ControllerConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE));
     }
 
     @Test
