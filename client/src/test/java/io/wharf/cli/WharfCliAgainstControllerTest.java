@@ -17,6 +17,7 @@ import io.wharf.proto.controller.ControllerInfo;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterResponse;
 import io.wharf.proto.controller.DescribeTopicsResponse;
+import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.ListTopicsResponse;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -144,5 +145,32 @@ class WharfCliAgainstControllerTest {
         assertEquals(0, run("topics", "delete", "orders", "--json"));
         assertEquals("{\"name\":\"orders\",\"deleted\":true}", new ObjectMapper().readTree(out.toString()).toString());
         assertEquals(List.of("orders"), controller.deleteRequests.get(0).getNamesList());
+    }
+
+    @Test
+    void electLeadersNamesEachPartitionOfATopicAndFailsOnlyWhenOneCouldNotMove() throws Exception {
+        controller.describeTopics = request -> DescribeTopicsResponse.newBuilder().addTopics(orders()).build();
+        controller.electLeaders = request -> ElectLeadersResponse.newBuilder()
+                .addResults(FakeControllerService.result("orders-1", ErrorCode.NONE, ""))
+                .addResults(FakeControllerService.result("orders-0", ErrorCode.ELECTION_NOT_NEEDED, "already leads"))
+                .build();
+        assertEquals(0, run("topics", "elect-leaders", "orders", "--json"));
+        assertEquals(List.of("orders-1", "orders-0"), controller.electRequests.get(0).getPartitionsList().stream()
+                .map(ref -> ref.getTopic() + "-" + ref.getPartition()).toList());
+        JsonNode partitions = new ObjectMapper().readTree(out.toString()).get("partitions");
+        assertEquals("NONE", partitions.get(0).get("code").asText());
+        assertEquals("ELECTION_NOT_NEEDED", partitions.get(1).get("code").asText());
+
+        controller.electLeaders = request -> ElectLeadersResponse.newBuilder().addResults(FakeControllerService.result(
+                "orders-1", ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, "broker 3 is not in the ISR")).build();
+        assertEquals(1, run("topics", "elect-leaders", "orders", "--partition", "1"));
+        assertTrue(err.toString().contains("PREFERRED_LEADER_NOT_AVAILABLE: broker 3 is not in the ISR"), err.toString());
+
+        controller.electLeaders = request -> ElectLeadersResponse.getDefaultInstance();
+        assertEquals(0, run("topics", "elect-leaders"));
+        assertEquals(0, controller.electRequests.get(2).getPartitionsCount(), "every topic: no partition named");
+        assertTrue(out.toString().contains("Every partition is led by its preferred replica."), out.toString());
+
+        assertEquals(2, run("topics", "elect-leaders", "--partition", "1"));
     }
 }

@@ -4,10 +4,12 @@ import io.wharf.cli.CliEnvironment;
 import io.wharf.cli.CliException;
 import io.wharf.cli.Json;
 import io.wharf.cli.view.TopicView;
+import io.wharf.client.TopicPartition;
 import io.wharf.client.admin.AdminClient;
 import io.wharf.client.admin.NewTopic;
 import io.wharf.client.admin.TopicDescriptions;
 import io.wharf.client.admin.TopicOutcome;
+import io.wharf.proto.common.ErrorCode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
 /** {@code wharf topics ...}, after Kafka's kafka-topics tool. Single-threaded; one per invocation. */
 @Command(name = "topics", description = "Create, list, describe and delete topics.",
         subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class, TopicsCommand.Describe.class,
-                TopicsCommand.Delete.class})
+                TopicsCommand.Delete.class, TopicsCommand.ElectLeaders.class})
 public final class TopicsCommand implements Runnable {
 
     @Spec
@@ -31,7 +33,7 @@ public final class TopicsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand: create, list, describe or delete");
+        throw new ParameterException(spec.commandLine(), "name a subcommand: create, list, describe, delete or elect-leaders");
     }
 
     /** {@code topics create NAME --partitions P --replication-factor R [--config key=value]...}. */
@@ -161,6 +163,66 @@ public final class TopicsCommand implements Runnable {
                 } else {
                     env.out().println("Deleted topic " + name + ".");
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code topics elect-leaders [NAME [--partition P]]}: preferred-replica leader election, after
+     * Kafka's kafka-leader-election --election-type preferred. Fails when a partition could not move
+     * for any reason but "its preferred replica already leads".
+     */
+    @Command(name = "elect-leaders", description = "Move leaderships back to preferred replicas (the first of each "
+            + "partition's replicas): of one partition, one topic, or every topic.")
+    public static final class ElectLeaders implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BootstrapOption bootstrap;
+        @Parameters(paramLabel = "NAME", arity = "0..1", description = "The topic; every topic when omitted.")
+        String name;
+        @Option(names = "--partition", paramLabel = "P", description = "Only this partition of the topic.")
+        Integer partition;
+        @Spec
+        CommandSpec spec;
+
+        public ElectLeaders(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            if (partition != null && name == null) {
+                throw new ParameterException(spec.commandLine(), "--partition needs a topic: topics elect-leaders NAME --partition P");
+            }
+            try (AdminClient admin = bootstrap.connect(env)) {
+                List<TopicPartition> partitions = List.of();
+                if (partition != null) {
+                    partitions = List.of(new TopicPartition(name, partition));
+                } else if (name != null) {
+                    TopicDescriptions described = admin.describeTopics(List.of(name));
+                    if (!described.errors().isEmpty()) {
+                        requireSucceeded(described.errors().get(0), "describing");
+                    }
+                    partitions = described.topics().get(0).getPartitionsList().stream()
+                            .map(p -> new TopicPartition(name, p.getPartition())).toList();
+                }
+                List<TopicOutcome> outcomes = admin.electPreferredLeaders(partitions);
+                if (json.enabled()) {
+                    Json.print(env.out(), Json.object("partitions", outcomes.stream()
+                            .map(o -> Json.object("partition", o.name(), "code", o.error().name(), "message", o.message()))
+                            .toList()));
+                } else if (outcomes.isEmpty()) {
+                    env.out().println("Every partition is led by its preferred replica.");
+                } else {
+                    outcomes.forEach(o -> env.out().println(o.succeeded()
+                            ? "Elected the preferred replica of " + o.name() + "."
+                            : o.name() + ": " + o.error() + ": " + o.message()));
+                }
+                outcomes.stream().filter(o -> !o.succeeded() && o.error() != ErrorCode.ELECTION_NOT_NEEDED).findFirst()
+                        .ifPresent(o -> {
+                            throw new CliException(o.error().name(), "Leader election failed for " + o.name() + ": "
+                                    + o.error() + ": " + o.message());
+                        });
             }
         }
     }

@@ -3,6 +3,7 @@ package io.wharf.client.admin;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.wharf.client.Endpoint;
+import io.wharf.client.TopicPartition;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.CreateTopicsRequest;
@@ -13,8 +14,11 @@ import io.wharf.proto.controller.DescribeClusterRequest;
 import io.wharf.proto.controller.DescribeClusterResponse;
 import io.wharf.proto.controller.DescribeTopicsRequest;
 import io.wharf.proto.controller.DescribeTopicsResponse;
+import io.wharf.proto.controller.ElectLeadersRequest;
+import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.ListTopicsRequest;
 import io.wharf.proto.controller.TopicResult;
+import io.wharf.proto.metadata.PartitionRef;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -102,6 +106,29 @@ public final class AdminClient implements AutoCloseable {
             }
             return new Attempt.Done<>(new TopicDescriptions(response.getTopicsList(),
                     response.getErrorsList().stream().map(AdminClient::outcomeOf).toList()));
+        });
+    }
+
+    /**
+     * Moves leadership of the given partitions (every partition when none is given) to their
+     * preferred replicas, as Kafka's preferred leader election. One outcome per named partition,
+     * named {@code topic-partition}: success, ELECTION_NOT_NEEDED (it already leads),
+     * PREFERRED_LEADER_NOT_AVAILABLE (fenced or out of the ISR), UNKNOWN_TOPIC or
+     * UNKNOWN_PARTITION; for every partition, one success per leadership moved.
+     */
+    public List<TopicOutcome> electPreferredLeaders(List<TopicPartition> partitions) {
+        ElectLeadersRequest.Builder request = ElectLeadersRequest.newBuilder();
+        partitions.forEach(tp -> request.addPartitions(PartitionRef.newBuilder().setTopic(tp.topic())
+                .setPartition(tp.partition())));
+        return caller.call("ElectLeaders", stub -> {
+            ElectLeadersResponse response = stub.electLeaders(request.build());
+            for (TopicResult result : response.getResultsList()) {
+                if (RetriableErrors.isRetriable(result.getError().getCode())) {
+                    // a retry of a committed election answers ELECTION_NOT_NEEDED for what moved
+                    return retryOn(result.getError());
+                }
+            }
+            return new Attempt.Done<>(response.getResultsList().stream().map(AdminClient::outcomeOf).toList());
         });
     }
 

@@ -13,6 +13,8 @@ import io.wharf.proto.controller.DescribeClusterRequest;
 import io.wharf.proto.controller.DescribeClusterResponse;
 import io.wharf.proto.controller.DescribeTopicsRequest;
 import io.wharf.proto.controller.DescribeTopicsResponse;
+import io.wharf.proto.controller.ElectLeadersRequest;
+import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.ListTopicsRequest;
 import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.proto.controller.TopicResult;
@@ -43,11 +45,19 @@ public final class FakeControllerService extends ControllerServiceGrpc.Controlle
             request -> DescribeTopicsResponse.getDefaultInstance();
     public volatile Function<ListTopicsRequest, ListTopicsResponse> listTopics =
             request -> ListTopicsResponse.getDefaultInstance();
+    /** Answers ElectLeaders: by default every named partition moves; none named, nothing moves. */
+    public volatile Function<ElectLeadersRequest, ElectLeadersResponse> electLeaders = request -> {
+        ElectLeadersResponse.Builder response = ElectLeadersResponse.newBuilder();
+        request.getPartitionsList().forEach(ref -> response.addResults(
+                result(ref.getTopic() + "-" + ref.getPartition(), ErrorCode.NONE, "")));
+        return response.build();
+    };
     /** When true, DescribeCluster never answers (the caller's deadline must end it). */
     public volatile boolean describeClusterHangs;
 
     public final List<CreateTopicsRequest> createRequests = new CopyOnWriteArrayList<>();
     public final List<DeleteTopicsRequest> deleteRequests = new CopyOnWriteArrayList<>();
+    public final List<ElectLeadersRequest> electRequests = new CopyOnWriteArrayList<>();
 
     public static TopicResult result(String name, ErrorCode code, String message) {
         return TopicResult.newBuilder().setName(name)
@@ -70,6 +80,12 @@ public final class FakeControllerService extends ControllerServiceGrpc.Controlle
     public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
         deleteRequests.add(request);
         answer(() -> deleteTopics.apply(request), observer);
+    }
+
+    @Override
+    public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> observer) {
+        electRequests.add(request);
+        answer(() -> electLeaders.apply(request), observer);
     }
 
     @Override
