@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Asks the controllers to shrink or expand the ISR of partitions this broker leads: every check
@@ -79,7 +80,8 @@ public final class IsrUpdater implements AutoCloseable {
                         && now - last.atMs() < retryBackoff.toMillis()) {
                     continue;
                 }
-                if (!propose(partition, proposal.get())) {
+                boolean retry = last != null && last.proposal().equals(proposal.get());
+                if (!propose(partition, proposal.get(), retry)) {
                     failed.put(partition.topicPartition(), new Failed(proposal.get(), now));
                 }
             } catch (RuntimeException e) {
@@ -88,7 +90,8 @@ public final class IsrUpdater implements AutoCloseable {
         }
     }
 
-    private boolean propose(Partition partition, IsrProposal proposal) {
+    /** @param retry the same proposal failed before: a refusal is then logged at debug level only */
+    private boolean propose(Partition partition, IsrProposal proposal, boolean retry) {
         TopicPartition tp = proposal.topicPartition();
         AlterPartitionRequest request = AlterPartitionRequest.newBuilder().setBrokerId(brokerId)
                 .setBrokerEpoch(brokerEpoch.getAsLong()).setTopic(tp.topic()).setPartition(tp.partition())
@@ -103,7 +106,10 @@ public final class IsrUpdater implements AutoCloseable {
             return false;
         }
         if (response.getError().getCode() != ErrorCode.NONE) {
-            log.info("Broker {} proposal of ISR {} for {} (partition epoch {}) was refused: {} {}", brokerId,
+            // Refusals repeat every retry backoff until the metadata catches up (a fenced broker, a
+            // stale partition epoch): the first one says why, the rest would only flood the log.
+            log.atLevel(retry ? Level.DEBUG : Level.INFO).log(
+                    "Broker {} proposal of ISR {} for {} (partition epoch {}) was refused: {} {}", brokerId,
                     proposal.newIsr(), tp, proposal.partitionEpoch(), response.getError().getCode(),
                     response.getError().getMessage());
             return false;
