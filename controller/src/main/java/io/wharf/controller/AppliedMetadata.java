@@ -7,9 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * This controller's applied metadata: the current image, the most recent committed record batches
@@ -19,9 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Invariant: {@link #history} holds every non-empty batch with an offset above
  * {@link #coveredFrom}, in order; a watcher whose offset is at least {@code coveredFrom} can be
  * served from it without a gap, any other watcher needs a snapshot first.
- *
- * <p>It also remembers which broker epochs asked for a controlled shutdown (derived from the log,
- * not part of snapshots), so the active controller does not unfence a broker that is on its way out.
  */
 final class AppliedMetadata {
 
@@ -31,7 +26,6 @@ final class AppliedMetadata {
     private final Set<MetadataWatcher> watchers = new HashSet<>();
     private volatile MetadataImage image = MetadataImage.empty();
     private long coveredFrom = MetadataImage.empty().offset();
-    private final Map<Integer, Long> shutdownEpochs = new ConcurrentHashMap<>();
 
     /** @param historyLimit how many recent batches to keep for watchers that resume */
     AppliedMetadata(int historyLimit) {
@@ -55,7 +49,6 @@ final class AppliedMetadata {
             coveredFrom = newImage.offset();
             closed = new ArrayList<>(watchers);
             watchers.clear();
-            shutdownEpochs.clear();
         }
         for (MetadataWatcher watcher : closed) {
             watcher.close(Status.UNAVAILABLE.withDescription(
@@ -129,16 +122,7 @@ final class AppliedMetadata {
         }
     }
 
-    /** Remembers that {@code brokerId} at {@code epoch} completed a controlled shutdown. */
-    void recordControlledShutdown(int brokerId, long epoch) {
-        shutdownEpochs.merge(brokerId, epoch, Math::max);
-    }
 
-    /** True when {@code brokerId} completed a controlled shutdown at {@code epoch} (it must register again). */
-    boolean isShutDown(int brokerId, long epoch) {
-        Long shutDownAt = shutdownEpochs.get(brokerId);
-        return shutDownAt != null && shutDownAt == epoch;
-    }
 
     /** How many watchers are connected. */
     int watcherCount() {

@@ -100,7 +100,7 @@ final class LeaderDuties implements AutoCloseable {
             if (!registration.fenced()) {
                 return HeartbeatVerdict.ACTIVE;
             }
-            if (metadataOffset < epoch || applied.isShutDown(brokerId, epoch) || closed || !unfencing.add(brokerId)) {
+            if (metadataOffset < epoch || registration.shutDown() || closed || !unfencing.add(brokerId)) {
                 return HeartbeatVerdict.FENCED;
             }
         }

@@ -187,12 +187,6 @@ final class MetadataStateMachine extends BaseStateMachine {
                     entry.getStateMachineLogEntry().getLogData().toByteArray());
             MetadataImage before = applied.image();
             CommandOutcome outcome = CommandProcessor.process(before, command, index);
-            if (command.hasControlledShutdown() && !outcome.hasErrors()) {
-                // Before the image that fences the broker is published: a heartbeat that sees the
-                // broker fenced must also see why, or it would unfence the broker straight away.
-                applied.recordControlledShutdown(command.getControlledShutdown().getBrokerId(),
-                        command.getControlledShutdown().getBrokerEpoch());
-            }
             if (!outcome.records().isEmpty()) {
                 MetadataRecordBatch batch = outcome.batch();
                 applied.append(before.apply(batch), batch);

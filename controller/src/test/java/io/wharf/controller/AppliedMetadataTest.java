@@ -194,13 +194,4 @@ class AppliedMetadataTest {
         stream.onCancel.run();
         assertEquals(0, applied.watcherCount());
     }
-
-    @Test
-    void controlledShutdownIsRememberedPerEpochUntilAReload() {
-        applied.recordControlledShutdown(4, 10);
-        assertTrue(applied.isShutDown(4, 10));
-        assertTrue(!applied.isShutDown(4, 11));
-        applied.reset(MetadataImage.empty());
-        assertTrue(!applied.isShutDown(4, 10));
-    }
 }

@@ -85,17 +85,24 @@ final class BrokerCommands {
                 .setBrokerEpoch(epoch).setBrokerFenced(fenced).build();
     }
 
-    /** Fences an active broker, moving its leaderships and taking it out of ISRs; a no-op when already fenced. */
-    static CommandOutcome fence(MetadataImage image, int brokerId, long brokerEpoch, long offset) {
+    /**
+     * Fences an active broker, moving its leaderships and taking it out of ISRs; a no-op when already
+     * fenced. A controlled shutdown also marks the registration shut down (even when it was fenced
+     * already), so that it is never unfenced again: only a new registration serves.
+     */
+    static CommandOutcome fence(MetadataImage image, int brokerId, long brokerEpoch, boolean controlledShutdown,
+                                long offset) {
         String item = itemName(brokerId);
         Optional<Error> error = registrationError(image, brokerId, brokerEpoch);
         if (error.isPresent()) {
             return rejection(item, error.get(), offset);
         }
         List<MetadataRecord> records = new ArrayList<>();
-        if (!image.brokers().get(brokerId).fenced()) {
+        BrokerRegistration broker = image.brokers().get(brokerId);
+        if (!broker.fenced() || (controlledShutdown && !broker.shutDown())) {
             records.add(MetadataRecord.newBuilder()
-                    .setFenceBroker(FenceBrokerRecord.newBuilder().setBrokerId(brokerId).setBrokerEpoch(brokerEpoch))
+                    .setFenceBroker(FenceBrokerRecord.newBuilder().setBrokerId(brokerId).setBrokerEpoch(brokerEpoch)
+                            .setControlledShutdown(controlledShutdown))
                     .build());
             records.addAll(LeadershipChanges.removeBroker(image, brokerId));
         }
@@ -108,6 +115,10 @@ final class BrokerCommands {
         Optional<Error> error = registrationError(image, brokerId, brokerEpoch);
         if (error.isPresent()) {
             return rejection(item, error.get(), offset);
+        }
+        if (image.brokers().get(brokerId).shutDown()) {
+            return rejection(item, Errors.of(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId
+                    + " completed a controlled shutdown at epoch " + brokerEpoch + "; register again"), offset);
         }
         List<MetadataRecord> records = new ArrayList<>();
         if (image.brokers().get(brokerId).fenced()) {

@@ -52,9 +52,9 @@ public final class CommandProcessor {
             case DELETE_TOPICS -> TopicCommands.delete(image, command.getDeleteTopics(), offset);
             case REGISTER_BROKER -> BrokerCommands.register(image, command.getRegisterBroker(), offset);
             case FENCE_BROKER -> BrokerCommands.fence(image, command.getFenceBroker().getBrokerId(),
-                    command.getFenceBroker().getBrokerEpoch(), offset);
+                    command.getFenceBroker().getBrokerEpoch(), false, offset);
             case CONTROLLED_SHUTDOWN -> BrokerCommands.fence(image, command.getControlledShutdown().getBrokerId(),
-                    command.getControlledShutdown().getBrokerEpoch(), offset);
+                    command.getControlledShutdown().getBrokerEpoch(), true, offset);
             case UNFENCE_BROKER -> BrokerCommands.unfence(image, command.getUnfenceBroker().getBrokerId(),
                     command.getUnfenceBroker().getBrokerEpoch(), offset);
             case ALTER_PARTITION -> PartitionCommands.alter(image, command.getAlterPartition(), offset);

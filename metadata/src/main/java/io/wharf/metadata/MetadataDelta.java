@@ -81,17 +81,21 @@ final class MetadataDelta {
                     + r.getBrokerEpoch() + " not above its current epoch " + previous.epoch());
         }
         writableBrokers().put(r.getBrokerId(),
-                new BrokerRegistration(r.getBrokerId(), r.getBrokerEpoch(), r.getHost(), r.getPort(), r.getRack(), true,
+                BrokerRegistration.registered(r.getBrokerId(), r.getBrokerEpoch(), r.getHost(), r.getPort(), r.getRack(),
                         r.getIncarnationId()));
     }
 
     private void fenceBroker(FenceBrokerRecord r) {
         BrokerRegistration broker = registered(r.getBrokerId(), r.getBrokerEpoch(), "FenceBrokerRecord");
-        writableBrokers().put(broker.id(), broker.withFenced(true));
+        writableBrokers().put(broker.id(), r.getControlledShutdown() ? broker.withShutDown() : broker.withFenced(true));
     }
 
     private void unfenceBroker(UnfenceBrokerRecord r) {
         BrokerRegistration broker = registered(r.getBrokerId(), r.getBrokerEpoch(), "UnfenceBrokerRecord");
+        if (broker.shutDown()) {
+            throw new IllegalStateException("UnfenceBrokerRecord for broker " + broker.id() + " at epoch "
+                    + broker.epoch() + ", which completed a controlled shutdown");
+        }
         writableBrokers().put(broker.id(), broker.withFenced(false));
     }
 

@@ -1,5 +1,6 @@
 package io.wharf.metadata;
 
+import io.wharf.proto.metadata.FenceBrokerRecord;
 import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.MetadataRecordBatch;
 import io.wharf.proto.metadata.MetadataSnapshot;
@@ -37,6 +38,11 @@ public final class MetadataSnapshots {
                 snapshot.addRecords(MetadataRecord.newBuilder().setUnfenceBroker(UnfenceBrokerRecord.newBuilder()
                         .setBrokerId(broker.id())
                         .setBrokerEpoch(broker.epoch())));
+            } else if (broker.shutDown()) {
+                snapshot.addRecords(MetadataRecord.newBuilder().setFenceBroker(FenceBrokerRecord.newBuilder()
+                        .setBrokerId(broker.id())
+                        .setBrokerEpoch(broker.epoch())
+                        .setControlledShutdown(true)));
             }
         }
         for (TopicImage topic : image.topics().values()) {

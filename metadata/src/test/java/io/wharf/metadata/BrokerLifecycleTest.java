@@ -23,7 +23,7 @@ class BrokerLifecycleTest {
 
         long epoch = outcome.result().getBrokerEpoch();
         assertEquals(outcome.result().getOffset(), epoch);
-        assertEquals(new BrokerRegistration(4, epoch, "broker-host", 9092, "", true, ""), cluster.image().brokers().get(4));
+        assertEquals(new BrokerRegistration(4, epoch, "broker-host", 9092, "", true, "", false), cluster.image().brokers().get(4));
         assertEquals(List.of(), cluster.image().activeBrokerIds());
 
         cluster.ok(unfence(4, epoch));
@@ -131,6 +131,7 @@ class BrokerLifecycleTest {
         cluster.ok(controlledShutdown(0, cluster.epoch(0)));
 
         assertTrue(cluster.image().brokers().get(0).fenced());
+        assertTrue(cluster.image().brokers().get(0).shutDown());
         for (PartitionState p : cluster.image().topic("t").orElseThrow().partitions().values()) {
             assertTrue(p.leader() != 0 && p.leader() != PartitionState.NO_LEADER, p.toString());
             assertFalse(p.isr().contains(0), p.toString());
@@ -138,9 +139,35 @@ class BrokerLifecycleTest {
     }
 
     @Test
-    void fenceAndShutdownOfAFencedBrokerAreNoOps() {
+    void aShutDownRegistrationIsNeverUnfencedAndSurvivesASnapshotUntilTheBrokerRegistersAgain() {
+        Cluster cluster = Cluster.withActiveBrokers(2);
+        long epoch = cluster.epoch(1);
+        cluster.ok(controlledShutdown(1, epoch));
+        // an unfence decided from a heartbeat just before the shutdown was applied loses deterministically
+        cluster.rejected(unfence(1, epoch), ErrorCode.STALE_BROKER_EPOCH);
+        MetadataImage restored = MetadataSnapshots.fromSnapshot(MetadataSnapshots.toSnapshot(cluster.image()));
+        assertEquals(cluster.image(), restored);
+        assertTrue(restored.brokers().get(1).shutDown());
+
+        cluster.registerAndUnfence(1);
+        assertFalse(cluster.image().brokers().get(1).shutDown());
+        assertFalse(cluster.image().brokers().get(1).fenced());
+    }
+
+    @Test
+    void aControlledShutdownOfAFencedBrokerStillMarksItShutDown() {
         Cluster cluster = Cluster.withActiveBrokers(2);
         cluster.ok(fence(1, cluster.epoch(1)));
+        CommandOutcome shutdown = cluster.ok(controlledShutdown(1, cluster.epoch(1)));
+        assertEquals(1, shutdown.records().size());
+        assertTrue(cluster.image().brokers().get(1).shutDown());
+        cluster.rejected(unfence(1, cluster.epoch(1)), ErrorCode.STALE_BROKER_EPOCH);
+    }
+
+    @Test
+    void fenceAndShutdownOfAShutDownBrokerAreNoOps() {
+        Cluster cluster = Cluster.withActiveBrokers(2);
+        cluster.ok(controlledShutdown(1, cluster.epoch(1)));
         MetadataImage before = cluster.image();
 
         assertTrue(cluster.ok(fence(1, cluster.epoch(1))).records().isEmpty());

@@ -15,7 +15,7 @@ class MetadataViewsTest {
 
     @Test
     void brokerStateFollowsFencing() {
-        BrokerRegistration broker = new BrokerRegistration(3, 42, "10.0.0.3", 17203, "r1", false, "");
+        BrokerRegistration broker = new BrokerRegistration(3, 42, "10.0.0.3", 17203, "r1", false, "", false);
         BrokerInfo info = MetadataViews.toBrokerInfo(broker, 120);
         assertEquals(BrokerInfo.newBuilder().setId(3).setEpoch(42).setHost("10.0.0.3").setPort(17203).setRack("r1")
                 .setState(BrokerState.ACTIVE).setMsSinceHeartbeat(120).build(), info);
