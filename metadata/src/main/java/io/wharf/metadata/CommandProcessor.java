@@ -60,6 +60,7 @@ public final class CommandProcessor {
             case ALTER_PARTITION -> PartitionCommands.alter(image, command.getAlterPartition(), offset);
             case ALLOCATE_PRODUCER_IDS -> ProducerIdCommands.allocate(image, command.getAllocateProducerIds(), offset);
             case ELECT_PREFERRED_LEADERS -> PreferredLeaders.elect(image, command.getElectPreferredLeaders(), offset);
+            case ALTER_TOPIC_CONFIGS -> TopicCommands.alterConfigs(image, command.getAlterTopicConfigs(), offset);
             default -> BrokerCommands.rejection("command", noCommand(), offset);
         };
     }
@@ -96,7 +97,7 @@ public final class CommandProcessor {
                     BrokerCommands.itemName(command.getAllocateProducerIds().getBrokerId()),
                     StatelessChecks.brokerLifecycle(command.getAllocateProducerIds().getBrokerId(),
                             command.getAllocateProducerIds().getBrokerEpoch()));
-            case ELECT_PREFERRED_LEADERS -> {
+            case ELECT_PREFERRED_LEADERS, ALTER_TOPIC_CONFIGS -> {
                 // every check needs the image
             }
             default -> add(items, "command", Optional.of(noCommand()));

@@ -2,6 +2,7 @@ package io.wharf.metadata;
 
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.metadata.AlterTopicConfigsCommand;
 import io.wharf.proto.metadata.CommandResult;
 import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
@@ -14,7 +15,9 @@ import io.wharf.proto.metadata.TopicSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /** Turns CreateTopics and DeleteTopics into records, each topic on its own. Stateless. */
@@ -107,5 +110,40 @@ final class TopicCommands {
             result.addItems(Errors.ok(name));
         }
         return new CommandOutcome(records, result.build());
+    }
+
+    /**
+     * Applies {@code command}'s sets and deletes to the topic's explicit configs and validates the
+     * result as CreateTopics would; emits the whole new set (nothing when it is unchanged).
+     * Deleting a key that is not set is allowed, as in Kafka. On any error nothing changes.
+     */
+    static CommandOutcome alterConfigs(MetadataImage image, AlterTopicConfigsCommand command, long offset) {
+        String name = command.getTopic();
+        Optional<TopicImage> topic = image.topic(name);
+        if (topic.isEmpty()) {
+            return BrokerCommands.rejection(name, Errors.of(ErrorCode.UNKNOWN_TOPIC, "topic '" + name
+                    + "' does not exist"), offset);
+        }
+        for (String key : command.getDeleteList()) {
+            if (command.getSetMap().containsKey(key)) {
+                return BrokerCommands.rejection(name, Errors.of(ErrorCode.INVALID_CONFIG, "config " + key
+                        + " is both set and deleted; name it once"), offset);
+            }
+        }
+        Map<String, String> configs = new TreeMap<>(topic.get().configs());
+        configs.putAll(command.getSetMap());
+        command.getDeleteList().forEach(configs::remove);
+        int replicationFactor = topic.get().partitions().values().stream().findFirst()
+                .map(p -> p.replicas().size()).orElse(1);
+        Optional<Error> invalid = TopicConfigs.validate(configs, replicationFactor);
+        if (invalid.isPresent()) {
+            return BrokerCommands.rejection(name, invalid.get(), offset);
+        }
+        CommandResult ok = CommandResult.newBuilder().setOffset(offset).addItems(Errors.ok(name)).build();
+        if (configs.equals(new TreeMap<>(topic.get().configs()))) {
+            return new CommandOutcome(List.of(), ok);
+        }
+        return new CommandOutcome(List.of(MetadataRecord.newBuilder().setTopicConfig(
+                TopicConfigRecord.newBuilder().setTopic(name).putAllConfigs(configs)).build()), ok);
     }
 }

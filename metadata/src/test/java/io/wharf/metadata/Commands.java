@@ -2,6 +2,7 @@ package io.wharf.metadata;
 
 import io.wharf.proto.metadata.AllocateProducerIdsCommand;
 import io.wharf.proto.metadata.AlterPartitionCommand;
+import io.wharf.proto.metadata.AlterTopicConfigsCommand;
 import io.wharf.proto.metadata.ControlledShutdownCommand;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
@@ -101,5 +102,10 @@ final class Commands {
 
     static PartitionRef ref(String topic, int partition) {
         return PartitionRef.newBuilder().setTopic(topic).setPartition(partition).build();
+    }
+
+    static ControllerCommand alterConfigs(String topic, Map<String, String> set, String... delete) {
+        return ControllerCommand.newBuilder().setAlterTopicConfigs(AlterTopicConfigsCommand.newBuilder()
+                .setTopic(topic).putAllSet(set).addAllDelete(List.of(delete))).build();
     }
 }

@@ -122,6 +122,13 @@ class MetadataPropertyTest {
             return Commands.createTopics(specs.toArray(TopicSpec[]::new));
         }
         if (kind < 32) {
+            if (random.nextInt(5) == 0) {
+                return random.nextBoolean()
+                        ? Commands.alterConfigs(pick(random, NAMES),
+                                Map.of("retention.ms", String.valueOf(random.nextInt(3) - 1)))
+                        : Commands.alterConfigs(pick(random, NAMES), Map.of("min.insync.replicas",
+                                String.valueOf(random.nextInt(4))), "retention.ms");
+            }
             return random.nextInt(5) == 0
                     ? Commands.electPreferredLeaders(random.nextBoolean()
                             ? new PartitionRef[0]
