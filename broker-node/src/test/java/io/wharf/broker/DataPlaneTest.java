@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.wharf.metadata.BrokerRegistration;
+import io.wharf.broker.partition.Partition;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.broker.BrokerServiceGrpc;
@@ -28,6 +29,7 @@ import io.wharf.proto.broker.ProduceResponse;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.AlterPartitionCommand;
+import io.wharf.proto.metadata.AlterTopicConfigsCommand;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
@@ -467,5 +469,22 @@ class DataPlaneTest {
         stub = BrokerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
         awaitLeaderships("durable");
         assertEquals(List.of("kept"), values(fetchOne("durable", 0, 0).getRecords()));
+    }
+
+    @Test
+    void alteredTopicConfigsApplyToTheLiveReplicas() {
+        createTopic("tunable", 1, 1, Map.of());
+        awaitLeaderships("tunable");
+        assertCode(ErrorCode.NONE, produce(1, 0, part("tunable", 0, batch("x".repeat(300)))).getPartitions(0).getError());
+
+        var outcome = quorum.submit(ControllerCommand.newBuilder().setAlterTopicConfigs(AlterTopicConfigsCommand
+                .newBuilder().setTopic("tunable").putSet("max.message.bytes", "200").putSet("segment.bytes", "100000"))
+                .build());
+        assertEquals(ErrorCode.NONE, outcome.result().getItems(0).getError().getCode(), outcome.result().toString());
+        Partition replica = broker.partitions().partition(new TopicPartition("tunable", 0)).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica.log().config().segmentBytes() == 100_000);
+        assertCode(ErrorCode.RECORD_TOO_LARGE, produce(1, 0, part("tunable", 0, batch("x".repeat(300))))
+                .getPartitions(0).getError());
+        assertCode(ErrorCode.NONE, produce(1, 0, part("tunable", 0, batch("small"))).getPartitions(0).getError());
     }
 }

@@ -12,6 +12,8 @@ import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.AllocateProducerIdsRequest;
 import io.wharf.proto.controller.AllocateProducerIdsResponse;
+import io.wharf.proto.controller.AlterConfigsRequest;
+import io.wharf.proto.controller.AlterConfigsResponse;
 import io.wharf.proto.controller.AlterPartitionRequest;
 import io.wharf.proto.controller.AlterPartitionResponse;
 import io.wharf.proto.controller.BrokerHeartbeatRequest;
@@ -23,13 +25,13 @@ import io.wharf.proto.controller.ControllerServiceGrpc;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.controller.DeleteTopicsRequest;
-import io.wharf.proto.controller.ElectLeadersRequest;
-import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.DeleteTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterRequest;
 import io.wharf.proto.controller.DescribeClusterResponse;
 import io.wharf.proto.controller.DescribeTopicsRequest;
 import io.wharf.proto.controller.DescribeTopicsResponse;
+import io.wharf.proto.controller.ElectLeadersRequest;
+import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.ListTopicsRequest;
 import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.proto.controller.RegisterBrokerRequest;
@@ -39,6 +41,7 @@ import io.wharf.proto.controller.WatchMetadataRequest;
 import io.wharf.proto.controller.WatchMetadataResponse;
 import io.wharf.proto.metadata.AllocateProducerIdsCommand;
 import io.wharf.proto.metadata.AlterPartitionCommand;
+import io.wharf.proto.metadata.AlterTopicConfigsCommand;
 import io.wharf.proto.metadata.CommandResult;
 import io.wharf.proto.metadata.ControlledShutdownCommand;
 import io.wharf.proto.metadata.ControllerCommand;
@@ -113,6 +116,17 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                 result -> DeleteTopicsResponse.newBuilder().addAllResults(topicResults(result)).build(),
                 failure -> DeleteTopicsResponse.newBuilder()
                         .addAllResults(failedTopics(request.getNamesList(), failure)).build());
+    }
+
+    @Override
+    public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder().setAlterTopicConfigs(AlterTopicConfigsCommand
+                .newBuilder().setTopic(request.getTopic()).putAllSet(request.getSetMap())
+                .addAllDelete(request.getDeleteList())).build();
+        answer(out, commit(command),
+                result -> AlterConfigsResponse.newBuilder().setResult(topicResults(result).get(0)).build(),
+                failure -> AlterConfigsResponse.newBuilder()
+                        .setResult(failedTopics(List.of(request.getTopic()), failure).get(0)).build());
     }
 
     @Override

@@ -202,6 +202,9 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
                 if (hosted == null) {
                     continue;
                 }
+            } else {
+                // the topic changed: its configs may have (AlterConfigs); the log adopts them live
+                hosted.log().updateConfig(logConfig(topic));
             }
             transition(hosted, state, minIsr);
         }
@@ -233,6 +236,13 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         }
     }
 
+    /** The log config of {@code topic}'s replicas here: its configs over the defaults, this broker's flush mode. */
+    private LogConfig logConfig(TopicImage topic) {
+        Map<String, String> configs = new HashMap<>(TopicConfigs.withDefaults(topic.configs()));
+        configs.put(LogConfig.FLUSH_MODE, flushMode.name());
+        return LogConfig.fromProperties(configs);
+    }
+
     private Partition open(TopicPartition tp, TopicImage topic) {
         Path dir = dataDir.resolve(tp.topic() + "-" + tp.partition());
         try {
@@ -244,9 +254,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
             }
             Files.createDirectories(dir);
             Files.writeString(idFile, topic.topicId() + "\n", StandardCharsets.UTF_8);
-            Map<String, String> configs = new HashMap<>(TopicConfigs.withDefaults(topic.configs()));
-            configs.put(LogConfig.FLUSH_MODE, flushMode.name());
-            Log opened = Log.open(dir, LogConfig.fromProperties(configs), clock, rollFlusher);
+            Log opened = Log.open(dir, logConfig(topic), clock, rollFlusher);
             Long checkpointed = notYetOpened.remove(tp);
             Partition partition = checkpointed == null
                     ? new Partition(tp, topic.topicId(), brokerId, opened, clock, lagTimeMaxMs)

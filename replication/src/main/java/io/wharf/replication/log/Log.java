@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
     private final Path dir;
-    private final LogConfig config;
+    private volatile LogConfig config;   // replaced by updateConfig; each use reads one immutable value
     private final Clock clock;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
@@ -301,7 +301,8 @@ public final class Log implements AutoCloseable {
             for (int i = 0; i < batches.size(); i++) {
                 RecordBatch batch = batches.get(i);
                 long batchTime = batch.maxTimestamp() >= 0 ? batch.maxTimestamp() : now;
-                if (active.shouldRoll(runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(), batchTime)) {
+                if (active.shouldRoll(config, runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(),
+                        batchTime)) {
                     writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), now);
                     roll(batch.baseOffset());
                     runStartIndex = i;
@@ -764,6 +765,22 @@ public final class Log implements AutoCloseable {
 
     public LogConfig config() {
         return config;
+    }
+
+    /**
+     * Adopts changed topic configs (AlterConfigs) without reopening: segment.bytes and segment.ms
+     * decide the next roll, the active segment's included; max.message.bytes the next append;
+     * retention the next enforcement. Index sizes apply to segments created from now on. The flush
+     * mode is the broker's and cannot change here.
+     *
+     * @throws IllegalArgumentException when {@code newConfig} has another flush mode
+     */
+    public void updateConfig(LogConfig newConfig) {
+        if (newConfig.flushMode() != config.flushMode()) {
+            throw new IllegalArgumentException("the flush mode of " + dir + " is " + config.flushMode()
+                    + " and cannot change to " + newConfig.flushMode() + " while open");
+        }
+        config = newConfig;
     }
 
     private void ensureOpen() {

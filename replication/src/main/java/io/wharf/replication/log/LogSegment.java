@@ -155,13 +155,16 @@ final class LogSegment {
      * An empty segment always takes the batch. As in Kafka, segment.ms compares the batch's own
      * timestamp ({@code batchTimeMs}: its max timestamp, or the clock when it has none) with the
      * segment's first, so batches carrying old producer timestamps do not roll on every append.
+     * Sizes and ages come from {@code current}, the log's config now (it may have changed since
+     * this segment was created); index capacity from this segment's own.
      */
-    boolean shouldRoll(int pendingBytes, int pendingBatches, int bytes, long lastOffset, long batchTimeMs) {
+    boolean shouldRoll(LogConfig current, int pendingBytes, int pendingBatches, int bytes, long lastOffset,
+                       long batchTimeMs) {
         if (size + pendingBytes == 0) {
             return false;
         }
-        return (long) size + pendingBytes + bytes > config.segmentBytes()
-                || (rollingBaseMs >= 0 && batchTimeMs - rollingBaseMs >= config.segmentMs())
+        return (long) size + pendingBytes + bytes > current.segmentBytes()
+                || (rollingBaseMs >= 0 && batchTimeMs - rollingBaseMs >= current.segmentMs())
                 || !offsetIndex.hasRoomFor(pendingBatches + 1)
                 || !timeIndex.hasRoomFor(pendingBatches + 2)
                 || lastOffset - baseOffset > Integer.MAX_VALUE;

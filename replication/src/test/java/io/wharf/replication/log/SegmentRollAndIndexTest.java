@@ -2,6 +2,7 @@ package io.wharf.replication.log;
 
 import static io.wharf.replication.log.TestBatches.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.record.CompressionType;
@@ -39,6 +40,26 @@ class SegmentRollAndIndexTest {
             }
             assertEquals(bases.get(bases.size() - 1), log.segmentBaseOffsets().get(bases.size() - 1));
             assertTrue(log.flushedOffset() >= bases.get(bases.size() - 1), "a roll fsyncs the sealed segment");
+        }
+    }
+
+    @Test
+    void aChangedSegmentSizeRollsTheActiveSegmentAtTheNewSizeAndTheFlushModeCannotChange() throws Exception {
+        try (Log log = Log.open(dir, small().toBuilder().segmentBytes(1 << 20).build(), clock)) {
+            for (int i = 0; i < 10; i++) {
+                log.appendAsLeader(batch(CompressionType.NONE, 4, clock.millis(), "r" + i, 40), 0);
+            }
+            assertEquals(List.of(0L), log.segmentBaseOffsets());
+            long activeBytes = Files.size(dir.resolve(LogSegment.fileName(0, ".log")));
+
+            log.updateConfig(log.config().toBuilder().segmentBytes((int) activeBytes).build());
+            log.appendAsLeader(batch(CompressionType.NONE, 4, clock.millis(), "next", 40), 0);
+            assertEquals(List.of(0L, 40L), log.segmentBaseOffsets(), "the full active segment rolled");
+            assertEquals(activeBytes, log.config().segmentBytes());
+
+            assertThrows(IllegalArgumentException.class,
+                    () -> log.updateConfig(log.config().toBuilder().flushMode(FlushMode.SYNC).build()));
+            assertEquals(FlushMode.LAZY, log.config().flushMode());
         }
     }
 
