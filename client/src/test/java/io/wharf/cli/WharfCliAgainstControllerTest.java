@@ -13,6 +13,7 @@ import io.wharf.proto.common.BrokerState;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.PartitionInfo;
 import io.wharf.proto.common.TopicDescription;
+import io.wharf.proto.controller.AlterConfigsResponse;
 import io.wharf.proto.controller.ControllerInfo;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterResponse;
@@ -25,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -172,5 +174,21 @@ class WharfCliAgainstControllerTest {
         assertTrue(out.toString().contains("Every partition is led by its preferred replica."), out.toString());
 
         assertEquals(2, run("topics", "elect-leaders", "--partition", "1"));
+    }
+
+    @Test
+    void topicsAlterSendsSetsAndDeletesAndReportsARefusal() throws Exception {
+        assertEquals(0, run("topics", "alter", "orders", "--config", "retention.ms=60000", "--delete-config",
+                "segment.bytes", "--json"));
+        assertEquals(Map.of("retention.ms", "60000"), controller.alterRequests.get(0).getSetMap());
+        assertEquals(List.of("segment.bytes"), controller.alterRequests.get(0).getDeleteList());
+        assertEquals("orders", new ObjectMapper().readTree(out.toString()).get("name").asText());
+
+        controller.alterConfigs = request -> AlterConfigsResponse.newBuilder().setResult(FakeControllerService.result(
+                "orders", ErrorCode.INVALID_CONFIG, "config retention.ms has the value 'soon'")).build();
+        assertEquals(1, run("topics", "alter", "orders", "--config", "retention.ms=soon"));
+        assertTrue(err.toString().contains("INVALID_CONFIG: config retention.ms has the value 'soon'"), err.toString());
+
+        assertEquals(2, run("topics", "alter", "orders"));
     }
 }

@@ -10,6 +10,7 @@ import io.wharf.client.admin.NewTopic;
 import io.wharf.client.admin.TopicDescriptions;
 import io.wharf.client.admin.TopicOutcome;
 import io.wharf.proto.common.ErrorCode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
 /** {@code wharf topics ...}, after Kafka's kafka-topics tool. Single-threaded; one per invocation. */
 @Command(name = "topics", description = "Create, list, describe and delete topics.",
         subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class, TopicsCommand.Describe.class,
-                TopicsCommand.Delete.class, TopicsCommand.ElectLeaders.class})
+                TopicsCommand.Delete.class, TopicsCommand.Alter.class, TopicsCommand.ElectLeaders.class})
 public final class TopicsCommand implements Runnable {
 
     @Spec
@@ -33,7 +34,7 @@ public final class TopicsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand: create, list, describe, delete or elect-leaders");
+        throw new ParameterException(spec.commandLine(), "name a subcommand: create, list, describe, delete, alter or elect-leaders");
     }
 
     /** {@code topics create NAME --partitions P --replication-factor R [--config key=value]...}. */
@@ -162,6 +163,43 @@ public final class TopicsCommand implements Runnable {
                     Json.print(env.out(), Json.object("name", name, "deleted", true));
                 } else {
                     env.out().println("Deleted topic " + name + ".");
+                }
+            }
+        }
+    }
+
+    /** {@code topics alter NAME [--config key=value]... [--delete-config key]...}, after kafka-configs --alter. */
+    @Command(name = "alter", description = "Set or remove topic configs; brokers apply them to the live partitions.")
+    public static final class Alter implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BootstrapOption bootstrap;
+        @Parameters(paramLabel = "NAME", description = "The topic to change.")
+        String name;
+        @Option(names = "--config", paramLabel = "KEY=VALUE",
+                description = "A topic config to set (retention.ms, retention.bytes, min.insync.replicas, "
+                        + "segment.bytes, segment.ms, max.message.bytes); repeatable.")
+        Map<String, String> set = new LinkedHashMap<>();
+        @Option(names = "--delete-config", paramLabel = "KEY", description = "A config to return to its default; repeatable.")
+        List<String> delete = new ArrayList<>();
+        @Spec
+        CommandSpec spec;
+
+        public Alter(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            if (set.isEmpty() && delete.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "name at least one --config or --delete-config");
+            }
+            try (AdminClient admin = bootstrap.connect(env)) {
+                requireSucceeded(admin.alterTopicConfigs(name, set, delete), "altering");
+                if (json.enabled()) {
+                    Json.print(env.out(), Json.object("name", name, "set", set, "deleted", delete));
+                } else {
+                    env.out().println("Altered topic " + name + ".");
                 }
             }
         }

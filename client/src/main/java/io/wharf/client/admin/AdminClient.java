@@ -6,6 +6,7 @@ import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.AlterConfigsRequest;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.controller.DeleteTopicsRequest;
@@ -106,6 +107,24 @@ public final class AdminClient implements AutoCloseable {
             }
             return new Attempt.Done<>(new TopicDescriptions(response.getTopicsList(),
                     response.getErrorsList().stream().map(AdminClient::outcomeOf).toList()));
+        });
+    }
+
+    /**
+     * Sets ({@code set}) and removes ({@code delete}: back to the default) configs of one topic, as
+     * Kafka's incremental AlterConfigs; brokers apply them to the live replicas.
+     *
+     * @return success, or UNKNOWN_TOPIC / INVALID_CONFIG naming what to fix (nothing changed)
+     */
+    public TopicOutcome alterTopicConfigs(String topic, Map<String, String> set, List<String> delete) {
+        AlterConfigsRequest request = AlterConfigsRequest.newBuilder().setTopic(topic).putAllSet(set)
+                .addAllDelete(delete).build();
+        return caller.call("AlterConfigs", stub -> {
+            TopicResult result = stub.alterConfigs(request).getResult();
+            if (RetriableErrors.isRetriable(result.getError().getCode())) {
+                return retryOn(result.getError());
+            }
+            return new Attempt.Done<>(outcomeOf(result));
         });
     }
 

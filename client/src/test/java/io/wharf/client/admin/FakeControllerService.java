@@ -5,6 +5,8 @@ import io.grpc.stub.StreamObserver;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.ControllerServiceGrpc;
+import io.wharf.proto.controller.AlterConfigsRequest;
+import io.wharf.proto.controller.AlterConfigsResponse;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.controller.DeleteTopicsRequest;
@@ -52,12 +54,15 @@ public final class FakeControllerService extends ControllerServiceGrpc.Controlle
                 result(ref.getTopic() + "-" + ref.getPartition(), ErrorCode.NONE, "")));
         return response.build();
     };
+    public volatile Function<AlterConfigsRequest, AlterConfigsResponse> alterConfigs = request ->
+            AlterConfigsResponse.newBuilder().setResult(result(request.getTopic(), ErrorCode.NONE, "")).build();
     /** When true, DescribeCluster never answers (the caller's deadline must end it). */
     public volatile boolean describeClusterHangs;
 
     public final List<CreateTopicsRequest> createRequests = new CopyOnWriteArrayList<>();
     public final List<DeleteTopicsRequest> deleteRequests = new CopyOnWriteArrayList<>();
     public final List<ElectLeadersRequest> electRequests = new CopyOnWriteArrayList<>();
+    public final List<AlterConfigsRequest> alterRequests = new CopyOnWriteArrayList<>();
 
     public static TopicResult result(String name, ErrorCode code, String message) {
         return TopicResult.newBuilder().setName(name)
@@ -80,6 +85,12 @@ public final class FakeControllerService extends ControllerServiceGrpc.Controlle
     public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> observer) {
         deleteRequests.add(request);
         answer(() -> deleteTopics.apply(request), observer);
+    }
+
+    @Override
+    public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> observer) {
+        alterRequests.add(request);
+        answer(() -> alterConfigs.apply(request), observer);
     }
 
     @Override
