@@ -19,10 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,8 +32,7 @@ class BrokerLifecycleTest {
     @TempDir
     Path dir;
     private InProcessQuorum quorum;
-    private ScheduledExecutorService heartbeats;
-    private final Set<FakeBroker> beating = ConcurrentHashMap.newKeySet();
+    private HeartbeatingBrokers beating;
     private List<FakeBroker> brokers;
 
     @BeforeEach
@@ -46,20 +41,13 @@ class BrokerLifecycleTest {
                 ControllerConfig.BROKER_SESSION_TIMEOUT_MS, Long.toString(SESSION_TIMEOUT_MS),
                 ControllerConfig.LIVENESS_CHECK_INTERVAL_MS, "50")).startAll();
         quorum.awaitLeader();
-        heartbeats = Executors.newSingleThreadScheduledExecutor();
-        heartbeats.scheduleWithFixedDelay(() -> beating.forEach(FakeBroker::heartbeat), 0, 100, TimeUnit.MILLISECONDS);
-        brokers = List.of(new FakeBroker(quorum, 1), new FakeBroker(quorum, 2), new FakeBroker(quorum, 3));
-        for (FakeBroker broker : brokers) {
-            broker.register(broker.id());
-            beating.add(broker);
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> quorum.awaitLeader().image().activeBrokerIds().size() == 3);
+        beating = HeartbeatingBrokers.start(quorum, 3);
+        brokers = beating.all();
     }
 
     @AfterEach
     void stop() throws InterruptedException {
-        heartbeats.shutdownNow();
-        heartbeats.awaitTermination(5, TimeUnit.SECONDS);
+        beating.close();
         quorum.close();
     }
 
@@ -78,7 +66,7 @@ class BrokerLifecycleTest {
     @Test
     void aSilentBrokerIsFencedAfterTheSessionTimeoutAndItsLeadershipsMove() {
         TopicImage before = createSpreadTopic("orders");
-        beating.remove(brokers.get(2));
+        beating.silence(brokers.get(2));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> quorum.awaitLeader().image().brokers().get(3).fenced());
         TopicImage after = quorum.awaitLeader().image().topic("orders").orElseThrow();

@@ -16,13 +16,9 @@ import io.wharf.proto.metadata.PartitionRef;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,25 +29,18 @@ class LeaderRebalanceTest {
     @TempDir
     Path dir;
     private InProcessQuorum quorum;
-    private ScheduledExecutorService heartbeats;
-    private final Set<FakeBroker> beating = ConcurrentHashMap.newKeySet();
+    private HeartbeatingBrokers beating;
     private List<FakeBroker> brokers;
 
     private void start(Map<String, String> overrides) {
-        Map<String, String> config = new java.util.HashMap<>(Map.of(
+        Map<String, String> config = new HashMap<>(Map.of(
                 ControllerConfig.BROKER_SESSION_TIMEOUT_MS, "1000",
                 ControllerConfig.LIVENESS_CHECK_INTERVAL_MS, "50"));
         config.putAll(overrides);
         quorum = new InProcessQuorum(3, dir, config).startAll();
         quorum.awaitLeader();
-        heartbeats = Executors.newSingleThreadScheduledExecutor();
-        heartbeats.scheduleWithFixedDelay(() -> beating.forEach(FakeBroker::heartbeat), 0, 100, TimeUnit.MILLISECONDS);
-        brokers = List.of(new FakeBroker(quorum, 1), new FakeBroker(quorum, 2), new FakeBroker(quorum, 3));
-        for (FakeBroker broker : brokers) {
-            broker.register(broker.id());
-            beating.add(broker);
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> image().activeBrokerIds().size() == 3);
+        beating = HeartbeatingBrokers.start(quorum, 3);
+        brokers = beating.all();
         assertEquals(ErrorCode.NONE, quorum.stub(quorum.aFollower().nodeId())
                 .createTopics(QuorumReplicationTest.create("orders", 6, 3, Map.of())).getResults(0).getError().getCode());
         await().atMost(Duration.ofSeconds(10)).until(() -> image().topic("orders").isPresent());
@@ -59,9 +48,8 @@ class LeaderRebalanceTest {
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (heartbeats != null) {
-            heartbeats.shutdownNow();
-            heartbeats.awaitTermination(5, TimeUnit.SECONDS);
+        if (beating != null) {
+            beating.close();
         }
         if (quorum != null) {
             quorum.close();
@@ -86,12 +74,12 @@ class LeaderRebalanceTest {
      */
     private void bounceBroker3() {
         FakeBroker broker = brokers.get(2);
-        beating.remove(broker);
+        beating.silence(broker);
         await().atMost(Duration.ofSeconds(10)).until(() -> image().brokers().get(3).fenced());
         assertTrue(orders().partitions().values().stream().noneMatch(p -> p.leader() == 3));
         broker.restart();
         broker.register(1);
-        beating.add(broker);
+        beating.resume(broker);
         await().atMost(Duration.ofSeconds(10)).until(() -> image().isActive(3));
         for (PartitionState p : orders().partitions().values()) {
             List<Integer> isr = new ArrayList<>(p.isr());
