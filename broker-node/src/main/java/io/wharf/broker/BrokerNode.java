@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,9 +135,10 @@ public final class BrokerNode implements AutoCloseable {
                 .setRack(config.rack())
                 .setIncarnationId(UUID.randomUUID().toString())
                 .build();
-        lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler,
-                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), () -> follower.image().offset(),
-                leaderOffset -> follower.onLeaderOffset(leaderOffset, TimeUnit.NANOSECONDS.toMillis(System.nanoTime())),
+        LongSupplier monotonicMs = () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+        lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler, monotonicMs,
+                () -> follower.image().offset(),
+                leaderOffset -> follower.onLeaderOffset(leaderOffset, monotonicMs.getAsLong()),
                 config.heartbeatInterval(), config.controllerRetryBackoff());
         BrokerLifecycleDriver driver = lifecycle;
         follower.addListener(new LocalStateLogger(id));

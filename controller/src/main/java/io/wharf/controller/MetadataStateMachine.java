@@ -108,9 +108,10 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     /** True for a Raft storage that has never held a log entry: this controller's very first start. */
     private static boolean hasNoLogSegments(RaftStorage raftStorage) throws IOException {
-        File[] segments = raftStorage.getStorageDir().getCurrentDir().listFiles((dir, name) -> name.startsWith("log_"));
+        File current = raftStorage.getStorageDir().getCurrentDir();
+        File[] segments = current.listFiles((dir, name) -> name.startsWith("log_"));
         if (segments == null) {
-            throw new IOException("cannot list the Raft storage directory " + raftStorage.getStorageDir().getCurrentDir());
+            throw new IOException("cannot list the Raft storage directory " + current);
         }
         return segments.length == 0;
     }

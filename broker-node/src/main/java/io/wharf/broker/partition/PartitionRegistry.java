@@ -203,8 +203,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
                     continue;
                 }
             } else {
-                // the topic changed: its configs may have (AlterConfigs); the log adopts them live
-                hosted.log().updateConfig(logConfig(topic));
+                adoptConfigs(hosted, topic);
             }
             transition(hosted, state, minIsr);
         }
@@ -233,6 +232,20 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
                     hosted.topicPartition(), state.leaderEpoch());
         } else {
             hosted.onAssignmentUpdated(state, minIsr);
+        }
+    }
+
+    /**
+     * The topic changed, so its configs may have (AlterConfigs): the open log adopts them. A
+     * failure is logged and the replica keeps its old configs; its leadership change, if any,
+     * must still happen.
+     */
+    private void adoptConfigs(Partition hosted, TopicImage topic) {
+        try {
+            hosted.log().updateConfig(logConfig(topic));
+        } catch (RuntimeException e) {
+            log.error("Broker {} could not apply the configs {} of {} to its replica; it keeps the previous ones",
+                    brokerId, topic.configs(), hosted.topicPartition(), e);
         }
     }
 
