@@ -56,8 +56,12 @@ final class HeartbeatingBrokers implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         heartbeats.shutdownNow();
-        heartbeats.awaitTermination(5, TimeUnit.SECONDS);
+        try {
+            heartbeats.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
