@@ -4,15 +4,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.broker.MetadataScript;
 import io.wharf.broker.TopicPartition;
-import io.wharf.metadata.CommandProcessor;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
-import io.wharf.proto.metadata.RegisterBrokerCommand;
 import io.wharf.proto.metadata.TopicSpec;
-import io.wharf.proto.metadata.UnfenceBrokerCommand;
 import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.FlushMode;
@@ -41,23 +39,19 @@ class HighWatermarkRestartTest {
     @TempDir
     Path dataDir;
 
-    private MetadataImage image = MetadataImage.empty();
-    private long offset;
+    private final MetadataScript metadata = new MetadataScript();
     private PartitionState assigned;
     private PartitionRegistry registry;
 
     @BeforeEach
     void createTopic() {
         for (int id = 1; id <= 3; id++) {
-            long epoch = submit(ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
-                    .setBrokerId(id).setHost("127.0.0.1").setPort(9000 + id)).build());
-            submit(ControllerCommand.newBuilder().setUnfenceBroker(UnfenceBrokerCommand.newBuilder()
-                    .setBrokerId(id).setBrokerEpoch(epoch)).build());
+            metadata.activate(id);
         }
-        submit(ControllerCommand.newBuilder().setCreateTopics(CreateTopicsCommand.newBuilder()
+        metadata.submit(ControllerCommand.newBuilder().setCreateTopics(CreateTopicsCommand.newBuilder()
                 .addTopics(TopicSpec.newBuilder().setName(TP.topic()).setPartitions(1).setReplicationFactor(3)))
                 .build());
-        assigned = image.topic(TP.topic()).flatMap(t -> t.partition(0)).orElseThrow();
+        assigned = metadata.image().topic(TP.topic()).flatMap(t -> t.partition(0)).orElseThrow();
     }
 
     @AfterEach
@@ -123,7 +117,7 @@ class HighWatermarkRestartTest {
     private Partition startLeader(Duration checkpointInterval) {
         registry = new PartitionRegistry(assigned.leader(), dataDir, FlushMode.SYNC, 5000, checkpointInterval,
                 RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Clock.systemUTC());
-        registry.onImageChanged(MetadataImage.empty(), image);
+        registry.onImageChanged(MetadataImage.empty(), metadata.image());
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.partition(TP).map(Partition::isLeader)
                 .orElse(false));
         return registry.partition(TP).orElseThrow();
@@ -142,13 +136,5 @@ class HighWatermarkRestartTest {
             }
         }
         assertTrue(leader.highWatermark() == end, "both followers caught up: HW " + leader.highWatermark());
-    }
-
-    private long submit(ControllerCommand command) {
-        offset++;
-        var outcome = CommandProcessor.process(image, command, offset);
-        assertTrue(!outcome.hasErrors(), () -> "rejected: " + outcome.result());
-        image = image.apply(outcome.batch());
-        return outcome.result().getBrokerEpoch();
     }
 }

@@ -5,18 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.broker.MetadataScript;
 import io.wharf.broker.TopicPartition;
-import io.wharf.metadata.CommandProcessor;
-import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.MetadataRecord;
-import io.wharf.proto.metadata.MetadataRecordBatch;
-import io.wharf.proto.metadata.RegisterBrokerCommand;
 import io.wharf.proto.metadata.TopicConfigRecord;
 import io.wharf.proto.metadata.TopicSpec;
-import io.wharf.proto.metadata.UnfenceBrokerCommand;
 import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.Log;
@@ -51,16 +47,12 @@ class RetentionEnforcerTest {
     private final ManualClock clock = new ManualClock(1_700_000_000_000L);
     private final List<Partition> hosted = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
-    private MetadataImage image = MetadataImage.empty();
-    private long offset;
+    private final MetadataScript metadata = new MetadataScript();
 
     @BeforeEach
     void createTopics() {
-        long epoch = submit(ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
-                .setBrokerId(1).setHost("127.0.0.1").setPort(9001)).build());
-        submit(ControllerCommand.newBuilder().setUnfenceBroker(UnfenceBrokerCommand.newBuilder()
-                .setBrokerId(1).setBrokerEpoch(epoch)).build());
-        submit(ControllerCommand.newBuilder().setCreateTopics(CreateTopicsCommand.newBuilder()
+        metadata.activate(1);
+        metadata.submit(ControllerCommand.newBuilder().setCreateTopics(CreateTopicsCommand.newBuilder()
                 .addTopics(TopicSpec.newBuilder().setName("plain").setPartitions(2).setReplicationFactor(1))
                 .addTopics(TopicSpec.newBuilder().setName("sized").setPartitions(1).setReplicationFactor(1)
                         .putConfigs("retention.bytes", "0"))).build());
@@ -74,17 +66,17 @@ class RetentionEnforcerTest {
     }
 
     private RetentionEnforcer enforcer(RetentionPolicy brokerDefault, Duration interval) {
-        RetentionEnforcer enforcer = new RetentionEnforcer(1, () -> hosted, () -> image, brokerDefault, interval);
+        RetentionEnforcer enforcer = new RetentionEnforcer(1, () -> hosted, () -> metadata.image(), brokerDefault, interval);
         toClose.add(0, enforcer);
         return enforcer;
     }
 
     /** A replica of {@code topic}-{@code partition} led here, with {@code batches} one-record batches in small segments. */
     private Partition leaderWith(String topic, int partition, int batches) {
-        PartitionState state = image.topic(topic).flatMap(t -> t.partition(partition)).orElseThrow();
+        PartitionState state = metadata.image().topic(topic).flatMap(t -> t.partition(partition)).orElseThrow();
         Log log = Log.open(dir.resolve(topic + "-" + partition), LogConfig.builder().segmentBytes(300).build(), clock);
         Partition replica = new Partition(new TopicPartition(topic, partition),
-                image.topic(topic).orElseThrow().topicId(), 1, log, clock, 5000);
+                metadata.image().topic(topic).orElseThrow().topicId(), 1, log, clock, 5000);
         toClose.add(replica);
         replica.becomeLeader(state, 1);
         for (int i = 0; i < batches; i++) {
@@ -121,9 +113,8 @@ class RetentionEnforcerTest {
         RetentionEnforcer enforcer = enforcer(RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1));
         assertEquals(0, enforcer.runOnce());
 
-        image = image.apply(MetadataRecordBatch.newBuilder().setOffset(++offset).addRecords(MetadataRecord.newBuilder()
-                .setTopicConfig(TopicConfigRecord.newBuilder().setTopic("plain").putConfigs("retention.bytes", "600")))
-                .build());
+        metadata.apply(MetadataRecord.newBuilder().setTopicConfig(TopicConfigRecord.newBuilder().setTopic("plain")
+                .putConfigs("retention.bytes", "600")).build());
         Partition second = leaderWith("plain", 1, 40);
         long sizeBefore = second.log().sizeInBytes();
         assertTrue(enforcer.runOnce() > 0);
@@ -136,13 +127,13 @@ class RetentionEnforcerTest {
 
     @Test
     void nothingAtOrAboveTheHighWatermarkIsDeleted() {
-        PartitionState state = image.topic("plain").flatMap(t -> t.partition(0)).orElseThrow();
+        PartitionState state = metadata.image().topic("plain").flatMap(t -> t.partition(0)).orElseThrow();
         Log log = Log.open(dir.resolve("plain-0"), LogConfig.builder().segmentBytes(300).build(), clock);
         for (int i = 0; i < 40; i++) {
             log.appendAsLeader(new RecordBatchBuilder(CompressionType.NONE).append(clock.millis(), null,
                     ("record-" + i).getBytes(StandardCharsets.UTF_8)).build(), 0);
         }
-        Partition follower = new Partition(new TopicPartition("plain", 0), image.topic("plain").orElseThrow().topicId(),
+        Partition follower = new Partition(new TopicPartition("plain", 0), metadata.image().topic("plain").orElseThrow().topicId(),
                 1, log, clock, 5000);
         toClose.add(follower);
         // It follows broker 2 and has not learned a high watermark from it yet.
@@ -200,13 +191,5 @@ class RetentionEnforcerTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> RetentionEnforcer.effectivePolicy(Map.of("retention.ms", "soon"), brokerDefault));
         assertTrue(bad.getMessage().contains("retention.ms"), bad.getMessage());
-    }
-
-    private long submit(ControllerCommand command) {
-        offset++;
-        var outcome = CommandProcessor.process(image, command, offset);
-        assertTrue(!outcome.hasErrors(), () -> "rejected: " + outcome.result());
-        image = image.apply(outcome.batch());
-        return outcome.result().getBrokerEpoch();
     }
 }
