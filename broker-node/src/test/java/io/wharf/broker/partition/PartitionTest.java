@@ -14,6 +14,7 @@ import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.EpochEndOffset;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogConfig;
+import io.wharf.replication.log.ManualClock;
 import io.wharf.replication.replica.ReplicationException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -17,6 +17,7 @@ import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogConfig;
+import io.wharf.replication.log.ManualClock;
 import io.wharf.replication.log.RetentionPolicy;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

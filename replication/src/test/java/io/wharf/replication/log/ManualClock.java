@@ -6,15 +6,18 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock tests move by hand. Thread-safe. */
-final class ManualClock extends Clock {
+/**
+ * A clock tests move by hand. Thread-safe. Shared with {@code broker-node}'s tests through this
+ * module's test jar.
+ */
+public final class ManualClock extends Clock {
     private final AtomicLong millis;
 
-    ManualClock(long startMillis) {
+    public ManualClock(long startMillis) {
         this.millis = new AtomicLong(startMillis);
     }
 
-    void advance(long deltaMillis) {
+    public void advance(long deltaMillis) {
         millis.addAndGet(deltaMillis);
     }
 
