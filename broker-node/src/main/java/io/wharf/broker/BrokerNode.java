@@ -121,7 +121,7 @@ public final class BrokerNode implements AutoCloseable {
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .addService(new BrokerGrpcService(id, follower::image,
-                        new ProduceHandler(lookup, dataTimer, clock, () -> metadata.image().nextProducerId()),
+                        new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId()),
                         new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds))
                 .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer))
                 .build()

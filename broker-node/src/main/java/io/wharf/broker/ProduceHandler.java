@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,21 +23,19 @@ import java.util.function.LongSupplier;
  * {@value #DEFAULT_TIMEOUT_MS} ms). A failing partition gets its error and nothing appended; the
  * others proceed. Batches an idempotent producer had already written answer the offsets of their
  * first write; producer ids the metadata has not allocated are refused (UNKNOWN_PRODUCER_ID).
- * Thread-safe; timeouts run on the given timer.
+ * Thread-safe; timeouts run on each partition's deadline timer (see {@link Partition}).
  */
 final class ProduceHandler {
 
     static final int DEFAULT_TIMEOUT_MS = 30_000;
 
     private final PartitionLookup lookup;
-    private final ScheduledExecutorService timer;
     private final Clock clock;
     private final LongSupplier producerIdLimit;
 
     /** @param producerIdLimit the metadata's next producer id: ids at or above it were never handed out */
-    ProduceHandler(PartitionLookup lookup, ScheduledExecutorService timer, Clock clock, LongSupplier producerIdLimit) {
+    ProduceHandler(PartitionLookup lookup, Clock clock, LongSupplier producerIdLimit) {
         this.lookup = lookup;
-        this.timer = timer;
         this.clock = clock;
         this.producerIdLimit = producerIdLimit;
     }
@@ -75,9 +71,6 @@ final class ProduceHandler {
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failed(request, lookup.toError(e, request.getTopic(),
                     request.getPartition())));
-        }
-        if (!outcome.replicated().isDone()) {
-            timer.schedule(partition::expireAcks, timeoutMs + 1, TimeUnit.MILLISECONDS);
         }
         long baseOffset = acks == 0 ? -1 : outcome.baseOffset();
         return outcome.replicated().handle((hw, failure) -> {

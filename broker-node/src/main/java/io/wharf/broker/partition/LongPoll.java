@@ -95,19 +95,19 @@ public final class LongPoll<T> {
                 if (done.get()) {
                     return;
                 }
-                Attempt<T> now = evaluateSafely();
-                if (now == null) {
-                    return;
-                }
-                if (now.ready()) {
-                    complete(now.response());
-                    return;
-                }
+                // Re-arm before evaluating: a change that lands during the evaluation then wakes
+                // this poll again, instead of finding no listener and leaving it parked until its
+                // deadline. At worst that costs one more evaluation.
                 synchronized (this) {
                     int index = watched.indexOf(partition);
-                    if (index >= 0 && !done.get()) {
-                        partition.onNextChange(wakers.get(index));
+                    if (index < 0 || done.get()) {
+                        return;
                     }
+                    partition.onNextChange(wakers.get(index));
+                }
+                Attempt<T> now = evaluateSafely();
+                if (now != null && now.ready()) {
+                    complete(now.response());
                 }
             });
         } catch (RejectedExecutionException e) {

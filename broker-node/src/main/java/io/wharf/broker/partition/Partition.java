@@ -22,6 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One replica of one partition hosted by this broker: its {@link Log} and its role, leader
@@ -30,8 +34,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread-safe. Role and replication state are guarded by this object's monitor; log appends
  * and reads run outside it (the log is thread-safe), so concurrent producers share fsyncs.
- * Acks futures and high-watermark listeners run on the thread that moved the HW, outside the
- * monitor where possible: keep them short.
+ * Acks futures and change listeners run on the thread that moved the HW, always after it left the
+ * monitor (their continuations build and send responses): keep them short. The acks=all waits
+ * have one deadline timer per partition, armed for the earliest pending deadline and cancelled
+ * when no wait is left, not one scheduled task per request.
  */
 public final class Partition implements AutoCloseable {
 
@@ -41,6 +47,7 @@ public final class Partition implements AutoCloseable {
     private final Log log;
     private final Clock clock;
     private final long lagTimeMaxMs;
+    private final ScheduledExecutorService timer;
     private final List<Runnable> changeListeners = new ArrayList<>();  // one-shot, guarded by this
 
     private PartitionState state;           // guarded by this: the latest assignment applied
@@ -50,25 +57,31 @@ public final class Partition implements AutoCloseable {
     private FollowerReplica follower;       // guarded by this: non-null while following
     private long lastKnownHighWatermark;    // guarded by this: carried across role changes
     private boolean closed;                 // guarded by this
+    private ScheduledFuture<?> ackTimer;    // guarded by this: armed for ackTimerDeadline while waits are pending
+    private long ackTimerDeadline = Long.MAX_VALUE;  // guarded by this
 
+    /**
+     * @param timer runs the acks=all deadline of this partition (one task at a time)
+     */
     public Partition(TopicPartition topicPartition, String topicId, int brokerId, Log log, Clock clock,
-                     long lagTimeMaxMs) {
+                     long lagTimeMaxMs, ScheduledExecutorService timer) {
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.brokerId = brokerId;
         this.log = log;
         this.clock = clock;
         this.lagTimeMaxMs = lagTimeMaxMs;
+        this.timer = timer;
     }
 
     /**
-     * As {@link #Partition(TopicPartition, String, int, Log, Clock, long)}, starting from the high
-     * watermark a checkpoint recorded before a restart (kept within the log's start and end
-     * offsets) instead of not knowing one.
+     * As {@link #Partition(TopicPartition, String, int, Log, Clock, long, ScheduledExecutorService)},
+     * starting from the high watermark a checkpoint recorded before a restart (kept within the
+     * log's start and end offsets) instead of not knowing one.
      */
     public Partition(TopicPartition topicPartition, String topicId, int brokerId, Log log, Clock clock,
-                     long lagTimeMaxMs, long checkpointedHighWatermark) {
-        this(topicPartition, topicId, brokerId, log, clock, lagTimeMaxMs);
+                     long lagTimeMaxMs, ScheduledExecutorService timer, long checkpointedHighWatermark) {
+        this(topicPartition, topicId, brokerId, log, clock, lagTimeMaxMs, timer);
         this.lastKnownHighWatermark = Math.max(log.logStartOffset(),
                 Math.min(checkpointedHighWatermark, log.logEndOffset()));
     }
@@ -112,11 +125,12 @@ public final class Partition implements AutoCloseable {
      * caught up now; the HW starts from what this replica knew (it only moves forward from there).
      */
     public void becomeLeader(PartitionState assigned, int minIsr) {
-        List<Runnable> fire;
+        List<Runnable> fire = new ArrayList<>();
         synchronized (this) {
             ensureOpen();
             long hw = highWatermark();
-            failWaiters("leadership of " + topicPartition + " moved to a new leader epoch " + assigned.leaderEpoch());
+            fire.addAll(failWaiters("leadership of " + topicPartition + " moved to a new leader epoch "
+                    + assigned.leaderEpoch()));
             follower = null;
             state = assigned;
             minInsyncReplicas = minIsr;
@@ -124,23 +138,26 @@ public final class Partition implements AutoCloseable {
                     assigned.isr(), assigned.partitionEpoch(), minIsr, lagTimeMaxMs, Math.min(hw, log.logEndOffset()),
                     DurableOffsets.durableEnd(log), clock.millis());
             acks = new AckWaiters();
-            fire = takeListeners();
+            armAckTimer();
+            fire.addAll(takeListeners());
         }
         fire.forEach(Runnable::run);
     }
 
     /** Follows {@code assigned}'s leader: pending acks=all waits fail with NOT_LEADER. */
     public void becomeFollower(PartitionState assigned) {
-        List<Runnable> fire;
+        List<Runnable> fire = new ArrayList<>();
         synchronized (this) {
             ensureOpen();
             long hw = highWatermark();
-            failWaiters("this broker no longer leads " + topicPartition + "; its leader is broker " + assigned.leader());
+            fire.addAll(failWaiters("this broker no longer leads " + topicPartition + "; its leader is broker "
+                    + assigned.leader()));
             leader = null;
             acks = null;
+            armAckTimer();
             state = assigned;
             follower = new FollowerReplica(log, assigned.leaderEpoch(), hw);
-            fire = takeListeners();
+            fire.addAll(takeListeners());
         }
         fire.forEach(Runnable::run);
     }
@@ -154,7 +171,11 @@ public final class Partition implements AutoCloseable {
         onAssignmentUpdated(assigned, minIsr);
     }
 
-    /** Adopts an ISR change within the same leader epoch (from metadata or an AlterPartition answer). */
+    /**
+     * Adopts an ISR change within the same leader epoch (from metadata or an AlterPartition
+     * answer) and the topic's current {@code min.insync.replicas}, which a leader applies from its
+     * next acks=all append on.
+     */
     public void onAssignmentUpdated(PartitionState assigned, int minIsr) {
         List<Runnable> fire = List.of();
         synchronized (this) {
@@ -163,8 +184,11 @@ public final class Partition implements AutoCloseable {
             }
             state = assigned;
             minInsyncReplicas = minIsr;
-            if (leader != null && leader.onIsrChanged(assigned.isr(), assigned.partitionEpoch())) {
-                fire = highWatermarkMoved();
+            if (leader != null) {
+                leader.updateMinInsyncReplicas(minIsr);
+                if (leader.onIsrChanged(assigned.isr(), assigned.partitionEpoch())) {
+                    fire = highWatermarkMoved();
+                }
             }
         }
         fire.forEach(Runnable::run);
@@ -198,14 +222,14 @@ public final class Partition implements AutoCloseable {
             epoch = current.leaderEpoch();
         }
         LogAppendInfo info = log.appendAsLeader(records, epoch, producerIdLimit);
-        List<Runnable> fire = List.of();
+        List<Runnable> fire = new ArrayList<>();
         CompletableFuture<Long> replicated;
         synchronized (this) {
             if (leader != null && leader.onLeaderDurableEnd(DurableOffsets.durableEnd(log))) {
-                completeAcks();
+                fire.addAll(completeAcks());
             }
             // Followers long-poll for new data, consumers for a new HW: wake both.
-            fire = takeListeners();
+            fire.addAll(takeListeners());
             if (requiredAcks != -1) {
                 replicated = CompletableFuture.completedFuture(highWatermark());
             } else if (leader == null || leader.leaderEpoch() != epoch) {
@@ -213,17 +237,56 @@ public final class Partition implements AutoCloseable {
                         "leadership of " + topicPartition + " moved while appending; the write may not survive"));
             } else {
                 replicated = acks.await(info.nextOffset(), deadlineMs);
-                acks.completeUpTo(leader.highWatermark());
+                fire.addAll(acks.completeUpTo(leader.highWatermark()));
+                armAckTimer();
             }
         }
         fire.forEach(Runnable::run);
         return new AppendOutcome(info.firstOffset(), info.batchBaseOffsets(), log.logStartOffset(), replicated);
     }
 
-    /** Fails acks=all waits whose deadline passed; called by the broker's timer. */
-    public synchronized void expireAcks() {
-        if (acks != null) {
-            acks.expire(clock.millis(), leader.highWatermark());
+    /**
+     * Fails acks=all waits whose deadline passed and re-arms the timer for the next deadline;
+     * run by the partition's deadline timer.
+     */
+    public void expireAcks() {
+        List<Runnable> expired = List.of();
+        synchronized (this) {
+            ackTimer = null;
+            ackTimerDeadline = Long.MAX_VALUE;
+            if (acks != null && leader != null) {
+                expired = acks.expire(clock.millis(), leader.highWatermark());
+                armAckTimer();
+            }
+        }
+        expired.forEach(Runnable::run);
+    }
+
+    /**
+     * Keeps one timer armed for the earliest pending acks=all deadline, or none when nothing
+     * waits. Later requests carry later deadlines, so this rarely reschedules.
+     */
+    private void armAckTimer() {
+        long next = acks == null ? Long.MAX_VALUE : acks.nextDeadlineMs();
+        if (next == ackTimerDeadline) {
+            return;
+        }
+        if (ackTimer != null) {
+            if (next > ackTimerDeadline && next != Long.MAX_VALUE) {
+                return;  // fires earlier than needed and re-arms then
+            }
+            ackTimer.cancel(false);
+            ackTimer = null;
+            ackTimerDeadline = Long.MAX_VALUE;
+        }
+        if (next == Long.MAX_VALUE) {
+            return;
+        }
+        try {
+            ackTimer = timer.schedule(this::expireAcks, Math.max(0, next - clock.millis()) + 1, TimeUnit.MILLISECONDS);
+            ackTimerDeadline = next;
+        } catch (RejectedExecutionException e) {
+            // The broker is stopping: close() fails the waits.
         }
     }
 
@@ -381,19 +444,21 @@ public final class Partition implements AutoCloseable {
         changeListeners.remove(listener);
     }
 
-    /** Fails pending acks=all waits and closes the log. */
+    /** Answers pending acks=all waits with NOT_LEADER, stops their timer and closes the log. */
     @Override
     public void close() {
-        List<Runnable> fire;
+        List<Runnable> fire = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            failWaiters("the replica of " + topicPartition + " on this broker was closed");
+            fire.addAll(failWaiters("the replica of " + topicPartition + " on this broker was closed"));
             leader = null;
+            acks = null;
             follower = null;
-            fire = takeListeners();
+            armAckTimer();
+            fire.addAll(takeListeners());
         }
         fire.forEach(Runnable::run);
         log.close();
@@ -427,15 +492,18 @@ public final class Partition implements AutoCloseable {
                 + why);
     }
 
-    /** Completes acks=all waits and hands back the one-shot listeners to run outside the monitor. */
+    /** The acks=all waits the HW passed and the one-shot listeners, to run outside the monitor. */
     private List<Runnable> highWatermarkMoved() {
-        completeAcks();
-        return takeListeners();
+        List<Runnable> fire = new ArrayList<>(completeAcks());
+        fire.addAll(takeListeners());
+        return fire;
     }
 
-    private void completeAcks() {
+    private List<Runnable> completeAcks() {
         lastKnownHighWatermark = leader.highWatermark();
-        acks.completeUpTo(leader.highWatermark());
+        List<Runnable> completed = acks.completeUpTo(leader.highWatermark());
+        armAckTimer();
+        return completed;
     }
 
     private List<Runnable> takeListeners() {
@@ -444,13 +512,12 @@ public final class Partition implements AutoCloseable {
         return fire;
     }
 
-    private void failWaiters(String why) {
+    /** Takes the pending acks=all waits out, failed with NOT_LEADER, to run outside the monitor. */
+    private List<Runnable> failWaiters(String why) {
         if (leader != null) {
             lastKnownHighWatermark = leader.highWatermark();
         }
-        if (acks != null) {
-            acks.failAll(ErrorCode.NOT_LEADER, why);
-        }
+        return acks == null ? List.of() : acks.failAll(ErrorCode.NOT_LEADER, why);
     }
 
     private void ensureOpen() {

@@ -1,5 +1,6 @@
 package io.wharf.broker.partition;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -23,6 +24,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +38,7 @@ class PartitionTest {
     Path dir;
 
     private final ManualClock clock = new ManualClock(1_000_000);
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
     private Partition partition;
 
     @AfterEach
@@ -41,11 +46,13 @@ class PartitionTest {
         if (partition != null) {
             partition.close();
         }
+        timer.shutdownNow();
     }
 
     private Partition open() {
+        timer.setRemoveOnCancelPolicy(true);
         Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), clock);
-        partition = new Partition(new TopicPartition("t", 0), "id", 1, log, clock, 5000);
+        partition = new Partition(new TopicPartition("t", 0), "id", 1, log, clock, 5000, timer);
         return partition;
     }
 
@@ -119,5 +126,78 @@ class PartitionTest {
         IsrProposal expand = p.isrProposal().orElseThrow();
         assertEquals(List.of(1, 2), expand.newIsr());
         assertEquals(8, expand.partitionEpoch());
+    }
+
+    @Test
+    void aChangedMinInsyncReplicasReachesTheCurrentLeader() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1), 0), 1);
+        p.appendAsLeader(batch("a"), -1, clock.millis() + 10_000);
+        p.onAssignmentUpdated(state(1, 3, List.of(1), 0), 2);
+        ReplicationException e = assertThrows(ReplicationException.class,
+                () -> p.appendAsLeader(batch("b"), -1, clock.millis() + 10_000));
+        assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS, e.errorCode());
+        assertTrue(e.getMessage().contains("min.insync.replicas=2"), e.getMessage());
+        assertEquals(1, p.log().logEndOffset(), "nothing appended");
+        p.onAssignmentUpdated(state(1, 3, List.of(1), 0), 1);
+        p.appendAsLeader(batch("c"), -1, clock.millis() + 10_000);
+    }
+
+    @Test
+    void closingAnswersWaitingProducesWithNotLeaderAndStopsTheirTimer() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1, 2), 0), 1);
+        AppendOutcome outcome = p.appendAsLeader(batch("a"), -1, clock.millis() + 100);
+        assertEquals(1, timer.getQueue().size(), "the deadline is armed");
+        p.close();
+        assertEquals(ErrorCode.NOT_LEADER, failure(outcome.replicated()));
+        assertEquals(0, timer.getQueue().size(), "no timer is left to fire on a closed replica");
+        clock.advance(1000);
+        p.expireAcks();  // a timer that had already started must find nothing to do
+    }
+
+    @Test
+    void ackCompletionsRunOutsideThePartitionMonitor() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1, 2), 0), 1);
+        AtomicReference<Boolean> heldOnSuccess = new AtomicReference<>();
+        p.appendAsLeader(batch("a"), -1, clock.millis() + 10_000).replicated()
+                .whenComplete((hw, failure) -> heldOnSuccess.set(Thread.holdsLock(p)));
+        p.replicaFetch(2, 1, 1, 3, 3, 1 << 20);
+        assertEquals(Boolean.FALSE, heldOnSuccess.get(), "completed when the follower's fetch moved the HW");
+
+        AtomicReference<Boolean> heldOnExpiry = new AtomicReference<>();
+        p.appendAsLeader(batch("b"), -1, clock.millis() + 100).replicated()
+                .whenComplete((hw, failure) -> heldOnExpiry.set(Thread.holdsLock(p)));
+        clock.advance(100);
+        p.expireAcks();
+        assertEquals(Boolean.FALSE, heldOnExpiry.get());
+
+        AtomicReference<Boolean> heldOnLoss = new AtomicReference<>();
+        p.appendAsLeader(batch("c"), -1, clock.millis() + 10_000).replicated()
+                .whenComplete((hw, failure) -> heldOnLoss.set(Thread.holdsLock(p)));
+        p.becomeFollower(state(2, 4, List.of(1, 2), 1));
+        assertEquals(Boolean.FALSE, heldOnLoss.get());
+    }
+
+    @Test
+    void manyWaitsShareOnePartitionTimerThatExpiresThemAndIsRemovedWhenNoneIsLeft() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1, 2), 0), 1);
+        List<CompletableFuture<Long>> waits = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            waits.add(p.appendAsLeader(batch("w" + i), -1, clock.millis() + 50).replicated());
+        }
+        assertEquals(1, timer.getQueue().size(), "one deadline timer for the partition, not one per request");
+        clock.advance(50);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> waits.stream().allMatch(CompletableFuture::isDone));
+        waits.forEach(w -> assertEquals(ErrorCode.REQUEST_TIMED_OUT, failure(w)));
+        assertEquals(0, timer.getQueue().size());
+
+        CompletableFuture<Long> served = p.appendAsLeader(batch("x"), -1, clock.millis() + 10_000).replicated();
+        assertEquals(1, timer.getQueue().size());
+        p.replicaFetch(2, p.log().logEndOffset(), p.log().logEndOffset(), 3, 3, 1 << 20);
+        assertTrue(served.isDone() && !served.isCompletedExceptionally());
+        assertEquals(0, timer.getQueue().size(), "the timer is removed once no wait is left");
     }
 }

@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,7 @@ class RetentionEnforcerTest {
     private final List<Partition> hosted = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final MetadataScript metadata = new MetadataScript();
+    private final ScheduledExecutorService ackTimer = Executors.newSingleThreadScheduledExecutor();
 
     @BeforeEach
     void createTopics() {
@@ -64,6 +67,7 @@ class RetentionEnforcerTest {
         for (AutoCloseable closeable : toClose) {
             closeable.close();
         }
+        ackTimer.shutdownNow();
     }
 
     private RetentionEnforcer enforcer(RetentionPolicy brokerDefault, Duration interval) {
@@ -77,7 +81,7 @@ class RetentionEnforcerTest {
         PartitionState state = metadata.image().topic(topic).flatMap(t -> t.partition(partition)).orElseThrow();
         Log log = Log.open(dir.resolve(topic + "-" + partition), LogConfig.builder().segmentBytes(300).build(), clock);
         Partition replica = new Partition(new TopicPartition(topic, partition),
-                metadata.image().topic(topic).orElseThrow().topicId(), 1, log, clock, 5000);
+                metadata.image().topic(topic).orElseThrow().topicId(), 1, log, clock, 5000, ackTimer);
         toClose.add(replica);
         replica.becomeLeader(state, 1);
         for (int i = 0; i < batches; i++) {
@@ -135,7 +139,7 @@ class RetentionEnforcerTest {
                     ("record-" + i).getBytes(StandardCharsets.UTF_8)).build(), 0);
         }
         Partition follower = new Partition(new TopicPartition("plain", 0), metadata.image().topic("plain").orElseThrow().topicId(),
-                1, log, clock, 5000);
+                1, log, clock, 5000, ackTimer);
         toClose.add(follower);
         // It follows broker 2 and has not learned a high watermark from it yet.
         follower.becomeFollower(new PartitionState(state.partition(), List.of(1, 2), List.of(1, 2), 2,

@@ -1,7 +1,10 @@
 package io.wharf.replication.replica;
 
 import io.wharf.proto.common.ErrorCode;
-import java.util.PriorityQueue;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -9,16 +12,24 @@ import java.util.concurrent.CompletableFuture;
  * offset. Each wait completes when the HW reaches its required offset, or fails with
  * REQUEST_TIMED_OUT at its deadline or with the given code when leadership is lost.
  *
- * <p>Not thread-safe: owned by one partition, whose lock callers hold. Futures complete on the
- * calling thread, so callers must not run long work in their continuations.
+ * <p>Not thread-safe: owned by one partition, whose lock callers hold. No method completes a
+ * future itself: each hands back the completions to run, so that callers run them after
+ * releasing their lock (a future's continuations serialize and send a response, which must not
+ * happen under a partition's monitor).
  */
 public final class AckWaiters {
 
-    private record Waiter(long requiredOffset, long deadlineMs, CompletableFuture<Long> future) {
+    private record Waiter(long requiredOffset, long deadlineMs, long sequence, CompletableFuture<Long> future) {
     }
 
-    private final PriorityQueue<Waiter> byOffset =
-            new PriorityQueue<>((a, b) -> Long.compare(a.requiredOffset(), b.requiredOffset()));
+    private static final Comparator<Waiter> BY_OFFSET = Comparator.comparingLong(Waiter::requiredOffset)
+            .thenComparingLong(Waiter::sequence);
+    private static final Comparator<Waiter> BY_DEADLINE = Comparator.comparingLong(Waiter::deadlineMs)
+            .thenComparingLong(Waiter::sequence);
+
+    private final TreeSet<Waiter> byOffset = new TreeSet<>(BY_OFFSET);
+    private final TreeSet<Waiter> byDeadline = new TreeSet<>(BY_DEADLINE);
+    private long nextSequence;
 
     /**
      * Waits until the high watermark is at least {@code requiredOffset} (the offset just past the
@@ -26,42 +37,47 @@ public final class AckWaiters {
      */
     public CompletableFuture<Long> await(long requiredOffset, long deadlineMs) {
         CompletableFuture<Long> future = new CompletableFuture<>();
-        byOffset.add(new Waiter(requiredOffset, deadlineMs, future));
+        Waiter waiter = new Waiter(requiredOffset, deadlineMs, nextSequence++, future);
+        byOffset.add(waiter);
+        byDeadline.add(waiter);
         return future;
     }
 
-    /** Completes every wait whose required offset is at or below {@code highWatermark}. */
-    public int completeUpTo(long highWatermark) {
-        int completed = 0;
-        while (!byOffset.isEmpty() && byOffset.peek().requiredOffset() <= highWatermark) {
-            byOffset.poll().future().complete(highWatermark);
-            completed++;
+    /** Removes every wait whose required offset is at or below {@code highWatermark}; returns their completions. */
+    public List<Runnable> completeUpTo(long highWatermark) {
+        List<Runnable> completions = new ArrayList<>();
+        while (!byOffset.isEmpty() && byOffset.first().requiredOffset() <= highWatermark) {
+            Waiter waiter = byOffset.pollFirst();
+            byDeadline.remove(waiter);
+            completions.add(() -> waiter.future().complete(highWatermark));
         }
-        return completed;
+        return completions;
     }
 
-    /** Fails with REQUEST_TIMED_OUT every wait whose deadline is at or before {@code nowMs}. */
-    public int expire(long nowMs, long highWatermark) {
-        int expired = 0;
-        var it = byOffset.iterator();
-        while (it.hasNext()) {
-            Waiter waiter = it.next();
-            if (waiter.deadlineMs() <= nowMs) {
-                it.remove();
-                waiter.future().completeExceptionally(new ReplicationException(ErrorCode.REQUEST_TIMED_OUT,
-                        "the in-sync replicas did not reach offset " + waiter.requiredOffset()
-                                + " within the request timeout (high watermark " + highWatermark + ")"));
-                expired++;
-            }
+    /** Removes every wait whose deadline is at or before {@code nowMs}; returns their REQUEST_TIMED_OUT failures. */
+    public List<Runnable> expire(long nowMs, long highWatermark) {
+        List<Runnable> completions = new ArrayList<>();
+        while (!byDeadline.isEmpty() && byDeadline.first().deadlineMs() <= nowMs) {
+            Waiter waiter = byDeadline.pollFirst();
+            byOffset.remove(waiter);
+            ReplicationException timedOut = new ReplicationException(ErrorCode.REQUEST_TIMED_OUT,
+                    "the in-sync replicas did not reach offset " + waiter.requiredOffset()
+                            + " within the request timeout (high watermark " + highWatermark + ")");
+            completions.add(() -> waiter.future().completeExceptionally(timedOut));
         }
-        return expired;
+        return completions;
     }
 
-    /** Fails every wait with {@code code} (leadership lost, replica closed). */
-    public void failAll(ErrorCode code, String message) {
-        while (!byOffset.isEmpty()) {
-            byOffset.poll().future().completeExceptionally(new ReplicationException(code, message));
+    /** Removes every wait; returns their failures with {@code code} (leadership lost, replica closed). */
+    public List<Runnable> failAll(ErrorCode code, String message) {
+        List<Runnable> completions = new ArrayList<>();
+        ReplicationException failure = new ReplicationException(code, message);
+        for (Waiter waiter : byOffset) {
+            completions.add(() -> waiter.future().completeExceptionally(failure));
         }
+        byOffset.clear();
+        byDeadline.clear();
+        return completions;
     }
 
     /** How many waits are pending. */
@@ -71,10 +87,6 @@ public final class AckWaiters {
 
     /** The earliest deadline among pending waits, or {@link Long#MAX_VALUE} when none. */
     public long nextDeadlineMs() {
-        long next = Long.MAX_VALUE;
-        for (Waiter waiter : byOffset) {
-            next = Math.min(next, waiter.deadlineMs());
-        }
-        return next;
+        return byDeadline.isEmpty() ? Long.MAX_VALUE : byDeadline.first().deadlineMs();
     }
 }

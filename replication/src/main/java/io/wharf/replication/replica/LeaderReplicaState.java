@@ -25,7 +25,7 @@ public final class LeaderReplicaState {
     private final int leaderEpoch;
     private final long epochStartOffset;
     private final List<Integer> replicas;
-    private final int minInsyncReplicas;
+    private int minInsyncReplicas;
     private final long lagTimeMaxMs;
     private final Map<Integer, ReplicaProgress> followers = new TreeMap<>();
     private List<Integer> isr;
@@ -169,6 +169,19 @@ public final class LeaderReplicaState {
             }
         }
         return Collections.unmodifiableList(proposal);
+    }
+
+    /**
+     * Adopts a changed {@code min.insync.replicas} (an AlterConfigs of the topic): the next
+     * acks=all append is checked against it.
+     */
+    public void updateMinInsyncReplicas(int newMinInsyncReplicas) {
+        minInsyncReplicas = newMinInsyncReplicas;
+    }
+
+    /** The {@code min.insync.replicas} acks=all appends are checked against. */
+    public int minInsyncReplicas() {
+        return minInsyncReplicas;
     }
 
     /**
