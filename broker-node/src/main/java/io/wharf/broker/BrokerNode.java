@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -40,8 +41,8 @@ public final class BrokerNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
 
-    /** Threads that time out acks=all waits and re-evaluate long-polling fetches. */
-    private static final int DATA_TIMER_THREADS = 2;
+    /** Runs the deadlines of long-polling fetches (which are otherwise answered by the thread that changed a partition). */
+    private static final int DATA_TIMER_THREADS = 1;
     /** Longest pause between two ISR checks (shorter when replica.lag.time.max.ms is small). */
     private static final long ISR_CHECK_INTERVAL_MS = 250;
     /** A produce request may carry several partitions of batches up to max.message.bytes each. */
@@ -110,11 +111,13 @@ public final class BrokerNode implements AutoCloseable {
         partitions = new PartitionRegistry(id, config.dataDir(), config.logFlushMode(),
                 config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
                 config.defaultRetention(), config.logRetentionCheckInterval(), clock);
-        dataTimer = Executors.newScheduledThreadPool(DATA_TIMER_THREADS, runnable -> {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(DATA_TIMER_THREADS, runnable -> {
             Thread thread = new Thread(runnable, "broker-" + id + "-data-timer");
             thread.setDaemon(true);
             return thread;
         });
+        timer.setRemoveOnCancelPolicy(true);  // a long poll answered early leaves no task behind
+        dataTimer = timer;
         PartitionLookup lookup = new PartitionLookup(id, partitions, follower::image);
         producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
         MetadataFollower metadata = follower;
@@ -147,7 +150,7 @@ public final class BrokerNode implements AutoCloseable {
         partitions.addListener(fetchers);
         isrUpdater = new IsrUpdater(id, partitions, controllers, this::brokerEpoch,
                 Duration.ofMillis(Math.max(1, Math.min(ISR_CHECK_INTERVAL_MS, config.replicaLagTimeMax().toMillis() / 2))),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), clock);
         follower.addListener(partitions);
         follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
         log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,

@@ -203,6 +203,8 @@ class DataPlaneTest {
         ProduceResponse none = produce(0, 0, part("orders", 0, batch("d")));
         assertEquals(-1, none.getPartitions(0).getBaseOffset(), "acks=0 reports no offset");
 
+        // acks=0 and 1 are answered once written; the HW passes them once the fsync thread ran.
+        await().atMost(Duration.ofSeconds(10)).until(() -> fetchOne("orders", 0, 0).getHighWatermark() == 4);
         FetchPartitionResult fetched = fetchOne("orders", 0, 0);
         assertCode(ErrorCode.NONE, fetched.getError());
         assertEquals(4, fetched.getHighWatermark(), "a single replica's HW is its durable end");
@@ -267,7 +269,8 @@ class DataPlaneTest {
     void listOffsetsAnswersEarliestLatestAndByTimestamp() {
         createTopic("events", 1, 1, Map.of());
         awaitLeaderships("events");
-        produce(1, 0, part("events", 0, batch("t0", "t1", "t2")));
+        // acks=all: answered once the HW, which the latest offset reports, passed the records.
+        produce(-1, 5000, part("events", 0, batch("t0", "t1", "t2")));
         assertEquals(0, listOffset("events", 0, -2).getOffset());
         assertEquals(3, listOffset("events", 0, -1).getOffset());
         ListOffsetsPartitionResult byTime = listOffset("events", 0, BASE_TIMESTAMP + 1);

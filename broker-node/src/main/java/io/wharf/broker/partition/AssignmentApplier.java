@@ -8,14 +8,12 @@ import io.wharf.metadata.TopicImage;
 import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.LogConfig;
 import java.io.IOException;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,23 +35,19 @@ final class AssignmentApplier {
 
     private final int brokerId;
     private final FlushMode flushMode;
-    private final long lagTimeMaxMs;
-    private final Clock clock;
-    private final ScheduledExecutorService ackTimer;
+    private final ReplicaContext context;
     private final LogDirectory directory;
     private final ConcurrentMap<TopicPartition, Partition> partitions;
     /** Topics whose last application failed, with the failure, retried until they apply. */
     private final Map<String, RuntimeException> failedTopics = new HashMap<>();
     private MetadataImage applied = MetadataImage.empty();
 
-    AssignmentApplier(int brokerId, FlushMode flushMode, long lagTimeMaxMs, Clock clock,
-                      ScheduledExecutorService ackTimer, LogDirectory directory,
+    /** @param flushMode the broker's flush.mode: SYNC (deferred to the directory's fsync thread) or LAZY */
+    AssignmentApplier(FlushMode flushMode, ReplicaContext context, LogDirectory directory,
                       ConcurrentMap<TopicPartition, Partition> partitions) {
-        this.brokerId = brokerId;
+        this.brokerId = context.brokerId();
         this.flushMode = flushMode;
-        this.lagTimeMaxMs = lagTimeMaxMs;
-        this.clock = clock;
-        this.ackTimer = ackTimer;
+        this.context = context;
         this.directory = directory;
         this.partitions = partitions;
     }
@@ -181,19 +175,22 @@ final class AssignmentApplier {
         }
     }
 
-    /** The log config of {@code topic}'s replicas here: its configs over the defaults, this broker's flush mode. */
+    /**
+     * The log config of {@code topic}'s replicas here: its configs over the defaults, and this
+     * broker's flush mode, where sync means deferred: the directory's fsync thread flushes, not
+     * the appending thread (see {@link DirectoryFlusher}).
+     */
     private LogConfig logConfig(TopicImage topic) {
         Map<String, String> configs = new HashMap<>(TopicConfigs.withDefaults(topic.configs()));
-        configs.put(LogConfig.FLUSH_MODE, flushMode.name());
+        configs.put(LogConfig.FLUSH_MODE, (flushMode == FlushMode.LAZY ? FlushMode.LAZY : FlushMode.DEFERRED).name());
         return LogConfig.fromProperties(configs);
     }
 
     private Partition open(TopicPartition tp, TopicImage topic) {
         LogDirectory.Opened opened = directory.open(tp, topic, logConfig(topic));
         Partition partition = opened.checkpointedHighWatermark() == null
-                ? new Partition(tp, topic.topicId(), brokerId, opened.log(), clock, lagTimeMaxMs, ackTimer)
-                : new Partition(tp, topic.topicId(), brokerId, opened.log(), clock, lagTimeMaxMs, ackTimer,
-                        opened.checkpointedHighWatermark());
+                ? new Partition(tp, topic.topicId(), opened.log(), context)
+                : new Partition(tp, topic.topicId(), opened.log(), context, opened.checkpointedHighWatermark());
         partitions.put(tp, partition);
         return partition;
     }

@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * {@code <topic>-<partition>} (deleting the data of an older topic of the same name first),
  * deletes replica directories, and keeps the high-watermark checkpoint of the hosted replicas.
  *
- * <p>Thread-safe. It owns two threads: one fsyncs the segments its logs roll in
- * {@code flush.mode=lazy}, off the append path (Kafka flushes rolled segments in the background
- * too); the other writes the {@link HighWatermarkCheckpoint} every checkpoint interval.
+ * <p>Thread-safe. It owns three threads: the {@link DirectoryFlusher} fsyncs what leaders and
+ * followers appended in {@code flush.mode=sync}; the roll flusher fsyncs the segments its logs
+ * roll, off the append path (Kafka flushes rolled segments in the background too); the third
+ * writes the {@link HighWatermarkCheckpoint} every checkpoint interval.
  * {@link #stopCheckpointing()} writes it a last time while the logs are open; {@link #close()}
  * stops both threads after the caller closed the logs.
  */
@@ -52,6 +53,7 @@ final class LogDirectory implements AutoCloseable {
     private final Clock clock;
     private final Supplier<Collection<Partition>> hosted;
     private final ExecutorService rollFlusher;
+    private final DirectoryFlusher flusher;
     private final ScheduledExecutorService checkpointer;
     private final HighWatermarkCheckpoint highWatermarks;
     /**
@@ -79,6 +81,7 @@ final class LogDirectory implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.flusher = new DirectoryFlusher(brokerId, String.valueOf(dataDir.getFileName()));
         this.highWatermarks = new HighWatermarkCheckpoint(dataDir);
         try {
             notYetOpened.putAll(highWatermarks.read());
@@ -93,6 +96,11 @@ final class LogDirectory implements AutoCloseable {
         });
         checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, checkpointInterval.toMillis(),
                 checkpointInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The fsync thread of this directory, for replicas in deferred durability. */
+    FlushRequests flusher() {
+        return flusher;
     }
 
     /** A replica's opened log and the high watermark checkpointed for it, if any. */
@@ -194,6 +202,7 @@ final class LogDirectory implements AutoCloseable {
     @Override
     public void close() {
         checkpointer.shutdownNow();
+        flusher.close();
         rollFlusher.shutdown();
         try {
             if (!rollFlusher.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -13,8 +13,9 @@ import java.util.function.Supplier;
 /**
  * One long-polling request until it is answered: evaluated at once, then again whenever one of
  * the watched partitions changes (new data, HW move, role change), and a last time at its
- * deadline, whatever it found. Thread-safe: evaluations run on the given executor or the
- * starting thread; {@code done} makes the answer happen once.
+ * deadline, whatever it found. Thread-safe: evaluations run on the starting thread, on the
+ * thread that changed a watched partition, or on the given executor at the deadline (the only
+ * timer a poll schedules); {@code done} makes the answer happen once.
  *
  * @param <T> the response type
  */
@@ -86,32 +87,25 @@ public final class LongPoll<T> {
         }
     }
 
+    /**
+     * Runs on the thread that changed the partition, right after the change and outside the
+     * partition's monitor, as Kafka's purgatory completes delayed operations on the appending
+     * thread: a follower waiting for data gets it without another thread's hand-off.
+     */
     private void wake(Partition partition) {
-        if (done.get()) {
-            return;
+        // Re-arm before evaluating: a change that lands during the evaluation then wakes this
+        // poll again, instead of finding no listener and leaving it parked until its deadline.
+        // At worst that costs one more evaluation.
+        synchronized (this) {
+            int index = watched.indexOf(partition);
+            if (index < 0 || done.get()) {
+                return;
+            }
+            partition.onNextChange(wakers.get(index));
         }
-        try {
-            executor.execute(() -> {
-                if (done.get()) {
-                    return;
-                }
-                // Re-arm before evaluating: a change that lands during the evaluation then wakes
-                // this poll again, instead of finding no listener and leaving it parked until its
-                // deadline. At worst that costs one more evaluation.
-                synchronized (this) {
-                    int index = watched.indexOf(partition);
-                    if (index < 0 || done.get()) {
-                        return;
-                    }
-                    partition.onNextChange(wakers.get(index));
-                }
-                Attempt<T> now = evaluateSafely();
-                if (now != null && now.ready()) {
-                    complete(now.response());
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // Shutting down: the server cancels the call.
+        Attempt<T> now = evaluateSafely();
+        if (now != null && now.ready()) {
+            complete(now.response());
         }
     }
 

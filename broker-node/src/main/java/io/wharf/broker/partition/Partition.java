@@ -6,6 +6,7 @@ import io.wharf.broker.TopicPartition;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.replication.log.EpochEndOffset;
+import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogAppendInfo;
 import io.wharf.replication.log.OffsetOutOfRangeException;
@@ -48,6 +49,8 @@ public final class Partition implements AutoCloseable {
     private final Clock clock;
     private final long lagTimeMaxMs;
     private final ScheduledExecutorService timer;
+    private final FlushRequests flushes;
+    private final boolean deferredDurability;
     private final List<Runnable> changeListeners = new ArrayList<>();  // one-shot, guarded by this
 
     private PartitionState state;           // guarded by this: the latest assignment applied
@@ -60,28 +63,26 @@ public final class Partition implements AutoCloseable {
     private ScheduledFuture<?> ackTimer;    // guarded by this: armed for ackTimerDeadline while waits are pending
     private long ackTimerDeadline = Long.MAX_VALUE;  // guarded by this
 
-    /**
-     * @param timer runs the acks=all deadline of this partition (one task at a time)
-     */
-    public Partition(TopicPartition topicPartition, String topicId, int brokerId, Log log, Clock clock,
-                     long lagTimeMaxMs, ScheduledExecutorService timer) {
+    public Partition(TopicPartition topicPartition, String topicId, Log log, ReplicaContext context) {
         this.topicPartition = topicPartition;
         this.topicId = topicId;
-        this.brokerId = brokerId;
+        this.brokerId = context.brokerId();
         this.log = log;
-        this.clock = clock;
-        this.lagTimeMaxMs = lagTimeMaxMs;
-        this.timer = timer;
+        this.clock = context.clock();
+        this.lagTimeMaxMs = context.lagTimeMaxMs();
+        this.timer = context.ackTimer();
+        this.flushes = context.flushes();
+        this.deferredDurability = log.config().flushMode() == FlushMode.DEFERRED;
     }
 
     /**
-     * As {@link #Partition(TopicPartition, String, int, Log, Clock, long, ScheduledExecutorService)},
-     * starting from the high watermark a checkpoint recorded before a restart (kept within the
-     * log's start and end offsets) instead of not knowing one.
+     * As {@link #Partition(TopicPartition, String, Log, ReplicaContext)}, starting from the high
+     * watermark a checkpoint recorded before a restart (kept within the log's start and end
+     * offsets) instead of not knowing one.
      */
-    public Partition(TopicPartition topicPartition, String topicId, int brokerId, Log log, Clock clock,
-                     long lagTimeMaxMs, ScheduledExecutorService timer, long checkpointedHighWatermark) {
-        this(topicPartition, topicId, brokerId, log, clock, lagTimeMaxMs, timer);
+    public Partition(TopicPartition topicPartition, String topicId, Log log, ReplicaContext context,
+                     long checkpointedHighWatermark) {
+        this(topicPartition, topicId, log, context);
         this.lastKnownHighWatermark = Math.max(log.logStartOffset(),
                 Math.min(checkpointedHighWatermark, log.logEndOffset()));
     }
@@ -222,6 +223,9 @@ public final class Partition implements AutoCloseable {
             epoch = current.leaderEpoch();
         }
         LogAppendInfo info = log.appendAsLeader(records, epoch, producerIdLimit);
+        if (deferredDurability) {
+            flushes.requestFlush(this);  // first, so that the fsync overlaps waking the followers
+        }
         List<Runnable> fire = new ArrayList<>();
         CompletableFuture<Long> replicated;
         synchronized (this) {
@@ -243,6 +247,28 @@ public final class Partition implements AutoCloseable {
         }
         fire.forEach(Runnable::run);
         return new AppendOutcome(info.firstOffset(), info.batchBaseOffsets(), log.logStartOffset(), replicated);
+    }
+
+    /**
+     * fsyncs what this replica appended, in deferred durability ({@code flush.mode=sync}), and as
+     * leader counts it toward the high watermark (which may complete acks=all waits); a no-op in
+     * the other modes. Runs outside the monitor: the log serializes it with appends.
+     *
+     * @throws IllegalStateException when the replica was closed meanwhile
+     * @throws io.wharf.replication.log.LogStorageException when the fsync fails
+     */
+    public void flushLog() {
+        if (!deferredDurability) {
+            return;
+        }
+        log.flush();
+        List<Runnable> fire = List.of();
+        synchronized (this) {
+            if (leader != null && leader.onLeaderDurableEnd(DurableOffsets.durableEnd(log))) {
+                fire = highWatermarkMoved();
+            }
+        }
+        fire.forEach(Runnable::run);
     }
 
     /**

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * applied in order on this registry's own single <em>partitions</em> thread (opening and deleting
  * logs is I/O, which listeners must not do), which also retries topics that failed to apply,
  * after {@value #FIRST_RETRY_MS} ms doubling to {@value #MAX_RETRY_MS} ms; an <em>ack timer</em>
- * thread runs the acks=all deadline of each led partition; the {@link LogDirectory} owns a roll
- * flusher and a checkpoint thread, and the {@link RetentionEnforcer} one retention thread.
+ * thread runs the acks=all deadline of each led partition; the {@link LogDirectory} owns an fsync
+ * thread, a roll flusher and a checkpoint thread, and the {@link RetentionEnforcer} one retention thread.
  */
 public final class PartitionRegistry implements MetadataListener, AutoCloseable {
 
@@ -85,8 +85,8 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         timer.setRemoveOnCancelPolicy(true);  // a cancelled deadline leaves the queue at once
         this.ackTimer = timer;
         this.directory = new LogDirectory(brokerId, dataDir, clock, checkpointInterval, partitions::values);
-        this.applier = new AssignmentApplier(brokerId, flushMode, lagTimeMaxMs, clock, ackTimer, directory,
-                partitions);
+        this.applier = new AssignmentApplier(flushMode,
+                new ReplicaContext(brokerId, clock, lagTimeMaxMs, ackTimer, directory.flusher()), directory, partitions);
         this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied, defaultRetention,
                 retentionCheckInterval);
         retention.start();

@@ -11,6 +11,7 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.PartitionInfo;
 import io.wharf.proto.controller.AlterPartitionRequest;
 import io.wharf.proto.controller.AlterPartitionResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,17 +44,19 @@ public final class IsrUpdater implements AutoCloseable {
     private final LongSupplier brokerEpoch;
     private final Duration checkInterval;
     private final Duration retryBackoff;
+    private final Clock clock;
     private final ScheduledExecutorService thread;
     private final Map<TopicPartition, Failed> failed = new HashMap<>();  // owned by the thread
 
     public IsrUpdater(int brokerId, PartitionRegistry registry, ControllerChannels controllers, LongSupplier brokerEpoch,
-                      Duration checkInterval, Duration retryBackoff) {
+                      Duration checkInterval, Duration retryBackoff, Clock clock) {
         this.brokerId = brokerId;
         this.registry = registry;
         this.controllers = controllers;
         this.brokerEpoch = brokerEpoch;
         this.checkInterval = checkInterval;
         this.retryBackoff = retryBackoff;
+        this.clock = clock;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "broker-" + brokerId + "-isr");
             t.setDaemon(true);
@@ -67,7 +70,7 @@ public final class IsrUpdater implements AutoCloseable {
     }
 
     private void check() {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         for (Partition partition : registry.partitions()) {
             try {
                 Optional<IsrProposal> proposal = partition.isrProposal();

@@ -16,7 +16,9 @@ import io.wharf.proto.replication.ReplicaFetchResponse;
 import io.wharf.proto.replication.ReplicationServiceGrpc;
 import io.wharf.replication.log.EpochEndOffset;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -128,6 +130,7 @@ final class ReplicaFetcher implements AutoCloseable {
             return false;
         }
         boolean allFine = true;
+        List<Partition> appended = new ArrayList<>();
         for (ReplicaFetchPartitionResult result : response.getPartitionsList()) {
             TopicPartition tp = new TopicPartition(result.getTopic(), result.getPartition());
             FollowerPosition sent = positions.get(tp);
@@ -150,8 +153,11 @@ final class ReplicaFetcher implements AutoCloseable {
                             result.getDivergingEpoch().getEndOffset()))
                     : Optional.empty();
             try {
-                partition.applyFromLeader(sent.leaderEpoch(), result.getRecords().asReadOnlyByteBuffer(),
-                        result.getHighWatermark(), result.getLogStartOffset(), diverging);
+                if (partition.applyFromLeader(sent.leaderEpoch(), result.getRecords().asReadOnlyByteBuffer(),
+                        result.getHighWatermark(), result.getLogStartOffset(), diverging)
+                        && !result.getRecords().isEmpty()) {
+                    appended.add(partition);
+                }
                 diverging.ifPresent(d -> log.info("Broker {} truncated {} to {} after the leader {} reported "
                         + "divergence at epoch {}", brokerId, tp, partition.log().logEndOffset(), leaderId, d.epoch()));
             } catch (RuntimeException e) {
@@ -160,7 +166,27 @@ final class ReplicaFetcher implements AutoCloseable {
                         e.toString());
             }
         }
-        return allFine;
+        return flushAll(appended) && allFine;
+    }
+
+    /**
+     * fsyncs every partition this answer appended to, together and outside their monitors, so
+     * that the next fetch reports them durable (flush.mode=sync; a no-op in lazy mode).
+     *
+     * @return false when one could not be flushed
+     */
+    private boolean flushAll(List<Partition> appended) {
+        boolean allFlushed = true;
+        for (Partition partition : appended) {
+            try {
+                partition.flushLog();
+            } catch (RuntimeException e) {
+                allFlushed = false;
+                log.warn("Broker {} could not fsync its replica of {} fetched from leader {}: {}", brokerId,
+                        partition.topicPartition(), leaderId, e.toString());
+            }
+        }
+        return allFlushed;
     }
 
     /**

@@ -123,7 +123,10 @@ class HighWatermarkRestartTest {
         return registry.partition(TP).orElseThrow();
     }
 
-    /** Appends {@code records} single-record batches, then lets both followers fetch up to the end. */
+    /**
+     * Appends {@code records} single-record batches, lets both followers fetch up to the end and
+     * waits for the HW to reach it.
+     */
     private void appendAndReplicate(Partition leader, int records) {
         for (int i = 0; i < records; i++) {
             leader.appendAsLeader(new RecordBatchBuilder(CompressionType.NONE).append(System.currentTimeMillis(), null,
@@ -135,6 +138,7 @@ class HighWatermarkRestartTest {
                 leader.replicaFetch(follower, end, end, assigned.leaderEpoch(), assigned.leaderEpoch(), 1 << 20);
             }
         }
-        assertTrue(leader.highWatermark() == end, "both followers caught up: HW " + leader.highWatermark());
+        // The leader's own fsync runs on its directory's fsync thread: the HW passes once it did too.
+        await().atMost(Duration.ofSeconds(10)).until(() -> leader.highWatermark() == end);
     }
 }

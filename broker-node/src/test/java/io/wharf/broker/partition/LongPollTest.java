@@ -45,7 +45,8 @@ class LongPollTest {
 
     private Partition leader() {
         Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), clock);
-        partition = new Partition(new TopicPartition("t", 0), "id", 1, log, clock, 5000, executor);
+        partition = new Partition(new TopicPartition("t", 0), "id", log,
+                new ReplicaContext(1, clock, 5000, executor, flushed -> { }));
         partition.becomeLeader(new PartitionState(0, List.of(1), List.of(1), 1, 1, 0), 1);
         return partition;
     }

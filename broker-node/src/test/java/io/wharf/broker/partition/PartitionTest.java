@@ -52,7 +52,8 @@ class PartitionTest {
     private Partition open() {
         timer.setRemoveOnCancelPolicy(true);
         Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), clock);
-        partition = new Partition(new TopicPartition("t", 0), "id", 1, log, clock, 5000, timer);
+        partition = new Partition(new TopicPartition("t", 0), "id", log,
+                new ReplicaContext(1, clock, 5000, timer, flushed -> { }));
         return partition;
     }
 

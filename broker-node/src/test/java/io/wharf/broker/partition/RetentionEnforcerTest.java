@@ -70,6 +70,10 @@ class RetentionEnforcerTest {
         ackTimer.shutdownNow();
     }
 
+    private ReplicaContext context() {
+        return new ReplicaContext(1, clock, 5000, ackTimer, flushed -> { });
+    }
+
     private RetentionEnforcer enforcer(RetentionPolicy brokerDefault, Duration interval) {
         RetentionEnforcer enforcer = new RetentionEnforcer(1, () -> hosted, () -> metadata.image(), brokerDefault, interval);
         toClose.add(0, enforcer);
@@ -81,7 +85,7 @@ class RetentionEnforcerTest {
         PartitionState state = metadata.image().topic(topic).flatMap(t -> t.partition(partition)).orElseThrow();
         Log log = Log.open(dir.resolve(topic + "-" + partition), LogConfig.builder().segmentBytes(300).build(), clock);
         Partition replica = new Partition(new TopicPartition(topic, partition),
-                metadata.image().topic(topic).orElseThrow().topicId(), 1, log, clock, 5000, ackTimer);
+                metadata.image().topic(topic).orElseThrow().topicId(), log, context());
         toClose.add(replica);
         replica.becomeLeader(state, 1);
         for (int i = 0; i < batches; i++) {
@@ -139,7 +143,7 @@ class RetentionEnforcerTest {
                     ("record-" + i).getBytes(StandardCharsets.UTF_8)).build(), 0);
         }
         Partition follower = new Partition(new TopicPartition("plain", 0), metadata.image().topic("plain").orElseThrow().topicId(),
-                1, log, clock, 5000, ackTimer);
+                log, context());
         toClose.add(follower);
         // It follows broker 2 and has not learned a high watermark from it yet.
         follower.becomeFollower(new PartitionState(state.partition(), List.of(1, 2), List.of(1, 2), 2,

@@ -84,7 +84,7 @@ public final class Log implements AutoCloseable {
         this.groupCommit = new GroupCommit(() -> logEndOffset, this::flushActiveData, logEndOffset);
         this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, () -> logStartOffset, logEndOffset,
                 segmentFsync);
-        this.rollFlushExecutor = config.flushMode() == FlushMode.LAZY ? flushExecutor : null;
+        this.rollFlushExecutor = config.flushMode() != FlushMode.SYNC ? flushExecutor : null;
         rebuildProducerState();
     }
 

@@ -93,7 +93,9 @@ public final class LogConfig {
             switch (mode.trim().toLowerCase(Locale.ROOT)) {
                 case "sync" -> b.flushMode(FlushMode.SYNC);
                 case "lazy" -> b.flushMode(FlushMode.LAZY);
-                default -> throw new IllegalArgumentException(FLUSH_MODE + " is '" + mode + "' but must be sync or lazy");
+                case "deferred" -> b.flushMode(FlushMode.DEFERRED);
+                default -> throw new IllegalArgumentException(FLUSH_MODE + " is '" + mode
+                        + "' but must be sync, deferred or lazy");
             }
         }
         return b.build();

@@ -4,8 +4,8 @@ import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.Log;
 
 /**
- * Which end offset of a log counts toward the high watermark: in {@code flush.mode=sync} only
- * what is fsynced, in {@code lazy} mode (an explicit opt-in to page-cache durability) everything
+ * Which end offset of a log counts toward the high watermark: in {@code flush.mode=sync} (and
+ * {@code deferred}) only what is fsynced, in {@code lazy} mode (an explicit opt-in to page-cache durability) everything
  * appended. Stateless.
  */
 public final class DurableOffsets {
@@ -14,6 +14,6 @@ public final class DurableOffsets {
 
     /** The offset below which {@code log}'s records count as durable for replication. */
     public static long durableEnd(Log log) {
-        return log.config().flushMode() == FlushMode.SYNC ? log.flushedOffset() : log.logEndOffset();
+        return log.config().flushMode() == FlushMode.LAZY ? log.logEndOffset() : log.flushedOffset();
     }
 }
