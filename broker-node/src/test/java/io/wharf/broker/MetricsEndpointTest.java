@@ -115,7 +115,8 @@ class MetricsEndpointTest {
             Map<String, String> config = new HashMap<>(BrokerNodeTest.testConfig(1, quorum.bootstrap(), dir));
             config.put(BrokerConfig.METRICS_PORT, Integer.toString(taken.getLocalPort()));
             BrokerNode refused = new BrokerNode(BrokerConfig.from(config));
-            assertThrows(IOException.class, refused::start);
+            IOException e = assertThrows(IOException.class, refused::start);
+            assertTrue(e.getMessage().contains(":" + taken.getLocalPort() + " (metrics.port)"), e.getMessage());
             refused.close();
         }
     }

@@ -20,6 +20,7 @@ public final class MetadataMetrics implements MetadataListener {
     private final int brokerId;
     private final BrokerMetrics metrics;
 
+    /** Counts for broker {@code brokerId} into {@code metrics}. */
     public MetadataMetrics(int brokerId, BrokerMetrics metrics) {
         this.brokerId = brokerId;
         this.metrics = metrics;

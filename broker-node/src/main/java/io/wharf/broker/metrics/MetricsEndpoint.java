@@ -21,7 +21,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     /**
      * Binds {@code host:port} (0: an ephemeral port) and serves {@code metrics} from there.
      *
-     * @throws IOException when the port cannot be bound; nothing is left running then
+     * @throws IOException naming {@code host:port} when it cannot be bound; nothing is left running then
      */
     public static MetricsEndpoint start(int brokerId, String host, int port, BrokerMetrics metrics)
             throws IOException {
@@ -34,7 +34,11 @@ public final class MetricsEndpoint implements AutoCloseable {
         try {
             return new MetricsEndpoint(HTTPServer.builder().hostname(host).port(port).registry(metrics.registry())
                     .executorService(executor).buildAndStart());
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            executor.shutdownNow();
+            throw new IOException("cannot serve metrics on " + host + ":" + port + " (metrics.port): "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
             executor.shutdownNow();
             throw e;
         }

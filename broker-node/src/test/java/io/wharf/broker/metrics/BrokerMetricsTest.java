@@ -71,7 +71,8 @@ class BrokerMetricsTest {
         assertEquals(2.0, scraped.value("wharf_produce_stage_seconds_bucket", "stage", "local_fsync", "le", "0.005")
                 .orElseThrow());
         assertEquals(2.0, scraped.value("wharf_produce_stage_seconds_count", "stage", "local_fsync").orElseThrow());
-        assertEquals(0.006, scraped.value("wharf_produce_stage_seconds_sum", "stage", "local_fsync").orElseThrow(), 1e-12);
+        assertEquals(0.006, scraped.value("wharf_produce_stage_seconds_sum", "stage", "local_fsync").orElseThrow(),
+                1e-12);
         assertEquals(0.0, scraped.value("wharf_produce_stage_seconds_count", "stage", "append").orElseThrow());
         assertEquals(1.0, scraped.value("wharf_produce_request_seconds_count").orElseThrow());
         assertEquals(0.007, scraped.value("wharf_produce_request_seconds_sum").orElseThrow(), 1e-12);
@@ -159,7 +160,8 @@ class BrokerMetricsTest {
     private Partition open(String topic, int index) {
         timer.setRemoveOnCancelPolicy(true);
         Log log = Log.open(dir.resolve(topic + "-" + index), LogConfig.defaults(), clock);
-        Partition partition = new Partition(new TopicPartition(topic, index), "id-" + topic, 1, log, clock, 5000, timer);
+        Partition partition = new Partition(new TopicPartition(topic, index), "id-" + topic, 1, log, clock, 5000,
+                timer);
         opened.add(partition);
         return partition;
     }

@@ -61,7 +61,8 @@ public final class Exposition {
             if (!sample.matches()) {
                 throw new IllegalArgumentException("not a sample line: " + line);
             }
-            samples.add(new Sample(sample.group(1), labels(sample.group(2), line), Double.parseDouble(sample.group(3))));
+            samples.add(new Sample(sample.group(1), labels(sample.group(2), line),
+                    Double.parseDouble(sample.group(3))));
         }
         return new Exposition(samples, types);
     }

@@ -66,7 +66,8 @@ class MetadataMetricsTest {
         metrics.recordProduced("gone", empty);
         metrics.recordProduced("kept", empty);
 
-        submit(ControllerCommand.newBuilder().setDeleteTopics(DeleteTopicsCommand.newBuilder().addNames("gone")).build());
+        submit(ControllerCommand.newBuilder().setDeleteTopics(DeleteTopicsCommand.newBuilder().addNames("gone"))
+                .build());
 
         Exposition scraped = Exposition.scrape(metrics.registry());
         assertTrue(scraped.samples("wharf_bytes_in_total", "topic", "gone").isEmpty());
