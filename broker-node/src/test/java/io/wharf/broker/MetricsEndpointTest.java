@@ -80,7 +80,7 @@ class MetricsEndpointTest {
         assertFalse(before.samples("jvm_gc_collection_seconds_count").isEmpty());
 
         quorum.createTopic("orders", 2, 1);
-        await().atMost(Duration.ofSeconds(10)).until(() -> scrape(port).value("wharf_leader_partitions")
+        await().atMost(Duration.ofSeconds(20)).until(() -> scrape(port).value("wharf_leader_partitions")
                 .orElseThrow() == 2.0);
         Exposition created = scrape(port);
         assertEquals(2.0, created.value("wharf_partitions").orElseThrow());
@@ -127,7 +127,7 @@ class MetricsEndpointTest {
         config.putAll(overrides);
         broker = new BrokerNode(BrokerConfig.from(config));
         broker.start();
-        await().atMost(Duration.ofSeconds(10)).until(broker::isActive);
+        await().atMost(Duration.ofSeconds(20)).until(broker::isActive);
     }
 
     private HttpResponse<String> get(int port) throws IOException, InterruptedException {

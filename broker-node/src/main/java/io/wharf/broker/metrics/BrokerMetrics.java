@@ -88,10 +88,10 @@ public final class BrokerMetrics {
                 "Records producers appended to partitions this broker leads.");
         recordsOut = topicCounter("wharf_records_out_total",
                 "Records this broker sent to consumers (not to followers), counted by whole batches.");
-        isrShrinks = Counter.builder().name("wharf_isr_shrinks_total")
+        isrShrinks = Counter.builder().name("wharf_isr_shrinks_total").withoutExemplars()
                 .help("Committed ISR changes that removed a replica from a partition this broker leads.")
                 .register(registry);
-        isrExpands = Counter.builder().name("wharf_isr_expands_total")
+        isrExpands = Counter.builder().name("wharf_isr_expands_total").withoutExemplars()
                 .help("Committed ISR changes that added a replica to a partition this broker leads.")
                 .register(registry);
         registerPartitionGauges(hostedPartitions);
@@ -190,8 +190,10 @@ public final class BrokerMetrics {
                 .register(registry);
     }
 
+    /** Without exemplars: Wharf has no tracing, so sampling them would only cost the produce path. */
     private Histogram latencyHistogram(String name, String help, String... labelNames) {
         return Histogram.builder().name(name).unit(Unit.SECONDS).help(help).labelNames(labelNames)
+                .withoutExemplars()
                 .classicUpperBounds(LATENCY_BUCKETS_SECONDS)
                 .nativeMinZeroThreshold(NATIVE_MIN_ZERO_THRESHOLD_SECONDS)
                 .nativeMaxZeroThreshold(NATIVE_MAX_ZERO_THRESHOLD_SECONDS)
@@ -199,7 +201,7 @@ public final class BrokerMetrics {
     }
 
     private Counter topicCounter(String name, String help) {
-        return Counter.builder().name(name).help(help).labelNames("topic").register(registry);
+        return Counter.builder().name(name).help(help).labelNames("topic").withoutExemplars().register(registry);
     }
 
     private static boolean isUnderReplicated(PartitionState state) {
