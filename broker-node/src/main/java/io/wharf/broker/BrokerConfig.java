@@ -45,6 +45,7 @@ public final class BrokerConfig {
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+    public static final String METRICS_PORT = "metrics.port";
 
     static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
@@ -61,13 +62,18 @@ public final class BrokerConfig {
     /** Kafka's default: 168 hours. */
     static final long DEFAULT_LOG_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
     static final long DEFAULT_LOG_RETENTION_BYTES = -1;
+    /**
+     * Off unless asked for: a fixed port would keep a second broker on the same host from starting,
+     * and an ephemeral one is nothing a scrape configuration can name.
+     */
+    static final long DEFAULT_METRICS_PORT = -1;
 
     static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
             DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, METADATA_MAX_LAG_MS,
             CONTROLLER_REQUEST_TIMEOUT_MS, CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE,
             REPLICA_LAG_TIME_MAX_MS,
             REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES);
+            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, METRICS_PORT);
 
     private final int nodeId;
     private final String listenHost;
@@ -88,6 +94,7 @@ public final class BrokerConfig {
     private final Duration highWatermarkCheckpointInterval;
     private final Duration logRetentionCheckInterval;
     private final RetentionPolicy defaultRetention;
+    private final int metricsPort;
     private final Set<String> unknownKeys;
 
     private BrokerConfig(Map<String, String> values) {
@@ -136,6 +143,7 @@ public final class BrokerConfig {
         defaultRetention = new RetentionPolicy(
                 longValue(values, LOG_RETENTION_MS, DEFAULT_LOG_RETENTION_MS, -1, Long.MAX_VALUE),
                 longValue(values, LOG_RETENTION_BYTES, DEFAULT_LOG_RETENTION_BYTES, -1, Long.MAX_VALUE));
+        metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(KNOWN_KEYS);
         unknownKeys = Set.copyOf(unknown);
@@ -260,6 +268,14 @@ public final class BrokerConfig {
         return defaultRetention;
     }
 
+    /**
+     * The port of the Prometheus {@code /metrics} endpoint on {@link #listenHost()}; 0 binds an
+     * ephemeral port (see {@link BrokerNode#metricsPort()}), -1 serves none.
+     */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
     /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
     public Set<String> unknownKeys() {
         return unknownKeys;
@@ -282,7 +298,8 @@ public final class BrokerConfig {
                 + ", " + REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS + "=" + highWatermarkCheckpointInterval.toMillis()
                 + ", " + LOG_RETENTION_CHECK_INTERVAL_MS + "=" + logRetentionCheckInterval.toMillis()
                 + ", " + LOG_RETENTION_MS + "=" + defaultRetention.retentionMs()
-                + ", " + LOG_RETENTION_BYTES + "=" + defaultRetention.retentionBytes();
+                + ", " + LOG_RETENTION_BYTES + "=" + defaultRetention.retentionBytes()
+                + ", " + METRICS_PORT + "=" + metricsPort;
     }
 
     private static boolean isWildcard(String host) {

@@ -2,6 +2,9 @@ package io.wharf.broker;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.wharf.broker.metrics.BrokerMetrics;
+import io.wharf.broker.metrics.MetadataMetrics;
+import io.wharf.broker.metrics.MetricsEndpoint;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.partition.PartitionRegistry;
 import io.wharf.broker.producer.ProducerIdAllocator;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -33,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * metadata follower, the register/heartbeat loop and the partition replicas it hosts.
  * Thread-safe; it owns one scheduler thread (heartbeats, reconnects), the data timer threads
  * (acks=all timeouts, long-poll fetches), the partition registry's thread, the gRPC server's
- * threads and the controller channels, and {@link #close()} releases all of them.
+ * threads, the controller channels and the metrics endpoint, and {@link #close()} releases all of them.
  *
  * <p>Usable in-process: {@code new BrokerNode(config).start()}, then wait for {@link #isActive()}.
  */
@@ -63,6 +67,8 @@ public final class BrokerNode implements AutoCloseable {
     private volatile ReplicaFetchers fetchers;
     private volatile IsrUpdater isrUpdater;
     private volatile ProducerIdAllocator producerIds;
+    private volatile BrokerMetrics metrics;
+    private volatile MetricsEndpoint metricsEndpoint;
     private volatile Throwable failure;
     private boolean started;   // guarded by stateLock
     private boolean closing;   // guarded by stateLock
@@ -118,6 +124,7 @@ public final class BrokerNode implements AutoCloseable {
         });
         timer.setRemoveOnCancelPolicy(true);  // a long poll answered early leaves no task behind
         dataTimer = timer;
+        metrics = new BrokerMetrics(partitions::partitions);
         PartitionLookup lookup = new PartitionLookup(id, partitions, follower::image);
         producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
         MetadataFollower metadata = follower;
@@ -145,6 +152,7 @@ public final class BrokerNode implements AutoCloseable {
                 config.heartbeatInterval(), config.controllerRetryBackoff());
         BrokerLifecycleDriver driver = lifecycle;
         follower.addListener(new LocalStateLogger(id));
+        follower.addListener(new MetadataMetrics(id, metrics));
         fetchers = new ReplicaFetchers(id, partitions, this::brokerEpoch, config.replicaFetchMaxWait(),
                 config.replicaFetchMaxBytes(), config.controllerRetryBackoff(), config.controllerRequestTimeout());
         partitions.addListener(fetchers);
@@ -156,6 +164,11 @@ public final class BrokerNode implements AutoCloseable {
         log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
                 config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
                 config.controllerBootstrap());
+        if (config.metricsPort() >= 0) {
+            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics);
+            log.info("Broker {} serving metrics on http://{}:{}/metrics", id, config.listenHost(),
+                    metricsEndpoint.port());
+        }
         follower.start();
         lifecycle.start();
         isrUpdater.start();
@@ -176,6 +189,24 @@ public final class BrokerNode implements AutoCloseable {
             throw new IllegalStateException("broker " + config.nodeId() + " is not started");
         }
         return bound.getPort();
+    }
+
+    /** The bound port of the metrics endpoint; empty when {@code metrics.port} is -1. */
+    public OptionalInt metricsPort() {
+        if (server == null) {
+            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
+        }
+        MetricsEndpoint endpoint = metricsEndpoint;
+        return endpoint == null ? OptionalInt.empty() : OptionalInt.of(endpoint.port());
+    }
+
+    /** This broker's instruments, served by its metrics endpoint (recorded into even when none is served). */
+    public BrokerMetrics metrics() {
+        BrokerMetrics current = metrics;
+        if (current == null) {
+            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
+        }
+        return current;
     }
 
     /** The metadata follower, to read the image or add a {@link MetadataListener}. */
@@ -276,6 +307,9 @@ public final class BrokerNode implements AutoCloseable {
     }
 
     private void stopComponents() {
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
         if (follower != null) {
             follower.close();
         }

@@ -47,6 +47,7 @@ class BrokerConfigTest {
         assertEquals(Duration.ofMillis(5000), config.highWatermarkCheckpointInterval());
         assertEquals(Duration.ofMillis(300_000), config.logRetentionCheckInterval());
         assertEquals(new RetentionPolicy(168L * 60 * 60 * 1000, -1), config.defaultRetention());
+        assertEquals(-1, config.metricsPort(), "no metrics endpoint unless asked for");
         assertEquals(Set.of(), config.unknownKeys());
     }
 
@@ -122,6 +123,21 @@ class BrokerConfigTest {
     }
 
     @Test
+    void metricsPortTakesAPortZeroForEphemeralOrMinusOneForNone() {
+        Map<String, String> values = minimal();
+        for (String port : List.of("-1", "0", "1", "17301", "65535")) {
+            values.put("metrics.port", port);
+            assertEquals(Integer.parseInt(port), BrokerConfig.from(values).metricsPort());
+        }
+        for (String bad : List.of("-2", "65536", "9999999999", "http", "17301.5")) {
+            assertInvalid("metrics.port", bad);
+        }
+        values.put("metrics.port", "70000");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> BrokerConfig.from(values));
+        assertEquals("invalid broker config 'metrics.port': 70000 is outside -1..65535", e.getMessage());
+    }
+
+    @Test
     void unknownKeysAreReportedNotFatal() {
         Map<String, String> values = minimal();
         values.put("hearbeat.interval.ms", "100");
@@ -178,6 +194,7 @@ class BrokerConfigTest {
         BrokerConfig config = BrokerConfig.load(template, Map.of());
         assertEquals(Set.of(), config.unknownKeys());
         assertEquals(17201, config.rpcPort());
+        assertEquals(17301, config.metricsPort());
     }
 
     private static void assertInvalid(String key, String value) {

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 /**
  * Which nodes a local cluster has and where each listens: controller-N serves gRPC on
  * {@code portBase+N} and Raft on {@code portBase+100+N}, broker-N serves gRPC on
- * {@code portBase+200+N}, all on {@code host}. Stored as {@code cluster.json}. Immutable.
+ * {@code portBase+200+N} and Prometheus metrics on {@code portBase+300+N}, all on {@code host}.
+ * Stored as {@code cluster.json}. Immutable.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ClusterTopology(String host, int portBase, int controllers, int brokers) {
@@ -33,8 +34,8 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
         if (brokers < 0 || brokers > MAX_BROKERS) {
             throw new IllegalArgumentException("brokers must be between 0 and " + MAX_BROKERS + ", got " + brokers);
         }
-        if (portBase < 1024 || portBase + 300 > 65535) {
-            throw new IllegalArgumentException("port base must be between 1024 and 65235, got " + portBase);
+        if (portBase < 1024 || portBase + 400 > 65535) {
+            throw new IllegalArgumentException("port base must be between 1024 and 65135, got " + portBase);
         }
         this.host = host;
         this.portBase = portBase;
@@ -56,7 +57,8 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
     @JsonProperty(value = "nodes", access = JsonProperty.Access.READ_ONLY)
     public List<NodeEntry> nodeEntries() {
         return nodes().stream().map(node -> new NodeEntry(node.toString(), node.role().prefix(), node.id(),
-                rpcPort(node), node.isController() ? raftPort(node) : null)).toList();
+                rpcPort(node), node.isController() ? raftPort(node) : null,
+                node.isController() ? null : metricsPort(node))).toList();
     }
 
     public List<NodeName> nodes() {
@@ -97,6 +99,14 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
         return portBase + 100 + node.id();
     }
 
+    /** The port of a broker's Prometheus {@code /metrics} endpoint ({@code metrics.port}). */
+    public int metricsPort(NodeName node) {
+        if (node.isController()) {
+            throw new IllegalArgumentException(node + " is not a broker and serves no metrics");
+        }
+        return portBase + 300 + node.id();
+    }
+
     public List<Endpoint> controllerEndpoints() {
         return nodes().stream().filter(NodeName::isController).map(node -> new Endpoint(host, rpcPort(node))).toList();
     }
@@ -120,6 +130,7 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
 
     /** One node as listed in {@code cluster.json}, for people and scripts reading it. */
     public record NodeEntry(String name, String role, int id, @JsonProperty("rpc_port") int rpcPort,
-                            @JsonProperty("raft_port") Integer raftPort) {
+                            @JsonProperty("raft_port") Integer raftPort,
+                            @JsonProperty("metrics_port") Integer metricsPort) {
     }
 }

@@ -32,6 +32,7 @@ public final class NodeProperties {
         } else {
             keys.put("listen.host", topology.host());
             keys.put("rpc.port", Integer.toString(topology.rpcPort(node)));
+            keys.put("metrics.port", Integer.toString(topology.metricsPort(node)));
             keys.put("controller.bootstrap", topology.controllerBootstrap());
         }
         keys.putAll(extra);

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param running whether its process is alive
  * @param rpcPort its gRPC port
  * @param raftPort a controller's Raft port
+ * @param metricsPort a broker's Prometheus metrics port
  * @param state a controller's Raft role (leader, follower, candidate, unreachable) or a broker's
  *     state (active, fenced, unregistered); "unknown" when no controller answered
  * @param term a controller's Raft term
@@ -23,5 +24,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeStatus(String name, String role, int id, Long pid, boolean running,
                          @JsonProperty("rpc_port") int rpcPort, @JsonProperty("raft_port") Integer raftPort,
+                         @JsonProperty("metrics_port") Integer metricsPort,
                          String state, Long term, @JsonProperty("applied_index") Long appliedIndex, Long epoch) {
 }

@@ -12,10 +12,10 @@ final class StatusPrinter {
     }
 
     static void print(ClusterStatus status, PrintWriter out) {
-        TextTable table = new TextTable("NODE", "PID", "RPC", "RAFT", "STATE", "TERM", "APPLIED", "EPOCH");
+        TextTable table = new TextTable("NODE", "PID", "RPC", "RAFT", "METRICS", "STATE", "TERM", "APPLIED", "EPOCH");
         for (NodeStatus node : status.nodes()) {
             table.row(node.name(), node.running() ? node.pid() : "stopped", node.rpcPort(), node.raftPort(),
-                    node.state(), known(node.term()), known(node.appliedIndex()), known(node.epoch()));
+                    node.metricsPort(), node.state(), known(node.term()), known(node.appliedIndex()), known(node.epoch()));
         }
         table.print(out);
         if (status.healthy()) {

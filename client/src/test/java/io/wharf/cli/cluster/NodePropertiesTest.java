@@ -33,6 +33,7 @@ class NodePropertiesTest {
 
         assertEquals("3", keys.get("node.id"));
         assertEquals("17203", keys.get("rpc.port"));
+        assertEquals("17303", keys.get("metrics.port"));
         assertEquals("localhost", keys.get("listen.host"), "extra keys override generated ones");
         assertEquals("127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003", keys.get("controller.bootstrap"));
         assertEquals("100", keys.get("broker.heartbeat.interval.ms"));

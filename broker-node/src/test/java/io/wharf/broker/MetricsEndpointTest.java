@@ -1,0 +1,160 @@
+package io.wharf.broker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.wharf.broker.metrics.Exposition;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.ProducePartition;
+import io.wharf.proto.broker.ProduceRequest;
+import io.wharf.proto.broker.ProduceResponse;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.record.CompressionType;
+import io.wharf.record.RecordBatchBuilder;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real broker's {@code /metrics} over HTTP, as Prometheus would scrape it: the partition gauges
+ * follow a created topic and a produce, the JVM metrics are there, and the endpoint's lifetime is
+ * the broker's.
+ */
+class MetricsEndpointTest {
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private FakeQuorum quorum;
+    private BrokerNode broker;
+    private ManagedChannel channel;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        if (quorum != null) {
+            quorum.close();
+        }
+    }
+
+    @Test
+    void gaugesFollowATopicAndItsDataAndTheJvmIsDescribed() throws Exception {
+        start(Map.of(BrokerConfig.METRICS_PORT, "0"));
+        int port = broker.metricsPort().orElseThrow();
+        assertTrue(port > 0, "an ephemeral port was bound: " + port);
+
+        HttpResponse<String> first = get(port);
+        assertEquals(200, first.statusCode());
+        assertTrue(first.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+                first.headers().toString());
+        Exposition before = Exposition.parse(first.body());
+        assertEquals(0.0, before.value("wharf_partitions").orElseThrow());
+        assertTrue(before.value("jvm_memory_used_bytes", "area", "heap").orElseThrow() > 0);
+        assertTrue(before.value("jvm_threads_current").orElseThrow() > 0);
+        assertFalse(before.samples("jvm_gc_collection_seconds_count").isEmpty());
+
+        quorum.createTopic("orders", 2, 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> scrape(port).value("wharf_leader_partitions")
+                .orElseThrow() == 2.0);
+        Exposition created = scrape(port);
+        assertEquals(2.0, created.value("wharf_partitions").orElseThrow());
+        assertEquals(0.0, created.value("wharf_under_replicated_partitions").orElseThrow());
+        assertEquals(0.0, created.value("wharf_log_size_bytes", "topic", "orders", "partition", "0").orElseThrow());
+
+        ProduceResponse produced = stub().produce(ProduceRequest.newBuilder().setAcks(1).addPartitions(
+                ProducePartition.newBuilder().setTopic("orders").setPartition(0).setRecords(batch("a", "b"))).build());
+        assertEquals(ErrorCode.NONE, produced.getPartitions(0).getError().getCode(), produced.toString());
+
+        Exposition written = scrape(port);
+        long size = broker.partitions().partition(new TopicPartition("orders", 0)).orElseThrow().log().sizeInBytes();
+        assertTrue(size >= batch("a", "b").size(), "the log holds the batch: " + size);
+        assertEquals((double) size, written.value("wharf_log_size_bytes", "topic", "orders", "partition", "0")
+                .orElseThrow());
+        assertEquals(0.0, written.value("wharf_log_size_bytes", "topic", "orders", "partition", "1").orElseThrow());
+
+        broker.close();
+        assertThrows(ConnectException.class, () -> get(port), "the endpoint stops with the broker");
+    }
+
+    @Test
+    void minusOneServesNoEndpoint() throws Exception {
+        start(Map.of(BrokerConfig.METRICS_PORT, "-1"));
+        assertTrue(broker.metricsPort().isEmpty());
+    }
+
+    @Test
+    void aTakenMetricsPortFailsTheStart() throws Exception {
+        quorum = FakeQuorum.start(1);
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Map<String, String> config = new HashMap<>(BrokerNodeTest.testConfig(1, quorum.bootstrap(), dir));
+            config.put(BrokerConfig.METRICS_PORT, Integer.toString(taken.getLocalPort()));
+            BrokerNode refused = new BrokerNode(BrokerConfig.from(config));
+            IOException e = assertThrows(IOException.class, refused::start);
+            assertTrue(e.getMessage().contains(":" + taken.getLocalPort() + " (metrics.port)"), e.getMessage());
+            refused.close();
+        }
+    }
+
+    private void start(Map<String, String> overrides) throws Exception {
+        quorum = FakeQuorum.start(1);
+        Map<String, String> config = new HashMap<>(BrokerNodeTest.testConfig(1, quorum.bootstrap(), dir));
+        config.putAll(overrides);
+        broker = new BrokerNode(BrokerConfig.from(config));
+        broker.start();
+        await().atMost(Duration.ofSeconds(20)).until(broker::isActive);
+    }
+
+    private HttpResponse<String> get(int port) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private Exposition scrape(int port) throws IOException, InterruptedException {
+        HttpResponse<String> response = get(port);
+        assertEquals(200, response.statusCode(), response.body());
+        return Exposition.parse(response.body());
+    }
+
+    private BrokerServiceGrpc.BrokerServiceBlockingStub stub() {
+        if (channel == null) {
+            channel = NettyChannelBuilder.forAddress("127.0.0.1", broker.rpcPort()).usePlaintext().build();
+        }
+        return BrokerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    private static ByteString batch(String... values) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
+        long timestamp = System.currentTimeMillis();
+        for (String value : values) {
+            builder.append(timestamp++, null, value.getBytes(StandardCharsets.UTF_8));
+        }
+        return ByteString.copyFrom(builder.build());
+    }
+}
