@@ -1,6 +1,10 @@
 package io.wharf.broker;
 
 import io.grpc.Status;
+import io.wharf.broker.metrics.BrokerMetrics;
+import io.wharf.broker.metrics.FetchKind;
+import io.wharf.broker.metrics.ProduceStage;
+import io.wharf.proto.broker.FetchPartitionResult;
 import io.grpc.stub.StreamObserver;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.producer.ProducerIdAllocator;
@@ -45,10 +49,18 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
     private final ProducerIdAllocator producerIds;
+    private final BrokerMetrics metrics;
+
+    /** Told, after a response was handed to gRPC, that response and when it was ready ({@link System#nanoTime()}). */
+    @FunctionalInterface
+    interface AfterSend<T> {
+        void sent(T response, long readyNanos);
+    }
 
     BrokerGrpcService(int brokerId, Supplier<MetadataImage> image, ProduceHandler produce, FetchHandler fetch,
-                      ListOffsetsHandler listOffsets, ProducerIdAllocator producerIds) {
+                      ListOffsetsHandler listOffsets, ProducerIdAllocator producerIds, BrokerMetrics metrics) {
         this.producerIds = producerIds;
+        this.metrics = metrics;
         this.brokerId = brokerId;
         this.image = image;
         this.produce = produce;
@@ -58,12 +70,25 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
     @Override
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
-        reply(produce.produce(request), observer);
+        long arrived = System.nanoTime();
+        reply(produce.produce(request, arrived), observer, (response, ready) -> {
+            long sent = System.nanoTime();
+            metrics.recordProduceStage(ProduceStage.RESPONSE, sent - ready);
+            metrics.recordProduceRequest(sent - arrived);
+        });
     }
 
     @Override
     public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
-        reply(fetch.fetch(request), observer);
+        long arrived = System.nanoTime();
+        reply(fetch.fetch(request), observer, (response, ready) -> {
+            metrics.recordFetchRequest(FetchKind.CONSUMER, System.nanoTime() - arrived);
+            for (FetchPartitionResult result : response.getPartitionsList()) {
+                if (!result.getRecords().isEmpty()) {
+                    metrics.recordConsumed(result.getTopic(), result.getRecords().asReadOnlyByteBuffer());
+                }
+            }
+        });
     }
 
     @Override
@@ -91,7 +116,13 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
     /** Sends the answer when it is ready; a failure (a bug) becomes an INTERNAL status with its message. */
     static <T> void reply(CompletableFuture<T> answer, StreamObserver<T> observer) {
+        reply(answer, observer, (response, ready) -> { });
+    }
+
+    /** As {@link #reply(CompletableFuture, StreamObserver)}, telling {@code afterSend} about a sent response. */
+    static <T> void reply(CompletableFuture<T> answer, StreamObserver<T> observer, AfterSend<T> afterSend) {
         answer.whenComplete((response, failure) -> {
+            long ready = System.nanoTime();
             try {
                 if (failure != null) {
                     log.error("BrokerService call failed", failure);
@@ -99,6 +130,7 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
                 } else {
                     observer.onNext(response);
                     observer.onCompleted();
+                    afterSend.sent(response, ready);
                 }
             } catch (RuntimeException e) {
                 // The call was cancelled meanwhile; nothing is left to tell the client.

@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
 import io.wharf.broker.metrics.MetricsEndpoint;
+import io.wharf.broker.metrics.ProduceStage;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.partition.PartitionRegistry;
 import io.wharf.broker.producer.ProducerIdAllocator;
@@ -18,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -114,9 +116,13 @@ public final class BrokerNode implements AutoCloseable {
         follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(),
                 config.metadataMaxLag(), this::fail);
         Clock clock = Clock.systemUTC();
+        // The gauges ask the registry at scrape time; the registry reports fsync times to the metrics.
+        BrokerMetrics instruments = new BrokerMetrics(() -> partitions == null ? List.of() : partitions.partitions());
+        metrics = instruments;
         partitions = new PartitionRegistry(id, config.dataDir(), config.logFlushMode(),
                 config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
-                config.defaultRetention(), config.logRetentionCheckInterval(), clock);
+                config.defaultRetention(), config.logRetentionCheckInterval(), clock,
+                nanos -> instruments.recordProduceStage(ProduceStage.LOCAL_FSYNC, nanos));
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(DATA_TIMER_THREADS, runnable -> {
             Thread thread = new Thread(runnable, "broker-" + id + "-data-timer");
             thread.setDaemon(true);
@@ -124,16 +130,15 @@ public final class BrokerNode implements AutoCloseable {
         });
         timer.setRemoveOnCancelPolicy(true);  // a long poll answered early leaves no task behind
         dataTimer = timer;
-        metrics = new BrokerMetrics(partitions::partitions);
         PartitionLookup lookup = new PartitionLookup(id, partitions, follower::image);
         producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
         MetadataFollower metadata = follower;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .addService(new BrokerGrpcService(id, follower::image,
-                        new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId()),
-                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds))
-                .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer))
+                        new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
+                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds, instruments))
+                .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments))
                 .build()
                 .start();
         // One incarnation id per start: every registration attempt of this process carries it, so an

@@ -1,5 +1,7 @@
 package io.wharf.broker;
 
+import io.wharf.broker.metrics.BrokerMetrics;
+import io.wharf.broker.metrics.ProduceStage;
 import io.wharf.broker.partition.AppendOutcome;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionLookup;
@@ -32,15 +34,21 @@ final class ProduceHandler {
     private final PartitionLookup lookup;
     private final Clock clock;
     private final LongSupplier producerIdLimit;
+    private final BrokerMetrics metrics;
 
-    /** @param producerIdLimit the metadata's next producer id: ids at or above it were never handed out */
-    ProduceHandler(PartitionLookup lookup, Clock clock, LongSupplier producerIdLimit) {
+    /**
+     * @param producerIdLimit the metadata's next producer id: ids at or above it were never handed out
+     * @param metrics         records each partition's queued, append and replication-wait stages
+     */
+    ProduceHandler(PartitionLookup lookup, Clock clock, LongSupplier producerIdLimit, BrokerMetrics metrics) {
         this.lookup = lookup;
+        this.metrics = metrics;
         this.clock = clock;
         this.producerIdLimit = producerIdLimit;
     }
 
-    CompletableFuture<ProduceResponse> produce(ProduceRequest request) {
+    /** @param arrivedNanos when the request arrived ({@link System#nanoTime()}), for the queued stage */
+    CompletableFuture<ProduceResponse> produce(ProduceRequest request, long arrivedNanos) {
         int acks = request.getAcks();
         long timeoutMs = request.getTimeoutMs() > 0 ? request.getTimeoutMs() : DEFAULT_TIMEOUT_MS;
         List<CompletableFuture<ProducePartitionResult>> results = new ArrayList<>();
@@ -49,7 +57,7 @@ final class ProduceHandler {
                 results.add(CompletableFuture.completedFuture(failed(partition, PartitionLookup.error(
                         ErrorCode.INVALID_REQUIRED_ACKS, "acks is " + acks + " but must be 0, 1 or -1 (all)"))));
             } else {
-                results.add(append(partition, acks, timeoutMs));
+                results.add(append(partition, acks, timeoutMs, arrivedNanos));
             }
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
@@ -59,21 +67,32 @@ final class ProduceHandler {
         });
     }
 
-    private CompletableFuture<ProducePartitionResult> append(ProducePartition request, int acks, long timeoutMs) {
+    private CompletableFuture<ProducePartitionResult> append(ProducePartition request, int acks, long timeoutMs,
+                                                            long arrivedNanos) {
         AppendOutcome outcome;
-        Partition partition;
+        long appended;
         try {
-            partition = lookup.leader(request.getTopic(), request.getPartition());
-            // The log stamps offsets and epochs into the buffer, so it gets its own copy.
+            Partition partition = lookup.leader(request.getTopic(), request.getPartition());
+            // The log stamps offsets and epochs into the buffer, so it gets its own copy: the one
+            // payload copy of the produce path (protobuf's ByteString is immutable).
             ByteBuffer records = ByteBuffer.wrap(request.getRecords().toByteArray());
+            ByteBuffer counted = records.duplicate();
+            long appending = System.nanoTime();
+            metrics.recordProduceStage(ProduceStage.QUEUED, appending - arrivedNanos);
             outcome = partition.appendAsLeader(records, acks, clock.millis() + timeoutMs,
                     producerIdLimit.getAsLong());
+            appended = System.nanoTime();
+            metrics.recordProduceStage(ProduceStage.APPEND, appended - appending);
+            metrics.recordProduced(request.getTopic(), counted);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failed(request, lookup.toError(e, request.getTopic(),
                     request.getPartition())));
         }
         long baseOffset = acks == 0 ? -1 : outcome.baseOffset();
         return outcome.replicated().handle((hw, failure) -> {
+            if (acks == -1) {
+                metrics.recordProduceStage(ProduceStage.REPLICATION_WAIT, System.nanoTime() - appended);
+            }
             if (failure == null) {
                 ProducePartitionResult.Builder result = ProducePartitionResult.newBuilder().setTopic(request.getTopic())
                         .setPartition(request.getPartition()).setError(PartitionLookup.none())

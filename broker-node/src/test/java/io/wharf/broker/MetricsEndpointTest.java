@@ -98,6 +98,24 @@ class MetricsEndpointTest {
                 .orElseThrow());
         assertEquals(0.0, written.value("wharf_log_size_bytes", "topic", "orders", "partition", "1").orElseThrow());
 
+        // The produce path recorded its stages, the request and what came in.
+        assertEquals(2.0, written.value("wharf_records_in_total", "topic", "orders").orElseThrow());
+        assertEquals((double) batch("a", "b").size(), written.value("wharf_bytes_in_total", "topic", "orders")
+                .orElseThrow());
+        for (String stage : new String[] {"queued", "append"}) {
+            assertEquals(1.0, written.value("wharf_produce_stage_seconds_count", "stage", stage).orElseThrow(), stage);
+        }
+        assertEquals(0.0, written.value("wharf_produce_stage_seconds_count", "stage", "replication_wait")
+                .orElseThrow(), "acks=1 does not wait for replication");
+        // The response stage and the request are recorded once the answer was handed to gRPC, and the
+        // fsync on the directory's fsync thread: both may land just after the client saw the answer.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            Exposition later = scrape(port);
+            return later.value("wharf_produce_request_seconds_count").orElseThrow() == 1.0
+                    && later.value("wharf_produce_stage_seconds_count", "stage", "response").orElseThrow() == 1.0
+                    && later.value("wharf_produce_stage_seconds_count", "stage", "local_fsync").orElseThrow() >= 1.0;
+        });
+
         broker.close();
         assertThrows(ConnectException.class, () -> get(port), "the endpoint stops with the broker");
     }

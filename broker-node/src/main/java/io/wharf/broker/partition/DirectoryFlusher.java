@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +24,16 @@ final class DirectoryFlusher implements FlushRequests, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DirectoryFlusher.class);
 
     private final int brokerId;
+    private final LongConsumer fsyncNanos;
     private final Object lock = new Object();
     private final Set<Partition> pending = new LinkedHashSet<>();  // guarded by lock
     private boolean closed;                                        // guarded by lock
     private final Thread thread;
 
-    DirectoryFlusher(int brokerId, String directoryName) {
+    /** @param fsyncNanos told how long each replica's fsync took (for the local_fsync metric) */
+    DirectoryFlusher(int brokerId, String directoryName, LongConsumer fsyncNanos) {
         this.brokerId = brokerId;
+        this.fsyncNanos = fsyncNanos;
         this.thread = new Thread(this::run, "broker-" + brokerId + "-fsync-" + directoryName);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -70,7 +74,9 @@ final class DirectoryFlusher implements FlushRequests, AutoCloseable {
 
     private void flush(Partition partition) {
         try {
+            long start = System.nanoTime();
             partition.flushLog();
+            fsyncNanos.accept(System.nanoTime() - start);
         } catch (LogStorageException e) {
             log.error("Broker {} could not fsync {}", brokerId, partition.topicPartition(), e);
         } catch (IllegalStateException e) {

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -68,10 +69,11 @@ final class LogDirectory implements AutoCloseable {
      * the replicas then start without a known high watermark, as before checkpoints existed; see
      * decision {@code hw-checkpoint-damage-is-not-fatal.md}) and starts the directory's threads.
      *
-     * @param hosted the replicas whose high watermarks are checkpointed
+     * @param hosted     the replicas whose high watermarks are checkpointed
+     * @param fsyncNanos told how long each fsync of a replica's appended records took
      */
     LogDirectory(int brokerId, Path dataDir, Clock clock, Duration checkpointInterval,
-                 Supplier<Collection<Partition>> hosted) {
+                 Supplier<Collection<Partition>> hosted, LongConsumer fsyncNanos) {
         this.brokerId = brokerId;
         this.dataDir = dataDir;
         this.clock = clock;
@@ -81,7 +83,7 @@ final class LogDirectory implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.flusher = new DirectoryFlusher(brokerId, String.valueOf(dataDir.getFileName()));
+        this.flusher = new DirectoryFlusher(brokerId, String.valueOf(dataDir.getFileName()), fsyncNanos);
         this.highWatermarks = new HighWatermarkCheckpoint(dataDir);
         try {
             notYetOpened.putAll(highWatermarks.read());

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +68,11 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      *                               topics that do not set their own
      * @param retentionCheckInterval how often retention runs over the hosted replicas
      * @param clock                  time of the logs (segment.ms, retention.ms) and of acks deadlines
+     * @param fsyncNanos             told how long each fsync of a replica's appended records took
      */
     public PartitionRegistry(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
                              Duration checkpointInterval, RetentionPolicy defaultRetention,
-                             Duration retentionCheckInterval, Clock clock) {
+                             Duration retentionCheckInterval, Clock clock, LongConsumer fsyncNanos) {
         this.brokerId = brokerId;
         this.applierThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "broker-" + brokerId + "-partitions");
@@ -84,7 +86,8 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         });
         timer.setRemoveOnCancelPolicy(true);  // a cancelled deadline leaves the queue at once
         this.ackTimer = timer;
-        this.directory = new LogDirectory(brokerId, dataDir, clock, checkpointInterval, partitions::values);
+        this.directory = new LogDirectory(brokerId, dataDir, clock, checkpointInterval, partitions::values,
+                fsyncNanos);
         this.applier = new AssignmentApplier(flushMode,
                 new ReplicaContext(brokerId, clock, lagTimeMaxMs, ackTimer, directory.flusher()), directory, partitions);
         this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied, defaultRetention,

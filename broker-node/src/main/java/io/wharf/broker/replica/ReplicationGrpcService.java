@@ -2,6 +2,8 @@ package io.wharf.broker.replica;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.wharf.broker.metrics.BrokerMetrics;
+import io.wharf.broker.metrics.FetchKind;
 import io.wharf.broker.partition.LongPoll;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionLookup;
@@ -41,19 +43,23 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
     private final PartitionLookup lookup;
     private final Supplier<MetadataImage> image;
     private final ScheduledExecutorService executor;
+    private final BrokerMetrics metrics;
 
     /**
-     * @param executor re-evaluates waiting fetches and runs their deadlines
+     * @param executor runs the deadlines of waiting fetches
+     * @param metrics  records each follower fetch's time
      */
     public ReplicationGrpcService(PartitionLookup lookup, Supplier<MetadataImage> image,
-                                  ScheduledExecutorService executor) {
+                                  ScheduledExecutorService executor, BrokerMetrics metrics) {
         this.lookup = lookup;
         this.image = image;
         this.executor = executor;
+        this.metrics = metrics;
     }
 
     @Override
     public void replicaFetch(ReplicaFetchRequest request, StreamObserver<ReplicaFetchResponse> observer) {
+        long arrived = System.nanoTime();
         Optional<String> stale = staleEpoch(request);
         List<Partition> watch = new ArrayList<>();
         if (stale.isEmpty()) {
@@ -74,6 +80,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                 } else {
                     observer.onNext(response);
                     observer.onCompleted();
+                    metrics.recordFetchRequest(FetchKind.FOLLOWER, System.nanoTime() - arrived);
                 }
             } catch (RuntimeException e) {
                 log.debug("Could not answer a cancelled ReplicaFetch: {}", e.toString());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.broker.TopicPartition;
 import io.wharf.broker.partition.Partition;
+import io.wharf.broker.partition.ReplicaContext;
 import io.wharf.metadata.PartitionState;
 import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
@@ -160,8 +161,8 @@ class BrokerMetricsTest {
     private Partition open(String topic, int index) {
         timer.setRemoveOnCancelPolicy(true);
         Log log = Log.open(dir.resolve(topic + "-" + index), LogConfig.defaults(), clock);
-        Partition partition = new Partition(new TopicPartition(topic, index), "id-" + topic, 1, log, clock, 5000,
-                timer);
+        Partition partition = new Partition(new TopicPartition(topic, index), "id-" + topic, log,
+                new ReplicaContext(1, clock, 5000, timer, flushed -> { }));
         opened.add(partition);
         return partition;
     }
