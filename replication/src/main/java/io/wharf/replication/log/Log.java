@@ -56,6 +56,7 @@ public final class Log implements AutoCloseable {
     private final Path dir;
     private volatile LogConfig config;   // replaced by updateConfig; each use reads one immutable value
     private final Clock clock;
+    private final LogFileChannels channels;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
     private final ConcurrentSkipListMap<Long, LogSegment> segments;
@@ -71,11 +72,12 @@ public final class Log implements AutoCloseable {
     private volatile long logEndOffset;
     private volatile boolean closed;
 
-    private Log(Path dir, LogConfig config, Clock clock, LogLoader.Loaded loaded, Executor flushExecutor,
-                RecoveryPointTracker.SegmentFsync segmentFsync) {
+    private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
+                Executor flushExecutor, RecoveryPointTracker.SegmentFsync segmentFsync) {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
+        this.channels = channels;
         this.segments = loaded.segments();
         this.epochCache = loaded.epochCache();
         this.active = segments.lastEntry().getValue();
@@ -123,14 +125,31 @@ public final class Log implements AutoCloseable {
      * @param flushExecutor runs background fsyncs of rolled segments; null fsyncs them inline
      */
     public static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor) {
-        return open(dir, config, clock, flushExecutor, LogSegment::flushAll);
+        return open(dir, config, clock, flushExecutor, LogFileChannels.DEFAULT);
+    }
+
+    /**
+     * Opens the log like {@link #open(Path, LogConfig, Clock, Executor)}, with its segment data
+     * files opened through {@code channels} instead of {@link LogFileChannels#DEFAULT}: the seam
+     * through which tests inject failing or slow disks.
+     *
+     * @param flushExecutor runs background fsyncs of rolled segments; null fsyncs them inline
+     */
+    public static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor, LogFileChannels channels) {
+        return open(dir, config, clock, flushExecutor, channels, LogSegment::flushAll);
     }
 
     /** {@link #open(Path, LogConfig, Clock, Executor)} with the fsync of rolled segments replaceable, for tests. */
     static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor,
                     RecoveryPointTracker.SegmentFsync segmentFsync) {
+        return open(dir, config, clock, flushExecutor, LogFileChannels.DEFAULT, segmentFsync);
+    }
+
+    private static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor, LogFileChannels channels,
+                            RecoveryPointTracker.SegmentFsync segmentFsync) {
         try {
-            return new Log(dir, config, clock, LogLoader.load(dir, config, clock.millis()), flushExecutor, segmentFsync);
+            return new Log(dir, config, clock, channels, LogLoader.load(dir, config, channels, clock.millis()),
+                    flushExecutor, segmentFsync);
         } catch (IOException e) {
             throw new LogStorageException("cannot open the log in " + dir, e);
         }
@@ -353,7 +372,7 @@ public final class Log implements AutoCloseable {
         } else {
             old.seal();
         }
-        LogSegment next = LogSegment.create(dir, newBase, config);
+        LogSegment next = LogSegment.create(dir, newBase, config, channels);
         segments.put(newBase, next);
         active = next;
         if (rollFlushExecutor == null) {
@@ -564,7 +583,7 @@ public final class Log implements AutoCloseable {
             segments.remove(segment.baseOffset());
             segment.delete();
         }
-        LogSegment fresh = LogSegment.create(dir, offset, config);
+        LogSegment fresh = LogSegment.create(dir, offset, config, channels);
         segments.put(offset, fresh);
         active = fresh;
         epochCache.clear();
