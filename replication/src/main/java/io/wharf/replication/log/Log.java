@@ -22,6 +22,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,14 @@ import org.slf4j.LoggerFactory;
  * before with their original offsets and refuses out-of-order ones; every append (leader or
  * follower) records its batches in it. It is rebuilt from the batch headers of the whole log
  * when the log opens and after a truncation (headers only, no records are read).
+ *
+ * <p>Storage faults: the first I/O error in the log's files (writing, fsyncing, rolling,
+ * truncating, deleting, reading, or writing a checkpoint) takes the log offline for good: the
+ * call that hit it and every later append, read, flush, truncation and retention call throw
+ * {@link LogOfflineException}, {@link #isOffline()} turns true, and the listeners registered with
+ * {@link #onOffline} are told once. A failed fsync is never retried and {@link #flushedOffset()}
+ * never passes what an fsync covered. Only reopening the directory, which recovers the tail,
+ * brings the partition back.
  */
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
@@ -71,10 +80,12 @@ public final class Log implements AutoCloseable {
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile boolean closed;
+    private final OfflineSwitch offline;
 
     private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
-                Executor flushExecutor, RecoveryPointTracker.SegmentFsync segmentFsync) {
+                Executor flushExecutor, RecoveryPointTracker.SegmentFsync segmentFsync) throws IOException {
         this.dir = dir;
+        this.offline = new OfflineSwitch(dir);
         this.config = config;
         this.clock = clock;
         this.channels = channels;
@@ -85,7 +96,7 @@ public final class Log implements AutoCloseable {
         this.logEndOffset = active.nextOffset();
         this.groupCommit = new GroupCommit(() -> logEndOffset, this::flushActiveData, logEndOffset);
         this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, () -> logStartOffset, logEndOffset,
-                segmentFsync);
+                segmentFsync, offline);
         this.rollFlushExecutor = config.flushMode() == FlushMode.LAZY ? flushExecutor : null;
         rebuildProducerState();
     }
@@ -118,9 +129,10 @@ public final class Log implements AutoCloseable {
      * thread any rolled segment whose task has not run yet and wait for one that is running.
      * Truncation and deletion of a segment cancel its task if it has not started and otherwise
      * wait for the fsync in progress (holding the append lock, so appends wait too — bounded by
-     * one segment's fsync). A failed background fsync is logged, never thrown to an appender;
-     * the recovery point stays below that segment and the next {@code flush()} or {@code close()}
-     * retries it and throws {@link LogStorageException} if it fails again.
+     * one segment's fsync). A failed background fsync is never thrown to the executor: it takes the
+     * log offline (see {@link #onOffline}, whose listeners then run on the executor's thread), the
+     * recovery point stays below that segment, and the next call on the log throws
+     * {@link LogOfflineException}.
      *
      * @param flushExecutor runs background fsyncs of rolled segments; null fsyncs them inline
      */
@@ -195,24 +207,30 @@ public final class Log implements AutoCloseable {
         LogAppendInfo info;
         appendLock.lock();
         try {
-            ensureOpen();
-            OptionalInt latest = epochCache.latestEpoch();
-            if (latest.isPresent() && leaderEpoch < latest.getAsInt()) {
-                throw new InvalidAppendException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + leaderEpoch
-                        + " is older than epoch " + latest.getAsInt() + " already in this log");
-            }
-            AppendCheck check = producers.check(identities, logStartOffset > 0);
-            if (check instanceof AppendCheck.Rejected rejected) {
-                throw new InvalidAppendException(rejected.code(), rejected.message());
-            }
-            List<SequencedBatch> duplicates = ((AppendCheck.Accepted) check).duplicates();
-            info = duplicates.size() == parsed.size()
-                    ? duplicatesOnly(duplicates)
-                    : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch);
+            info = offline.call("append", () -> appendLocked(batches, parsed, identities, leaderEpoch));
         } finally {
             appendLock.unlock();
         }
         return maybeAwaitFlush(info);
+    }
+
+    /** The leader append once validated; the caller holds the append lock. */
+    private LogAppendInfo appendLocked(ByteBuffer batches, List<RecordBatch> parsed, List<BatchIdentity> identities,
+                                       int leaderEpoch) throws IOException {
+        ensureOpen();
+        OptionalInt latest = epochCache.latestEpoch();
+        if (latest.isPresent() && leaderEpoch < latest.getAsInt()) {
+            throw new InvalidAppendException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + leaderEpoch
+                    + " is older than epoch " + latest.getAsInt() + " already in this log");
+        }
+        AppendCheck check = producers.check(identities, logStartOffset > 0);
+        if (check instanceof AppendCheck.Rejected rejected) {
+            throw new InvalidAppendException(rejected.code(), rejected.message());
+        }
+        List<SequencedBatch> duplicates = ((AppendCheck.Accepted) check).duplicates();
+        return duplicates.size() == parsed.size()
+                ? duplicatesOnly(duplicates)
+                : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch);
     }
 
     private static LogAppendInfo duplicatesOnly(List<SequencedBatch> duplicates) {
@@ -224,7 +242,7 @@ public final class Log implements AutoCloseable {
     /** Stamps and writes the batches after the leading duplicates. Caller holds the append lock. */
     private LogAppendInfo writeAfterDuplicates(ByteBuffer batches, List<RecordBatch> parsed,
                                                List<BatchIdentity> identities, List<SequencedBatch> duplicates,
-                                               int leaderEpoch) {
+                                               int leaderEpoch) throws IOException {
         int skip = duplicates.size();
         ByteBuffer fresh = batches.duplicate();
         for (int i = 0; i < skip; i++) {
@@ -264,29 +282,35 @@ public final class Log implements AutoCloseable {
         LogAppendInfo info;
         appendLock.lock();
         try {
-            ensureOpen();
-            long expected = logEndOffset;
-            for (RecordBatch batch : parsed) {
-                if (batch.baseOffset() != expected) {
-                    throw new InvalidAppendException(ErrorCode.INVALID_REQUEST, "follower batch starts at offset "
-                            + batch.baseOffset() + " but the log continues at " + expected
-                            + "; truncate or fetch from " + logEndOffset);
-                }
-                expected = batch.nextOffset();
-            }
-            for (RecordBatch batch : parsed) {
-                if (batch.partitionLeaderEpoch() >= 0) {
-                    epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
-                }
-            }
-            info = write(batches, parsed);
-            for (RecordBatch batch : parsed) {
-                producers.onAppended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
-            }
+            info = offline.call("append", () -> appendAsFollowerLocked(batches, parsed));
         } finally {
             appendLock.unlock();
         }
         return maybeAwaitFlush(info);
+    }
+
+    /** The follower append once validated; the caller holds the append lock. */
+    private LogAppendInfo appendAsFollowerLocked(ByteBuffer batches, List<RecordBatch> parsed) throws IOException {
+        ensureOpen();
+        long expected = logEndOffset;
+        for (RecordBatch batch : parsed) {
+            if (batch.baseOffset() != expected) {
+                throw new InvalidAppendException(ErrorCode.INVALID_REQUEST, "follower batch starts at offset "
+                        + batch.baseOffset() + " but the log continues at " + expected
+                        + "; truncate or fetch from " + logEndOffset);
+            }
+            expected = batch.nextOffset();
+        }
+        for (RecordBatch batch : parsed) {
+            if (batch.partitionLeaderEpoch() >= 0) {
+                epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            }
+        }
+        LogAppendInfo info = write(batches, parsed);
+        for (RecordBatch batch : parsed) {
+            producers.onAppended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
+        }
+        return info;
     }
 
     private List<RecordBatch> validate(ByteBuffer batches, boolean asLeader) {
@@ -311,29 +335,25 @@ public final class Log implements AutoCloseable {
     }
 
     /** Writes validated, stamped batches, rolling where needed. Caller holds the append lock. */
-    private LogAppendInfo write(ByteBuffer buffer, List<RecordBatch> batches) {
+    private LogAppendInfo write(ByteBuffer buffer, List<RecordBatch> batches) throws IOException {
         long now = clock.millis();
         int runStartIndex = 0;
         int runStartPosition = buffer.position();
         int runBytes = 0;
-        try {
-            for (int i = 0; i < batches.size(); i++) {
-                RecordBatch batch = batches.get(i);
-                long batchTime = batch.maxTimestamp() >= 0 ? batch.maxTimestamp() : now;
-                if (active.shouldRoll(config, runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(),
-                        batchTime)) {
-                    writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), now);
-                    roll(batch.baseOffset());
-                    runStartIndex = i;
-                    runStartPosition += runBytes;
-                    runBytes = 0;
-                }
-                runBytes += batch.sizeInBytes();
+        for (int i = 0; i < batches.size(); i++) {
+            RecordBatch batch = batches.get(i);
+            long batchTime = batch.maxTimestamp() >= 0 ? batch.maxTimestamp() : now;
+            if (active.shouldRoll(config, runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(),
+                    batchTime)) {
+                writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), now);
+                roll(batch.baseOffset());
+                runStartIndex = i;
+                runStartPosition += runBytes;
+                runBytes = 0;
             }
-            writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, batches.size()), now);
-        } catch (IOException e) {
-            throw new LogStorageException("append to " + active + " failed", e);
+            runBytes += batch.sizeInBytes();
         }
+        writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, batches.size()), now);
         RecordBatch first = batches.get(0);
         RecordBatch last = batches.get(batches.size() - 1);
         return new LogAppendInfo(first.baseOffset(), last.lastOffset(), batches.size(),
@@ -389,12 +409,14 @@ public final class Log implements AutoCloseable {
     }
 
     /** The group-commit fsync: rolled segments still waiting for a background fsync first, then the active one. */
-    private void flushActiveData() throws IOException {
+    private void flushActiveData() {
         structureLock.readLock().lock();
         try {
-            ensureOpen();
-            recovery.flushAllPending();
-            active.flushData();
+            offline.run("fsync", () -> {
+                ensureOpen();
+                recovery.flushAllPending();
+                active.flushData();
+            });
         } finally {
             structureLock.readLock().unlock();
         }
@@ -421,30 +443,33 @@ public final class Log implements AutoCloseable {
         }
         structureLock.readLock().lock();
         try {
-            ensureOpen();
-            long start = logStartOffset;
-            long end = logEndOffset;
-            if (startOffset < start || startOffset > end) {
-                throw new OffsetOutOfRangeException(startOffset, start, end);
-            }
-            long bound = Math.min(maxOffsetExclusive, end);
-            if (startOffset >= bound) {
-                return LogSlice.empty(startOffset);
-            }
-            Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
-            while (entry != null) {
-                LogSlice slice = entry.getValue().read(startOffset, maxBytes, bound);
-                if (slice != null) {
-                    return slice;
-                }
-                entry = segments.higherEntry(entry.getKey());
-            }
-            return LogSlice.empty(startOffset);
-        } catch (IOException e) {
-            throw new LogStorageException("read at offset " + startOffset + " in " + dir + " failed", e);
+            return offline.call("read", () -> readLocked(startOffset, maxBytes, maxOffsetExclusive));
         } finally {
             structureLock.readLock().unlock();
         }
+    }
+
+    /** The body of {@link #read(long, int, long)}; the caller holds the structure read lock. */
+    private LogSlice readLocked(long startOffset, int maxBytes, long maxOffsetExclusive) throws IOException {
+        ensureOpen();
+        long start = logStartOffset;
+        long end = logEndOffset;
+        if (startOffset < start || startOffset > end) {
+            throw new OffsetOutOfRangeException(startOffset, start, end);
+        }
+        long bound = Math.min(maxOffsetExclusive, end);
+        if (startOffset >= bound) {
+            return LogSlice.empty(startOffset);
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
+        while (entry != null) {
+            LogSlice slice = entry.getValue().read(startOffset, maxBytes, bound);
+            if (slice != null) {
+                return slice;
+            }
+            entry = segments.higherEntry(entry.getKey());
+        }
+        return LogSlice.empty(startOffset);
     }
 
     /**
@@ -461,7 +486,7 @@ public final class Log implements AutoCloseable {
         structureLock.readLock().lock();
         try {
             LogSlice slice = read(startOffset, maxBytes, maxOffsetExclusive);
-            return slice.isEmpty() ? ByteBuffer.allocate(0) : slice.toByteBuffer();
+            return slice.isEmpty() ? ByteBuffer.allocate(0) : offline.call("read", slice::toByteBuffer);
         } finally {
             structureLock.readLock().unlock();
         }
@@ -474,20 +499,20 @@ public final class Log implements AutoCloseable {
     public TimestampOffset offsetForTimestamp(long timestamp) {
         structureLock.readLock().lock();
         try {
-            ensureOpen();
-            long start = logStartOffset;
-            for (LogSegment segment : segments.values()) {
-                if (segment.nextOffset() <= start) {
-                    continue;
+            return offline.call("timestamp lookup", () -> {
+                ensureOpen();
+                long start = logStartOffset;
+                for (LogSegment segment : segments.values()) {
+                    if (segment.nextOffset() <= start) {
+                        continue;
+                    }
+                    TimestampOffset found = segment.findOffsetByTimestamp(timestamp, start);
+                    if (found != null) {
+                        return found;
+                    }
                 }
-                TimestampOffset found = segment.findOffsetByTimestamp(timestamp, start);
-                if (found != null) {
-                    return found;
-                }
-            }
-            return null;
-        } catch (IOException e) {
-            throw new LogStorageException("timestamp lookup in " + dir + " failed", e);
+                return null;
+            });
         } finally {
             structureLock.readLock().unlock();
         }
@@ -504,39 +529,42 @@ public final class Log implements AutoCloseable {
         appendLock.lock();
         structureLock.writeLock().lock();
         try {
-            ensureOpen();
-            if (offset >= logEndOffset) {
-                return logEndOffset;
-            }
-            if (offset < logStartOffset) {
-                restartEmptyAt(offset);
-                return logEndOffset;
-            }
-            recovery.forgetRange(segments.floorKey(offset), Long.MAX_VALUE);
-            for (LogSegment segment : List.copyOf(segments.tailMap(offset, true).descendingMap().values())) {
-                if (segments.size() == 1) {
-                    break;
-                }
-                segments.remove(segment.baseOffset());
-                segment.delete();
-            }
-            LogSegment last = segments.lastEntry().getValue();
-            last.truncateTo(offset);
-            if (last != active) {
-                last.becomeActive();
-                active = last;
-            }
-            logEndOffset = last.nextOffset();
-            epochCache.truncateFromEnd(logEndOffset);
-            recovery.truncated(logEndOffset);
-            rebuildProducerState();
-            return logEndOffset;
-        } catch (IOException e) {
-            throw new LogStorageException("truncation of " + dir + " to " + offset + " failed", e);
+            return offline.call("truncation to offset " + offset, () -> truncateLocked(offset));
         } finally {
             structureLock.writeLock().unlock();
             appendLock.unlock();
         }
+    }
+
+    /** The body of {@link #truncateTo}; the caller holds the append lock and the structure write lock. */
+    private long truncateLocked(long offset) throws IOException {
+        ensureOpen();
+        if (offset >= logEndOffset) {
+            return logEndOffset;
+        }
+        if (offset < logStartOffset) {
+            restartEmptyAt(offset);
+            return logEndOffset;
+        }
+        recovery.forgetRange(segments.floorKey(offset), Long.MAX_VALUE);
+        for (LogSegment segment : List.copyOf(segments.tailMap(offset, true).descendingMap().values())) {
+            if (segments.size() == 1) {
+                break;
+            }
+            segments.remove(segment.baseOffset());
+            segment.delete();
+        }
+        LogSegment last = segments.lastEntry().getValue();
+        last.truncateTo(offset);
+        if (last != active) {
+            last.becomeActive();
+            active = last;
+        }
+        logEndOffset = last.nextOffset();
+        epochCache.truncateFromEnd(logEndOffset);
+        recovery.truncated(logEndOffset);
+        rebuildProducerState();
+        return logEndOffset;
     }
 
     /**
@@ -561,12 +589,12 @@ public final class Log implements AutoCloseable {
         appendLock.lock();
         structureLock.writeLock().lock();
         try {
-            ensureOpen();
-            restartEmptyAt(newOffset);
-            // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
-            producers.clear();
-        } catch (IOException e) {
-            throw new LogStorageException("restarting " + dir + " empty at offset " + newOffset + " failed", e);
+            offline.run("restarting empty at offset " + newOffset, () -> {
+                ensureOpen();
+                restartEmptyAt(newOffset);
+                // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
+                producers.clear();
+            });
         } finally {
             structureLock.writeLock().unlock();
             appendLock.unlock();
@@ -600,14 +628,16 @@ public final class Log implements AutoCloseable {
     public long deleteRecordsBefore(long offset) {
         appendLock.lock();
         try {
-            ensureOpen();
-            if (offset > logEndOffset) {
-                throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
-            }
-            if (offset > logStartOffset) {
-                advanceLogStart(offset, countSegmentsBelow(offset));
-            }
-            return logStartOffset;
+            return offline.call("deleting records below offset " + offset, () -> {
+                ensureOpen();
+                if (offset > logEndOffset) {
+                    throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
+                }
+                if (offset > logStartOffset) {
+                    advanceLogStart(offset, countSegmentsBelow(offset));
+                }
+                return logStartOffset;
+            });
         } finally {
             appendLock.unlock();
         }
@@ -643,21 +673,23 @@ public final class Log implements AutoCloseable {
     public int enforceRetention(RetentionPolicy policy, long upperBoundOffset) {
         appendLock.lock();
         try {
-            ensureOpen();
-            List<SegmentRetention.ClosedSegment> closedSegments = new ArrayList<>();
-            for (Map.Entry<Long, LogSegment> entry : segments.headMap(active.baseOffset()).entrySet()) {
-                LogSegment segment = entry.getValue();
-                closedSegments.add(new SegmentRetention.ClosedSegment(segment.baseOffset(),
-                        segments.higherKey(entry.getKey()), segment.size(), segment.maxTimestamp()));
-            }
-            int deletable = SegmentRetention.deletableSegments(closedSegments, sizeInBytes(), clock.millis(), policy,
-                    upperBoundOffset);
-            if (deletable == 0) {
-                return 0;
-            }
-            long newStart = closedSegments.get(deletable - 1).nextOffset();
-            advanceLogStart(Math.max(logStartOffset, newStart), deletable);
-            return deletable;
+            return offline.call("retention", () -> {
+                ensureOpen();
+                List<SegmentRetention.ClosedSegment> closedSegments = new ArrayList<>();
+                for (Map.Entry<Long, LogSegment> entry : segments.headMap(active.baseOffset()).entrySet()) {
+                    LogSegment segment = entry.getValue();
+                    closedSegments.add(new SegmentRetention.ClosedSegment(segment.baseOffset(),
+                            segments.higherKey(entry.getKey()), segment.size(), segment.maxTimestamp()));
+                }
+                int deletable = SegmentRetention.deletableSegments(closedSegments, sizeInBytes(), clock.millis(), policy,
+                        upperBoundOffset);
+                if (deletable == 0) {
+                    return 0;
+                }
+                long newStart = closedSegments.get(deletable - 1).nextOffset();
+                advanceLogStart(Math.max(logStartOffset, newStart), deletable);
+                return deletable;
+            });
         } finally {
             appendLock.unlock();
         }
@@ -667,7 +699,7 @@ public final class Log implements AutoCloseable {
      * Persists the new start first, so a crash mid-deletion leaves segments that the next open
      * removes. Background fsyncs of the doomed segments are cancelled or, if running, awaited.
      */
-    private void advanceLogStart(long newStart, int oldestSegmentsToDelete) {
+    private void advanceLogStart(long newStart, int oldestSegmentsToDelete) throws IOException {
         logStartOffset = newStart;
         long firstKept = segments.keySet().stream().skip(oldestSegmentsToDelete).findFirst().orElseThrow();
         recovery.forgetRange(Long.MIN_VALUE, firstKept);
@@ -677,8 +709,6 @@ public final class Log implements AutoCloseable {
             for (int i = 0; i < oldestSegmentsToDelete; i++) {
                 segments.pollFirstEntry().getValue().delete();
             }
-        } catch (IOException e) {
-            throw new LogStorageException("deleting segments below offset " + newStart + " in " + dir + " failed", e);
         } finally {
             structureLock.writeLock().unlock();
         }
@@ -689,15 +719,11 @@ public final class Log implements AutoCloseable {
      * Rebuilds the producer state from the header of every batch in the log, oldest first. Runs in
      * the constructor and under the append lock.
      */
-    private void rebuildProducerState() {
+    private void rebuildProducerState() throws IOException {
         producers.clear();
-        try {
-            for (LogSegment segment : segments.values()) {
-                segment.forEachBatchHeader(header -> producers.onAppended(header.identity(), header.baseOffset(),
-                        header.lastOffset()));
-            }
-        } catch (IOException e) {
-            throw new LogStorageException("reading batch headers of " + dir + " to rebuild producer state failed", e);
+        for (LogSegment segment : segments.values()) {
+            segment.forEachBatchHeader(header -> producers.onAppended(header.identity(), header.baseOffset(),
+                    header.lastOffset()));
         }
     }
 
@@ -711,6 +737,7 @@ public final class Log implements AutoCloseable {
 
     /** fsyncs everything appended so far (LAZY mode's explicit flush); returns the flushed offset. */
     public long flush() {
+        offline.ensureOnline();
         ensureOpen();
         groupCommit.awaitFlushed(logEndOffset);
         return groupCommit.flushedOffset();
@@ -802,6 +829,27 @@ public final class Log implements AutoCloseable {
         config = newConfig;
     }
 
+    /**
+     * True once a storage fault took this log offline (see {@link LogOfflineException}); it stays
+     * offline until the directory is reopened.
+     */
+    public boolean isOffline() {
+        return offline.isOffline();
+    }
+
+    /**
+     * Registers {@code listener} to learn, exactly once, that this log went offline after a
+     * storage fault; if it is offline already, {@code listener} runs at once on this thread.
+     * Otherwise it runs on the thread that hit the fault (an appender, a reader, the flush
+     * executor's thread), possibly while that thread holds this log's locks: it must not call this
+     * log, not even {@link #close()}, and should only hand the directory to a thread of its own
+     * that takes it offline (as Kafka's LogDirFailureChannel does). An exception it throws is
+     * logged and added as suppressed to the {@link LogOfflineException} the faulting call throws.
+     */
+    public void onOffline(Consumer<? super LogOfflineException> listener) {
+        offline.addListener(listener);
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("log " + dir + " is closed");
@@ -812,6 +860,12 @@ public final class Log implements AutoCloseable {
      * Flushes everything (including rolled segments whose background fsync has not run, and
      * waiting for one in progress), seals the indexes, checkpoints and marks the directory cleanly
      * shut down so the next open skips recovery. Idempotent. Does not shut the flush executor down.
+     *
+     * <p>An offline log only releases its files, without throwing: nothing is flushed and no
+     * clean-shutdown marker is written, so the next open recovers the tail.
+     *
+     * @throws LogOfflineException if the clean shutdown hits a storage fault; the log is then
+     *     offline and closed, its files released all the same
      */
     @Override
     public void close() {
@@ -821,21 +875,55 @@ public final class Log implements AutoCloseable {
             if (closed) {
                 return;
             }
-            recovery.flushAllPending();
-            active.becomeInactive();
-            recovery.closed(logEndOffset);
-            Files.createFile(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE));
-            CheckpointFile.fsyncDirectory(dir);
-            closed = true;
-            for (LogSegment segment : segments.values()) {
-                segment.close();
+            LogOfflineException failure = null;
+            if (!offline.isOffline()) {
+                try {
+                    offline.run("clean shutdown", this::shutDownCleanly);
+                } catch (LogOfflineException e) {
+                    failure = e;
+                }
             }
-        } catch (IOException e) {
-            throw new LogStorageException("closing the log in " + dir + " failed", e);
+            closed = true;
+            IOException releaseFailure = releaseFiles();
+            if (releaseFailure != null) {
+                if (offline.isOffline()) {
+                    LOG.warn("releasing the segment files of offline log {} failed", dir, releaseFailure);
+                } else {
+                    failure = offline.fail("closing the segment files", releaseFailure);
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
         } finally {
             structureLock.writeLock().unlock();
             appendLock.unlock();
         }
+    }
+
+    private void shutDownCleanly() throws IOException {
+        recovery.flushAllPending();
+        active.becomeInactive();
+        recovery.closed(logEndOffset);
+        Files.createFile(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE));
+        CheckpointFile.fsyncDirectory(dir);
+    }
+
+    /** Closes every segment's file; returns the first failure (later ones suppressed in it), or null. */
+    private IOException releaseFiles() {
+        IOException failure = null;
+        for (LogSegment segment : segments.values()) {
+            try {
+                segment.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        return failure;
     }
 
     @Override
