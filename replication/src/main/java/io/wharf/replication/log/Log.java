@@ -1,25 +1,19 @@
 package io.wharf.replication.log;
 
-import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
-import io.wharf.record.RecordBatches;
-import io.wharf.replication.producer.AppendCheck;
 import io.wharf.replication.producer.BatchIdentity;
 import io.wharf.replication.producer.ProducerStateTable;
 import io.wharf.replication.producer.SequencedBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -65,39 +59,33 @@ public final class Log implements AutoCloseable {
     private final Path dir;
     private volatile LogConfig config;   // replaced by updateConfig; each use reads one immutable value
     private final Clock clock;
-    private final LogFileChannels channels;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
-    private final ConcurrentSkipListMap<Long, LogSegment> segments;
+    private final OfflineSwitch offline;
     private final LeaderEpochCache epochCache;
     private final GroupCommit groupCommit;
     private final RecoveryPointTracker recovery;
-    /** Runs the fsync of a sealed segment in LAZY mode; null rolls fsync inline. Not owned. */
-    private final Executor rollFlushExecutor;
+    private final SegmentSet segments;
+    private final LogStart logStart;
     /** Guarded by the append lock. */
-    private final ProducerStateTable producers = new ProducerStateTable();
-    private volatile LogSegment active;
-    private volatile long logStartOffset;
-    private volatile long logEndOffset;
+    private final LogProducerState producers = new LogProducerState();
     private volatile boolean closed;
-    private final OfflineSwitch offline;
 
     private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
                 Executor flushExecutor, RecoveryPointTracker.SegmentFsync segmentFsync) throws IOException {
         this.dir = dir;
-        this.offline = new OfflineSwitch(dir);
         this.config = config;
         this.clock = clock;
-        this.channels = channels;
-        this.segments = loaded.segments();
+        this.offline = new OfflineSwitch(dir);
         this.epochCache = loaded.epochCache();
-        this.active = segments.lastEntry().getValue();
-        this.logStartOffset = loaded.logStartOffset();
-        this.logEndOffset = active.nextOffset();
-        this.groupCommit = new GroupCommit(() -> logEndOffset, this::flushActiveData, logEndOffset);
-        this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, () -> logStartOffset, logEndOffset,
+        long logEnd = loaded.segments().lastEntry().getValue().nextOffset();
+        this.groupCommit = new GroupCommit(this::logEndOffset, this::flushAppended, logEnd);
+        this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, this::logStartOffset, logEnd,
                 segmentFsync, offline);
-        this.rollFlushExecutor = config.flushMode() == FlushMode.LAZY ? flushExecutor : null;
+        this.segments = new SegmentSet(dir, channels, loaded.segments(), recovery,
+                config.flushMode() == FlushMode.LAZY ? flushExecutor : null);
+        this.logStart = new LogStart(loaded.logStartOffset(), segments, recovery, epochCache, clock,
+                structureLock.writeLock());
         rebuildProducerState();
     }
 
@@ -193,44 +181,16 @@ public final class Log implements AutoCloseable {
      *     not continue what this log holds (OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH)
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch, long producerIdLimit) {
-        List<RecordBatch> parsed = validate(batches, true);
-        List<BatchIdentity> identities = new ArrayList<>(parsed.size());
-        for (RecordBatch batch : parsed) {
-            BatchIdentity identity = BatchIdentity.of(batch);
-            if (identity.isIdempotent() && identity.producerId() >= producerIdLimit) {
-                throw new InvalidAppendException(ErrorCode.UNKNOWN_PRODUCER_ID, "producer id " + identity.producerId()
-                        + " was not allocated by this cluster (ids below " + producerIdLimit + " are known here);"
-                        + " get one with InitProducerId");
-            }
-            identities.add(identity);
-        }
-        LogAppendInfo info;
-        appendLock.lock();
-        try {
-            info = offline.call("append", () -> appendLocked(batches, parsed, identities, leaderEpoch));
-        } finally {
-            appendLock.unlock();
-        }
-        return maybeAwaitFlush(info);
-    }
-
-    /** The leader append once validated; the caller holds the append lock. */
-    private LogAppendInfo appendLocked(ByteBuffer batches, List<RecordBatch> parsed, List<BatchIdentity> identities,
-                                       int leaderEpoch) throws IOException {
-        ensureOpen();
-        OptionalInt latest = epochCache.latestEpoch();
-        if (latest.isPresent() && leaderEpoch < latest.getAsInt()) {
-            throw new InvalidAppendException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + leaderEpoch
-                    + " is older than epoch " + latest.getAsInt() + " already in this log");
-        }
-        AppendCheck check = producers.check(identities, logStartOffset > 0);
-        if (check instanceof AppendCheck.Rejected rejected) {
-            throw new InvalidAppendException(rejected.code(), rejected.message());
-        }
-        List<SequencedBatch> duplicates = ((AppendCheck.Accepted) check).duplicates();
-        return duplicates.size() == parsed.size()
-                ? duplicatesOnly(duplicates)
-                : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch);
+        List<RecordBatch> parsed = AppendValidator.validate(batches, true, config);
+        List<BatchIdentity> identities = AppendValidator.identities(parsed, producerIdLimit);
+        return maybeAwaitFlush(locked(appendLock, "append", () -> {
+            ensureOpen();
+            AppendValidator.checkLeaderEpoch(leaderEpoch, epochCache.latestEpoch());
+            List<SequencedBatch> duplicates = producers.leadingDuplicates(identities, logStart.mayHaveRemovedRecords());
+            return duplicates.size() == parsed.size()
+                    ? duplicatesOnly(duplicates)
+                    : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch);
+        }));
     }
 
     private static LogAppendInfo duplicatesOnly(List<SequencedBatch> duplicates) {
@@ -249,19 +209,20 @@ public final class Log implements AutoCloseable {
             fresh.position(fresh.position() + parsed.get(i).sizeInBytes());
         }
         List<RecordBatch> written = parsed.subList(skip, parsed.size());
-        long offset = logEndOffset;
+        long logEnd = segments.logEndOffset();
+        long offset = logEnd;
         for (RecordBatch batch : written) {
             batch.setBaseOffset(offset);
             batch.setPartitionLeaderEpoch(leaderEpoch);
             offset = batch.nextOffset();
         }
-        epochCache.assign(leaderEpoch, logEndOffset);
-        LogAppendInfo appended = write(fresh, written);
+        epochCache.assign(leaderEpoch, logEnd);
+        LogAppendInfo appended = segments.append(fresh, written, config, clock.millis());
         List<Long> bases = new ArrayList<>(parsed.size());
         duplicates.forEach(d -> bases.add(d.baseOffset()));
         for (int i = skip; i < parsed.size(); i++) {
             RecordBatch batch = parsed.get(i);
-            producers.onAppended(identities.get(i), batch.baseOffset(), batch.lastOffset());
+            producers.appended(identities.get(i), batch.baseOffset(), batch.lastOffset());
             bases.add(batch.baseOffset());
         }
         return new LogAppendInfo(bases.get(0), appended.lastOffset(), parsed.size(), appended.sizeInBytes(), false,
@@ -278,97 +239,21 @@ public final class Log implements AutoCloseable {
      * @throws InvalidAppendException if the offsets do not continue the log
      */
     public LogAppendInfo appendAsFollower(ByteBuffer batches) {
-        List<RecordBatch> parsed = validate(batches, false);
-        LogAppendInfo info;
-        appendLock.lock();
-        try {
-            info = offline.call("append", () -> appendAsFollowerLocked(batches, parsed));
-        } finally {
-            appendLock.unlock();
-        }
-        return maybeAwaitFlush(info);
-    }
-
-    /** The follower append once validated; the caller holds the append lock. */
-    private LogAppendInfo appendAsFollowerLocked(ByteBuffer batches, List<RecordBatch> parsed) throws IOException {
-        ensureOpen();
-        long expected = logEndOffset;
-        for (RecordBatch batch : parsed) {
-            if (batch.baseOffset() != expected) {
-                throw new InvalidAppendException(ErrorCode.INVALID_REQUEST, "follower batch starts at offset "
-                        + batch.baseOffset() + " but the log continues at " + expected
-                        + "; truncate or fetch from " + logEndOffset);
+        List<RecordBatch> parsed = AppendValidator.validate(batches, false, config);
+        return maybeAwaitFlush(locked(appendLock, "append", () -> {
+            ensureOpen();
+            AppendValidator.checkContinues(parsed, segments.logEndOffset());
+            for (RecordBatch batch : parsed) {
+                if (batch.partitionLeaderEpoch() >= 0) {
+                    epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                }
             }
-            expected = batch.nextOffset();
-        }
-        for (RecordBatch batch : parsed) {
-            if (batch.partitionLeaderEpoch() >= 0) {
-                epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            LogAppendInfo info = segments.append(batches, parsed, config, clock.millis());
+            for (RecordBatch batch : parsed) {
+                producers.appended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
             }
-        }
-        LogAppendInfo info = write(batches, parsed);
-        for (RecordBatch batch : parsed) {
-            producers.onAppended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
-        }
-        return info;
-    }
-
-    private List<RecordBatch> validate(ByteBuffer batches, boolean asLeader) {
-        List<RecordBatch> parsed = RecordBatches.validateAll(batches);
-        if (parsed.isEmpty()) {
-            throw new InvalidAppendException(ErrorCode.INVALID_REQUEST, "an append needs at least one batch; got 0 bytes");
-        }
-        for (RecordBatch batch : parsed) {
-            if (batch.sizeInBytes() > config.maxMessageBytes()) {
-                throw new RecordTooLargeException(batch.sizeInBytes(), config.maxMessageBytes());
-            }
-            if (asLeader && (batch.recordCount() == 0 || batch.lastOffsetDelta() != batch.recordCount() - 1)) {
-                throw new InvalidAppendException(ErrorCode.CORRUPT_RECORD, "a producer batch must hold records with offset deltas 0.."
-                        + "count-1, but it has " + batch.recordCount() + " records and last offset delta " + batch.lastOffsetDelta());
-            }
-            if (!asLeader && batch.lastOffsetDelta() < 0) {
-                throw new InvalidAppendException(ErrorCode.CORRUPT_RECORD, "batch at offset " + batch.baseOffset()
-                        + " has a negative last offset delta " + batch.lastOffsetDelta());
-            }
-        }
-        return parsed;
-    }
-
-    /** Writes validated, stamped batches, rolling where needed. Caller holds the append lock. */
-    private LogAppendInfo write(ByteBuffer buffer, List<RecordBatch> batches) throws IOException {
-        long now = clock.millis();
-        int runStartIndex = 0;
-        int runStartPosition = buffer.position();
-        int runBytes = 0;
-        for (int i = 0; i < batches.size(); i++) {
-            RecordBatch batch = batches.get(i);
-            long batchTime = batch.maxTimestamp() >= 0 ? batch.maxTimestamp() : now;
-            if (active.shouldRoll(config, runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(),
-                    batchTime)) {
-                writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), now);
-                roll(batch.baseOffset());
-                runStartIndex = i;
-                runStartPosition += runBytes;
-                runBytes = 0;
-            }
-            runBytes += batch.sizeInBytes();
-        }
-        writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, batches.size()), now);
-        RecordBatch first = batches.get(0);
-        RecordBatch last = batches.get(batches.size() - 1);
-        return new LogAppendInfo(first.baseOffset(), last.lastOffset(), batches.size(),
-                runStartPosition + runBytes - buffer.position(), false,
-                batches.stream().map(RecordBatch::baseOffset).toList(), 0);
-    }
-
-    private void writeRun(ByteBuffer buffer, int position, int bytes, List<RecordBatch> run, long now) throws IOException {
-        if (run.isEmpty()) {
-            return;
-        }
-        ByteBuffer slice = buffer.duplicate();
-        slice.limit(position + bytes).position(position);
-        active.append(slice, run, now);
-        logEndOffset = active.nextOffset();
+            return info;
+        }));
     }
 
     private LogAppendInfo maybeAwaitFlush(LogAppendInfo info) {
@@ -380,46 +265,13 @@ public final class Log implements AutoCloseable {
                 info.batchBaseOffsets(), info.duplicateBatches());
     }
 
-    /**
-     * Seals the active segment and starts a new one at {@code newBase}. The sealed segment is
-     * fsynced inline (advancing the recovery point now) or, with a flush executor, by a task
-     * that advances it once the fsync is done.
-     */
-    private void roll(long newBase) throws IOException {
-        LogSegment old = active;
-        if (rollFlushExecutor == null) {
-            old.becomeInactive();
-        } else {
-            old.seal();
-        }
-        LogSegment next = LogSegment.create(dir, newBase, config, channels);
-        segments.put(newBase, next);
-        active = next;
-        if (rollFlushExecutor == null) {
-            recovery.sealedAndFlushed(newBase);
-            return;
-        }
-        RecoveryPointTracker.PendingFlush flush = recovery.sealedPendingFlush(old, newBase);
-        try {
-            rollFlushExecutor.execute(flush);
-        } catch (RejectedExecutionException e) {
-            LOG.warn("{}: the flush executor rejected the fsync of rolled segment {}; fsyncing it inline", dir, old, e);
-            recovery.flushNow(flush);
-        }
-    }
-
     /** The group-commit fsync: rolled segments still waiting for a background fsync first, then the active one. */
-    private void flushActiveData() {
-        structureLock.readLock().lock();
-        try {
-            offline.run("fsync", () -> {
-                ensureOpen();
-                recovery.flushAllPending();
-                active.flushData();
-            });
-        } finally {
-            structureLock.readLock().unlock();
-        }
+    private void flushAppended() {
+        locked(structureLock.readLock(), "fsync", () -> {
+            ensureOpen();
+            segments.flushAppended();
+            return null;
+        });
     }
 
     /** Reads whole batches from {@code startOffset} up to about {@code maxBytes}; see {@link #read(long, int, long)}. */
@@ -441,35 +293,16 @@ public final class Log implements AutoCloseable {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
         }
-        structureLock.readLock().lock();
-        try {
-            return offline.call("read", () -> readLocked(startOffset, maxBytes, maxOffsetExclusive));
-        } finally {
-            structureLock.readLock().unlock();
-        }
-    }
-
-    /** The body of {@link #read(long, int, long)}; the caller holds the structure read lock. */
-    private LogSlice readLocked(long startOffset, int maxBytes, long maxOffsetExclusive) throws IOException {
-        ensureOpen();
-        long start = logStartOffset;
-        long end = logEndOffset;
-        if (startOffset < start || startOffset > end) {
-            throw new OffsetOutOfRangeException(startOffset, start, end);
-        }
-        long bound = Math.min(maxOffsetExclusive, end);
-        if (startOffset >= bound) {
-            return LogSlice.empty(startOffset);
-        }
-        Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
-        while (entry != null) {
-            LogSlice slice = entry.getValue().read(startOffset, maxBytes, bound);
-            if (slice != null) {
-                return slice;
+        return locked(structureLock.readLock(), "read", () -> {
+            ensureOpen();
+            long start = logStart.offset();
+            long end = segments.logEndOffset();
+            if (startOffset < start || startOffset > end) {
+                throw new OffsetOutOfRangeException(startOffset, start, end);
             }
-            entry = segments.higherEntry(entry.getKey());
-        }
-        return LogSlice.empty(startOffset);
+            long bound = Math.min(maxOffsetExclusive, end);
+            return startOffset >= bound ? LogSlice.empty(startOffset) : segments.read(startOffset, maxBytes, bound);
+        });
     }
 
     /**
@@ -483,13 +316,10 @@ public final class Log implements AutoCloseable {
      *     above the log end offset
      */
     public ByteBuffer readCopy(long startOffset, int maxBytes, long maxOffsetExclusive) {
-        structureLock.readLock().lock();
-        try {
+        return locked(structureLock.readLock(), "read", () -> {
             LogSlice slice = read(startOffset, maxBytes, maxOffsetExclusive);
-            return slice.isEmpty() ? ByteBuffer.allocate(0) : offline.call("read", slice::toByteBuffer);
-        } finally {
-            structureLock.readLock().unlock();
-        }
+            return slice.isEmpty() ? ByteBuffer.allocate(0) : slice.toByteBuffer();
+        });
     }
 
     /**
@@ -497,25 +327,10 @@ public final class Log implements AutoCloseable {
      * (Kafka's ListOffsets by time), or null when every record is older.
      */
     public TimestampOffset offsetForTimestamp(long timestamp) {
-        structureLock.readLock().lock();
-        try {
-            return offline.call("timestamp lookup", () -> {
-                ensureOpen();
-                long start = logStartOffset;
-                for (LogSegment segment : segments.values()) {
-                    if (segment.nextOffset() <= start) {
-                        continue;
-                    }
-                    TimestampOffset found = segment.findOffsetByTimestamp(timestamp, start);
-                    if (found != null) {
-                        return found;
-                    }
-                }
-                return null;
-            });
-        } finally {
-            structureLock.readLock().unlock();
-        }
+        return locked(structureLock.readLock(), "timestamp lookup", () -> {
+            ensureOpen();
+            return segments.offsetForTimestamp(timestamp, logStart.offset());
+        });
     }
 
     /**
@@ -526,45 +341,22 @@ public final class Log implements AutoCloseable {
      * @return the new log end offset (≤ {@code offset})
      */
     public long truncateTo(long offset) {
-        appendLock.lock();
-        structureLock.writeLock().lock();
-        try {
-            return offline.call("truncation to offset " + offset, () -> truncateLocked(offset));
-        } finally {
-            structureLock.writeLock().unlock();
-            appendLock.unlock();
-        }
-    }
-
-    /** The body of {@link #truncateTo}; the caller holds the append lock and the structure write lock. */
-    private long truncateLocked(long offset) throws IOException {
-        ensureOpen();
-        if (offset >= logEndOffset) {
-            return logEndOffset;
-        }
-        if (offset < logStartOffset) {
-            restartEmptyAt(offset);
-            return logEndOffset;
-        }
-        recovery.forgetRange(segments.floorKey(offset), Long.MAX_VALUE);
-        for (LogSegment segment : List.copyOf(segments.tailMap(offset, true).descendingMap().values())) {
-            if (segments.size() == 1) {
-                break;
+        return lockedForRemoval("truncation to offset " + offset, () -> {
+            ensureOpen();
+            long end = segments.logEndOffset();
+            if (offset >= end) {
+                return end;
             }
-            segments.remove(segment.baseOffset());
-            segment.delete();
-        }
-        LogSegment last = segments.lastEntry().getValue();
-        last.truncateTo(offset);
-        if (last != active) {
-            last.becomeActive();
-            active = last;
-        }
-        logEndOffset = last.nextOffset();
-        epochCache.truncateFromEnd(logEndOffset);
-        recovery.truncated(logEndOffset);
-        rebuildProducerState();
-        return logEndOffset;
+            if (offset < logStart.offset()) {
+                restartEmptyAt(offset);
+                return offset;
+            }
+            long newEnd = segments.truncateTo(offset);
+            epochCache.truncateFromEnd(newEnd);
+            recovery.truncated(newEnd);
+            rebuildProducerState();
+            return newEnd;
+        });
     }
 
     /**
@@ -586,36 +378,20 @@ public final class Log implements AutoCloseable {
         if (newOffset < 0) {
             throw new IllegalArgumentException("a log cannot start at a negative offset, got " + newOffset);
         }
-        appendLock.lock();
-        structureLock.writeLock().lock();
-        try {
-            offline.run("restarting empty at offset " + newOffset, () -> {
-                ensureOpen();
-                restartEmptyAt(newOffset);
-                // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
-                producers.clear();
-            });
-        } finally {
-            structureLock.writeLock().unlock();
-            appendLock.unlock();
-        }
+        lockedForRemoval("restarting empty at offset " + newOffset, () -> {
+            ensureOpen();
+            restartEmptyAt(newOffset);
+            // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
+            producers.clear();
+            return null;
+        });
     }
 
-    /** The body of {@link #truncateFullyAndStartAt}; the caller holds the append lock and the structure write lock. */
+    /** Empties the log at {@code offset}; the caller holds the append lock and the structure write lock. */
     private void restartEmptyAt(long offset) throws IOException {
-        recovery.forgetRange(Long.MIN_VALUE, Long.MAX_VALUE);
-        logStartOffset = offset;
-        logEndOffset = offset;
-        recovery.restartedAt(offset);
-        for (LogSegment segment : List.copyOf(segments.descendingMap().values())) {
-            segments.remove(segment.baseOffset());
-            segment.delete();
-        }
-        LogSegment fresh = LogSegment.create(dir, offset, config, channels);
-        segments.put(offset, fresh);
-        active = fresh;
+        logStart.restartAt(offset);
+        segments.restartEmptyAt(offset, config);
         epochCache.clear();
-        CheckpointFile.fsyncDirectory(dir);
     }
 
     /**
@@ -626,34 +402,10 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException if {@code offset} is beyond the log end offset
      */
     public long deleteRecordsBefore(long offset) {
-        appendLock.lock();
-        try {
-            return offline.call("deleting records below offset " + offset, () -> {
-                ensureOpen();
-                if (offset > logEndOffset) {
-                    throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
-                }
-                if (offset > logStartOffset) {
-                    advanceLogStart(offset, countSegmentsBelow(offset));
-                }
-                return logStartOffset;
-            });
-        } finally {
-            appendLock.unlock();
-        }
-    }
-
-    /** Oldest segments whose every offset is below {@code offset}; the active segment never counts. */
-    private int countSegmentsBelow(long offset) {
-        int count = 0;
-        for (Long base : segments.headMap(active.baseOffset()).keySet()) {
-            Long successor = segments.higherKey(base);
-            if (successor == null || successor > offset) {
-                break;
-            }
-            count++;
-        }
-        return count;
+        return locked(appendLock, "deleting records below offset " + offset, () -> {
+            ensureOpen();
+            return logStart.deleteRecordsBefore(offset);
+        });
     }
 
     /**
@@ -671,48 +423,10 @@ public final class Log implements AutoCloseable {
      * @return the number of segments deleted
      */
     public int enforceRetention(RetentionPolicy policy, long upperBoundOffset) {
-        appendLock.lock();
-        try {
-            return offline.call("retention", () -> {
-                ensureOpen();
-                List<SegmentRetention.ClosedSegment> closedSegments = new ArrayList<>();
-                for (Map.Entry<Long, LogSegment> entry : segments.headMap(active.baseOffset()).entrySet()) {
-                    LogSegment segment = entry.getValue();
-                    closedSegments.add(new SegmentRetention.ClosedSegment(segment.baseOffset(),
-                            segments.higherKey(entry.getKey()), segment.size(), segment.maxTimestamp()));
-                }
-                int deletable = SegmentRetention.deletableSegments(closedSegments, sizeInBytes(), clock.millis(), policy,
-                        upperBoundOffset);
-                if (deletable == 0) {
-                    return 0;
-                }
-                long newStart = closedSegments.get(deletable - 1).nextOffset();
-                advanceLogStart(Math.max(logStartOffset, newStart), deletable);
-                return deletable;
-            });
-        } finally {
-            appendLock.unlock();
-        }
-    }
-
-    /**
-     * Persists the new start first, so a crash mid-deletion leaves segments that the next open
-     * removes. Background fsyncs of the doomed segments are cancelled or, if running, awaited.
-     */
-    private void advanceLogStart(long newStart, int oldestSegmentsToDelete) throws IOException {
-        logStartOffset = newStart;
-        long firstKept = segments.keySet().stream().skip(oldestSegmentsToDelete).findFirst().orElseThrow();
-        recovery.forgetRange(Long.MIN_VALUE, firstKept);
-        recovery.publish();
-        structureLock.writeLock().lock();
-        try {
-            for (int i = 0; i < oldestSegmentsToDelete; i++) {
-                segments.pollFirstEntry().getValue().delete();
-            }
-        } finally {
-            structureLock.writeLock().unlock();
-        }
-        epochCache.truncateFromStart(newStart);
+        return locked(appendLock, "retention", () -> {
+            ensureOpen();
+            return logStart.enforce(policy, upperBoundOffset);
+        });
     }
 
     /**
@@ -720,11 +434,7 @@ public final class Log implements AutoCloseable {
      * the constructor and under the append lock.
      */
     private void rebuildProducerState() throws IOException {
-        producers.clear();
-        for (LogSegment segment : segments.values()) {
-            segment.forEachBatchHeader(header -> producers.onAppended(header.identity(), header.baseOffset(),
-                    header.lastOffset()));
-        }
+        producers.rebuild(segments);
     }
 
     /**
@@ -732,25 +442,25 @@ public final class Log implements AutoCloseable {
      * while no append runs.
      */
     ProducerStateTable producerState() {
-        return producers;
+        return producers.table();
     }
 
     /** fsyncs everything appended so far (LAZY mode's explicit flush); returns the flushed offset. */
     public long flush() {
         offline.ensureOnline();
         ensureOpen();
-        groupCommit.awaitFlushed(logEndOffset);
+        groupCommit.awaitFlushed(segments.logEndOffset());
         return groupCommit.flushedOffset();
     }
 
     /** First offset a read may ask for. */
     public long logStartOffset() {
-        return logStartOffset;
+        return logStart.offset();
     }
 
     /** Offset the next appended record gets. */
     public long logEndOffset() {
-        return logEndOffset;
+        return segments.logEndOffset();
     }
 
     /**
@@ -788,21 +498,17 @@ public final class Log implements AutoCloseable {
 
     /** Where {@code epoch} ends in this log (for a follower choosing its truncation point). */
     public EpochEndOffset endOffsetForEpoch(int epoch) {
-        return epochCache.endOffsetFor(epoch, logEndOffset);
+        return epochCache.endOffsetFor(epoch, segments.logEndOffset());
     }
 
     /** Total bytes in all segments. */
     public long sizeInBytes() {
-        long total = 0;
-        for (LogSegment segment : segments.values()) {
-            total += segment.size();
-        }
-        return total;
+        return segments.sizeInBytes();
     }
 
     /** Base offsets of the segments, oldest first. */
     public List<Long> segmentBaseOffsets() {
-        return List.copyOf(segments.keySet());
+        return segments.baseOffsets();
     }
 
     public Path directory() {
@@ -856,6 +562,26 @@ public final class Log implements AutoCloseable {
         }
     }
 
+    /** Runs {@code call} under {@code lock} if the log is online; an I/O failure in it takes the log offline. */
+    private <T> T locked(Lock lock, String operation, OfflineSwitch.StorageCall<T> call) {
+        lock.lock();
+        try {
+            return offline.call(operation, call);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@link #locked} under the append lock and the structure write lock, for calls that remove bytes. */
+    private <T> T lockedForRemoval(String operation, OfflineSwitch.StorageCall<T> call) {
+        appendLock.lock();
+        try {
+            return locked(structureLock.writeLock(), operation, call);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
     /**
      * Flushes everything (including rolled segments whose background fsync has not run, and
      * waiting for one in progress), seals the indexes, checkpoints and marks the directory cleanly
@@ -878,13 +604,13 @@ public final class Log implements AutoCloseable {
             LogOfflineException failure = null;
             if (!offline.isOffline()) {
                 try {
-                    offline.run("clean shutdown", this::shutDownCleanly);
+                    offline.run("clean shutdown", segments::shutDownCleanly);
                 } catch (LogOfflineException e) {
                     failure = e;
                 }
             }
             closed = true;
-            IOException releaseFailure = releaseFiles();
+            IOException releaseFailure = segments.releaseFiles();
             if (releaseFailure != null) {
                 if (offline.isOffline()) {
                     LOG.warn("releasing the segment files of offline log {} failed", dir, releaseFailure);
@@ -901,33 +627,9 @@ public final class Log implements AutoCloseable {
         }
     }
 
-    private void shutDownCleanly() throws IOException {
-        recovery.flushAllPending();
-        active.becomeInactive();
-        recovery.closed(logEndOffset);
-        Files.createFile(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE));
-        CheckpointFile.fsyncDirectory(dir);
-    }
-
-    /** Closes every segment's file; returns the first failure (later ones suppressed in it), or null. */
-    private IOException releaseFiles() {
-        IOException failure = null;
-        for (LogSegment segment : segments.values()) {
-            try {
-                segment.close();
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        return failure;
-    }
-
     @Override
     public String toString() {
-        return "Log(" + dir + ", offsets " + logStartOffset + ".." + logEndOffset + ", " + segments.size() + " segments)";
+        return "Log(" + dir + ", offsets " + logStartOffset() + ".." + logEndOffset() + ", " + segments.count()
+                + " segments)";
     }
 }
