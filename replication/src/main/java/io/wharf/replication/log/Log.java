@@ -4,12 +4,10 @@ import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
 import io.wharf.replication.producer.BatchIdentity;
 import io.wharf.replication.producer.ProducerStateTable;
-import io.wharf.replication.producer.SequencedBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,8 +15,6 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The storage of one partition: a directory of {@link LogSegment}s holding Kafka v2 batches,
@@ -46,16 +42,12 @@ import org.slf4j.LoggerFactory;
  * follower) records its batches in it. It is rebuilt from the batch headers of the whole log
  * when the log opens and after a truncation (headers only, no records are read).
  *
- * <p>Storage faults: the first I/O error in the log's files (writing, fsyncing, rolling,
- * truncating, deleting, reading, or writing a checkpoint) takes the log offline for good: the
- * call that hit it and every later append, read, flush, truncation and retention call throw
- * {@link LogOfflineException}, {@link #isOffline()} turns true, and the listeners registered with
- * {@link #onOffline} are told once. A failed fsync is never retried and {@link #flushedOffset()}
- * never passes what an fsync covered. Only reopening the directory, which recovers the tail,
- * brings the partition back.
+ * <p>Storage faults: the first I/O error in the log's files takes the log offline for good
+ * ({@link #onOffline}): that call and every later append, read, flush, truncation and retention
+ * call throw {@link LogOfflineException}. A failed fsync is never retried, so
+ * {@link #flushedOffset()} never passes what an fsync covered. Reopening the directory recovers it.
  */
 public final class Log implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Log.class);
     private final Path dir;
     private volatile LogConfig config;   // replaced by updateConfig; each use reads one immutable value
     private final Clock clock;
@@ -67,8 +59,10 @@ public final class Log implements AutoCloseable {
     private final RecoveryPointTracker recovery;
     private final SegmentSet segments;
     private final LogStart logStart;
-    /** Guarded by the append lock. */
+    /** Guarded by the append lock, as are the appender and the truncation that update it. */
     private final LogProducerState producers = new LogProducerState();
+    private final LogAppender appender;
+    private final LogTruncation truncation;
     private volatile boolean closed;
 
     private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
@@ -86,7 +80,9 @@ public final class Log implements AutoCloseable {
                 config.flushMode() == FlushMode.LAZY ? flushExecutor : null);
         this.logStart = new LogStart(loaded.logStartOffset(), segments, recovery, epochCache, clock,
                 structureLock.writeLock());
-        rebuildProducerState();
+        this.appender = new LogAppender(segments, epochCache, producers, logStart, clock);
+        this.truncation = new LogTruncation(segments, logStart, epochCache, recovery, producers);
+        producers.rebuild(segments);
     }
 
     /**
@@ -132,8 +128,6 @@ public final class Log implements AutoCloseable {
      * Opens the log like {@link #open(Path, LogConfig, Clock, Executor)}, with its segment data
      * files opened through {@code channels} instead of {@link LogFileChannels#DEFAULT}: the seam
      * through which tests inject failing or slow disks.
-     *
-     * @param flushExecutor runs background fsyncs of rolled segments; null fsyncs them inline
      */
     public static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor, LogFileChannels channels) {
         return open(dir, config, clock, flushExecutor, channels, LogSegment::flushAll);
@@ -183,50 +177,8 @@ public final class Log implements AutoCloseable {
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch, long producerIdLimit) {
         List<RecordBatch> parsed = AppendValidator.validate(batches, true, config);
         List<BatchIdentity> identities = AppendValidator.identities(parsed, producerIdLimit);
-        return maybeAwaitFlush(locked(appendLock, "append", () -> {
-            ensureOpen();
-            AppendValidator.checkLeaderEpoch(leaderEpoch, epochCache.latestEpoch());
-            List<SequencedBatch> duplicates = producers.leadingDuplicates(identities, logStart.mayHaveRemovedRecords());
-            return duplicates.size() == parsed.size()
-                    ? duplicatesOnly(duplicates)
-                    : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch);
-        }));
-    }
-
-    private static LogAppendInfo duplicatesOnly(List<SequencedBatch> duplicates) {
-        List<Long> bases = duplicates.stream().map(SequencedBatch::baseOffset).toList();
-        long last = duplicates.stream().mapToLong(SequencedBatch::lastOffset).max().orElseThrow();
-        return new LogAppendInfo(bases.get(0), last, duplicates.size(), 0, false, bases, duplicates.size());
-    }
-
-    /** Stamps and writes the batches after the leading duplicates. Caller holds the append lock. */
-    private LogAppendInfo writeAfterDuplicates(ByteBuffer batches, List<RecordBatch> parsed,
-                                               List<BatchIdentity> identities, List<SequencedBatch> duplicates,
-                                               int leaderEpoch) throws IOException {
-        int skip = duplicates.size();
-        ByteBuffer fresh = batches.duplicate();
-        for (int i = 0; i < skip; i++) {
-            fresh.position(fresh.position() + parsed.get(i).sizeInBytes());
-        }
-        List<RecordBatch> written = parsed.subList(skip, parsed.size());
-        long logEnd = segments.logEndOffset();
-        long offset = logEnd;
-        for (RecordBatch batch : written) {
-            batch.setBaseOffset(offset);
-            batch.setPartitionLeaderEpoch(leaderEpoch);
-            offset = batch.nextOffset();
-        }
-        epochCache.assign(leaderEpoch, logEnd);
-        LogAppendInfo appended = segments.append(fresh, written, config, clock.millis());
-        List<Long> bases = new ArrayList<>(parsed.size());
-        duplicates.forEach(d -> bases.add(d.baseOffset()));
-        for (int i = skip; i < parsed.size(); i++) {
-            RecordBatch batch = parsed.get(i);
-            producers.appended(identities.get(i), batch.baseOffset(), batch.lastOffset());
-            bases.add(batch.baseOffset());
-        }
-        return new LogAppendInfo(bases.get(0), appended.lastOffset(), parsed.size(), appended.sizeInBytes(), false,
-                bases, skip);
+        return maybeAwaitFlush(locked(appendLock, "append",
+                () -> appender.asLeader(batches, parsed, identities, leaderEpoch, config)));
     }
 
     /**
@@ -240,20 +192,7 @@ public final class Log implements AutoCloseable {
      */
     public LogAppendInfo appendAsFollower(ByteBuffer batches) {
         List<RecordBatch> parsed = AppendValidator.validate(batches, false, config);
-        return maybeAwaitFlush(locked(appendLock, "append", () -> {
-            ensureOpen();
-            AppendValidator.checkContinues(parsed, segments.logEndOffset());
-            for (RecordBatch batch : parsed) {
-                if (batch.partitionLeaderEpoch() >= 0) {
-                    epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
-                }
-            }
-            LogAppendInfo info = segments.append(batches, parsed, config, clock.millis());
-            for (RecordBatch batch : parsed) {
-                producers.appended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
-            }
-            return info;
-        }));
+        return maybeAwaitFlush(locked(appendLock, "append", () -> appender.asFollower(batches, parsed, config)));
     }
 
     private LogAppendInfo maybeAwaitFlush(LogAppendInfo info) {
@@ -268,7 +207,6 @@ public final class Log implements AutoCloseable {
     /** The group-commit fsync: rolled segments still waiting for a background fsync first, then the active one. */
     private void flushAppended() {
         locked(structureLock.readLock(), "fsync", () -> {
-            ensureOpen();
             segments.flushAppended();
             return null;
         });
@@ -293,16 +231,8 @@ public final class Log implements AutoCloseable {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
         }
-        return locked(structureLock.readLock(), "read", () -> {
-            ensureOpen();
-            long start = logStart.offset();
-            long end = segments.logEndOffset();
-            if (startOffset < start || startOffset > end) {
-                throw new OffsetOutOfRangeException(startOffset, start, end);
-            }
-            long bound = Math.min(maxOffsetExclusive, end);
-            return startOffset >= bound ? LogSlice.empty(startOffset) : segments.read(startOffset, maxBytes, bound);
-        });
+        return locked(structureLock.readLock(), "read",
+                () -> segments.read(startOffset, maxBytes, maxOffsetExclusive, logStart.offset()));
     }
 
     /**
@@ -327,10 +257,8 @@ public final class Log implements AutoCloseable {
      * (Kafka's ListOffsets by time), or null when every record is older.
      */
     public TimestampOffset offsetForTimestamp(long timestamp) {
-        return locked(structureLock.readLock(), "timestamp lookup", () -> {
-            ensureOpen();
-            return segments.offsetForTimestamp(timestamp, logStart.offset());
-        });
+        return locked(structureLock.readLock(), "timestamp lookup",
+                () -> segments.offsetForTimestamp(timestamp, logStart.offset()));
     }
 
     /**
@@ -341,22 +269,7 @@ public final class Log implements AutoCloseable {
      * @return the new log end offset (≤ {@code offset})
      */
     public long truncateTo(long offset) {
-        return lockedForRemoval("truncation to offset " + offset, () -> {
-            ensureOpen();
-            long end = segments.logEndOffset();
-            if (offset >= end) {
-                return end;
-            }
-            if (offset < logStart.offset()) {
-                restartEmptyAt(offset);
-                return offset;
-            }
-            long newEnd = segments.truncateTo(offset);
-            epochCache.truncateFromEnd(newEnd);
-            recovery.truncated(newEnd);
-            rebuildProducerState();
-            return newEnd;
-        });
+        return lockedForRemoval("truncation to offset " + offset, () -> truncation.truncateTo(offset, config));
     }
 
     /**
@@ -379,19 +292,11 @@ public final class Log implements AutoCloseable {
             throw new IllegalArgumentException("a log cannot start at a negative offset, got " + newOffset);
         }
         lockedForRemoval("restarting empty at offset " + newOffset, () -> {
-            ensureOpen();
-            restartEmptyAt(newOffset);
+            truncation.restartEmptyAt(newOffset, config);
             // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
             producers.clear();
             return null;
         });
-    }
-
-    /** Empties the log at {@code offset}; the caller holds the append lock and the structure write lock. */
-    private void restartEmptyAt(long offset) throws IOException {
-        logStart.restartAt(offset);
-        segments.restartEmptyAt(offset, config);
-        epochCache.clear();
     }
 
     /**
@@ -402,10 +307,8 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException if {@code offset} is beyond the log end offset
      */
     public long deleteRecordsBefore(long offset) {
-        return locked(appendLock, "deleting records below offset " + offset, () -> {
-            ensureOpen();
-            return logStart.deleteRecordsBefore(offset);
-        });
+        return locked(appendLock, "deleting records below offset " + offset,
+                () -> logStart.deleteRecordsBefore(offset));
     }
 
     /**
@@ -423,18 +326,7 @@ public final class Log implements AutoCloseable {
      * @return the number of segments deleted
      */
     public int enforceRetention(RetentionPolicy policy, long upperBoundOffset) {
-        return locked(appendLock, "retention", () -> {
-            ensureOpen();
-            return logStart.enforce(policy, upperBoundOffset);
-        });
-    }
-
-    /**
-     * Rebuilds the producer state from the header of every batch in the log, oldest first. Runs in
-     * the constructor and under the append lock.
-     */
-    private void rebuildProducerState() throws IOException {
-        producers.rebuild(segments);
+        return locked(appendLock, "retention", () -> logStart.enforce(policy, upperBoundOffset));
     }
 
     /**
@@ -447,8 +339,8 @@ public final class Log implements AutoCloseable {
 
     /** fsyncs everything appended so far (LAZY mode's explicit flush); returns the flushed offset. */
     public long flush() {
-        offline.ensureOnline();
         ensureOpen();
+        offline.ensureOnline();
         groupCommit.awaitFlushed(segments.logEndOffset());
         return groupCommit.flushedOffset();
     }
@@ -535,22 +427,18 @@ public final class Log implements AutoCloseable {
         config = newConfig;
     }
 
-    /**
-     * True once a storage fault took this log offline (see {@link LogOfflineException}); it stays
-     * offline until the directory is reopened.
-     */
+    /** True once a storage fault took this log offline ({@link LogOfflineException}), until it is reopened. */
     public boolean isOffline() {
         return offline.isOffline();
     }
 
     /**
      * Registers {@code listener} to learn, exactly once, that this log went offline after a
-     * storage fault; if it is offline already, {@code listener} runs at once on this thread.
-     * Otherwise it runs on the thread that hit the fault (an appender, a reader, the flush
-     * executor's thread), possibly while that thread holds this log's locks: it must not call this
-     * log, not even {@link #close()}, and should only hand the directory to a thread of its own
-     * that takes it offline (as Kafka's LogDirFailureChannel does). An exception it throws is
-     * logged and added as suppressed to the {@link LogOfflineException} the faulting call throws.
+     * storage fault: at once on this thread if it is offline already, otherwise on the thread that
+     * hit the fault (an appender, a reader, the flush executor's), possibly holding this log's
+     * locks. So it must not call this log, not even {@link #close()}, but hand the directory to a
+     * thread of its own that takes it offline (Kafka's LogDirFailureChannel). What it throws is
+     * logged and suppressed in the {@link LogOfflineException} of the faulting call.
      */
     public void onOffline(Consumer<? super LogOfflineException> listener) {
         offline.addListener(listener);
@@ -562,10 +450,11 @@ public final class Log implements AutoCloseable {
         }
     }
 
-    /** Runs {@code call} under {@code lock} if the log is online; an I/O failure in it takes the log offline. */
+    /** Runs {@code call} under {@code lock} if the log is open and online; an I/O failure takes it offline. */
     private <T> T locked(Lock lock, String operation, OfflineSwitch.StorageCall<T> call) {
         lock.lock();
         try {
+            ensureOpen();
             return offline.call(operation, call);
         } finally {
             lock.unlock();
@@ -574,12 +463,7 @@ public final class Log implements AutoCloseable {
 
     /** {@link #locked} under the append lock and the structure write lock, for calls that remove bytes. */
     private <T> T lockedForRemoval(String operation, OfflineSwitch.StorageCall<T> call) {
-        appendLock.lock();
-        try {
-            return locked(structureLock.writeLock(), operation, call);
-        } finally {
-            appendLock.unlock();
-        }
+        return locked(appendLock, operation, () -> locked(structureLock.writeLock(), operation, call));
     }
 
     /**
@@ -587,39 +471,18 @@ public final class Log implements AutoCloseable {
      * waiting for one in progress), seals the indexes, checkpoints and marks the directory cleanly
      * shut down so the next open skips recovery. Idempotent. Does not shut the flush executor down.
      *
-     * <p>An offline log only releases its files, without throwing: nothing is flushed and no
-     * clean-shutdown marker is written, so the next open recovers the tail.
+     * <p>An offline log only releases its files, without flushing, marking or throwing.
      *
-     * @throws LogOfflineException if the clean shutdown hits a storage fault; the log is then
-     *     offline and closed, its files released all the same
+     * @throws LogOfflineException if the clean shutdown hits a storage fault (files are released all the same)
      */
     @Override
     public void close() {
         appendLock.lock();
         structureLock.writeLock().lock();
         try {
-            if (closed) {
-                return;
-            }
-            LogOfflineException failure = null;
-            if (!offline.isOffline()) {
-                try {
-                    offline.run("clean shutdown", segments::shutDownCleanly);
-                } catch (LogOfflineException e) {
-                    failure = e;
-                }
-            }
-            closed = true;
-            IOException releaseFailure = segments.releaseFiles();
-            if (releaseFailure != null) {
-                if (offline.isOffline()) {
-                    LOG.warn("releasing the segment files of offline log {} failed", dir, releaseFailure);
-                } else {
-                    failure = offline.fail("closing the segment files", releaseFailure);
-                }
-            }
-            if (failure != null) {
-                throw failure;
+            if (!closed) {
+                closed = true;
+                segments.close(offline);
             }
         } finally {
             structureLock.writeLock().unlock();

@@ -159,10 +159,21 @@ final class SegmentSet {
 
     /**
      * Whole batches from the one holding {@code startOffset}, within one segment, up to
-     * {@code maxBytes} (at least one batch) and ending below {@code bound}; empty when none.
-     * The caller checked that {@code startOffset} lies in the log.
+     * {@code maxBytes} (at least one batch) and ending below {@code maxOffsetExclusive} and the
+     * log end; empty when there are none.
+     *
+     * @throws OffsetOutOfRangeException if {@code startOffset} is below {@code logStartOffset} or
+     *     above the log end offset
      */
-    LogSlice read(long startOffset, int maxBytes, long bound) throws IOException {
+    LogSlice read(long startOffset, int maxBytes, long maxOffsetExclusive, long logStartOffset) throws IOException {
+        long end = logEndOffset;
+        if (startOffset < logStartOffset || startOffset > end) {
+            throw new OffsetOutOfRangeException(startOffset, logStartOffset, end);
+        }
+        long bound = Math.min(maxOffsetExclusive, end);
+        if (startOffset >= bound) {
+            return LogSlice.empty(startOffset);
+        }
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
         while (entry != null) {
             LogSlice slice = entry.getValue().read(startOffset, maxBytes, bound);
@@ -277,10 +288,40 @@ final class SegmentSet {
     }
 
     /**
+     * Closes the segments. While the log is online it first fsyncs everything, seals the active
+     * segment and marks the directory cleanly shut down; an offline log only releases its files
+     * (the next open then recovers), logging rather than throwing if that fails.
+     *
+     * @throws LogOfflineException if an online log hits a storage fault on the way; the files are
+     *     released all the same
+     */
+    void close(OfflineSwitch offline) {
+        LogOfflineException failure = null;
+        if (!offline.isOffline()) {
+            try {
+                offline.run("clean shutdown", this::shutDownCleanly);
+            } catch (LogOfflineException e) {
+                failure = e;
+            }
+        }
+        IOException releaseFailure = releaseFiles();
+        if (releaseFailure != null) {
+            if (offline.isOffline()) {
+                LOG.warn("releasing the segment files of offline log {} failed", dir, releaseFailure);
+            } else {
+                failure = offline.fail("closing the segment files", releaseFailure);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
      * fsyncs everything (rolled segments whose fsync is pending included), seals the active
      * segment, checkpoints the log end as the recovery point and writes the clean-shutdown marker.
      */
-    void shutDownCleanly() throws IOException {
+    private void shutDownCleanly() throws IOException {
         recovery.flushAllPending();
         active.becomeInactive();
         recovery.closed(logEndOffset);
@@ -289,7 +330,7 @@ final class SegmentSet {
     }
 
     /** Closes every segment's file; returns the first failure (later ones suppressed in it), or null. */
-    IOException releaseFiles() {
+    private IOException releaseFiles() {
         IOException failure = null;
         for (LogSegment segment : segments.values()) {
             try {
