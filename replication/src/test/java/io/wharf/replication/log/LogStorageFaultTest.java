@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.wharf.record.Record;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,8 +85,10 @@ class LogStorageFaultTest {
             return fds.filter(fd -> {
                 try {
                     return Files.readSymbolicLink(fd).startsWith(dir);
+                } catch (NoSuchFileException closedWhileListing) {
+                    return false;
                 } catch (IOException e) {
-                    return false; // the descriptor closed while listing
+                    throw new UncheckedIOException("cannot resolve file descriptor " + fd, e);
                 }
             }).count();
         }
