@@ -1,6 +1,5 @@
 package io.wharf.replication.log;
 
-import java.io.IOException;
 import java.util.function.LongSupplier;
 
 /**
@@ -13,9 +12,13 @@ import java.util.function.LongSupplier;
  */
 final class GroupCommit {
 
-    /** The fsync itself; must cover every byte appended before it is called. */
+    /**
+     * The fsync itself; must cover every byte appended before it is called. It reports a failure
+     * with an unchecked exception ({@link LogOfflineException} for a {@link Log}), which
+     * {@link #awaitFlushed} passes on without marking anything flushed.
+     */
     interface Flusher {
-        void flush() throws IOException;
+        void flush();
     }
 
     private final Object monitor = new Object();
@@ -47,8 +50,9 @@ final class GroupCommit {
     /**
      * Returns once every offset below {@code offset} is durable, fsyncing if no other thread is.
      *
-     * @throws LogStorageException if the fsync fails or the thread is interrupted while waiting
-     *     (the data stays appended, only its durability is unknown)
+     * @throws LogStorageException if the thread is interrupted while waiting (the data stays
+     *     appended, only its durability is unknown)
+     * @throws RuntimeException whatever the flusher throws when the fsync fails
      * @throws AppendTruncatedException if the log was truncated below {@code offset} first
      */
     void awaitFlushed(long offset) {
@@ -79,8 +83,6 @@ final class GroupCommit {
             try {
                 flusher.flush();
                 done = true;
-            } catch (IOException e) {
-                throw new LogStorageException("fsync of offsets below " + target + " failed", e);
             } finally {
                 synchronized (monitor) {
                     flushing = false;

@@ -1,29 +1,20 @@
 package io.wharf.replication.log;
 
-import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
-import io.wharf.record.RecordBatches;
-import io.wharf.replication.producer.AppendCheck;
 import io.wharf.replication.producer.BatchIdentity;
 import io.wharf.replication.producer.ProducerStateTable;
-import io.wharf.replication.producer.SequencedBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Consumer;
 
 /**
  * The storage of one partition: a directory of {@link LogSegment}s holding Kafka v2 batches,
@@ -34,9 +25,11 @@ import org.slf4j.LoggerFactory;
  * changes that remove bytes (truncation, segment deletion) also take the write side of a
  * read/write lock that reads hold while locating batches. In {@link FlushMode#SYNC} an append
  * returns only after its batches are fsynced; the fsync is group-committed by the appending
- * threads themselves ({@link GroupCommit}), so concurrent appenders share one fsync.
+ * threads themselves ({@link GroupCommit}), so concurrent appenders share one fsync. In
+ * {@link FlushMode#DEFERRED} an append returns once written and the owner fsyncs with
+ * {@link #flush()}; only fsynced offsets count as durable.
  *
- * <p>Rolling a segment fsyncs the sealed segment. In {@link FlushMode#LAZY} with a flush executor
+ * <p>Rolling a segment fsyncs the sealed segment. Unless {@link FlushMode#SYNC}, with a flush executor
  * ({@link #open(Path, LogConfig, Clock, Executor)}) that fsync runs on the executor instead of the
  * appending thread; the recovery point (checkpoint) and {@link #flushedOffset()} advance only once
  * it has completed ({@link RecoveryPointTracker}).
@@ -50,42 +43,48 @@ import org.slf4j.LoggerFactory;
  * before with their original offsets and refuses out-of-order ones; every append (leader or
  * follower) records its batches in it. It is rebuilt from the batch headers of the whole log
  * when the log opens and after a truncation (headers only, no records are read).
+ *
+ * <p>Storage faults: the first I/O error in the log's files takes the log offline for good
+ * ({@link #onOffline}): that call and every later append, read, flush, truncation and retention
+ * call throw {@link LogOfflineException}. A failed fsync is never retried, so
+ * {@link #flushedOffset()} never passes what an fsync covered. Reopening the directory recovers it.
  */
 public final class Log implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Log.class);
     private final Path dir;
     private volatile LogConfig config;   // replaced by updateConfig; each use reads one immutable value
     private final Clock clock;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
-    private final ConcurrentSkipListMap<Long, LogSegment> segments;
+    private final OfflineSwitch offline;
     private final LeaderEpochCache epochCache;
     private final GroupCommit groupCommit;
     private final RecoveryPointTracker recovery;
-    /** Runs the fsync of a sealed segment in LAZY mode; null rolls fsync inline. Not owned. */
-    private final Executor rollFlushExecutor;
-    /** Guarded by the append lock. */
-    private final ProducerStateTable producers = new ProducerStateTable();
-    private volatile LogSegment active;
-    private volatile long logStartOffset;
-    private volatile long logEndOffset;
+    private final SegmentSet segments;
+    private final LogStart logStart;
+    /** Guarded by the append lock, as are the appender and the truncation that update it. */
+    private final LogProducerState producers = new LogProducerState();
+    private final LogAppender appender;
+    private final LogTruncation truncation;
     private volatile boolean closed;
 
-    private Log(Path dir, LogConfig config, Clock clock, LogLoader.Loaded loaded, Executor flushExecutor,
-                RecoveryPointTracker.SegmentFsync segmentFsync) {
+    private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
+                Executor flushExecutor, RecoveryPointTracker.SegmentFsync segmentFsync) throws IOException {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
-        this.segments = loaded.segments();
+        this.offline = new OfflineSwitch(dir);
         this.epochCache = loaded.epochCache();
-        this.active = segments.lastEntry().getValue();
-        this.logStartOffset = loaded.logStartOffset();
-        this.logEndOffset = active.nextOffset();
-        this.groupCommit = new GroupCommit(() -> logEndOffset, this::flushActiveData, logEndOffset);
-        this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, () -> logStartOffset, logEndOffset,
-                segmentFsync);
-        this.rollFlushExecutor = config.flushMode() != FlushMode.SYNC ? flushExecutor : null;
-        rebuildProducerState();
+        long logEnd = loaded.segments().lastEntry().getValue().nextOffset();
+        this.groupCommit = new GroupCommit(this::logEndOffset, this::flushAppended, logEnd);
+        this.recovery = new RecoveryPointTracker(loaded.checkpoint(), groupCommit, this::logStartOffset, logEnd,
+                segmentFsync, offline);
+        this.segments = new SegmentSet(dir, channels, loaded.segments(), recovery,
+                config.flushMode() != FlushMode.SYNC ? flushExecutor : null);
+        this.logStart = new LogStart(loaded.logStartOffset(), segments, recovery, epochCache, clock,
+                structureLock.writeLock());
+        this.appender = new LogAppender(segments, epochCache, producers, logStart, clock);
+        this.truncation = new LogTruncation(segments, logStart, epochCache, recovery, producers);
+        producers.rebuild(segments);
     }
 
     /**
@@ -99,7 +98,7 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Opens the log like {@link #open(Path, LogConfig, Clock)}, and in {@link FlushMode#LAZY}
+     * Opens the log like {@link #open(Path, LogConfig, Clock)}, and unless {@link FlushMode#SYNC}
      * moves the fsync of each rolled segment off the appending thread onto {@code flushExecutor}
      * (as Kafka's scheduler does), so appends do not stall on disk bandwidth at a roll. In
      * {@link FlushMode#SYNC} the executor is not used.
@@ -116,21 +115,37 @@ public final class Log implements AutoCloseable {
      * thread any rolled segment whose task has not run yet and wait for one that is running.
      * Truncation and deletion of a segment cancel its task if it has not started and otherwise
      * wait for the fsync in progress (holding the append lock, so appends wait too — bounded by
-     * one segment's fsync). A failed background fsync is logged, never thrown to an appender;
-     * the recovery point stays below that segment and the next {@code flush()} or {@code close()}
-     * retries it and throws {@link LogStorageException} if it fails again.
+     * one segment's fsync). A failed background fsync is never thrown to the executor: it takes the
+     * log offline (see {@link #onOffline}, whose listeners then run on the executor's thread), the
+     * recovery point stays below that segment, and the next call on the log throws
+     * {@link LogOfflineException}.
      *
      * @param flushExecutor runs background fsyncs of rolled segments; null fsyncs them inline
      */
     public static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor) {
-        return open(dir, config, clock, flushExecutor, LogSegment::flushAll);
+        return open(dir, config, clock, flushExecutor, LogFileChannels.DEFAULT);
+    }
+
+    /**
+     * Opens the log like {@link #open(Path, LogConfig, Clock, Executor)}, with its segment data
+     * files opened through {@code channels} instead of {@link LogFileChannels#DEFAULT}: the seam
+     * through which tests inject failing or slow disks.
+     */
+    public static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor, LogFileChannels channels) {
+        return open(dir, config, clock, flushExecutor, channels, LogSegment::flushAll);
     }
 
     /** {@link #open(Path, LogConfig, Clock, Executor)} with the fsync of rolled segments replaceable, for tests. */
     static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor,
                     RecoveryPointTracker.SegmentFsync segmentFsync) {
+        return open(dir, config, clock, flushExecutor, LogFileChannels.DEFAULT, segmentFsync);
+    }
+
+    private static Log open(Path dir, LogConfig config, Clock clock, Executor flushExecutor, LogFileChannels channels,
+                            RecoveryPointTracker.SegmentFsync segmentFsync) {
         try {
-            return new Log(dir, config, clock, LogLoader.load(dir, config, clock.millis()), flushExecutor, segmentFsync);
+            return new Log(dir, config, clock, channels, LogLoader.load(dir, config, channels, clock.millis()),
+                    flushExecutor, segmentFsync);
         } catch (IOException e) {
             throw new LogStorageException("cannot open the log in " + dir, e);
         }
@@ -162,73 +177,10 @@ public final class Log implements AutoCloseable {
      *     not continue what this log holds (OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH)
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch, long producerIdLimit) {
-        List<RecordBatch> parsed = validate(batches, true);
-        List<BatchIdentity> identities = new ArrayList<>(parsed.size());
-        for (RecordBatch batch : parsed) {
-            BatchIdentity identity = BatchIdentity.of(batch);
-            if (identity.isIdempotent() && identity.producerId() >= producerIdLimit) {
-                throw new InvalidAppendException(ErrorCode.UNKNOWN_PRODUCER_ID, "producer id " + identity.producerId()
-                        + " was not allocated by this cluster (ids below " + producerIdLimit + " are known here);"
-                        + " get one with InitProducerId");
-            }
-            identities.add(identity);
-        }
-        LogAppendInfo info;
-        appendLock.lock();
-        try {
-            ensureOpen();
-            OptionalInt latest = epochCache.latestEpoch();
-            if (latest.isPresent() && leaderEpoch < latest.getAsInt()) {
-                throw new InvalidAppendException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + leaderEpoch
-                        + " is older than epoch " + latest.getAsInt() + " already in this log");
-            }
-            AppendCheck check = producers.check(identities, logStartOffset > 0);
-            if (check instanceof AppendCheck.Rejected rejected) {
-                throw new InvalidAppendException(rejected.code(), rejected.message());
-            }
-            List<SequencedBatch> duplicates = ((AppendCheck.Accepted) check).duplicates();
-            info = duplicates.size() == parsed.size()
-                    ? duplicatesOnly(duplicates)
-                    : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch);
-        } finally {
-            appendLock.unlock();
-        }
-        return maybeAwaitFlush(info);
-    }
-
-    private static LogAppendInfo duplicatesOnly(List<SequencedBatch> duplicates) {
-        List<Long> bases = duplicates.stream().map(SequencedBatch::baseOffset).toList();
-        long last = duplicates.stream().mapToLong(SequencedBatch::lastOffset).max().orElseThrow();
-        return new LogAppendInfo(bases.get(0), last, duplicates.size(), 0, false, bases, duplicates.size());
-    }
-
-    /** Stamps and writes the batches after the leading duplicates. Caller holds the append lock. */
-    private LogAppendInfo writeAfterDuplicates(ByteBuffer batches, List<RecordBatch> parsed,
-                                               List<BatchIdentity> identities, List<SequencedBatch> duplicates,
-                                               int leaderEpoch) {
-        int skip = duplicates.size();
-        ByteBuffer fresh = batches.duplicate();
-        for (int i = 0; i < skip; i++) {
-            fresh.position(fresh.position() + parsed.get(i).sizeInBytes());
-        }
-        List<RecordBatch> written = parsed.subList(skip, parsed.size());
-        long offset = logEndOffset;
-        for (RecordBatch batch : written) {
-            batch.setBaseOffset(offset);
-            batch.setPartitionLeaderEpoch(leaderEpoch);
-            offset = batch.nextOffset();
-        }
-        epochCache.assign(leaderEpoch, logEndOffset);
-        LogAppendInfo appended = write(fresh, written);
-        List<Long> bases = new ArrayList<>(parsed.size());
-        duplicates.forEach(d -> bases.add(d.baseOffset()));
-        for (int i = skip; i < parsed.size(); i++) {
-            RecordBatch batch = parsed.get(i);
-            producers.onAppended(identities.get(i), batch.baseOffset(), batch.lastOffset());
-            bases.add(batch.baseOffset());
-        }
-        return new LogAppendInfo(bases.get(0), appended.lastOffset(), parsed.size(), appended.sizeInBytes(), false,
-                bases, skip);
+        List<RecordBatch> parsed = AppendValidator.validate(batches, true, config);
+        List<BatchIdentity> identities = AppendValidator.identities(parsed, producerIdLimit);
+        return maybeAwaitFlush(locked(appendLock, "append",
+                () -> appender.asLeader(batches, parsed, identities, leaderEpoch, config)));
     }
 
     /**
@@ -241,95 +193,8 @@ public final class Log implements AutoCloseable {
      * @throws InvalidAppendException if the offsets do not continue the log
      */
     public LogAppendInfo appendAsFollower(ByteBuffer batches) {
-        List<RecordBatch> parsed = validate(batches, false);
-        LogAppendInfo info;
-        appendLock.lock();
-        try {
-            ensureOpen();
-            long expected = logEndOffset;
-            for (RecordBatch batch : parsed) {
-                if (batch.baseOffset() != expected) {
-                    throw new InvalidAppendException(ErrorCode.INVALID_REQUEST, "follower batch starts at offset "
-                            + batch.baseOffset() + " but the log continues at " + expected
-                            + "; truncate or fetch from " + logEndOffset);
-                }
-                expected = batch.nextOffset();
-            }
-            for (RecordBatch batch : parsed) {
-                if (batch.partitionLeaderEpoch() >= 0) {
-                    epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
-                }
-            }
-            info = write(batches, parsed);
-            for (RecordBatch batch : parsed) {
-                producers.onAppended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
-            }
-        } finally {
-            appendLock.unlock();
-        }
-        return maybeAwaitFlush(info);
-    }
-
-    private List<RecordBatch> validate(ByteBuffer batches, boolean asLeader) {
-        List<RecordBatch> parsed = RecordBatches.validateAll(batches);
-        if (parsed.isEmpty()) {
-            throw new InvalidAppendException(ErrorCode.INVALID_REQUEST, "an append needs at least one batch; got 0 bytes");
-        }
-        for (RecordBatch batch : parsed) {
-            if (batch.sizeInBytes() > config.maxMessageBytes()) {
-                throw new RecordTooLargeException(batch.sizeInBytes(), config.maxMessageBytes());
-            }
-            if (asLeader && (batch.recordCount() == 0 || batch.lastOffsetDelta() != batch.recordCount() - 1)) {
-                throw new InvalidAppendException(ErrorCode.CORRUPT_RECORD, "a producer batch must hold records with offset deltas 0.."
-                        + "count-1, but it has " + batch.recordCount() + " records and last offset delta " + batch.lastOffsetDelta());
-            }
-            if (!asLeader && batch.lastOffsetDelta() < 0) {
-                throw new InvalidAppendException(ErrorCode.CORRUPT_RECORD, "batch at offset " + batch.baseOffset()
-                        + " has a negative last offset delta " + batch.lastOffsetDelta());
-            }
-        }
-        return parsed;
-    }
-
-    /** Writes validated, stamped batches, rolling where needed. Caller holds the append lock. */
-    private LogAppendInfo write(ByteBuffer buffer, List<RecordBatch> batches) {
-        long now = clock.millis();
-        int runStartIndex = 0;
-        int runStartPosition = buffer.position();
-        int runBytes = 0;
-        try {
-            for (int i = 0; i < batches.size(); i++) {
-                RecordBatch batch = batches.get(i);
-                long batchTime = batch.maxTimestamp() >= 0 ? batch.maxTimestamp() : now;
-                if (active.shouldRoll(config, runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(),
-                        batchTime)) {
-                    writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), now);
-                    roll(batch.baseOffset());
-                    runStartIndex = i;
-                    runStartPosition += runBytes;
-                    runBytes = 0;
-                }
-                runBytes += batch.sizeInBytes();
-            }
-            writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, batches.size()), now);
-        } catch (IOException e) {
-            throw new LogStorageException("append to " + active + " failed", e);
-        }
-        RecordBatch first = batches.get(0);
-        RecordBatch last = batches.get(batches.size() - 1);
-        return new LogAppendInfo(first.baseOffset(), last.lastOffset(), batches.size(),
-                runStartPosition + runBytes - buffer.position(), false,
-                batches.stream().map(RecordBatch::baseOffset).toList(), 0);
-    }
-
-    private void writeRun(ByteBuffer buffer, int position, int bytes, List<RecordBatch> run, long now) throws IOException {
-        if (run.isEmpty()) {
-            return;
-        }
-        ByteBuffer slice = buffer.duplicate();
-        slice.limit(position + bytes).position(position);
-        active.append(slice, run, now);
-        logEndOffset = active.nextOffset();
+        List<RecordBatch> parsed = AppendValidator.validate(batches, false, config);
+        return maybeAwaitFlush(locked(appendLock, "append", () -> appender.asFollower(batches, parsed, config)));
     }
 
     private LogAppendInfo maybeAwaitFlush(LogAppendInfo info) {
@@ -341,44 +206,12 @@ public final class Log implements AutoCloseable {
                 info.batchBaseOffsets(), info.duplicateBatches());
     }
 
-    /**
-     * Seals the active segment and starts a new one at {@code newBase}. The sealed segment is
-     * fsynced inline (advancing the recovery point now) or, with a flush executor, by a task
-     * that advances it once the fsync is done.
-     */
-    private void roll(long newBase) throws IOException {
-        LogSegment old = active;
-        if (rollFlushExecutor == null) {
-            old.becomeInactive();
-        } else {
-            old.seal();
-        }
-        LogSegment next = LogSegment.create(dir, newBase, config);
-        segments.put(newBase, next);
-        active = next;
-        if (rollFlushExecutor == null) {
-            recovery.sealedAndFlushed(newBase);
-            return;
-        }
-        RecoveryPointTracker.PendingFlush flush = recovery.sealedPendingFlush(old, newBase);
-        try {
-            rollFlushExecutor.execute(flush);
-        } catch (RejectedExecutionException e) {
-            LOG.warn("{}: the flush executor rejected the fsync of rolled segment {}; fsyncing it inline", dir, old, e);
-            recovery.flushNow(flush);
-        }
-    }
-
     /** The group-commit fsync: rolled segments still waiting for a background fsync first, then the active one. */
-    private void flushActiveData() throws IOException {
-        structureLock.readLock().lock();
-        try {
-            ensureOpen();
-            recovery.flushAllPending();
-            active.flushData();
-        } finally {
-            structureLock.readLock().unlock();
-        }
+    private void flushAppended() {
+        locked(structureLock.readLock(), "fsync", () -> {
+            segments.flushAppended();
+            return null;
+        });
     }
 
     /** Reads whole batches from {@code startOffset} up to about {@code maxBytes}; see {@link #read(long, int, long)}. */
@@ -400,32 +233,8 @@ public final class Log implements AutoCloseable {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
         }
-        structureLock.readLock().lock();
-        try {
-            ensureOpen();
-            long start = logStartOffset;
-            long end = logEndOffset;
-            if (startOffset < start || startOffset > end) {
-                throw new OffsetOutOfRangeException(startOffset, start, end);
-            }
-            long bound = Math.min(maxOffsetExclusive, end);
-            if (startOffset >= bound) {
-                return LogSlice.empty(startOffset);
-            }
-            Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
-            while (entry != null) {
-                LogSlice slice = entry.getValue().read(startOffset, maxBytes, bound);
-                if (slice != null) {
-                    return slice;
-                }
-                entry = segments.higherEntry(entry.getKey());
-            }
-            return LogSlice.empty(startOffset);
-        } catch (IOException e) {
-            throw new LogStorageException("read at offset " + startOffset + " in " + dir + " failed", e);
-        } finally {
-            structureLock.readLock().unlock();
-        }
+        return locked(structureLock.readLock(), "read",
+                () -> segments.read(startOffset, maxBytes, maxOffsetExclusive, logStart.offset()));
     }
 
     /**
@@ -439,13 +248,10 @@ public final class Log implements AutoCloseable {
      *     above the log end offset
      */
     public ByteBuffer readCopy(long startOffset, int maxBytes, long maxOffsetExclusive) {
-        structureLock.readLock().lock();
-        try {
+        return locked(structureLock.readLock(), "read", () -> {
             LogSlice slice = read(startOffset, maxBytes, maxOffsetExclusive);
             return slice.isEmpty() ? ByteBuffer.allocate(0) : slice.toByteBuffer();
-        } finally {
-            structureLock.readLock().unlock();
-        }
+        });
     }
 
     /**
@@ -453,25 +259,8 @@ public final class Log implements AutoCloseable {
      * (Kafka's ListOffsets by time), or null when every record is older.
      */
     public TimestampOffset offsetForTimestamp(long timestamp) {
-        structureLock.readLock().lock();
-        try {
-            ensureOpen();
-            long start = logStartOffset;
-            for (LogSegment segment : segments.values()) {
-                if (segment.nextOffset() <= start) {
-                    continue;
-                }
-                TimestampOffset found = segment.findOffsetByTimestamp(timestamp, start);
-                if (found != null) {
-                    return found;
-                }
-            }
-            return null;
-        } catch (IOException e) {
-            throw new LogStorageException("timestamp lookup in " + dir + " failed", e);
-        } finally {
-            structureLock.readLock().unlock();
-        }
+        return locked(structureLock.readLock(), "timestamp lookup",
+                () -> segments.offsetForTimestamp(timestamp, logStart.offset()));
     }
 
     /**
@@ -482,42 +271,7 @@ public final class Log implements AutoCloseable {
      * @return the new log end offset (≤ {@code offset})
      */
     public long truncateTo(long offset) {
-        appendLock.lock();
-        structureLock.writeLock().lock();
-        try {
-            ensureOpen();
-            if (offset >= logEndOffset) {
-                return logEndOffset;
-            }
-            if (offset < logStartOffset) {
-                restartEmptyAt(offset);
-                return logEndOffset;
-            }
-            recovery.forgetRange(segments.floorKey(offset), Long.MAX_VALUE);
-            for (LogSegment segment : List.copyOf(segments.tailMap(offset, true).descendingMap().values())) {
-                if (segments.size() == 1) {
-                    break;
-                }
-                segments.remove(segment.baseOffset());
-                segment.delete();
-            }
-            LogSegment last = segments.lastEntry().getValue();
-            last.truncateTo(offset);
-            if (last != active) {
-                last.becomeActive();
-                active = last;
-            }
-            logEndOffset = last.nextOffset();
-            epochCache.truncateFromEnd(logEndOffset);
-            recovery.truncated(logEndOffset);
-            rebuildProducerState();
-            return logEndOffset;
-        } catch (IOException e) {
-            throw new LogStorageException("truncation of " + dir + " to " + offset + " failed", e);
-        } finally {
-            structureLock.writeLock().unlock();
-            appendLock.unlock();
-        }
+        return lockedForRemoval("truncation to offset " + offset, () -> truncation.truncateTo(offset, config));
     }
 
     /**
@@ -539,36 +293,12 @@ public final class Log implements AutoCloseable {
         if (newOffset < 0) {
             throw new IllegalArgumentException("a log cannot start at a negative offset, got " + newOffset);
         }
-        appendLock.lock();
-        structureLock.writeLock().lock();
-        try {
-            ensureOpen();
-            restartEmptyAt(newOffset);
+        lockedForRemoval("restarting empty at offset " + newOffset, () -> {
+            truncation.restartEmptyAt(newOffset, config);
             // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
             producers.clear();
-        } catch (IOException e) {
-            throw new LogStorageException("restarting " + dir + " empty at offset " + newOffset + " failed", e);
-        } finally {
-            structureLock.writeLock().unlock();
-            appendLock.unlock();
-        }
-    }
-
-    /** The body of {@link #truncateFullyAndStartAt}; the caller holds the append lock and the structure write lock. */
-    private void restartEmptyAt(long offset) throws IOException {
-        recovery.forgetRange(Long.MIN_VALUE, Long.MAX_VALUE);
-        logStartOffset = offset;
-        logEndOffset = offset;
-        recovery.restartedAt(offset);
-        for (LogSegment segment : List.copyOf(segments.descendingMap().values())) {
-            segments.remove(segment.baseOffset());
-            segment.delete();
-        }
-        LogSegment fresh = LogSegment.create(dir, offset, config);
-        segments.put(offset, fresh);
-        active = fresh;
-        epochCache.clear();
-        CheckpointFile.fsyncDirectory(dir);
+            return null;
+        });
     }
 
     /**
@@ -579,32 +309,8 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException if {@code offset} is beyond the log end offset
      */
     public long deleteRecordsBefore(long offset) {
-        appendLock.lock();
-        try {
-            ensureOpen();
-            if (offset > logEndOffset) {
-                throw new OffsetOutOfRangeException(offset, logStartOffset, logEndOffset);
-            }
-            if (offset > logStartOffset) {
-                advanceLogStart(offset, countSegmentsBelow(offset));
-            }
-            return logStartOffset;
-        } finally {
-            appendLock.unlock();
-        }
-    }
-
-    /** Oldest segments whose every offset is below {@code offset}; the active segment never counts. */
-    private int countSegmentsBelow(long offset) {
-        int count = 0;
-        for (Long base : segments.headMap(active.baseOffset()).keySet()) {
-            Long successor = segments.higherKey(base);
-            if (successor == null || successor > offset) {
-                break;
-            }
-            count++;
-        }
-        return count;
+        return locked(appendLock, "deleting records below offset " + offset,
+                () -> logStart.deleteRecordsBefore(offset));
     }
 
     /**
@@ -622,64 +328,7 @@ public final class Log implements AutoCloseable {
      * @return the number of segments deleted
      */
     public int enforceRetention(RetentionPolicy policy, long upperBoundOffset) {
-        appendLock.lock();
-        try {
-            ensureOpen();
-            List<SegmentRetention.ClosedSegment> closedSegments = new ArrayList<>();
-            for (Map.Entry<Long, LogSegment> entry : segments.headMap(active.baseOffset()).entrySet()) {
-                LogSegment segment = entry.getValue();
-                closedSegments.add(new SegmentRetention.ClosedSegment(segment.baseOffset(),
-                        segments.higherKey(entry.getKey()), segment.size(), segment.maxTimestamp()));
-            }
-            int deletable = SegmentRetention.deletableSegments(closedSegments, sizeInBytes(), clock.millis(), policy,
-                    upperBoundOffset);
-            if (deletable == 0) {
-                return 0;
-            }
-            long newStart = closedSegments.get(deletable - 1).nextOffset();
-            advanceLogStart(Math.max(logStartOffset, newStart), deletable);
-            return deletable;
-        } finally {
-            appendLock.unlock();
-        }
-    }
-
-    /**
-     * Persists the new start first, so a crash mid-deletion leaves segments that the next open
-     * removes. Background fsyncs of the doomed segments are cancelled or, if running, awaited.
-     */
-    private void advanceLogStart(long newStart, int oldestSegmentsToDelete) {
-        logStartOffset = newStart;
-        long firstKept = segments.keySet().stream().skip(oldestSegmentsToDelete).findFirst().orElseThrow();
-        recovery.forgetRange(Long.MIN_VALUE, firstKept);
-        recovery.publish();
-        structureLock.writeLock().lock();
-        try {
-            for (int i = 0; i < oldestSegmentsToDelete; i++) {
-                segments.pollFirstEntry().getValue().delete();
-            }
-        } catch (IOException e) {
-            throw new LogStorageException("deleting segments below offset " + newStart + " in " + dir + " failed", e);
-        } finally {
-            structureLock.writeLock().unlock();
-        }
-        epochCache.truncateFromStart(newStart);
-    }
-
-    /**
-     * Rebuilds the producer state from the header of every batch in the log, oldest first. Runs in
-     * the constructor and under the append lock.
-     */
-    private void rebuildProducerState() {
-        producers.clear();
-        try {
-            for (LogSegment segment : segments.values()) {
-                segment.forEachBatchHeader(header -> producers.onAppended(header.identity(), header.baseOffset(),
-                        header.lastOffset()));
-            }
-        } catch (IOException e) {
-            throw new LogStorageException("reading batch headers of " + dir + " to rebuild producer state failed", e);
-        }
+        return locked(appendLock, "retention", () -> logStart.enforce(policy, upperBoundOffset));
     }
 
     /**
@@ -687,24 +336,25 @@ public final class Log implements AutoCloseable {
      * while no append runs.
      */
     ProducerStateTable producerState() {
-        return producers;
+        return producers.table();
     }
 
     /** fsyncs everything appended so far (LAZY mode's explicit flush); returns the flushed offset. */
     public long flush() {
         ensureOpen();
-        groupCommit.awaitFlushed(logEndOffset);
+        offline.ensureOnline();
+        groupCommit.awaitFlushed(segments.logEndOffset());
         return groupCommit.flushedOffset();
     }
 
     /** First offset a read may ask for. */
     public long logStartOffset() {
-        return logStartOffset;
+        return logStart.offset();
     }
 
     /** Offset the next appended record gets. */
     public long logEndOffset() {
-        return logEndOffset;
+        return segments.logEndOffset();
     }
 
     /**
@@ -742,21 +392,17 @@ public final class Log implements AutoCloseable {
 
     /** Where {@code epoch} ends in this log (for a follower choosing its truncation point). */
     public EpochEndOffset endOffsetForEpoch(int epoch) {
-        return epochCache.endOffsetFor(epoch, logEndOffset);
+        return epochCache.endOffsetFor(epoch, segments.logEndOffset());
     }
 
     /** Total bytes in all segments. */
     public long sizeInBytes() {
-        long total = 0;
-        for (LogSegment segment : segments.values()) {
-            total += segment.size();
-        }
-        return total;
+        return segments.sizeInBytes();
     }
 
     /** Base offsets of the segments, oldest first. */
     public List<Long> segmentBaseOffsets() {
-        return List.copyOf(segments.keySet());
+        return segments.baseOffsets();
     }
 
     public Path directory() {
@@ -783,36 +429,63 @@ public final class Log implements AutoCloseable {
         config = newConfig;
     }
 
+    /** True once a storage fault took this log offline ({@link LogOfflineException}), until it is reopened. */
+    public boolean isOffline() {
+        return offline.isOffline();
+    }
+
+    /**
+     * Registers {@code listener} to learn, exactly once, that this log went offline after a
+     * storage fault: at once on this thread if it is offline already, otherwise on the thread that
+     * hit the fault (an appender, a reader, the flush executor's), possibly holding this log's
+     * locks. So it must not call this log, not even {@link #close()}, but hand the directory to a
+     * thread of its own that takes it offline (Kafka's LogDirFailureChannel). What it throws is
+     * logged and suppressed in the {@link LogOfflineException} of the faulting call.
+     */
+    public void onOffline(Consumer<? super LogOfflineException> listener) {
+        offline.addListener(listener);
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("log " + dir + " is closed");
         }
     }
 
+    /** Runs {@code call} under {@code lock} if the log is open and online; an I/O failure takes it offline. */
+    private <T> T locked(Lock lock, String operation, OfflineSwitch.StorageCall<T> call) {
+        lock.lock();
+        try {
+            ensureOpen();
+            return offline.call(operation, call);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@link #locked} under the append lock and the structure write lock, for calls that remove bytes. */
+    private <T> T lockedForRemoval(String operation, OfflineSwitch.StorageCall<T> call) {
+        return locked(appendLock, operation, () -> locked(structureLock.writeLock(), operation, call));
+    }
+
     /**
      * Flushes everything (including rolled segments whose background fsync has not run, and
      * waiting for one in progress), seals the indexes, checkpoints and marks the directory cleanly
      * shut down so the next open skips recovery. Idempotent. Does not shut the flush executor down.
+     *
+     * <p>An offline log only releases its files, without flushing, marking or throwing.
+     *
+     * @throws LogOfflineException if the clean shutdown hits a storage fault (files are released all the same)
      */
     @Override
     public void close() {
         appendLock.lock();
         structureLock.writeLock().lock();
         try {
-            if (closed) {
-                return;
+            if (!closed) {
+                closed = true;
+                segments.close(offline);
             }
-            recovery.flushAllPending();
-            active.becomeInactive();
-            recovery.closed(logEndOffset);
-            Files.createFile(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE));
-            CheckpointFile.fsyncDirectory(dir);
-            closed = true;
-            for (LogSegment segment : segments.values()) {
-                segment.close();
-            }
-        } catch (IOException e) {
-            throw new LogStorageException("closing the log in " + dir + " failed", e);
         } finally {
             structureLock.writeLock().unlock();
             appendLock.unlock();
@@ -821,6 +494,7 @@ public final class Log implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Log(" + dir + ", offsets " + logStartOffset + ".." + logEndOffset + ", " + segments.size() + " segments)";
+        return "Log(" + dir + ", offsets " + logStartOffset() + ".." + logEndOffset() + ", " + segments.count()
+                + " segments)";
     }
 }

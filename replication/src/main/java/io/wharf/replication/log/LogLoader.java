@@ -30,7 +30,7 @@ final class LogLoader {
     private LogLoader() {
     }
 
-    static Loaded load(Path dir, LogConfig config, long nowMs) throws IOException {
+    static Loaded load(Path dir, LogConfig config, LogFileChannels channels, long nowMs) throws IOException {
         Files.createDirectories(dir);
         Map<Long, Path> logFiles = scanDirectory(dir);
         LogOffsetsCheckpoint checkpoint = new LogOffsetsCheckpoint(dir);
@@ -41,10 +41,10 @@ final class LogLoader {
 
         ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
         for (long base : logFiles.keySet()) {
-            segments.put(base, LogSegment.open(dir, base, config, nowMs));
+            segments.put(base, LogSegment.open(dir, base, config, channels, nowMs));
         }
         if (segments.isEmpty()) {
-            segments.put(offsets.logStartOffset(), LogSegment.create(dir, offsets.logStartOffset(), config));
+            segments.put(offsets.logStartOffset(), LogSegment.create(dir, offsets.logStartOffset(), config, channels));
         }
         recover(segments, clean, offsets.recoveryPoint(), epochCache, nowMs);
 
@@ -57,7 +57,7 @@ final class LogLoader {
                 segment.delete();
             }
             segments.clear();
-            segments.put(logStart, LogSegment.create(dir, logStart, config));
+            segments.put(logStart, LogSegment.create(dir, logStart, config, channels));
             logEnd = logStart;
         }
         while (segments.size() > 1 && segments.higherKey(segments.firstKey()) <= logStart) {

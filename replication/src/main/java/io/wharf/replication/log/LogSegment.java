@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -52,11 +51,11 @@ final class LogSegment {
     private long rollingBaseMs = -1;
     private boolean tailConsistent = true;
 
-    private LogSegment(Path dir, long baseOffset, LogConfig config) throws IOException {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, LogFileChannels channels) throws IOException {
         this.baseOffset = baseOffset;
         this.config = config;
         this.logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
-        this.channel = FileChannel.open(logFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.channel = channels.open(logFile);
         this.offsetIndex = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes());
         this.timeIndex = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes());
         this.nextOffset = baseOffset;
@@ -68,11 +67,11 @@ final class LogSegment {
     }
 
     /** Creates an empty segment, replacing stale files with the same base offset. */
-    static LogSegment create(Path dir, long baseOffset, LogConfig config) throws IOException {
+    static LogSegment create(Path dir, long baseOffset, LogConfig config, LogFileChannels channels) throws IOException {
         for (String suffix : List.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)) {
             Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix)));
         }
-        return new LogSegment(dir, baseOffset, config);
+        return new LogSegment(dir, baseOffset, config, channels);
     }
 
     /**
@@ -80,8 +79,9 @@ final class LogSegment {
      * the last index entry plus a header walk to the end of the file. {@link #needsRecovery()}
      * tells whether the indexes or the tail looked inconsistent.
      */
-    static LogSegment open(Path dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        LogSegment segment = new LogSegment(dir, baseOffset, config);
+    static LogSegment open(Path dir, long baseOffset, LogConfig config, LogFileChannels channels, long nowMs)
+            throws IOException {
+        LogSegment segment = new LogSegment(dir, baseOffset, config, channels);
         segment.loadState(nowMs);
         return segment;
     }

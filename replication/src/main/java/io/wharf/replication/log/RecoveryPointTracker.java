@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * whose fsync has not completed, or of the active segment when none is pending, so it (and the
  * flushed offset and the checkpoint) advance only after an fsync has returned.
  *
+ * <p>A failed fsync is never retried: it takes the log offline ({@link OfflineSwitch}), since a
+ * second fsync may report success for pages the first one lost. The failed segment stays pending,
+ * so the recovery point stays below it.
+ *
  * <p>Threading: thread-safe. All state is guarded by one monitor; it is the innermost lock of a
  * {@code Log} (taken under the append and structure locks, never the other way round) and no
  * fsync of segment data runs while it is held — only the small checkpoint write does. Waiting
@@ -65,6 +69,7 @@ final class RecoveryPointTracker {
     private final GroupCommit groupCommit;
     private final LongSupplier logStartOffset;
     private final SegmentFsync segmentFsync;
+    private final OfflineSwitch offline;
     /** Base offset → flush of each sealed segment whose fsync has not completed. */
     private final TreeMap<Long, PendingFlush> pending = new TreeMap<>();
     /** Base offset of the segment that became active at the last roll: every offset below it is sealed. */
@@ -75,9 +80,10 @@ final class RecoveryPointTracker {
      * @param logStartOffset read whenever the checkpoint is written
      */
     RecoveryPointTracker(LogOffsetsCheckpoint checkpoint, GroupCommit groupCommit, LongSupplier logStartOffset,
-                         long sealedBelow, SegmentFsync segmentFsync) {
+                         long sealedBelow, SegmentFsync segmentFsync, OfflineSwitch offline) {
         this.checkpoint = checkpoint;
         this.segmentFsync = segmentFsync;
+        this.offline = offline;
         this.groupCommit = groupCommit;
         this.logStartOffset = logStartOffset;
         this.sealedBelow = sealedBelow;
@@ -123,38 +129,31 @@ final class RecoveryPointTracker {
     }
 
     /**
-     * The body of a pending flush on the executor's thread. Failures cannot reach an appender:
-     * they are logged, the segment stays pending (so the recovery point stays below it) and the
-     * next {@link #flushNow} — from {@code Log.flush()} or {@code close()} — retries and throws.
+     * The body of a pending flush on the executor's thread. A failure takes the log offline and
+     * tells its listeners on this thread; nothing is thrown to the executor, and no appender sees
+     * it until its next call, which the offline log refuses.
      */
     private void runInBackground(PendingFlush flush) {
         synchronized (monitor) {
-            if (!isCurrent(flush) || flush.state != State.QUEUED) {
+            if (!isCurrent(flush) || flush.state != State.QUEUED || offline.isOffline()) {
                 return;
             }
             flush.state = State.RUNNING;
         }
         try {
             fsyncSegment(flush);
-        } catch (LogStorageException e) {
-            LOG.error("background flush of {} failed; the recovery point stays below it until Log.flush() or close() "
-                    + "retries", flush.segment, e);
-            return;
-        }
-        try {
             retire(flush);
-        } catch (LogStorageException e) {
-            LOG.error("{} is fsynced but writing the checkpoint after it failed; the next checkpoint write records "
-                    + "the recovery point", flush.segment, e);
+        } catch (LogOfflineException e) {
+            LOG.debug("background flush of {} ended with the log offline", flush.segment, e);
         }
     }
 
     /**
-     * Makes {@code flush}'s segment durable on the calling thread: runs the fsync if it is queued
-     * or failed, waits if another thread is running it, returns at once if it is done or was
-     * cancelled.
+     * Makes {@code flush}'s segment durable on the calling thread: runs the fsync if it is queued,
+     * waits if another thread is running it, returns at once if it is done or was cancelled.
      *
-     * @throws LogStorageException if the fsync (or the checkpoint write after it) fails
+     * @throws LogOfflineException if the fsync (or the checkpoint write after it) fails, or an
+     *     earlier failure took the log offline
      */
     void flushNow(PendingFlush flush) {
         synchronized (monitor) {
@@ -162,6 +161,7 @@ final class RecoveryPointTracker {
             if (!isCurrent(flush)) {
                 return;
             }
+            offline.ensureOnline();
             flush.state = State.RUNNING;
         }
         fsyncSegment(flush);
@@ -179,27 +179,32 @@ final class RecoveryPointTracker {
         }
     }
 
-    /** fsyncs a flush the caller claimed (set RUNNING); on failure marks it FAILED so it can be retried. */
+    /**
+     * fsyncs a flush the caller claimed (set RUNNING). On failure the log goes offline first and
+     * only then is the flush marked FAILED, so no thread waiting for it can start a retry.
+     */
     private void fsyncSegment(PendingFlush flush) {
         try {
             segmentFsync.fsync(flush.segment);
         } catch (IOException | UncheckedIOException e) {
+            LogOfflineException fault = offline.fail("fsync of sealed segment " + flush.segment, e);
             synchronized (monitor) {
                 flush.state = State.FAILED;
                 monitor.notifyAll();
             }
-            IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
-            throw new LogStorageException("fsync of sealed segment " + flush.segment + " failed", cause);
+            throw fault;
         }
     }
 
     /** A claimed flush's fsync returned: drop it and publish the recovery point it may have advanced. */
     private void retire(PendingFlush flush) {
-        synchronized (monitor) {
-            pending.remove(flush.segment.baseOffset(), flush);
-            monitor.notifyAll();
-            publishLocked();
-        }
+        offline.run("checkpoint after the fsync of " + flush.segment, () -> {
+            synchronized (monitor) {
+                pending.remove(flush.segment.baseOffset(), flush);
+                monitor.notifyAll();
+                publishLocked();
+            }
+        });
     }
 
     /**

@@ -360,33 +360,43 @@ class BackgroundRollFlushTest {
         }
     }
 
+    /**
+     * A failed background fsync is never retried (a retry may report success for pages the first
+     * fsync lost): it takes the log offline on the flusher's thread without reaching the executor,
+     * and the recovery point stays below the segment.
+     */
     @Test
-    void aFailedBackgroundFlushStaysPendingAndIsRetriedByFlush() {
+    void aFailedBackgroundFlushTakesTheLogOfflineAndIsNeverRetried() throws Exception {
         Path dir = root.resolve("log");
-        AtomicInteger failuresLeft = new AtomicInteger(2);
-        RecoveryPointTracker.SegmentFsync failingTwice = segment -> {
-            if (failuresLeft.getAndDecrement() > 0) {
-                throw new IOException("injected fsync failure");
-            }
-            recordingFsync.fsync(segment);
+        AtomicInteger attempts = new AtomicInteger();
+        RecoveryPointTracker.SegmentFsync failing = segment -> {
+            attempts.incrementAndGet();
+            throw new IOException("injected fsync failure");
         };
-        try (Log log = open(dir, failingTwice)) {
-            appendUntilSegments(log, 2);
-            long activeBase = log.segmentBaseOffsets().get(1);
+        List<String> listenedOn = Collections.synchronizedList(new ArrayList<>());
+        Log log = open(dir, failing);
+        log.onOffline(e -> listenedOn.add(Thread.currentThread().getName()));
+        appendUntilSegments(log, 2);
+        List<Record> all = TestBatches.readAll(log, 0);
 
-            assertDoesNotThrow(flusher::runNext, "a background failure never reaches the caller's executor");
-            assertEquals(1, log.pendingRollFlushes());
-            assertEquals(0, log.recoveryPoint());
-            assertEquals(0, log.flushedOffset());
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        start("test-flusher", flusher::runNext, failure).join(WAIT.toMillis());
 
-            LogStorageException retryFailed = assertThrows(LogStorageException.class, log::flush);
-            assertTrue(retryFailed.getMessage().contains("injected fsync failure"), retryFailed.getMessage());
-            assertEquals(0, log.recoveryPoint());
+        assertNull(failure.get(), "a background failure never reaches the caller's executor");
+        assertEquals(List.of("test-flusher"), listenedOn, "told once, on the thread that hit the fault");
+        assertTrue(log.isOffline());
+        assertEquals(1, log.pendingRollFlushes());
+        assertEquals(0, log.recoveryPoint());
+        assertEquals(0, checkpointedRecoveryPoint(dir));
+        assertEquals(0, log.flushedOffset());
 
-            assertEquals(log.logEndOffset(), log.flush());
-            assertEquals(List.of(0L), fsynced);
-            assertEquals(activeBase, log.recoveryPoint());
-            assertEquals(activeBase, checkpointedRecoveryPoint(dir));
+        LogOfflineException refused = assertThrows(LogOfflineException.class, log::flush);
+        assertTrue(refused.getMessage().contains("injected fsync failure"), refused.getMessage());
+        assertDoesNotThrow(log::close);
+        assertEquals(1, attempts.get(), "neither flush nor close retried the failed fsync");
+        assertFalse(Files.exists(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE)), "an offline log is not closed cleanly");
+        try (Log reopened = Log.open(dir, lazy(), clock)) {
+            assertEquals(all, TestBatches.readAll(reopened, 0));
         }
     }
 

@@ -3,9 +3,11 @@ package io.wharf.replication.log;
 import static io.wharf.replication.log.TestBatches.batch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.record.CompressionType;
+import io.wharf.record.CorruptRecordException;
 import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
 import java.io.IOException;
@@ -192,20 +194,67 @@ class LogRecoveryTest {
         }
     }
 
+    /**
+     * Flips a byte inside the records of the last batch in segment 0: framing and indexes stay
+     * plausible, so only recovery's CRC check finds it (and would cut the batch).
+     */
+    private static void damageLastBatchRecords(Path dir, long[] lastBatch) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(dir.resolve("00000000000000000000.log").toFile(), "rw")) {
+            long at = lastBatch[0] + RecordBatch.RECORDS_OFFSET;
+            file.seek(at);
+            int original = file.read();
+            file.seek(at);
+            file.write(original ^ 0x5A);
+        }
+    }
+
     @Test
-    void cleanShutdownSkipsRecoveryAndDamageAfterItIsNotServedOnceUnclean() throws IOException {
+    void cleanShutdownSkipsRecoverySoADamagedTailIsNotRepaired() throws IOException {
         Path dir = root.resolve("clean");
+        List<long[]> layout;
         try (Log log = Log.open(dir, config(1 << 20), clock)) {
-            fill(log, 10, new Random(1));
+            layout = fill(log, 10, new Random(1));
         }
         assertTrue(Files.exists(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE)));
-        long end;
+        long[] last = layout.get(layout.size() - 1);
+        damageLastBatchRecords(dir, last);
+
         try (Log log = Log.open(dir, config(1 << 20), clock)) {
             assertFalse(Files.exists(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE)), "marker removed while open");
-            end = log.logEndOffset();
-            assertEquals(end, log.flushedOffset());
+            assertEquals(last[3], log.logEndOffset(), "recovery would have cut the damaged last batch");
+            assertEquals(last[1], Files.size(dir.resolve("00000000000000000000.log")));
+            assertEquals(last[3], log.flushedOffset());
+            LogSlice damaged = log.read(last[2], 1);
+            assertEquals(last[2], damaged.firstOffset());
+            assertThrows(CorruptRecordException.class, () -> TestBatches.records(damaged.toByteBuffer()),
+                    "the damaged batch is served as it is on disk");
             log.appendAsLeader(batch(2, clock.millis(), "more"), 5);
-            assertEquals(end + 2, log.logEndOffset());
+            assertEquals(last[3] + 2, log.logEndOffset());
+        }
+    }
+
+    /**
+     * The same closed directory and damage as above, minus the marker: trimmed indexes and a
+     * checkpoint at the log end leave nothing else that asks for recovery, so the marker alone
+     * decides that the active segment is re-verified.
+     */
+    @Test
+    void withoutTheCleanShutdownMarkerTheSameDamageIsRecovered() throws IOException {
+        Path dir = root.resolve("unclean");
+        List<long[]> layout;
+        List<Record> all;
+        try (Log log = Log.open(dir, config(1 << 20), clock)) {
+            layout = fill(log, 10, new Random(1));
+            all = TestBatches.readAll(log, 0);
+        }
+        Files.delete(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE));
+        long[] last = layout.get(layout.size() - 1);
+        damageLastBatchRecords(dir, last);
+
+        try (Log recovered = Log.open(dir, config(1 << 20), clock)) {
+            assertEquals(last[2], recovered.logEndOffset(), "recovery cut the damaged last batch");
+            assertEquals(last[0], Files.size(dir.resolve("00000000000000000000.log")));
+            assertEquals(all.subList(0, (int) last[2]), TestBatches.readAll(recovered, 0));
         }
     }
 }

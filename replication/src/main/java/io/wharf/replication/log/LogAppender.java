@@ -1,0 +1,104 @@
+package io.wharf.replication.log;
+
+import io.wharf.record.RecordBatch;
+import io.wharf.replication.producer.BatchIdentity;
+import io.wharf.replication.producer.SequencedBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns validated batches into an append: as leader it answers producers' retries with their
+ * original offsets, stamps offsets and the leader epoch on the rest and writes them; as follower
+ * it writes the leader's batches as they are. Either way the leader-epoch history and the producer
+ * state learn of what was written. Not thread-safe: the {@link Log} calls it under its append lock.
+ */
+final class LogAppender {
+    private final SegmentSet segments;
+    private final LeaderEpochCache epochCache;
+    private final LogProducerState producers;
+    private final LogStart logStart;
+    private final Clock clock;
+
+    LogAppender(SegmentSet segments, LeaderEpochCache epochCache, LogProducerState producers, LogStart logStart,
+                Clock clock) {
+        this.segments = segments;
+        this.epochCache = epochCache;
+        this.producers = producers;
+        this.logStart = logStart;
+        this.clock = clock;
+    }
+
+    /**
+     * Appends a producer's batches, {@code parsed} from {@code batches}, whose offsets it stamps
+     * in place.
+     *
+     * @throws InvalidAppendException if the epoch is older than the log's latest, or a producer's
+     *     sequence or epoch does not continue what this log holds; nothing is appended then
+     */
+    LogAppendInfo asLeader(ByteBuffer batches, List<RecordBatch> parsed, List<BatchIdentity> identities,
+                           int leaderEpoch, LogConfig config) throws IOException {
+        AppendValidator.checkLeaderEpoch(leaderEpoch, epochCache.latestEpoch());
+        List<SequencedBatch> duplicates = producers.leadingDuplicates(identities, logStart.mayHaveRemovedRecords());
+        return duplicates.size() == parsed.size()
+                ? duplicatesOnly(duplicates)
+                : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch, config);
+    }
+
+    private static LogAppendInfo duplicatesOnly(List<SequencedBatch> duplicates) {
+        List<Long> bases = duplicates.stream().map(SequencedBatch::baseOffset).toList();
+        long last = duplicates.stream().mapToLong(SequencedBatch::lastOffset).max().orElseThrow();
+        return new LogAppendInfo(bases.get(0), last, duplicates.size(), 0, false, bases, duplicates.size());
+    }
+
+    private LogAppendInfo writeAfterDuplicates(ByteBuffer batches, List<RecordBatch> parsed,
+                                               List<BatchIdentity> identities, List<SequencedBatch> duplicates,
+                                               int leaderEpoch, LogConfig config) throws IOException {
+        int skip = duplicates.size();
+        ByteBuffer fresh = batches.duplicate();
+        for (int i = 0; i < skip; i++) {
+            fresh.position(fresh.position() + parsed.get(i).sizeInBytes());
+        }
+        List<RecordBatch> written = parsed.subList(skip, parsed.size());
+        long logEnd = segments.logEndOffset();
+        long offset = logEnd;
+        for (RecordBatch batch : written) {
+            batch.setBaseOffset(offset);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            offset = batch.nextOffset();
+        }
+        epochCache.assign(leaderEpoch, logEnd);
+        LogAppendInfo appended = segments.append(fresh, written, config, clock.millis());
+        List<Long> bases = new ArrayList<>(parsed.size());
+        duplicates.forEach(d -> bases.add(d.baseOffset()));
+        for (int i = skip; i < parsed.size(); i++) {
+            RecordBatch batch = parsed.get(i);
+            producers.appended(identities.get(i), batch.baseOffset(), batch.lastOffset());
+            bases.add(batch.baseOffset());
+        }
+        return new LogAppendInfo(bases.get(0), appended.lastOffset(), parsed.size(), appended.sizeInBytes(), false,
+                bases, skip);
+    }
+
+    /**
+     * Appends the leader's batches, {@code parsed} from {@code batches}, keeping their offsets and
+     * epochs.
+     *
+     * @throws InvalidAppendException if the offsets do not continue the log; nothing is appended then
+     */
+    LogAppendInfo asFollower(ByteBuffer batches, List<RecordBatch> parsed, LogConfig config) throws IOException {
+        AppendValidator.checkContinues(parsed, segments.logEndOffset());
+        for (RecordBatch batch : parsed) {
+            if (batch.partitionLeaderEpoch() >= 0) {
+                epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            }
+        }
+        LogAppendInfo info = segments.append(batches, parsed, config, clock.millis());
+        for (RecordBatch batch : parsed) {
+            producers.appended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
+        }
+        return info;
+    }
+}

@@ -1,0 +1,55 @@
+package io.wharf.replication.log;
+
+import java.io.IOException;
+
+/**
+ * Cuts a log back: at its end when a follower diverged from its leader, or entirely when the log
+ * must restart empty at another offset. Besides the segments, the leader-epoch history, the
+ * recovery point, the flushed offset and the producer state follow the cut. Not thread-safe: the
+ * {@link Log} calls it under its append lock and structure write lock.
+ */
+final class LogTruncation {
+    private final SegmentSet segments;
+    private final LogStart logStart;
+    private final LeaderEpochCache epochCache;
+    private final RecoveryPointTracker recovery;
+    private final LogProducerState producers;
+
+    LogTruncation(SegmentSet segments, LogStart logStart, LeaderEpochCache epochCache, RecoveryPointTracker recovery,
+                  LogProducerState producers) {
+        this.segments = segments;
+        this.logStart = logStart;
+        this.epochCache = epochCache;
+        this.recovery = recovery;
+        this.producers = producers;
+    }
+
+    /**
+     * Removes every batch whose last offset is ≥ {@code offset}; below the log start the log
+     * restarts empty at {@code offset}.
+     *
+     * @return the new log end offset
+     */
+    long truncateTo(long offset, LogConfig config) throws IOException {
+        long end = segments.logEndOffset();
+        if (offset >= end) {
+            return end;
+        }
+        if (offset < logStart.offset()) {
+            restartEmptyAt(offset, config);
+            return offset;
+        }
+        long newEnd = segments.truncateTo(offset);
+        epochCache.truncateFromEnd(newEnd);
+        recovery.truncated(newEnd);
+        producers.rebuild(segments);
+        return newEnd;
+    }
+
+    /** Deletes every segment and starts the log, empty, at {@code offset}; the epoch history goes too. */
+    void restartEmptyAt(long offset, LogConfig config) throws IOException {
+        logStart.restartAt(offset);
+        segments.restartEmptyAt(offset, config);
+        epochCache.clear();
+    }
+}
