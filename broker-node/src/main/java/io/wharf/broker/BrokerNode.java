@@ -6,6 +6,7 @@ import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
 import io.wharf.broker.metrics.MetricsEndpoint;
 import io.wharf.broker.metrics.ProduceStage;
+import io.wharf.replication.log.LogFileChannels;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.partition.PartitionRegistry;
 import io.wharf.broker.producer.ProducerIdAllocator;
@@ -55,6 +56,7 @@ public final class BrokerNode implements AutoCloseable {
     private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     private final BrokerConfig config;
+    private final LogFileChannels logFiles;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object stateLock = new Object();
 
@@ -76,7 +78,16 @@ public final class BrokerNode implements AutoCloseable {
     private boolean closing;   // guarded by stateLock
 
     public BrokerNode(BrokerConfig config) {
+        this(config, LogFileChannels.DEFAULT);
+    }
+
+    /**
+     * A broker whose segment files are opened through {@code logFiles} (tests inject storage
+     * faults this way).
+     */
+    public BrokerNode(BrokerConfig config, LogFileChannels logFiles) {
         this.config = config;
+        this.logFiles = logFiles;
     }
 
     /**
@@ -119,10 +130,13 @@ public final class BrokerNode implements AutoCloseable {
         // The gauges ask the registry at scrape time; the registry reports fsync times to the metrics.
         BrokerMetrics instruments = new BrokerMetrics(() -> partitions == null ? List.of() : partitions.partitions());
         metrics = instruments;
-        partitions = new PartitionRegistry(id, config.dataDir(), config.logFlushMode(),
+        partitions = new PartitionRegistry(new PartitionRegistry.Settings(id, config.dataDir(), config.logFlushMode(),
                 config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
-                config.defaultRetention(), config.logRetentionCheckInterval(), clock,
-                nanos -> instruments.recordProduceStage(ProduceStage.LOCAL_FSYNC, nanos));
+                config.defaultRetention(), config.logRetentionCheckInterval()), clock,
+                nanos -> instruments.recordProduceStage(ProduceStage.LOCAL_FSYNC, nanos), logFiles);
+        // One log directory per broker: when it fails, a controlled shutdown moves every leadership
+        // away and the node stops (decision storage-fault-stops-the-broker.md).
+        partitions.onDirectoryOffline(this::fail);
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(DATA_TIMER_THREADS, runnable -> {
             Thread thread = new Thread(runnable, "broker-" + id + "-data-timer");
             thread.setDaemon(true);
@@ -254,7 +268,7 @@ public final class BrokerNode implements AutoCloseable {
         return follower.image().broker(config.nodeId()).map(r -> !r.fenced() && r.epoch() == epoch).orElse(false);
     }
 
-    /** Why the node stopped on its own, if it did (its metadata could not follow the quorum). */
+    /** Why the node stopped on its own, if it did (its metadata could not follow the quorum, its log directory failed). */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
     }

@@ -15,6 +15,7 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.metadata.TopicSpec;
+import io.wharf.replication.log.LogFileChannels;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,9 +68,14 @@ final class InProcessCluster implements AutoCloseable {
 
     /** Starts broker {@code id} (again, after {@link #stopBroker}) with {@code overrides} on top of the test defaults. */
     BrokerNode startBroker(int id, Map<String, String> overrides) throws Exception {
+        return startBroker(id, overrides, LogFileChannels.DEFAULT);
+    }
+
+    /** As {@link #startBroker(int, Map)}, opening its segment files through {@code logFiles}. */
+    BrokerNode startBroker(int id, Map<String, String> overrides, LogFileChannels logFiles) throws Exception {
         Map<String, String> config = new HashMap<>(BrokerNodeTest.testConfig(id, bootstrap, dir));
         config.putAll(overrides);
-        BrokerNode broker = new BrokerNode(BrokerConfig.from(config));
+        BrokerNode broker = new BrokerNode(BrokerConfig.from(config), logFiles);
         dropChannel(id);
         brokers.put(id, broker);
         broker.start();

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.wharf.broker.partition.Partition;
@@ -22,6 +23,7 @@ import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.record.RecordBatches;
+import io.wharf.replication.log.FaultyFileChannels;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogSlice;
 import java.io.ByteArrayOutputStream;
@@ -53,6 +55,7 @@ class ReplicationTest {
     Path dir;
 
     private InProcessCluster cluster;
+    private final FaultyFileChannels disks = new FaultyFileChannels();
 
     @BeforeEach
     void setUp() {
@@ -78,7 +81,7 @@ class ReplicationTest {
 
     private BrokerNode startBroker(int id) throws Exception {
         return cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, "2000",
-                BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"));
+                BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"), disks);
     }
 
     private Optional<Partition> replica(int brokerId) {
@@ -247,5 +250,37 @@ class ReplicationTest {
         acked.addAll(produceAll(newLeader, "after-failover", 10));
         assertEquals(acked, consumeAll(newLeader));
         awaitIdenticalReplicas(newLeader);
+    }
+
+    @Test
+    void aLeaderWhoseDiskFailsStopsServingMovesItsLeadershipAndLosesNothingAcknowledged() throws Exception {
+        int leader = startClusterWithTopic();
+        List<String> acked = new ArrayList<>(produceAll(leader, "before", 10));
+        awaitIdenticalReplicas(leader);
+        BrokerNode failing = cluster.brokers().get(leader);
+
+        // Every fsync in the leader's log directory fails from now on.
+        disks.failFsyncs(failing.config().dataDir());
+        ProducePartitionResult lost = stub(leader).produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000)
+                .addPartitions(ProducePartition.newBuilder().setTopic(TOPIC).setPartition(0)
+                        .setRecords(batch("during-the-fault"))).build()).getPartitions(0);
+        assertEquals(ErrorCode.STORAGE_ERROR, lost.getError().getCode(), lost.getError().toString());
+        assertTrue(lost.getError().getMessage().contains("offline"), lost.getError().getMessage());
+
+        // The broker told the controller (controlled shutdown) and stopped; a survivor leads.
+        await().atMost(Duration.ofSeconds(30)).until(() -> failing.failure().isPresent());
+        failing.awaitStopped();
+        assertTrue(failing.failure().orElseThrow().getMessage().contains("fsync"),
+                failing.failure().orElseThrow().toString());
+        cluster.stopBroker(leader);
+        int newLeader = awaitLeader();
+        assertNotEquals(leader, newLeader);
+
+        acked.addAll(produceAll(newLeader, "after", 10));
+        // The record whose produce failed may or may not have reached the followers (an
+        // ambiguous outcome, as a timeout is); every acknowledged one is there once, in order.
+        List<String> consumed = consumeAll(newLeader);
+        consumed.remove("during-the-fault");
+        assertEquals(acked, consumed);
     }
 }

@@ -6,6 +6,8 @@ import io.wharf.metadata.PartitionState;
 import io.wharf.metadata.TopicImage;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogConfig;
+import io.wharf.replication.log.LogFileChannels;
+import io.wharf.replication.log.LogOfflineException;
 import io.wharf.replication.log.LogStorageException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -53,6 +56,8 @@ final class LogDirectory implements AutoCloseable {
     private final Path dataDir;
     private final Clock clock;
     private final Supplier<Collection<Partition>> hosted;
+    private final LogFileChannels channels;
+    private final Consumer<LogOfflineException> onOffline;
     private final ExecutorService rollFlusher;
     private final DirectoryFlusher flusher;
     private final ScheduledExecutorService checkpointer;
@@ -71,13 +76,19 @@ final class LogDirectory implements AutoCloseable {
      *
      * @param hosted     the replicas whose high watermarks are checkpointed
      * @param fsyncNanos told how long each fsync of a replica's appended records took
+     * @param channels   opens the segment files (a fault-injecting one in tests)
+     * @param onOffline  told, on the thread that hit it, of the first storage fault of each log: the
+     *                   directory must go offline; it must not call back into that log
      */
     LogDirectory(int brokerId, Path dataDir, Clock clock, Duration checkpointInterval,
-                 Supplier<Collection<Partition>> hosted, LongConsumer fsyncNanos) {
+                 Supplier<Collection<Partition>> hosted, LongConsumer fsyncNanos, LogFileChannels channels,
+                 Consumer<LogOfflineException> onOffline) {
         this.brokerId = brokerId;
         this.dataDir = dataDir;
         this.clock = clock;
         this.hosted = hosted;
+        this.channels = channels;
+        this.onOffline = onOffline;
         this.rollFlusher = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "broker-" + brokerId + "-log-flusher");
             thread.setDaemon(true);
@@ -129,7 +140,8 @@ final class LogDirectory implements AutoCloseable {
         } catch (IOException e) {
             throw new LogStorageException("cannot prepare the directory " + dir + " of " + tp, e);
         }
-        Log opened = Log.open(dir, config, clock, rollFlusher);
+        Log opened = Log.open(dir, config, clock, rollFlusher, channels);
+        opened.onOffline(onOffline);
         return new Opened(opened, notYetOpened.remove(tp));
     }
 

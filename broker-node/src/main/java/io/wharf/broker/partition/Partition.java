@@ -473,13 +473,25 @@ public final class Partition implements AutoCloseable {
     /** Answers pending acks=all waits with NOT_LEADER, stops their timer and closes the log. */
     @Override
     public void close() {
+        close(ErrorCode.NOT_LEADER, "the replica of " + topicPartition + " on this broker was closed");
+    }
+
+    /**
+     * Closes a replica whose log directory went offline: pending acks=all waits fail with
+     * STORAGE_ERROR (their records may not be on disk here), then as {@link #close()}.
+     */
+    public void closeOffline(String why) {
+        close(ErrorCode.STORAGE_ERROR, why);
+    }
+
+    private void close(ErrorCode waitersGet, String why) {
         List<Runnable> fire = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            fire.addAll(failWaiters("the replica of " + topicPartition + " on this broker was closed"));
+            fire.addAll(failWaiters(waitersGet, why));
             leader = null;
             acks = null;
             follower = null;
@@ -540,10 +552,14 @@ public final class Partition implements AutoCloseable {
 
     /** Takes the pending acks=all waits out, failed with NOT_LEADER, to run outside the monitor. */
     private List<Runnable> failWaiters(String why) {
+        return failWaiters(ErrorCode.NOT_LEADER, why);
+    }
+
+    private List<Runnable> failWaiters(ErrorCode code, String why) {
         if (leader != null) {
             lastKnownHighWatermark = leader.highWatermark();
         }
-        return acks == null ? List.of() : acks.failAll(ErrorCode.NOT_LEADER, why);
+        return acks == null ? List.of() : acks.failAll(code, why);
     }
 
     private void ensureOpen() {

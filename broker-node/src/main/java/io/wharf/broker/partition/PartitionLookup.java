@@ -9,6 +9,8 @@ import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CorruptRecordException;
 import io.wharf.replication.log.InvalidAppendException;
+import io.wharf.replication.log.LogOfflineException;
+import io.wharf.replication.log.LogStorageException;
 import io.wharf.replication.log.OffsetOutOfRangeException;
 import io.wharf.replication.log.RecordTooLargeException;
 import io.wharf.replication.replica.ReplicationException;
@@ -40,7 +42,8 @@ public final class PartitionLookup {
     /**
      * The replica of {@code topic}-{@code partition} this broker leads.
      *
-     * @throws ReplicationException UNKNOWN_TOPIC, UNKNOWN_PARTITION or NOT_LEADER
+     * @throws ReplicationException UNKNOWN_TOPIC, UNKNOWN_PARTITION, STORAGE_ERROR (this broker's log
+     *     directory is offline) or NOT_LEADER
      */
     public Partition leader(String topic, int partition) {
         TopicImage topicImage = image.get().topics().get(topic);
@@ -50,6 +53,12 @@ public final class PartitionLookup {
         if (!topicImage.partitions().containsKey(partition)) {
             throw new ReplicationException(ErrorCode.UNKNOWN_PARTITION, "topic '" + topic + "' has partitions 0.."
                     + (topicImage.partitions().size() - 1) + "; there is no partition " + partition);
+        }
+        Optional<LogOfflineException> offline = registry.offlineCause();
+        if (offline.isPresent()) {
+            throw new ReplicationException(ErrorCode.STORAGE_ERROR, "broker " + brokerId + " took its log directory "
+                    + offline.get().directory() + " offline after a storage fault (" + offline.get().getMessage()
+                    + "); its leaderships move to other replicas");
         }
         Optional<Partition> hosted = registry.partition(new TopicPartition(topic, partition));
         if (hosted.isPresent() && hosted.get().topicId().equals(topicImage.topicId()) && hosted.get().isLeader()) {
@@ -77,6 +86,10 @@ public final class PartitionLookup {
         }
         if (failure instanceof OffsetOutOfRangeException e) {
             return error(ErrorCode.OFFSET_OUT_OF_RANGE, e.getMessage());
+        }
+        if (failure instanceof LogStorageException e) {
+            return error(ErrorCode.STORAGE_ERROR, "broker " + brokerId + " could not serve " + topic + "-" + partition
+                    + " from its log directory: " + e.getMessage() + "; its leaderships move to other replicas");
         }
         log.error("Broker {} failed serving {}-{}", brokerId, topic, partition, failure);
         return error(ErrorCode.UNKNOWN_SERVER_ERROR, "broker " + brokerId + " failed serving " + topic + "-"

@@ -4,6 +4,8 @@ import io.wharf.broker.MetadataListener;
 import io.wharf.broker.TopicPartition;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.replication.log.FlushMode;
+import io.wharf.replication.log.LogFileChannels;
+import io.wharf.replication.log.LogOfflineException;
 import io.wharf.replication.log.RetentionPolicy;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,6 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +46,19 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         void partitionsChanged(MetadataImage image);
     }
 
+    /**
+     * The broker settings the registry runs with.
+     *
+     * @param checkpointInterval     how often the high watermarks are checkpointed
+     * @param defaultRetention       the broker's log.retention.ms / log.retention.bytes, for
+     *                               topics that do not set their own
+     * @param retentionCheckInterval how often retention runs over the hosted replicas
+     */
+    public record Settings(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
+                           Duration checkpointInterval, RetentionPolicy defaultRetention,
+                           Duration retentionCheckInterval) {
+    }
+
     static final long FIRST_RETRY_MS = 100;
     static final long MAX_RETRY_MS = 5_000;
 
@@ -57,22 +74,20 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage applied = MetadataImage.empty();
     private volatile MetadataImage latest = MetadataImage.empty();
+    private final AtomicReference<LogOfflineException> offline = new AtomicReference<>();
+    private final List<Consumer<LogOfflineException>> offlineListeners = new CopyOnWriteArrayList<>();
     private ScheduledFuture<?> retry;           // guarded by the partitions thread
     private long retryDelayMs = FIRST_RETRY_MS; // guarded by the partitions thread
 
     /**
      * Opens the broker's log directory (see {@link LogDirectory}) and starts the registry's threads.
      *
-     * @param checkpointInterval     how often the high watermarks are checkpointed
-     * @param defaultRetention       the broker's log.retention.ms / log.retention.bytes, for
-     *                               topics that do not set their own
-     * @param retentionCheckInterval how often retention runs over the hosted replicas
-     * @param clock                  time of the logs (segment.ms, retention.ms) and of acks deadlines
-     * @param fsyncNanos             told how long each fsync of a replica's appended records took
+     * @param clock      time of the logs (segment.ms, retention.ms) and of acks deadlines
+     * @param fsyncNanos told how long each fsync of a replica's appended records took
+     * @param channels   opens segment files ({@link LogFileChannels#DEFAULT}, or a fault-injecting one)
      */
-    public PartitionRegistry(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
-                             Duration checkpointInterval, RetentionPolicy defaultRetention,
-                             Duration retentionCheckInterval, Clock clock, LongConsumer fsyncNanos) {
+    public PartitionRegistry(Settings settings, Clock clock, LongConsumer fsyncNanos, LogFileChannels channels) {
+        int brokerId = settings.brokerId();
         this.brokerId = brokerId;
         this.applierThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "broker-" + brokerId + "-partitions");
@@ -86,17 +101,69 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         });
         timer.setRemoveOnCancelPolicy(true);  // a cancelled deadline leaves the queue at once
         this.ackTimer = timer;
-        this.directory = new LogDirectory(brokerId, dataDir, clock, checkpointInterval, partitions::values,
-                fsyncNanos);
-        this.applier = new AssignmentApplier(flushMode,
-                new ReplicaContext(brokerId, clock, lagTimeMaxMs, ackTimer, directory.flusher()), directory, partitions);
-        this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied, defaultRetention,
-                retentionCheckInterval);
+        this.directory = new LogDirectory(brokerId, settings.dataDir(), clock, settings.checkpointInterval(),
+                partitions::values, fsyncNanos, channels, this::onStorageFault);
+        this.applier = new AssignmentApplier(settings.flushMode(),
+                new ReplicaContext(brokerId, clock, settings.lagTimeMaxMs(), ackTimer, directory.flusher()), directory,
+                partitions);
+        this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied,
+                settings.defaultRetention(), settings.retentionCheckInterval());
         retention.start();
     }
 
     public void addListener(ChangeListener listener) {
         listeners.add(listener);
+    }
+
+    /**
+     * Tells {@code listener}, once and on the partitions thread, that the log directory went
+     * offline (after its replicas were closed): the broker must tell the controller and stop.
+     */
+    public void onDirectoryOffline(Consumer<LogOfflineException> listener) {
+        offlineListeners.add(listener);
+    }
+
+    /** The storage fault that took the log directory offline, if one did. */
+    public Optional<LogOfflineException> offlineCause() {
+        return Optional.ofNullable(offline.get());
+    }
+
+    /**
+     * The first storage fault of any log takes the whole directory offline, as Kafka's
+     * LogDirFailureChannel does: a broker has one log directory, so every replica on it stops
+     * serving (lookups answer STORAGE_ERROR at once); its replicas are closed and the listeners
+     * told on the partitions thread, never on the faulting thread, which may hold the log's locks.
+     */
+    private void onStorageFault(LogOfflineException fault) {
+        if (!offline.compareAndSet(null, fault)) {
+            return;
+        }
+        log.error("Broker {} takes its log directory {} offline: {}", brokerId, fault.directory(), fault.getMessage(),
+                fault);
+        try {
+            applierThread.execute(this::closeOffline);
+        } catch (RejectedExecutionException e) {
+            log.debug("Broker {} is closing; its replicas close with it", brokerId);
+        }
+    }
+
+    private void closeOffline() {
+        LogOfflineException fault = offline.get();
+        for (Partition partition : List.copyOf(partitions.values())) {
+            try {
+                partition.closeOffline("the log directory of broker " + brokerId + " went offline: "
+                        + fault.getMessage());
+            } catch (RuntimeException e) {
+                log.debug("Broker {}: closing offline {}: {}", brokerId, partition.topicPartition(), e.toString());
+            }
+        }
+        for (Consumer<LogOfflineException> listener : offlineListeners) {
+            try {
+                listener.accept(fault);
+            } catch (RuntimeException e) {
+                log.error("Broker {}: a directory-offline listener failed", brokerId, e);
+            }
+        }
     }
 
     @Override
@@ -130,6 +197,9 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     }
 
     private void apply(MetadataImage image) {
+        if (offline.get() != null) {
+            return;  // nothing is opened or led from an offline directory
+        }
         Set<String> failed = applier.apply(image);
         applied = image;
         scheduleRetry(failed);

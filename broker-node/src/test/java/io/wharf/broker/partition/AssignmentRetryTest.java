@@ -10,6 +10,7 @@ import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.TopicSpec;
 import io.wharf.replication.log.FlushMode;
+import io.wharf.replication.log.LogFileChannels;
 import io.wharf.replication.log.RetentionPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +48,9 @@ class AssignmentRetryTest {
                 .addTopics(TopicSpec.newBuilder().setName("c").setPartitions(1).setReplicationFactor(1))).build());
         // A plain file where a-0's directory must go: opening that replica fails until it is gone.
         Path blocker = Files.writeString(dataDir.resolve("a-0"), "not a directory");
-        registry = new PartitionRegistry(1, dataDir, FlushMode.SYNC, 5000, Duration.ofHours(1),
-                RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Clock.systemUTC(), fsyncNanos -> { });
+        registry = new PartitionRegistry(new PartitionRegistry.Settings(1, dataDir, FlushMode.SYNC, 5000,
+                Duration.ofHours(1), RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1)), Clock.systemUTC(),
+                fsyncNanos -> { }, LogFileChannels.DEFAULT);
         registry.onImageChanged(MetadataImage.empty(), metadata.image());
 
         await().atMost(Duration.ofSeconds(10)).until(() -> leads("a", 1) && leads("b", 0) && leads("c", 0));

@@ -14,6 +14,7 @@ import io.wharf.proto.metadata.TopicSpec;
 import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.FlushMode;
+import io.wharf.replication.log.LogFileChannels;
 import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -115,8 +116,9 @@ class HighWatermarkRestartTest {
 
     /** A registry for the partition's leader broker, once it has taken leadership. */
     private Partition startLeader(Duration checkpointInterval) {
-        registry = new PartitionRegistry(assigned.leader(), dataDir, FlushMode.SYNC, 5000, checkpointInterval,
-                RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Clock.systemUTC(), fsyncNanos -> { });
+        registry = new PartitionRegistry(new PartitionRegistry.Settings(assigned.leader(), dataDir, FlushMode.SYNC, 5000,
+                checkpointInterval, RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1)), Clock.systemUTC(),
+                fsyncNanos -> { }, LogFileChannels.DEFAULT);
         registry.onImageChanged(MetadataImage.empty(), metadata.image());
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.partition(TP).map(Partition::isLeader)
                 .orElse(false));
