@@ -11,7 +11,6 @@ import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogAppendInfo;
 import io.wharf.replication.log.OffsetOutOfRangeException;
 import io.wharf.replication.log.RetentionPolicy;
-import io.wharf.replication.replica.AckWaiters;
 import io.wharf.replication.replica.DivergenceCheck;
 import io.wharf.replication.replica.DurableOffsets;
 import io.wharf.replication.replica.FollowerReplica;
@@ -23,10 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One replica of one partition hosted by this broker: its {@link Log} and its role, leader
@@ -48,7 +43,6 @@ public final class Partition implements AutoCloseable {
     private final Log log;
     private final Clock clock;
     private final long lagTimeMaxMs;
-    private final ScheduledExecutorService timer;
     private final FlushRequests flushes;
     private final boolean deferredDurability;
     private final List<Runnable> changeListeners = new ArrayList<>();  // one-shot, guarded by this
@@ -56,12 +50,10 @@ public final class Partition implements AutoCloseable {
     private PartitionState state;           // guarded by this: the latest assignment applied
     private int minInsyncReplicas;          // guarded by this
     private LeaderReplicaState leader;      // guarded by this: non-null while leading
-    private AckWaiters acks;                // guarded by this: non-null while leading
+    private final AckPurgatory acks;        // guarded by this: takes waits while leading
     private FollowerReplica follower;       // guarded by this: non-null while following
     private long lastKnownHighWatermark;    // guarded by this: carried across role changes
     private boolean closed;                 // guarded by this
-    private ScheduledFuture<?> ackTimer;    // guarded by this: armed for ackTimerDeadline while waits are pending
-    private long ackTimerDeadline = Long.MAX_VALUE;  // guarded by this
 
     public Partition(TopicPartition topicPartition, String topicId, Log log, ReplicaContext context) {
         this.topicPartition = topicPartition;
@@ -70,7 +62,7 @@ public final class Partition implements AutoCloseable {
         this.log = log;
         this.clock = context.clock();
         this.lagTimeMaxMs = context.lagTimeMaxMs();
-        this.timer = context.ackTimer();
+        this.acks = new AckPurgatory(context.ackTimer(), clock, this::expireAcks);
         this.flushes = context.flushes();
         this.deferredDurability = log.config().flushMode() == FlushMode.DEFERRED;
     }
@@ -130,17 +122,20 @@ public final class Partition implements AutoCloseable {
         synchronized (this) {
             ensureOpen();
             long hw = highWatermark();
-            fire.addAll(failWaiters("leadership of " + topicPartition + " moved to a new leader epoch "
-                    + assigned.leaderEpoch()));
+            fire.addAll(failWaiters(ErrorCode.NOT_LEADER, "leadership of " + topicPartition
+                    + " moved to a new leader epoch " + assigned.leaderEpoch()));
             follower = null;
             state = assigned;
             minInsyncReplicas = minIsr;
             leader = new LeaderReplicaState(brokerId, assigned.leaderEpoch(), log.logEndOffset(), assigned.replicas(),
                     assigned.isr(), assigned.partitionEpoch(), minIsr, lagTimeMaxMs, Math.min(hw, log.logEndOffset()),
                     DurableOffsets.durableEnd(log), clock.millis());
-            acks = new AckWaiters();
-            armAckTimer();
+            acks.open();
             fire.addAll(takeListeners());
+        }
+        if (deferredDurability && log.flushedOffset() < log.logEndOffset()) {
+            // Fetched as a follower but not fsynced yet: without this the HW would wait for the next append.
+            flushes.requestFlush(this);
         }
         fire.forEach(Runnable::run);
     }
@@ -151,11 +146,9 @@ public final class Partition implements AutoCloseable {
         synchronized (this) {
             ensureOpen();
             long hw = highWatermark();
-            fire.addAll(failWaiters("this broker no longer leads " + topicPartition + "; its leader is broker "
-                    + assigned.leader()));
+            fire.addAll(failWaiters(ErrorCode.NOT_LEADER, "this broker no longer leads " + topicPartition
+                    + "; its leader is broker " + assigned.leader()));
             leader = null;
-            acks = null;
-            armAckTimer();
             state = assigned;
             follower = new FollowerReplica(log, assigned.leaderEpoch(), hw);
             fire.addAll(takeListeners());
@@ -242,7 +235,6 @@ public final class Partition implements AutoCloseable {
             } else {
                 replicated = acks.await(info.nextOffset(), deadlineMs);
                 fire.addAll(acks.completeUpTo(leader.highWatermark()));
-                armAckTimer();
             }
         }
         fire.forEach(Runnable::run);
@@ -271,49 +263,13 @@ public final class Partition implements AutoCloseable {
         fire.forEach(Runnable::run);
     }
 
-    /**
-     * Fails acks=all waits whose deadline passed and re-arms the timer for the next deadline;
-     * run by the partition's deadline timer.
-     */
+    /** Fails acks=all waits whose deadline passed; run by the partition's deadline timer. */
     public void expireAcks() {
-        List<Runnable> expired = List.of();
+        List<Runnable> expired;
         synchronized (this) {
-            ackTimer = null;
-            ackTimerDeadline = Long.MAX_VALUE;
-            if (acks != null && leader != null) {
-                expired = acks.expire(clock.millis(), leader.highWatermark());
-                armAckTimer();
-            }
+            expired = acks.expire(leader == null ? lastKnownHighWatermark : leader.highWatermark());
         }
         expired.forEach(Runnable::run);
-    }
-
-    /**
-     * Keeps one timer armed for the earliest pending acks=all deadline, or none when nothing
-     * waits. Later requests carry later deadlines, so this rarely reschedules.
-     */
-    private void armAckTimer() {
-        long next = acks == null ? Long.MAX_VALUE : acks.nextDeadlineMs();
-        if (next == ackTimerDeadline) {
-            return;
-        }
-        if (ackTimer != null) {
-            if (next > ackTimerDeadline && next != Long.MAX_VALUE) {
-                return;  // fires earlier than needed and re-arms then
-            }
-            ackTimer.cancel(false);
-            ackTimer = null;
-            ackTimerDeadline = Long.MAX_VALUE;
-        }
-        if (next == Long.MAX_VALUE) {
-            return;
-        }
-        try {
-            ackTimer = timer.schedule(this::expireAcks, Math.max(0, next - clock.millis()) + 1, TimeUnit.MILLISECONDS);
-            ackTimerDeadline = next;
-        } catch (RejectedExecutionException e) {
-            // The broker is stopping: close() fails the waits.
-        }
     }
 
     /**
@@ -323,7 +279,7 @@ public final class Partition implements AutoCloseable {
      * @throws ReplicationException NOT_LEADER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH
      */
     public synchronized long leaderHighWatermark(int currentLeaderEpoch) {
-        checkLeaderEpoch(requireLeader(), currentLeaderEpoch);
+        ReadRefusals.checkLeaderEpoch(requireLeader().leaderEpoch(), currentLeaderEpoch);
         return leader.highWatermark();
     }
 
@@ -336,18 +292,18 @@ public final class Partition implements AutoCloseable {
     public ReadResult read(long offset, int maxBytes, int currentLeaderEpoch) {
         long hw;
         synchronized (this) {
-            checkLeaderEpoch(requireLeader(), currentLeaderEpoch);
+            ReadRefusals.checkLeaderEpoch(requireLeader().leaderEpoch(), currentLeaderEpoch);
             hw = leader.highWatermark();
         }
         long start = log.logStartOffset();
         if (offset < start || offset > log.logEndOffset()) {
-            throw outOfRange(offset, start, hw, "high watermark");
+            throw ReadRefusals.outOfRange(topicPartition, offset, start, hw, "high watermark");
         }
         try {
             ByteString records = UnsafeByteOperations.unsafeWrap(log.readCopy(offset, Math.max(1, maxBytes), hw));
             return new ReadResult(records, hw, log.logStartOffset());
         } catch (OffsetOutOfRangeException e) {
-            throw outOfRange(offset, e.logStartOffset(), hw, "high watermark");
+            throw ReadRefusals.outOfRange(topicPartition, offset, e.logStartOffset(), hw, "high watermark");
         }
     }
 
@@ -363,7 +319,7 @@ public final class Partition implements AutoCloseable {
         long hw;
         synchronized (this) {
             LeaderReplicaState current = requireLeader();
-            checkLeaderEpoch(current, currentLeaderEpoch);
+            ReadRefusals.checkLeaderEpoch(current.leaderEpoch(), currentLeaderEpoch);
             if (diverging.isEmpty() && current.onFollowerFetch(replicaId, fetchOffset, durableEndOffset,
                     log.logEndOffset(), clock.millis())) {
                 fire = highWatermarkMoved();
@@ -376,7 +332,7 @@ public final class Partition implements AutoCloseable {
         }
         long start = log.logStartOffset();
         if (fetchOffset < start || fetchOffset > log.logEndOffset()) {
-            throw outOfRange(fetchOffset, start, log.logEndOffset(), "log end");
+            throw ReadRefusals.outOfRange(topicPartition, fetchOffset, start, log.logEndOffset(), "log end");
         }
         ByteString records = UnsafeByteOperations.unsafeWrap(log.readCopy(fetchOffset, Math.max(1, maxBytes),
                 Long.MAX_VALUE));
@@ -493,9 +449,7 @@ public final class Partition implements AutoCloseable {
             closed = true;
             fire.addAll(failWaiters(waitersGet, why));
             leader = null;
-            acks = null;
             follower = null;
-            armAckTimer();
             fire.addAll(takeListeners());
         }
         fire.forEach(Runnable::run);
@@ -510,26 +464,6 @@ public final class Partition implements AutoCloseable {
         return leader;
     }
 
-    private static void checkLeaderEpoch(LeaderReplicaState current, int callerEpoch) {
-        if (callerEpoch < 0 || callerEpoch == current.leaderEpoch()) {
-            return;
-        }
-        if (callerEpoch < current.leaderEpoch()) {
-            throw new ReplicationException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + callerEpoch
-                    + " is older than the current " + current.leaderEpoch() + "; refresh metadata");
-        }
-        throw new ReplicationException(ErrorCode.UNKNOWN_LEADER_EPOCH, "leader epoch " + callerEpoch
-                + " is newer than this leader's " + current.leaderEpoch() + "; retry shortly");
-    }
-
-    private ReplicationException outOfRange(long offset, long start, long end, String endName) {
-        String why = offset < start ? "; records below " + start + " were deleted by retention or DeleteRecords"
-                + " (ListOffsets with timestamp -2 gives the earliest offset)" : "";
-        return new ReplicationException(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + offset + " of " + topicPartition
-                + " is out of range; valid offsets are " + start + " (log start) to " + end + " (" + endName + ")"
-                + why);
-    }
-
     /** The acks=all waits the HW passed and the one-shot listeners, to run outside the monitor. */
     private List<Runnable> highWatermarkMoved() {
         List<Runnable> fire = new ArrayList<>(completeAcks());
@@ -539,9 +473,7 @@ public final class Partition implements AutoCloseable {
 
     private List<Runnable> completeAcks() {
         lastKnownHighWatermark = leader.highWatermark();
-        List<Runnable> completed = acks.completeUpTo(leader.highWatermark());
-        armAckTimer();
-        return completed;
+        return acks.completeUpTo(leader.highWatermark());
     }
 
     private List<Runnable> takeListeners() {
@@ -550,16 +482,12 @@ public final class Partition implements AutoCloseable {
         return fire;
     }
 
-    /** Takes the pending acks=all waits out, failed with NOT_LEADER, to run outside the monitor. */
-    private List<Runnable> failWaiters(String why) {
-        return failWaiters(ErrorCode.NOT_LEADER, why);
-    }
-
+    /** Takes the pending acks=all waits out, failed with {@code code}, to run outside the monitor. */
     private List<Runnable> failWaiters(ErrorCode code, String why) {
         if (leader != null) {
             lastKnownHighWatermark = leader.highWatermark();
         }
-        return acks == null ? List.of() : acks.failAll(code, why);
+        return acks.close(code, why);
     }
 
     private void ensureOpen() {
