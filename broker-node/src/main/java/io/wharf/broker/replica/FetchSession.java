@@ -68,7 +68,16 @@ final class FetchSession {
      */
     synchronized void update(Map<TopicPartition, FetchPosition> changed, Collection<TopicPartition> forgotten) {
         forgotten.forEach(partitions::remove);
-        changed.forEach((tp, position) -> partitions.computeIfAbsent(tp, k -> new Cached()).position = position);
+        changed.forEach((tp, position) -> {
+            Cached cached = partitions.computeIfAbsent(tp, k -> new Cached());
+            if (cached.position != null && cached.position.currentLeaderEpoch() != position.currentLeaderEpoch()) {
+                // A follower in a new leader epoch may have dropped or not yet applied what was
+                // sent before (a role change resets its replica): tell it again.
+                cached.sentHighWatermark = NOT_SENT;
+                cached.sentLogStartOffset = NOT_SENT;
+            }
+            cached.position = position;
+        });
     }
 
     /** The partitions as they stand now, in the order they joined. */
