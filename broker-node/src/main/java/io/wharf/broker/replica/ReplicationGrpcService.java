@@ -102,7 +102,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         if (stale.isPresent()) {
             // Its fetcher stops until it registered again; a new session then starts from a full request.
             sessions.close(request.getReplicaId());
-            answer(request, observer, arrived, staleAnswer(request, stale.get()), Optional.empty());
+            answer(observer, arrived, staleAnswer(request, stale.get()), Optional.empty());
             return;
         }
         Served served;
@@ -111,7 +111,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         } catch (FetchSessionException e) {
             sessionRequests.labelValues("refused").inc();
             log.debug("ReplicaFetch from broker {}: {}", request.getReplicaId(), e.getMessage());
-            answer(request, observer, arrived, ReplicaFetchResponse.newBuilder()
+            answer(observer, arrived, ReplicaFetchResponse.newBuilder()
                     .setSessionError(PartitionLookup.error(e.code(), e.getMessage())).build(), Optional.empty());
             return;
         }
@@ -132,7 +132,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                         respond(observer, () -> observer.onError(
                                 Status.INTERNAL.withDescription(failure.toString()).asRuntimeException()));
                     } else {
-                        answer(request, observer, arrived, response, served.session());
+                        answer(observer, arrived, response, served.session());
                     }
                 });
     }
@@ -168,10 +168,11 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
     /**
      * Sends {@code response}, first recording in {@code session} the high watermarks and log
      * starts the follower adopts from it, so the next incremental answer leaves out what did not
-     * change since. It adopts neither from an error or a diverging epoch.
+     * change since. It adopts neither from an error or a diverging epoch. A follower whose
+     * request fails never learns of them, but it then starts over with a full request.
      */
-    private void answer(ReplicaFetchRequest request, StreamObserver<ReplicaFetchResponse> observer, long arrived,
-                        ReplicaFetchResponse response, Optional<FetchSession> session) {
+    private void answer(StreamObserver<ReplicaFetchResponse> observer, long arrived, ReplicaFetchResponse response,
+                        Optional<FetchSession> session) {
         session.ifPresent(s -> response.getPartitionsList().stream()
                 .filter(result -> result.getError().getCode() == ErrorCode.NONE && !result.hasDivergingEpoch())
                 .forEach(result -> s.sent(new TopicPartition(result.getTopic(), result.getPartition()),
