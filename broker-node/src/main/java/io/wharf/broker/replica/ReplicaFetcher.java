@@ -13,11 +13,13 @@ import io.wharf.proto.replication.ReplicaFetchPartition;
 import io.wharf.proto.replication.ReplicaFetchPartitionResult;
 import io.wharf.proto.replication.ReplicaFetchRequest;
 import io.wharf.proto.replication.ReplicaFetchResponse;
+import io.wharf.proto.replication.ReplicaFetchTopicPartition;
 import io.wharf.proto.replication.ReplicationServiceGrpc;
 import io.wharf.replication.log.EpochEndOffset;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,10 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls, from one leader broker, every partition this broker follows there: one long-poll
- * {@code ReplicaFetch} at a time carrying all of them, each answer applied (truncate on a
- * diverging epoch, restart the log at the leader's log start when it fell below it, else append
- * and adopt the HW and the leader's log start offset) before the next request, whose fetch offsets report the progress back. Owns
- * one thread and one channel; {@link #close()} stops both.
+ * {@code ReplicaFetch} at a time, each answer applied (truncate on a diverging epoch, restart the
+ * log at the leader's log start when it fell below it, else append and adopt the HW and the
+ * leader's log start offset) before the next request, whose fetch offsets report the progress
+ * back. Within a fetch session ({@link FollowerFetchSession}) a request lists only the partitions
+ * whose position changed and the answer only those with news; a session error or a failed
+ * request starts over with a full request. Owns one thread and one channel; {@link #close()}
+ * stops both.
  */
 final class ReplicaFetcher implements AutoCloseable {
 
@@ -52,6 +57,7 @@ final class ReplicaFetcher implements AutoCloseable {
     private final ManagedChannel channel;
     private final Thread thread;
     private final CountDownLatch stopping = new CountDownLatch(1);
+    private final FollowerFetchSession session = new FollowerFetchSession();
 
     ReplicaFetcher(int brokerId, int leaderId, HostPort endpoint, PartitionRegistry registry, LongSupplier brokerEpoch,
                    Duration maxWait, int maxBytes, Duration backoff, Duration requestSlack) {
@@ -97,42 +103,58 @@ final class ReplicaFetcher implements AutoCloseable {
 
     /** One request and its application; false when the caller should back off before the next. */
     private boolean fetchOnce() {
-        Map<TopicPartition, FollowerPosition> positions = new HashMap<>();
+        Map<TopicPartition, FollowerPosition> positions = new LinkedHashMap<>();
         Map<TopicPartition, Partition> partitions = new HashMap<>();
-        ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder().setReplicaId(brokerId)
-                .setBrokerEpoch(brokerEpoch.getAsLong()).setMaxWaitMs((int) maxWait.toMillis()).setMinBytes(1)
-                .setMaxBytes(maxBytes);
         for (Partition partition : registry.partitions()) {
             Optional<FollowerPosition> position = partition.followerPosition();
             if (position.isEmpty() || position.get().leaderId() != leaderId) {
                 continue;
             }
-            FollowerPosition at = position.get();
-            positions.put(partition.topicPartition(), at);
+            positions.put(partition.topicPartition(), position.get());
             partitions.put(partition.topicPartition(), partition);
-            request.addPartitions(ReplicaFetchPartition.newBuilder().setTopic(partition.topicPartition().topic())
-                    .setPartition(partition.topicPartition().partition()).setFetchOffset(at.fetchOffset())
-                    .setDurableEndOffset(at.durableEndOffset()).setCurrentLeaderEpoch(at.leaderEpoch())
-                    .setLastFetchedEpoch(at.lastFetchedEpoch()).setPartitionMaxBytes(maxBytes));
         }
         if (positions.isEmpty()) {
             return false;
         }
+        FollowerFetchSession.Next next = session.next(positions);
+        ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder().setReplicaId(brokerId)
+                .setBrokerEpoch(brokerEpoch.getAsLong()).setMaxWaitMs((int) maxWait.toMillis()).setMinBytes(1)
+                .setMaxBytes(maxBytes).setSessionId(next.sessionId()).setSessionEpoch(next.epoch());
+        next.listed().forEach((tp, at) -> request.addPartitions(ReplicaFetchPartition.newBuilder()
+                .setTopic(tp.topic()).setPartition(tp.partition()).setFetchOffset(at.fetchOffset())
+                .setDurableEndOffset(at.durableEndOffset()).setCurrentLeaderEpoch(at.leaderEpoch())
+                .setLastFetchedEpoch(at.lastFetchedEpoch()).setPartitionMaxBytes(maxBytes)));
+        next.forgotten().forEach(tp -> request.addForgotten(ReplicaFetchTopicPartition.newBuilder()
+                .setTopic(tp.topic()).setPartition(tp.partition())));
         ReplicaFetchResponse response;
         try {
             response = ReplicationServiceGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(maxWait.plus(requestSlack).toMillis(), TimeUnit.MILLISECONDS)
                     .replicaFetch(request.build());
         } catch (StatusRuntimeException e) {
+            session.reset();
             if (stopping.getCount() > 0) {
                 log.debug("Broker {} ReplicaFetch to {} at {} failed: {}", brokerId, leaderId, endpoint, e.getStatus());
             }
             return false;
         }
-        boolean allFine = true;
+        ErrorCode sessionError = response.getSessionError().getCode();
+        if (sessionError != ErrorCode.NONE) {
+            session.reset();
+            log.debug("Broker {} fetch session with leader {}: {} {}", brokerId, leaderId, sessionError,
+                    response.getSessionError().getMessage());
+            if (sessionError == ErrorCode.FETCH_SESSION_ID_NOT_FOUND
+                    || sessionError == ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
+                return true;
+            }
+        } else {
+            session.answered(next, response.getSessionId());
+        }
+        boolean allFine = sessionError == ErrorCode.NONE;
         List<Partition> appended = new ArrayList<>();
         for (ReplicaFetchPartitionResult result : response.getPartitionsList()) {
             TopicPartition tp = new TopicPartition(result.getTopic(), result.getPartition());
+            // A partition the request left out has the position the session last sent for it.
             FollowerPosition sent = positions.get(tp);
             Partition partition = partitions.get(tp);
             if (sent == null) {
@@ -162,6 +184,8 @@ final class ReplicaFetcher implements AutoCloseable {
                         + "divergence at epoch {}", brokerId, tp, partition.log().logEndOffset(), leaderId, d.epoch()));
             } catch (RuntimeException e) {
                 allFine = false;
+                // The leader believes the HW it sent arrived; a full request makes it send it again.
+                session.reset();
                 log.warn("Broker {} could not apply the answer for {} from leader {}: {}", brokerId, tp, leaderId,
                         e.toString());
             }
