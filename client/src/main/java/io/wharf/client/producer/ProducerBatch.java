@@ -1,5 +1,6 @@
 package io.wharf.client.producer;
 
+import io.wharf.client.ClientException;
 import io.wharf.client.TopicPartition;
 import io.wharf.record.CompressionType;
 import io.wharf.record.Header;
@@ -28,6 +29,8 @@ final class ProducerBatch {
 
     final TopicPartition tp;
     final long createdMs;
+    /** Position among every batch the accumulator created: a partition's queue is kept in this order. */
+    final long creationIndex;
     private final RecordBatchBuilder builder;
     private final List<Pending> pending = new ArrayList<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -40,10 +43,17 @@ final class ProducerBatch {
     /** The idempotent producer's id and the batch's first sequence; -1 until the sender stamps it. */
     private long producerId = RecordBatch.NO_PRODUCER_ID;
     private int baseSequence = RecordBatch.NO_SEQUENCE;
+    /**
+     * Set when an earlier batch of the partition failed for good after this one was sent: the
+     * leader cannot take this one unless it already has, so an error answer fails it with this
+     * rather than retrying it. Sender thread only.
+     */
+    private ClientException abandoned;
 
-    ProducerBatch(TopicPartition tp, CompressionType compression, long createdMs) {
+    ProducerBatch(TopicPartition tp, CompressionType compression, long createdMs, long creationIndex) {
         this.tp = tp;
         this.createdMs = createdMs;
+        this.creationIndex = creationIndex;
         this.builder = new RecordBatchBuilder(compression);
         this.estimatedBytes = RecordBatch.HEADER_SIZE;
     }
@@ -86,9 +96,8 @@ final class ProducerBatch {
     }
 
     /**
-     * Stamps the idempotent producer's identity and the batch's first sequence; the built bytes
-     * are rewritten in place (a batch measured but not yet sent may be re-stamped under a new
-     * producer id). Sender thread only.
+     * Stamps the idempotent producer's identity and the batch's first sequence; bytes already
+     * built (the batch was measured for the request first) are rewritten in place. Sender thread only.
      */
     void stamp(long id, short epoch, int firstSequence) {
         producerId = id;
@@ -100,10 +109,14 @@ final class ProducerBatch {
         }
     }
 
-    /** Forgets the stamp, so the sender stamps the batch afresh before sending it. */
-    void clearSequence() {
-        producerId = RecordBatch.NO_PRODUCER_ID;
-        baseSequence = RecordBatch.NO_SEQUENCE;
+    /** Marks the batch as one whose fate an earlier batch's failure left unsettled; see {@link #abandoned()}. */
+    void abandon(ClientException why) {
+        abandoned = why;
+    }
+
+    /** Why an error answer fails this batch at once, or null when it may be retried. */
+    ClientException abandoned() {
+        return abandoned;
     }
 
     /** The encoded batch, built once: retries resend the same bytes (same producer id and sequence). */

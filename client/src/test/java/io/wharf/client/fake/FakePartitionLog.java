@@ -52,7 +52,7 @@ final class FakePartitionLog {
         if (stored.producerId() >= 0) {
             List<long[]> written = producers.computeIfAbsent(stored.producerId(), k -> new ArrayList<>());
             written.add(new long[] {stored.baseSequence(), stored.lastSequence(), base});
-            if (written.size() > io.wharf.client.producer.ProducerConfig.MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE) {
+            if (written.size() > io.wharf.client.producer.ProducerConfig.MAX_UNACKNOWLEDGED_BATCHES_PER_PARTITION) {
                 written.remove(0);
             }
         }
