@@ -113,15 +113,17 @@ final class ProducerSequences {
         return false;
     }
 
-    /** The sequenced batches of {@code failed}'s partition after it whose outcome is not known yet. */
+    /**
+     * The sequenced batches of {@code failed}'s partition after it whose outcome is not known yet
+     * ({@code failed} itself may be released already).
+     */
     List<ProducerBatch> unresolvedAfter(ProducerBatch failed) {
         List<ProducerBatch> after = new ArrayList<>();
-        boolean seen = false;
         for (ProducerBatch batch : unreleased.getOrDefault(failed.tp, new ArrayDeque<>())) {
-            if (seen && batch.hasSequence() && !isResolved(batch)) {
+            // a partition's batches are created, stamped and sent in one order
+            if (batch.creationIndex > failed.creationIndex && batch.hasSequence() && !isResolved(batch)) {
                 after.add(batch);
             }
-            seen |= batch == failed;
         }
         return after;
     }
