@@ -160,6 +160,11 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
             return this;
         }
 
+        /**
+         * {@code max.in.flight.requests.per.connection}: at least 1; at most
+         * {@value ProducerConfig#MAX_IN_FLIGHT_WITH_IDEMPOTENCE} with idempotence, which a higher
+         * value turns off when {@link #idempotence} is left unset.
+         */
         public Builder maxInFlightPerBroker(int value) {
             maxInFlightPerBroker = value;
             return this;
