@@ -308,13 +308,14 @@ class NodeFailureTest {
             });
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            await("reading " + topic + " up to " + ends).atMost(READ_BACK).pollInterval(Duration.ofMillis(5)).until(() -> {
-                for (ConsumerRecord record : consumer.poll(Duration.ofMillis(500))) {
-                    stored.computeIfAbsent(new String(record.value(), StandardCharsets.UTF_8), k -> new ArrayList<>())
-                            .add(place(topic, record.partition(), record.offset()));
-                }
-                return partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
-            });
+            await("reading " + topic + " up to " + ends).atMost(READ_BACK).pollInterval(Duration.ofMillis(5))
+                    .until(() -> {
+                        for (ConsumerRecord record : consumer.poll(Duration.ofMillis(500))) {
+                            stored.computeIfAbsent(new String(record.value(), StandardCharsets.UTF_8),
+                                    k -> new ArrayList<>()).add(place(topic, record.partition(), record.offset()));
+                        }
+                        return partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
+                    });
         }
         return stored;
     }

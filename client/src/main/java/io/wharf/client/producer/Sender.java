@@ -134,7 +134,8 @@ final class Sender implements Runnable {
         List<ProducerBatch> expiredBatches = accumulator.expire(now - config.deliveryTimeout().toMillis());
         expiredBatches.forEach(batch -> settle(batch, b -> b.fail(expired)));
         Map<TopicPartition, ProducerBatch> firstSequencedExpired = new LinkedHashMap<>();
-        expiredBatches.stream().filter(ProducerBatch::hasSequence).forEach(b -> firstSequencedExpired.putIfAbsent(b.tp, b));
+        expiredBatches.stream().filter(ProducerBatch::hasSequence)
+                .forEach(batch -> firstSequencedExpired.putIfAbsent(batch.tp, batch));
         firstSequencedExpired.values().forEach(batch -> startOver(batch, expired));
         metadata.maybeRefresh();
         now = nowMs.getAsLong();
@@ -212,7 +213,7 @@ final class Sender implements Runnable {
         return inFlight < maxInFlightPerPartition && (sequences == null || sequences.mayStamp(head.tp));
     }
 
-    /** Whether {@link #route} would let the batches from {@code head} on go now (without asking for a metadata refresh). */
+    /** Whether {@link #route} would let the batches from {@code head} on go now (without a metadata refresh). */
     private boolean sendable(ProducerBatch head) {
         if (!partitionMaySend(head)) {
             return false;
@@ -342,7 +343,8 @@ final class Sender implements Runnable {
     /** Frees the request's slots at its broker and partitions. */
     private void answered(InFlightRequest request) {
         inFlightPerBroker.merge(request.broker(), -1, Integer::sum);
-        request.batches().keySet().forEach(tp -> inFlightPerPartition.computeIfPresent(tp, (k, n) -> n > 1 ? n - 1 : null));
+        request.batches().keySet()
+                .forEach(tp -> inFlightPerPartition.computeIfPresent(tp, (k, n) -> n > 1 ? n - 1 : null));
     }
 
     private void retryOrFail(TopicPartition tp, List<ProducerBatch> list, boolean retriable, ErrorCode code,
@@ -364,13 +366,19 @@ final class Sender implements Runnable {
         }
     }
 
-    /** Fails batches (of one partition, in order) for good; with idempotence a sequenced one leaves a gap, so the producer starts over. */
+    /**
+     * Fails batches (of one partition, in order) for good; with idempotence a sequenced one leaves
+     * a gap, so the producer starts over.
+     */
     private void fail(List<ProducerBatch> list, ClientException exception) {
         list.forEach(batch -> settle(batch, b -> b.fail(exception)));
         list.stream().filter(ProducerBatch::hasSequence).findFirst().ifPresent(batch -> startOver(batch, exception));
     }
 
-    /** Completes {@code batch} with {@code outcome}; with idempotence once every earlier batch of its partition has completed. */
+    /**
+     * Completes {@code batch} with {@code outcome}; with idempotence once every earlier batch of its
+     * partition has completed.
+     */
     private void settle(ProducerBatch batch, Consumer<ProducerBatch> outcome) {
         if (sequences == null) {
             outcome.accept(batch);

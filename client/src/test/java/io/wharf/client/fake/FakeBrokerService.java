@@ -105,7 +105,8 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
             try {
                 if (fates.containsValue(FakeCluster.ProduceFate.DROP)) {
                     awaitAnswerRelease();
-                    observer.onError(Status.UNAVAILABLE.withDescription("the request was dropped").asRuntimeException());
+                    observer.onError(Status.UNAVAILABLE.withDescription("the request was dropped")
+                            .asRuntimeException());
                     return;
                 }
                 long deadline = System.currentTimeMillis() + request.getTimeoutMs();

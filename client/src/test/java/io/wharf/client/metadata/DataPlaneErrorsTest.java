@@ -27,7 +27,9 @@ class DataPlaneErrorsTest {
 
     /** docs/errors.md, from the module directory the tests run in. */
     private static final Path ERRORS_DOC = Path.of("..", "docs", "errors.md");
-    private static final Pattern TABLE_ROW = Pattern.compile("^\\|\\s*(\\d+)\\s*\\|\\s*([A-Z_]+)\\s*\\|\\s*([^|]*?)\\s*\\|.*");
+    /** | code | NAME | retriable | meaning |: the first three captured. */
+    private static final Pattern TABLE_ROW =
+            Pattern.compile("^\\|\\s*(\\d+)\\s*\\|\\s*([A-Z_]+)\\s*\\|\\s*([^|]*?)\\s*\\|.*");
 
     /** One row of the error table: number, name and the retriable column as written. */
     private record DocumentedError(int number, String name, String retriable) {
@@ -54,7 +56,8 @@ class DataPlaneErrorsTest {
                 continue;
             }
             Matcher row = TABLE_ROW.matcher(line);
-            assertTrue(row.matches(), ERRORS_DOC + ": a table row that is not | code | NAME | retriable | ...: " + line);
+            assertTrue(row.matches(), ERRORS_DOC + ": a table row not of the form | code | NAME | retriable | ...: "
+                    + line);
             rows.add(new DocumentedError(Integer.parseInt(row.group(1)), row.group(2), row.group(3)));
         }
         assertFalse(rows.isEmpty(), ERRORS_DOC.toAbsolutePath() + " has no error table");

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
@@ -21,11 +22,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProducerTest {
 
@@ -337,7 +340,8 @@ class ProducerTest {
         List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             String label = "r" + i;
-            futures.add(producer.send(bigRecord(tp, i), (m, e) -> callbacks.add(e == null ? label + "@" + m.offset() : label + " " + e)));
+            futures.add(producer.send(bigRecord(tp, i),
+                    (m, e) -> callbacks.add(e == null ? label + "@" + m.offset() : label + " " + e)));
             if (i < 5) {
                 // one at a time, so the leader decides them in send order
                 int open = i + 1;
@@ -358,7 +362,7 @@ class ProducerTest {
         List<String> expectedLog = new ArrayList<>();
         List<String> expectedCallbacks = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            assertEquals(i, futures.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS).offset(),
+            assertEquals(i, futures.get(i).get(10, TimeUnit.SECONDS).offset(),
                     "record " + i + " is acknowledged at its place in send order");
             expectedLog.add("r" + i);
             expectedCallbacks.add("r" + i + "@" + i);
@@ -388,7 +392,8 @@ class ProducerTest {
         List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             String label = "r" + i;
-            futures.add(producer.send(bigRecord(tp, i), (m, e) -> callbacks.add(e == null ? label + "@" + m.offset() : label)));
+            futures.add(producer.send(bigRecord(tp, i),
+                    (m, e) -> callbacks.add(e == null ? label + "@" + m.offset() : label)));
             if (i < 5) {
                 int open = i + 1;
                 await().atMost(Duration.ofSeconds(5)).until(() -> cluster.maxConcurrentProduces(tp) == open);
@@ -398,19 +403,20 @@ class ProducerTest {
                 ErrorCode.OUT_OF_ORDER_SEQUENCE), cluster.produceAnswers(tp));
 
         cluster.holdProduceAnswers(false);
-        ClientException corrupt = assertInstanceOf(ClientException.class, org.junit.jupiter.api.Assertions.assertThrows(
-                ExecutionException.class, () -> futures.get(2).get(10, java.util.concurrent.TimeUnit.SECONDS)).getCause());
+        ClientException corrupt = assertInstanceOf(ClientException.class,
+                assertThrows(ExecutionException.class, () -> futures.get(2).get(10, TimeUnit.SECONDS)).getCause());
         assertEquals(ErrorCode.CORRUPT_RECORD, corrupt.code());
         for (int i = 3; i < 5; i++) {
             int record = i;
-            ClientException unsettled = assertInstanceOf(ClientException.class, org.junit.jupiter.api.Assertions.assertThrows(
-                    ExecutionException.class, () -> futures.get(record).get(10, java.util.concurrent.TimeUnit.SECONDS))
-                    .getCause());
-            assertTrue(unsettled.getMessage().contains("an earlier batch of t-0 failed for good"), unsettled.getMessage());
+            ExecutionException failed = assertThrows(ExecutionException.class,
+                    () -> futures.get(record).get(10, TimeUnit.SECONDS));
+            ClientException unsettled = assertInstanceOf(ClientException.class, failed.getCause());
+            assertTrue(unsettled.getMessage().contains("an earlier batch of t-0 failed for good"),
+                    unsettled.getMessage());
         }
         List<Integer> kept = List.of(0, 1, 5, 6, 7, 8, 9);
         for (int offset = 0; offset < kept.size(); offset++) {
-            assertEquals(offset, futures.get(kept.get(offset)).get(10, java.util.concurrent.TimeUnit.SECONDS).offset());
+            assertEquals(offset, futures.get(kept.get(offset)).get(10, TimeUnit.SECONDS).offset());
         }
         assertEquals(List.of("r0", "r1", "r5", "r6", "r7", "r8", "r9"), labels(cluster.records(tp)));
         assertEquals(List.of("r0@0", "r1@1", "r2", "r3", "r4", "r5@2", "r6@3", "r7@4", "r8@5", "r9@6"), callbacks,
@@ -422,7 +428,7 @@ class ProducerTest {
     }
 
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    @ValueSource(booleans = {true, false})
     void requestsInFlightStayWithinMaxInFlightPerPartitionAndPerBroker(boolean idempotence) throws Exception {
         cluster = FakeCluster.inProcess(1);
         cluster.createTopic("t", 2);
@@ -448,7 +454,7 @@ class ProducerTest {
 
         cluster.holdProduceAnswers(false);
         for (int i = 0; i < futures.size(); i++) {
-            assertEquals(i % 8, futures.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS).offset(), "record " + i);
+            assertEquals(i % 8, futures.get(i).get(10, TimeUnit.SECONDS).offset(), "record " + i);
         }
         assertEquals(perPartition, cluster.maxConcurrentProduces(p0));
         assertTrue(cluster.maxConcurrentProduces(p1) <= perPartition, "p1: " + cluster.maxConcurrentProduces(p1));
@@ -476,7 +482,7 @@ class ProducerTest {
         }
         cluster.holdProduceAnswers(false);
         for (int i = 0; i < 10; i++) {
-            assertEquals(i, futures.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS).offset(), "record " + i);
+            assertEquals(i, futures.get(i).get(10, TimeUnit.SECONDS).offset(), "record " + i);
         }
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
