@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.cli.cluster.NodeName;
+import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.admin.NewTopic;
@@ -182,6 +183,21 @@ class NodeFailureTest {
             TopicDescription description = described.get(topic.name());
             assertEquals(topic.partitions(), description.getPartitionsCount());
             acknowledged.put(topic.name(), description);
+            awaitServedByItsLeaders(topic.name());
+        }
+    }
+
+    /**
+     * Waits until every partition's leader answers for {@code topic}: the controllers acknowledge a
+     * creation before the brokers have applied it, and a leader that has not yet answers
+     * UNKNOWN_TOPIC, which the producer does not retry.
+     */
+    private static void awaitServedByItsLeaders(String topic) {
+        try (Consumer consumer = new Consumer(ConsumerConfig.builder(brokers()).build())) {
+            await("the leaders of " + topic + " serve it").atMost(FAILOVER)
+                    .ignoreExceptionsInstanceOf(ClientException.class)
+                    .until(() -> consumer.endOffsets(consumer.partitionsFor(topic)).size() == acknowledged.get(topic)
+                            .getPartitionsCount());
         }
     }
 
