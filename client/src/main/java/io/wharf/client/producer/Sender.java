@@ -19,7 +19,6 @@ import io.wharf.proto.broker.ProduceResponse;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 
 /**
  * One fake broker: serves the {@link FakeCluster}'s logs per broker.proto — leader assigns offsets,
