@@ -1,6 +1,5 @@
 package io.wharf.client.producer;
 
-import io.wharf.client.ClientException;
 import io.wharf.client.TopicPartition;
 import io.wharf.record.CompressionType;
 import io.wharf.record.Header;
@@ -44,11 +43,11 @@ final class ProducerBatch {
     private long producerId = RecordBatch.NO_PRODUCER_ID;
     private int baseSequence = RecordBatch.NO_SEQUENCE;
     /**
-     * Set when an earlier batch of the partition failed for good after this one was sent: the
-     * leader cannot take this one unless it already has, so an error answer fails it with this
-     * rather than retrying it. Sender thread only.
+     * Set when an earlier batch of the partition failed for good after this one was stamped: its
+     * producer id has a gap there, so the leader refuses it as out of sequence unless that batch
+     * was written after all. Sender thread only.
      */
-    private ClientException abandoned;
+    private boolean behindGap;
 
     ProducerBatch(TopicPartition tp, CompressionType compression, long createdMs, long creationIndex) {
         this.tp = tp;
@@ -109,14 +108,24 @@ final class ProducerBatch {
         }
     }
 
-    /** Marks the batch as one whose fate an earlier batch's failure left unsettled; see {@link #abandoned()}. */
-    void abandon(ClientException why) {
-        abandoned = why;
+    /** Marks the batch as stamped behind a batch that failed for good. */
+    void markBehindGap() {
+        behindGap = true;
     }
 
-    /** Why an error answer fails this batch at once, or null when it may be retried. */
-    ClientException abandoned() {
-        return abandoned;
+    /** Whether an earlier batch of the partition failed for good after this one was stamped. */
+    boolean isBehindGap() {
+        return behindGap;
+    }
+
+    /**
+     * Forgets the stamp of a batch the leader refused (so never wrote): it is stamped afresh,
+     * under the producer's current id, before it is sent again. Sender thread only.
+     */
+    void clearSequence() {
+        producerId = RecordBatch.NO_PRODUCER_ID;
+        baseSequence = RecordBatch.NO_SEQUENCE;
+        behindGap = false;
     }
 
     /** The encoded batch, built once: retries resend the same bytes (same producer id and sequence). */

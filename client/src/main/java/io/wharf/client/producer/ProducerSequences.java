@@ -129,6 +129,20 @@ final class ProducerSequences {
     }
 
     /**
+     * Takes back the sequence of {@code batch}, which the leader refused (OUT_OF_ORDER_SEQUENCE:
+     * nothing written) after an earlier batch failed for good: it no longer holds its partition
+     * back and is stamped afresh when drained again.
+     */
+    void unstamp(ProducerBatch batch) {
+        ArrayDeque<ProducerBatch> pending = unreleased.get(batch.tp);
+        if (pending != null) {
+            pending.remove(batch);
+            release(pending);
+        }
+        batch.clearSequence();
+    }
+
+    /**
      * Applies {@code outcome} to {@code batch} once every batch of its partition sequenced before
      * it has completed, and releases the later ones whose outcome was waiting for it. A batch never
      * sent (it expired in the queue) waits for every sent one.
@@ -143,6 +157,11 @@ final class ProducerSequences {
             pending.addLast(batch);
         }
         held.put(batch, outcome);
+        release(pending);
+    }
+
+    /** Applies the held outcomes at the head of {@code pending}, up to the first batch without one. */
+    private void release(ArrayDeque<ProducerBatch> pending) {
         while (!pending.isEmpty()) {
             ProducerBatch first = pending.peekFirst();
             Consumer<ProducerBatch> ready = held.remove(first);

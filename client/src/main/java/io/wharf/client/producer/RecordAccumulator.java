@@ -7,10 +7,8 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CompressionType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -247,23 +245,11 @@ final class RecordAccumulator {
         }
     }
 
-    /** Removes those of {@code batches} that are queued for {@code tp} (waiting for a retry) and returns them. */
-    List<ProducerBatch> removeQueued(TopicPartition tp, Collection<ProducerBatch> batches) {
+    /** The batches queued for {@code tp} now, first first. */
+    List<ProducerBatch> queued(TopicPartition tp) {
         lock.lock();
         try {
-            List<ProducerBatch> removed = new ArrayList<>();
-            ArrayDeque<ProducerBatch> queue = queues.get(tp);
-            if (queue == null) {
-                return removed;
-            }
-            for (Iterator<ProducerBatch> it = queue.iterator(); it.hasNext(); ) {
-                ProducerBatch batch = it.next();
-                if (batches.contains(batch)) {
-                    removed.add(batch);
-                    it.remove();
-                }
-            }
-            return removed;
+            return List.copyOf(queues.getOrDefault(tp, new ArrayDeque<>()));
         } finally {
             lock.unlock();
         }

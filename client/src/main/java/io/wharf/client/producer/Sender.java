@@ -24,7 +24,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -132,10 +131,9 @@ final class Sender implements Runnable {
                 + config.deliveryTimeout().toMillis() + ") passed before the record was acknowledged");
         List<ProducerBatch> expiredBatches = accumulator.expire(now - config.deliveryTimeout().toMillis());
         expiredBatches.forEach(batch -> settle(batch, b -> b.fail(expired)));
-        Map<TopicPartition, ProducerBatch> firstSequencedExpired = new LinkedHashMap<>();
-        expiredBatches.stream().filter(ProducerBatch::hasSequence)
-                .forEach(batch -> firstSequencedExpired.putIfAbsent(batch.tp, batch));
-        firstSequencedExpired.values().forEach(batch -> startOver(batch, expired));
+        Map<TopicPartition, ProducerBatch> firstGaps = new LinkedHashMap<>();
+        expiredBatches.stream().filter(Sender::leavesGap).forEach(batch -> firstGaps.putIfAbsent(batch.tp, batch));
+        firstGaps.values().forEach(batch -> startOver(batch, expired));
         metadata.maybeRefresh();
         now = nowMs.getAsLong();
         long next = Math.min(accumulator.nextDeadlineMs(now, this::sendable), now + MAX_IDLE_MS);
@@ -205,11 +203,11 @@ final class Sender implements Runnable {
      * needs a free request slot of the partition and, with idempotence, a sequence to be had.
      */
     private boolean partitionMaySend(ProducerBatch head) {
-        int inFlight = inFlightPerPartition.getOrDefault(head.tp, 0);
-        if (head.attempts > 0) {
-            return inFlight == 0;
+        if (sequences != null && !head.hasSequence() && !sequences.mayStamp(head.tp)) {
+            return false;
         }
-        return inFlight < maxInFlightPerPartition && (sequences == null || sequences.mayStamp(head.tp));
+        int inFlight = inFlightPerPartition.getOrDefault(head.tp, 0);
+        return head.attempts > 0 ? inFlight == 0 : inFlight < maxInFlightPerPartition;
     }
 
     /** Whether {@link #route} would let the batches from {@code head} on go now (without a metadata refresh). */
@@ -306,6 +304,16 @@ final class Sender implements Runnable {
                     metadata.onPartitionError(tp, error);
                 }
                 String message = error.getCode() + " from broker " + broker + " for " + tp + ": " + error.getMessage();
+                if (error.getCode() == ErrorCode.OUT_OF_ORDER_SEQUENCE && list.get(0).isBehindGap()) {
+                    // Refused, so not written, behind a batch that failed for good: the producer has
+                    // started over, and these go again under its new id, in their order. The leader
+                    // would refuse every later batch under the old id too, so those waiting for a
+                    // retry are taken back now (those in flight come back refused).
+                    list.forEach(sequences::unstamp);
+                    accumulator.queued(tp).stream().filter(ProducerBatch::isBehindGap).forEach(sequences::unstamp);
+                    retryOrFail(tp, list, true, error.getCode(), message, 0);
+                    return;
+                }
                 if (error.getCode() == ErrorCode.OUT_OF_ORDER_SEQUENCE && request.sentBehindUnresolved().contains(tp)) {
                     // An earlier batch had not been written when the leader looked: it may have failed,
                     // or its request may have been handled after this one. Not a gap: retry behind it.
@@ -348,13 +356,6 @@ final class Sender implements Runnable {
 
     private void retryOrFail(TopicPartition tp, List<ProducerBatch> list, boolean retriable, ErrorCode code,
                              String message, long backoffMs) {
-        ClientException abandoned = list.stream().map(ProducerBatch::abandoned).filter(Objects::nonNull).findFirst()
-                .orElse(null);
-        if (abandoned != null) {
-            // the producer already started over for this gap; retrying under the old sequence cannot succeed
-            list.forEach(batch -> settle(batch, b -> b.fail(abandoned)));
-            return;
-        }
         long now = nowMs.getAsLong();
         long retryAt = now + backoffMs;
         boolean inTime = list.stream().allMatch(b -> retryAt - b.createdMs < config.deliveryTimeout().toMillis());
@@ -371,7 +372,15 @@ final class Sender implements Runnable {
      */
     private void fail(List<ProducerBatch> list, ClientException exception) {
         list.forEach(batch -> settle(batch, b -> b.fail(exception)));
-        list.stream().filter(ProducerBatch::hasSequence).findFirst().ifPresent(batch -> startOver(batch, exception));
+        list.stream().filter(Sender::leavesGap).findFirst().ifPresent(batch -> startOver(batch, exception));
+    }
+
+    /**
+     * Whether failing {@code batch} leaves its partition a gap the producer must start over for:
+     * it has a sequence, and no earlier batch already made the producer start over past it.
+     */
+    private static boolean leavesGap(ProducerBatch batch) {
+        return batch.hasSequence() && !batch.isBehindGap();
     }
 
     /**
@@ -389,24 +398,20 @@ final class Sender implements Runnable {
     /**
      * The sequenced batch {@code failed} failed for good, so its leader may never see its sequence
      * and later batches of its partition would be refused as out of order. Takes a new producer id
-     * (every partition restarts at sequence 0 under it) and gives up on the later batches of the
-     * partition already sent under the old sequence: those waiting for a retry fail now, those in
-     * flight fail if they come back with an error (their fate can no longer be settled).
+     * (every partition restarts at sequence 0 under it; a partition's first batch under it waits
+     * until the batches it sent under the old one are answered) and marks the later batches of the
+     * partition already stamped under the old one: when the leader refuses one as out of sequence,
+     * it was not written and goes again under the new id. Any other answer settles it as usual (a
+     * batch whose outcome was unknown may have been written after all, and then so may they).
      */
     private void startOver(ProducerBatch failed, ClientException cause) {
         if (sequences == null) {
             return;
         }
-        TopicPartition tp = failed.tp;
-        LOG.info("a batch of {} from producer {} failed for good ({}); continuing under a new producer id", tp,
+        LOG.info("a batch of {} from producer {} failed for good ({}); continuing under a new producer id", failed.tp,
                 failed.producerId(), cause.code());
         sequences.restart();
-        ClientException unsettled = new ClientException(cause.code(), "an earlier batch of " + tp
-                + " failed for good (" + cause.getMessage() + "), and this one, already sent, may or may not"
-                + " have been written");
-        List<ProducerBatch> later = sequences.unresolvedAfter(failed);
-        later.forEach(batch -> batch.abandon(unsettled));
-        accumulator.removeQueued(tp, later).forEach(batch -> settle(batch, b -> b.fail(unsettled)));
+        sequences.unresolvedAfter(failed).forEach(ProducerBatch::markBehindGap);
     }
 
     /**

@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One fake broker: serves the {@link FakeCluster}'s logs per broker.proto — leader assigns offsets,
@@ -82,6 +83,8 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
     @Override
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
         ProduceResponse.Builder response = ProduceResponse.newBuilder();
+        List<TopicPartition> partitions = request.getPartitionsList().stream()
+                .map(p -> new TopicPartition(p.getTopic(), p.getPartition())).toList();
         synchronized (cluster) {
             if (cluster.stopped.contains(id)) {
                 observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
@@ -93,19 +96,18 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
                 return;
             }
             cluster.produceRequestPartitionCounts.add(request.getPartitionsCount());
-            List<TopicPartition> partitions = request.getPartitionsList().stream()
-                    .map(p -> new TopicPartition(p.getTopic(), p.getPartition())).toList();
             Map<TopicPartition, FakeCluster.ProduceFate> fates = new HashMap<>();
             for (TopicPartition tp : partitions) {
                 FakeCluster.ProduceFate fate = cluster.produceFates.getOrDefault(tp, new ArrayDeque<>()).poll();
                 fates.put(tp, fate == null ? FakeCluster.ProduceFate.ANSWER : fate);
             }
-            enterProduce(partitions);
+            Map<TopicPartition, Integer> arrivals = enterProduce(partitions);
             try {
                 if (fates.containsValue(FakeCluster.ProduceFate.DROP)) {
-                    awaitAnswerRelease();
+                    awaitAnswerRelease(arrivals);
                     observer.onError(Status.UNAVAILABLE.withDescription("the request was dropped")
                             .asRuntimeException());
+                    answerSent(partitions);
                     return;
                 }
                 long deadline = System.currentTimeMillis() + request.getTimeoutMs();
@@ -116,7 +118,7 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
                     cluster.produceAnswers.computeIfAbsent(tp, k -> new ArrayList<>()).add(result.getError().getCode());
                     response.addPartitions(result);
                 }
-                awaitAnswerRelease();
+                awaitAnswerRelease(arrivals);
             } finally {
                 exitProduce(partitions);
             }
@@ -127,21 +129,36 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
             }
             if (lose) {
                 observer.onError(Status.UNAVAILABLE.withDescription("the answer was lost").asRuntimeException());
+                answerSent(partitions);
                 return;
             }
         }
         observer.onNext(response.build());
         observer.onCompleted();
+        answerSent(partitions);
     }
 
-    /** Counts a Produce request as open, at its broker and for each of its partitions. Under the cluster's monitor. */
-    private void enterProduce(List<TopicPartition> partitions) {
+    private void answerSent(List<TopicPartition> partitions) {
+        synchronized (cluster) {
+            partitions.forEach(tp -> cluster.produceAnswersSent.merge(tp, 1, Integer::sum));
+            cluster.notifyAll();
+        }
+    }
+
+    /**
+     * Counts a Produce request as open, at its broker and for each of its partitions, and returns
+     * its place (1-based) in each partition's arrival order. Under the cluster's monitor.
+     */
+    private Map<TopicPartition, Integer> enterProduce(List<TopicPartition> partitions) {
         cluster.concurrentProduces++;
         cluster.maxConcurrentProduces = Math.max(cluster.maxConcurrentProduces, cluster.concurrentProduces);
+        Map<TopicPartition, Integer> arrivals = new HashMap<>();
         for (TopicPartition tp : partitions) {
             int open = cluster.concurrentPartitionProduces.merge(tp, 1, Integer::sum);
             cluster.maxConcurrentPartitionProduces.merge(tp, open, Math::max);
+            arrivals.put(tp, cluster.producesArrived.merge(tp, 1, Integer::sum));
         }
+        return arrivals;
     }
 
     private void exitProduce(List<TopicPartition> partitions) {
@@ -149,9 +166,10 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
         partitions.forEach(tp -> cluster.concurrentPartitionProduces.merge(tp, -1, Integer::sum));
     }
 
-    /** Waits while the test holds Produce answers. Under the cluster's monitor. */
-    private void awaitAnswerRelease() {
-        while (cluster.holdProduceAnswers) {
+    /** Waits while the test holds this request's answer. Under the cluster's monitor. */
+    private void awaitAnswerRelease(Map<TopicPartition, Integer> arrivals) {
+        while (cluster.holdProduceAnswers && !arrivals.entrySet().stream().allMatch(arrival ->
+                cluster.releasedAnswers.getOrDefault(arrival.getKey(), Set.of()).contains(arrival.getValue()))) {
             waitOnCluster(1000);
         }
     }

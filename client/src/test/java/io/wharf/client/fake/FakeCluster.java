@@ -58,6 +58,9 @@ public final class FakeCluster implements AutoCloseable {
     final Map<TopicPartition, List<ErrorCode>> produceAnswers = new HashMap<>();
     final Map<TopicPartition, Integer> duplicateBatches = new HashMap<>();
     boolean holdProduceAnswers;
+    final Map<TopicPartition, Integer> producesArrived = new HashMap<>();
+    final Map<TopicPartition, java.util.Set<Integer>> releasedAnswers = new HashMap<>();
+    final Map<TopicPartition, Integer> produceAnswersSent = new HashMap<>();
     boolean holdHighWatermark;
     long nextProducerId = 1000;
     int lostProduceResponses;
@@ -176,6 +179,22 @@ public final class FakeCluster implements AutoCloseable {
     public synchronized void holdProduceAnswers(boolean hold) {
         holdProduceAnswers = hold;
         notifyAll();
+    }
+
+    /**
+     * While answers are held, lets the answers of these Produce requests carrying {@code tp} go,
+     * named by their place in its arrival order (1 for the first request ever).
+     */
+    public synchronized void releaseProduceAnswers(TopicPartition tp, int... arrivals) {
+        for (int arrival : arrivals) {
+            releasedAnswers.computeIfAbsent(tp, k -> new java.util.HashSet<>()).add(arrival);
+        }
+        notifyAll();
+    }
+
+    /** Answers (or failures) delivered to the client for Produce requests carrying {@code tp}. */
+    public synchronized int produceAnswersSent(TopicPartition tp) {
+        return produceAnswersSent.getOrDefault(tp, 0);
     }
 
     /** The next produce requests fail with these gRPC statuses (like a broker dying), in turn. */

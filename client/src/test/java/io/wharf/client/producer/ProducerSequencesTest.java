@@ -93,4 +93,27 @@ class ProducerSequencesTest {
         assertTrue(sequences.stampIfNew(next));
         assertEquals(8, next.producerId());
     }
+
+    @Test
+    void aBatchRefusedBehindAGapIsStampedAfreshUnderTheNewId() {
+        sequences.setProducerId(7, (short) 0);
+        List<ProducerBatch> old = stamped(P0, 3);
+        sequences.completeInOrder(old.get(0), b -> b.fail(new IllegalStateException("failed for good")));
+        sequences.unresolvedAfter(old.get(0)).forEach(ProducerBatch::markBehindGap);
+        sequences.restart();
+        sequences.setProducerId(8, (short) 0);
+
+        sequences.unstamp(old.get(2));
+        assertFalse(old.get(2).hasSequence());
+        assertFalse(old.get(2).isBehindGap());
+        assertFalse(sequences.mayStamp(P0), "the 2nd is still out under id 7");
+        sequences.unstamp(old.get(1));
+        assertTrue(sequences.stampIfNew(old.get(1)));
+        assertTrue(sequences.stampIfNew(old.get(2)));
+        assertEquals(List.of(8L, 8L), List.of(old.get(1).producerId(), old.get(2).producerId()));
+        List<Integer> released = new ArrayList<>();
+        sequences.completeInOrder(old.get(2), b -> released.add(2));
+        sequences.completeInOrder(old.get(1), b -> released.add(1));
+        assertEquals(List.of(1, 2), released, "in their new sequence order");
+    }
 }
