@@ -25,9 +25,10 @@ import java.util.function.Consumer;
  *
  * <p>When a sequenced batch fails for good its partition may have a gap the broker would refuse
  * forever, so the producer starts over under a new producer id ({@link #restart}), with every
- * partition's sequence back at 0. A partition takes no sequence under the new id while batches it
- * sent under an older one are unreleased: the leader orders each producer id's batches on its own,
- * not one id's against another's.
+ * partition's sequence back at 0; later batches the leader refuses behind the gap are
+ * {@linkplain #unstamp unstamped} and stamped afresh. A partition takes no sequence under the new
+ * id while batches it sent under an older one are unreleased: the leader orders each producer
+ * id's batches on its own, not one id's against another's.
  *
  * <p>Single-threaded: owned by the sender thread.
  */

@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * unacknowledged at once, the number the brokers remember per producer, so a resent batch is
  * always recognised. Completions of a partition are released in sequence order. A sequenced batch
  * that fails for good makes the producer start over under a new producer id
- * ({@link ProducerSequences}).
+ * ({@link ProducerSequences}); the later batches of its partition that the leader then refuses
+ * were not written, and go again re-stamped under the new id, still in send order.
  *
  * <p>Single-threaded: everything but {@link #shutdown} runs on the producer's sender thread; gRPC
  * callbacks only hand responses over to it.
