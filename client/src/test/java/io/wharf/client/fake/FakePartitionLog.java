@@ -16,10 +16,10 @@ final class FakePartitionLog {
     long logEndOffset;
     long highWatermark;
     long logStartOffset;
-    /** Idempotent producers' last five batches: {first sequence, last sequence, base offset}. */
+    /** Idempotent producers' last 32 batches (as the broker keeps): {first sequence, last sequence, base offset}. */
     private final Map<Long, List<long[]>> producers = new HashMap<>();
 
-    /** The original base offset when {@code batch} repeats one of its producer's last five batches (the broker's dedup). */
+    /** The original base offset when {@code batch} repeats a retained batch of its producer (the broker's dedup). */
     Optional<Long> duplicateOf(RecordBatch batch) {
         if (batch.producerId() < 0) {
             return Optional.empty();
