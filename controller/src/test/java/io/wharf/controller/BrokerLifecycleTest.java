@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.metadata.BrokerRegistration;
+import io.wharf.metadata.MetadataImage;
+import io.wharf.metadata.MetadataSnapshots;
 import io.wharf.metadata.PartitionState;
 import io.wharf.metadata.TopicImage;
 import io.wharf.proto.common.ErrorCode;
@@ -14,11 +16,13 @@ import io.wharf.proto.controller.BrokerHeartbeatResponse;
 import io.wharf.proto.controller.ControlledShutdownRequest;
 import io.wharf.proto.controller.ControlledShutdownResponse;
 import io.wharf.proto.controller.RegisterBrokerResponse;
+import io.wharf.proto.controller.WatchMetadataResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,11 +171,57 @@ class BrokerLifecycleTest {
     @Test
     void aNewActiveControllerGivesEveryBrokerAFreshSession() {
         ControllerNode leader = quorum.awaitLeader();
+        // What a broker watching a controller that outlives the change sees, replayed image by image:
+        // a fence undone by the next heartbeat would leave the final image clean but show up here.
+        ControllerNode observed = quorum.aFollower();
+        long registered = observed.image().offset();
+        ImageReplay seen = new ImageReplay(MetadataStream.open(quorum, observed.nodeId(), -1));
+        await().atMost(Duration.ofSeconds(5)).until(() -> seen.catchUp().offset() >= registered);
+        assertEquals(Set.of(), seen.everFenced(), "no broker is fenced before the change");
+
         quorum.stop(leader.nodeId());
         ControllerNode next = quorum.awaitLeader();
         assertTrue(next.nodeId() != leader.nodeId());
-        // The brokers find the new leader through NOT_CONTROLLER redirects and none is fenced.
+        // The brokers find the new leader through NOT_CONTROLLER redirects.
         await().atMost(Duration.ofSeconds(5)).until(() -> brokers.stream().allMatch(b -> !b.heartbeat().getFenced()));
+        // Had the new leader started any broker's session late or not at all, its liveness check
+        // (every 50 ms) would fence it within a session timeout: watch for twice that.
+        await().during(Duration.ofMillis(2 * SESSION_TIMEOUT_MS)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertEquals(Set.of(), seen.catchUp().everFenced(), "brokers fenced across the controller change"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> seen.catchUp().offset() == next.image().offset());
+        assertEquals(Set.of(), seen.everFenced(), "brokers fenced across the controller change");
         assertEquals(List.of(1, 2, 3), next.image().activeBrokerIds());
+    }
+
+    /** Replays a WatchMetadata stream into images and remembers every broker any of them showed fenced. */
+    private static final class ImageReplay {
+
+        private final MetadataStream stream;
+        private final Set<Integer> everFenced = new TreeSet<>();
+        private MetadataImage image = MetadataImage.empty();
+
+        ImageReplay(MetadataStream stream) {
+            this.stream = stream;
+        }
+
+        /** Applies what has arrived. Thread-safe (Awaitility polls from its own thread). */
+        synchronized ImageReplay catchUp() {
+            while (!stream.isEmpty()) {
+                WatchMetadataResponse message = stream.next();
+                image = message.hasSnapshot() ? MetadataSnapshots.fromSnapshot(message.getSnapshot())
+                        : image.apply(message.getBatch());
+                image.brokers().values().stream().filter(BrokerRegistration::fenced)
+                        .forEach(broker -> everFenced.add(broker.id()));
+            }
+            return this;
+        }
+
+        synchronized long offset() {
+            return image.offset();
+        }
+
+        synchronized Set<Integer> everFenced() {
+            return Set.copyOf(everFenced);
+        }
     }
 }

@@ -1,11 +1,13 @@
 package io.wharf.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.CommandResult;
@@ -91,6 +93,8 @@ class MetadataStateMachineTest {
                 .addTopics(TopicSpec.newBuilder().setName("t").setPartitions(1).setReplicationFactor(3))).build();
         CommandResult result = apply(2, tooWide);
         assertEquals(ErrorCode.INVALID_REPLICATION_FACTOR, result.getItems(0).getError().getCode());
+        assertContains(result.getItems(0).getError().getMessage(), "topic 't' asks for replication factor 3",
+                "only 0 brokers are active");
         assertEquals(before, applied.image());
         assertEquals(2, stateMachine.getLastAppliedTermIndex().getIndex());
     }
@@ -98,19 +102,24 @@ class MetadataStateMachineTest {
     @Test
     void anEntryThatCannotBeAppliedIsFatalAndStopsFurtherApplies() throws Exception {
         apply(1, register(1));
-        assertThrows(IllegalStateException.class,
+        IllegalStateException garbage = assertThrows(IllegalStateException.class,
                 () -> stateMachine.applyTransaction(entry(2, ByteString.copyFromUtf8("not a command"))));
-        assertEquals(1, fatal.size());
-        assertThrows(IllegalStateException.class,
+        assertEquals("cannot apply metadata log entry 2", garbage.getMessage());
+        assertInstanceOf(InvalidProtocolBufferException.class, garbage.getCause(), "the entry did not parse");
+        assertEquals(List.of(garbage.getCause()), fatal, "the controller is told why, once");
+        IllegalStateException after = assertThrows(IllegalStateException.class,
                 () -> stateMachine.applyTransaction(entry(3, ByteString.copyFrom(register(2).toByteArray()))));
+        assertContains(after.getMessage(), "failed earlier", "refusing to apply index 3");
+        assertEquals(1, fatal.size());
         assertEquals(1, applied.image().brokers().size());
     }
 
     @Test
     void theLeaderRefusesCommandsThatCanOnlyFailAndGarbage() throws Exception {
         assertNull(admit(register(1)).getException());
-        assertNotNull(admit(register(-1)).getException());
-        assertNotNull(admit(ControllerCommand.getDefaultInstance()).getException());
+        assertContains(refusal(admit(register(-1))), "broker--1: INVALID_REQUEST", "broker id -1 is negative");
+        assertContains(refusal(admit(ControllerCommand.getDefaultInstance())), "command: INVALID_REQUEST",
+                "names no operation");
 
         RaftClientRequest garbage = RaftClientRequest.newBuilder()
                 .setClientId(ClientId.randomId())
@@ -120,6 +129,19 @@ class MetadataStateMachineTest {
                 .setMessage(Message.valueOf(ByteString.copyFrom(new byte[] {(byte) 0xff, 0x01})))
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
-        assertNotNull(stateMachine.startTransaction(garbage).getException());
+        assertContains(refusal(stateMachine.startTransaction(garbage)), "the request is not a ControllerCommand");
+    }
+
+    /** Why the leader refused to replicate a command (the message names the item, code and problem). */
+    private static String refusal(TransactionContext transaction) {
+        Exception refused = transaction.getException();
+        assertNotNull(refused, "the command was admitted");
+        return assertInstanceOf(IllegalArgumentException.class, refused).getMessage();
+    }
+
+    private static void assertContains(String text, String... parts) {
+        for (String part : parts) {
+            assertTrue(text.contains(part), "'" + part + "' in: " + text);
+        }
     }
 }

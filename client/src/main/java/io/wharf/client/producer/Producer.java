@@ -16,15 +16,21 @@ import java.util.function.Function;
  * Sends records to Wharf brokers, after Kafka's KafkaProducer: {@link #send} appends the record to
  * its partition's batch and returns at once; one sender thread, owned by the producer, ships
  * batches to the partitions' leaders and completes the futures and callbacks (on that thread, in
- * send order per partition). Records are never reordered within a partition: a partition has at
- * most one request in flight, and a retried batch goes back to the head of its queue.
+ * send order per partition). Records are never reordered within a partition.
  *
- * <p>Thread-safe: {@link #send}, {@link #flush} and {@link #close} may be called from any thread.
- * With {@code enable.idempotence} (the default with acks=all) every batch carries a producer id
+ * <p>With {@code enable.idempotence} (the default with acks=all) every batch carries a producer id
  * and a per-partition sequence, so a retry after a lost response or a leader change is written
  * once and acknowledged at the offsets of its first write: every acknowledged record is in the
- * log exactly once. Without it a retry after a lost response (broker death, timeout) may append
- * a batch twice (at-least-once, like Kafka with {@code enable.idempotence=false}).
+ * log exactly once. A partition then has up to {@code max.in.flight.requests.per.connection}
+ * requests in flight (pipelining, as in Kafka); when one fails, the leader refuses the later ones
+ * as out of sequence and the producer resends them all in their original order.
+ *
+ * <p>Without idempotence a retry after a lost response (broker death, timeout) may append a batch
+ * twice (at-least-once, like Kafka with {@code enable.idempotence=false}), and a partition has one
+ * request in flight at a time so that a retry is never overtaken: Kafka would pipeline there too
+ * and let a retried batch land after later ones.
+ *
+ * <p>Thread-safe: {@link #send}, {@link #flush} and {@link #close} may be called from any thread.
  */
 public final class Producer implements AutoCloseable {
 

@@ -28,6 +28,8 @@ final class ProducerBatch {
 
     final TopicPartition tp;
     final long createdMs;
+    /** Position among every batch the accumulator created: a partition's queue is kept in this order. */
+    final long creationIndex;
     private final RecordBatchBuilder builder;
     private final List<Pending> pending = new ArrayList<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -40,10 +42,17 @@ final class ProducerBatch {
     /** The idempotent producer's id and the batch's first sequence; -1 until the sender stamps it. */
     private long producerId = RecordBatch.NO_PRODUCER_ID;
     private int baseSequence = RecordBatch.NO_SEQUENCE;
+    /**
+     * Set when an earlier batch of the partition failed for good after this one was stamped: its
+     * producer id has a gap there, so the leader refuses it as out of sequence unless that batch
+     * was written after all. Sender thread only.
+     */
+    private boolean behindGap;
 
-    ProducerBatch(TopicPartition tp, CompressionType compression, long createdMs) {
+    ProducerBatch(TopicPartition tp, CompressionType compression, long createdMs, long creationIndex) {
         this.tp = tp;
         this.createdMs = createdMs;
+        this.creationIndex = creationIndex;
         this.builder = new RecordBatchBuilder(compression);
         this.estimatedBytes = RecordBatch.HEADER_SIZE;
     }
@@ -86,9 +95,8 @@ final class ProducerBatch {
     }
 
     /**
-     * Stamps the idempotent producer's identity and the batch's first sequence; the built bytes
-     * are rewritten in place (a batch measured but not yet sent may be re-stamped under a new
-     * producer id). Sender thread only.
+     * Stamps the idempotent producer's identity and the batch's first sequence; bytes already
+     * built (the batch was measured for the request first) are rewritten in place. Sender thread only.
      */
     void stamp(long id, short epoch, int firstSequence) {
         producerId = id;
@@ -100,10 +108,24 @@ final class ProducerBatch {
         }
     }
 
-    /** Forgets the stamp, so the sender stamps the batch afresh before sending it. */
+    /** Marks the batch as stamped behind a batch that failed for good. */
+    void markBehindGap() {
+        behindGap = true;
+    }
+
+    /** Whether an earlier batch of the partition failed for good after this one was stamped. */
+    boolean isBehindGap() {
+        return behindGap;
+    }
+
+    /**
+     * Forgets the stamp of a batch the leader refused (so never wrote): it is stamped afresh,
+     * under the producer's current id, before it is sent again. Sender thread only.
+     */
     void clearSequence() {
         producerId = RecordBatch.NO_PRODUCER_ID;
         baseSequence = RecordBatch.NO_SEQUENCE;
+        behindGap = false;
     }
 
     /** The encoded batch, built once: retries resend the same bytes (same producer id and sequence). */

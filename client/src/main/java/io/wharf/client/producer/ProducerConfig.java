@@ -19,7 +19,12 @@ import java.util.List;
  * @param requestTimeout {@code request.timeout.ms}: how long one Produce request may take; default 30 s
  * @param retryBackoff {@code retry.backoff.ms}: pause before a partition's batches are resent; default 100 ms
  * @param maxInFlightPerBroker {@code max.in.flight.requests.per.connection}: unanswered Produce
- *     requests per broker; default 5
+ *     requests per broker connection, 1 or more; default 5. With idempotence (at most
+ *     {@value #MAX_IN_FLIGHT_WITH_IDEMPOTENCE} then) it also bounds one partition's requests in
+ *     flight: a partition pipelines several, and its order survives retries because the leader
+ *     refuses a batch that does not follow the last one written. Without idempotence a partition
+ *     has one request in flight at a time, so a retry cannot be overtaken (Kafka lets such
+ *     records reorder instead)
  * @param maxRequestSize {@code max.request.size}: bytes of one request and of the largest record; default 1 MiB
  * @param maxBlock {@code max.block.ms}: how long {@code send} may wait for the topic's metadata; default 60 s
  * @param metadataMaxAge {@code metadata.max.age.ms}: refresh the metadata at least this often; default 5 min
@@ -39,11 +44,11 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
     /** The most unacknowledged requests per connection idempotence allows, as in Kafka. */
     public static final int MAX_IN_FLIGHT_WITH_IDEMPOTENCE = 5;
     /**
-     * With idempotence, the most batches of one partition a request carries: what a partition
-     * leader remembers per producer (the broker's {@code ProducerStateTable.RETAINED_BATCHES}), so
-     * a resent request is always recognised.
+     * With idempotence, the most batches of one partition sent and not yet completed, over all its
+     * requests in flight and its retries: what a partition leader remembers per producer (the
+     * broker's {@code ProducerStateTable.RETAINED_BATCHES}), so any resent batch is recognised.
      */
-    public static final int MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE = 32;
+    public static final int MAX_UNACKNOWLEDGED_BATCHES_PER_PARTITION = 32;
 
     public ProducerConfig {
         bootstrap = List.copyOf(bootstrap);
@@ -155,6 +160,11 @@ public record ProducerConfig(List<Endpoint> bootstrap, int acks, int batchSize, 
             return this;
         }
 
+        /**
+         * {@code max.in.flight.requests.per.connection}: at least 1; at most
+         * {@value ProducerConfig#MAX_IN_FLIGHT_WITH_IDEMPOTENCE} with idempotence, which a higher
+         * value turns off when {@link #idempotence} is left unset.
+         */
         public Builder maxInFlightPerBroker(int value) {
             maxInFlightPerBroker = value;
             return this;

@@ -7,8 +7,8 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CompressionType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +40,7 @@ final class RecordAccumulator {
     private final Condition work = lock.newCondition();
     private final Condition space = lock.newCondition();
     private long bufferedBytes;
+    private long batchesCreated;
     private final Map<TopicPartition, ArrayDeque<ProducerBatch>> queues = new LinkedHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
     private int flushesInProgress;
@@ -87,7 +88,7 @@ final class RecordAccumulator {
             if (abortOnNewBatch) {
                 return AppendResult.NEEDS_NEW_BATCH;
             }
-            ProducerBatch batch = new ProducerBatch(tp, compression, nowMs);
+            ProducerBatch batch = new ProducerBatch(tp, compression, nowMs, batchesCreated++);
             batch.append(timestamp, record.key(), record.value(), record.headers(), size, future, callback);
             queue.addLast(batch);
             bufferedBytes += size;
@@ -129,15 +130,15 @@ final class RecordAccumulator {
 
     /**
      * Takes the batches that are ready, grouped by the broker {@code route} names for their
-     * partition (null: not now — leader unknown, partition in flight, broker at its request
-     * bound). Each broker's request stays within {@code maxRequestBytes} (but holds at least
-     * one batch) and takes at most {@code maxBatchesPerPartition} of each partition. Before a batch
-     * is measured {@code stamp} may give it its producer id and sequence; when it answers false
-     * (no producer id yet) the partition's remaining batches wait.
+     * partition, given the partition's first queued batch (null: not now — leader unknown, too many
+     * requests of the partition or the broker in flight, a retry waiting for earlier requests).
+     * Each broker's request stays within {@code maxRequestBytes} (but holds at least one batch).
+     * A batch that fits is offered to {@code stamp}, which may give it its producer id and
+     * sequence; when it answers false the partition's remaining batches wait. So every batch
+     * stamped is taken.
      */
-    Map<Endpoint, Map<TopicPartition, List<ProducerBatch>>> drain(long nowMs, Function<TopicPartition, Endpoint> route,
-                                                                  int maxRequestBytes, Predicate<ProducerBatch> stamp,
-                                                                  int maxBatchesPerPartition) {
+    Map<Endpoint, Map<TopicPartition, List<ProducerBatch>>> drain(long nowMs, Function<ProducerBatch, Endpoint> route,
+                                                                  int maxRequestBytes, Predicate<ProducerBatch> stamp) {
         lock.lock();
         try {
             Map<Endpoint, Map<TopicPartition, List<ProducerBatch>>> requests = new LinkedHashMap<>();
@@ -147,23 +148,23 @@ final class RecordAccumulator {
                 if (!isReady(queue, nowMs)) {
                     continue;
                 }
-                Endpoint broker = route.apply(entry.getKey());
+                Endpoint broker = route.apply(queue.peekFirst());
                 if (broker == null) {
                     continue;
                 }
                 int used = bytes.getOrDefault(broker, 0);
                 List<ProducerBatch> taken = new ArrayList<>();
-                while (!queue.isEmpty() && nowMs >= queue.peekFirst().retryAtMs && taken.size() < maxBatchesPerPartition) {
+                while (!queue.isEmpty() && nowMs >= queue.peekFirst().retryAtMs) {
                     ProducerBatch head = queue.peekFirst();
                     if (head == queue.peekLast() && !head.isFull(batchSize) && !urgent()
                             && nowMs - head.createdMs < lingerMs && head.attempts == 0) {
                         break;
                     }
-                    if (!stamp.test(head)) {
-                        break;
-                    }
                     int size = head.bytes().remaining();
                     if (used > 0 && used + size > maxRequestBytes) {
+                        break;
+                    }
+                    if (!stamp.test(head)) {
                         break;
                     }
                     taken.add(queue.pollFirst());
@@ -195,18 +196,18 @@ final class RecordAccumulator {
 
     /**
      * When the sender should look again, at the latest: the earliest linger or backoff end among
-     * the partitions it could send now. Partitions it cannot ({@code sendable} false: a request in
-     * flight, no known leader, broker at its request bound) are left out, or a batch that is ready
-     * but held would make the sender spin; what unblocks them (a response, a metadata refresh)
-     * wakes the sender or is polled for.
+     * the partitions it could send now. Partitions it cannot ({@code sendable} false for their
+     * first queued batch: too many requests in flight, no known leader, no sequence to be had)
+     * are left out, or a batch that is ready but held would make the sender spin; what unblocks
+     * them (a response, a metadata refresh) wakes the sender or is polled for.
      */
-    long nextDeadlineMs(long nowMs, Predicate<TopicPartition> sendable) {
+    long nextDeadlineMs(long nowMs, Predicate<ProducerBatch> sendable) {
         lock.lock();
         try {
             long next = Long.MAX_VALUE;
             for (Map.Entry<TopicPartition, ArrayDeque<ProducerBatch>> entry : queues.entrySet()) {
                 ProducerBatch head = entry.getValue().peekFirst();
-                if (head != null && sendable.test(entry.getKey())) {
+                if (head != null && sendable.test(head)) {
                     long due = head.attempts > 0 ? head.retryAtMs : Math.max(head.retryAtMs, head.createdMs + lingerMs);
                     next = Math.min(next, Math.max(due, nowMs));
                 }
@@ -217,46 +218,38 @@ final class RecordAccumulator {
         }
     }
 
-    /** Puts batches that will be retried back at the head of their queue, in their original order. */
+    /**
+     * Puts batches (of one request, in queue order) that will be retried back at the head of their
+     * queue, merged in creation order with retries already there: answers to pipelined requests
+     * of a partition arrive in any order, and the retries must leave in the order first sent.
+     */
     void reenqueue(TopicPartition tp, List<ProducerBatch> batches, long retryAtMs) {
         lock.lock();
         try {
             ArrayDeque<ProducerBatch> queue = queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
-            for (int i = batches.size() - 1; i >= 0; i--) {
-                ProducerBatch batch = batches.get(i);
+            List<ProducerBatch> merged = new ArrayList<>(batches);
+            for (ProducerBatch batch : batches) {
                 batch.attempts++;
                 batch.retryAtMs = retryAtMs;
-                queue.addFirst(batch);
+            }
+            long newest = batches.get(batches.size() - 1).creationIndex;
+            while (!queue.isEmpty() && queue.peekFirst().creationIndex < newest) {
+                merged.add(queue.pollFirst());
+            }
+            merged.sort(Comparator.comparingLong(batch -> batch.creationIndex));
+            for (int i = merged.size() - 1; i >= 0; i--) {
+                queue.addFirst(merged.get(i));
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * After a sequenced batch of {@code tp} failed for good (its producer starts over under a new
-     * id): clears the stamps of {@code tp}'s queued batches that were never sent, so they are
-     * stamped afresh, and removes and returns those that were sent before, whose fate the old
-     * sequence no longer lets the producer settle.
-     */
-    List<ProducerBatch> resequence(TopicPartition tp) {
+    /** The batches queued for {@code tp} now, first first. */
+    List<ProducerBatch> queued(TopicPartition tp) {
         lock.lock();
         try {
-            List<ProducerBatch> unsettled = new ArrayList<>();
-            ArrayDeque<ProducerBatch> queue = queues.get(tp);
-            if (queue == null) {
-                return unsettled;
-            }
-            for (Iterator<ProducerBatch> it = queue.iterator(); it.hasNext(); ) {
-                ProducerBatch batch = it.next();
-                if (batch.attempts > 0 && batch.hasSequence()) {
-                    unsettled.add(batch);
-                    it.remove();
-                } else {
-                    batch.clearSequence();
-                }
-            }
-            return unsettled;
+            return List.copyOf(queues.getOrDefault(tp, new ArrayDeque<>()));
         } finally {
             lock.unlock();
         }

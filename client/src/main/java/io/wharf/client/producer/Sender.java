@@ -19,32 +19,43 @@ import io.wharf.proto.broker.ProduceResponse;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The producer's I/O loop: drains ready batches into one Produce request per leader broker,
- * keeps at most {@code max.in.flight.requests.per.connection} requests unanswered per broker and
- * at most one per partition (so a retried batch can never be overtaken by a later one: records
- * keep their order within a partition), completes records, and re-queues batches that failed
- * retriably until {@code delivery.timeout.ms}.
+ * keeps at most {@code max.in.flight.requests.per.connection} requests unanswered per broker,
+ * completes records, and re-queues batches that failed retriably until {@code delivery.timeout.ms}.
  *
- * <p>With idempotence it first gets a producer id ({@code InitProducerId} from any broker),
- * stamps each batch with it and its partition's next sequence when first drained, and sends at
- * most {@value ProducerConfig#MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE} batches of a partition in its one
- * request, the number the brokers remember per producer: every unacknowledged batch of a
- * partition is therefore recognised by its leader when resent, and answered with the offsets of
- * its first write. A sequenced batch that fails for good makes the producer start over under a
- * new producer id ({@link ProducerSequences}).
+ * <p>Without idempotence a partition has one request in flight at a time, so a retried batch can
+ * never be overtaken by a later one: records keep their order within a partition.
+ *
+ * <p>With idempotence it first gets a producer id ({@code InitProducerId} from any broker) and
+ * stamps each batch with it and its partition's next sequence when first drained. A partition
+ * then pipelines up to {@code max.in.flight.requests.per.connection} requests, as Kafka's
+ * producer does, and its leader keeps the order: it refuses a batch that does not follow the
+ * last one written (OUT_OF_ORDER_SEQUENCE) and answers a batch it already has with the offsets
+ * of its first write. When a request fails retriably, the later requests of its partition come
+ * back refused; each refused batch that was sent behind an unresolved one is retried, and every
+ * retry goes back to the head of the queue in sequence order, leaving only once no request of
+ * its partition is in flight, so the resent batches reach the leader in their original order
+ * with their original sequences. At most
+ * {@value ProducerConfig#MAX_UNACKNOWLEDGED_BATCHES_PER_PARTITION} batches of a partition are
+ * unacknowledged at once, the number the brokers remember per producer, so a resent batch is
+ * always recognised. Completions of a partition are released in sequence order. A sequenced batch
+ * that fails for good makes the producer start over under a new producer id
+ * ({@link ProducerSequences}); the later batches of its partition that the leader then refuses
+ * were not written, and go again re-stamped under the new id, still in send order.
  *
  * <p>Single-threaded: everything but {@link #shutdown} runs on the producer's sender thread; gRPC
  * callbacks only hand responses over to it.
@@ -60,8 +71,10 @@ final class Sender implements Runnable {
     private final EndpointChannels channels;
     private final LongSupplier nowMs;
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
-    private final Set<TopicPartition> inFlightPartitions = new HashSet<>();
+    /** Requests in flight per partition; partitions with none are absent. */
+    private final Map<TopicPartition, Integer> inFlightPerPartition = new HashMap<>();
     private final Map<Endpoint, Integer> inFlightPerBroker = new HashMap<>();
+    private final int maxInFlightPerPartition;
     private volatile boolean running = true;
     private volatile boolean forceClose;
     /** Null without idempotence. */
@@ -78,6 +91,7 @@ final class Sender implements Runnable {
         this.channels = channels;
         this.nowMs = nowMs;
         this.sequences = config.idempotence() ? new ProducerSequences() : null;
+        this.maxInFlightPerPartition = config.idempotence() ? config.maxInFlightPerBroker() : 1;
     }
 
     /** Stops the loop once nothing is queued or in flight; with {@code force}, fails what is left at once. */
@@ -89,7 +103,7 @@ final class Sender implements Runnable {
 
     @Override
     public void run() {
-        while (running || (!forceClose && (accumulator.hasQueued() || !inFlightPartitions.isEmpty()))) {
+        while (running || (!forceClose && (accumulator.hasQueued() || !inFlightPerPartition.isEmpty()))) {
             try {
                 runOnce();
             } catch (InterruptedException e) {
@@ -117,9 +131,10 @@ final class Sender implements Runnable {
         ClientException expired = new ClientException(ErrorCode.REQUEST_TIMED_OUT, "delivery.timeout.ms ("
                 + config.deliveryTimeout().toMillis() + ") passed before the record was acknowledged");
         List<ProducerBatch> expiredBatches = accumulator.expire(now - config.deliveryTimeout().toMillis());
-        expiredBatches.forEach(batch -> batch.fail(expired));
-        expiredBatches.stream().filter(ProducerBatch::hasSequence).map(batch -> batch.tp).distinct()
-                .forEach(tp -> startOver(tp, expired));
+        expiredBatches.forEach(batch -> settle(batch, b -> b.fail(expired)));
+        Map<TopicPartition, ProducerBatch> firstGaps = new LinkedHashMap<>();
+        expiredBatches.stream().filter(Sender::leavesGap).forEach(batch -> firstGaps.putIfAbsent(batch.tp, batch));
+        firstGaps.values().forEach(batch -> startOver(batch, expired));
         metadata.maybeRefresh();
         now = nowMs.getAsLong();
         long next = Math.min(accumulator.nextDeadlineMs(now, this::sendable), now + MAX_IDLE_MS);
@@ -130,10 +145,8 @@ final class Sender implements Runnable {
                 next = Math.min(next, producerIdRetryAtMs);
             }
         }
-        var requests = sequences == null
-                ? accumulator.drain(now, this::route, config.maxRequestSize(), batch -> true, Integer.MAX_VALUE)
-                : accumulator.drain(now, this::route, config.maxRequestSize(), sequences::stampIfNew,
-                        ProducerConfig.MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE);
+        var requests = accumulator.drain(now, this::route, config.maxRequestSize(),
+                sequences == null ? batch -> true : sequences::stampIfNew);
         requests.forEach(this::send);
         if (completions.isEmpty()) {
             accumulator.awaitWork(next - now);
@@ -184,21 +197,35 @@ final class Sender implements Runnable {
         channels.reconnectPromptly(broker);
     }
 
-    /** Whether {@link #route} would let {@code tp}'s batches go now (without asking for a metadata refresh). */
-    private boolean sendable(TopicPartition tp) {
-        if (inFlightPartitions.contains(tp)) {
+    /**
+     * Whether the partition whose first queued batch is {@code head} may send now, leader aside. A
+     * retry waits until no request of its partition is in flight, so the answers of every earlier
+     * request are in and the retries, merged in order, leave in the order first sent. A new batch
+     * needs a free request slot of the partition and, with idempotence, a sequence to be had.
+     */
+    private boolean partitionMaySend(ProducerBatch head) {
+        if (sequences != null && !head.hasSequence() && !sequences.mayStamp(head.tp)) {
             return false;
         }
-        Endpoint leader = metadata.view().leaderEndpoint(tp).orElse(null);
+        int inFlight = inFlightPerPartition.getOrDefault(head.tp, 0);
+        return head.attempts > 0 ? inFlight == 0 : inFlight < maxInFlightPerPartition;
+    }
+
+    /** Whether {@link #route} would let the batches from {@code head} on go now (without a metadata refresh). */
+    private boolean sendable(ProducerBatch head) {
+        if (!partitionMaySend(head)) {
+            return false;
+        }
+        Endpoint leader = metadata.view().leaderEndpoint(head.tp).orElse(null);
         return leader != null && inFlightPerBroker.getOrDefault(leader, 0) < config.maxInFlightPerBroker();
     }
 
-    /** The broker to send {@code tp}'s batches to now, or null to hold them. */
-    private Endpoint route(TopicPartition tp) {
-        if (inFlightPartitions.contains(tp)) {
+    /** The broker to send the batches from {@code head} on to now, or null to hold them. */
+    private Endpoint route(ProducerBatch head) {
+        if (!partitionMaySend(head)) {
             return null;
         }
-        Endpoint leader = metadata.view().leaderEndpoint(tp).orElse(null);
+        Endpoint leader = metadata.view().leaderEndpoint(head.tp).orElse(null);
         if (leader == null) {
             metadata.markStale();
             return null;
@@ -209,6 +236,7 @@ final class Sender implements Runnable {
     private void send(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches) {
         ProduceRequest.Builder request = ProduceRequest.newBuilder().setAcks(config.acks())
                 .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeout().toMillis()));
+        Set<TopicPartition> sentBehindUnresolved = new HashSet<>();
         batches.forEach((tp, list) -> {
             int size = list.stream().mapToInt(b -> b.bytes().remaining()).sum();
             ByteBuffer records = ByteBuffer.allocate(size);
@@ -216,21 +244,25 @@ final class Sender implements Runnable {
             records.flip();
             request.addPartitions(ProducePartition.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
                     .setRecords(UnsafeByteOperations.unsafeWrap(records)));
-            inFlightPartitions.add(tp);
+            inFlightPerPartition.merge(tp, 1, Integer::sum);
+            if (sequences != null && sequences.followsUnresolved(list.get(0))) {
+                sentBehindUnresolved.add(tp);
+            }
         });
         inFlightPerBroker.merge(broker, 1, Integer::sum);
+        InFlightRequest sent = new InFlightRequest(broker, batches, sentBehindUnresolved);
         // the broker answers REQUEST_TIMED_OUT itself after timeout_ms; the deadline only catches a dead broker
         long deadlineMs = config.requestTimeout().toMillis() + 1000;
         BrokerServiceGrpc.newStub(channels.channel(broker)).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
                 .produce(request.build(), new StreamObserver<>() {
                     @Override
                     public void onNext(ProduceResponse response) {
-                        handOver(() -> complete(broker, batches, response));
+                        handOver(() -> complete(sent, response));
                     }
 
                     @Override
                     public void onError(Throwable t) {
-                        handOver(() -> completeAll(broker, batches, t));
+                        handOver(() -> completeAll(sent, t));
                     }
 
                     @Override
@@ -245,17 +277,17 @@ final class Sender implements Runnable {
         accumulator.wakeup();
     }
 
-    private void complete(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches, ProduceResponse response) {
-        inFlightPerBroker.merge(broker, -1, Integer::sum);
+    private void complete(InFlightRequest request, ProduceResponse response) {
+        Endpoint broker = request.broker();
+        answered(request);
         Map<TopicPartition, ProducePartitionResult> results = new HashMap<>();
         for (ProducePartitionResult result : response.getPartitionsList()) {
             results.put(new TopicPartition(result.getTopic(), result.getPartition()), result);
         }
-        batches.forEach((tp, list) -> {
-            inFlightPartitions.remove(tp);
+        request.batches().forEach((tp, list) -> {
             ProducePartitionResult result = results.get(tp);
             if (result == null) {
-                fail(tp, list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR,
                         "broker " + broker + " answered without a result for " + tp));
             } else if (result.getError().getCode() == ErrorCode.NONE) {
                 // Batches the leader had written before (a retry) keep their first offsets, which need
@@ -263,79 +295,133 @@ final class Sender implements Runnable {
                 boolean perBatch = config.acks() != 0 && result.getBatchBaseOffsetsCount() == list.size();
                 long offset = config.acks() == 0 ? -1 : result.getBaseOffset();
                 for (int i = 0; i < list.size(); i++) {
-                    ProducerBatch batch = list.get(i);
-                    batch.succeed(perBatch ? result.getBatchBaseOffsets(i) : offset);
-                    offset = offset < 0 ? -1 : offset + batch.recordCount();
+                    long baseOffset = perBatch ? result.getBatchBaseOffsets(i) : offset;
+                    settle(list.get(i), batch -> batch.succeed(baseOffset));
+                    offset = offset < 0 ? -1 : offset + list.get(i).recordCount();
                 }
             } else {
                 Error error = result.getError();
                 if (DataPlaneErrors.invalidatesMetadata(error.getCode())) {
                     metadata.onPartitionError(tp, error);
                 }
+                String message = error.getCode() + " from broker " + broker + " for " + tp + ": " + error.getMessage();
+                if (error.getCode() == ErrorCode.OUT_OF_ORDER_SEQUENCE && list.get(0).isBehindGap()) {
+                    // Refused, so not written, behind a batch that failed for good: the producer has
+                    // started over, and these go again under its new id, in their order. The leader
+                    // would refuse every later batch under the old id too, so those waiting for a
+                    // retry are taken back now (those in flight come back refused).
+                    list.forEach(sequences::unstamp);
+                    accumulator.queued(tp).stream().filter(ProducerBatch::isBehindGap).forEach(sequences::unstamp);
+                    retryOrFail(tp, list, true, error.getCode(), message, 0);
+                    return;
+                }
+                if (error.getCode() == ErrorCode.OUT_OF_ORDER_SEQUENCE && request.sentBehindUnresolved().contains(tp)) {
+                    // An earlier batch had not been written when the leader looked: it may have failed,
+                    // or its request may have been handled after this one. Not a gap: retry behind it.
+                    retryOrFail(tp, list, true, error.getCode(), message, 0);
+                    return;
+                }
                 // a redirect to another broker is retried at once; anything else after retry.backoff.ms
                 long backoff = DataPlaneErrors.redirectsElsewhere(error, broker) ? 0 : config.retryBackoff().toMillis();
-                retryOrFail(tp, list, error.getCode(), error.getCode() + " from broker " + broker + " for " + tp
-                        + ": " + error.getMessage(), backoff);
+                retryOrFail(tp, list, DataPlaneErrors.isRetriable(error.getCode()), error.getCode(), message, backoff);
             }
         });
     }
 
-    private void completeAll(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches, Throwable t) {
-        inFlightPerBroker.merge(broker, -1, Integer::sum);
+    private void completeAll(InFlightRequest request, Throwable t) {
+        Endpoint broker = request.broker();
+        answered(request);
         Status status = Status.fromThrowable(t);
         boolean retriable = DataPlaneErrors.isRetriable(status.getCode());
         if (retriable) {
             channels.reconnectPromptly(broker);
             metadata.markStale();
         }
-        batches.forEach((tp, list) -> {
-            inFlightPartitions.remove(tp);
+        request.batches().forEach((tp, list) -> {
             String message = "Produce to broker " + broker + " for " + tp + " failed: " + status.getCode()
                     + (status.getDescription() == null ? "" : " " + status.getDescription());
             if (retriable) {
-                retryOrFail(tp, list, ErrorCode.REQUEST_TIMED_OUT, message, config.retryBackoff().toMillis());
+                retryOrFail(tp, list, true, ErrorCode.REQUEST_TIMED_OUT, message, config.retryBackoff().toMillis());
             } else {
-                fail(tp, list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, t));
+                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, t));
             }
         });
     }
 
-    private void retryOrFail(TopicPartition tp, List<ProducerBatch> list, ErrorCode code, String message,
-                             long backoffMs) {
+    /** Frees the request's slots at its broker and partitions. */
+    private void answered(InFlightRequest request) {
+        inFlightPerBroker.merge(request.broker(), -1, Integer::sum);
+        request.batches().keySet()
+                .forEach(tp -> inFlightPerPartition.computeIfPresent(tp, (k, n) -> n > 1 ? n - 1 : null));
+    }
+
+    private void retryOrFail(TopicPartition tp, List<ProducerBatch> list, boolean retriable, ErrorCode code,
+                             String message, long backoffMs) {
         long now = nowMs.getAsLong();
         long retryAt = now + backoffMs;
         boolean inTime = list.stream().allMatch(b -> retryAt - b.createdMs < config.deliveryTimeout().toMillis());
-        if (DataPlaneErrors.isRetriable(code) && inTime && !forceClose) {
+        if (retriable && inTime && !forceClose) {
             accumulator.reenqueue(tp, list, retryAt);
         } else {
-            fail(tp, list, new ClientException(code, message));
-        }
-    }
-
-    /** Fails batches for good; with idempotence a sequenced one leaves a gap, so the producer starts over. */
-    private void fail(TopicPartition tp, List<ProducerBatch> list, ClientException exception) {
-        list.forEach(batch -> batch.fail(exception));
-        if (list.stream().anyMatch(ProducerBatch::hasSequence)) {
-            startOver(tp, exception);
+            fail(list, new ClientException(code, message));
         }
     }
 
     /**
-     * A sequenced batch of {@code tp} failed for good, so the leader may never see its sequence:
-     * later batches would be refused as out of order. Takes a new producer id (every partition
-     * restarts at sequence 0 under it), re-stamps {@code tp}'s batches that were never sent, and
-     * fails those that were sent under the old sequence, since their fate can no longer be settled.
+     * Fails batches (of one partition, in order) for good; with idempotence a sequenced one leaves
+     * a gap, so the producer starts over.
      */
-    private void startOver(TopicPartition tp, ClientException cause) {
+    private void fail(List<ProducerBatch> list, ClientException exception) {
+        list.forEach(batch -> settle(batch, b -> b.fail(exception)));
+        list.stream().filter(Sender::leavesGap).findFirst().ifPresent(batch -> startOver(batch, exception));
+    }
+
+    /**
+     * Whether failing {@code batch} leaves its partition a gap the producer must start over for:
+     * it has a sequence, and no earlier batch already made the producer start over past it.
+     */
+    private static boolean leavesGap(ProducerBatch batch) {
+        return batch.hasSequence() && !batch.isBehindGap();
+    }
+
+    /**
+     * Completes {@code batch} with {@code outcome}; with idempotence once every earlier batch of its
+     * partition has completed.
+     */
+    private void settle(ProducerBatch batch, Consumer<ProducerBatch> outcome) {
+        if (sequences == null) {
+            outcome.accept(batch);
+        } else {
+            sequences.completeInOrder(batch, outcome);
+        }
+    }
+
+    /**
+     * The sequenced batch {@code failed} failed for good, so its leader may never see its sequence
+     * and later batches of its partition would be refused as out of order. Takes a new producer id
+     * (every partition restarts at sequence 0 under it; a partition's first batch under it waits
+     * until the batches it sent under the old one are answered) and marks the later batches of the
+     * partition already stamped under the old one: when the leader refuses one as out of sequence,
+     * it was not written and goes again under the new id. Any other answer settles it as usual (a
+     * batch whose outcome was unknown may have been written after all, and then so may they).
+     */
+    private void startOver(ProducerBatch failed, ClientException cause) {
         if (sequences == null) {
             return;
         }
-        LOG.info("a batch of {} from producer {} failed for good ({}); continuing under a new producer id", tp,
-                sequences.producerId(), cause.code());
+        LOG.info("a batch of {} from producer {} failed for good ({}); continuing under a new producer id", failed.tp,
+                failed.producerId(), cause.code());
         sequences.restart();
-        ClientException unsettled = new ClientException(cause.code(), "an earlier batch of " + tp
-                + " failed for good (" + cause.getMessage() + "), and this one, already sent, may or may not"
-                + " have been written");
-        accumulator.resequence(tp).forEach(batch -> batch.fail(unsettled));
+        sequences.unresolvedAfter(failed).forEach(ProducerBatch::markBehindGap);
+    }
+
+    /**
+     * One Produce request awaiting its answer.
+     *
+     * @param sentBehindUnresolved partitions whose first batch in it followed a batch with no
+     *     outcome yet: an OUT_OF_ORDER_SEQUENCE answer for them is no gap
+     */
+    private record InFlightRequest(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches,
+                                   Set<TopicPartition> sentBehindUnresolved) {
     }
 }

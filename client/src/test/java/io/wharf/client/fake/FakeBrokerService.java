@@ -32,10 +32,12 @@ import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
+import java.util.Set;
 
 /**
  * One fake broker: serves the {@link FakeCluster}'s logs per broker.proto — leader assigns offsets,
@@ -81,6 +83,8 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
     @Override
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
         ProduceResponse.Builder response = ProduceResponse.newBuilder();
+        List<TopicPartition> partitions = request.getPartitionsList().stream()
+                .map(p -> new TopicPartition(p.getTopic(), p.getPartition())).toList();
         synchronized (cluster) {
             if (cluster.stopped.contains(id)) {
                 observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
@@ -92,24 +96,82 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
                 return;
             }
             cluster.produceRequestPartitionCounts.add(request.getPartitionsCount());
-            cluster.concurrentProduces++;
-            cluster.maxConcurrentProduces = Math.max(cluster.maxConcurrentProduces, cluster.concurrentProduces);
+            Map<TopicPartition, FakeCluster.ProduceFate> fates = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                FakeCluster.ProduceFate fate = cluster.produceFates.getOrDefault(tp, new ArrayDeque<>()).poll();
+                fates.put(tp, fate == null ? FakeCluster.ProduceFate.ANSWER : fate);
+            }
+            Map<TopicPartition, Integer> arrivals = enterProduce(partitions);
             try {
+                if (fates.containsValue(FakeCluster.ProduceFate.DROP)) {
+                    awaitAnswerRelease(arrivals);
+                    observer.onError(Status.UNAVAILABLE.withDescription("the request was dropped")
+                            .asRuntimeException());
+                    answerSent(partitions);
+                    return;
+                }
                 long deadline = System.currentTimeMillis() + request.getTimeoutMs();
                 for (ProducePartition partition : request.getPartitionsList()) {
-                    response.addPartitions(produceOne(request.getAcks(), partition, deadline));
+                    TopicPartition tp = new TopicPartition(partition.getTopic(), partition.getPartition());
+                    ProducePartitionResult result = produceOne(request.getAcks(), partition, deadline,
+                            fates.get(tp) == FakeCluster.ProduceFate.NOT_LEADER);
+                    cluster.produceAnswers.computeIfAbsent(tp, k -> new ArrayList<>()).add(result.getError().getCode());
+                    response.addPartitions(result);
                 }
+                awaitAnswerRelease(arrivals);
             } finally {
-                cluster.concurrentProduces--;
+                exitProduce(partitions);
             }
-            if (cluster.lostProduceResponses > 0) {
+            boolean lose = fates.containsValue(FakeCluster.ProduceFate.LOSE_ANSWER);
+            if (!lose && cluster.lostProduceResponses > 0) {
                 cluster.lostProduceResponses--;
+                lose = true;
+            }
+            if (lose) {
                 observer.onError(Status.UNAVAILABLE.withDescription("the answer was lost").asRuntimeException());
+                answerSent(partitions);
                 return;
             }
         }
         observer.onNext(response.build());
         observer.onCompleted();
+        answerSent(partitions);
+    }
+
+    private void answerSent(List<TopicPartition> partitions) {
+        synchronized (cluster) {
+            partitions.forEach(tp -> cluster.produceAnswersSent.merge(tp, 1, Integer::sum));
+            cluster.notifyAll();
+        }
+    }
+
+    /**
+     * Counts a Produce request as open, at its broker and for each of its partitions, and returns
+     * its place (1-based) in each partition's arrival order. Under the cluster's monitor.
+     */
+    private Map<TopicPartition, Integer> enterProduce(List<TopicPartition> partitions) {
+        cluster.concurrentProduces++;
+        cluster.maxConcurrentProduces = Math.max(cluster.maxConcurrentProduces, cluster.concurrentProduces);
+        Map<TopicPartition, Integer> arrivals = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            int open = cluster.concurrentPartitionProduces.merge(tp, 1, Integer::sum);
+            cluster.maxConcurrentPartitionProduces.merge(tp, open, Math::max);
+            arrivals.put(tp, cluster.producesArrived.merge(tp, 1, Integer::sum));
+        }
+        return arrivals;
+    }
+
+    private void exitProduce(List<TopicPartition> partitions) {
+        cluster.concurrentProduces--;
+        partitions.forEach(tp -> cluster.concurrentPartitionProduces.merge(tp, -1, Integer::sum));
+    }
+
+    /** Waits while the test holds this request's answer. Under the cluster's monitor. */
+    private void awaitAnswerRelease(Map<TopicPartition, Integer> arrivals) {
+        while (cluster.holdProduceAnswers && !arrivals.entrySet().stream().allMatch(arrival ->
+                cluster.releasedAnswers.getOrDefault(arrival.getKey(), Set.of()).contains(arrival.getValue()))) {
+            waitOnCluster(1000);
+        }
     }
 
     @Override
@@ -128,14 +190,17 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
         observer.onCompleted();
     }
 
-    private ProducePartitionResult produceOne(int acks, ProducePartition partition, long deadline) {
+    private ProducePartitionResult produceOne(int acks, ProducePartition partition, long deadline, boolean refuse) {
         TopicPartition tp = new TopicPartition(partition.getTopic(), partition.getPartition());
         ProducePartitionResult.Builder result = ProducePartitionResult.newBuilder().setTopic(tp.topic())
                 .setPartition(tp.partition()).setBaseOffset(-1);
         Error error = routingError(tp);
+        if (error == null && refuse) {
+            error = error(ErrorCode.NOT_LEADER, "scripted by the test: broker " + id + " is taking over " + tp, id);
+        }
         if (error == null) {
             ErrorCode injected = cluster.produceErrors.getOrDefault(tp, new java.util.ArrayDeque<>()).poll();
-            if (injected != null) {
+            if (injected != null && injected != ErrorCode.NONE) {
                 error = error(injected, "injected by the test", injected == ErrorCode.NOT_LEADER ? cluster.leaders.get(tp) : -1);
             }
         }
@@ -167,6 +232,7 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
             }
             expected.put(batch.producerId(), batch.lastSequence() + 1L);
         }
+        cluster.duplicateBatches.merge(tp, duplicates.size(), Integer::sum);
         List<Long> bases = new ArrayList<>(duplicates);
         for (RecordBatch batch : batches.subList(duplicates.size(), batches.size())) {
             bases.add(log.append(batch, !cluster.holdHighWatermark));

@@ -29,6 +29,18 @@ import java.util.function.Function;
  */
 public final class FakeCluster implements AutoCloseable {
 
+    /** What a broker does with a Produce request for a partition scripted with {@link #scriptProduces}. */
+    public enum ProduceFate {
+        /** Carried out and answered. */
+        ANSWER,
+        /** Refused with NOT_LEADER naming the same broker (as one taking over leadership does); nothing written. */
+        NOT_LEADER,
+        /** Never carried out: the call fails UNAVAILABLE, as when the connection drops before the broker reads it. */
+        DROP,
+        /** Carried out, but the call fails UNAVAILABLE, as when the broker dies before answering. */
+        LOSE_ANSWER
+    }
+
     private final Map<Integer, Endpoint> endpoints = new LinkedHashMap<>();
     private final List<Server> servers = new ArrayList<>();
     final Map<String, Integer> topics = new LinkedHashMap<>();
@@ -37,9 +49,18 @@ public final class FakeCluster implements AutoCloseable {
     final Map<TopicPartition, Integer> advertisedLeaders = new HashMap<>();
     final Map<TopicPartition, Queue<ErrorCode>> produceErrors = new HashMap<>();
     final Queue<Status> produceTransportFailures = new ArrayDeque<>();
+    final Map<TopicPartition, Queue<ProduceFate>> produceFates = new HashMap<>();
     final List<Integer> produceRequestPartitionCounts = new ArrayList<>();
     int maxConcurrentProduces;
     int concurrentProduces;
+    final Map<TopicPartition, Integer> concurrentPartitionProduces = new HashMap<>();
+    final Map<TopicPartition, Integer> maxConcurrentPartitionProduces = new HashMap<>();
+    final Map<TopicPartition, List<ErrorCode>> produceAnswers = new HashMap<>();
+    final Map<TopicPartition, Integer> duplicateBatches = new HashMap<>();
+    boolean holdProduceAnswers;
+    final Map<TopicPartition, Integer> producesArrived = new HashMap<>();
+    final Map<TopicPartition, java.util.Set<Integer>> releasedAnswers = new HashMap<>();
+    final Map<TopicPartition, Integer> produceAnswersSent = new HashMap<>();
     boolean holdHighWatermark;
     long nextProducerId = 1000;
     int lostProduceResponses;
@@ -137,10 +158,43 @@ public final class FakeCluster implements AutoCloseable {
         return leaders.get(tp);
     }
 
-    /** The next produce requests for {@code tp} answer these errors, in turn. */
+    /** The next produce requests for {@code tp} answer these errors, in turn (NONE: carried out as usual). */
     public synchronized void failNextProduces(TopicPartition tp, ErrorCode... codes) {
         Queue<ErrorCode> queue = produceErrors.computeIfAbsent(tp, k -> new ArrayDeque<>());
         queue.addAll(List.of(codes));
+    }
+
+    /**
+     * The next Produce requests carrying {@code tp} meet these fates, in turn (a DROP or
+     * LOSE_ANSWER fails the whole request).
+     */
+    public synchronized void scriptProduces(TopicPartition tp, ProduceFate... fates) {
+        produceFates.computeIfAbsent(tp, k -> new ArrayDeque<>()).addAll(List.of(fates));
+    }
+
+    /**
+     * With {@code hold}, Produce requests are carried out (or refused) on arrival, but every answer
+     * waits until the hold is lifted: the client sees them all in flight at once.
+     */
+    public synchronized void holdProduceAnswers(boolean hold) {
+        holdProduceAnswers = hold;
+        notifyAll();
+    }
+
+    /**
+     * While answers are held, lets the answers of these Produce requests carrying {@code tp} go,
+     * named by their place in its arrival order (1 for the first request ever).
+     */
+    public synchronized void releaseProduceAnswers(TopicPartition tp, int... arrivals) {
+        for (int arrival : arrivals) {
+            releasedAnswers.computeIfAbsent(tp, k -> new java.util.HashSet<>()).add(arrival);
+        }
+        notifyAll();
+    }
+
+    /** Answers (or failures) delivered to the client for Produce requests carrying {@code tp}. */
+    public synchronized int produceAnswersSent(TopicPartition tp) {
+        return produceAnswersSent.getOrDefault(tp, 0);
     }
 
     /** The next produce requests fail with these gRPC statuses (like a broker dying), in turn. */
@@ -187,6 +241,24 @@ public final class FakeCluster implements AutoCloseable {
     /** The most Produce requests any broker had open at once. */
     public synchronized int maxConcurrentProduces() {
         return maxConcurrentProduces;
+    }
+
+    /** The most Produce requests carrying {@code tp} that any broker had open at once. */
+    public synchronized int maxConcurrentProduces(TopicPartition tp) {
+        return maxConcurrentPartitionProduces.getOrDefault(tp, 0);
+    }
+
+    /**
+     * What the leader decided for {@code tp} per Produce request, in the order decided: NONE for a
+     * request carried out (even if its answer was then lost), else the error it answered.
+     */
+    public synchronized List<ErrorCode> produceAnswers(TopicPartition tp) {
+        return List.copyOf(produceAnswers.getOrDefault(tp, List.of()));
+    }
+
+    /** Batches of {@code tp} the leader recognised as already written and answered with their first offsets. */
+    public synchronized int duplicateBatches(TopicPartition tp) {
+        return duplicateBatches.getOrDefault(tp, 0);
     }
 
     /** Partitions per Produce request, in arrival order. */

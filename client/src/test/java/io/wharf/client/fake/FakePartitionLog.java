@@ -16,10 +16,10 @@ final class FakePartitionLog {
     long logEndOffset;
     long highWatermark;
     long logStartOffset;
-    /** Idempotent producers' last five batches: {first sequence, last sequence, base offset}. */
+    /** Idempotent producers' last 32 batches (as the broker keeps): {first sequence, last sequence, base offset}. */
     private final Map<Long, List<long[]>> producers = new HashMap<>();
 
-    /** The original base offset when {@code batch} repeats one of its producer's last five batches (the broker's dedup). */
+    /** The original base offset when {@code batch} repeats a retained batch of its producer (the broker's dedup). */
     Optional<Long> duplicateOf(RecordBatch batch) {
         if (batch.producerId() < 0) {
             return Optional.empty();
@@ -52,7 +52,7 @@ final class FakePartitionLog {
         if (stored.producerId() >= 0) {
             List<long[]> written = producers.computeIfAbsent(stored.producerId(), k -> new ArrayList<>());
             written.add(new long[] {stored.baseSequence(), stored.lastSequence(), base});
-            if (written.size() > io.wharf.client.producer.ProducerConfig.MAX_BATCHES_PER_PARTITION_WITH_IDEMPOTENCE) {
+            if (written.size() > io.wharf.client.producer.ProducerConfig.MAX_UNACKNOWLEDGED_BATCHES_PER_PARTITION) {
                 written.remove(0);
             }
         }

@@ -1,5 +1,6 @@
 package io.wharf.client.producer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,5 +31,26 @@ class ProducerConfigTest {
         IllegalArgumentException inFlight = assertThrows(IllegalArgumentException.class,
                 () -> builder().idempotence(true).maxInFlightPerBroker(6).build());
         assertTrue(inFlight.getMessage().contains("max.in.flight.requests.per.connection"), inFlight.getMessage());
+    }
+
+    @Test
+    void maxInFlightRequestsPerConnectionIsFiveByDefaultAndOneToFiveWithIdempotence() {
+        assertEquals(5, builder().build().maxInFlightPerBroker());
+        for (int inFlight = 1; inFlight <= ProducerConfig.MAX_IN_FLIGHT_WITH_IDEMPOTENCE; inFlight++) {
+            ProducerConfig config = builder().idempotence(true).maxInFlightPerBroker(inFlight).build();
+            assertEquals(inFlight, config.maxInFlightPerBroker());
+            assertTrue(config.idempotence());
+        }
+        assertEquals(6, builder().idempotence(false).maxInFlightPerBroker(6).build().maxInFlightPerBroker(),
+                "without idempotence there is no upper bound");
+        for (Boolean idempotence : new Boolean[] {null, true, false}) {
+            ProducerConfig.Builder zero = builder().maxInFlightPerBroker(0);
+            if (idempotence != null) {
+                zero.idempotence(idempotence);
+            }
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, zero::build);
+            assertTrue(refused.getMessage().contains("max.in.flight.requests.per.connection must be at least 1, got 0"),
+                    refused.getMessage());
+        }
     }
 }

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
@@ -21,11 +22,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProducerTest {
 
@@ -302,6 +306,204 @@ class ProducerTest {
             assertEquals(0, future.get().offset());
         }
         assertEquals(2, cluster.maxConcurrentProduces());
+    }
+
+    /**
+     * A producer whose every record (about 700 bytes) is a batch of its own (batch.size 100) and
+     * travels in a request of its own (max.request.size 1024), so requests can be counted.
+     */
+    private Producer requestPerRecordProducer(UnaryOperator<ProducerConfig.Builder> settings) {
+        return producer(b -> settings.apply(b.batchSize(100).maxRequestSize(1024).linger(Duration.ZERO)));
+    }
+
+    private static ProducerRecord bigRecord(TopicPartition tp, int i) {
+        byte[] value = new byte[700];
+        byte[] label = utf8("r" + i);
+        System.arraycopy(label, 0, value, 0, label.length);
+        return new ProducerRecord(tp.topic(), tp.partition(), null, null, value, List.of());
+    }
+
+    private static List<String> labels(List<Record> records) {
+        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8).trim()).toList();
+    }
+
+    /**
+     * Lets the held answers of the first five Produce requests of {@code tp} reach the producer
+     * one by one, in {@code order} (places in arrival order, e.g. "4,5,1,2,3"), then every answer.
+     */
+    private void answerInOrder(TopicPartition tp, String order) {
+        int delivered = cluster.produceAnswersSent(tp);
+        for (String arrival : order.split(",")) {
+            cluster.releaseProduceAnswers(tp, Integer.parseInt(arrival));
+            int answered = ++delivered;
+            await().atMost(Duration.ofSeconds(5)).until(() -> cluster.produceAnswersSent(tp) == answered);
+        }
+        cluster.holdProduceAnswers(false);
+    }
+
+    @ParameterizedTest(name = "{0}, answers in the order of requests {1}")
+    @CsvSource(delimiter = ';', value = {"NOT_LEADER;1,2,3,4,5", "NOT_LEADER;5,4,3,2,1", "DROP;1,2,3,4,5",
+            "DROP;4,5,2,1,3", "LOSE_ANSWER;1,2,3,4,5", "LOSE_ANSWER;4,5,1,2,3"})
+    void aFailedMiddleRequestOfFiveInFlightIsRetriedInSequenceAndEveryRecordIsWrittenOnce(FakeCluster.ProduceFate third,
+                                                                                         String answerOrder)
+            throws Exception {
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        cluster.holdProduceAnswers(true);
+        cluster.scriptProduces(tp, FakeCluster.ProduceFate.ANSWER, FakeCluster.ProduceFate.ANSWER, third);
+        Producer producer = requestPerRecordProducer(b -> b);
+        List<String> callbacks = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String label = "r" + i;
+            futures.add(producer.send(bigRecord(tp, i),
+                    (m, e) -> callbacks.add(e == null ? label + "@" + m.offset() : label + " " + e)));
+            if (i < 5) {
+                // one at a time, so the leader decides them in send order
+                int open = i + 1;
+                await().atMost(Duration.ofSeconds(5)).until(() -> cluster.maxConcurrentProduces(tp) == open);
+            }
+        }
+        assertEquals(5, cluster.maxConcurrentProduces(tp), "five requests of the partition in flight at once");
+        List<ErrorCode> decided = switch (third) {
+            case NOT_LEADER -> List.of(ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NOT_LEADER,
+                    ErrorCode.OUT_OF_ORDER_SEQUENCE, ErrorCode.OUT_OF_ORDER_SEQUENCE);
+            case DROP -> List.of(ErrorCode.NONE, ErrorCode.NONE, ErrorCode.OUT_OF_ORDER_SEQUENCE,
+                    ErrorCode.OUT_OF_ORDER_SEQUENCE);
+            default -> List.of(ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NONE);
+        };
+        assertEquals(decided, cluster.produceAnswers(tp), "the 4th and 5th requests follow a batch the leader lacks");
+
+        answerInOrder(tp, answerOrder);
+        List<String> expectedLog = new ArrayList<>();
+        List<String> expectedCallbacks = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            assertEquals(i, futures.get(i).get(10, TimeUnit.SECONDS).offset(),
+                    "record " + i + " is acknowledged at its place in send order");
+            expectedLog.add("r" + i);
+            expectedCallbacks.add("r" + i + "@" + i);
+        }
+        assertEquals(expectedLog, labels(cluster.records(tp)), "every record once, in send order");
+        assertEquals(expectedCallbacks, callbacks, "one callback per record, in send order");
+        int nextSequence = 0;
+        for (io.wharf.record.RecordBatch batch : cluster.batches(tp)) {
+            assertEquals(nextSequence, batch.baseSequence(), "the retries kept their sequences");
+            nextSequence = batch.lastSequence() + 1;
+        }
+        assertEquals(1, cluster.initProducerIdCalls(), "no gap: the producer never started over");
+        assertEquals(third == FakeCluster.ProduceFate.LOSE_ANSWER ? 1 : 0, cluster.duplicateBatches(tp),
+                "a resent batch the leader had written is answered with its first offset");
+    }
+
+    @ParameterizedTest(name = "answers in the order of requests {0}")
+    @ValueSource(strings = {"1,2,3,4,5", "4,5,1,2,3", "1,2,4,3,5"})
+    void aMiddleRequestOfFiveInFlightThatFailsForGoodLeavesTheLaterOnesToANewProducerId(String answerOrder)
+            throws Exception {
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        cluster.holdProduceAnswers(true);
+        cluster.failNextProduces(tp, ErrorCode.NONE, ErrorCode.NONE, ErrorCode.CORRUPT_RECORD);
+        Producer producer = requestPerRecordProducer(b -> b);
+        List<String> callbacks = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String label = "r" + i;
+            futures.add(producer.send(bigRecord(tp, i),
+                    (m, e) -> callbacks.add(e == null ? label + "@" + m.offset() : label)));
+            if (i < 5) {
+                int open = i + 1;
+                await().atMost(Duration.ofSeconds(5)).until(() -> cluster.maxConcurrentProduces(tp) == open);
+            }
+        }
+        assertEquals(List.of(ErrorCode.NONE, ErrorCode.NONE, ErrorCode.CORRUPT_RECORD, ErrorCode.OUT_OF_ORDER_SEQUENCE,
+                ErrorCode.OUT_OF_ORDER_SEQUENCE), cluster.produceAnswers(tp));
+
+        answerInOrder(tp, answerOrder);
+        ClientException corrupt = assertInstanceOf(ClientException.class,
+                assertThrows(ExecutionException.class, () -> futures.get(2).get(10, TimeUnit.SECONDS)).getCause());
+        assertEquals(ErrorCode.CORRUPT_RECORD, corrupt.code());
+        // the leader refused the 4th and 5th (nothing written), so they are sent again under a new id
+        List<Integer> written = List.of(0, 1, 3, 4, 5, 6, 7, 8, 9);
+        for (int offset = 0; offset < written.size(); offset++) {
+            assertEquals(offset, futures.get(written.get(offset)).get(10, TimeUnit.SECONDS).offset(),
+                    "record " + written.get(offset));
+        }
+        assertEquals(List.of("r0", "r1", "r3", "r4", "r5", "r6", "r7", "r8", "r9"), labels(cluster.records(tp)),
+                "every record but the refused one once, in send order");
+        assertEquals(List.of("r0@0", "r1@1", "r2", "r3@2", "r4@3", "r5@4", "r6@5", "r7@6", "r8@7", "r9@8"), callbacks,
+                "callbacks in send order");
+        assertEquals(2, cluster.initProducerIdCalls(), "one fresh producer id for the gap, not one per refused batch");
+        List<io.wharf.record.RecordBatch> batches = cluster.batches(tp);
+        assertEquals(0, batches.get(2).baseSequence(), "r3 starts the new producer id's sequence");
+        assertTrue(batches.get(2).producerId() != batches.get(1).producerId());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void requestsInFlightStayWithinMaxInFlightPerPartitionAndPerBroker(boolean idempotence) throws Exception {
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 2);
+        TopicPartition p0 = new TopicPartition("t", 0);
+        TopicPartition p1 = new TopicPartition("t", 1);
+        cluster.holdProduceAnswers(true);
+        Producer producer = requestPerRecordProducer(b -> b.maxInFlightPerBroker(3).idempotence(idempotence));
+        // without idempotence a partition has one request out at a time, so a retry cannot be overtaken
+        int perPartition = idempotence ? 3 : 1;
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            futures.add(producer.send(bigRecord(p0, i)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> cluster.maxConcurrentProduces(p0) == perPartition);
+        for (int i = 0; i < 8; i++) {
+            futures.add(producer.send(bigRecord(p1, i)));
+        }
+        // held answers: every request the producer may send is out; it must send nothing more
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() ->
+                cluster.maxConcurrentProduces(p0) == perPartition
+                        && cluster.maxConcurrentProduces(p1) == (idempotence ? 0 : 1)
+                        && cluster.maxConcurrentProduces() == (idempotence ? 3 : 2));
+
+        cluster.holdProduceAnswers(false);
+        for (int i = 0; i < futures.size(); i++) {
+            assertEquals(i % 8, futures.get(i).get(10, TimeUnit.SECONDS).offset(), "record " + i);
+        }
+        assertEquals(perPartition, cluster.maxConcurrentProduces(p0));
+        assertTrue(cluster.maxConcurrentProduces(p1) <= perPartition, "p1: " + cluster.maxConcurrentProduces(p1));
+        assertEquals(idempotence ? 3 : 2, cluster.maxConcurrentProduces(),
+                "at most max.in.flight.requests.per.connection at the broker");
+    }
+
+    @Test
+    void aLeaderChangeUnderFiveRequestsInFlightKeepsThePartitionsOrder() throws Exception {
+        cluster = FakeCluster.inProcess(2);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        cluster.holdProduceAnswers(true);
+        Producer producer = requestPerRecordProducer(b -> b);
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            futures.add(producer.send(bigRecord(tp, i)));
+            if (i < 5) {
+                int open = i + 1;
+                await().atMost(Duration.ofSeconds(5)).until(() -> cluster.maxConcurrentProduces(tp) == open);
+            }
+            if (i == 1) {
+                cluster.moveLeader(tp, 2, true); // broker 1 wrote two batches, refuses the next three
+            }
+        }
+        cluster.holdProduceAnswers(false);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(i, futures.get(i).get(10, TimeUnit.SECONDS).offset(), "record " + i);
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.add("r" + i);
+        }
+        assertEquals(expected, labels(cluster.records(tp)), "every record once, in send order");
+        assertEquals(List.of(ErrorCode.NONE, ErrorCode.NONE, ErrorCode.NOT_LEADER, ErrorCode.NOT_LEADER,
+                ErrorCode.NOT_LEADER), cluster.produceAnswers(tp).subList(0, 5));
     }
 
     @Test

@@ -60,8 +60,8 @@ class RecordAccumulatorPropertyTest {
                 sent.computeIfAbsent(tp, k -> new ArrayList<>()).add(future);
             } else if (action < 7) {
                 long drainAt = step < steps ? now : now + lingerMs + 1;
-                var requests = accumulator.drain(drainAt, tp -> inFlightSet.contains(tp) ? null : BROKER, 4096, batch -> true,
-                        Integer.MAX_VALUE);
+                var requests = accumulator.drain(drainAt, head -> inFlightSet.contains(head.tp) ? null : BROKER, 4096,
+                        batch -> true);
                 requests.getOrDefault(BROKER, Map.of()).forEach((tp, batches) -> {
                     inFlight.put(tp, batches);
                     inFlightSet.add(tp);
