@@ -1,5 +1,6 @@
 package io.wharf.client.admin;
 
+import io.grpc.ConnectivityState;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.wharf.client.Endpoint;
@@ -67,8 +68,12 @@ final class RetryingCaller {
                         && attemptNanos < config.attemptTimeout().toNanos();
                 if (!(cutShortByTotal && last != null)) {
                     // An attempt cut short by the call's own deadline says nothing new; the error before it does.
-                    last = new Failure(target, code == Status.Code.DEADLINE_EXCEEDED
-                            ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.CONTROLLER_UNAVAILABLE, describe(e.getStatus()));
+                    // A deadline that passed before the channel ever connected means no controller
+                    // answered there (a refused connection is retried until then): unavailable, not slow.
+                    boolean timedOutConnected = code == Status.Code.DEADLINE_EXCEEDED
+                            && channels.channel(target).getState(false) == ConnectivityState.READY;
+                    last = new Failure(target, timedOutConnected ? ErrorCode.REQUEST_TIMED_OUT
+                            : ErrorCode.CONTROLLER_UNAVAILABLE, describe(e.getStatus()));
                 }
                 if (code == Status.Code.UNAVAILABLE) {
                     channels.reconnectPromptly(target);

@@ -17,7 +17,7 @@ public final class DataPlaneErrors {
     public static boolean isRetriable(ErrorCode code) {
         return switch (code) {
             case NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
-                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID -> true;
+                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID, STORAGE_ERROR -> true;
             default -> false;
         };
     }
@@ -25,7 +25,8 @@ public final class DataPlaneErrors {
     /** Errors after which the client's idea of the partition's leader is probably stale. */
     public static boolean invalidatesMetadata(ErrorCode code) {
         return code == ErrorCode.NOT_LEADER || code == ErrorCode.FENCED_LEADER_EPOCH
-                || code == ErrorCode.UNKNOWN_LEADER_EPOCH || code == ErrorCode.UNKNOWN_PARTITION;
+                || code == ErrorCode.UNKNOWN_LEADER_EPOCH || code == ErrorCode.UNKNOWN_PARTITION
+                || code == ErrorCode.STORAGE_ERROR;
     }
 
     /**
