@@ -8,6 +8,7 @@ import io.wharf.metadata.MetadataImage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
 public final class ControllerNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControllerNode.class);
+    /** How long a close waits for the Raft server to close (see {@link #closeBounded}). */
+    private static final Duration RAFT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     private final ControllerConfig config;
     private final Consumer<Throwable> onFatalError;
@@ -249,7 +252,7 @@ public final class ControllerNode implements AutoCloseable {
             }
             closeQuietly("leader crash detector", crashDetector);
             closeQuietly("quorum client", quorum);
-            closeQuietly("Raft server", raftServer);
+            closeBounded("Raft server", raftServer, RAFT_CLOSE_TIMEOUT);
             if (workers != null) {
                 workers.shutdownNow();
                 awaitQuietly(workers);
@@ -338,6 +341,30 @@ public final class ControllerNode implements AutoCloseable {
             resource.close();
         } catch (Exception e) {
             LOG.warn("Closing the {} failed", what, e);
+        }
+    }
+
+    /**
+     * Closes {@code resource} on a thread of its own and waits at most {@code timeout}: Ratis's
+     * server close waits without a bound for its gRPC server to terminate, which a stream that is
+     * never cancelled can keep from happening (seen in LeaderCrashDetectionTest); a stuck close
+     * must not hang the node's own close. The closing thread is a daemon and is left behind.
+     */
+    private static void closeBounded(String what, AutoCloseable resource, Duration timeout) {
+        if (resource == null) {
+            return;
+        }
+        Thread closer = new Thread(() -> closeQuietly(what, resource), "wharf-close-" + what.replace(' ', '-'));
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("Closing the {} did not finish within {} ms; going on without waiting for it", what,
+                    timeout.toMillis());
         }
     }
 
