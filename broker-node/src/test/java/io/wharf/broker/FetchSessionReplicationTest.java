@@ -1,36 +1,12 @@
 package io.wharf.broker;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.wharf.broker.metrics.Exposition;
-import io.wharf.broker.partition.Partition;
-import io.wharf.proto.broker.BrokerServiceGrpc;
-import io.wharf.proto.broker.FetchPartition;
-import io.wharf.proto.broker.FetchPartitionResult;
-import io.wharf.proto.broker.FetchRequest;
-import io.wharf.proto.broker.ProducePartition;
-import io.wharf.proto.broker.ProducePartitionResult;
-import io.wharf.proto.broker.ProduceRequest;
-import io.wharf.proto.common.ErrorCode;
-import io.wharf.proto.controller.CreateTopicsRequest;
-import io.wharf.proto.controller.CreateTopicsResponse;
-import io.wharf.proto.metadata.TopicSpec;
-import io.wharf.record.CompressionType;
-import io.wharf.record.Record;
-import io.wharf.record.RecordBatch;
-import io.wharf.record.RecordBatchBuilder;
-import io.wharf.record.RecordBatches;
-import io.wharf.replication.log.Log;
-import io.wharf.replication.log.LogSlice;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,17 +91,7 @@ class FetchSessionReplicationTest {
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
                 .allMatch(BrokerNode::isActive));
-        ControllerChannels admin = new ControllerChannels(cluster.brokers().get(1).config().controllerBootstrap(),
-                ControllerChannels.nettyChannels(), Duration.ofSeconds(5));
-        try {
-            CreateTopicsResponse response = admin.call(ControllerChannels.Target.ANY, stub -> stub.createTopics(
-                    CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(TOPIC)
-                            .setPartitions(PARTITIONS).setReplicationFactor(3).putConfigs("min.insync.replicas", "2"))
-                            .build()), r -> r.getResults(0).getError());
-            assertEquals(ErrorCode.NONE, response.getResults(0).getError().getCode(), response.toString());
-        } finally {
-            admin.close();
-        }
+        cluster.createTopic(TOPIC, PARTITIONS, Map.of());
         Map<Integer, Integer> leaders = new HashMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
             leaders.put(p, cluster.awaitLeader(new TopicPartition(TOPIC, p)));
@@ -146,72 +112,15 @@ class FetchSessionReplicationTest {
     }
 
     private List<String> produceAll(int leader, int partition, String prefix, int count) {
-        BrokerServiceGrpc.BrokerServiceBlockingStub stub = cluster.stub(leader);
-        List<String> acked = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String value = prefix + "-" + partition + "-" + i;
-            ProducePartitionResult result = stub.produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000)
-                    .addPartitions(ProducePartition.newBuilder().setTopic(TOPIC).setPartition(partition)
-                            .setRecords(ByteString.copyFrom(new RecordBatchBuilder(CompressionType.NONE)
-                                    .append(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8))
-                                    .build()))).build()).getPartitions(0);
-            assertEquals(ErrorCode.NONE, result.getError().getCode(), result.getError().toString());
-            acked.add(value);
-        }
-        return acked;
+        return cluster.produceAll(leader, new TopicPartition(TOPIC, partition), prefix + "-" + partition, count);
     }
 
     private List<String> consumeAll(int leader, int partition) {
-        BrokerServiceGrpc.BrokerServiceBlockingStub stub = cluster.stub(leader);
-        List<String> values = new ArrayList<>();
-        long offset = 0;
-        while (true) {
-            FetchPartitionResult result = stub.fetch(FetchRequest.newBuilder().addPartitions(FetchPartition.newBuilder()
-                    .setTopic(TOPIC).setPartition(partition).setFetchOffset(offset).setCurrentLeaderEpoch(-1)).build())
-                    .getPartitions(0);
-            assertEquals(ErrorCode.NONE, result.getError().getCode(), result.getError().toString());
-            if (result.getRecords().isEmpty()) {
-                return values;
-            }
-            for (RecordBatch batch : RecordBatches.validateAll(result.getRecords().asReadOnlyByteBuffer())) {
-                for (Record record : batch.records()) {
-                    if (record.offset() >= offset) {
-                        values.add(new String(record.value(), StandardCharsets.UTF_8));
-                    }
-                }
-                offset = batch.nextOffset();
-            }
-        }
+        return cluster.consumeAll(leader, new TopicPartition(TOPIC, partition));
     }
 
     /** Every replica of every partition reaches its leader's end and HW, byte-identical below it. */
     private void awaitIdenticalReplicas(Map<Integer, Integer> leaders) {
-        for (int p = 0; p < PARTITIONS; p++) {
-            TopicPartition tp = new TopicPartition(TOPIC, p);
-            Partition lead = cluster.replica(leaders.get(p), tp).orElseThrow();
-            await().atMost(Duration.ofSeconds(20)).until(() -> cluster.brokers().keySet().stream()
-                    .allMatch(id -> cluster.replica(id, tp).map(r -> r.log().logEndOffset() == lead.log().logEndOffset()
-                            && r.highWatermark() == lead.highWatermark()).orElse(false)));
-            long hw = lead.highWatermark();
-            byte[] expected = bytesBelow(lead.log(), hw);
-            for (int id : cluster.brokers().keySet()) {
-                assertArrayEquals(expected, bytesBelow(cluster.replica(id, tp).orElseThrow().log(), hw),
-                        tp + " on broker " + id + " up to " + hw);
-            }
-        }
-    }
-
-    private static byte[] bytesBelow(Log log, long end) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long offset = log.logStartOffset();
-        while (offset < end) {
-            LogSlice slice = log.read(offset, 1 << 20, end);
-            if (slice.isEmpty()) {
-                break;
-            }
-            out.writeBytes(slice.toByteBuffer().array());
-            offset = slice.nextOffset();
-        }
-        return out.toByteArray();
+        leaders.forEach((partition, leader) -> cluster.awaitIdenticalReplicas(new TopicPartition(TOPIC, partition), leader));
     }
 }

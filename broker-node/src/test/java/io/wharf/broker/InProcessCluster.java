@@ -1,8 +1,10 @@
 package io.wharf.broker;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.wharf.broker.partition.Partition;
@@ -11,11 +13,26 @@ import io.wharf.controller.ControllerNode;
 import io.wharf.controller.FreePorts;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.FetchPartition;
+import io.wharf.proto.broker.FetchPartitionResult;
+import io.wharf.proto.broker.FetchRequest;
+import io.wharf.proto.broker.ProducePartition;
+import io.wharf.proto.broker.ProducePartitionResult;
+import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.metadata.TopicSpec;
+import io.wharf.record.CompressionType;
+import io.wharf.record.Record;
+import io.wharf.record.RecordBatch;
+import io.wharf.record.RecordBatchBuilder;
+import io.wharf.record.RecordBatches;
+import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogFileChannels;
+import io.wharf.replication.log.LogSlice;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,11 +112,16 @@ final class InProcessCluster implements AutoCloseable {
 
     /** Creates a one-partition topic, RF 3, min.insync.replicas 2 unless {@code configs} say otherwise. */
     void createTopic(String name, Map<String, String> configs) throws ControllerUnavailableException {
+        createTopic(name, 1, configs);
+    }
+
+    /** Creates a topic of {@code partitions}, RF 3, min.insync.replicas 2 unless {@code configs} say otherwise. */
+    void createTopic(String name, int partitions, Map<String, String> configs) throws ControllerUnavailableException {
         ControllerChannels admin = new ControllerChannels(HostPort.parseList(bootstrap),
                 ControllerChannels.nettyChannels(), Duration.ofSeconds(5));
         try {
             CreateTopicsResponse response = admin.call(ControllerChannels.Target.ANY, stub -> stub.createTopics(
-                    CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name).setPartitions(1)
+                    CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name).setPartitions(partitions)
                             .setReplicationFactor(3).putConfigs("min.insync.replicas", "2").putAllConfigs(configs))
                             .build()), r -> r.getResults(0).getError());
             assertEquals(ErrorCode.NONE, response.getResults(0).getError().getCode(), response.toString());
@@ -137,6 +159,79 @@ final class InProcessCluster implements AutoCloseable {
         ManagedChannel channel = channels.computeIfAbsent(brokerId, id -> NettyChannelBuilder
                 .forAddress("127.0.0.1", brokers.get(id).rpcPort()).usePlaintext().build());
         return BrokerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Produces {@code count} single-record batches ({@code prefix-i}) to {@code tp} on broker
+     * {@code leader} with acks=all, each of which must succeed; returns the acknowledged values.
+     */
+    List<String> produceAll(int leader, TopicPartition tp, String prefix, int count) {
+        BrokerServiceGrpc.BrokerServiceBlockingStub stub = stub(leader);
+        List<String> acked = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String value = prefix + "-" + i;
+            ProducePartitionResult result = stub.produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000)
+                    .addPartitions(ProducePartition.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
+                            .setRecords(ByteString.copyFrom(new RecordBatchBuilder(CompressionType.NONE)
+                                    .append(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8))
+                                    .build()))).build()).getPartitions(0);
+            assertEquals(ErrorCode.NONE, result.getError().getCode(), result.getError().toString());
+            acked.add(value);
+        }
+        return acked;
+    }
+
+    /** Every record value of {@code tp} below the high watermark, read from broker {@code leader} in offset order. */
+    List<String> consumeAll(int leader, TopicPartition tp) {
+        BrokerServiceGrpc.BrokerServiceBlockingStub stub = stub(leader);
+        List<String> values = new ArrayList<>();
+        long offset = 0;
+        while (true) {
+            FetchPartitionResult result = stub.fetch(FetchRequest.newBuilder().addPartitions(FetchPartition.newBuilder()
+                    .setTopic(tp.topic()).setPartition(tp.partition()).setFetchOffset(offset)
+                    .setCurrentLeaderEpoch(-1)).build()).getPartitions(0);
+            assertEquals(ErrorCode.NONE, result.getError().getCode(), result.getError().toString());
+            if (result.getRecords().isEmpty()) {
+                return values;
+            }
+            for (RecordBatch batch : RecordBatches.validateAll(result.getRecords().asReadOnlyByteBuffer())) {
+                for (Record record : batch.records()) {
+                    if (record.offset() >= offset) {
+                        values.add(new String(record.value(), StandardCharsets.UTF_8));
+                    }
+                }
+                offset = batch.nextOffset();
+            }
+        }
+    }
+
+    /** Every running replica of {@code tp} reaches the leader's end and HW, and the logs match byte for byte below it. */
+    void awaitIdenticalReplicas(TopicPartition tp, int leader) {
+        Partition lead = replica(leader, tp).orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> brokers.keySet().stream().allMatch(id -> replica(id, tp)
+                .map(p -> p.log().logEndOffset() == lead.log().logEndOffset()
+                        && p.highWatermark() == lead.highWatermark())
+                .orElse(false)));
+        long hw = lead.highWatermark();
+        byte[] expected = bytesBelow(lead.log(), hw);
+        for (int id : brokers.keySet()) {
+            assertArrayEquals(expected, bytesBelow(replica(id, tp).orElseThrow().log(), hw),
+                    tp + " on broker " + id + " up to " + hw);
+        }
+    }
+
+    private static byte[] bytesBelow(Log log, long end) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long offset = log.logStartOffset();
+        while (offset < end) {
+            LogSlice slice = log.read(offset, 1 << 20, end);
+            if (slice.isEmpty()) {
+                break;
+            }
+            out.writeBytes(slice.toByteBuffer().array());
+            offset = slice.nextOffset();
+        }
+        return out.toByteArray();
     }
 
     private void dropChannel(int brokerId) {

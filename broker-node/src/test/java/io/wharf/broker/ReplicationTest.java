@@ -1,7 +1,6 @@
 package io.wharf.broker;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,23 +9,15 @@ import com.google.protobuf.ByteString;
 import io.wharf.broker.partition.Partition;
 import io.wharf.controller.ControllerNode;
 import io.wharf.proto.broker.BrokerServiceGrpc;
-import io.wharf.proto.broker.FetchPartition;
-import io.wharf.proto.broker.FetchPartitionResult;
-import io.wharf.proto.broker.FetchRequest;
 import io.wharf.proto.broker.InitProducerIdRequest;
 import io.wharf.proto.broker.ProducePartition;
 import io.wharf.proto.broker.ProducePartitionResult;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CompressionType;
-import io.wharf.record.Record;
-import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatchBuilder;
-import io.wharf.record.RecordBatches;
 import io.wharf.replication.log.FaultyFileChannels;
 import io.wharf.replication.log.Log;
-import io.wharf.replication.log.LogSlice;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,70 +92,16 @@ class ReplicationTest {
                 .append(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8)).build());
     }
 
-    /** Produces {@code count} single-record batches with acks=all; returns the acknowledged values. */
     private List<String> produceAll(int leader, String prefix, int count) {
-        BrokerServiceGrpc.BrokerServiceBlockingStub stub = stub(leader);
-        List<String> acked = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String value = prefix + "-" + i;
-            ProducePartitionResult result = stub.produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000)
-                    .addPartitions(ProducePartition.newBuilder().setTopic(TOPIC).setPartition(0)
-                            .setRecords(batch(value))).build()).getPartitions(0);
-            assertEquals(ErrorCode.NONE, result.getError().getCode(), result.getError().toString());
-            acked.add(value);
-        }
-        return acked;
+        return cluster.produceAll(leader, TP, prefix, count);
     }
 
     private List<String> consumeAll(int leader) {
-        BrokerServiceGrpc.BrokerServiceBlockingStub stub = stub(leader);
-        List<String> values = new ArrayList<>();
-        long offset = 0;
-        while (true) {
-            FetchPartitionResult result = stub.fetch(FetchRequest.newBuilder().addPartitions(FetchPartition.newBuilder()
-                    .setTopic(TOPIC).setPartition(0).setFetchOffset(offset).setCurrentLeaderEpoch(-1)).build())
-                    .getPartitions(0);
-            assertEquals(ErrorCode.NONE, result.getError().getCode(), result.getError().toString());
-            if (result.getRecords().isEmpty()) {
-                return values;
-            }
-            for (RecordBatch batch : RecordBatches.validateAll(result.getRecords().asReadOnlyByteBuffer())) {
-                for (Record record : batch.records()) {
-                    if (record.offset() >= offset) {
-                        values.add(new String(record.value(), StandardCharsets.UTF_8));
-                    }
-                }
-                offset = batch.nextOffset();
-            }
-        }
+        return cluster.consumeAll(leader, TP);
     }
 
-    private static byte[] bytesBelow(Log log, long end) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long offset = log.logStartOffset();
-        while (offset < end) {
-            LogSlice slice = log.read(offset, 1 << 20, end);
-            if (slice.isEmpty()) {
-                break;
-            }
-            out.writeBytes(slice.toByteBuffer().array());
-            offset = slice.nextOffset();
-        }
-        return out.toByteArray();
-    }
-
-    /** Every live replica reaches the leader's end and HW, and their logs match byte for byte. */
     private void awaitIdenticalReplicas(int leader) {
-        Partition lead = replica(leader).orElseThrow();
-        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.brokers().keySet().stream().allMatch(id -> replica(id)
-                .map(p -> p.log().logEndOffset() == lead.log().logEndOffset()
-                        && p.highWatermark() == lead.highWatermark())
-                .orElse(false)));
-        long hw = lead.highWatermark();
-        byte[] expected = bytesBelow(lead.log(), hw);
-        for (int id : cluster.brokers().keySet()) {
-            assertArrayEquals(expected, bytesBelow(replica(id).orElseThrow().log(), hw), "broker " + id + " up to " + hw);
-        }
+        cluster.awaitIdenticalReplicas(TP, leader);
     }
 
     @Test
