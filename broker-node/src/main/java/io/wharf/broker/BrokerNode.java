@@ -151,8 +151,7 @@ public final class BrokerNode implements AutoCloseable {
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .callExecutor(new ProduceOnTransportThread())
                 .addService(new BrokerGrpcService(id, follower::image,
-                        new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments,
-                                dataTimer),
+                        new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
                         new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds, instruments))
                 .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments))
                 .build()

@@ -3,7 +3,6 @@ package io.wharf.broker;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.ProduceStage;
 import io.wharf.broker.partition.AppendOutcome;
-import io.wharf.broker.partition.LongPoll;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.proto.broker.ProducePartition;
@@ -11,14 +10,12 @@ import io.wharf.proto.broker.ProducePartitionResult;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.broker.ProduceResponse;
 import io.wharf.proto.common.ErrorCode;
-import io.wharf.replication.log.InvalidAppendException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,24 +30,18 @@ import java.util.function.LongSupplier;
 final class ProduceHandler {
 
     static final int DEFAULT_TIMEOUT_MS = 30_000;
-    /** How long a batch ahead of its producer's sequence waits for the earlier one (see {@link #attempt}). */
-    static final long SEQUENCE_GAP_WAIT_MS = 200;
 
     private final PartitionLookup lookup;
     private final Clock clock;
     private final LongSupplier producerIdLimit;
     private final BrokerMetrics metrics;
-    private final ScheduledExecutorService timer;
 
     /**
      * @param producerIdLimit the metadata's next producer id: ids at or above it were never handed out
      * @param metrics         records each partition's queued, append and replication-wait stages
-     * @param timer           ends the wait of a batch that arrived ahead of its producer's earlier one
      */
-    ProduceHandler(PartitionLookup lookup, Clock clock, LongSupplier producerIdLimit, BrokerMetrics metrics,
-                   ScheduledExecutorService timer) {
+    ProduceHandler(PartitionLookup lookup, Clock clock, LongSupplier producerIdLimit, BrokerMetrics metrics) {
         this.lookup = lookup;
-        this.timer = timer;
         this.metrics = metrics;
         this.clock = clock;
         this.producerIdLimit = producerIdLimit;
@@ -78,64 +69,25 @@ final class ProduceHandler {
 
     private CompletableFuture<ProducePartitionResult> append(ProducePartition request, int acks, long timeoutMs,
                                                             long arrivedNanos) {
-        Partition partition;
-        ByteBuffer records;
+        AppendOutcome outcome;
+        long appended;
         try {
-            partition = lookup.leader(request.getTopic(), request.getPartition());
+            Partition partition = lookup.leader(request.getTopic(), request.getPartition());
             // The log stamps offsets and epochs into the buffer, so it gets its own copy: the one
             // payload copy of the produce path (protobuf's ByteString is immutable).
-            records = ByteBuffer.wrap(request.getRecords().toByteArray());
+            ByteBuffer records = ByteBuffer.wrap(request.getRecords().toByteArray());
+            ByteBuffer counted = records.duplicate();
+            long appending = System.nanoTime();
+            metrics.recordProduceStage(ProduceStage.QUEUED, appending - arrivedNanos);
+            outcome = partition.appendAsLeader(records, acks, clock.millis() + timeoutMs,
+                    producerIdLimit.getAsLong());
+            appended = System.nanoTime();
+            metrics.recordProduceStage(ProduceStage.APPEND, appended - appending);
+            metrics.recordProduced(request.getTopic(), counted);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failed(request, lookup.toError(e, request.getTopic(),
                     request.getPartition())));
         }
-        ByteBuffer counted = records.duplicate();
-        long appending = System.nanoTime();
-        metrics.recordProduceStage(ProduceStage.QUEUED, appending - arrivedNanos);
-        long deadlineMs = clock.millis() + timeoutMs;
-        LongPoll.Attempt<Attempted> first = attempt(partition, records, acks, deadlineMs);
-        // Watch the partition only once a batch came ahead of its producer's earlier one: an
-        // append wakes the partition's watchers, this attempt's own included.
-        CompletableFuture<Attempted> settled = first.ready() ? CompletableFuture.completedFuture(first.response())
-                : LongPoll.start(timer, List.of(partition), SEQUENCE_GAP_WAIT_MS,
-                        () -> attempt(partition, records, acks, deadlineMs));
-        return settled.thenCompose(attempted -> {
-            if (attempted.failure() != null) {
-                return CompletableFuture.completedFuture(failed(request, lookup.toError(attempted.failure(),
-                        request.getTopic(), request.getPartition())));
-            }
-            long appended = System.nanoTime();
-            metrics.recordProduceStage(ProduceStage.APPEND, appended - appending);
-            metrics.recordProduced(request.getTopic(), counted);
-            return answer(request, acks, attempted.outcome(), appended);
-        });
-    }
-
-    /** One append attempt's outcome, or why it was refused. */
-    private record Attempted(AppendOutcome outcome, RuntimeException failure) {
-    }
-
-    /**
-     * Appends {@code records}. A batch refused OUT_OF_ORDER_SEQUENCE is not final yet: gRPC may
-     * start the calls of one connection out of order, so the producer's earlier batch may be a
-     * request behind; the attempt is repeated whenever the partition changes, for up to
-     * {@value #SEQUENCE_GAP_WAIT_MS} ms, before the refusal is answered. A refused append wrote
-     * nothing and left the buffer as it was; a repeat of an append that did succeed meanwhile is
-     * answered as a duplicate with its original offsets.
-     */
-    private LongPoll.Attempt<Attempted> attempt(Partition partition, ByteBuffer records, int acks, long deadlineMs) {
-        try {
-            return new LongPoll.Attempt<>(new Attempted(partition.appendAsLeader(records.duplicate(), acks, deadlineMs,
-                    producerIdLimit.getAsLong()), null), true);
-        } catch (InvalidAppendException e) {
-            return new LongPoll.Attempt<>(new Attempted(null, e), e.errorCode() != ErrorCode.OUT_OF_ORDER_SEQUENCE);
-        } catch (RuntimeException e) {
-            return new LongPoll.Attempt<>(new Attempted(null, e), true);
-        }
-    }
-
-    private CompletableFuture<ProducePartitionResult> answer(ProducePartition request, int acks, AppendOutcome outcome,
-                                                            long appended) {
         long baseOffset = acks == 0 ? -1 : outcome.baseOffset();
         return outcome.replicated().handle((hw, failure) -> {
             if (acks == -1) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.wharf.broker.metrics.Exposition;
 import io.wharf.broker.partition.Partition;
 import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.MetadataImage;
@@ -150,12 +149,6 @@ class DataPlaneTest {
         return ProducePartition.newBuilder().setTopic(topic).setPartition(partition).setRecords(records).build();
     }
 
-    /** Partition appends the broker has started (the produce path's queued stage ends there). */
-    private double appendsTried() {
-        return Exposition.scrape(broker.metrics().registry())
-                .value("wharf_produce_stage_seconds_count", "stage", "queued").orElseThrow();
-    }
-
     private ProduceResponse produce(int acks, int timeoutMs, ProducePartition... partitions) {
         return stub.produce(ProduceRequest.newBuilder().setAcks(acks).setTimeoutMs(timeoutMs)
                 .addAllPartitions(List.of(partitions)).build());
@@ -249,28 +242,6 @@ class DataPlaneTest {
         assertEquals(List.of(0L), retried.getBatchBaseOffsetsList());
         assertEquals(List.of(0L, 3L), retriedWithNext.getBatchBaseOffsetsList());
         assertEquals(List.of("a", "b", "other", "c"), values(fetchOne("once", 0, 0).getRecords()));
-    }
-
-    @Test
-    void aBatchThatOvertookItsProducersEarlierOneWaitsForItAndBothAreWrittenInSequenceOrder() throws Exception {
-        createTopic("overtaken", 1, 1, Map.of());
-        awaitLeaderships("overtaken");
-        long producerId = initProducerId();
-        BrokerServiceGrpc.BrokerServiceFutureStub async = BrokerServiceGrpc.newFutureStub(channel);
-        // Sequence 1 arrives first, as a pipelined request can when gRPC starts calls out of order.
-        var second = async.produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(5000)
-                .addPartitions(part("overtaken", 0, idempotentBatch(producerId, 1, "second"))).build());
-        // Once the broker tried it (and found sequence 0 missing), the earlier batch arrives.
-        await().atMost(Duration.ofSeconds(5)).until(() -> appendsTried() == 1);
-        assertFalse(second.isDone(), "it waits for the earlier batch instead of being refused");
-        ProducePartitionResult first = produce(-1, 5000, part("overtaken", 0, idempotentBatch(producerId, 0, "first")))
-                .getPartitions(0);
-        assertCode(ErrorCode.NONE, first.getError());
-        ProducePartitionResult later = second.get(5, TimeUnit.SECONDS).getPartitions(0);
-        assertCode(ErrorCode.NONE, later.getError());
-        assertEquals(0, first.getBaseOffset());
-        assertEquals(1, later.getBaseOffset());
-        assertEquals(List.of("first", "second"), values(fetchOne("overtaken", 0, 0).getRecords()));
     }
 
     @Test
