@@ -48,7 +48,7 @@ public final class BrokerNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
 
-    /** Runs the deadlines of long-polling fetches (which are otherwise answered by the thread that changed a partition). */
+    /** Runs long-polling fetches' deadlines (otherwise the thread that changed a partition answers them). */
     private static final int DATA_TIMER_THREADS = 1;
     /** Longest pause between two ISR checks (shorter when replica.lag.time.max.ms is small). */
     private static final long ISR_CHECK_INTERVAL_MS = 250;
@@ -269,7 +269,7 @@ public final class BrokerNode implements AutoCloseable {
         return follower.image().broker(config.nodeId()).map(r -> !r.fenced() && r.epoch() == epoch).orElse(false);
     }
 
-    /** Why the node stopped on its own, if it did (its metadata could not follow the quorum, its log directory failed). */
+    /** Why the node stopped on its own, if it did (its metadata fell behind, or its log directory failed). */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
     }
