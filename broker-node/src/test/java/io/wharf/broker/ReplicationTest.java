@@ -134,6 +134,11 @@ class ReplicationTest {
     void aProduceWhoseAnswerWasLostIsRetriedOnTheNewLeaderAndWrittenOnce() throws Exception {
         int leader = startClusterWithTopic();
         long producerId = stub(leader).initProducerId(InitProducerIdRequest.getDefaultInstance()).getProducerId();
+        // The id comes from a block the controller just allocated; until every broker's metadata
+        // has that allocation a produce is answered UNKNOWN_PRODUCER_ID (retriable: the producer
+        // retries it). This test sends raw requests, so it waits for the metadata instead.
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.brokers().values().stream()
+                .allMatch(broker -> broker.metadataImage().nextProducerId() > producerId));
         List<String> acked = new ArrayList<>();
         long[] offsets = new long[4];
         for (int seq = 0; seq < 4; seq++) {
