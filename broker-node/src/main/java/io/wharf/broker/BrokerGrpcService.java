@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The broker's gRPC {@code BrokerService}. {@code DescribeMetadata} answers from the broker's own
  * metadata image, which may trail the controllers by the time a record takes to stream here;
- * Produce, Fetch and ListOffsets go to their handlers and answer asynchronously; InitProducerId
+ * Produce (unary or pipelined on a stream), Fetch and ListOffsets go to their handlers and answer asynchronously; InitProducerId
  * takes an id from the {@link ProducerIdAllocator}. Thread-safe.
  */
 final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
@@ -76,6 +76,12 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
             metrics.recordProduceStage(ProduceStage.RESPONSE, sent - ready);
             metrics.recordProduceRequest(sent - arrived);
         });
+    }
+
+    /** Appends each request of the stream in the order sent; see {@link ProduceStreamCall}. */
+    @Override
+    public StreamObserver<ProduceRequest> produceStream(StreamObserver<ProduceResponse> responses) {
+        return new ProduceStreamCall(produce, metrics, responses);
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.wharf.broker.partition.Partition;
 import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.MetadataImage;
@@ -48,6 +49,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -242,6 +245,59 @@ class DataPlaneTest {
         assertEquals(List.of(0L), retried.getBatchBaseOffsetsList());
         assertEquals(List.of(0L, 3L), retriedWithNext.getBatchBaseOffsetsList());
         assertEquals(List.of("a", "b", "other", "c"), values(fetchOne("once", 0, 0).getRecords()));
+    }
+
+    /**
+     * An idempotent producer pipelines many requests on one stream without waiting: each must reach
+     * the log in the order sent (a request appended before its predecessor would be refused as
+     * out of sequence), and each answer must carry its own request's correlation id although
+     * acks=1 answers overtake acks=all ones.
+     */
+    @Test
+    void aProduceStreamAppendsPipelinedRequestsInTheOrderSentAndAnswersEachByCorrelationId() {
+        createTopic("pipelined", 1, 1, Map.of());
+        awaitLeaderships("pipelined");
+        long producerId = initProducerId();
+        int requests = 300;
+        Map<Long, ProducePartitionResult> answers = new ConcurrentHashMap<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        StreamObserver<ProduceRequest> stream = BrokerServiceGrpc.newStub(channel).produceStream(new StreamObserver<>() {
+            @Override
+            public void onNext(ProduceResponse response) {
+                answers.put(response.getCorrelationId(), response.getPartitions(0));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                ended.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                ended.complete(null);
+            }
+        });
+        for (int i = 0; i < requests; i++) {
+            stream.onNext(ProduceRequest.newBuilder().setCorrelationId(1000 + i).setAcks(i % 3 == 0 ? -1 : 1)
+                    .setTimeoutMs(10_000).addPartitions(part("pipelined", 0, idempotentBatch(producerId, i, "v" + i)))
+                    .build());
+        }
+        stream.onCompleted();
+
+        ended.join();
+        assertEquals(requests, answers.size(), "one answer per request");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            ProducePartitionResult answer = answers.get(1000L + i);
+            assertCode(ErrorCode.NONE, answer.getError());
+            assertEquals(List.of((long) i), answer.getBatchBaseOffsetsList(), "request " + i + " was appended " + i + "th");
+            expected.add("v" + i);
+        }
+        List<String> read = new ArrayList<>();
+        while (read.size() < requests) {
+            read.addAll(values(fetchOne("pipelined", 0, read.size()).getRecords()));
+        }
+        assertEquals(expected, read);
     }
 
     @Test

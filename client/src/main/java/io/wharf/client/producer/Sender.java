@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The producer's I/O loop: drains ready batches into one Produce request per leader broker,
- * keeps at most {@code max.in.flight.requests.per.connection} requests unanswered per broker,
- * completes records, and re-queues batches that failed retriably until {@code delivery.timeout.ms}.
+ * sent on that broker's {@link ProduceConnection} (one stream, whose requests the broker appends
+ * in the order sent), keeps at most {@code max.in.flight.requests.per.connection} requests
+ * unanswered per broker, completes records, and re-queues batches that failed retriably until
+ * {@code delivery.timeout.ms}. A stream that ends, or leaves a request unanswered past
+ * {@code request.timeout.ms}, fails its unanswered requests retriably.
  *
  * <p>Without idempotence a partition has one request in flight at a time, so a retried batch can
  * never be overtaken by a later one: records keep their order within a partition.
@@ -74,6 +77,22 @@ final class Sender implements Runnable {
     /** Requests in flight per partition; partitions with none are absent. */
     private final Map<TopicPartition, Integer> inFlightPerPartition = new HashMap<>();
     private final Map<Endpoint, Integer> inFlightPerBroker = new HashMap<>();
+    /** Every unanswered request by correlation id, oldest first. */
+    private final Map<Long, InFlightRequest> inFlight = new LinkedHashMap<>();
+    /** The open produce stream to each broker; one is opened on the first request after the last ended. */
+    private final Map<Endpoint, ProduceConnection> connections = new HashMap<>();
+    private final ProduceConnection.Listener connectionListener = new ProduceConnection.Listener() {
+        @Override
+        public void answered(ProduceConnection connection, ProduceResponse response) {
+            handOver(() -> onAnswer(connection, response));
+        }
+
+        @Override
+        public void ended(ProduceConnection connection, Status status) {
+            handOver(() -> onEnded(connection, status));
+        }
+    };
+    private long nextCorrelationId;
     private final int maxInFlightPerPartition;
     private volatile boolean running = true;
     private volatile boolean forceClose;
@@ -115,7 +134,15 @@ final class Sender implements Runnable {
         ClientException closed = new ClientException(ErrorCode.REQUEST_TIMED_OUT,
                 "the producer was closed before the record was acknowledged");
         accumulator.removeAll().forEach(batch -> batch.fail(closed));
-        // in-flight requests complete through their callbacks; drain what has arrived
+        // Only a forced close leaves requests unanswered: they fail now (retries are off once forced).
+        for (ProduceConnection connection : List.copyOf(connections.values())) {
+            if (forceClose) {
+                onEnded(connection, Status.CANCELLED.withDescription("the producer was closed"));
+                connection.cancel("the producer was closed");
+            } else {
+                connection.finish();
+            }
+        }
         Runnable completion;
         while ((completion = completions.poll()) != null) {
             completion.run();
@@ -135,6 +162,7 @@ final class Sender implements Runnable {
         Map<TopicPartition, ProducerBatch> firstGaps = new LinkedHashMap<>();
         expiredBatches.stream().filter(Sender::leavesGap).forEach(batch -> firstGaps.putIfAbsent(batch.tp, batch));
         firstGaps.values().forEach(batch -> startOver(batch, expired));
+        endUnansweredConnections(now);
         metadata.maybeRefresh();
         now = nowMs.getAsLong();
         long next = Math.min(accumulator.nextDeadlineMs(now, this::sendable), now + MAX_IDLE_MS);
@@ -250,26 +278,47 @@ final class Sender implements Runnable {
             }
         });
         inFlightPerBroker.merge(broker, 1, Integer::sum);
-        InFlightRequest sent = new InFlightRequest(broker, batches, sentBehindUnresolved);
-        // the broker answers REQUEST_TIMED_OUT itself after timeout_ms; the deadline only catches a dead broker
-        long deadlineMs = config.requestTimeout().toMillis() + 1000;
-        BrokerServiceGrpc.newStub(channels.channel(broker)).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
-                .produce(request.build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(ProduceResponse response) {
-                        handOver(() -> complete(sent, response));
-                    }
+        ProduceConnection connection = connections.computeIfAbsent(broker,
+                b -> new ProduceConnection(b, channels.channel(b), connectionListener));
+        long correlationId = nextCorrelationId++;
+        inFlight.put(correlationId, new InFlightRequest(connection, correlationId, nowMs.getAsLong(), batches,
+                sentBehindUnresolved));
+        connection.send(request.setCorrelationId(correlationId).build());
+    }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        handOver(() -> completeAll(sent, t));
-                    }
+    private void onAnswer(ProduceConnection connection, ProduceResponse response) {
+        InFlightRequest request = inFlight.get(response.getCorrelationId());
+        // absent or on another stream: already failed when its stream ended or timed out
+        if (request != null && request.connection() == connection) {
+            inFlight.remove(response.getCorrelationId());
+            complete(request, response);
+        }
+    }
 
-                    @Override
-                    public void onCompleted() {
-                        // the single response was handled in onNext
-                    }
-                });
+    /** Fails, retriably, what is unanswered on a stream that ended; the next request opens a new one. */
+    private void onEnded(ProduceConnection connection, Status status) {
+        connections.remove(connection.broker(), connection);
+        List<InFlightRequest> lost = inFlight.values().stream().filter(r -> r.connection() == connection).toList();
+        lost.forEach(request -> {
+            inFlight.remove(request.correlationId());
+            completeAll(request, status);
+        });
+    }
+
+    /**
+     * Ends each stream with a request unanswered for longer than {@code request.timeout.ms} plus a
+     * second: the broker answers REQUEST_TIMED_OUT itself after the request's timeout, so only a
+     * dead broker or connection gets here.
+     */
+    private void endUnansweredConnections(long now) {
+        long limitMs = config.requestTimeout().toMillis() + 1000;
+        Set<ProduceConnection> stuck = new HashSet<>();
+        inFlight.values().stream().filter(r -> now - r.sentMs() > limitMs).forEach(r -> stuck.add(r.connection()));
+        stuck.forEach(connection -> {
+            String why = "no answer from broker " + connection.broker() + " within " + limitMs + " ms";
+            onEnded(connection, Status.DEADLINE_EXCEEDED.withDescription(why));
+            connection.cancel(why);
+        });
     }
 
     private void handOver(Runnable completion) {
@@ -278,7 +327,7 @@ final class Sender implements Runnable {
     }
 
     private void complete(InFlightRequest request, ProduceResponse response) {
-        Endpoint broker = request.broker();
+        Endpoint broker = request.connection().broker();
         answered(request);
         Map<TopicPartition, ProducePartitionResult> results = new HashMap<>();
         for (ProducePartitionResult result : response.getPartitionsList()) {
@@ -328,10 +377,9 @@ final class Sender implements Runnable {
         });
     }
 
-    private void completeAll(InFlightRequest request, Throwable t) {
-        Endpoint broker = request.broker();
+    private void completeAll(InFlightRequest request, Status status) {
+        Endpoint broker = request.connection().broker();
         answered(request);
-        Status status = Status.fromThrowable(t);
         boolean retriable = DataPlaneErrors.isRetriable(status.getCode());
         if (retriable) {
             channels.reconnectPromptly(broker);
@@ -343,14 +391,14 @@ final class Sender implements Runnable {
             if (retriable) {
                 retryOrFail(tp, list, true, ErrorCode.REQUEST_TIMED_OUT, message, config.retryBackoff().toMillis());
             } else {
-                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, t));
+                fail(list, new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, message, status.asRuntimeException()));
             }
         });
     }
 
     /** Frees the request's slots at its broker and partitions. */
     private void answered(InFlightRequest request) {
-        inFlightPerBroker.merge(request.broker(), -1, Integer::sum);
+        inFlightPerBroker.merge(request.connection().broker(), -1, Integer::sum);
         request.batches().keySet()
                 .forEach(tp -> inFlightPerPartition.computeIfPresent(tp, (k, n) -> n > 1 ? n - 1 : null));
     }
@@ -418,10 +466,12 @@ final class Sender implements Runnable {
     /**
      * One Produce request awaiting its answer.
      *
+     * @param sentMs               when it was sent, to notice a broker that never answers
      * @param sentBehindUnresolved partitions whose first batch in it followed a batch with no
      *     outcome yet: an OUT_OF_ORDER_SEQUENCE answer for them is no gap
      */
-    private record InFlightRequest(Endpoint broker, Map<TopicPartition, List<ProducerBatch>> batches,
+    private record InFlightRequest(ProduceConnection connection, long correlationId, long sentMs,
+                                   Map<TopicPartition, List<ProducerBatch>> batches,
                                    Set<TopicPartition> sentBehindUnresolved) {
     }
 }

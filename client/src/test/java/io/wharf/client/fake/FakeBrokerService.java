@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * One fake broker: serves the {@link FakeCluster}'s logs per broker.proto — leader assigns offsets,
@@ -46,6 +47,9 @@ import java.util.Set;
  * endpoint. Thread-safe (locks the cluster).
  */
 final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
+
+    /** Set on a thread running a request of a produce stream: counted down once it has appended. */
+    private static final ThreadLocal<CountDownLatch> ARRIVED = new ThreadLocal<>();
 
     private final FakeCluster cluster;
     private final int id;
@@ -136,6 +140,92 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
         observer.onNext(response.build());
         observer.onCompleted();
         answerSent(partitions);
+    }
+
+    /**
+     * As the real broker: each request of the stream "arrives" (is counted and appended) before the
+     * next one, and answers go back as they complete. Each request runs as a {@link #produce} call
+     * on its own thread; the next is taken once that one has appended or is waiting (it first
+     * waits on the cluster's monitor or ends). A request failed at the transport level ends the
+     * stream, as a broken connection would.
+     */
+    @Override
+    public StreamObserver<ProduceRequest> produceStream(StreamObserver<ProduceResponse> responses) {
+        return new StreamObserver<>() {
+            private boolean ended;
+
+            @Override
+            public void onNext(ProduceRequest request) {
+                CountDownLatch arrived = new CountDownLatch(1);
+                cluster.produceThreads.execute(() -> {
+                    ARRIVED.set(arrived);
+                    try {
+                        produce(request, answerOn(request.getCorrelationId()));
+                    } finally {
+                        ARRIVED.remove();
+                        arrived.countDown();
+                    }
+                });
+                try {
+                    arrived.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            private StreamObserver<ProduceResponse> answerOn(long correlationId) {
+                return new StreamObserver<>() {
+                    @Override
+                    public void onNext(ProduceResponse response) {
+                        synchronized (responses) {
+                            if (!ended) {
+                                responses.onNext(response.toBuilder().setCorrelationId(correlationId).build());
+                                return;
+                            }
+                        }
+                        synchronized (cluster) {
+                            response.getPartitionsList().stream()
+                                    .filter(result -> result.getError().getCode() == ErrorCode.NONE)
+                                    .forEach(result -> cluster.appendsAnsweredOnEndedStream.merge(
+                                            new TopicPartition(result.getTopic(), result.getPartition()), 1,
+                                            Integer::sum));
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        synchronized (responses) {
+                            if (!ended) {
+                                ended = true;
+                                responses.onError(t);
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        // the stream goes on
+                    }
+                };
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                synchronized (responses) {
+                    ended = true;
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                synchronized (responses) {
+                    if (!ended) {
+                        ended = true;
+                        responses.onCompleted();
+                    }
+                }
+            }
+        };
     }
 
     private void answerSent(List<TopicPartition> partitions) {
@@ -348,6 +438,10 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
     }
 
     private void waitOnCluster(long millis) {
+        CountDownLatch arrived = ARRIVED.get();
+        if (arrived != null) {
+            arrived.countDown();
+        }
         try {
             cluster.wait(millis);
         } catch (InterruptedException e) {

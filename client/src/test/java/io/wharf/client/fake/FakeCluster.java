@@ -66,6 +66,14 @@ public final class FakeCluster implements AutoCloseable {
     int lostProduceResponses;
     int initProducerIdCalls;
     final java.util.Set<Integer> stopped = new java.util.HashSet<>();
+    /** Successful appends whose answer was lost because their produce stream had ended meanwhile. */
+    final Map<TopicPartition, Integer> appendsAnsweredOnEndedStream = new HashMap<>();
+    /** Runs the requests of produce streams, each on its own thread (see FakeBrokerService#produceStream). */
+    final java.util.concurrent.ExecutorService produceThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "fake-produce");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private FakeCluster() {
     }
@@ -261,6 +269,11 @@ public final class FakeCluster implements AutoCloseable {
         return duplicateBatches.getOrDefault(tp, 0);
     }
 
+    /** Batches of {@code tp} appended whose answer could not be sent because their stream had ended. */
+    public synchronized int appendsAnsweredOnEndedStream(TopicPartition tp) {
+        return appendsAnsweredOnEndedStream.getOrDefault(tp, 0);
+    }
+
     /** Partitions per Produce request, in arrival order. */
     public synchronized List<Integer> produceRequestPartitionCounts() {
         return List.copyOf(produceRequestPartitionCounts);
@@ -269,5 +282,6 @@ public final class FakeCluster implements AutoCloseable {
     @Override
     public void close() {
         servers.forEach(Server::shutdownNow);
+        produceThreads.shutdownNow();
     }
 }
