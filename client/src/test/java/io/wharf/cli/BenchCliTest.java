@@ -10,6 +10,7 @@ import io.wharf.client.fake.FakeCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,30 @@ class BenchCliTest {
         assertTrue(out.toString().matches("3000 records read, [0-9.]+ records/sec \\([0-9.]+ MB/sec\\), [0-9.]+ ms avg "
                 + "latency, [0-9.]+ ms max latency, [0-9.]+ ms 50th, [0-9.]+ ms 95th, [0-9.]+ ms 99th, [0-9.]+ ms 99.9th.\\s*"),
                 out.toString());
+    }
+
+    @Test
+    void warmupRecordsAreReportedApartAsSteadyState() throws Exception {
+        cluster.createTopic("bench", 2);
+        assertEquals(0, run("bench", "produce", "--topic", "bench", "--records", "1000", "--record-size", "10",
+                "--warmup-records", "400", "--reporting-interval-ms", "0"), err.toString());
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(2, lines.size(), out.toString());
+        assertTrue(lines.get(0).startsWith("1000 records sent, "), lines.get(0));
+        assertTrue(lines.get(1).matches("600 steady state records sent, [0-9.]+ records/sec .* ms 99.9th\\."),
+                lines.get(1));
+
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("bench", "produce", "--topic", "bench", "--records", "100", "--record-size", "10",
+                "--warmup-records", "30", "--json"), err.toString());
+        JsonNode result = new ObjectMapper().readTree(out.toString());
+        assertEquals(100, result.get("records").asLong());
+        assertEquals(70, result.get("steady_state").get("records").asLong());
+        assertEquals(70, result.get("steady_state").get("latency_ms").get("samples").asLong());
+
+        assertEquals(2, run("bench", "produce", "--topic", "bench", "--records", "10", "--record-size", "10",
+                "--warmup-records", "10"), "warm-up must leave records to measure");
+        assertTrue(err.toString().contains("--warmup-records in [0, --records)"), err.toString());
     }
 
     @Test

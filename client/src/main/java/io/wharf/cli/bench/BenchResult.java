@@ -30,9 +30,14 @@ public record BenchResult(long records, long bytes, long elapsedNanos, LatencySu
      * {@code N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, ...}.
      */
     public String toText(String verb) {
-        return String.format(Locale.ROOT, "%d records %s, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, "
+        return toText("records", verb);
+    }
+
+    /** As {@link #toText(String)}, naming the records otherwise: {@code N steady state records sent, ...}. */
+    public String toText(String what, String verb) {
+        return String.format(Locale.ROOT, "%d %s %s, %.1f records/sec (%.2f MB/sec), %.2f ms avg latency, "
                         + "%.2f ms max latency, %.2f ms 50th, %.2f ms 95th, %.2f ms 99th, %.2f ms 99.9th.",
-                records, verb, recordsPerSecond(), megabytesPerSecond(), latency.avg(), latency.max(), latency.p50(),
+                records, what, verb, recordsPerSecond(), megabytesPerSecond(), latency.avg(), latency.max(), latency.p50(),
                 latency.p95(), latency.p99(), latency.p999());
     }
 

@@ -17,7 +17,9 @@ import io.wharf.client.producer.ProducerConfig;
 import io.wharf.client.producer.ProducerRecord;
 import io.wharf.record.CompressionType;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,7 +51,9 @@ public final class BenchCommand implements Runnable {
 
     /**
      * Sends {@code --records} records of {@code --record-size} random bytes (no key); latency is
-     * send to acknowledgement.
+     * send to acknowledgement. With {@code --warmup-records N}, as Kafka's ProducerPerformance, a
+     * second line reports the records after the first N alone ("steady state"): the client's and
+     * brokers' JIT has compiled the path by then, so it compares like with like.
      */
     @Command(name = "produce", description = "Send records as fast as allowed and report throughput and latency.")
     public static final class ProduceBench implements Runnable {
@@ -77,6 +81,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--compression", defaultValue = "none", paramLabel = "TYPE",
                 description = "none, gzip, snappy, lz4 or zstd (default ${DEFAULT-VALUE}).")
         String compression;
+        @Option(names = "--warmup-records", defaultValue = "0", paramLabel = "N",
+                description = "Also report the records after the first N on their own, as steady state "
+                        + "(default ${DEFAULT-VALUE}).")
+        long warmupRecords;
         @Option(names = "--reporting-interval-ms", defaultValue = "5000", paramLabel = "MS",
                 description = "Print a progress line on stderr this often; 0 for none (default ${DEFAULT-VALUE}).")
         long reportingIntervalMs;
@@ -87,9 +95,10 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public void run() {
-            if (records < 1 || recordSize < 0 || batchSize < 1 || lingerMs < 0 || reportingIntervalMs < 0) {
+            if (records < 1 || recordSize < 0 || batchSize < 1 || lingerMs < 0 || reportingIntervalMs < 0
+                    || warmupRecords < 0 || warmupRecords >= records) {
                 throw new IllegalArgumentException("--records must be >= 1, --record-size >= 0, --batch-size >= 1, "
-                        + "--linger-ms >= 0 and --reporting-interval-ms >= 0");
+                        + "--linger-ms >= 0, --reporting-interval-ms >= 0 and --warmup-records in [0, --records)");
             }
             ProducerConfig config = ProducerConfig.builder(bootstrap.endpoints(env)).acks(ProducerConfig.parseAcks(acks))
                     .batchSize(batchSize).linger(Duration.ofMillis(lingerMs))
@@ -97,6 +106,9 @@ public final class BenchCommand implements Runnable {
             byte[] payload = new byte[recordSize];
             new Random(1).nextBytes(payload);
             LatencyRecorder latencies = new LatencyRecorder();
+            LatencyRecorder steadyLatencies = new LatencyRecorder();
+            AtomicLong steadyAcknowledged = new AtomicLong();
+            long steadyStart = 0;
             ProgressWindow window = new ProgressWindow();
             AtomicLong acknowledged = new AtomicLong();
             AtomicLong lastAckNanos = new AtomicLong();
@@ -118,6 +130,10 @@ public final class BenchCommand implements Runnable {
                         LockSupport.parkNanos(delay);
                     }
                     long sentAt = System.nanoTime();
+                    boolean steady = i >= warmupRecords;
+                    if (i == warmupRecords) {
+                        steadyStart = sentAt;
+                    }
                     producer.send(new ProducerRecord(topic, null, payload), (metadata, error) -> {
                         long ackedAt = System.nanoTime();
                         if (error != null) {
@@ -126,6 +142,10 @@ public final class BenchCommand implements Runnable {
                         }
                         long micros = (ackedAt - sentAt) / 1000;
                         latencies.record(micros);
+                        if (steady) {
+                            steadyLatencies.record(micros);
+                            steadyAcknowledged.incrementAndGet();
+                        }
                         window.record(recordSize, micros);
                         acknowledged.incrementAndGet();
                         lastAckNanos.accumulateAndGet(ackedAt, Math::max);
@@ -135,7 +155,21 @@ public final class BenchCommand implements Runnable {
             }
             BenchResult result = new BenchResult(acknowledged.get(), acknowledged.get() * recordSize,
                     Math.max(1, lastAckNanos.get() - start), latencies.summary());
-            print(env, json, result, "sent");
+            if (warmupRecords == 0) {
+                print(env, json, result, "sent");
+            } else {
+                BenchResult steadyState = new BenchResult(steadyAcknowledged.get(),
+                        steadyAcknowledged.get() * recordSize, Math.max(1, lastAckNanos.get() - steadyStart),
+                        steadyLatencies.summary());
+                if (json.enabled()) {
+                    Map<String, Object> both = new LinkedHashMap<>(result.toJson());
+                    both.put("steady_state", steadyState.toJson());
+                    Json.print(env.out(), both);
+                } else {
+                    env.out().println(result.toText("sent"));
+                    env.out().println(steadyState.toText("steady state records", "sent"));
+                }
+            }
             if (firstError.get() != null) {
                 throw new CliException("FAILED", (records - acknowledged.get()) + " of " + records
                         + " records failed; first: " + firstError.get().getMessage());
