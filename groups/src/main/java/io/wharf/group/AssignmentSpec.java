@@ -15,14 +15,15 @@ import java.util.TreeSet;
 /**
  * What an assignor works from. Immutable.
  *
- * @param members         member id → its subscription, sorted by id
+ * @param members         member id → its subscription; stored sorted by id, so assignors
+ *                        iterate members in id order
  * @param partitionCounts topic → partition count, for every topic some member subscribes to
  *                        that exists; a subscribed topic missing here is not assigned
  * @param currentTarget   member id → its previous target assignment (members absent here had
  *                        none); sticky assignors keep as much of it as they can
  */
-public record AssignmentSpec(SortedMap<String, Subscription> members, SortedMap<String, Integer> partitionCounts,
-                             SortedMap<String, Assignment> currentTarget) {
+public record AssignmentSpec(Map<String, Subscription> members, Map<String, Integer> partitionCounts,
+                             Map<String, Assignment> currentTarget) {
 
     public AssignmentSpec {
         members = Collections.unmodifiableSortedMap(new TreeMap<>(members));
@@ -76,11 +77,5 @@ public record AssignmentSpec(SortedMap<String, Subscription> members, SortedMap<
             }
         }
         return subscribers;
-    }
-
-    /** Convenience for building a spec from plain maps (tests, simulations). */
-    public static AssignmentSpec of(Map<String, Subscription> members, Map<String, Integer> partitionCounts,
-                                    Map<String, Assignment> currentTarget) {
-        return new AssignmentSpec(new TreeMap<>(members), new TreeMap<>(partitionCounts), new TreeMap<>(currentTarget));
     }
 }

@@ -18,13 +18,14 @@ import java.util.TreeMap;
  * @param previousMemberEpoch the epoch before the last change of {@code memberEpoch}; a member that
  *                            missed that change's response may still heartbeat with it
  * @param state               where the member is in reconciling
- * @param assigned            partition → assignment epoch, the partitions the member was told it holds
+ * @param assigned            partition → assignment epoch, the partitions the member was told it
+ *                            holds; stored sorted
  * @param pendingRevocation   partition → assignment epoch, the partitions it must give up before
- *                            moving on; it still holds them
+ *                            moving on; it still holds them; stored sorted
  */
 public record CurrentAssignment(int memberEpoch, int previousMemberEpoch, MemberState state,
-                                SortedMap<TopicPartition, Integer> assigned,
-                                SortedMap<TopicPartition, Integer> pendingRevocation) {
+                                Map<TopicPartition, Integer> assigned,
+                                Map<TopicPartition, Integer> pendingRevocation) {
 
     /** The epoch a static member has between leaving temporarily and its instance rejoining. */
     public static final int STATIC_LEFT_EPOCH = -2;

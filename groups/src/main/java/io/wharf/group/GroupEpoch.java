@@ -1,7 +1,7 @@
 package io.wharf.group;
 
 import java.util.Collections;
-import java.util.SortedMap;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -10,9 +10,10 @@ import java.util.TreeMap;
  * record. Immutable.
  *
  * @param epoch            the group epoch
- * @param subscribedTopics topic → partition count, for every existing topic some member subscribes to
+ * @param subscribedTopics topic → partition count, for every existing topic some member
+ *                         subscribes to; stored sorted by topic
  */
-public record GroupEpoch(int epoch, SortedMap<String, Integer> subscribedTopics) {
+public record GroupEpoch(int epoch, Map<String, Integer> subscribedTopics) {
 
     public GroupEpoch {
         subscribedTopics = Collections.unmodifiableSortedMap(new TreeMap<>(subscribedTopics));

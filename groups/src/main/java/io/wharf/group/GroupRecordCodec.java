@@ -152,7 +152,7 @@ public final class GroupRecordCodec {
         return Assignment.of(byTopic);
     }
 
-    private static List<TopicPartitionEpochs> withEpochs(SortedMap<TopicPartition, Integer> partitions) {
+    private static List<TopicPartitionEpochs> withEpochs(Map<TopicPartition, Integer> partitions) {
         Map<String, TopicPartitionEpochs.Builder> byTopic = new TreeMap<>();
         partitions.forEach((tp, epoch) -> byTopic.computeIfAbsent(tp.topic(),
                 t -> TopicPartitionEpochs.newBuilder().setTopic(t)).addPartitions(tp.partition()).addAssignmentEpochs(epoch));

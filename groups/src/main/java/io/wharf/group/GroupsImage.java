@@ -1,6 +1,7 @@
 package io.wharf.group;
 
 import java.util.Collections;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -11,12 +12,12 @@ import java.util.TreeMap;
  * @param groups  group id → group
  * @param offsets group id → partition → committed offset
  */
-public record GroupsImage(SortedMap<String, ConsumerGroup> groups,
-                          SortedMap<String, SortedMap<TopicPartition, CommittedOffset>> offsets) {
+public record GroupsImage(Map<String, ConsumerGroup> groups,
+                          Map<String, ? extends Map<TopicPartition, CommittedOffset>> offsets) {
 
     public GroupsImage {
         groups = Collections.unmodifiableSortedMap(new TreeMap<>(groups));
-        SortedMap<String, SortedMap<TopicPartition, CommittedOffset>> copy = new TreeMap<>();
+        SortedMap<String, Map<TopicPartition, CommittedOffset>> copy = new TreeMap<>();
         offsets.forEach((group, partitions) -> copy.put(group, Collections.unmodifiableSortedMap(new TreeMap<>(partitions))));
         offsets = Collections.unmodifiableSortedMap(copy);
     }
