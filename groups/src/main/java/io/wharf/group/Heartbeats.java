@@ -87,7 +87,8 @@ final class Heartbeats {
                 draft.append(new GroupRecord.TargetMember(group.groupId(), memberId,
                         Optional.of(group.target(previous))));
             }
-            draft.setCurrent(memberId, returning(group.current(previous)));
+            // The new process owns nothing yet; it gets the kept target, which nobody else could take.
+            draft.setCurrent(memberId, CurrentAssignment.initial());
             inputsChanged |= !old.sameAssignmentInputs(metadata);
         } else if (group.member(memberId).isPresent()) {
             MemberMetadata old = group.member(memberId).orElseThrow();
@@ -95,11 +96,8 @@ final class Heartbeats {
             if (!metadata.equals(old)) {
                 draft.append(new GroupRecord.Member(group.groupId(), memberId, Optional.of(metadata)));
             }
-            CurrentAssignment current = group.current(memberId);
-            // A rejoin reports owning nothing: the member lost its partitions, unless it is a static
-            // member coming back to the assignment it kept.
-            draft.setCurrent(memberId, current.memberEpoch() == CurrentAssignment.STATIC_LEFT_EPOCH
-                    ? returning(current) : CurrentAssignment.initial());
+            // A rejoin reports owning nothing: whatever the member held is released; its target stays.
+            draft.setCurrent(memberId, CurrentAssignment.initial());
             inputsChanged = !old.sameAssignmentInputs(metadata);
         } else {
             draft.append(new GroupRecord.Member(group.groupId(), memberId,
@@ -108,12 +106,6 @@ final class Heartbeats {
         }
         Rebalancer.rebalance(draft, config, topics, inputsChanged);
         return reconcile(draft, memberId, Optional.of(Assignment.empty()));
-    }
-
-    /** A static member's kept assignment, back at the epoch it had before leaving, still to reconcile. */
-    private static CurrentAssignment returning(CurrentAssignment left) {
-        return new CurrentAssignment(left.previousMemberEpoch(), left.previousMemberEpoch(),
-                MemberState.UNRELEASED_PARTITIONS, left.assigned(), new TreeMap<>());
     }
 
     private static GroupResult<HeartbeatResponse> regular(GroupConfig config, GroupDraft draft, HeartbeatRequest request,
