@@ -127,18 +127,6 @@ public final class Assignment {
         return result.isEmpty() ? EMPTY : new Assignment(result);
     }
 
-    /** This one plus {@code topic}-{@code partition}. */
-    public Assignment with(String topic, int partition) {
-        SortedMap<String, SortedSet<Integer>> result = mutableCopy();
-        result.computeIfAbsent(topic, t -> new TreeSet<>()).add(partition);
-        return new Assignment(result);
-    }
-
-    /** This one without {@code topic}-{@code partition}. */
-    public Assignment without(String topic, int partition) {
-        return filter((t, p) -> !(t.equals(topic) && p == partition));
-    }
-
     /** Every partition as "topic-partition", for messages and tests. */
     public List<String> names() {
         List<String> names = new ArrayList<>();

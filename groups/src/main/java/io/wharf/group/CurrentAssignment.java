@@ -63,11 +63,6 @@ public record CurrentAssignment(int memberEpoch, int previousMemberEpoch, Member
         return epoch == null ? OptionalInt.empty() : OptionalInt.of(epoch);
     }
 
-    /** True when the member holds {@code partition}, assigned or pending revocation. */
-    public boolean holds(TopicPartition partition) {
-        return assigned.containsKey(partition) || pendingRevocation.containsKey(partition);
-    }
-
     /** Every partition the member holds (assigned and pending revocation). */
     public Map<TopicPartition, Integer> held() {
         SortedMap<TopicPartition, Integer> held = new TreeMap<>(assigned);

@@ -66,6 +66,14 @@ class InvalidHeartbeatTest {
     }
 
     @Test
+    void aFencedMemberMustRejoinWhileAStaleOneMayRetry() {
+        GroupResult<HeartbeatResponse> fenced = h.heartbeat(HeartbeatRequest.heartbeat(GROUP, "a", 9, Assignment.empty()));
+        assertEquals(GroupErrorCode.FENCED_MEMBER_EPOCH, fenced.error().orElseThrow().code());
+        assertEquals(false, fenced.error().orElseThrow().code().retriable());
+        assertEquals(true, GroupErrorCode.STALE_MEMBER_EPOCH.retriable());
+    }
+
+    @Test
     void theErrorMessageNamesWhatToFix() {
         GroupResult<HeartbeatResponse> result = h.heartbeat(HeartbeatRequest.joinWithRegex(GROUP, "b", "clicks["));
         String message = result.error().orElseThrow().message();
