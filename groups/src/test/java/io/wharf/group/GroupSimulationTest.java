@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * among the clients, and a follower that replayed the records equals the leader. After each
  * schedule, once the clients heartbeat without further changes, the group converges: every
  * subscribed partition held by exactly one member, balanced within one under the uniform assignor,
- * and a coordinator rebuilt from the log equals the leader.
+ * and a coordinator rebuilt from the log equals the leader. A failure names its seed; run again
+ * with {@code -Dwharf.groups.seed=<seed>} to replay it.
  */
 class GroupSimulationTest {
 
@@ -35,7 +36,9 @@ class GroupSimulationTest {
 
     @Test
     void randomSchedulesNeverDoubleAssignAndConverge() {
-        long base = new Random().nextLong();
+        // -Dwharf.groups.seed=<seed printed by a failure> replays that schedule first
+        long base = Long.getLong("wharf.groups.seed", new Random().nextLong());
+        System.out.println("GroupSimulationTest base seed " + base + "L");
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < SCHEDULES; i++) {
             long seed = base + i;
