@@ -17,16 +17,21 @@ import java.util.Set;
  * @param heartbeatIntervalMs    heartbeat interval of a member that asks for none
  * @param minHeartbeatIntervalMs the lowest heartbeat interval a member gets
  * @param maxHeartbeatIntervalMs the highest heartbeat interval a member gets
+ * @param rebalanceTimeoutMs     how long a member that asks for no other value may take to revoke
+ *                               partitions before it is removed
  * @param assignors              the server assignors; the first is the default
  * @param maxOffsetMetadataChars the longest metadata string an offset commit may carry
  */
 public record GroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
                           int heartbeatIntervalMs, int minHeartbeatIntervalMs, int maxHeartbeatIntervalMs,
-                          List<PartitionAssignor> assignors, int maxOffsetMetadataChars) {
+                          int rebalanceTimeoutMs, List<PartitionAssignor> assignors, int maxOffsetMetadataChars) {
 
-    /** Kafka's defaults: session 45 s (45–60 s), heartbeat 5 s (5–15 s), uniform then range, 4096 chars. */
+    /**
+     * Kafka's defaults: session 45 s (45–60 s), heartbeat 5 s (5–15 s), rebalance timeout 5 min (a
+     * consumer's default max.poll.interval.ms), uniform then range, 4096 chars.
+     */
     public static GroupConfig defaults() {
-        return new GroupConfig(45_000, 45_000, 60_000, 5_000, 5_000, 15_000,
+        return new GroupConfig(45_000, 45_000, 60_000, 5_000, 5_000, 15_000, 300_000,
                 List.of(new UniformAssignor(), new RangeAssignor()), 4096);
     }
 
@@ -38,6 +43,9 @@ public record GroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs, int max
         if (heartbeatIntervalMs >= sessionTimeoutMs) {
             throw new IllegalArgumentException("heartbeat interval " + heartbeatIntervalMs
                     + " ms must be below the session timeout " + sessionTimeoutMs + " ms");
+        }
+        if (rebalanceTimeoutMs <= 0) {
+            throw new IllegalArgumentException("rebalance timeout must be positive, got " + rebalanceTimeoutMs);
         }
         if (assignors.isEmpty()) {
             throw new IllegalArgumentException("at least one assignor is needed");
@@ -56,7 +64,8 @@ public record GroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs, int max
     /** The same settings with other timeout defaults and bounds (tests use short ones). */
     public GroupConfig withTimeouts(int session, int minSession, int maxSession, int heartbeat, int minHeartbeat,
                                     int maxHeartbeat) {
-        return new GroupConfig(session, minSession, maxSession, heartbeat, minHeartbeat, maxHeartbeat, assignors,
+        return new GroupConfig(session, minSession, maxSession, heartbeat, minHeartbeat, maxHeartbeat,
+                rebalanceTimeoutMs, assignors,
                 maxOffsetMetadataChars);
     }
 
@@ -68,6 +77,11 @@ public record GroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs, int max
     /** The heartbeat interval a member asking for {@code requested} gets. */
     public int heartbeatIntervalFor(OptionalInt requested) {
         return clamp(requested, heartbeatIntervalMs, minHeartbeatIntervalMs, maxHeartbeatIntervalMs);
+    }
+
+    /** The rebalance timeout a member asking for {@code requested} gets: the request, else the default. */
+    public int rebalanceTimeoutFor(OptionalInt requested) {
+        return requested.orElse(rebalanceTimeoutMs);
     }
 
     /** The assignor named {@code name}, empty when there is none. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -18,9 +19,11 @@ import java.util.TreeMap;
  * before starting the next operation. Time is a parameter; topic metadata is passed in as
  * topic → partition count.
  *
- * <p>Besides the replicated state it keeps soft state, the members' session deadlines, which only
- * the leader needs: {@link #heartbeat} restarts a member's session and {@link #expireMembers}
- * removes the members whose session ended.
+ * <p>Besides the replicated state it keeps soft state, which only the leader needs: each member's
+ * session deadline, and for a member revoking partitions its rebalance deadline. {@link #heartbeat}
+ * restarts a member's session; {@link #expireMembers} removes the members whose session ended or
+ * who did not revoke within their rebalance timeout, so a stuck member cannot hold partitions its
+ * group needs forever.
  *
  * <p>Single-threaded: owned by the partition's coordinator thread.
  */
@@ -29,7 +32,7 @@ public final class GroupCoordinator {
     private final GroupConfig config;
     private final SortedMap<String, ConsumerGroup> groups = new TreeMap<>();
     private final SortedMap<String, SortedMap<TopicPartition, CommittedOffset>> offsets = new TreeMap<>();
-    private final SessionTimers sessions = new SessionTimers();
+    private final MemberTimers timers = new MemberTimers();
 
     /** An empty coordinator: no groups, no offsets. */
     public GroupCoordinator(GroupConfig config) {
@@ -47,9 +50,9 @@ public final class GroupCoordinator {
         if (result.isOk()) {
             GroupMemberId member = new GroupMemberId(request.groupId(), request.memberId());
             if (result.response().memberEpoch() == HeartbeatRequest.LEAVE_EPOCH) {
-                sessions.remove(member);
+                timers.remove(member);
             } else {
-                sessions.touch(member, nowMs + sessionTimeoutAfter(result.records(), member));
+                timers.heartbeat(member, timedMemberAfter(result.records(), member), nowMs);
             }
         }
         return result;
@@ -57,13 +60,15 @@ public final class GroupCoordinator {
 
     /**
      * Removes every member whose session ended by {@code nowMs} (static members that left
-     * temporarily included) and recomputes their groups' assignments. Answers who was removed.
+     * temporarily included), or that was told to revoke partitions longer than its rebalance
+     * timeout ago and still holds them, and recomputes their groups' assignments. Answers who was
+     * removed.
      */
     public GroupResult<List<GroupMemberId>> expireMembers(long nowMs) {
-        SortedMap<GroupMemberId, Integer> live = new TreeMap<>();
-        groups.values().forEach(group -> group.members().forEach((memberId, metadata) ->
-                live.put(new GroupMemberId(group.groupId(), memberId), metadata.sessionTimeoutMs())));
-        List<GroupMemberId> expired = sessions.expired(live, nowMs);
+        SortedMap<GroupMemberId, MemberTimers.Member> live = new TreeMap<>();
+        groups.values().forEach(group -> group.members().forEach((memberId, metadata) -> live.put(
+                new GroupMemberId(group.groupId(), memberId), MemberTimers.Member.of(metadata, group.current(memberId)))));
+        List<GroupMemberId> expired = timers.expired(live, nowMs);
         SortedMap<String, List<String>> byGroup = new TreeMap<>();
         expired.forEach(m -> byGroup.computeIfAbsent(m.groupId(), g -> new ArrayList<>()).add(m.memberId()));
         List<GroupRecord> records = new ArrayList<>();
@@ -74,7 +79,7 @@ public final class GroupCoordinator {
             Rebalancer.rebalance(draft, config, draft.group().epoch().subscribedTopics(), true);
             records.addAll(draft.records());
         });
-        expired.forEach(sessions::remove);
+        expired.forEach(timers::remove);
         return GroupResult.ok(records, expired);
     }
 
@@ -162,15 +167,21 @@ public final class GroupCoordinator {
         return offsets.getOrDefault(groupId, new TreeMap<>());
     }
 
-    /** The member's session timeout once {@code records} apply: from its newest metadata record, else its group. */
-    private int sessionTimeoutAfter(List<GroupRecord> records, GroupMemberId member) {
-        for (int i = records.size() - 1; i >= 0; i--) {
-            if (records.get(i) instanceof GroupRecord.Member m && m.memberId().equals(member.memberId())
+    /** What the timers need of the member once {@code records} apply: its newest records, else its group's. */
+    private MemberTimers.Member timedMemberAfter(List<GroupRecord> records, GroupMemberId member) {
+        Optional<ConsumerGroup> group = group(member.groupId());
+        MemberMetadata metadata = group.flatMap(g -> g.member(member.memberId())).orElse(null);
+        CurrentAssignment current = group.map(g -> g.current(member.memberId())).orElse(CurrentAssignment.initial());
+        for (GroupRecord record : records) {
+            if (record instanceof GroupRecord.Member m && m.memberId().equals(member.memberId())
                     && m.value().isPresent()) {
-                return m.value().get().sessionTimeoutMs();
+                metadata = m.value().get();
+            } else if (record instanceof GroupRecord.CurrentMember c && c.memberId().equals(member.memberId())
+                    && c.value().isPresent()) {
+                current = c.value().get();
             }
         }
-        return group(member.groupId()).flatMap(g -> g.member(member.memberId()))
-                .map(MemberMetadata::sessionTimeoutMs).orElse(config.sessionTimeoutMs());
+        return MemberTimers.Member.of(Objects.requireNonNull(metadata, "a heartbeat that succeeded left no member"),
+                current);
     }
 }

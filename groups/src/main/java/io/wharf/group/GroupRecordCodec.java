@@ -92,7 +92,8 @@ public final class GroupRecordCodec {
                     .setRackId(m.rackId().orElse("")).addAllSubscribedTopicNames(m.subscribedTopicNames())
                     .setSubscribedTopicRegex(m.subscribedTopicRegex().orElse(""))
                     .setServerAssignor(m.serverAssignor().orElse("")).setSessionTimeoutMs(m.sessionTimeoutMs())
-                    .setHeartbeatIntervalMs(m.heartbeatIntervalMs()).build().toByteArray();
+                    .setHeartbeatIntervalMs(m.heartbeatIntervalMs()).setRebalanceTimeoutMs(m.rebalanceTimeoutMs()).build()
+                    .toByteArray();
         } else if (record instanceof GroupRecord.TargetEpoch r) {
             return TargetAssignmentMetadataValue.newBuilder().setAssignmentEpoch(r.value().get()).build().toByteArray();
         } else if (record instanceof GroupRecord.TargetMember r) {
@@ -122,7 +123,8 @@ public final class GroupRecordCodec {
     private static MemberMetadata member(MemberMetadataValue v) {
         return new MemberMetadata(nonEmpty(v.getInstanceId()), nonEmpty(v.getRackId()),
                 new TreeSet<>(v.getSubscribedTopicNamesList()), nonEmpty(v.getSubscribedTopicRegex()),
-                nonEmpty(v.getServerAssignor()), v.getSessionTimeoutMs(), v.getHeartbeatIntervalMs());
+                nonEmpty(v.getServerAssignor()), v.getSessionTimeoutMs(), v.getHeartbeatIntervalMs(),
+                v.getRebalanceTimeoutMs());
     }
 
     private static CurrentAssignment current(CurrentMemberAssignmentValue v) {

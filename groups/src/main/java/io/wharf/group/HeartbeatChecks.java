@@ -45,8 +45,9 @@ final class HeartbeatChecks {
         if (request.instanceId().filter(String::isBlank).isPresent()) {
             return invalid("instance id must not be blank: omit it for a dynamic member");
         }
-        if (request.sessionTimeoutMs().orElse(1) <= 0 || request.heartbeatIntervalMs().orElse(1) <= 0) {
-            return invalid("session timeout and heartbeat interval must be positive milliseconds");
+        if (request.sessionTimeoutMs().orElse(1) <= 0 || request.heartbeatIntervalMs().orElse(1) <= 0
+                || request.rebalanceTimeoutMs().orElse(1) <= 0) {
+            return invalid("session timeout, heartbeat interval and rebalance timeout must be positive milliseconds");
         }
         if (epoch == HeartbeatRequest.JOIN_EPOCH) {
             if (request.subscribedTopicNames().isEmpty() && request.subscribedTopicRegex().isEmpty()) {

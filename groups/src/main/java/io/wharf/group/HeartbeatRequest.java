@@ -22,13 +22,14 @@ import java.util.OptionalInt;
  * @param serverAssignor       the assignor the member asks for
  * @param sessionTimeoutMs     the session timeout the member asks for (clamped to broker bounds)
  * @param heartbeatIntervalMs  the heartbeat interval the member asks for (clamped to broker bounds)
+ * @param rebalanceTimeoutMs   how long the member may take to revoke partitions (its max.poll.interval.ms)
  * @param ownedPartitions      the partitions the member owns now
  */
 public record HeartbeatRequest(String groupId, String memberId, int memberEpoch, Optional<String> instanceId,
                                Optional<String> rackId, Optional<List<String>> subscribedTopicNames,
                                Optional<String> subscribedTopicRegex, Optional<String> serverAssignor,
                                OptionalInt sessionTimeoutMs, OptionalInt heartbeatIntervalMs,
-                               Optional<Assignment> ownedPartitions) {
+                               OptionalInt rebalanceTimeoutMs, Optional<Assignment> ownedPartitions) {
 
     /** The epoch a member joins (or rejoins after being fenced) with. */
     public static final int JOIN_EPOCH = 0;
@@ -47,27 +48,28 @@ public record HeartbeatRequest(String groupId, String memberId, int memberEpoch,
         Objects.requireNonNull(serverAssignor, "serverAssignor");
         Objects.requireNonNull(sessionTimeoutMs, "sessionTimeoutMs");
         Objects.requireNonNull(heartbeatIntervalMs, "heartbeatIntervalMs");
+        Objects.requireNonNull(rebalanceTimeoutMs, "rebalanceTimeoutMs");
         Objects.requireNonNull(ownedPartitions, "ownedPartitions");
     }
 
     /** A join subscribing to {@code topics} by name, owning nothing. */
     public static HeartbeatRequest join(String groupId, String memberId, List<String> topics) {
         return new HeartbeatRequest(groupId, memberId, JOIN_EPOCH, Optional.empty(), Optional.empty(),
-                Optional.of(topics), Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                Optional.of(topics), Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(),
                 Optional.of(Assignment.empty()));
     }
 
     /** A join subscribing with {@code regex}, owning nothing. */
     public static HeartbeatRequest joinWithRegex(String groupId, String memberId, String regex) {
         return new HeartbeatRequest(groupId, memberId, JOIN_EPOCH, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.of(regex), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                Optional.empty(), Optional.of(regex), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(),
                 Optional.of(Assignment.empty()));
     }
 
     /** A heartbeat at {@code epoch} reporting {@code owned}, changing nothing else. */
     public static HeartbeatRequest heartbeat(String groupId, String memberId, int epoch, Assignment owned) {
         return new HeartbeatRequest(groupId, memberId, epoch, Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), Optional.of(owned));
+                Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(), Optional.of(owned));
     }
 
     /** A leave ({@link #LEAVE_EPOCH}). */
@@ -83,43 +85,50 @@ public record HeartbeatRequest(String groupId, String memberId, int memberEpoch,
     /** This request with a static instance id. */
     public HeartbeatRequest withInstanceId(String id) {
         return new HeartbeatRequest(groupId, memberId, memberEpoch, Optional.of(id), rackId, subscribedTopicNames,
-                subscribedTopicRegex, serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, ownedPartitions);
+                subscribedTopicRegex, serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs, ownedPartitions);
     }
 
     /** This request with a rack. */
     public HeartbeatRequest withRack(String rack) {
         return new HeartbeatRequest(groupId, memberId, memberEpoch, instanceId, Optional.of(rack), subscribedTopicNames,
-                subscribedTopicRegex, serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, ownedPartitions);
+                subscribedTopicRegex, serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs, ownedPartitions);
     }
 
     /** This request subscribing to {@code topics} by name instead. */
     public HeartbeatRequest withTopics(List<String> topics) {
         return new HeartbeatRequest(groupId, memberId, memberEpoch, instanceId, rackId, Optional.of(topics),
-                Optional.empty(), serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, ownedPartitions);
+                Optional.empty(), serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs, ownedPartitions);
     }
 
     /** This request subscribing with {@code regex} instead. */
     public HeartbeatRequest withRegex(String regex) {
         return new HeartbeatRequest(groupId, memberId, memberEpoch, instanceId, rackId, Optional.empty(),
-                Optional.of(regex), serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, ownedPartitions);
+                Optional.of(regex), serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs, ownedPartitions);
     }
 
     /** This request asking for the assignor {@code name}. */
     public HeartbeatRequest withAssignor(String name) {
         return new HeartbeatRequest(groupId, memberId, memberEpoch, instanceId, rackId, subscribedTopicNames,
-                subscribedTopicRegex, Optional.of(name), sessionTimeoutMs, heartbeatIntervalMs, ownedPartitions);
+                subscribedTopicRegex, Optional.of(name), sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs, ownedPartitions);
     }
 
     /** This request asking for a session timeout and heartbeat interval. */
     public HeartbeatRequest withTimeouts(int sessionMs, int heartbeatMs) {
         return new HeartbeatRequest(groupId, memberId, memberEpoch, instanceId, rackId, subscribedTopicNames,
                 subscribedTopicRegex, serverAssignor, OptionalInt.of(sessionMs), OptionalInt.of(heartbeatMs),
+                rebalanceTimeoutMs, ownedPartitions);
+    }
+
+    /** This request asking for a rebalance timeout. */
+    public HeartbeatRequest withRebalanceTimeout(int timeoutMs) {
+        return new HeartbeatRequest(groupId, memberId, memberEpoch, instanceId, rackId, subscribedTopicNames,
+                subscribedTopicRegex, serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, OptionalInt.of(timeoutMs),
                 ownedPartitions);
     }
 
     /** This request reporting {@code owned}, or not reporting ownership when empty. */
     public HeartbeatRequest withOwned(Optional<Assignment> owned) {
         return new HeartbeatRequest(groupId, memberId, memberEpoch, instanceId, rackId, subscribedTopicNames,
-                subscribedTopicRegex, serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, owned);
+                subscribedTopicRegex, serverAssignor, sessionTimeoutMs, heartbeatIntervalMs, rebalanceTimeoutMs, owned);
     }
 }

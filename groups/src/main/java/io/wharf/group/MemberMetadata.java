@@ -20,10 +20,11 @@ import java.util.regex.Pattern;
  * @param serverAssignor        the assignor it asked for, when it asked
  * @param sessionTimeoutMs      its session timeout, already clamped to the broker's bounds
  * @param heartbeatIntervalMs   its heartbeat interval, already clamped to the broker's bounds
+ * @param rebalanceTimeoutMs    how long it may take to revoke partitions before it is removed
  */
 public record MemberMetadata(Optional<String> instanceId, Optional<String> rackId, SortedSet<String> subscribedTopicNames,
                              Optional<String> subscribedTopicRegex, Optional<String> serverAssignor,
-                             int sessionTimeoutMs, int heartbeatIntervalMs) {
+                             int sessionTimeoutMs, int heartbeatIntervalMs, int rebalanceTimeoutMs) {
 
     public MemberMetadata {
         Objects.requireNonNull(instanceId, "instanceId");

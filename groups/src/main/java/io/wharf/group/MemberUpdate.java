@@ -26,8 +26,11 @@ final class MemberUpdate {
                 ? config.sessionTimeoutFor(request.sessionTimeoutMs()) : old.get().sessionTimeoutMs();
         int heartbeat = request.heartbeatIntervalMs().isPresent() || old.isEmpty()
                 ? config.heartbeatIntervalFor(request.heartbeatIntervalMs()) : old.get().heartbeatIntervalMs();
+        int rebalance = request.rebalanceTimeoutMs().isPresent() || old.isEmpty()
+                ? config.rebalanceTimeoutFor(request.rebalanceTimeoutMs()) : old.get().rebalanceTimeoutMs();
         return new MemberMetadata(request.instanceId().or(() -> old.flatMap(MemberMetadata::instanceId)),
                 request.rackId().or(() -> old.flatMap(MemberMetadata::rackId)), names, regex,
-                request.serverAssignor().or(() -> old.flatMap(MemberMetadata::serverAssignor)), session, heartbeat);
+                request.serverAssignor().or(() -> old.flatMap(MemberMetadata::serverAssignor)), session, heartbeat,
+                rebalance);
     }
 }

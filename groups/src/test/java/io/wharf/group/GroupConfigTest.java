@@ -15,6 +15,7 @@ class GroupConfigTest {
         GroupConfig config = GroupConfig.defaults();
         assertEquals(45_000, config.sessionTimeoutFor(OptionalInt.empty()));
         assertEquals(5_000, config.heartbeatIntervalFor(OptionalInt.empty()));
+        assertEquals(300_000, config.rebalanceTimeoutFor(OptionalInt.empty()));
         assertEquals(UniformAssignor.NAME, config.defaultAssignor().name());
         assertTrue(config.assignor(RangeAssignor.NAME).isPresent());
     }
@@ -36,8 +37,8 @@ class GroupConfigTest {
         assertThrows(IllegalArgumentException.class,
                 () -> GroupConfig.defaults().withTimeouts(1_000, 1_000, 1_000, 1_000, 1_000, 1_000));
         assertThrows(IllegalArgumentException.class, () -> new GroupConfig(45_000, 45_000, 60_000, 5_000, 5_000,
-                15_000, List.of(new UniformAssignor(), new UniformAssignor()), 10));
+                15_000, 300_000, List.of(new UniformAssignor(), new UniformAssignor()), 10));
         assertThrows(IllegalArgumentException.class, () -> new GroupConfig(45_000, 45_000, 60_000, 5_000, 5_000,
-                15_000, List.of(), 10));
+                15_000, 300_000, List.of(), 10));
     }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class GroupRecordCodecTest {
 
     private static final MemberMetadata MEMBER = new MemberMetadata(Optional.of("server-a"), Optional.of("rack-1"),
-            new TreeSet<>(), Optional.of("clicks-.*"), Optional.of("range"), 45_000, 5_000);
+            new TreeSet<>(), Optional.of("clicks-.*"), Optional.of("range"), 45_000, 5_000, 300_000);
     private static final CurrentAssignment CURRENT = new CurrentAssignment(7, 6, MemberState.UNREVOKED_PARTITIONS,
             Map.of(new TopicPartition("a", 0), 3, new TopicPartition("b", 2), 7),
             Map.of(new TopicPartition("a", 1), 5));
@@ -27,7 +27,7 @@ class GroupRecordCodecTest {
             new GroupRecord.GroupMetadata("g", Optional.empty()),
             new GroupRecord.Member("g", "m", Optional.of(MEMBER)),
             new GroupRecord.Member("g", "m", Optional.of(new MemberMetadata(Optional.empty(), Optional.empty(),
-                    new TreeSet<>(List.of("a", "b")), Optional.empty(), Optional.empty(), 1, 2))),
+                    new TreeSet<>(List.of("a", "b")), Optional.empty(), Optional.empty(), 1, 2, 3))),
             new GroupRecord.Member("g", "m", Optional.empty()),
             new GroupRecord.TargetEpoch("g", Optional.of(4)),
             new GroupRecord.TargetEpoch("g", Optional.empty()),

@@ -164,6 +164,10 @@ class GroupSimulationTest {
                     ? HeartbeatRequest.joinWithRegex(CoordinatorHarness.GROUP, client.memberId, client.regex.get())
                     : HeartbeatRequest.join(CoordinatorHarness.GROUP, client.memberId, client.topics);
             request = request.withAssignor(assignor);
+            if (random.nextBoolean()) {
+                // short enough that late revokers are sometimes removed for it
+                request = request.withRebalanceTimeout(SESSION_MS / 2);
+            }
             if (client.instanceId != null) {
                 request = request.withInstanceId(client.instanceId);
             }

@@ -190,6 +190,35 @@ class HeartbeatTest {
     }
 
     @Test
+    void aMemberThatDoesNotRevokeWithinItsRebalanceTimeoutIsRemoved() {
+        h.heartbeat(HeartbeatRequest.join(GROUP, "a", List.of("clicks")).withRebalanceTimeout(300));
+        h.join("b", "clicks");
+        h.beat("a", 1, clicks(0, 1, 2, 3));
+        assertEquals(MemberState.UNREVOKED_PARTITIONS, h.group().current("a").state());
+        h.nowMs += 200;
+        h.beat("a", 1, clicks(0, 1, 2, 3));
+        assertEquals(List.of(), h.expire().response(), "its session is alive and its rebalance timeout not over");
+        h.nowMs += 200;
+        h.beat("a", 1, clicks(0, 1, 2, 3));
+        h.beat("b", 2, Assignment.empty());
+        assertEquals(List.of(new GroupMemberId(GROUP, "a")), h.expire().response());
+        assertEquals(clicks(0, 1, 2, 3), h.beat("b", 2, Assignment.empty()).assignment());
+    }
+
+    @Test
+    void aMemberThatRevokesInTimeKeepsItsPlace() {
+        h.heartbeat(HeartbeatRequest.join(GROUP, "a", List.of("clicks")).withRebalanceTimeout(300));
+        h.join("b", "clicks");
+        Assignment kept = h.beat("a", 1, clicks(0, 1, 2, 3)).assignment();
+        h.nowMs += 200;
+        h.beat("a", 1, kept);
+        h.nowMs += 200;
+        h.beat("b", 2, Assignment.empty());
+        assertEquals(List.of(), h.expire().response());
+        assertEquals(MemberState.STABLE, h.group().current("a").state());
+    }
+
+    @Test
     void aNewCoordinatorStartsSessionsAfresh() {
         h.join("a", "clicks");
         GroupCoordinator successor = h.rebuilt();

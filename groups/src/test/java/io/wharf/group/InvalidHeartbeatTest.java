@@ -45,7 +45,7 @@ class InvalidHeartbeatTest {
                 HeartbeatRequest.heartbeat(GROUP, "a", 1, Assignment.of("clicks", 0, 1)).withRegex("(*"));
         assertRejected(GroupErrorCode.INVALID_REQUEST, new HeartbeatRequest(GROUP, "b", 0, Optional.empty(),
                 Optional.empty(), Optional.of(List.of("clicks")), Optional.of("c.*"), Optional.empty(),
-                OptionalInt.empty(), OptionalInt.empty(), Optional.empty()));
+                OptionalInt.empty(), OptionalInt.empty(), OptionalInt.empty(), Optional.empty()));
         assertRejected(GroupErrorCode.INVALID_REQUEST, HeartbeatRequest.join(GROUP, "b", List.of("")));
         assertRejected(GroupErrorCode.INVALID_REQUEST, HeartbeatRequest.heartbeat(GROUP, "b", 0, Assignment.empty()));
         assertRejected(GroupErrorCode.UNSUPPORTED_ASSIGNOR,
@@ -63,6 +63,8 @@ class InvalidHeartbeatTest {
                 HeartbeatRequest.heartbeat(GROUP, "a", 1, Assignment.empty()).withInstanceId("not-a"));
         assertRejected(GroupErrorCode.INVALID_REQUEST,
                 HeartbeatRequest.join(GROUP, "b", List.of("clicks")).withTimeouts(0, 10));
+        assertRejected(GroupErrorCode.INVALID_REQUEST,
+                HeartbeatRequest.join(GROUP, "b", List.of("clicks")).withRebalanceTimeout(-1));
     }
 
     @Test
