@@ -149,7 +149,7 @@ public final class BrokerNode implements AutoCloseable {
         MetadataFollower metadata = follower;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                .callExecutor(new ProduceOnTransportThread())
+                .callExecutor(new CallsOnTransportThread())
                 .addService(new BrokerGrpcService(id, follower::image,
                         new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
                         new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds, instruments))

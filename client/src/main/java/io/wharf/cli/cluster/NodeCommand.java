@@ -20,17 +20,14 @@ import java.util.Optional;
 public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Path> logbackConfig, String classpath,
                           Optional<Path> setsid) {
 
-    /** Heap and GC for a node on a small shared machine: a modest heap and a single-threaded collector. */
-    public static final List<String> DEFAULT_JVM_OPTIONS =
-            List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
-
     /**
-     * Added for controllers: only the quick C1 compiler. A controller does little steady work, but a
-     * restarted one would otherwise spend its first seconds in C2 compilations, and on a small
-     * machine that CPU is taken from the survivors exactly when a failover needs it (median kill-to-
-     * commit 428 ms with C2, 279 ms with C1 only, measured; decision 0007).
+     * Heap, GC and compiler for a node on a small shared machine: a modest heap, a single-threaded
+     * collector and only the quick C1 compiler. A freshly started JVM otherwise spends its first
+     * seconds, and on two cores its first minutes under load, in C2 compilations that take CPU
+     * from the other nodes exactly when a failover or a benchmark needs it (decision 0007).
      */
-    public static final List<String> CONTROLLER_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+    public static final List<String> DEFAULT_JVM_OPTIONS =
+            List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1");
 
     public NodeCommand {
         jvmOptions = List.copyOf(jvmOptions);
@@ -48,9 +45,6 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
         setsid.ifPresent(path -> command.add(path.toString()));
         command.add(javaBinary.toString());
         command.addAll(jvmOptions);
-        if (node.isController()) {
-            command.addAll(CONTROLLER_JVM_OPTIONS);
-        }
         command.add("-Dwharf.node=" + node);
         // The marker goes before the classpath: the OS may report only the first few KiB of a long
         // command line, and a test classpath easily fills them.
