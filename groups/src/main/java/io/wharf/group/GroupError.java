@@ -17,7 +17,7 @@ public record GroupError(GroupErrorCode code, String message) {
     }
 
     /** The error for an invalid group id, empty when {@code groupId} is valid. */
-    static Optional<GroupError> checkGroupId(String groupId) {
+    public static Optional<GroupError> checkGroupId(String groupId) {
         if (groupId.isBlank() || groupId.length() > GroupErrorCode.MAX_GROUP_ID_LENGTH) {
             return Optional.of(new GroupError(GroupErrorCode.INVALID_GROUP_ID, "group id '" + groupId
                     + "' is invalid: use 1 to " + GroupErrorCode.MAX_GROUP_ID_LENGTH + " characters, not all blank"));
