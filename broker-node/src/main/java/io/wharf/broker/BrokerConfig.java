@@ -1,5 +1,7 @@
 package io.wharf.broker;
 
+import io.wharf.broker.group.GroupCoordinatorService;
+import io.wharf.group.GroupConfig;
 import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
@@ -46,6 +48,15 @@ public final class BrokerConfig {
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
     public static final String METRICS_PORT = "metrics.port";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
+    public static final String GROUP_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.consumer.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.consumer.max.session.timeout.ms";
+    public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
+    public static final String GROUP_MIN_HEARTBEAT_INTERVAL_MS = "group.consumer.min.heartbeat.interval.ms";
+    public static final String GROUP_MAX_HEARTBEAT_INTERVAL_MS = "group.consumer.max.heartbeat.interval.ms";
 
     static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
@@ -68,12 +79,26 @@ public final class BrokerConfig {
      */
     static final long DEFAULT_METRICS_PORT = -1;
 
+    /** Kafka's defaults for the consumer-group coordinator. */
+    static final long DEFAULT_OFFSETS_TOPIC_NUM_PARTITIONS = 50;
+    static final long DEFAULT_OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
+    static final long DEFAULT_OFFSETS_COMMIT_TIMEOUT_MS = 5000;
+    static final long DEFAULT_GROUP_SESSION_TIMEOUT_MS = 45_000;
+    static final long DEFAULT_GROUP_MIN_SESSION_TIMEOUT_MS = 45_000;
+    static final long DEFAULT_GROUP_MAX_SESSION_TIMEOUT_MS = 60_000;
+    static final long DEFAULT_GROUP_HEARTBEAT_INTERVAL_MS = 5000;
+    static final long DEFAULT_GROUP_MIN_HEARTBEAT_INTERVAL_MS = 5000;
+    static final long DEFAULT_GROUP_MAX_HEARTBEAT_INTERVAL_MS = 15_000;
+
     static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
             DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, METADATA_MAX_LAG_MS,
             CONTROLLER_REQUEST_TIMEOUT_MS, CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE,
             REPLICA_LAG_TIME_MAX_MS,
             REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, METRICS_PORT);
+            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, METRICS_PORT,
+            OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR, OFFSETS_COMMIT_TIMEOUT_MS,
+            GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
+            GROUP_HEARTBEAT_INTERVAL_MS, GROUP_MIN_HEARTBEAT_INTERVAL_MS, GROUP_MAX_HEARTBEAT_INTERVAL_MS);
 
     private final int nodeId;
     private final String listenHost;
@@ -95,6 +120,7 @@ public final class BrokerConfig {
     private final Duration logRetentionCheckInterval;
     private final RetentionPolicy defaultRetention;
     private final int metricsPort;
+    private final GroupCoordinatorService.Settings groupCoordinator;
     private final Set<String> unknownKeys;
 
     private BrokerConfig(Map<String, String> values) {
@@ -144,6 +170,7 @@ public final class BrokerConfig {
                 longValue(values, LOG_RETENTION_MS, DEFAULT_LOG_RETENTION_MS, -1, Long.MAX_VALUE),
                 longValue(values, LOG_RETENTION_BYTES, DEFAULT_LOG_RETENTION_BYTES, -1, Long.MAX_VALUE));
         metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
+        groupCoordinator = groupCoordinator(values);
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(KNOWN_KEYS);
         unknownKeys = Set.copyOf(unknown);
@@ -276,6 +303,35 @@ public final class BrokerConfig {
         return metricsPort;
     }
 
+    /** The consumer-group coordinator's settings: the offsets topic, the commit timeout, member timeouts and bounds. */
+    public GroupCoordinatorService.Settings groupCoordinator() {
+        return groupCoordinator;
+    }
+
+    private static GroupCoordinatorService.Settings groupCoordinator(Map<String, String> values) {
+        int partitions = (int) longValue(values, OFFSETS_TOPIC_NUM_PARTITIONS, DEFAULT_OFFSETS_TOPIC_NUM_PARTITIONS, 1,
+                10_000);
+        int replicationFactor = (int) longValue(values, OFFSETS_TOPIC_REPLICATION_FACTOR,
+                DEFAULT_OFFSETS_TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
+        Duration commitTimeout = millis(values, OFFSETS_COMMIT_TIMEOUT_MS, DEFAULT_OFFSETS_COMMIT_TIMEOUT_MS);
+        GroupConfig groups;
+        try {
+            groups = GroupConfig.defaults().withTimeouts(
+                    (int) millis(values, GROUP_SESSION_TIMEOUT_MS, DEFAULT_GROUP_SESSION_TIMEOUT_MS).toMillis(),
+                    (int) millis(values, GROUP_MIN_SESSION_TIMEOUT_MS, DEFAULT_GROUP_MIN_SESSION_TIMEOUT_MS).toMillis(),
+                    (int) millis(values, GROUP_MAX_SESSION_TIMEOUT_MS, DEFAULT_GROUP_MAX_SESSION_TIMEOUT_MS).toMillis(),
+                    (int) millis(values, GROUP_HEARTBEAT_INTERVAL_MS, DEFAULT_GROUP_HEARTBEAT_INTERVAL_MS).toMillis(),
+                    (int) millis(values, GROUP_MIN_HEARTBEAT_INTERVAL_MS,
+                            DEFAULT_GROUP_MIN_HEARTBEAT_INTERVAL_MS).toMillis(),
+                    (int) millis(values, GROUP_MAX_HEARTBEAT_INTERVAL_MS,
+                            DEFAULT_GROUP_MAX_HEARTBEAT_INTERVAL_MS).toMillis());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(GROUP_SESSION_TIMEOUT_MS, e.getMessage()
+                    + " (the group.consumer.* timeouts must satisfy min <= default <= max, heartbeat < session)");
+        }
+        return new GroupCoordinatorService.Settings(partitions, replicationFactor, commitTimeout, groups);
+    }
+
     /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
     public Set<String> unknownKeys() {
         return unknownKeys;
@@ -299,7 +355,14 @@ public final class BrokerConfig {
                 + ", " + LOG_RETENTION_CHECK_INTERVAL_MS + "=" + logRetentionCheckInterval.toMillis()
                 + ", " + LOG_RETENTION_MS + "=" + defaultRetention.retentionMs()
                 + ", " + LOG_RETENTION_BYTES + "=" + defaultRetention.retentionBytes()
-                + ", " + METRICS_PORT + "=" + metricsPort;
+                + ", " + METRICS_PORT + "=" + metricsPort
+                + ", " + OFFSETS_TOPIC_NUM_PARTITIONS + "=" + groupCoordinator.offsetsTopicPartitions()
+                + ", " + OFFSETS_TOPIC_REPLICATION_FACTOR + "=" + groupCoordinator.offsetsTopicReplicationFactor()
+                + ", " + OFFSETS_COMMIT_TIMEOUT_MS + "=" + groupCoordinator.commitTimeout().toMillis()
+                + ", group.consumer.(min/default/max) session timeout ms=" + groupCoordinator.groups().minSessionTimeoutMs()
+                + "/" + groupCoordinator.groups().sessionTimeoutMs() + "/" + groupCoordinator.groups().maxSessionTimeoutMs()
+                + ", heartbeat interval ms=" + groupCoordinator.groups().minHeartbeatIntervalMs() + "/"
+                + groupCoordinator.groups().heartbeatIntervalMs() + "/" + groupCoordinator.groups().maxHeartbeatIntervalMs();
     }
 
     private static boolean isWildcard(String host) {

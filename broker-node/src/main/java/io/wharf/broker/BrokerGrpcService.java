@@ -21,6 +21,23 @@ import io.wharf.proto.broker.InitProducerIdRequest;
 import io.wharf.proto.broker.InitProducerIdResponse;
 import io.wharf.proto.broker.ListOffsetsRequest;
 import io.wharf.proto.broker.ListOffsetsResponse;
+import io.wharf.broker.group.GroupCoordinatorService;
+import io.wharf.proto.broker.DeleteGroupRequest;
+import io.wharf.proto.broker.DeleteGroupResponse;
+import io.wharf.proto.broker.DeleteOffsetsRequest;
+import io.wharf.proto.broker.DeleteOffsetsResponse;
+import io.wharf.proto.broker.DescribeGroupRequest;
+import io.wharf.proto.broker.DescribeGroupResponse;
+import io.wharf.proto.broker.FindCoordinatorRequest;
+import io.wharf.proto.broker.FindCoordinatorResponse;
+import io.wharf.proto.broker.GroupHeartbeatRequest;
+import io.wharf.proto.broker.GroupHeartbeatResponse;
+import io.wharf.proto.broker.ListGroupsRequest;
+import io.wharf.proto.broker.ListGroupsResponse;
+import io.wharf.proto.broker.OffsetCommitRequest;
+import io.wharf.proto.broker.OffsetCommitResponse;
+import io.wharf.proto.broker.OffsetFetchRequest;
+import io.wharf.proto.broker.OffsetFetchResponse;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.broker.ProduceResponse;
 import java.util.TreeSet;
@@ -49,6 +66,7 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
     private final ProducerIdAllocator producerIds;
+    private final GroupCoordinatorService groups;
     private final BrokerMetrics metrics;
 
     /** Told, after a response was handed to gRPC, that response and when it was ready ({@link System#nanoTime()}). */
@@ -58,8 +76,10 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     }
 
     BrokerGrpcService(int brokerId, Supplier<MetadataImage> image, ProduceHandler produce, FetchHandler fetch,
-                      ListOffsetsHandler listOffsets, ProducerIdAllocator producerIds, BrokerMetrics metrics) {
+                      ListOffsetsHandler listOffsets, ProducerIdAllocator producerIds, GroupCoordinatorService groups,
+                      BrokerMetrics metrics) {
         this.producerIds = producerIds;
+        this.groups = groups;
         this.metrics = metrics;
         this.brokerId = brokerId;
         this.image = image;
@@ -118,6 +138,46 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
             return InitProducerIdResponse.newBuilder().setError(allocation.error()).setProducerId(-1)
                     .setProducerEpoch(-1).build();
         }), observer);
+    }
+
+    @Override
+    public void findCoordinator(FindCoordinatorRequest request, StreamObserver<FindCoordinatorResponse> observer) {
+        reply(CompletableFuture.completedFuture(groups.findCoordinator(request)), observer);
+    }
+
+    @Override
+    public void groupHeartbeat(GroupHeartbeatRequest request, StreamObserver<GroupHeartbeatResponse> observer) {
+        reply(groups.heartbeat(request, ClientAddress.current()), observer);
+    }
+
+    @Override
+    public void offsetCommit(OffsetCommitRequest request, StreamObserver<OffsetCommitResponse> observer) {
+        reply(groups.commitOffsets(request), observer);
+    }
+
+    @Override
+    public void offsetFetch(OffsetFetchRequest request, StreamObserver<OffsetFetchResponse> observer) {
+        reply(groups.fetchOffsets(request), observer);
+    }
+
+    @Override
+    public void describeGroup(DescribeGroupRequest request, StreamObserver<DescribeGroupResponse> observer) {
+        reply(groups.describeGroup(request), observer);
+    }
+
+    @Override
+    public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
+        reply(groups.listGroups(), observer);
+    }
+
+    @Override
+    public void deleteGroup(DeleteGroupRequest request, StreamObserver<DeleteGroupResponse> observer) {
+        reply(groups.deleteGroup(request), observer);
+    }
+
+    @Override
+    public void deleteOffsets(DeleteOffsetsRequest request, StreamObserver<DeleteOffsetsResponse> observer) {
+        reply(groups.deleteOffsets(request), observer);
     }
 
     /** Sends the answer when it is ready; a failure (a bug) becomes an INTERNAL status with its message. */

@@ -1,7 +1,9 @@
 package io.wharf.broker;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
 import io.wharf.broker.metrics.MetricsEndpoint;
@@ -71,6 +73,7 @@ public final class BrokerNode implements AutoCloseable {
     private volatile ReplicaFetchers fetchers;
     private volatile IsrUpdater isrUpdater;
     private volatile ProducerIdAllocator producerIds;
+    private volatile GroupCoordinatorService groups;
     private volatile BrokerMetrics metrics;
     private volatile MetricsEndpoint metricsEndpoint;
     private volatile Throwable failure;
@@ -146,13 +149,16 @@ public final class BrokerNode implements AutoCloseable {
         dataTimer = timer;
         PartitionLookup lookup = new PartitionLookup(id, partitions, follower::image);
         producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
+        groups = new GroupCoordinatorService(id, config.groupCoordinator(), partitions, lookup, follower::image,
+                controllers, clock);
         MetadataFollower metadata = follower;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .callExecutor(new CallsOnTransportThread())
-                .addService(new BrokerGrpcService(id, follower::image,
+                .addService(ServerInterceptors.intercept(new BrokerGrpcService(id, follower::image,
                         new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
-                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds, instruments))
+                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds, groups,
+                        instruments), new ClientAddress()))
                 .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments))
                 .build()
                 .start();
@@ -349,6 +355,9 @@ public final class BrokerNode implements AutoCloseable {
         if (producerIds != null) {
             producerIds.close();
         }
+        if (groups != null) {
+            groups.close();
+        }
         if (fetchers != null) {
             fetchers.close();
         }
@@ -361,6 +370,15 @@ public final class BrokerNode implements AutoCloseable {
         if (controllers != null) {
             controllers.close();
         }
+    }
+
+    /** The consumer-group coordinator (for tests and tools). */
+    public GroupCoordinatorService groups() {
+        GroupCoordinatorService current = groups;
+        if (current == null) {
+            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
+        }
+        return current;
     }
 
     /** The replicas this broker hosts (for tests and tools). */

@@ -1,5 +1,6 @@
 package io.wharf.broker;
 
+import io.wharf.broker.group.OffsetsTopic;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.ProduceStage;
 import io.wharf.broker.partition.AppendOutcome;
@@ -23,8 +24,9 @@ import java.util.function.LongSupplier;
  * answers once every partition has its result (acks=-1: once the high watermark passed the
  * append, or REQUEST_TIMED_OUT after {@code timeout_ms}; 0 or absent means
  * {@value #DEFAULT_TIMEOUT_MS} ms). A failing partition gets its error and nothing appended; the
- * others proceed. Batches an idempotent producer had already written answer the offsets of their
- * first write; producer ids the metadata has not allocated are refused (UNKNOWN_PRODUCER_ID).
+ * others proceed. The internal topic {@value OffsetsTopic#NAME} is refused (INVALID_REQUEST).
+ * Batches an idempotent producer had already written answer the offsets of their first write;
+ * producer ids the metadata has not allocated are refused (UNKNOWN_PRODUCER_ID).
  * Thread-safe; timeouts run on each partition's deadline timer (see {@link Partition}).
  */
 final class ProduceHandler {
@@ -56,6 +58,10 @@ final class ProduceHandler {
             if (acks != 0 && acks != 1 && acks != -1) {
                 results.add(CompletableFuture.completedFuture(failed(partition, PartitionLookup.error(
                         ErrorCode.INVALID_REQUIRED_ACKS, "acks is " + acks + " but must be 0, 1 or -1 (all)"))));
+            } else if (partition.getTopic().equals(OffsetsTopic.NAME)) {
+                results.add(CompletableFuture.completedFuture(failed(partition, PartitionLookup.error(
+                        ErrorCode.INVALID_REQUEST, OffsetsTopic.NAME + " is internal: only the group coordinator "
+                                + "writes it; commit offsets with OffsetCommit"))));
             } else {
                 results.add(append(partition, acks, timeoutMs, arrivedNanos));
             }

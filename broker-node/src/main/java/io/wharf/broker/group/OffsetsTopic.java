@@ -1,0 +1,35 @@
+package io.wharf.broker.group;
+
+import io.wharf.proto.metadata.TopicSpec;
+
+/**
+ * The internal topic holding consumer-group state, {@value #NAME}: which of its partitions a
+ * group lives on, and how the topic is created. Stateless.
+ */
+public final class OffsetsTopic {
+
+    /** Kafka's name, kept so that tools and habits carry over. */
+    public static final String NAME = "__consumer_offsets";
+
+    private OffsetsTopic() {
+    }
+
+    /** The partition of a group, as Kafka computes it: the group id's hash, sign bit cleared, modulo the count. */
+    public static int partitionFor(String groupId, int partitions) {
+        return (groupId.hashCode() & 0x7fffffff) % partitions;
+    }
+
+    /**
+     * The topic as the controllers are asked to create it: the replication factor capped at the
+     * active brokers, {@code min.insync.replicas} 2 (capped at the replication factor), and no
+     * retention, since its records are the groups' state (they are superseded by key, not aged out).
+     */
+    public static TopicSpec spec(int partitions, int replicationFactor, int activeBrokers) {
+        int factor = Math.max(1, Math.min(replicationFactor, activeBrokers));
+        return TopicSpec.newBuilder().setName(NAME).setPartitions(partitions).setReplicationFactor(factor)
+                .putConfigs("min.insync.replicas", String.valueOf(Math.min(2, factor)))
+                .putConfigs("retention.ms", "-1")
+                .putConfigs("retention.bytes", "-1")
+                .build();
+    }
+}
