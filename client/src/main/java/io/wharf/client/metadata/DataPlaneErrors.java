@@ -17,7 +17,8 @@ public final class DataPlaneErrors {
     public static boolean isRetriable(ErrorCode code) {
         return switch (code) {
             case NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
-                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID, STORAGE_ERROR -> true;
+                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID, STORAGE_ERROR, NOT_COORDINATOR,
+                    COORDINATOR_NOT_AVAILABLE, STALE_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID -> true;
             default -> false;
         };
     }
