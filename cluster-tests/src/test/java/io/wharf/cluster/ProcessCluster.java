@@ -45,11 +45,19 @@ final class ProcessCluster implements AutoCloseable {
 
     /** Starts a fresh cluster under the build directory, on ports from {@code portBase}. */
     static ProcessCluster start(String name, int portBase, int controllers, int brokers) {
+        return start(name, portBase, controllers, brokers, Map.of());
+    }
+
+    /** As {@link #start(String, int, int, int)}, with {@code brokerProperties} added to every broker's config. */
+    static ProcessCluster start(String name, int portBase, int controllers, int brokers,
+                                Map<String, String> brokerProperties) {
         Path dir = Path.of(System.getProperty("wharf.cluster.dir", "target/clusters")).resolve(name);
         deleteRecursively(dir);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ClusterSpec spec = ClusterSpec.of(dir, new ClusterTopology(ClusterTopology.DEFAULT_HOST, portBase, controllers,
-                brokers), classpath, Map.of());
+        ClusterSpec defaults = ClusterSpec.of(dir, new ClusterTopology(ClusterTopology.DEFAULT_HOST, portBase,
+                controllers, brokers), classpath, Map.of());
+        ClusterSpec spec = new ClusterSpec(defaults.baseDir(), defaults.topology(), classpath, Map.of(),
+                brokerProperties, defaults.jvmOptions(), defaults.logbackConfig(), defaults.mainClasses());
         String logback = System.getProperty("wharf.node.logback");
         if (logback != null && Files.isRegularFile(Path.of(logback))) {
             spec = spec.withLogbackConfig(Path.of(logback));
