@@ -1,6 +1,7 @@
 package io.wharf.client.consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,14 +66,16 @@ class ConsumerGroupTest {
         cluster.close();
     }
 
-    /** Records what the group told one consumer, and on which thread. */
+    /** Records what the group told one consumer, and on which thread; readable from any thread. */
     private final class Recorder implements RebalanceListener {
         final String name;
-        final Set<TopicPartition> owned = new HashSet<>();
-        final List<String> events = new ArrayList<>();
-        final Set<Thread> threads = new HashSet<>();
-        final Map<TopicPartition, Long> committedWhenRevoked = new HashMap<>();
-        String group;
+        final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        final Map<TopicPartition, Long> committedWhenRevoked = Collections.synchronizedMap(new HashMap<>()); // values may be null
+        volatile String group;
+        /** How long onPartitionsRevoked works before it lets go (slow processing, a slow commit). */
+        volatile long revokeDelayMs;
 
         Recorder(String name) {
             this.name = name;
@@ -88,6 +97,7 @@ class ConsumerGroupTest {
         @Override
         public void onPartitionsRevoked(Set<TopicPartition> partitions) {
             threads.add(Thread.currentThread());
+            sleep(revokeDelayMs);
             events.add("revoked " + sorted(partitions));
             partitions.forEach(tp -> committedWhenRevoked.put(tp, cluster.committedOffset(group, tp)));
             release(partitions);
@@ -103,6 +113,14 @@ class ConsumerGroupTest {
         private void release(Set<TopicPartition> partitions) {
             partitions.forEach(tp -> owners.remove(tp, name));
             owned.removeAll(partitions);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -204,6 +222,77 @@ class ConsumerGroupTest {
         assertEquals(List.of(), violations);
         assertEquals(Set.of(Thread.currentThread()), a.threads);
         assertEquals(Set.of(Thread.currentThread()), b.threads);
+    }
+
+    @Test
+    void membersPollingOnTheirOwnThreadsNeverOwnAPartitionAtOnceEvenWhileOneRevokesSlowly() throws Exception {
+        Recorder a = new Recorder("a");
+        a.revokeDelayMs = 300; // were a partition handed over before this returns, b's callback would come meanwhile
+        Recorder b = new Recorder("b");
+        Consumer first = subscribe(config("threads"), a);
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pollers = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> pollingA = pollers.submit(() -> pollUntil(stop::get, first));
+            awaitCondition(() -> a.owned.equals(ALL));
+            Consumer second = subscribe(config("threads"), b);
+            Future<?> pollingB = pollers.submit(() -> pollUntil(stop::get, second));
+            awaitCondition(() -> !b.owned.isEmpty() && a.owned.size() + b.owned.size() == 3);
+            stop.set(true);
+            pollingA.get(5, TimeUnit.SECONDS);
+            pollingB.get(5, TimeUnit.SECONDS);
+        } finally {
+            stop.set(true);
+            pollers.shutdownNow();
+        }
+        assertEquals(List.of(), violations);
+        assertTrue(Collections.disjoint(a.owned, b.owned), a.owned + " and " + b.owned);
+        assertEquals(1, a.threads.size());
+        assertFalse(a.threads.contains(Thread.currentThread()), "a's callbacks ran off its polling thread");
+    }
+
+    private static void awaitCondition(BooleanSupplier condition) {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.currentTimeMillis() < deadline, "condition not reached within 10 s");
+            sleep(10);
+        }
+    }
+
+    @Test
+    void aPatternSubscriptionGetsTheMatchingTopicsPartitions() {
+        cluster.createTopic("clicks-eu", 1);
+        cluster.createTopic("orders", 1);
+        Recorder a = new Recorder("a");
+        Consumer consumer = new Consumer(config("pattern").build(), cluster.channels());
+        consumers.add(consumer);
+        a.group = "pattern";
+        consumer.subscribe(Pattern.compile("clicks.*"), a);
+        Set<TopicPartition> expected = Set.of(P0, P1, P2, new TopicPartition("clicks-eu", 0));
+        pollUntil(() -> a.owned.equals(expected), consumer);
+        assertEquals("clicks.*", cluster.heartbeats("pattern").get(0).getSubscribedTopicRegex());
+    }
+
+    @Test
+    void autoCommitCommitsPositionsEveryInterval() {
+        produce(1, 3);
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("periodic").enableAutoCommit(true)
+                .autoCommitInterval(Duration.ofMillis(100)), a);
+        List<ConsumerRecord> records = new ArrayList<>();
+        pollUntil(records, () -> records.size() >= 3, consumer);
+        pollUntil(() -> Long.valueOf(3).equals(cluster.committedOffset("periodic", P1)), consumer);
+        assertEquals(ALL, a.owned);
+    }
+
+    @Test
+    void aHeartbeatErrorThatNeedsTheConfigChangedIsThrownByPoll() {
+        cluster.failNextHeartbeats(ErrorCode.UNSUPPORTED_ASSIGNOR);
+        Consumer consumer = subscribe(config("misconfigured").groupRemoteAssignor("sticky"), new Recorder("a"));
+        ClientException e = assertThrows(ClientException.class, () -> pollUntil(() -> false, consumer));
+        assertEquals(ErrorCode.UNSUPPORTED_ASSIGNOR, e.code());
+        assertTrue(e.getMessage().contains("group 'misconfigured'"), e.getMessage());
+        assertEquals("sticky", cluster.heartbeats("misconfigured").get(0).getServerAssignor());
     }
 
     @Test
