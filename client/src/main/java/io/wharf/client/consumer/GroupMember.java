@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -289,9 +290,10 @@ final class GroupMember implements AutoCloseable {
     }
 
     /**
-     * Commits {@code offsets} (next offset to consume) with the member's epoch. A
-     * STALE_MEMBER_EPOCH is retried after the next heartbeat, coordinator errors after finding the
-     * coordinator again, until {@code timeout}.
+     * Commits {@code offsets} (next offset to consume) with the member's epoch, once the async
+     * commits sent before have finished (so they cannot land after it). A STALE_MEMBER_EPOCH is
+     * retried after the next heartbeat, coordinator errors after finding the coordinator again,
+     * until {@code timeout}.
      *
      * @throws ClientException with the code that refused the commit (e.g. FENCED_MEMBER_EPOCH), or
      *     UNKNOWN_MEMBER_ID while the consumer is not a member
@@ -301,6 +303,27 @@ final class GroupMember implements AutoCloseable {
             return;
         }
         long deadline = System.currentTimeMillis() + timeout.toMillis();
+        awaitAsyncCommits(deadline);
+        commit(offsets, deadline);
+    }
+
+    /**
+     * Waits for the async commits sent before: one finishing after this commit would move the
+     * committed offsets back to older positions.
+     */
+    private void awaitAsyncCommits(long deadlineMs) {
+        try {
+            commitThread.submit(() -> { }).get(Math.max(1, deadlineMs - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for async commits", e);
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            throw new ClientException(ErrorCode.REQUEST_TIMED_OUT, "earlier async commits of group '" + groupId
+                    + "' did not finish in time; nothing committed", e);
+        }
+    }
+
+    private void commit(Map<TopicPartition, Long> offsets, long deadline) {
         while (true) {
             int epoch;
             long seen;
@@ -361,7 +384,7 @@ final class GroupMember implements AutoCloseable {
             }
             commitThread.execute(() -> {
                 try {
-                    commitSync(copy, config.defaultApiTimeout());
+                    commit(copy, System.currentTimeMillis() + config.defaultApiTimeout().toMillis());
                     done.onComplete(copy, null);
                 } catch (ClientException e) {
                     done.onComplete(copy, e);

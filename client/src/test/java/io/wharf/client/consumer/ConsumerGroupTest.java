@@ -395,6 +395,21 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void aSlowAsyncCommitSentBeforeASyncCommitCannotMoveTheOffsetBack() {
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("ordered"), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        cluster.delayNextCommit(500);
+        consumer.commitAsync(null); // clicks-2 at 0, landing late
+        produce(2, 2);
+        List<ConsumerRecord> records = new ArrayList<>();
+        pollUntil(records, () -> records.size() >= 2, consumer);
+        consumer.commitSync();
+        sleep(700); // past the slow commit, had it been left to land last
+        assertEquals(2L, cluster.committedOffset("ordered", P2));
+    }
+
+    @Test
     void closeCommitsWithAutoCommitAndLeavesTheGroup() {
         produce(0, 2);
         Recorder a = new Recorder("a");

@@ -464,6 +464,16 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
     @Override
     public void offsetCommit(OffsetCommitRequest request, StreamObserver<OffsetCommitResponse> observer) {
+        long delayMs;
+        synchronized (cluster) {
+            delayMs = cluster.groups.nextCommitDelayMs;
+            cluster.groups.nextCommitDelayMs = 0;
+        }
+        try {
+            Thread.sleep(delayMs); // outside the monitor: other requests go on meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         answerAsCoordinator(observer, error -> OffsetCommitResponse.newBuilder().setError(error).build(),
                 () -> cluster.groups.commit(request));
     }

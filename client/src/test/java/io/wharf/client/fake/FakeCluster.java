@@ -310,6 +310,11 @@ public final class FakeCluster implements AutoCloseable {
         groups.commitErrors.addAll(List.of(codes));
     }
 
+    /** The next OffsetCommit is carried out only after {@code ms} (while other requests go on). */
+    public synchronized void delayNextCommit(long ms) {
+        groups.nextCommitDelayMs = ms;
+    }
+
     /** Every GroupHeartbeat request of {@code group} the coordinator received, in order. */
     public synchronized List<io.wharf.proto.broker.GroupHeartbeatRequest> heartbeats(String group) {
         return groups.heartbeats.stream().filter(h -> h.getGroupId().equals(group)).toList();

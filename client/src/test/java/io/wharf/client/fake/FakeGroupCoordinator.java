@@ -83,6 +83,7 @@ final class FakeGroupCoordinator {
     final List<GroupHeartbeatRequest> heartbeats = new ArrayList<>();
     final Queue<ErrorCode> heartbeatErrors = new ArrayDeque<>();
     final Queue<ErrorCode> commitErrors = new ArrayDeque<>();
+    long nextCommitDelayMs;
 
     GroupHeartbeatResponse heartbeat(GroupHeartbeatRequest request, Map<String, Integer> topics) {
         heartbeats.add(request);
