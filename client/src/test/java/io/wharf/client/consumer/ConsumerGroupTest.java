@@ -345,6 +345,16 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void coordinatorNotAvailableIsRetriedUntilTheCoordinatorIsThere() {
+        cluster.coordinatorNotAvailableFor(5);
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("patient"), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        consumer.commitSync();
+        assertEquals(0L, cluster.committedOffset("patient", P0));
+    }
+
+    @Test
     void commitSyncCommitsPositionsAndAFencedCommitSurfacesItsCode() {
         produce(0, 3);
         Recorder a = new Recorder("a");

@@ -446,11 +446,17 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
                 observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
                 return;
             }
-            Integer misdirected = cluster.groups.misdirectFindCoordinatorTo;
-            int coordinator = misdirected != null ? misdirected : cluster.groups.coordinatorId;
-            Endpoint endpoint = cluster.endpoints().get(coordinator);
-            response = FindCoordinatorResponse.newBuilder().setError(Error.getDefaultInstance())
-                    .setCoordinatorId(coordinator).setHost(endpoint.host()).setPort(endpoint.port()).build();
+            if (cluster.groups.coordinatorUnavailableAnswers > 0) {
+                cluster.groups.coordinatorUnavailableAnswers--;
+                response = FindCoordinatorResponse.newBuilder().setError(error(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+                        "__consumer_offsets is being created", -1)).setCoordinatorId(-1).build();
+            } else {
+                Integer misdirected = cluster.groups.misdirectFindCoordinatorTo;
+                int coordinator = misdirected != null ? misdirected : cluster.groups.coordinatorId;
+                Endpoint endpoint = cluster.endpoints().get(coordinator);
+                response = FindCoordinatorResponse.newBuilder().setError(Error.getDefaultInstance())
+                        .setCoordinatorId(coordinator).setHost(endpoint.host()).setPort(endpoint.port()).build();
+            }
         }
         observer.onNext(response);
         observer.onCompleted();

@@ -290,6 +290,11 @@ public final class FakeCluster implements AutoCloseable {
         groups.misdirectFindCoordinatorTo = id;
     }
 
+    /** The next {@code answers} FindCoordinator calls answer COORDINATOR_NOT_AVAILABLE (the topic is being created). */
+    public synchronized void coordinatorNotAvailableFor(int answers) {
+        groups.coordinatorUnavailableAnswers = answers;
+    }
+
     /** NOT_COORDINATOR answers given so far. */
     public synchronized int notCoordinatorAnswers() {
         return groups.notCoordinatorAnswers;

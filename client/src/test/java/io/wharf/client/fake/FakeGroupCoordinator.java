@@ -84,6 +84,7 @@ final class FakeGroupCoordinator {
     final Queue<ErrorCode> heartbeatErrors = new ArrayDeque<>();
     final Queue<ErrorCode> commitErrors = new ArrayDeque<>();
     long nextCommitDelayMs;
+    int coordinatorUnavailableAnswers;
 
     GroupHeartbeatResponse heartbeat(GroupHeartbeatRequest request, Map<String, Integer> topics) {
         heartbeats.add(request);
