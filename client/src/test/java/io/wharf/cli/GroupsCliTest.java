@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class GroupsCliTest {
         Consumer consumer = new Consumer(ConsumerConfig.builder(cluster.bootstrap()).groupId(group)
                 .fetchMaxWait(Duration.ofMillis(50)).defaultApiTimeout(Duration.ofSeconds(5)).build());
         consumer.subscribe(List.of("orders"), RebalanceListener.NONE);
-        long deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + 20_000;
         while (consumer.assignment().size() < 2) {
             assertTrue(System.currentTimeMillis() < deadline, "the member got no assignment");
             consumer.poll(Duration.ofMillis(50));
@@ -213,6 +214,27 @@ class GroupsCliTest {
         assertTrue(err.toString().contains("is not an ISO-8601 time"), err.toString());
         assertEquals(2, run("groups", "reset-offsets", "g", "--topic", "orders", "--by-duration", "1 day"));
         assertEquals(2, run("consume", "orders", "--group", "g", "--partition", "0"));
+    }
+
+    @Test
+    void stoppingConsumeWithAGroupLeavesTheGroup() throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), WharfCli.class.getName(),
+                "consume", "orders", "--group", "stopped", "--bootstrap", cluster.bootstrapString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (cluster.groupMembers("stopped") == 0) {
+                assertTrue(System.currentTimeMillis() < deadline && process.isAlive(), "wharf consume did not join");
+                Thread.sleep(50);
+            }
+            process.destroy(); // SIGTERM runs the shutdown hooks, as Ctrl-C does
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "wharf consume did not stop");
+            // the fake coordinator never expires a session: only a leave removes the member
+            assertEquals(0, cluster.groupMembers("stopped"));
+        } finally {
+            process.destroyForcibly();
+        }
     }
 
     @Test

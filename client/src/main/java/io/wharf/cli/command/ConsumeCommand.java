@@ -15,6 +15,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Parameters;
  * With {@code --group G} it joins consumer group G instead of reading every partition: the group
  * assigns partitions, each starts at the group's committed offset (else at the end, or the
  * beginning with {@code --from-beginning}), and the offsets of printed records are committed after
- * each batch is printed (at-least-once: a crash may print a batch again, never skip one).
+ * each batch is printed (at-least-once: a crash may print a batch again, never skip one); Ctrl-C
+ * stops it cleanly, leaving the group.
  * Single-threaded.
  */
 @Command(name = "consume", description = "Print the records of a topic.")
@@ -76,6 +80,19 @@ public final class ConsumeCommand implements Runnable {
             config.groupId(group);
         }
         long printed = 0;
+        // Ctrl-C ends the loop instead of the process, so close() leaves the group at once and the
+        // others get its partitions now rather than after its session timeout
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread onInterrupt = new Thread(() -> {
+            stopping.set(true);
+            try {
+                closed.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "wharf-consume-shutdown");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
         try (Consumer consumer = new Consumer(config.build())) {
             if (group != null) {
                 consumer.partitionsFor(topic); // an unknown topic fails here rather than waiting for an assignment
@@ -84,7 +101,7 @@ public final class ConsumeCommand implements Runnable {
                 assign(consumer);
             }
             long lastRecordAt = System.currentTimeMillis();
-            while (maxMessages == null || printed < maxMessages) {
+            while (!stopping.get() && (maxMessages == null || printed < maxMessages)) {
                 List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(timeoutMs == null ? 1000
                         : Math.max(1, Math.min(1000, lastRecordAt + timeoutMs - System.currentTimeMillis()))));
                 Map<TopicPartition, Long> processed = new HashMap<>();
@@ -107,9 +124,16 @@ public final class ConsumeCommand implements Runnable {
                     break;
                 }
             }
+        } finally {
+            closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is running and has just been released
+            }
         }
         env.err().println("Processed a total of " + printed + " messages");
-        if (maxMessages != null && printed < maxMessages) {
+        if (maxMessages != null && printed < maxMessages && !stopping.get()) {
             throw new CliException("REQUEST_TIMED_OUT", "only " + printed + " of " + maxMessages
                     + " messages arrived before no record came for " + timeoutMs + " ms");
         }

@@ -151,16 +151,16 @@ class ConsumerGroupTest {
         producer.flush();
     }
 
-    /** Polls every consumer in turn, on this thread, until {@code done} holds (or 10 s pass). */
+    /** Polls every consumer in turn, on this thread, until {@code done} holds (or 20 s pass). */
     private static void pollUntil(BooleanSupplier done, Consumer... consumers) {
         pollUntil(new ArrayList<>(), done, consumers);
     }
 
     /** As {@link #pollUntil(BooleanSupplier, Consumer...)}, adding the records polled to {@code records}. */
     private static void pollUntil(List<ConsumerRecord> records, BooleanSupplier done, Consumer... consumers) {
-        long deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + 20_000;
         while (!done.getAsBoolean()) {
-            assertTrue(System.currentTimeMillis() < deadline, "condition not reached within 10 s");
+            assertTrue(System.currentTimeMillis() < deadline, "condition not reached within 20 s");
             for (Consumer consumer : consumers) {
                 records.addAll(consumer.poll(Duration.ofMillis(50)));
             }
@@ -252,9 +252,9 @@ class ConsumerGroupTest {
     }
 
     private static void awaitCondition(BooleanSupplier condition) {
-        long deadline = System.currentTimeMillis() + 10_000;
+        long deadline = System.currentTimeMillis() + 20_000;
         while (!condition.getAsBoolean()) {
-            assertTrue(System.currentTimeMillis() < deadline, "condition not reached within 10 s");
+            assertTrue(System.currentTimeMillis() < deadline, "condition not reached within 20 s");
             sleep(10);
         }
     }
