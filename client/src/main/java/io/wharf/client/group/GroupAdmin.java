@@ -211,6 +211,9 @@ public final class GroupAdmin implements AutoCloseable {
     }
 
     /**
+     * The number of partitions of {@code topic}, waiting up to the timeout for a new topic to reach
+     * the brokers.
+     *
      * @throws ClientException UNKNOWN_TOPIC when no broker knows the topic
      */
     public int partitionCount(String topic) {

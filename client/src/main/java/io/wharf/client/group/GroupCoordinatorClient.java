@@ -52,7 +52,11 @@ public final class GroupCoordinatorClient {
         this.retryBackoff = retryBackoff;
     }
 
-    /** Whether a group request failing with {@code code} may succeed when sent again (docs/errors.md). */
+    /**
+     * The errors {@link #call} retries by finding the coordinator again. STALE_MEMBER_EPOCH and
+     * UNRELEASED_INSTANCE_ID are retriable too (docs/errors.md) but need a heartbeat or a wait
+     * first, which the caller does.
+     */
     public static boolean isRetriable(ErrorCode code) {
         return code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE
                 || code == ErrorCode.REQUEST_TIMED_OUT;
