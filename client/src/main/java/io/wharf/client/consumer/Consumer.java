@@ -240,6 +240,7 @@ public final class Consumer implements AutoCloseable {
         while (true) {
             runCommitCallbacks();
             if (member != null) {
+                member.polled();
                 reconcile();
                 maybeAutoCommit();
             }

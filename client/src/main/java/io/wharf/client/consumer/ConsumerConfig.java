@@ -28,7 +28,8 @@ import java.util.Optional;
  *     default 45 s (the coordinator clamps it into its bounds). The heartbeat interval is the
  *     coordinator's to set.
  * @param maxPollInterval {@code max.poll.interval.ms}: how long the member may take to revoke
- *     partitions (sent as the rebalance timeout); default 5 min
+ *     partitions (sent as the rebalance timeout), and go without polling before it leaves the
+ *     group (the next poll rejoins); default 5 min
  * @param groupRemoteAssignor {@code group.remote.assignor}: the coordinator's assignor to ask for
  *     ({@code uniform} or {@code range}); empty: the coordinator's default
  * @param enableAutoCommit {@code enable.auto.commit}: commit positions every auto-commit interval,

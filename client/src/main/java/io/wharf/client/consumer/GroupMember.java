@@ -78,6 +78,10 @@ final class GroupMember implements AutoCloseable {
     private boolean running;
     private boolean requested;
     private boolean closed;
+    /** When the poll thread last polled; heartbeats stop (the member leaves) max.poll.interval.ms after. */
+    private long lastPollMs = System.currentTimeMillis();
+    /** Left the group because poll was not called in time; the next poll rejoins. */
+    private boolean pollExpired;
     private long scheduled;
     private ScheduledFuture<?> next;
 
@@ -133,11 +137,25 @@ final class GroupMember implements AutoCloseable {
         }
     }
 
+    /**
+     * The poll thread is in poll: restarts the max.poll.interval.ms clock, and after the member
+     * left because that clock ran out, rejoins (once the lost partitions are dropped).
+     */
+    synchronized void polled() {
+        lastPollMs = System.currentTimeMillis();
+        if (pollExpired) {
+            pollExpired = false;
+            if (!lost && !closed && fatal == null) {
+                schedule(0);
+            }
+        }
+    }
+
     /** The poll thread dropped every partition after a fence: rejoin now, with epoch 0 and the same member id. */
     synchronized void lostHandled() {
         lost = false;
         owned = Set.of();
-        if (!closed) {
+        if (!closed && !pollExpired) {
             schedule(0);
         }
     }
@@ -145,7 +163,7 @@ final class GroupMember implements AutoCloseable {
     /** Sends a heartbeat as soon as possible (after the one running, if any). Under the lock. */
     private void heartbeatNow() {
         requested = true;
-        if (!running && !closed && !lost && fatal == null) {
+        if (!running && !closed && !lost && fatal == null && !pollExpired) {
             schedule(0);
         }
     }
@@ -169,9 +187,27 @@ final class GroupMember implements AutoCloseable {
             }
             running = true;
             requested = false;
-            request = request(memberEpoch);
             version = subscriptionVersion;
             timeout = Duration.ofMillis(Math.max(heartbeatIntervalMs, config.retryBackoff().toMillis()));
+            if (memberEpoch > 0 && System.currentTimeMillis() - lastPollMs > config.maxPollInterval().toMillis()) {
+                // the application is stuck (or too slow): leave, so the others get its partitions, as Kafka does
+                request = leaveRequest();
+                pollExpired = true;
+                memberEpoch = 0;
+                target = null;
+                lost = !owned.isEmpty();
+            } else {
+                request = request(memberEpoch);
+            }
+        }
+        if (request.getMemberEpoch() < 0) {
+            leave(request, timeout);
+            synchronized (this) {
+                running = false;
+                notifyAll();
+            }
+            wakeup.run();
+            return;
         }
         GroupHeartbeatResponse response = null;
         ClientException failure = null;
@@ -188,7 +224,7 @@ final class GroupMember implements AutoCloseable {
         synchronized (this) {
             running = false;
             wake = apply(request, version, response, failure);
-            if (!closed && !lost && fatal == null) {
+            if (!closed && !lost && fatal == null && !pollExpired) {
                 schedule(requested ? 0 : delayAfter(failure == null ? response.getError().getCode() : failure.code()));
             }
             notifyAll();
@@ -437,7 +473,7 @@ final class GroupMember implements AutoCloseable {
             }
             notifyAll();
         }
-        Future<?> leave = heartbeatThread.submit(this::leave); // after a heartbeat still running
+        Future<?> leave = heartbeatThread.submit(this::leaveOnClose); // after a heartbeat still running
         try {
             leave.get(config.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -454,21 +490,30 @@ final class GroupMember implements AutoCloseable {
         }
     }
 
-    private void leave() {
+    private void leaveOnClose() {
+        synchronized (this) {
+            if (memberEpoch <= 0) {
+                return; // never joined, fenced, or already left: the coordinator holds nothing for this member
+            }
+        }
+        leave(leaveRequest(), config.requestTimeout());
+    }
+
+    /** Epoch -1, or -2 for a static member (which keeps its assignment for a return within its session). */
+    private GroupHeartbeatRequest leaveRequest() {
         GroupHeartbeatRequest.Builder request = GroupHeartbeatRequest.newBuilder().setGroupId(groupId)
                 .setMemberId(memberId).setMemberEpoch(config.groupInstanceId().isPresent() ? -2 : -1);
         config.groupInstanceId().ifPresent(request::setInstanceId);
-        synchronized (this) {
-            if (memberEpoch <= 0) {
-                return; // never joined, or fenced: the coordinator holds nothing for this member
-            }
-        }
-        GroupHeartbeatRequest leaving = request.build();
+        return request.build();
+    }
+
+    /** Best effort: a member that cannot say goodbye is removed when its session ends. */
+    private void leave(GroupHeartbeatRequest request, Duration timeout) {
         try {
-            coordinator.call(groupId, "GroupHeartbeat (leave)", stub -> stub.groupHeartbeat(leaving),
-                    GroupHeartbeatResponse::getError, config.requestTimeout());
+            coordinator.call(groupId, "GroupHeartbeat (leave)", stub -> stub.groupHeartbeat(request),
+                    GroupHeartbeatResponse::getError, timeout);
         } catch (RuntimeException e) {
-            // best effort, as said in close()
+            // as said above
         }
     }
 

@@ -420,6 +420,21 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void aMemberNotPolledWithinMaxPollIntervalLeavesAndTheNextPollRejoins() {
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("stuck").maxPollInterval(Duration.ofMillis(300)), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        awaitCondition(() -> cluster.groupMembers("stuck") == 0); // this thread does not poll meanwhile
+        List<GroupHeartbeatRequest> heartbeats = cluster.heartbeats("stuck");
+        assertEquals(-1, heartbeats.get(heartbeats.size() - 1).getMemberEpoch());
+        assertEquals(300, heartbeats.get(0).getRebalanceTimeoutMs());
+
+        pollUntil(() -> a.events.size() == 3 && a.owned.equals(ALL), consumer);
+        assertEquals(List.of("assigned " + sorted(ALL), "lost " + sorted(ALL), "assigned " + sorted(ALL)), a.events);
+        assertEquals(1, cluster.groupMembers("stuck"));
+    }
+
+    @Test
     void closeCommitsWithAutoCommitAndLeavesTheGroup() {
         produce(0, 2);
         Recorder a = new Recorder("a");
