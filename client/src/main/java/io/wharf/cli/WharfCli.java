@@ -4,6 +4,7 @@ import io.wharf.cli.cluster.LocalClusterException;
 import io.wharf.cli.command.BenchCommand;
 import io.wharf.cli.command.ClusterCommand;
 import io.wharf.cli.command.ConsumeCommand;
+import io.wharf.cli.command.GroupsCommand;
 import io.wharf.cli.command.MetadataCommand;
 import io.wharf.cli.command.ProduceCommand;
 import io.wharf.cli.command.TopicsCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code wharf} command line: {@code cluster}, {@code metadata}, {@code topics}, {@code produce},
- * {@code consume} and {@code bench}. Exit code 0
+ * {@code consume}, {@code groups} and {@code bench}. Exit code 0
  * on success, 1 when the operation failed, 2 for bad input; failures print one line on stderr
  * naming what to fix (and, with {@code --json}, an {@code {"error": {...}}} object on stdout).
  * Single-threaded; one instance per invocation.
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
         version = "wharf 0.1.0-SNAPSHOT",
         description = "Run and administer a Wharf cluster.",
         subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class, ProduceCommand.class,
-                ConsumeCommand.class, BenchCommand.class})
+                ConsumeCommand.class, GroupsCommand.class, BenchCommand.class})
 public final class WharfCli implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -41,7 +42,7 @@ public final class WharfCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata, topics, produce, consume or bench");
+        throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata, topics, produce, consume, groups or bench");
     }
 
     public static void main(String[] args) {

@@ -104,7 +104,7 @@ class WharfCliArgumentsTest {
 
     @Test
     void missingOrUnknownCommandIsUsageError() {
-        assertOneLineError(2, run(), "name a command: cluster, metadata, topics, produce, consume or bench");
+        assertOneLineError(2, run(), "name a command: cluster, metadata, topics, produce, consume, groups or bench");
         streams();
         assertOneLineError(2, run("cluster"), "name a subcommand");
         streams();

@@ -8,11 +8,16 @@ import io.wharf.client.consumer.Consumer;
 import io.wharf.client.consumer.ConsumerConfig;
 import io.wharf.client.consumer.ConsumerRecord;
 import io.wharf.client.consumer.OffsetResetPolicy;
+import io.wharf.client.consumer.RebalanceListener;
 import io.wharf.record.Header;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +30,11 @@ import picocli.CommandLine.Parameters;
  * key, value, timestamp and headers (keys and values as UTF-8 text, null when absent). Starts at
  * the end unless told otherwise. Stops after {@code --max-messages}, or when no record came for
  * {@code --timeout-ms} (exit 0, unless fewer than {@code --max-messages} arrived: exit 1).
+ * With {@code --group G} it joins consumer group G instead of reading every partition: the group
+ * assigns partitions, each starts at the group's committed offset (else at the end, or the
+ * beginning with {@code --from-beginning}), and the offsets of printed records are committed after
+ * each batch is printed (at-least-once: a crash may print a batch again, never skip one); Ctrl-C
+ * stops it cleanly, leaving the group.
  * Single-threaded.
  */
 @Command(name = "consume", description = "Print the records of a topic.")
@@ -43,6 +53,9 @@ public final class ConsumeCommand implements Runnable {
     Long maxMessages;
     @Option(names = "--timeout-ms", paramLabel = "T", description = "Stop when no record arrived for T ms.")
     Long timeoutMs;
+    @Option(names = "--group", paramLabel = "G",
+            description = "Consume as a member of consumer group G, committing after printing.")
+    String group;
 
     /** Where to start: {@code --from-beginning} or {@code --offset N}; default the end. */
     static final class StartChoice {
@@ -59,38 +72,51 @@ public final class ConsumeCommand implements Runnable {
     @Override
     public void run() {
         validate();
-        ConsumerConfig config = ConsumerConfig.builder(bootstrap.endpoints(env)).autoOffsetReset(OffsetResetPolicy.LATEST)
-                .defaultApiTimeout(Duration.ofSeconds(30)).build();
+        boolean fromBeginning = start != null && start.fromBeginning;
+        ConsumerConfig.Builder config = ConsumerConfig.builder(bootstrap.endpoints(env))
+                .autoOffsetReset(fromBeginning ? OffsetResetPolicy.EARLIEST : OffsetResetPolicy.LATEST)
+                .defaultApiTimeout(Duration.ofSeconds(30));
+        if (group != null) {
+            config.groupId(group);
+        }
         long printed = 0;
-        try (Consumer consumer = new Consumer(config)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic);
-            if (partition != null) {
-                if (partition >= partitions.size()) {
-                    throw new CliException("UNKNOWN_PARTITION", "topic '" + topic + "' has " + partitions.size()
-                            + " partitions (0-" + (partitions.size() - 1) + "), not " + partition);
-                }
-                partitions = List.of(new TopicPartition(topic, partition));
+        // Ctrl-C ends the loop instead of the process, so close() leaves the group at once and the
+        // others get its partitions now rather than after its session timeout
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread onInterrupt = new Thread(() -> {
+            stopping.set(true);
+            try {
+                closed.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            consumer.assign(partitions);
-            if (start != null && start.offset != null) {
-                consumer.seek(partitions.get(0), start.offset);
-            } else if (start != null && start.fromBeginning) {
-                consumer.seekToBeginning(partitions);
+        }, "wharf-consume-shutdown");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        try (Consumer consumer = new Consumer(config.build())) {
+            if (group != null) {
+                consumer.partitionsFor(topic); // an unknown topic fails here rather than waiting for an assignment
+                consumer.subscribe(List.of(topic), RebalanceListener.NONE);
             } else {
-                consumer.seekToEnd(partitions);
+                assign(consumer);
             }
             long lastRecordAt = System.currentTimeMillis();
-            while (maxMessages == null || printed < maxMessages) {
+            while (!stopping.get() && (maxMessages == null || printed < maxMessages)) {
                 List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(timeoutMs == null ? 1000
                         : Math.max(1, Math.min(1000, lastRecordAt + timeoutMs - System.currentTimeMillis()))));
+                Map<TopicPartition, Long> processed = new HashMap<>();
                 for (ConsumerRecord record : records) {
                     if (maxMessages != null && printed >= maxMessages) {
                         break;
                     }
                     print(record);
                     printed++;
+                    processed.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
                 }
                 env.out().flush();
+                if (group != null && !processed.isEmpty()) {
+                    consumer.commitSync(processed); // only what was printed: records beyond --max-messages stay unconsumed
+                }
                 long now = System.currentTimeMillis();
                 if (!records.isEmpty()) {
                     lastRecordAt = now;
@@ -98,15 +124,45 @@ public final class ConsumeCommand implements Runnable {
                     break;
                 }
             }
+        } finally {
+            closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is running and has just been released
+            }
         }
         env.err().println("Processed a total of " + printed + " messages");
-        if (maxMessages != null && printed < maxMessages) {
+        if (maxMessages != null && printed < maxMessages && !stopping.get()) {
             throw new CliException("REQUEST_TIMED_OUT", "only " + printed + " of " + maxMessages
                     + " messages arrived before no record came for " + timeoutMs + " ms");
         }
     }
 
+    private void assign(Consumer consumer) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic);
+        if (partition != null) {
+            if (partition >= partitions.size()) {
+                throw new CliException("UNKNOWN_PARTITION", "topic '" + topic + "' has " + partitions.size()
+                        + " partitions (0-" + (partitions.size() - 1) + "), not " + partition);
+            }
+            partitions = List.of(new TopicPartition(topic, partition));
+        }
+        consumer.assign(partitions);
+        if (start != null && start.offset != null) {
+            consumer.seek(partitions.get(0), start.offset);
+        } else if (start != null && start.fromBeginning) {
+            consumer.seekToBeginning(partitions);
+        } else {
+            consumer.seekToEnd(partitions);
+        }
+    }
+
     private void validate() {
+        if (group != null && (partition != null || (start != null && start.offset != null))) {
+            throw new IllegalArgumentException("--group takes no --partition or --offset: the group assigns "
+                    + "partitions and starts each at its committed offset (reset them with wharf groups reset-offsets)");
+        }
         if (start != null && start.offset != null) {
             if (partition == null) {
                 throw new IllegalArgumentException("--offset needs --partition (offsets are per partition)");

@@ -7,6 +7,7 @@ import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.EndpointChannels;
+import io.wharf.client.group.GroupCoordinatorClient;
 import io.wharf.client.metadata.ClientMetadata;
 import io.wharf.client.metadata.DataPlaneErrors;
 import io.wharf.proto.broker.BrokerServiceGrpc;
@@ -24,13 +25,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Reads records from assigned partitions, after Kafka's KafkaConsumer without groups:
@@ -42,8 +46,16 @@ import java.util.function.Function;
  * {@link ClientException} naming the partition and the last failure. An out-of-range position resets per {@code auto.offset.reset}, or throws
  * {@link OffsetOutOfRangeException} with {@code none}.
  *
- * <p>Not thread-safe: like KafkaConsumer, one thread owns it. gRPC callbacks only hand
- * responses to that thread.
+ * <p>With {@code group.id}, {@link #subscribe} joins a consumer group instead (Kafka 4's consumer
+ * protocol): a heartbeat thread keeps the membership and learns the assignment, and poll applies
+ * it — revoking what the consumer must give up (committing it first with
+ * {@code enable.auto.commit}) and starting new partitions at their committed offsets, else per
+ * {@code auto.offset.reset} — calling the {@link RebalanceListener} on the polling thread.
+ * {@link #commitSync()} / {@link #commitAsync} commit positions with the member epoch;
+ * {@link #close} leaves the group. docs/groups.md "Client side" tells the whole sequence.
+ *
+ * <p>Not thread-safe: like KafkaConsumer, one thread owns it. gRPC callbacks and the heartbeat
+ * thread only hand results to that thread.
  */
 public final class Consumer implements AutoCloseable {
 
@@ -59,6 +71,15 @@ public final class Consumer implements AutoCloseable {
     private final Map<TopicPartition, PartitionFetchState> assigned = new LinkedHashMap<>();
     private final Map<Endpoint, Map<TopicPartition, Long>> inFlight = new HashMap<>();
     private final LinkedBlockingQueue<Completed> completions = new LinkedBlockingQueue<>();
+    /** Put in {@link #completions} by the heartbeat thread to wake a poll waiting for fetches. */
+    private static final Completed WAKEUP = new Completed(null, Map.of(), null, null);
+    private final GroupCoordinatorClient coordinator;
+    /** The group membership once {@link #subscribe} was called; null for a consumer that assigns. */
+    private GroupMember member;
+    private RebalanceListener listener = RebalanceListener.NONE;
+    private long nextAutoCommitMs;
+    /** Outcomes of async commits, to be told on the polling thread. */
+    private final ConcurrentLinkedQueue<Runnable> commitCallbacks = new ConcurrentLinkedQueue<>();
 
     public Consumer(ConsumerConfig config) {
         this(config, EndpointChannels.plaintext());
@@ -72,6 +93,8 @@ public final class Consumer implements AutoCloseable {
                 config.requestTimeout().compareTo(Duration.ofSeconds(5)) < 0 ? config.requestTimeout() : Duration.ofSeconds(5),
                 config.metadataMaxAge(), config.retryBackoff(), System::currentTimeMillis);
         this.offsets = new OffsetLookup(metadata, channels, config.requestTimeout(), config.retryBackoff());
+        this.coordinator = new GroupCoordinatorClient(config.bootstrap(), metadata, channels, config.requestTimeout(),
+                config.retryBackoff());
     }
 
     /**
@@ -88,8 +111,50 @@ public final class Consumer implements AutoCloseable {
         return partitions;
     }
 
+    /**
+     * Joins the group of {@code group.id} subscribed to these topics (replacing an earlier
+     * subscription); the group assigns partitions, which poll applies.
+     *
+     * @throws IllegalStateException without {@code group.id}, or after {@link #assign}
+     */
+    public void subscribe(Collection<String> topics, RebalanceListener listener) {
+        if (topics.isEmpty() || topics.stream().anyMatch(t -> t == null || t.isBlank())) {
+            throw new IllegalArgumentException("subscribe needs at least one topic name, none blank; got " + topics);
+        }
+        member(listener).subscribe(List.copyOf(topics));
+    }
+
+    /**
+     * Joins the group of {@code group.id} subscribed to every topic whose whole name matches
+     * {@code pattern}, now or when created later (the coordinator matches it).
+     *
+     * @throws IllegalStateException without {@code group.id}, or after {@link #assign}
+     */
+    public void subscribe(Pattern pattern, RebalanceListener listener) {
+        member(listener).subscribe(pattern.pattern());
+    }
+
+    private GroupMember member(RebalanceListener listener) {
+        String groupId = config.groupId().orElseThrow(() -> new IllegalStateException(
+                "subscribe needs group.id in the ConsumerConfig; without a group, use assign"));
+        if (member == null && !assigned.isEmpty()) {
+            throw new IllegalStateException("this consumer assigns its partitions itself (assign was called); "
+                    + "use a new consumer to subscribe");
+        }
+        this.listener = listener == null ? RebalanceListener.NONE : listener;
+        if (member == null) {
+            member = new GroupMember(groupId, config, coordinator, () -> completions.add(WAKEUP));
+            nextAutoCommitMs = System.currentTimeMillis() + config.autoCommitInterval().toMillis();
+        }
+        return member;
+    }
+
     /** Reads exactly these partitions from now on; positions of partitions kept stay where they are. */
     public void assign(Collection<TopicPartition> partitions) {
+        if (member != null) {
+            throw new IllegalStateException("this consumer subscribed to group '" + config.groupId().orElse("")
+                    + "': the group assigns its partitions");
+        }
         assigned.keySet().retainAll(Set.copyOf(partitions));
         for (TopicPartition tp : partitions) {
             assigned.computeIfAbsent(tp, k -> new PartitionFetchState(config.autoOffsetReset()));
@@ -168,11 +233,17 @@ public final class Consumer implements AutoCloseable {
      * @throws ClientException for a non-retriable error (unknown topic or partition, corrupt batch)
      */
     public List<ConsumerRecord> poll(Duration timeout) {
-        if (assigned.isEmpty()) {
-            throw new IllegalStateException("no partition is assigned; call assign first");
+        if (assigned.isEmpty() && member == null) {
+            throw new IllegalStateException("no partition is assigned; call assign or subscribe first");
         }
         long deadline = System.currentTimeMillis() + Math.max(0, timeout.toMillis());
         while (true) {
+            runCommitCallbacks();
+            if (member != null) {
+                member.polled();
+                reconcile();
+                maybeAutoCommit();
+            }
             List<TopicPartition> unresolved = assigned.entrySet().stream()
                     .filter(e -> e.getValue().position() == null).map(Map.Entry::getKey).toList();
             if (!unresolved.isEmpty()) {
@@ -196,7 +267,9 @@ public final class Consumer implements AutoCloseable {
             long wait = deadline - System.currentTimeMillis();
             Completed completed = awaitCompletion(wait);
             while (completed != null) {
-                handle(completed);
+                if (completed != WAKEUP) {
+                    handle(completed);
+                }
                 completed = completions.poll();
             }
             if (System.currentTimeMillis() >= deadline) {
@@ -231,7 +304,8 @@ public final class Consumer implements AutoCloseable {
         for (TopicPartition tp : partitions) {
             PartitionFetchState state = assigned.get(tp);
             if (state.resetTo == OffsetResetPolicy.NONE) {
-                throw new OffsetOutOfRangeException(tp, -1, "the partition has no position");
+                throw new OffsetOutOfRangeException(tp, -1, member == null ? "the partition has no position"
+                        : "group '" + config.groupId().orElse("") + "' has no committed offset for it");
             }
             request.put(tp, state.resetTo == OffsetResetPolicy.EARLIEST ? OffsetLookup.EARLIEST : OffsetLookup.LATEST);
         }
@@ -398,8 +472,170 @@ public final class Consumer implements AutoCloseable {
         return state;
     }
 
+    /**
+     * Applies the group's latest answer on this thread: after a fence drops every partition
+     * (onPartitionsLost) and lets the member rejoin; else revokes what the assignment no longer has
+     * (auto-commit, then onPartitionsRevoked, then no more fetches) and adds what it newly has
+     * (positions from the committed offsets, then onPartitionsAssigned), and reports what it owns.
+     */
+    private void reconcile() {
+        GroupMember.Target target = member.target();
+        if (target.fatal() != null) {
+            throw target.fatal();
+        }
+        if (target.lost()) {
+            Set<TopicPartition> lost = Set.copyOf(assigned.keySet());
+            assigned.clear();
+            try {
+                if (!lost.isEmpty()) {
+                    listener.onPartitionsLost(lost);
+                }
+            } finally {
+                member.lostHandled(); // rejoins only now, as Kafka does once the callback is done
+            }
+            return;
+        }
+        if (target.partitions() == null) {
+            return;
+        }
+        Set<TopicPartition> revoked = new HashSet<>(assigned.keySet());
+        revoked.removeAll(target.partitions());
+        if (!revoked.isEmpty()) {
+            if (config.enableAutoCommit()) {
+                try {
+                    member.commitSync(positions(revoked), config.defaultApiTimeout());
+                } catch (ClientException e) {
+                    // the partition goes anyway: its next owner starts at the last commit (duplicates, never a gap)
+                }
+            }
+            listener.onPartitionsRevoked(Set.copyOf(revoked));
+            assigned.keySet().removeAll(revoked);
+        }
+        Set<TopicPartition> added = new HashSet<>(target.partitions());
+        added.removeAll(assigned.keySet());
+        if (!added.isEmpty()) {
+            Map<TopicPartition, Long> committed = member.committed(added, config.defaultApiTimeout());
+            for (TopicPartition tp : added) {
+                PartitionFetchState state = new PartitionFetchState(config.autoOffsetReset());
+                Long offset = committed.get(tp);
+                if (offset != null) {
+                    state.seek(offset);
+                }
+                assigned.put(tp, state);
+            }
+            listener.onPartitionsAssigned(Set.copyOf(added));
+        }
+        member.owned(Set.copyOf(assigned.keySet()));
+    }
+
+    private void maybeAutoCommit() {
+        long now = System.currentTimeMillis();
+        if (config.enableAutoCommit() && now >= nextAutoCommitMs) {
+            nextAutoCommitMs = now + config.autoCommitInterval().toMillis();
+            Map<TopicPartition, Long> positions = positions(assigned.keySet());
+            if (!positions.isEmpty() && member.epoch() > 0) {
+                member.commitAsync(positions, (offsets, failure) -> {
+                    // a failed auto-commit is retried with newer positions at the next interval
+                });
+            }
+        }
+    }
+
+    /** The positions (next offset to consume) of these owned partitions; those with a pending reset have none. */
+    private Map<TopicPartition, Long> positions(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Long> positions = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            PartitionFetchState state = assigned.get(tp);
+            if (state != null && state.position() != null) {
+                positions.put(tp, state.position());
+            }
+        }
+        return positions;
+    }
+
+    /**
+     * Commits the positions of every owned partition: the offsets after the records poll returned.
+     *
+     * @throws ClientException with the refusing code (e.g. FENCED_MEMBER_EPOCH for a member the
+     *     group no longer knows at its epoch) or the last retriable one after default.api.timeout.ms
+     */
+    public void commitSync() {
+        commitSync(positions(assigned.keySet()));
+    }
+
+    /**
+     * Commits these offsets (each the next offset to consume) with the member's epoch; a
+     * STALE_MEMBER_EPOCH is retried after the next heartbeat, coordinator errors after finding the
+     * coordinator again, for up to default.api.timeout.ms.
+     *
+     * @throws ClientException as {@link #commitSync()}
+     */
+    public void commitSync(Map<TopicPartition, Long> offsets) {
+        runCommitCallbacks();
+        requireMember("commitSync").commitSync(offsets, config.defaultApiTimeout());
+    }
+
+    /**
+     * Commits the positions of every owned partition in the background; {@code callback} (may be
+     * null) is told the outcome on the thread calling poll, commitSync or close.
+     */
+    public void commitAsync(CommitCallback callback) {
+        Map<TopicPartition, Long> positions = positions(assigned.keySet());
+        requireMember("commitAsync").commitAsync(positions, (offsets, failure) -> {
+            if (callback != null) {
+                commitCallbacks.add(() -> callback.onComplete(offsets, failure));
+            }
+        });
+    }
+
+    private GroupMember requireMember(String operation) {
+        if (member == null) {
+            throw new IllegalStateException(operation + " needs a group: set group.id and subscribe");
+        }
+        return member;
+    }
+
+    private void runCommitCallbacks() {
+        Runnable callback = commitCallbacks.poll();
+        while (callback != null) {
+            callback.run();
+            callback = commitCallbacks.poll();
+        }
+    }
+
+    /**
+     * With a group: commits the positions when auto-commit is on, revokes every partition
+     * (onPartitionsRevoked, still a member, so it may commit), leaves the group (epoch -1; -2 for a static member, which keeps its
+     * assignment for a restart within the session timeout) and stops the heartbeat thread. Then
+     * closes the connections.
+     */
     @Override
     public void close() {
-        channels.close();
+        try {
+            if (member != null) {
+                leaveGroup();
+            }
+        } finally {
+            channels.close();
+        }
+    }
+
+    private void leaveGroup() {
+        try {
+            if (config.enableAutoCommit() && member.epoch() > 0) {
+                member.commitSync(positions(assigned.keySet()), config.defaultApiTimeout());
+            }
+        } catch (ClientException e) {
+            // closing anyway: the next owner starts at the last commit (duplicates, never a gap)
+        }
+        try {
+            if (!assigned.isEmpty()) {
+                listener.onPartitionsRevoked(Set.copyOf(assigned.keySet()));
+            }
+        } finally {
+            assigned.clear();
+            member.close();
+            runCommitCallbacks();
+        }
     }
 }

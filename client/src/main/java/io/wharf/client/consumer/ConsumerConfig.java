@@ -3,6 +3,7 @@ package io.wharf.client.consumer;
 import io.wharf.client.Endpoint;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How a {@link Consumer} fetches; the names follow Kafka's consumer configs. Immutable; build one
@@ -19,12 +20,28 @@ import java.util.List;
  * @param retryBackoff {@code retry.backoff.ms}: pause after a retriable failure; default 100 ms
  * @param metadataMaxAge {@code metadata.max.age.ms}: refresh the metadata at least this often; default 5 min
  * @param defaultApiTimeout {@code default.api.timeout.ms}: bound on blocking calls such as
- *     {@code position} and {@code offsetsForTimes}; default 60 s
+ *     {@code position}, {@code offsetsForTimes} and {@code commitSync}; default 60 s
+ * @param groupId {@code group.id}: the consumer group {@code subscribe} joins; empty without groups
+ * @param groupInstanceId {@code group.instance.id}: a static member's id, which keeps its assignment
+ *     through a restart within the session timeout; empty for a dynamic member
+ * @param sessionTimeout {@code session.timeout.ms}: a member silent this long loses its partitions;
+ *     default 45 s (the coordinator clamps it into its bounds). The heartbeat interval is the
+ *     coordinator's to set.
+ * @param maxPollInterval {@code max.poll.interval.ms}: how long the member may take to revoke
+ *     partitions (sent as the rebalance timeout), and go without polling before it leaves the
+ *     group (the next poll rejoins); default 5 min
+ * @param groupRemoteAssignor {@code group.remote.assignor}: the coordinator's assignor to ask for
+ *     ({@code uniform} or {@code range}); empty: the coordinator's default
+ * @param enableAutoCommit {@code enable.auto.commit}: commit positions every auto-commit interval,
+ *     before revoking a partition and on close; default false (commit after processing)
+ * @param autoCommitInterval {@code auto.commit.interval.ms}; default 5 s
  */
 public record ConsumerConfig(List<Endpoint> bootstrap, OffsetResetPolicy autoOffsetReset, Duration fetchMaxWait,
                              int fetchMinBytes, int fetchMaxBytes, int maxPartitionFetchBytes, int maxPollRecords,
                              Duration requestTimeout, Duration retryBackoff, Duration metadataMaxAge,
-                             Duration defaultApiTimeout) {
+                             Duration defaultApiTimeout, Optional<String> groupId, Optional<String> groupInstanceId,
+                             Duration sessionTimeout, Duration maxPollInterval, Optional<String> groupRemoteAssignor,
+                             boolean enableAutoCommit, Duration autoCommitInterval) {
 
     public ConsumerConfig {
         bootstrap = List.copyOf(bootstrap);
@@ -37,6 +54,16 @@ public record ConsumerConfig(List<Endpoint> bootstrap, OffsetResetPolicy autoOff
         }
         if (maxPollRecords < 1) {
             throw new IllegalArgumentException("max.poll.records must be at least 1, got " + maxPollRecords);
+        }
+        if (groupId.isPresent() && groupId.get().isBlank()) {
+            throw new IllegalArgumentException("group.id must not be blank");
+        }
+        if (groupInstanceId.isPresent() && groupInstanceId.get().isBlank()) {
+            throw new IllegalArgumentException("group.instance.id must not be blank (leave it unset for a dynamic member)");
+        }
+        if (sessionTimeout.toMillis() < 1 || maxPollInterval.toMillis() < 1 || autoCommitInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("session.timeout.ms, max.poll.interval.ms and auto.commit.interval.ms "
+                    + "must be at least 1 ms");
         }
     }
 
@@ -57,6 +84,13 @@ public record ConsumerConfig(List<Endpoint> bootstrap, OffsetResetPolicy autoOff
         private Duration retryBackoff = Duration.ofMillis(100);
         private Duration metadataMaxAge = Duration.ofMinutes(5);
         private Duration defaultApiTimeout = Duration.ofSeconds(60);
+        private String groupId;
+        private String groupInstanceId;
+        private Duration sessionTimeout = Duration.ofSeconds(45);
+        private Duration maxPollInterval = Duration.ofMinutes(5);
+        private String groupRemoteAssignor;
+        private boolean enableAutoCommit;
+        private Duration autoCommitInterval = Duration.ofSeconds(5);
 
         private Builder(List<Endpoint> bootstrap) {
             this.bootstrap = bootstrap;
@@ -112,10 +146,47 @@ public record ConsumerConfig(List<Endpoint> bootstrap, OffsetResetPolicy autoOff
             return this;
         }
 
+        public Builder groupId(String value) {
+            groupId = value;
+            return this;
+        }
+
+        public Builder groupInstanceId(String value) {
+            groupInstanceId = value;
+            return this;
+        }
+
+        public Builder sessionTimeout(Duration value) {
+            sessionTimeout = value;
+            return this;
+        }
+
+        public Builder maxPollInterval(Duration value) {
+            maxPollInterval = value;
+            return this;
+        }
+
+        public Builder groupRemoteAssignor(String value) {
+            groupRemoteAssignor = value;
+            return this;
+        }
+
+        public Builder enableAutoCommit(boolean value) {
+            enableAutoCommit = value;
+            return this;
+        }
+
+        public Builder autoCommitInterval(Duration value) {
+            autoCommitInterval = value;
+            return this;
+        }
+
         public ConsumerConfig build() {
             return new ConsumerConfig(bootstrap, autoOffsetReset, fetchMaxWait, fetchMinBytes, fetchMaxBytes,
                     maxPartitionFetchBytes, maxPollRecords, requestTimeout, retryBackoff, metadataMaxAge,
-                    defaultApiTimeout);
+                    defaultApiTimeout, Optional.ofNullable(groupId), Optional.ofNullable(groupInstanceId),
+                    sessionTimeout, maxPollInterval, Optional.ofNullable(groupRemoteAssignor), enableAutoCommit,
+                    autoCommitInterval);
         }
     }
 }

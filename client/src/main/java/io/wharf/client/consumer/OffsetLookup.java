@@ -21,21 +21,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * Answers "which offset is earliest / latest / at this time" for partitions by asking each
  * partition's leader with ListOffsets, re-routing on NOT_LEADER and retrying retriable failures
- * until a deadline. Single-threaded; owned by a {@link Consumer}.
+ * until a deadline. Thread-safe (a lookup keeps its state in locals; the metadata is thread-safe);
+ * used by a {@link Consumer} and by {@link io.wharf.client.group.GroupAdmin}.
  */
-final class OffsetLookup {
+public final class OffsetLookup {
 
     /** ListOffsets' timestamp for the high watermark. */
-    static final long LATEST = -1;
+    public static final long LATEST = -1;
     /** ListOffsets' timestamp for the log start offset. */
-    static final long EARLIEST = -2;
+    public static final long EARLIEST = -2;
 
     private final ClientMetadata metadata;
     private final EndpointChannels channels;
     private final Duration requestTimeout;
     private final Duration retryBackoff;
 
-    OffsetLookup(ClientMetadata metadata, EndpointChannels channels, Duration requestTimeout, Duration retryBackoff) {
+    public OffsetLookup(ClientMetadata metadata, EndpointChannels channels, Duration requestTimeout, Duration retryBackoff) {
         this.metadata = metadata;
         this.channels = channels;
         this.requestTimeout = requestTimeout;
@@ -49,7 +50,7 @@ final class OffsetLookup {
      * @throws ClientException with the partition's error when it is not retriable, or the last
      *     retriable one when {@code timeout} passes
      */
-    Map<TopicPartition, ListOffsetsPartitionResult> lookup(Map<TopicPartition, Long> timestamps, Duration timeout) {
+    public Map<TopicPartition, ListOffsetsPartitionResult> lookup(Map<TopicPartition, Long> timestamps, Duration timeout) {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         Map<TopicPartition, ListOffsetsPartitionResult> results = new HashMap<>();
         Map<TopicPartition, Long> remaining = new LinkedHashMap<>(timestamps);

@@ -6,8 +6,9 @@ import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 
 /**
- * Which produce / fetch / list-offsets failures may succeed when sent again, after a metadata
- * refresh or a short backoff (docs/errors.md). Stateless.
+ * Which failures may succeed when sent again, after a metadata refresh or a short backoff
+ * (docs/errors.md's retriable column): produce, fetch, list-offsets, and the consumer-group codes.
+ * Stateless.
  */
 public final class DataPlaneErrors {
 
@@ -17,8 +18,9 @@ public final class DataPlaneErrors {
     public static boolean isRetriable(ErrorCode code) {
         return switch (code) {
             case NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
-                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID, STORAGE_ERROR, NOT_COORDINATOR,
-                    COORDINATOR_NOT_AVAILABLE, STALE_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID -> true;
+                    NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID, STORAGE_ERROR,
+                    // consumer groups: GroupCoordinatorClient and GroupMember say how each is retried
+                    NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, STALE_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID -> true;
             default -> false;
         };
     }

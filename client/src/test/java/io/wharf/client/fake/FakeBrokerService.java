@@ -6,6 +6,22 @@ import io.grpc.stub.StreamObserver;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
 import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.DeleteGroupRequest;
+import io.wharf.proto.broker.DeleteGroupResponse;
+import io.wharf.proto.broker.DeleteOffsetsRequest;
+import io.wharf.proto.broker.DeleteOffsetsResponse;
+import io.wharf.proto.broker.DescribeGroupRequest;
+import io.wharf.proto.broker.DescribeGroupResponse;
+import io.wharf.proto.broker.FindCoordinatorRequest;
+import io.wharf.proto.broker.FindCoordinatorResponse;
+import io.wharf.proto.broker.GroupHeartbeatRequest;
+import io.wharf.proto.broker.GroupHeartbeatResponse;
+import io.wharf.proto.broker.ListGroupsRequest;
+import io.wharf.proto.broker.ListGroupsResponse;
+import io.wharf.proto.broker.OffsetCommitRequest;
+import io.wharf.proto.broker.OffsetCommitResponse;
+import io.wharf.proto.broker.OffsetFetchRequest;
+import io.wharf.proto.broker.OffsetFetchResponse;
 import io.wharf.proto.broker.DescribeMetadataRequest;
 import io.wharf.proto.broker.DescribeMetadataResponse;
 import io.wharf.proto.broker.FetchPartition;
@@ -39,12 +55,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One fake broker: serves the {@link FakeCluster}'s logs per broker.proto — leader assigns offsets,
  * acks=-1 waits for the HW (up to timeout_ms), fetches return whole batches below the HW and
  * long-poll, requests for partitions led elsewhere answer NOT_LEADER with the leader's id and
- * endpoint. Thread-safe (locks the cluster).
+ * endpoint. Group requests go to the cluster's {@link FakeGroupCoordinator} on the coordinator
+ * broker; the others answer NOT_COORDINATOR naming it. Thread-safe (locks the cluster).
  */
 final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
@@ -416,6 +435,113 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
             }
         }
         observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    @Override
+    public void findCoordinator(FindCoordinatorRequest request, StreamObserver<FindCoordinatorResponse> observer) {
+        FindCoordinatorResponse response;
+        synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
+            if (cluster.groups.coordinatorUnavailableAnswers > 0) {
+                cluster.groups.coordinatorUnavailableAnswers--;
+                response = FindCoordinatorResponse.newBuilder().setError(error(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+                        "__consumer_offsets is being created", -1)).setCoordinatorId(-1).build();
+            } else {
+                Integer misdirected = cluster.groups.misdirectFindCoordinatorTo;
+                int coordinator = misdirected != null ? misdirected : cluster.groups.coordinatorId;
+                Endpoint endpoint = cluster.endpoints().get(coordinator);
+                response = FindCoordinatorResponse.newBuilder().setError(Error.getDefaultInstance())
+                        .setCoordinatorId(coordinator).setHost(endpoint.host()).setPort(endpoint.port()).build();
+            }
+        }
+        observer.onNext(response);
+        observer.onCompleted();
+    }
+
+    @Override
+    public void groupHeartbeat(GroupHeartbeatRequest request, StreamObserver<GroupHeartbeatResponse> observer) {
+        answerAsCoordinator(observer, error -> GroupHeartbeatResponse.newBuilder().setError(error).build(),
+                () -> cluster.groups.heartbeat(request, cluster.topics));
+    }
+
+    @Override
+    public void offsetCommit(OffsetCommitRequest request, StreamObserver<OffsetCommitResponse> observer) {
+        long delayMs;
+        synchronized (cluster) {
+            delayMs = cluster.groups.nextCommitDelayMs;
+            cluster.groups.nextCommitDelayMs = 0;
+        }
+        try {
+            Thread.sleep(delayMs); // outside the monitor: other requests go on meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        answerAsCoordinator(observer, error -> OffsetCommitResponse.newBuilder().setError(error).build(),
+                () -> cluster.groups.commit(request));
+    }
+
+    @Override
+    public void offsetFetch(OffsetFetchRequest request, StreamObserver<OffsetFetchResponse> observer) {
+        answerAsCoordinator(observer, error -> OffsetFetchResponse.newBuilder().setError(error).build(),
+                () -> cluster.groups.fetch(request));
+    }
+
+    @Override
+    public void describeGroup(DescribeGroupRequest request, StreamObserver<DescribeGroupResponse> observer) {
+        answerAsCoordinator(observer, error -> DescribeGroupResponse.newBuilder().setError(error).build(),
+                () -> cluster.groups.describe(request.getGroupId(), cluster.topics));
+    }
+
+    @Override
+    public void deleteGroup(DeleteGroupRequest request, StreamObserver<DeleteGroupResponse> observer) {
+        answerAsCoordinator(observer, error -> DeleteGroupResponse.newBuilder().setError(error).build(),
+                () -> cluster.groups.delete(request.getGroupId()));
+    }
+
+    @Override
+    public void deleteOffsets(DeleteOffsetsRequest request, StreamObserver<DeleteOffsetsResponse> observer) {
+        answerAsCoordinator(observer, error -> DeleteOffsetsResponse.newBuilder().setError(error).build(),
+                () -> cluster.groups.deleteOffsets(request.getGroupId(), request.getTopic()));
+    }
+
+    /** Only the coordinator broker lists groups, as a real broker lists those it coordinates. */
+    @Override
+    public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> observer) {
+        ListGroupsResponse response;
+        synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
+            response = id == cluster.groups.coordinatorId ? cluster.groups.list(cluster.topics)
+                    : ListGroupsResponse.getDefaultInstance();
+        }
+        observer.onNext(response);
+        observer.onCompleted();
+    }
+
+    /** Answers {@code handle}'s response on the coordinator; elsewhere NOT_COORDINATOR naming it. */
+    private <R> void answerAsCoordinator(StreamObserver<R> observer, Function<Error, R> errorResponse,
+                                         Supplier<R> handle) {
+        R response;
+        synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
+            if (id != cluster.groups.coordinatorId) {
+                cluster.groups.notCoordinatorAnswers++;
+                response = errorResponse.apply(error(ErrorCode.NOT_COORDINATOR, "broker " + id
+                        + " does not coordinate the group", cluster.groups.coordinatorId));
+            } else {
+                response = handle.get();
+            }
+        }
+        observer.onNext(response);
         observer.onCompleted();
     }
 

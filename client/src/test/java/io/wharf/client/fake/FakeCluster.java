@@ -68,6 +68,7 @@ public final class FakeCluster implements AutoCloseable {
     final java.util.Set<Integer> stopped = new java.util.HashSet<>();
     /** Successful appends whose answer was lost because their produce stream had ended meanwhile. */
     final Map<TopicPartition, Integer> appendsAnsweredOnEndedStream = new HashMap<>();
+    final FakeGroupCoordinator groups = new FakeGroupCoordinator();
     /** Runs the requests of produce streams, each on its own thread (see FakeBrokerService#produceStream). */
     final java.util.concurrent.ExecutorService produceThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "fake-produce");
@@ -277,6 +278,69 @@ public final class FakeCluster implements AutoCloseable {
     /** Partitions per Produce request, in arrival order. */
     public synchronized List<Integer> produceRequestPartitionCounts() {
         return List.copyOf(produceRequestPartitionCounts);
+    }
+
+    /** Broker {@code id} coordinates every group from now on; the others answer NOT_COORDINATOR naming it. */
+    public synchronized void groupCoordinator(int id) {
+        groups.coordinatorId = id;
+    }
+
+    /** From now on FindCoordinator answers broker {@code id}, right or wrong (a stale answer). */
+    public synchronized void misdirectFindCoordinator(int id) {
+        groups.misdirectFindCoordinatorTo = id;
+    }
+
+    /** The next {@code answers} FindCoordinator calls answer COORDINATOR_NOT_AVAILABLE (the topic is being created). */
+    public synchronized void coordinatorNotAvailableFor(int answers) {
+        groups.coordinatorUnavailableAnswers = answers;
+    }
+
+    /** NOT_COORDINATOR answers given so far. */
+    public synchronized int notCoordinatorAnswers() {
+        return groups.notCoordinatorAnswers;
+    }
+
+    /** The heartbeat interval the coordinator tells members (default 50 ms). */
+    public synchronized void groupHeartbeatInterval(int ms) {
+        groups.heartbeatIntervalMs = ms;
+    }
+
+    /** The next heartbeats answer these errors, in turn; the member is removed as if its session had ended. */
+    public synchronized void failNextHeartbeats(ErrorCode... codes) {
+        groups.heartbeatErrors.addAll(List.of(codes));
+    }
+
+    /** The next OffsetCommit requests answer these request-wide errors, in turn. */
+    public synchronized void failNextCommits(ErrorCode... codes) {
+        groups.commitErrors.addAll(List.of(codes));
+    }
+
+    /** The next OffsetCommit is carried out only after {@code ms} (while other requests go on). */
+    public synchronized void delayNextCommit(long ms) {
+        groups.nextCommitDelayMs = ms;
+    }
+
+    /** Every GroupHeartbeat request of {@code group} the coordinator received, in order. */
+    public synchronized List<io.wharf.proto.broker.GroupHeartbeatRequest> heartbeats(String group) {
+        return groups.heartbeats.stream().filter(h -> h.getGroupId().equals(group)).toList();
+    }
+
+    /** The group's committed offset of {@code tp}; null when none. */
+    public synchronized Long committedOffset(String group, TopicPartition tp) {
+        return groups.committed(group, tp);
+    }
+
+    /** Commits an offset as an admin would (creating the group). */
+    public synchronized void commitOffset(String group, TopicPartition tp, long offset) {
+        groups.commitAsAdmin(group, tp, offset);
+    }
+
+    public synchronized int groupMembers(String group) {
+        return groups.members(group);
+    }
+
+    public synchronized boolean groupExists(String group) {
+        return groups.exists(group);
     }
 
     @Override
