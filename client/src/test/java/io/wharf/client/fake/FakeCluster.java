@@ -201,6 +201,11 @@ public final class FakeCluster implements AutoCloseable {
         notifyAll();
     }
 
+    /** Produce requests carrying {@code tp} that arrived so far. */
+    public synchronized int producesArrived(TopicPartition tp) {
+        return producesArrived.getOrDefault(tp, 0);
+    }
+
     /** Answers (or failures) delivered to the client for Produce requests carrying {@code tp}. */
     public synchronized int produceAnswersSent(TopicPartition tp) {
         return produceAnswersSent.getOrDefault(tp, 0);

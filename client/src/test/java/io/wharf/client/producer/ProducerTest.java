@@ -395,6 +395,8 @@ class ProducerTest {
         // A lost answer breaks the stream it travels on: the requests still unanswered on it are
         // resent too, and those the leader had written are recognised as well.
         int lostAnswers = third == FakeCluster.ProduceFate.LOSE_ANSWER ? 1 : 0;
+        // Requests still held when the stream broke answer (into the void) on their own threads.
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.produceAnswersSent(tp) == cluster.producesArrived(tp));
         assertEquals(lostAnswers + cluster.appendsAnsweredOnEndedStream(tp), cluster.duplicateBatches(tp),
                 "a resent batch the leader had written is answered with its first offset");
     }
