@@ -103,6 +103,24 @@ class BenchCliTest {
     }
 
     @Test
+    void consumeAsAGroupMemberReportsTheTimeToTheFirstRecordAndCommits() throws Exception {
+        cluster.createTopic("bench", 2);
+        assertEquals(0, run("bench", "produce", "--topic", "bench", "--records", "400", "--record-size", "10",
+                "--reporting-interval-ms", "0"), err.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("bench", "consume", "--topic", "bench", "--records", "400", "--group", "readers", "--json"),
+                err.toString());
+        JsonNode read = new ObjectMapper().readTree(out.toString());
+        assertEquals(400, read.get("records").asLong());
+        assertTrue(read.get("first_record_ms").asDouble() > 0, read.toString());
+        long committed = 0;
+        for (int p = 0; p < 2; p++) {
+            committed += cluster.committedOffset("readers", new TopicPartition("bench", p));
+        }
+        assertEquals(400, committed, "the member committed what it read");
+    }
+
+    @Test
     void consumeFailsWhenTooFewRecordsExist() {
         cluster.createTopic("bench", 1);
         assertEquals(1, run("bench", "consume", "--topic", "bench", "--records", "10", "--timeout-ms", "300"));

@@ -223,11 +223,9 @@ class GroupsCliTest {
                 "consume", "orders", "--group", "stopped", "--bootstrap", cluster.bootstrapString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (cluster.groupMembers("stopped") == 0) {
-                assertTrue(System.currentTimeMillis() < deadline && process.isAlive(), "wharf consume did not join");
-                Thread.sleep(50);
-            }
+            org.awaitility.Awaitility.await("wharf consume joins").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> cluster.groupMembers("stopped") > 0 || !process.isAlive());
+            assertTrue(process.isAlive(), "wharf consume exited before joining");
             process.destroy(); // SIGTERM runs the shutdown hooks, as Ctrl-C does
             assertTrue(process.waitFor(20, TimeUnit.SECONDS), "wharf consume did not stop");
             // the fake coordinator never expires a session: only a leave removes the member

@@ -12,6 +12,7 @@ import io.wharf.client.consumer.Consumer;
 import io.wharf.client.consumer.ConsumerConfig;
 import io.wharf.client.consumer.ConsumerRecord;
 import io.wharf.client.consumer.OffsetResetPolicy;
+import io.wharf.client.consumer.RebalanceListener;
 import io.wharf.client.producer.Producer;
 import io.wharf.client.producer.ProducerConfig;
 import io.wharf.client.producer.ProducerRecord;
@@ -19,6 +20,7 @@ import io.wharf.record.CompressionType;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -180,6 +182,9 @@ public final class BenchCommand implements Runnable {
     /**
      * Reads {@code --records} records from the beginning of every partition; latency is the time
      * from a record's timestamp to its arrival (meaningful while a producer writes concurrently).
+     * With {@code --group} it reads as a new member of that group (as Kafka's ConsumerPerformance
+     * does), the elapsed time includes joining, and a second line gives the time from subscribing
+     * to the first record; the offsets read are committed at the end.
      */
     @Command(name = "consume", description = "Read records from the beginning and report throughput and latency.")
     public static final class ConsumeBench implements Runnable {
@@ -193,6 +198,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--timeout-ms", defaultValue = "60000", paramLabel = "T",
                 description = "Give up when no record came for T ms (default ${DEFAULT-VALUE}).")
         long timeoutMs;
+        @Option(names = "--group", paramLabel = "G",
+                description = "Read as a new member of consumer group G (from its committed offsets, else the "
+                        + "beginning) and also report the time from joining to the first record.")
+        String group;
 
         public ConsumeBench(CliEnvironment env) {
             this.env = env;
@@ -203,18 +212,26 @@ public final class BenchCommand implements Runnable {
             if (records < 1 || timeoutMs < 1) {
                 throw new IllegalArgumentException("--records and --timeout-ms must be at least 1");
             }
-            ConsumerConfig config = ConsumerConfig.builder(bootstrap.endpoints(env))
-                    .autoOffsetReset(OffsetResetPolicy.EARLIEST).maxPollRecords(10_000).build();
+            ConsumerConfig.Builder builder = ConsumerConfig.builder(bootstrap.endpoints(env))
+                    .autoOffsetReset(OffsetResetPolicy.EARLIEST).maxPollRecords(10_000);
+            if (group != null) {
+                builder.groupId(group);
+            }
             LatencyRecorder latencies = new LatencyRecorder();
             long read = 0;
             long bytes = 0;
             long start;
             long end;
-            try (Consumer consumer = new Consumer(config)) {
+            long firstRecord = -1;
+            try (Consumer consumer = new Consumer(builder.build())) {
                 List<TopicPartition> partitions = consumer.partitionsFor(topic);
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
                 start = System.nanoTime();
+                if (group == null) {
+                    consumer.assign(partitions);
+                    consumer.seekToBeginning(partitions);
+                } else {
+                    consumer.subscribe(List.of(topic), new RebalanceListener() { });
+                }
                 end = start;
                 long lastRecordAt = System.currentTimeMillis();
                 while (read < records && System.currentTimeMillis() - lastRecordAt < timeoutMs) {
@@ -231,10 +248,28 @@ public final class BenchCommand implements Runnable {
                     if (!batch.isEmpty()) {
                         lastRecordAt = nowMs;
                         end = System.nanoTime();
+                        firstRecord = firstRecord < 0 ? end : firstRecord;
                     }
                 }
+                if (group != null && read > 0) {
+                    consumer.commitSync();
+                }
             }
-            print(env, json, new BenchResult(read, bytes, Math.max(1, end - start), latencies.summary()), "read");
+            BenchResult result = new BenchResult(read, bytes, Math.max(1, end - start), latencies.summary());
+            if (group == null) {
+                print(env, json, result, "read");
+            } else {
+                double joinMs = firstRecord < 0 ? -1 : (firstRecord - start) / 1e6;
+                if (json.enabled()) {
+                    Map<String, Object> out = new LinkedHashMap<>(result.toJson());
+                    out.put("first_record_ms", Math.round(joinMs * 10) / 10.0);
+                    Json.print(env.out(), out);
+                } else {
+                    env.out().println(result.toText("read"));
+                    env.out().printf(Locale.ROOT, "first record %.1f ms after subscribing to group %s "
+                            + "(join, assignment, committed-offset lookup, first fetch)%n", joinMs, group);
+                }
+            }
             if (read < records) {
                 throw new CliException("REQUEST_TIMED_OUT", "only " + read + " of " + records
                         + " records arrived before none came for " + timeoutMs + " ms");

@@ -252,11 +252,8 @@ class ConsumerGroupTest {
     }
 
     private static void awaitCondition(BooleanSupplier condition) {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.currentTimeMillis() < deadline, "condition not reached within 20 s");
-            sleep(10);
-        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10))
+                .until(condition::getAsBoolean);
     }
 
     @Test
