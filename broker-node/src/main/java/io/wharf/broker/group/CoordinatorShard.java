@@ -59,6 +59,11 @@ final class CoordinatorShard {
         return coordinator;
     }
 
+    /** The log offset up to which the state reflects the log (what a read of it depends on). */
+    long stateEnd() {
+        return nextOffset;
+    }
+
     boolean isLeading() {
         return leaderEpoch != NOT_LEADING;
     }

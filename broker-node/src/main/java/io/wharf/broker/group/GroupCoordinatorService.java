@@ -68,8 +68,9 @@ import org.slf4j.LoggerFactory;
  * <p>Everything that touches a shard runs on one thread, {@code broker-N-groups}: requests, the
  * periodic sync with the partitions' roles and logs ({@value #TICK_MS} ms), and session expiry.
  * Writes are answered once their records are committed (the high watermark passed them), by the
- * thread that moves it. Reads see the leader's latest state, which may include records not yet
- * committed (Kafka's coordinator reads at the committed offset instead).
+ * thread that moves it. A read (offsets, describe) is computed from the leader's latest state and
+ * held until the records that state came from are committed ({@link HighWatermarkWait}), so it
+ * never shows what a failover could take back.
  *
  * <p>The topic is created on first use: the first FindCoordinator asks the controllers for it
  * ({@code offsets.topic.num.partitions}, {@code offsets.topic.replication.factor} capped at the
@@ -192,7 +193,7 @@ public final class GroupCoordinatorService implements AutoCloseable {
             if (!result.isOk()) {
                 return CompletableFuture.completedFuture(failed.apply(GroupMessages.error(result.error().get())));
             }
-            return CompletableFuture.completedFuture(OffsetFetchResponse.newBuilder().setError(PartitionLookup.none())
+            return whenCommitted(shard, partition, OffsetFetchResponse.newBuilder().setError(PartitionLookup.none())
                     .addAllOffsets(GroupMessages.offsets(result.response())).build());
         });
     }
@@ -215,8 +216,17 @@ public final class GroupCoordinatorService implements AutoCloseable {
             if (offsets.isOk()) {
                 response.addAllOffsets(GroupMessages.offsets(offsets.response()));
             }
-            return CompletableFuture.completedFuture(response.build());
+            return whenCommitted(shard, partition, response.build());
         });
+    }
+
+    /**
+     * {@code answer}, computed from the shard's state, once everything that state was built from
+     * is committed: a read never shows a write that a failover could still undo.
+     */
+    private <T> CompletableFuture<T> whenCommitted(CoordinatorShard shard, Partition partition, T answer) {
+        return HighWatermarkWait.until(partition, shard.stateEnd(), thread, settings.commitTimeout())
+                .thenApply(committed -> answer);
     }
 
     /** The groups this broker coordinates. */
