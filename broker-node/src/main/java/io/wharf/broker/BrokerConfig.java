@@ -48,6 +48,7 @@ public final class BrokerConfig {
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
     public static final String METRICS_PORT = "metrics.port";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
     public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
@@ -79,6 +80,8 @@ public final class BrokerConfig {
      */
     static final long DEFAULT_METRICS_PORT = -1;
 
+    /** 0: gRPC's shared event loops (two per core). */
+    static final long DEFAULT_NUM_NETWORK_THREADS = 0;
     /** Kafka's defaults for the consumer-group coordinator. */
     static final long DEFAULT_OFFSETS_TOPIC_NUM_PARTITIONS = 50;
     static final long DEFAULT_OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
@@ -95,7 +98,7 @@ public final class BrokerConfig {
             CONTROLLER_REQUEST_TIMEOUT_MS, CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE,
             REPLICA_LAG_TIME_MAX_MS,
             REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, METRICS_PORT,
+            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, METRICS_PORT, NUM_NETWORK_THREADS,
             OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR, OFFSETS_COMMIT_TIMEOUT_MS,
             GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
             GROUP_HEARTBEAT_INTERVAL_MS, GROUP_MIN_HEARTBEAT_INTERVAL_MS, GROUP_MAX_HEARTBEAT_INTERVAL_MS);
@@ -121,6 +124,7 @@ public final class BrokerConfig {
     private final RetentionPolicy defaultRetention;
     private final int metricsPort;
     private final GroupCoordinatorService.Settings groupCoordinator;
+    private final int numNetworkThreads;
     private final Set<String> unknownKeys;
 
     private BrokerConfig(Map<String, String> values) {
@@ -170,6 +174,7 @@ public final class BrokerConfig {
                 longValue(values, LOG_RETENTION_MS, DEFAULT_LOG_RETENTION_MS, -1, Long.MAX_VALUE),
                 longValue(values, LOG_RETENTION_BYTES, DEFAULT_LOG_RETENTION_BYTES, -1, Long.MAX_VALUE));
         metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
+        numNetworkThreads = (int) longValue(values, NUM_NETWORK_THREADS, DEFAULT_NUM_NETWORK_THREADS, 0, 256);
         groupCoordinator = groupCoordinator(values);
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(KNOWN_KEYS);
@@ -303,6 +308,14 @@ public final class BrokerConfig {
         return metricsPort;
     }
 
+    /**
+     * Event-loop threads of the BrokerService server, which read and write every connection and run
+     * the produce and follower-fetch handlers; 0 uses gRPC's shared loops (two per core).
+     */
+    public int numNetworkThreads() {
+        return numNetworkThreads;
+    }
+
     /** The consumer-group coordinator's settings: the offsets topic, the commit timeout, member timeouts and bounds. */
     public GroupCoordinatorService.Settings groupCoordinator() {
         return groupCoordinator;
@@ -356,6 +369,7 @@ public final class BrokerConfig {
                 + ", " + LOG_RETENTION_MS + "=" + defaultRetention.retentionMs()
                 + ", " + LOG_RETENTION_BYTES + "=" + defaultRetention.retentionBytes()
                 + ", " + METRICS_PORT + "=" + metricsPort
+                + ", " + NUM_NETWORK_THREADS + "=" + numNetworkThreads
                 + ", " + OFFSETS_TOPIC_NUM_PARTITIONS + "=" + groupCoordinator.offsetsTopicPartitions()
                 + ", " + OFFSETS_TOPIC_REPLICATION_FACTOR + "=" + groupCoordinator.offsetsTopicReplicationFactor()
                 + ", " + OFFSETS_COMMIT_TIMEOUT_MS + "=" + groupCoordinator.commitTimeout().toMillis()

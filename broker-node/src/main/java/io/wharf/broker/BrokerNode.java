@@ -3,6 +3,12 @@ package io.wharf.broker;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
@@ -31,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
@@ -65,6 +72,7 @@ public final class BrokerNode implements AutoCloseable {
     // Set by start(), read after; guarded by stateLock for writes, volatile for readers.
     private volatile ScheduledExecutorService scheduler;
     private volatile Server server;
+    private volatile EventLoopGroup serverLoops;
     private volatile ControllerChannels controllers;
     private volatile MetadataFollower follower;
     private volatile BrokerLifecycleDriver lifecycle;
@@ -152,7 +160,21 @@ public final class BrokerNode implements AutoCloseable {
         groups = new GroupCoordinatorService(id, config.groupCoordinator(), partitions, lookup, follower::image,
                 controllers, clock);
         MetadataFollower metadata = follower;
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.rpcPort()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
+                config.rpcPort()));
+        if (config.numNetworkThreads() > 0) {
+            ThreadFactory network = runnable -> {
+                Thread thread = new Thread(runnable, "broker-" + id + "-network");
+                thread.setDaemon(true);
+                return thread;
+            };
+            boolean epoll = Epoll.isAvailable();
+            serverLoops = epoll ? new EpollEventLoopGroup(config.numNetworkThreads(), network)
+                    : new NioEventLoopGroup(config.numNetworkThreads(), network);
+            builder.bossEventLoopGroup(serverLoops).workerEventLoopGroup(serverLoops)
+                    .channelType(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
+        }
+        server = builder
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .callExecutor(new CallsOnTransportThread())
                 .addService(ServerInterceptors.intercept(new BrokerGrpcService(id, follower::image,
@@ -348,6 +370,9 @@ public final class BrokerNode implements AutoCloseable {
             if (!awaitTermination("BrokerService server", () -> server.awaitTermination(1, TimeUnit.SECONDS))) {
                 server.shutdownNow();
             }
+        }
+        if (serverLoops != null) {
+            serverLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         if (isrUpdater != null) {
             isrUpdater.close();
