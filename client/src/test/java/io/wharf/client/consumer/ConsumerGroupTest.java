@@ -1,5 +1,6 @@
 package io.wharf.client.consumer;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -74,8 +76,12 @@ class ConsumerGroupTest {
         final Set<Thread> threads = ConcurrentHashMap.newKeySet();
         final Map<TopicPartition, Long> committedWhenRevoked = Collections.synchronizedMap(new HashMap<>()); // values may be null
         volatile String group;
-        /** How long onPartitionsRevoked works before it lets go (slow processing, a slow commit). */
-        volatile long revokeDelayMs;
+        /**
+         * When set on the group's first member, onPartitionsRevoked lets go only once the other
+         * members have heartbeated this many more times (slow processing or a slow commit while
+         * the coordinator is asked again).
+         */
+        volatile int revokeUntilOtherHeartbeats;
 
         Recorder(String name) {
             this.name = name;
@@ -97,7 +103,11 @@ class ConsumerGroupTest {
         @Override
         public void onPartitionsRevoked(Set<TopicPartition> partitions) {
             threads.add(Thread.currentThread());
-            sleep(revokeDelayMs);
+            if (revokeUntilOtherHeartbeats > 0) {
+                long before = heartbeatsOfLaterMembers(group);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> heartbeatsOfLaterMembers(group) >= before + revokeUntilOtherHeartbeats);
+            }
             events.add("revoked " + sorted(partitions));
             partitions.forEach(tp -> committedWhenRevoked.put(tp, cluster.committedOffset(group, tp)));
             release(partitions);
@@ -116,12 +126,10 @@ class ConsumerGroupTest {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Heartbeats the coordinator received in {@code group} from every member but the first to join. */
+    private long heartbeatsOfLaterMembers(String group) {
+        List<GroupHeartbeatRequest> all = cluster.heartbeats(group);
+        return all.isEmpty() ? 0 : all.stream().filter(h -> !h.getMemberId().equals(all.get(0).getMemberId())).count();
     }
 
     private static List<String> sorted(Set<TopicPartition> partitions) {
@@ -227,7 +235,8 @@ class ConsumerGroupTest {
     @Test
     void membersPollingOnTheirOwnThreadsNeverOwnAPartitionAtOnceEvenWhileOneRevokesSlowly() throws Exception {
         Recorder a = new Recorder("a");
-        a.revokeDelayMs = 300; // were a partition handed over before this returns, b's callback would come meanwhile
+        // were a partition handed over before a's revocation returns, b's callback would come meanwhile
+        a.revokeUntilOtherHeartbeats = 3;
         Recorder b = new Recorder("b");
         Consumer first = subscribe(config("threads"), a);
         AtomicBoolean stop = new AtomicBoolean();
@@ -406,13 +415,23 @@ class ConsumerGroupTest {
         Recorder a = new Recorder("a");
         Consumer consumer = subscribe(config("ordered"), a);
         pollUntil(() -> a.owned.equals(ALL), consumer);
-        cluster.delayNextCommit(500);
-        consumer.commitAsync(null); // clicks-2 at 0, landing late
+        CountDownLatch slowCommit = cluster.holdNextCommit();
+        consumer.commitAsync(null); // clicks-2 at 0, held by the coordinator
         produce(2, 2);
         List<ConsumerRecord> records = new ArrayList<>();
         pollUntil(records, () -> records.size() >= 2, consumer);
+        // The held commit lands once the sync commit has either been carried out (wrong: it would
+        // then be overwritten by the older offset) or is waiting behind it (right).
+        Thread committer = Thread.currentThread();
+        Thread releaser = new Thread(() -> {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() ->
+                    cluster.commitsCarriedOut() >= 1 || committer.getState() == Thread.State.WAITING
+                            || committer.getState() == Thread.State.TIMED_WAITING);
+            slowCommit.countDown();
+        });
+        releaser.start();
         consumer.commitSync();
-        sleep(700); // past the slow commit, had it been left to land last
+        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.commitsCarriedOut() == 2);
         assertEquals(2L, cluster.committedOffset("ordered", P2));
     }
 

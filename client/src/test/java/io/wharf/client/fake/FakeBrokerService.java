@@ -470,18 +470,25 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
     @Override
     public void offsetCommit(OffsetCommitRequest request, StreamObserver<OffsetCommitResponse> observer) {
-        long delayMs;
+        java.util.concurrent.CountDownLatch gate;
         synchronized (cluster) {
-            delayMs = cluster.groups.nextCommitDelayMs;
-            cluster.groups.nextCommitDelayMs = 0;
+            gate = cluster.groups.nextCommitGate;
+            cluster.groups.nextCommitGate = null;
+            cluster.groups.commitHeld = gate != null;
         }
-        try {
-            Thread.sleep(delayMs); // outside the monitor: other requests go on meanwhile
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (gate != null) {
+            try {
+                gate.await(); // outside the monitor: other requests go on meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        answerAsCoordinator(observer, error -> OffsetCommitResponse.newBuilder().setError(error).build(),
-                () -> cluster.groups.commit(request));
+        answerAsCoordinator(observer, error -> OffsetCommitResponse.newBuilder().setError(error).build(), () -> {
+            OffsetCommitResponse response = cluster.groups.commit(request);
+            cluster.groups.commitHeld = false;
+            cluster.groups.commitsCarriedOut++;
+            return response;
+        });
     }
 
     @Override

@@ -320,9 +320,23 @@ public final class FakeCluster implements AutoCloseable {
         groups.commitErrors.addAll(List.of(codes));
     }
 
-    /** The next OffsetCommit is carried out only after {@code ms} (while other requests go on). */
-    public synchronized void delayNextCommit(long ms) {
-        groups.nextCommitDelayMs = ms;
+    /**
+     * Holds the next OffsetCommit (other requests go on) until the returned latch is counted down;
+     * {@link #commitHeld()} tells when it is waiting.
+     */
+    public synchronized java.util.concurrent.CountDownLatch holdNextCommit() {
+        groups.nextCommitGate = new java.util.concurrent.CountDownLatch(1);
+        return groups.nextCommitGate;
+    }
+
+    /** True while an OffsetCommit held by {@link #holdNextCommit()} waits. */
+    public synchronized boolean commitHeld() {
+        return groups.commitHeld;
+    }
+
+    /** OffsetCommit requests carried out so far. */
+    public synchronized int commitsCarriedOut() {
+        return groups.commitsCarriedOut;
     }
 
     /** Every GroupHeartbeat request of {@code group} the coordinator received, in order. */

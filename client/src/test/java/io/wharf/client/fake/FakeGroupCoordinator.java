@@ -83,7 +83,12 @@ final class FakeGroupCoordinator {
     final List<GroupHeartbeatRequest> heartbeats = new ArrayList<>();
     final Queue<ErrorCode> heartbeatErrors = new ArrayDeque<>();
     final Queue<ErrorCode> commitErrors = new ArrayDeque<>();
-    long nextCommitDelayMs;
+    /** Set by the test: the next OffsetCommit waits until this is released. */
+    java.util.concurrent.CountDownLatch nextCommitGate;
+    /** True while a held OffsetCommit waits at its gate. */
+    boolean commitHeld;
+    /** OffsetCommit requests carried out (answered with a result). */
+    int commitsCarriedOut;
     int coordinatorUnavailableAnswers;
 
     GroupHeartbeatResponse heartbeat(GroupHeartbeatRequest request, Map<String, Integer> topics) {
