@@ -157,7 +157,7 @@ public final class GroupCoordinatorService implements AutoCloseable {
             shard.apply(result);
             clientHosts.put(request.getGroupId() + "/" + request.getMemberId(), clientHost);
             GroupHeartbeatResponse answer = GroupMessages.heartbeat(result.response());
-            return shard.append(partition, now, now + settings.commitTimeout().toMillis()).thenApply(hw -> answer);
+            return whenAppendedAndCommitted(shard, partition, now, answer);
         });
     }
 
@@ -179,7 +179,7 @@ public final class GroupCoordinatorService implements AutoCloseable {
                                 .orElse(PartitionLookup.none())));
             }
             OffsetCommitResponse answer = response.build();
-            return shard.append(partition, now, now + settings.commitTimeout().toMillis()).thenApply(hw -> answer);
+            return whenAppendedAndCommitted(shard, partition, now, answer);
         });
     }
 
@@ -220,6 +220,12 @@ public final class GroupCoordinatorService implements AutoCloseable {
         });
     }
 
+    /** Appends the records the operation applied, and gives {@code answer} once they are committed. */
+    private <T> CompletableFuture<T> whenAppendedAndCommitted(CoordinatorShard shard, Partition partition, long nowMs,
+                                                              T answer) {
+        return shard.append(partition, nowMs, nowMs + settings.commitTimeout().toMillis()).thenApply(hw -> answer);
+    }
+
     /**
      * {@code answer}, computed from the shard's state, once everything that state was built from
      * is committed: a read never shows a write that a failover could still undo.
@@ -254,7 +260,7 @@ public final class GroupCoordinatorService implements AutoCloseable {
             long now = clock.millis();
             DeleteGroupResponse answer = DeleteGroupResponse.newBuilder().setError(PartitionLookup.none())
                     .setOffsetsDeleted(result.response()).build();
-            return shard.append(partition, now, now + settings.commitTimeout().toMillis()).thenApply(hw -> answer);
+            return whenAppendedAndCommitted(shard, partition, now, answer);
         });
     }
 
@@ -271,7 +277,7 @@ public final class GroupCoordinatorService implements AutoCloseable {
             long now = clock.millis();
             DeleteOffsetsResponse answer = DeleteOffsetsResponse.newBuilder().setError(PartitionLookup.none())
                     .setOffsetsDeleted(result.response()).build();
-            return shard.append(partition, now, now + settings.commitTimeout().toMillis()).thenApply(hw -> answer);
+            return whenAppendedAndCommitted(shard, partition, now, answer);
         });
     }
 
