@@ -190,7 +190,8 @@ class NodeFailureTest {
     /**
      * Waits until every partition's leader answers for {@code topic}: the controllers acknowledge a
      * creation before the brokers have applied it, and a leader that has not yet answers
-     * UNKNOWN_TOPIC, which the producer does not retry.
+     * UNKNOWN_TOPIC: the clients retry that, but the phases' sends should measure failures, not
+     * a creation still spreading.
      */
     private static void awaitServedByItsLeaders(String topic) {
         try (Consumer consumer = new Consumer(ConsumerConfig.builder(brokers()).build())) {

@@ -406,7 +406,7 @@ public final class Consumer implements AutoCloseable {
                         throw new OffsetOutOfRangeException(tp, requested, result.getError().getMessage());
                     }
                     state.requestReset(config.autoOffsetReset());
-                } else if (DataPlaneErrors.isRetriable(code)) {
+                } else if (DataPlaneErrors.isRetriableForKnownPartition(code)) {
                     metadata.onPartitionError(tp, result.getError());
                     if (!DataPlaneErrors.redirectsElsewhere(result.getError(), completed.broker())) {
                         state.retryAtMs = retryAt;

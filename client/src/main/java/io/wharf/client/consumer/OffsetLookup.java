@@ -106,7 +106,7 @@ public final class OffsetLookup {
                 }
                 ClientException e = new ClientException(code, "ListOffsets for " + tp + " at broker " + leader
                         + " failed: " + code + " " + result.getError().getMessage());
-                if (!DataPlaneErrors.isRetriable(code)) {
+                if (!DataPlaneErrors.isRetriableForKnownPartition(code)) {
                     throw e;
                 }
                 metadata.onPartitionError(tp, result.getError());

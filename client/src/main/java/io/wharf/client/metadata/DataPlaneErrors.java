@@ -25,10 +25,22 @@ public final class DataPlaneErrors {
         };
     }
 
+    /**
+     * Whether a data-plane request answered {@code code} for a partition the client's own metadata
+     * says exists may succeed when sent again: UNKNOWN_TOPIC and UNKNOWN_PARTITION then mean the
+     * answering broker has not yet applied the metadata that created the topic (the controllers
+     * acknowledge a creation before every broker has it), as Kafka retries
+     * UNKNOWN_TOPIC_OR_PARTITION. A topic really deleted fails once the retries run out.
+     */
+    public static boolean isRetriableForKnownPartition(ErrorCode code) {
+        return isRetriable(code) || code == ErrorCode.UNKNOWN_TOPIC || code == ErrorCode.UNKNOWN_PARTITION;
+    }
+
     /** Errors after which the client's idea of the partition's leader is probably stale. */
     public static boolean invalidatesMetadata(ErrorCode code) {
         return code == ErrorCode.NOT_LEADER || code == ErrorCode.FENCED_LEADER_EPOCH
                 || code == ErrorCode.UNKNOWN_LEADER_EPOCH || code == ErrorCode.UNKNOWN_PARTITION
+                || code == ErrorCode.UNKNOWN_TOPIC
                 || code == ErrorCode.STORAGE_ERROR;
     }
 

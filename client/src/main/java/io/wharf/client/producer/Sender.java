@@ -372,7 +372,9 @@ final class Sender implements Runnable {
                 }
                 // a redirect to another broker is retried at once; anything else after retry.backoff.ms
                 long backoff = DataPlaneErrors.redirectsElsewhere(error, broker) ? 0 : config.retryBackoff().toMillis();
-                retryOrFail(tp, list, DataPlaneErrors.isRetriable(error.getCode()), error.getCode(), message, backoff);
+                // routed here by metadata that knows tp: an UNKNOWN_TOPIC means this broker lags behind
+                retryOrFail(tp, list, DataPlaneErrors.isRetriableForKnownPartition(error.getCode()), error.getCode(),
+                        message, backoff);
             }
         });
     }

@@ -234,6 +234,19 @@ class ProducerTest {
     }
 
     @Test
+    void aLeaderThatHasNotYetAppliedTheTopicIsRetriedNotFailed() throws Exception {
+        // The controllers acknowledge a creation before every broker has applied it: a leader the
+        // client found in fresher metadata may still answer UNKNOWN_TOPIC for a moment.
+        cluster = FakeCluster.inProcess(1);
+        cluster.createTopic("t", 1);
+        TopicPartition tp = new TopicPartition("t", 0);
+        cluster.failNextProduces(tp, ErrorCode.UNKNOWN_TOPIC, ErrorCode.UNKNOWN_PARTITION);
+        Producer producer = producer(b -> b.retryBackoff(Duration.ofMillis(5)));
+        assertEquals(0, producer.send(new ProducerRecord("t", null, utf8("early"))).get(10, TimeUnit.SECONDS).offset());
+        assertEquals(List.of("early"), values(cluster.records(tp)));
+    }
+
+    @Test
     void fatalErrorsFailTheRecordsWithTheirCode() {
         cluster = FakeCluster.inProcess(1);
         cluster.createTopic("t", 1);
