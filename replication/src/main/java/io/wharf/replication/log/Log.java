@@ -332,6 +332,33 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * What the cleaner could do to this log now (see {@link CleanableSection}); for a log whose
+     * policy does not compact, an empty section.
+     *
+     * @param highWatermark nothing at or above it is cleaned (records not yet committed may be truncated)
+     */
+    public CleanableSection cleanableSection(long highWatermark) {
+        throw new UnsupportedOperationException("compaction lands in this change");
+    }
+
+    /**
+     * Compacts the dirty section (see {@link CleanableSection}): keeps the latest record of every
+     * key, drops tombstones older than {@code delete.retention.ms}, keeps each producer's last
+     * batch (empty if need be) so its sequences survive, and rewrites the closed segments from
+     * the log start to the end of the dirty section, merging small ones, offsets unchanged. Each
+     * group of segments is written beside the old ones and swapped in so that a crash at any step
+     * reopens with either the old or the new segments whole. Appends and reads go on meanwhile;
+     * truncation and retention wait for the cleaning to finish. Called by the broker's cleaner thread.
+     *
+     * @param highWatermark nothing at or above it is cleaned
+     * @return what was done ({@link CleanResult#nothing} when nothing was dirty)
+     * @throws InterruptedException if the thread is interrupted while throttled
+     */
+    public CleanResult clean(long highWatermark, CleanerOptions options) throws InterruptedException {
+        throw new UnsupportedOperationException("compaction lands in this change");
+    }
+
+    /**
      * The idempotent-producer state, for inspection (tests, tools). Not thread-safe: read it only
      * while no append runs.
      */
