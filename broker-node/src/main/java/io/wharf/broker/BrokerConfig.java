@@ -1,6 +1,7 @@
 package io.wharf.broker;
 
 import io.wharf.broker.group.GroupCoordinatorService;
+import io.wharf.broker.partition.CleanerSettings;
 import io.wharf.group.GroupConfig;
 import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.RetentionPolicy;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -47,10 +49,15 @@ public final class BrokerConfig {
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String METRICS_PORT = "metrics.port";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
     public static final String GROUP_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.consumer.min.session.timeout.ms";
@@ -74,6 +81,13 @@ public final class BrokerConfig {
     /** Kafka's default: 168 hours. */
     static final long DEFAULT_LOG_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
     static final long DEFAULT_LOG_RETENTION_BYTES = -1;
+    static final boolean DEFAULT_LOG_CLEANER_ENABLE = true;
+    /** Kafka's default: 128 MiB for the key map of one cleaning. */
+    static final long DEFAULT_LOG_CLEANER_DEDUPE_BUFFER_SIZE = 128L * 1024 * 1024;
+    /** The least CleanerOptions takes; at most 2 GiB, as Kafka allows one cleaner thread. */
+    static final long MIN_LOG_CLEANER_DEDUPE_BUFFER_SIZE = 1024;
+    /** Kafka's default: 15 seconds. */
+    static final long DEFAULT_LOG_CLEANER_BACKOFF_MS = 15_000;
     /**
      * Off unless asked for: a fixed port would keep a second broker on the same host from starting,
      * and an ephemeral one is nothing a scrape configuration can name.
@@ -85,6 +99,10 @@ public final class BrokerConfig {
     /** Kafka's defaults for the consumer-group coordinator. */
     static final long DEFAULT_OFFSETS_TOPIC_NUM_PARTITIONS = 50;
     static final long DEFAULT_OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
+    /** Kafka's default: 100 MiB, smaller than a topic's 1 GiB so that compaction finds closed segments sooner. */
+    static final long DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES = 100L * 1024 * 1024;
+    /** The smallest segment a log accepts (LogConfig). */
+    static final long MIN_OFFSETS_TOPIC_SEGMENT_BYTES = 128;
     static final long DEFAULT_OFFSETS_COMMIT_TIMEOUT_MS = 5000;
     static final long DEFAULT_GROUP_SESSION_TIMEOUT_MS = 45_000;
     static final long DEFAULT_GROUP_MIN_SESSION_TIMEOUT_MS = 45_000;
@@ -98,8 +116,10 @@ public final class BrokerConfig {
             CONTROLLER_REQUEST_TIMEOUT_MS, CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE,
             REPLICA_LAG_TIME_MAX_MS,
             REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, METRICS_PORT, NUM_NETWORK_THREADS,
-            OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR, OFFSETS_COMMIT_TIMEOUT_MS,
+            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, LOG_CLEANER_ENABLE,
+            LOG_CLEANER_DEDUPE_BUFFER_SIZE, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, LOG_CLEANER_BACKOFF_MS, METRICS_PORT,
+            NUM_NETWORK_THREADS, OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR,
+            OFFSETS_TOPIC_SEGMENT_BYTES, OFFSETS_COMMIT_TIMEOUT_MS,
             GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
             GROUP_HEARTBEAT_INTERVAL_MS, GROUP_MIN_HEARTBEAT_INTERVAL_MS, GROUP_MAX_HEARTBEAT_INTERVAL_MS);
 
@@ -122,6 +142,7 @@ public final class BrokerConfig {
     private final Duration highWatermarkCheckpointInterval;
     private final Duration logRetentionCheckInterval;
     private final RetentionPolicy defaultRetention;
+    private final CleanerSettings cleaner;
     private final int metricsPort;
     private final GroupCoordinatorService.Settings groupCoordinator;
     private final int numNetworkThreads;
@@ -173,6 +194,7 @@ public final class BrokerConfig {
         defaultRetention = new RetentionPolicy(
                 longValue(values, LOG_RETENTION_MS, DEFAULT_LOG_RETENTION_MS, -1, Long.MAX_VALUE),
                 longValue(values, LOG_RETENTION_BYTES, DEFAULT_LOG_RETENTION_BYTES, -1, Long.MAX_VALUE));
+        cleaner = cleaner(values);
         metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
         numNetworkThreads = (int) longValue(values, NUM_NETWORK_THREADS, DEFAULT_NUM_NETWORK_THREADS, 0, 256);
         groupCoordinator = groupCoordinator(values);
@@ -301,6 +323,26 @@ public final class BrokerConfig {
     }
 
     /**
+     * log.cleaner.*: whether the log cleaner runs, its key map's memory, its I/O limit and its
+     * pause when no compacted log is dirty enough.
+     */
+    public CleanerSettings cleaner() {
+        return cleaner;
+    }
+
+    private static CleanerSettings cleaner(Map<String, String> values) {
+        boolean enabled = booleanValue(values, LOG_CLEANER_ENABLE, DEFAULT_LOG_CLEANER_ENABLE);
+        long dedupeBufferBytes = longValue(values, LOG_CLEANER_DEDUPE_BUFFER_SIZE,
+                DEFAULT_LOG_CLEANER_DEDUPE_BUFFER_SIZE, MIN_LOG_CLEANER_DEDUPE_BUFFER_SIZE, Integer.MAX_VALUE);
+        // Unlimited unless set, as in Kafka (whose default is Double.MAX_VALUE bytes per second).
+        OptionalLong ioMaxBytesPerSecond = stringValue(values, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, "").isEmpty()
+                ? OptionalLong.empty()
+                : OptionalLong.of(longValue(values, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, null, 1, Long.MAX_VALUE));
+        Duration backoff = millis(values, LOG_CLEANER_BACKOFF_MS, DEFAULT_LOG_CLEANER_BACKOFF_MS);
+        return new CleanerSettings(enabled, dedupeBufferBytes, ioMaxBytesPerSecond, backoff);
+    }
+
+    /**
      * The port of the Prometheus {@code /metrics} endpoint on {@link #listenHost()}; 0 binds an
      * ephemeral port (see {@link BrokerNode#metricsPort()}), -1 serves none.
      */
@@ -326,6 +368,8 @@ public final class BrokerConfig {
                 10_000);
         int replicationFactor = (int) longValue(values, OFFSETS_TOPIC_REPLICATION_FACTOR,
                 DEFAULT_OFFSETS_TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
+        int segmentBytes = (int) longValue(values, OFFSETS_TOPIC_SEGMENT_BYTES, DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES,
+                MIN_OFFSETS_TOPIC_SEGMENT_BYTES, Integer.MAX_VALUE);
         Duration commitTimeout = millis(values, OFFSETS_COMMIT_TIMEOUT_MS, DEFAULT_OFFSETS_COMMIT_TIMEOUT_MS);
         GroupConfig groups;
         try {
@@ -342,7 +386,7 @@ public final class BrokerConfig {
             throw new InvalidConfigException(GROUP_SESSION_TIMEOUT_MS, e.getMessage()
                     + " (the group.consumer.* timeouts must satisfy min <= default <= max, heartbeat < session)");
         }
-        return new GroupCoordinatorService.Settings(partitions, replicationFactor, commitTimeout, groups);
+        return new GroupCoordinatorService.Settings(partitions, replicationFactor, segmentBytes, commitTimeout, groups);
     }
 
     /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
@@ -368,10 +412,16 @@ public final class BrokerConfig {
                 + ", " + LOG_RETENTION_CHECK_INTERVAL_MS + "=" + logRetentionCheckInterval.toMillis()
                 + ", " + LOG_RETENTION_MS + "=" + defaultRetention.retentionMs()
                 + ", " + LOG_RETENTION_BYTES + "=" + defaultRetention.retentionBytes()
+                + ", " + LOG_CLEANER_ENABLE + "=" + cleaner.enabled()
+                + ", " + LOG_CLEANER_DEDUPE_BUFFER_SIZE + "=" + cleaner.dedupeBufferBytes()
+                + ", " + LOG_CLEANER_IO_MAX_BYTES_PER_SECOND + "="
+                + (cleaner.ioMaxBytesPerSecond().isPresent() ? cleaner.ioMaxBytesPerSecond().getAsLong() : "unlimited")
+                + ", " + LOG_CLEANER_BACKOFF_MS + "=" + cleaner.backoff().toMillis()
                 + ", " + METRICS_PORT + "=" + metricsPort
                 + ", " + NUM_NETWORK_THREADS + "=" + numNetworkThreads
                 + ", " + OFFSETS_TOPIC_NUM_PARTITIONS + "=" + groupCoordinator.offsetsTopicPartitions()
                 + ", " + OFFSETS_TOPIC_REPLICATION_FACTOR + "=" + groupCoordinator.offsetsTopicReplicationFactor()
+                + ", " + OFFSETS_TOPIC_SEGMENT_BYTES + "=" + groupCoordinator.offsetsTopicSegmentBytes()
                 + ", " + OFFSETS_COMMIT_TIMEOUT_MS + "=" + groupCoordinator.commitTimeout().toMillis()
                 + ", group.consumer.(min/default/max) session timeout ms=" + groupCoordinator.groups().minSessionTimeoutMs()
                 + "/" + groupCoordinator.groups().sessionTimeoutMs() + "/" + groupCoordinator.groups().maxSessionTimeoutMs()
@@ -390,6 +440,16 @@ public final class BrokerConfig {
 
     private static Duration millis(Map<String, String> values, String key, long defaultValue) {
         return Duration.ofMillis(longValue(values, key, defaultValue, 1, Integer.MAX_VALUE));
+    }
+
+    private static boolean booleanValue(Map<String, String> values, String key, boolean defaultValue) {
+        String text = stringValue(values, key, "").toLowerCase(Locale.ROOT);
+        return switch (text) {
+            case "" -> defaultValue;
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new InvalidConfigException(key, "'" + text + "' must be true or false");
+        };
     }
 
     private static long longValue(Map<String, String> values, String key, Long defaultValue, long min, long max) {

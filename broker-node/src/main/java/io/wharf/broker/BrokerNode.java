@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.metrics.BrokerMetrics;
+import io.wharf.broker.metrics.CleanerMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
 import io.wharf.broker.metrics.MetricsEndpoint;
 import io.wharf.broker.metrics.ProduceStage;
@@ -143,8 +144,9 @@ public final class BrokerNode implements AutoCloseable {
         metrics = instruments;
         partitions = new PartitionRegistry(new PartitionRegistry.Settings(id, config.dataDir(), config.logFlushMode(),
                 config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
-                config.defaultRetention(), config.logRetentionCheckInterval()), clock,
-                nanos -> instruments.recordProduceStage(ProduceStage.LOCAL_FSYNC, nanos), logFiles);
+                config.defaultRetention(), config.logRetentionCheckInterval(), config.cleaner()), clock,
+                nanos -> instruments.recordProduceStage(ProduceStage.LOCAL_FSYNC, nanos), logFiles,
+                new CleanerMetrics(instruments));
         // One log directory per broker: when it fails, a controlled shutdown moves every leadership
         // away and the node stops (decision storage-fault-stops-the-broker.md).
         partitions.onDirectoryOffline(this::fail);

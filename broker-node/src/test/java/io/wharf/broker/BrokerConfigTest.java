@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.broker.partition.CleanerSettings;
 import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -47,6 +49,9 @@ class BrokerConfigTest {
         assertEquals(Duration.ofMillis(5000), config.highWatermarkCheckpointInterval());
         assertEquals(Duration.ofMillis(300_000), config.logRetentionCheckInterval());
         assertEquals(new RetentionPolicy(168L * 60 * 60 * 1000, -1), config.defaultRetention());
+        assertEquals(new CleanerSettings(true, 134_217_728L, OptionalLong.empty(), Duration.ofMillis(15_000)),
+                config.cleaner(), "Kafka's defaults; no I/O limit");
+        assertEquals(104_857_600, config.groupCoordinator().offsetsTopicSegmentBytes());
         assertEquals(-1, config.metricsPort(), "no metrics endpoint unless asked for");
         assertEquals(Set.of(), config.unknownKeys());
     }
@@ -92,6 +97,29 @@ class BrokerConfigTest {
         assertInvalid("log.retention.ms", "-2");
         assertInvalid("log.retention.bytes", "-2");
         assertInvalid("log.retention.bytes", "1GB");
+        assertInvalid("log.cleaner.enable", "yes");
+        assertInvalid("log.cleaner.dedupe.buffer.size", "1023");
+        assertInvalid("log.cleaner.dedupe.buffer.size", "2147483648");
+        assertInvalid("log.cleaner.io.max.bytes.per.second", "0");
+        assertInvalid("log.cleaner.io.max.bytes.per.second", "-1");
+        assertInvalid("log.cleaner.io.max.bytes.per.second", "10MB");
+        assertInvalid("log.cleaner.backoff.ms", "0");
+        assertInvalid("offsets.topic.segment.bytes", "127");
+    }
+
+    @Test
+    void theLogCleanerCanBeLimitedOrTurnedOff() {
+        Map<String, String> values = minimal();
+        values.put("log.cleaner.enable", "FALSE");
+        values.put("log.cleaner.dedupe.buffer.size", "1024");
+        values.put("log.cleaner.io.max.bytes.per.second", "10485760");
+        values.put("log.cleaner.backoff.ms", "50");
+        values.put("offsets.topic.segment.bytes", "1048576");
+        BrokerConfig config = BrokerConfig.from(values);
+        assertEquals(new CleanerSettings(false, 1024, OptionalLong.of(10_485_760), Duration.ofMillis(50)),
+                config.cleaner());
+        assertEquals(1_048_576, config.groupCoordinator().offsetsTopicSegmentBytes());
+        assertTrue(config.toString().contains("log.cleaner.io.max.bytes.per.second=10485760"), config.toString());
     }
 
     @Test

@@ -85,11 +85,12 @@ public final class GroupCoordinatorService implements AutoCloseable {
     /**
      * @param offsetsTopicPartitions        partitions of the topic when this broker creates it
      * @param offsetsTopicReplicationFactor its replication factor, capped at the active brokers
+     * @param offsetsTopicSegmentBytes      its segment.bytes (the cleaner compacts only closed segments)
      * @param commitTimeout                 how long a write may wait for its records to be committed
      * @param groups                        the coordinator's timeouts, bounds and assignors
      */
-    public record Settings(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, Duration commitTimeout,
-                           GroupConfig groups) {
+    public record Settings(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, int offsetsTopicSegmentBytes,
+                           Duration commitTimeout, GroupConfig groups) {
     }
 
     private final int brokerId;
@@ -381,7 +382,8 @@ public final class GroupCoordinatorService implements AutoCloseable {
             try {
                 int active = image.get().activeBrokerIds().size();
                 CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addTopics(OffsetsTopic.spec(
-                        settings.offsetsTopicPartitions(), settings.offsetsTopicReplicationFactor(), active)).build();
+                        settings.offsetsTopicPartitions(), settings.offsetsTopicReplicationFactor(),
+                        settings.offsetsTopicSegmentBytes(), active)).build();
                 CreateTopicsResponse response = controllers.call(ControllerChannels.Target.ANY,
                         stub -> stub.createTopics(request),
                         r -> r.getResultsCount() == 0 ? PartitionLookup.none() : r.getResults(0).getError());

@@ -21,13 +21,20 @@ public final class OffsetsTopic {
 
     /**
      * The topic as the controllers are asked to create it: the replication factor capped at the
-     * active brokers, {@code min.insync.replicas} 2 (capped at the replication factor), and no
-     * retention, since its records are the groups' state (they are superseded by key, not aged out).
+     * active brokers, {@code min.insync.replicas} 2 (capped at the replication factor), and
+     * compacted, as Kafka's: its records are the groups' state, keyed, each superseded by the next
+     * record of its key or deleted by a tombstone, so the cleaner keeps the latest of each key and
+     * nothing is aged out by retention (set to unlimited as well, so that no policy change can lose state).
+     *
+     * @param segmentBytes {@code offsets.topic.segment.bytes}: the cleaner only compacts closed
+     *                     segments, so smaller ones than a topic's 1 GiB let it start sooner
      */
-    public static TopicSpec spec(int partitions, int replicationFactor, int activeBrokers) {
+    public static TopicSpec spec(int partitions, int replicationFactor, int segmentBytes, int activeBrokers) {
         int factor = Math.max(1, Math.min(replicationFactor, activeBrokers));
         return TopicSpec.newBuilder().setName(NAME).setPartitions(partitions).setReplicationFactor(factor)
                 .putConfigs("min.insync.replicas", String.valueOf(Math.min(2, factor)))
+                .putConfigs("cleanup.policy", "compact")
+                .putConfigs("segment.bytes", String.valueOf(segmentBytes))
                 .putConfigs("retention.ms", "-1")
                 .putConfigs("retention.bytes", "-1")
                 .build();

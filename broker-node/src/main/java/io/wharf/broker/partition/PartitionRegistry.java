@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * logs is I/O, which listeners must not do), which also retries topics that failed to apply,
  * after {@value #FIRST_RETRY_MS} ms doubling to {@value #MAX_RETRY_MS} ms; an <em>ack timer</em>
  * thread runs the acks=all deadline of each led partition; the {@link LogDirectory} owns an fsync
- * thread, a roll flusher and a checkpoint thread, and the {@link RetentionEnforcer} one retention thread.
+ * thread, a roll flusher and a checkpoint thread, the {@link RetentionEnforcer} one retention thread
+ * and the {@link LogCleaner} one cleaner thread (unless {@code log.cleaner.enable} is false).
  */
 public final class PartitionRegistry implements MetadataListener, AutoCloseable {
 
@@ -53,10 +54,11 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      * @param defaultRetention       the broker's log.retention.ms / log.retention.bytes, for
      *                               topics that do not set their own
      * @param retentionCheckInterval how often retention runs over the hosted replicas
+     * @param cleaner                the log cleaner's settings (log.cleaner.*)
      */
     public record Settings(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
                            Duration checkpointInterval, RetentionPolicy defaultRetention,
-                           Duration retentionCheckInterval) {
+                           Duration retentionCheckInterval, CleanerSettings cleaner) {
     }
 
     static final long FIRST_RETRY_MS = 100;
@@ -70,6 +72,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     private final LogDirectory directory;
     private final AssignmentApplier applier;
     private final RetentionEnforcer retention;
+    private final LogCleaner cleaner;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage applied = MetadataImage.empty();
@@ -85,8 +88,10 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      * @param clock      time of the logs (segment.ms, retention.ms) and of acks deadlines
      * @param fsyncNanos told how long each fsync of a replica's appended records took
      * @param channels   opens segment files ({@link LogFileChannels#DEFAULT}, or a fault-injecting one)
+     * @param cleanings  told what the log cleaner does (the broker's metrics)
      */
-    public PartitionRegistry(Settings settings, Clock clock, LongConsumer fsyncNanos, LogFileChannels channels) {
+    public PartitionRegistry(Settings settings, Clock clock, LongConsumer fsyncNanos, LogFileChannels channels,
+                             CleaningListener cleanings) {
         int brokerId = settings.brokerId();
         this.brokerId = brokerId;
         this.applierThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -108,7 +113,14 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
                 partitions);
         this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied,
                 settings.defaultRetention(), settings.retentionCheckInterval());
+        this.cleaner = new LogCleaner(brokerId, partitions::values, settings.cleaner(), cleanings, System::nanoTime);
         retention.start();
+        if (settings.cleaner().enabled()) {
+            cleaner.start();
+        } else {
+            log.info("Broker {} runs no log cleaner (log.cleaner.enable=false): compacted topics keep every record",
+                    brokerId);
+        }
     }
 
     public void addListener(ChangeListener listener) {
@@ -234,13 +246,14 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     }
 
     /**
-     * Stops applying changes and retention, checkpoints the high watermarks a last time and closes
-     * every hosted replica (pending acks=all waits answered NOT_LEADER, logs flushed and closed).
+     * Stops applying changes, retention and cleaning, checkpoints the high watermarks a last time
+     * and closes every hosted replica (pending acks=all waits answered NOT_LEADER, logs flushed and closed).
      */
     @Override
     public void close() {
         applierThread.shutdownNow();
         retention.close();
+        cleaner.close();
         try {
             if (!applierThread.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warn("Broker {} partition thread did not stop within 10 s", brokerId);
