@@ -13,6 +13,8 @@ import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataViews;
 import io.wharf.metadata.TopicImage;
 import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.DescribeLogsRequest;
+import io.wharf.proto.broker.DescribeLogsResponse;
 import io.wharf.proto.broker.DescribeMetadataRequest;
 import io.wharf.proto.broker.DescribeMetadataResponse;
 import io.wharf.proto.broker.FetchRequest;
@@ -51,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * The broker's gRPC {@code BrokerService}. {@code DescribeMetadata} answers from the broker's own
  * metadata image, which may trail the controllers by the time a record takes to stream here;
  * Produce (unary or pipelined on a stream), Fetch and ListOffsets go to their handlers and answer asynchronously; InitProducerId
- * takes an id from the {@link ProducerIdAllocator}. Thread-safe.
+ * takes an id from the {@link ProducerIdAllocator}; DescribeLogs reads the hosted replicas' logs
+ * ({@link DescribeLogsHandler}). Thread-safe.
  */
 final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
@@ -65,6 +68,7 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
+    private final DescribeLogsHandler describeLogs;
     private final ProducerIdAllocator producerIds;
     private final GroupCoordinatorService groups;
     private final BrokerMetrics metrics;
@@ -76,8 +80,8 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     }
 
     BrokerGrpcService(int brokerId, Supplier<MetadataImage> image, ProduceHandler produce, FetchHandler fetch,
-                      ListOffsetsHandler listOffsets, ProducerIdAllocator producerIds, GroupCoordinatorService groups,
-                      BrokerMetrics metrics) {
+                      ListOffsetsHandler listOffsets, DescribeLogsHandler describeLogs, ProducerIdAllocator producerIds,
+                      GroupCoordinatorService groups, BrokerMetrics metrics) {
         this.producerIds = producerIds;
         this.groups = groups;
         this.metrics = metrics;
@@ -86,6 +90,7 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
         this.produce = produce;
         this.fetch = fetch;
         this.listOffsets = listOffsets;
+        this.describeLogs = describeLogs;
     }
 
     @Override
@@ -120,6 +125,17 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     @Override
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> observer) {
         reply(CompletableFuture.completedFuture(listOffsets.listOffsets(request)), observer);
+    }
+
+    @Override
+    public void describeLogs(DescribeLogsRequest request, StreamObserver<DescribeLogsResponse> observer) {
+        CompletableFuture<DescribeLogsResponse> answer;
+        try {
+            answer = CompletableFuture.completedFuture(describeLogs.describeLogs(request));
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);  // a bug: answered INTERNAL with its message
+        }
+        reply(answer, observer);
     }
 
     /** Answers a producer id with epoch 0, or CONTROLLER_UNAVAILABLE (retriable) when none could be had. */

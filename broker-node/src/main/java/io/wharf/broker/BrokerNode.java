@@ -181,8 +181,8 @@ public final class BrokerNode implements AutoCloseable {
                 .callExecutor(new CallsOnTransportThread())
                 .addService(ServerInterceptors.intercept(new BrokerGrpcService(id, follower::image,
                         new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
-                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup), producerIds, groups,
-                        instruments), new ClientAddress()))
+                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup),
+                        new DescribeLogsHandler(id, partitions), producerIds, groups, instruments), new ClientAddress()))
                 .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments))
                 .build()
                 .start();
