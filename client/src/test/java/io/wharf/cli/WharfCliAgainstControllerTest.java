@@ -141,8 +141,11 @@ class WharfCliAgainstControllerTest {
                 .addErrors(FakeControllerService.result("nope", ErrorCode.UNKNOWN_TOPIC, "topic 'nope' does not exist")).build();
         assertEquals(1, run("topics", "describe", "orders", "nope"));
         assertTrue(out.toString().startsWith("Topic: orders\tTopicId: t-1\tPartitionCount: 2\tReplicationFactor: 2\t"
-                + "Configs: retention.ms=1000\n\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2"), out.toString());
+                + "CleanupPolicy: delete\tConfigs: retention.ms=1000\n\tTopic: orders\tPartition: 0\tLeader: 1\t"
+                + "Replicas: 1,2\tIsr: 1,2\tLeaderEpoch: 0\tLogSize: -\n"), out.toString());
         assertTrue(err.toString().contains("UNKNOWN_TOPIC: topic 'nope' does not exist"), err.toString());
+        assertTrue(err.toString().contains("could not describe the logs of orders-1: the controllers know no endpoint "
+                + "of their leader, broker 3"), "this controller names no brokers: " + err);
 
         assertEquals(0, run("topics", "delete", "orders", "--json"));
         assertEquals("{\"name\":\"orders\",\"deleted\":true}", new ObjectMapper().readTree(out.toString()).toString());

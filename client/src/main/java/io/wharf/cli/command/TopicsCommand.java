@@ -6,6 +6,7 @@ import io.wharf.cli.Json;
 import io.wharf.cli.view.TopicView;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.admin.AdminClient;
+import io.wharf.client.admin.LogDescriptions;
 import io.wharf.client.admin.NewTopic;
 import io.wharf.client.admin.TopicDescriptions;
 import io.wharf.client.admin.TopicOutcome;
@@ -13,6 +14,7 @@ import io.wharf.proto.common.ErrorCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -50,7 +52,8 @@ public final class TopicsCommand implements Runnable {
         @Option(names = "--replication-factor", required = true, paramLabel = "R", description = "Replicas per partition.")
         int replicationFactor;
         @Option(names = "--config", paramLabel = "KEY=VALUE",
-                description = "A topic config (retention.ms, retention.bytes, min.insync.replicas, segment.bytes); repeatable.")
+                description = "A topic config (retention.ms, retention.bytes, min.insync.replicas, segment.bytes, "
+                        + "cleanup.policy=compact, ...; docs/configuration.md lists them); repeatable.")
         Map<String, String> configs = new LinkedHashMap<>();
 
         public Create(CliEnvironment env) {
@@ -95,8 +98,13 @@ public final class TopicsCommand implements Runnable {
         }
     }
 
-    /** {@code topics describe [NAME...]}. */
-    @Command(name = "describe", description = "Describe topics (every topic when no name is given).")
+    /**
+     * {@code topics describe [NAME...]}: per topic its cleanup policy and configs, per partition the
+     * assignment from the controllers and, from its leader, the log size and (compacted topics) the
+     * dirty ratio; a leader that cannot be asked leaves "-" and a line on stderr.
+     */
+    @Command(name = "describe", description = "Describe topics (every topic when no name is given): partitions, "
+            + "leaders, replicas, ISR, and from the leaders the log size and, for compacted topics, the dirty ratio.")
     public static final class Describe implements Runnable {
         private final CliEnvironment env;
         @Mixin JsonOption json;
@@ -112,7 +120,14 @@ public final class TopicsCommand implements Runnable {
         public void run() {
             try (AdminClient admin = bootstrap.connect(env)) {
                 TopicDescriptions result = admin.describeTopics(names);
-                List<TopicView> topics = result.topics().stream().map(TopicView::of)
+                LogDescriptions logs = result.topics().isEmpty() ? new LogDescriptions(Map.of(), List.of())
+                        : admin.describeLogs(result.topics());
+                for (LogDescriptions.Failure failure : logs.failures()) {
+                    env.err().println("wharf: could not describe the logs of " + failure.partitions().stream()
+                            .map(TopicPartition::toString).collect(Collectors.joining(", ")) + ": " + failure.reason()
+                            + "; their log columns show -");
+                }
+                List<TopicView> topics = result.topics().stream().map(topic -> TopicView.of(topic, logs.logs()))
                         .sorted((a, b) -> a.name().compareTo(b.name())).toList();
                 if (json.enabled()) {
                     Json.print(env.out(), Json.object("topics", topics, "errors", result.errors().stream()
@@ -130,15 +145,23 @@ public final class TopicsCommand implements Runnable {
         }
 
         private void print(TopicView topic) {
-            env.out().printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n",
+            env.out().printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tCleanupPolicy: %s"
+                            + "\tConfigs: %s%n",
                     topic.name(), topic.topicId(), topic.partitionCount(), topic.replicationFactor(),
-                    topic.configs().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    topic.cleanupPolicy(), topic.configs().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                             .collect(Collectors.joining(",")));
             for (TopicView.Partition p : topic.partitions()) {
-                env.out().printf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s\tLeaderEpoch: %d%n",
+                env.out().printf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s\tLeaderEpoch: %d"
+                                + "\tLogSize: %s%s%n",
                         topic.name(), p.id(), p.leader() < 0 ? "none" : p.leader(), MetadataCommand.join(p.replicas()),
-                        MetadataCommand.join(p.isr()), p.leaderEpoch());
+                        MetadataCommand.join(p.isr()), p.leaderEpoch(), p.log() == null ? "-" : p.log().sizeBytes(),
+                        topic.compacts() ? "\tDirtyRatio: " + dirtyRatio(p.log()) : "");
             }
+        }
+
+        /** Two decimals, as the cleaner's min.cleanable.dirty.ratio is usually written; "-" when unknown. */
+        private static String dirtyRatio(TopicView.Log log) {
+            return log == null || log.dirtyRatio() == null ? "-" : String.format(Locale.ROOT, "%.2f", log.dirtyRatio());
         }
     }
 
@@ -178,7 +201,8 @@ public final class TopicsCommand implements Runnable {
         String name;
         @Option(names = "--config", paramLabel = "KEY=VALUE",
                 description = "A topic config to set (retention.ms, retention.bytes, min.insync.replicas, "
-                        + "segment.bytes, segment.ms, max.message.bytes); repeatable.")
+                        + "segment.bytes, segment.ms, max.message.bytes, cleanup.policy, min.cleanable.dirty.ratio, ...; "
+                        + "docs/configuration.md lists them); repeatable.")
         Map<String, String> set = new LinkedHashMap<>();
         @Option(names = "--delete-config", paramLabel = "KEY", description = "A config to return to its default; repeatable.")
         List<String> delete = new ArrayList<>();

@@ -3,9 +3,12 @@ package io.wharf.client.admin;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.wharf.client.Endpoint;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.TopicPartition;
+import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.TopicDescription;
 import io.wharf.proto.controller.AlterConfigsRequest;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
@@ -22,6 +25,7 @@ import io.wharf.proto.controller.TopicResult;
 import io.wharf.proto.metadata.PartitionRef;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +34,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Administers a Wharf cluster through its controllers: topics and cluster description.
+ * Administers a Wharf cluster through its controllers: topics and cluster description; and, for
+ * what only the brokers know, the partitions' logs through their leaders ({@link #describeLogs}).
  *
  * <p>Keeps one gRPC channel per controller. A call that fails retriably (a controller down or not
  * answering in time, {@code NOT_CONTROLLER}, {@code CONTROLLER_UNAVAILABLE},
@@ -45,6 +50,8 @@ public final class AdminClient implements AutoCloseable {
 
     private final ControllerChannels channels;
     private final RetryingCaller caller;
+    private final EndpointChannels brokerChannels;
+    private final LeaderLogs leaderLogs;
 
     /** A client over plaintext gRPC channels to the controllers in {@code config}. */
     public AdminClient(AdminClientConfig config) {
@@ -57,6 +64,8 @@ public final class AdminClient implements AutoCloseable {
     public AdminClient(AdminClientConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
         this.channels = new ControllerChannels(config.bootstrap(), channelFactory);
         this.caller = new RetryingCaller(channels, config);
+        this.brokerChannels = new EndpointChannels(channelFactory);
+        this.leaderLogs = new LeaderLogs(brokerChannels, config.attemptTimeout());
     }
 
     /** A client with default timings for controllers given as {@code host:port,...}. */
@@ -157,9 +166,29 @@ public final class AdminClient implements AutoCloseable {
                 stub.describeCluster(DescribeClusterRequest.getDefaultInstance())));
     }
 
+    /**
+     * The logs of {@code topics}' partitions as each partition's leader describes it: offsets,
+     * size, segments, cleanup policy and, for a topic that compacts, where the log cleaner stands.
+     * The brokers' endpoints come from the controllers ({@link #describeCluster()}); each leader
+     * broker is asked once, all together, within the attempt timeout. A partition whose leader could
+     * not tell is listed in {@link LogDescriptions#failures()} rather than failing the call.
+     *
+     * @param topics as {@link #describeTopics} returned them (their leaders are asked)
+     */
+    public LogDescriptions describeLogs(List<TopicDescription> topics) {
+        Map<Integer, Endpoint> brokers = new HashMap<>();
+        for (BrokerInfo broker : describeCluster().getBrokersList()) {
+            if (!broker.getHost().isBlank() && broker.getPort() > 0) {
+                brokers.put(broker.getId(), new Endpoint(broker.getHost(), broker.getPort()));
+            }
+        }
+        return leaderLogs.describe(topics, brokers);
+    }
+
     @Override
     public void close() {
         channels.close();
+        brokerChannels.close();
     }
 
     /**

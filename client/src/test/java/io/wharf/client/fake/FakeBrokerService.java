@@ -12,6 +12,8 @@ import io.wharf.proto.broker.DeleteOffsetsRequest;
 import io.wharf.proto.broker.DeleteOffsetsResponse;
 import io.wharf.proto.broker.DescribeGroupRequest;
 import io.wharf.proto.broker.DescribeGroupResponse;
+import io.wharf.proto.broker.DescribeLogsRequest;
+import io.wharf.proto.broker.DescribeLogsResponse;
 import io.wharf.proto.broker.FindCoordinatorRequest;
 import io.wharf.proto.broker.FindCoordinatorResponse;
 import io.wharf.proto.broker.GroupHeartbeatRequest;
@@ -38,6 +40,7 @@ import io.wharf.proto.broker.ProducePartition;
 import io.wharf.proto.broker.ProducePartitionResult;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.broker.ProduceResponse;
+import io.wharf.proto.broker.ReplicaLog;
 import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.BrokerState;
 import io.wharf.proto.common.Error;
@@ -63,7 +66,9 @@ import java.util.function.Supplier;
  * acks=-1 waits for the HW (up to timeout_ms), fetches return whole batches below the HW and
  * long-poll, requests for partitions led elsewhere answer NOT_LEADER with the leader's id and
  * endpoint. Group requests go to the cluster's {@link FakeGroupCoordinator} on the coordinator
- * broker; the others answer NOT_COORDINATOR naming it. Thread-safe (locks the cluster).
+ * broker; the others answer NOT_COORDINATOR naming it. DescribeLogs lists the partitions a broker
+ * leads (one segment each; a compacted topic with the dirty ratio the test set). Thread-safe
+ * (locks the cluster).
  */
 final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
@@ -436,6 +441,44 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
         }
         observer.onNext(response.build());
         observer.onCompleted();
+    }
+
+    /** The partitions this broker leads (the fake hosts no followers), sorted as a real broker sorts them. */
+    @Override
+    public void describeLogs(DescribeLogsRequest request, StreamObserver<DescribeLogsResponse> observer) {
+        DescribeLogsResponse.Builder response = DescribeLogsResponse.newBuilder().setBrokerId(id)
+                .setError(Error.getDefaultInstance());
+        synchronized (cluster) {
+            if (cluster.stopped.contains(id)) {
+                observer.onError(Status.UNAVAILABLE.withDescription("broker " + id + " is dead").asRuntimeException());
+                return;
+            }
+            cluster.describeLogsRequests++;
+            new java.util.TreeMap<>(cluster.topics).forEach((topic, partitions) -> {
+                if (request.getTopicsCount() > 0 && !request.getTopicsList().contains(topic)) {
+                    return;
+                }
+                for (int p = 0; p < partitions; p++) {
+                    TopicPartition tp = new TopicPartition(topic, p);
+                    if (cluster.leaders.get(tp) == id) {
+                        response.addReplicas(replicaLog(tp, cluster.logs.get(tp), cluster.dirtyRatios.get(topic)));
+                    }
+                }
+            });
+        }
+        observer.onNext(response.build());
+        observer.onCompleted();
+    }
+
+    private static ReplicaLog replicaLog(TopicPartition tp, FakePartitionLog log, Double dirtyRatio) {
+        ReplicaLog.Builder replica = ReplicaLog.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
+                .setIsLeader(true).setLogStartOffset(log.logStartOffset).setLogEndOffset(log.logEndOffset)
+                .setHighWatermark(log.highWatermark).setSizeBytes(log.sizeInBytes()).setSegmentCount(1)
+                .setCleanupPolicy(dirtyRatio == null ? "delete" : "compact").setFirstDirtyOffset(-1);
+        if (dirtyRatio != null) {
+            replica.setFirstDirtyOffset(log.logStartOffset).setDirtyRatio(dirtyRatio);
+        }
+        return replica.build();
     }
 
     @Override

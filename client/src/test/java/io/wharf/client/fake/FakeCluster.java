@@ -69,6 +69,9 @@ public final class FakeCluster implements AutoCloseable {
     /** Successful appends whose answer was lost because their produce stream had ended meanwhile. */
     final Map<TopicPartition, Integer> appendsAnsweredOnEndedStream = new HashMap<>();
     final FakeGroupCoordinator groups = new FakeGroupCoordinator();
+    /** Compacted topics and the dirty ratio DescribeLogs shows for each of their partitions. */
+    final Map<String, Double> dirtyRatios = new HashMap<>();
+    int describeLogsRequests;
     /** Runs the requests of produce streams, each on its own thread (see FakeBrokerService#produceStream). */
     final java.util.concurrent.ExecutorService produceThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "fake-produce");
@@ -151,6 +154,21 @@ public final class FakeCluster implements AutoCloseable {
             logs.put(tp, new FakePartitionLog());
             leaders.put(tp, p % endpoints.size() + 1);
         }
+    }
+
+    /** From now on DescribeLogs shows {@code topic} as compacted, each partition with this dirty ratio. */
+    public synchronized void compacted(String topic, double dirtyRatio) {
+        dirtyRatios.put(topic, dirtyRatio);
+    }
+
+    /** DescribeLogs requests the brokers answered so far. */
+    public synchronized int describeLogsRequests() {
+        return describeLogsRequests;
+    }
+
+    /** Bytes of the batches stored for {@code tp}. */
+    public synchronized long sizeInBytes(TopicPartition tp) {
+        return logs.get(tp).sizeInBytes();
     }
 
     /** Moves leadership; DescribeMetadata keeps advertising the old leader until {@link #advertiseActualLeaders}. */

@@ -62,6 +62,11 @@ final class FakePartitionLog {
         return base;
     }
 
+    /** Bytes of every batch stored. */
+    long sizeInBytes() {
+        return batches.stream().mapToLong(RecordBatch::sizeInBytes).sum();
+    }
+
     void advanceHighWatermarkToEnd() {
         highWatermark = logEndOffset;
     }
