@@ -84,7 +84,7 @@ public final class BrokerConfig {
     static final boolean DEFAULT_LOG_CLEANER_ENABLE = true;
     /** Kafka's default: 128 MiB for the key map of one cleaning. */
     static final long DEFAULT_LOG_CLEANER_DEDUPE_BUFFER_SIZE = 128L * 1024 * 1024;
-    /** The least CleanerOptions takes; at most 2 GiB, as Kafka allows one cleaner thread. */
+    /** The least CleanerOptions accepts; the most is Kafka's bound for one cleaner thread, 2 GiB - 1. */
     static final long MIN_LOG_CLEANER_DEDUPE_BUFFER_SIZE = 1024;
     /** Kafka's default: 15 seconds. */
     static final long DEFAULT_LOG_CLEANER_BACKOFF_MS = 15_000;

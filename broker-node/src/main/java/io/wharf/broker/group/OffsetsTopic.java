@@ -23,8 +23,8 @@ public final class OffsetsTopic {
      * The topic as the controllers are asked to create it: the replication factor capped at the
      * active brokers, {@code min.insync.replicas} 2 (capped at the replication factor), and
      * compacted, as Kafka's: its records are the groups' state, keyed, each superseded by the next
-     * record of its key or deleted by a tombstone, so the cleaner keeps the latest of each key and
-     * nothing is aged out by retention (set to unlimited as well, so that no policy change can lose state).
+     * record of its key or deleted by a tombstone, so the cleaner keeps the latest of each key.
+     * Retention is unlimited as well, so that adding delete to its policy could not lose state.
      *
      * @param segmentBytes {@code offsets.topic.segment.bytes}: the cleaner only compacts closed
      *                     segments, so smaller ones than a topic's 1 GiB let it start sooner

@@ -189,7 +189,13 @@ final class LogCleaner implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
-            log.debug("Broker {} log cleaner stopped: {}", brokerId, e.getMessage());
+            if (stopping.getCount() > 0) {
+                // Nothing of the broker interrupts this thread; whoever did wants it gone.
+                log.warn("Broker {} log cleaner thread was interrupted and stops; compacted logs are no longer "
+                        + "cleaned until the broker restarts", brokerId, e);
+            } else {
+                log.debug("Broker {} log cleaner stopped: {}", brokerId, e.getMessage());
+            }
         }
     }
 
