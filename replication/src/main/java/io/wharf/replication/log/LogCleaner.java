@@ -370,6 +370,7 @@ final class LogCleaner {
 
     /** Counts what a cleaning read and removed, paces it, and stops it when asked to. */
     private static final class Progress {
+        private static final long PACE_BYTES = 16 * 1024;
         private final IoThrottle throttle;
         private final BooleanSupplier abortRequested;
         long bytesRead;
@@ -385,12 +386,22 @@ final class LogCleaner {
             pace(bytes);
         }
 
+        /**
+         * Paces {@code bytes} of I/O in pieces of {@link #PACE_BYTES}, checking for an abort
+         * between them: a slow throttle must not hold a truncation or a close waiting for long.
+         */
         void pace(long bytes) {
-            try {
-                throttle.onBytes(bytes);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CleaningAbortedException("interrupted while throttled");
+            long left = bytes;
+            while (left > 0) {
+                long piece = Math.min(left, PACE_BYTES);
+                try {
+                    throttle.onBytes(piece);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CleaningAbortedException("interrupted while throttled");
+                }
+                left -= piece;
+                checkAbort();
             }
         }
 

@@ -9,6 +9,7 @@ import static io.wharf.replication.log.CompactedLogs.keyed;
 import static io.wharf.replication.log.CompactedLogs.latest;
 import static io.wharf.replication.log.CompactedLogs.records;
 import static io.wharf.replication.log.CompactedLogs.string;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,9 +23,13 @@ import io.wharf.record.RecordBatchBuilder;
 import io.wharf.record.RecordBatches;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -307,6 +312,40 @@ class LogCompactionTest {
             assertEquals(latest(records(leader)), latest(records(follower)));
             clean(follower, follower.logEndOffset());
             assertEquals(latest(records(leader)), latest(records(follower)), "each replica compacts on its own");
+        }
+    }
+
+    @Test
+    void aTruncationStopsAThrottledCleaningAtItsNextPieceInsteadOfWaitingForIt() throws Exception {
+        try (Log log = Log.open(dir, compactConfig().build(), clock)) {
+            Map<String, String> model = writeCycling(log, 60, 5, "v");
+            CountDownLatch throttled = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            IoThrottle blocking = bytes -> {
+                throttled.countDown();
+                release.await(30, TimeUnit.SECONDS);
+            };
+            CompletableFuture<CleanResult> cleaning = CompletableFuture.supplyAsync(
+                    () -> cleanWith(log, log.logEndOffset(), new CleanerOptions(1 << 20, blocking)));
+            assertTrue(throttled.await(30, TimeUnit.SECONDS));
+            Thread truncating = new Thread(() -> log.truncateTo(50), "truncating");
+            truncating.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> truncating.getState() == Thread.State.WAITING);
+            release.countDown();
+
+            CleanResult stopped = cleaning.get(30, TimeUnit.SECONDS);
+            truncating.join(30_000);
+            assertFalse(truncating.isAlive());
+            assertEquals(stopped.firstDirtyOffsetBefore(), stopped.firstDirtyOffsetAfter(), "stopped: " + stopped);
+            assertEquals(50, log.logEndOffset());
+            model.clear();
+            for (Record record : records(log)) {
+                model.put(string(record.key()), string(record.value()));
+            }
+            assertEquals(5, model.size());
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+                assertFalse(files.anyMatch(f -> f.toString().endsWith(LogSegment.CLEANED_SUFFIX)));
+            }
         }
     }
 
