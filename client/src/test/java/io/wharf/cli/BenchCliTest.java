@@ -91,6 +91,23 @@ class BenchCliTest {
     }
 
     @Test
+    void keySpaceGivesRecordsThatManyDistinctKeys() throws Exception {
+        cluster.createTopic("bench", 1);
+        assertEquals(0, run("bench", "produce", "--topic", "bench", "--records", "50", "--record-size", "10",
+                "--key-space", "7", "--reporting-interval-ms", "0"), err.toString());
+        List<String> keys = cluster.records(new TopicPartition("bench", 0)).stream()
+                .map(r -> new String(r.key(), java.nio.charset.StandardCharsets.UTF_8)).toList();
+        assertEquals(50, keys.size());
+        assertEquals("key-0", keys.get(0));
+        assertEquals("key-6", keys.get(6));
+        assertEquals("key-0", keys.get(7));
+        assertEquals(7, java.util.Set.copyOf(keys).size());
+        assertEquals(2, run("bench", "produce", "--topic", "bench", "--records", "5", "--record-size", "1",
+                "--key-space", "-1"));
+        assertTrue(err.toString().contains("--key-space >= 0"), err.toString());
+    }
+
+    @Test
     void throttledProduceTakesAtLeastTheScheduledTime() throws Exception {
         cluster.createTopic("bench", 1);
         long start = System.nanoTime();

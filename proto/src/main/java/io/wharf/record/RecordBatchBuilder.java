@@ -27,6 +27,8 @@ public final class RecordBatchBuilder {
     private int count;
     private long baseTimestamp = RecordBatch.NO_TIMESTAMP;
     private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    /** Set when rewriting a batch: its last offset delta, kept whatever records remain. */
+    private int retainedLastOffsetDelta = -1;
     private boolean built;
 
     public RecordBatchBuilder(CompressionType compression) {
@@ -88,8 +90,64 @@ public final class RecordBatchBuilder {
             baseTimestamp = timestamp;
         }
         maxTimestamp = Math.max(maxTimestamp, timestamp);
-        long timestampDelta = timestamp - baseTimestamp;
-        int offsetDelta = count;
+        appendRecord(timestamp - baseTimestamp, count, key, value, headers);
+        return this;
+    }
+
+    /**
+     * The batch {@code original} holding only {@code kept}, a subset of its records in order, as
+     * log compaction rewrites it: base offset, last offset delta, timestamps, leader epoch,
+     * attributes and producer fields stay those of {@code original}, so the batch still spans its
+     * offsets and its producer's sequences; each record keeps its offset and timestamp. With no
+     * record kept the batch is empty and uncompressed (its header alone carries a producer's last
+     * sequence).
+     *
+     * @return a heap buffer positioned at 0 holding exactly the batch
+     */
+    public static ByteBuffer retaining(RecordBatch original, List<Record> kept) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(kept.isEmpty() ? CompressionType.NONE
+                : original.compressionType());
+        builder.timestampType = original.timestampType();
+        builder.baseOffset = original.baseOffset();
+        builder.partitionLeaderEpoch = original.partitionLeaderEpoch();
+        builder.producerId = original.producerId();
+        builder.producerEpoch = original.producerEpoch();
+        builder.baseSequence = original.baseSequence();
+        builder.transactional = original.isTransactional();
+        builder.control = original.isControl();
+        builder.baseTimestamp = original.baseTimestamp();
+        builder.maxTimestamp = original.maxTimestamp();
+        builder.retainedLastOffsetDelta = original.lastOffsetDelta();
+        boolean createTime = original.timestampType() == TimestampType.CREATE_TIME;
+        for (Record record : kept) {
+            builder.appendRecord(createTime ? record.timestamp() - original.baseTimestamp() : 0,
+                    Math.toIntExact(record.offset() - original.baseOffset()), record.key(), record.value(),
+                    record.headers());
+        }
+        return builder.build();
+    }
+
+    /**
+     * An empty batch spanning offsets {@code baseOffset}..{@code lastOffset}: what log compaction
+     * leaves where it removed whole batches, so offsets stay contiguous batch to batch (a reader
+     * skips it to {@code lastOffset + 1}). It has no producer and no timestamp.
+     *
+     * @throws IllegalArgumentException if the span is empty or wider than an int
+     */
+    public static ByteBuffer filler(long baseOffset, long lastOffset, int partitionLeaderEpoch) {
+        long span = lastOffset - baseOffset;
+        if (span < 0 || span > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a filler batch spans 1 to 2^31 offsets, not " + baseOffset + ".."
+                    + lastOffset);
+        }
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
+        builder.baseOffset = baseOffset;
+        builder.partitionLeaderEpoch = partitionLeaderEpoch;
+        builder.retainedLastOffsetDelta = (int) span;
+        return builder.build();
+    }
+
+    private void appendRecord(long timestampDelta, int offsetDelta, byte[] key, byte[] value, List<Header> headers) {
         byte[][] headerKeys = new byte[headers.size()][];
         int bodySize = 1 + Varints.sizeOfVarlong(timestampDelta) + Varints.sizeOfVarint(offsetDelta)
                 + sizeOfBytes(key) + sizeOfBytes(value) + Varints.sizeOfVarint(headers.size());
@@ -111,7 +169,6 @@ public final class RecordBatchBuilder {
             writeBytes(headers.get(i).valueUnsafe());
         }
         count++;
-        return this;
     }
 
     /** Records appended so far. */
@@ -134,7 +191,7 @@ public final class RecordBatchBuilder {
         if (built) {
             throw new IllegalStateException("batch already built");
         }
-        if (count == 0) {
+        if (count == 0 && retainedLastOffsetDelta < 0) {
             throw new IllegalStateException("a batch needs at least one record");
         }
         built = true;
@@ -154,7 +211,7 @@ public final class RecordBatchBuilder {
         out.put(RecordBatch.MAGIC);
         out.putInt(0); // CRC, filled below
         out.putShort(attributes());
-        out.putInt(count - 1);
+        out.putInt(retainedLastOffsetDelta >= 0 ? retainedLastOffsetDelta : count - 1);
         out.putLong(baseTimestamp);
         out.putLong(maxTimestamp);
         out.putLong(producerId);

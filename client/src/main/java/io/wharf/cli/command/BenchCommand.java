@@ -17,6 +17,7 @@ import io.wharf.client.producer.Producer;
 import io.wharf.client.producer.ProducerConfig;
 import io.wharf.client.producer.ProducerRecord;
 import io.wharf.record.CompressionType;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +91,10 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--reporting-interval-ms", defaultValue = "5000", paramLabel = "MS",
                 description = "Print a progress line on stderr this often; 0 for none (default ${DEFAULT-VALUE}).")
         long reportingIntervalMs;
+        @Option(names = "--key-space", defaultValue = "0", paramLabel = "K",
+                description = "Give record i the key \"key-<i mod K>\", so a compacted topic has K live keys; "
+                        + "0 sends records without keys (default ${DEFAULT-VALUE}).")
+        long keySpace;
 
         public ProduceBench(CliEnvironment env) {
             this.env = env;
@@ -98,9 +103,10 @@ public final class BenchCommand implements Runnable {
         @Override
         public void run() {
             if (records < 1 || recordSize < 0 || batchSize < 1 || lingerMs < 0 || reportingIntervalMs < 0
-                    || warmupRecords < 0 || warmupRecords >= records) {
+                    || warmupRecords < 0 || warmupRecords >= records || keySpace < 0) {
                 throw new IllegalArgumentException("--records must be >= 1, --record-size >= 0, --batch-size >= 1, "
-                        + "--linger-ms >= 0, --reporting-interval-ms >= 0 and --warmup-records in [0, --records)");
+                        + "--linger-ms >= 0, --reporting-interval-ms >= 0, --key-space >= 0 and --warmup-records in"
+                        + " [0, --records)");
             }
             ProducerConfig config = ProducerConfig.builder(bootstrap.endpoints(env)).acks(ProducerConfig.parseAcks(acks))
                     .batchSize(batchSize).linger(Duration.ofMillis(lingerMs))
@@ -136,7 +142,8 @@ public final class BenchCommand implements Runnable {
                     if (i == warmupRecords) {
                         steadyStart = sentAt;
                     }
-                    producer.send(new ProducerRecord(topic, null, payload), (metadata, error) -> {
+                    byte[] key = keySpace == 0 ? null : ("key-" + i % keySpace).getBytes(StandardCharsets.UTF_8);
+                    producer.send(new ProducerRecord(topic, key, payload), (metadata, error) -> {
                         long ackedAt = System.nanoTime();
                         if (error != null) {
                             firstError.compareAndSet(null, error);

@@ -2,6 +2,7 @@ package io.wharf.replication.log;
 
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CorruptRecordException;
+import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
 import io.wharf.replication.producer.BatchIdentity;
@@ -41,12 +42,27 @@ final class AppendValidator {
                 throw new InvalidAppendException(ErrorCode.CORRUPT_RECORD, "a producer batch must hold records with offset deltas 0.."
                         + "count-1, but it has " + batch.recordCount() + " records and last offset delta " + batch.lastOffsetDelta());
             }
+            if (fromProducer && config.cleanupPolicy().compacts() && !batch.isControl()) {
+                requireKeys(batch);
+            }
             if (!fromProducer && batch.lastOffsetDelta() < 0) {
                 throw new InvalidAppendException(ErrorCode.CORRUPT_RECORD, "batch at offset " + batch.baseOffset()
                         + " has a negative last offset delta " + batch.lastOffsetDelta());
             }
         }
         return parsed;
+    }
+
+    /** @throws InvalidAppendException (INVALID_RECORD) if a record has no key: compaction keeps the latest record per key */
+    private static void requireKeys(RecordBatch batch) {
+        List<Record> records = batch.records();
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).key() == null) {
+                throw new InvalidAppendException(ErrorCode.INVALID_RECORD, "record " + i + " of a batch of "
+                        + records.size() + " has no key, but this topic's cleanup.policy compacts it, which keeps the"
+                        + " latest record of each key: give every record a key, or use a topic with cleanup.policy=delete");
+            }
+        }
     }
 
     /**

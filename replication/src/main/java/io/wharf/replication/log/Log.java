@@ -9,12 +9,15 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The storage of one partition: a directory of {@link LogSegment}s holding Kafka v2 batches,
@@ -35,7 +38,7 @@ import java.util.function.Consumer;
  * it has completed ({@link RecoveryPointTracker}).
  *
  * <p>Files in the partition directory: {@code <base>.log/.index/.timeindex} per segment,
- * {@code log-offsets.checkpoint} (log start offset, recovery point),
+ * {@code log-offsets.checkpoint} (log start offset, recovery point), {@code cleaner-offset-checkpoint},
  * {@code leader-epoch-checkpoint}, and {@code .clean-shutdown} while closed cleanly.
  *
  * <p>Idempotent producers: the log keeps a {@link ProducerStateTable} (guarded by the append
@@ -43,6 +46,11 @@ import java.util.function.Consumer;
  * before with their original offsets and refuses out-of-order ones; every append (leader or
  * follower) records its batches in it. It is rebuilt from the batch headers of the whole log
  * when the log opens and after a truncation (headers only, no records are read).
+ *
+ * <p>Compaction ({@code cleanup.policy} compact): {@link #clean} rewrites closed segments keeping
+ * the latest record of each key ({@link LogCleaner}); offsets are unchanged, so the log then has
+ * gaps, which reads skip and follower appends accept. {@code cleaner-offset-checkpoint} holds
+ * where the next cleaning starts.
  *
  * <p>Storage faults: the first I/O error in the log's files takes the log offline for good
  * ({@link #onOffline}): that call and every later append, read, flush, truncation and retention
@@ -65,6 +73,11 @@ public final class Log implements AutoCloseable {
     private final LogProducerState producers = new LogProducerState();
     private final LogAppender appender;
     private final LogTruncation truncation;
+    /** Held by a cleaning throughout; taken (before the append lock) by everything that removes segments. */
+    private final ReentrantLock cleanerLock = new ReentrantLock();
+    /** Callers waiting for the cleaner lock: a running cleaning stops early when there are any. */
+    private final AtomicInteger cleaningPauses = new AtomicInteger();
+    private final LogCleaner cleaner;
     private volatile boolean closed;
 
     private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
@@ -84,6 +97,7 @@ public final class Log implements AutoCloseable {
                 structureLock.writeLock());
         this.appender = new LogAppender(segments, epochCache, producers, logStart, clock);
         this.truncation = new LogTruncation(segments, logStart, epochCache, recovery, producers);
+        this.cleaner = new LogCleaner(dir, segments, channels);
         producers.rebuild(segments);
     }
 
@@ -271,7 +285,8 @@ public final class Log implements AutoCloseable {
      * @return the new log end offset (≤ {@code offset})
      */
     public long truncateTo(long offset) {
-        return lockedForRemoval("truncation to offset " + offset, () -> truncation.truncateTo(offset, config));
+        return withCleaningPaused(() -> lockedForRemoval("truncation to offset " + offset,
+                () -> truncation.truncateTo(offset, config)));
     }
 
     /**
@@ -293,12 +308,12 @@ public final class Log implements AutoCloseable {
         if (newOffset < 0) {
             throw new IllegalArgumentException("a log cannot start at a negative offset, got " + newOffset);
         }
-        lockedForRemoval("restarting empty at offset " + newOffset, () -> {
+        withCleaningPaused(() -> lockedForRemoval("restarting empty at offset " + newOffset, () -> {
             truncation.restartEmptyAt(newOffset, config);
             // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
             producers.clear();
             return null;
-        });
+        }));
     }
 
     /**
@@ -309,8 +324,8 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException if {@code offset} is beyond the log end offset
      */
     public long deleteRecordsBefore(long offset) {
-        return locked(appendLock, "deleting records below offset " + offset,
-                () -> logStart.deleteRecordsBefore(offset));
+        return withCleaningPaused(() -> locked(appendLock, "deleting records below offset " + offset,
+                () -> logStart.deleteRecordsBefore(offset)));
     }
 
     /**
@@ -321,14 +336,18 @@ public final class Log implements AutoCloseable {
      * concurrently either see the segment whole or fail with {@link OffsetOutOfRangeException};
      * a {@link LogSlice} taken earlier may fail once its segment is gone (use
      * {@link #readCopy(long, int, long)} where retention runs). Call it periodically from a
-     * thread the caller owns.
+     * thread the caller owns. A log whose {@code cleanup.policy} is {@code compact} alone keeps
+     * every segment.
      *
      * @param upperBoundOffset no segment holding an offset at or above it is deleted (the high
      *     watermark, so records not yet replicated stay)
      * @return the number of segments deleted
      */
     public int enforceRetention(RetentionPolicy policy, long upperBoundOffset) {
-        return locked(appendLock, "retention", () -> logStart.enforce(policy, upperBoundOffset));
+        if (!config.cleanupPolicy().deletes()) {
+            return 0;  // cleanup.policy=compact: old segments are compacted, never deleted by age or size
+        }
+        return withCleaningPaused(() -> locked(appendLock, "retention", () -> logStart.enforce(policy, upperBoundOffset)));
     }
 
     /**
@@ -338,7 +357,17 @@ public final class Log implements AutoCloseable {
      * @param highWatermark nothing at or above it is cleaned (records not yet committed may be truncated)
      */
     public CleanableSection cleanableSection(long highWatermark) {
-        throw new UnsupportedOperationException("compaction lands in this change");
+        LogConfig current = config;
+        long start = logStart.offset();
+        if (!current.cleanupPolicy().compacts()) {
+            return new CleanableSection(start, start, 0, 0, false);
+        }
+        return cleaner.section(current, start, cleanableUpperBound(highWatermark), clock.millis());
+    }
+
+    /** Below the high watermark (committed) and the recovery point (fsynced, so no roll fsync is pending there). */
+    private long cleanableUpperBound(long highWatermark) {
+        return Math.min(highWatermark, recovery.recoveryPoint());
     }
 
     /**
@@ -347,15 +376,67 @@ public final class Log implements AutoCloseable {
      * batch (empty if need be) so its sequences survive, and rewrites the closed segments from
      * the log start to the end of the dirty section, merging small ones, offsets unchanged. Each
      * group of segments is written beside the old ones and swapped in so that a crash at any step
-     * reopens with either the old or the new segments whole. Appends and reads go on meanwhile;
-     * truncation and retention wait for the cleaning to finish. Called by the broker's cleaner thread.
+     * reopens with either the old or the new segments whole ({@link LogCleaner}). Appends and
+     * reads go on meanwhile; truncation, retention and close ask a running cleaning to stop and
+     * wait for it (one batch). Called by the broker's cleaner thread. A storage fault takes the
+     * log offline as for any other call.
      *
      * @param highWatermark nothing at or above it is cleaned
-     * @return what was done ({@link CleanResult#nothing} when nothing was dirty)
+     * @return what was done ({@link CleanResult#nothing} when nothing was dirty, the policy does
+     *     not compact, or the cleaning was stopped early)
      * @throws InterruptedException if the thread is interrupted while throttled
+     * @throws IllegalStateException if not even one segment's keys fit {@code options}' dedupe buffer
      */
     public CleanResult clean(long highWatermark, CleanerOptions options) throws InterruptedException {
-        throw new UnsupportedOperationException("compaction lands in this change");
+        cleanerLock.lock();
+        try {
+            ensureOpen();
+            LogConfig current = config;
+            long start = logStart.offset();
+            if (!current.cleanupPolicy().compacts()) {
+                return CleanResult.nothing(start);
+            }
+            long nowMs = clock.millis();
+            CleanableSection section = cleaner.section(current, start, cleanableUpperBound(highWatermark), nowMs);
+            Set<Long> producerLastBatches = locked(appendLock, "cleaning",
+                    () -> producers.table().lastBatchBaseOffsets());
+            try {
+                return offline.call("cleaning", () -> cleaner.clean(section, current, options, nowMs,
+                        producerLastBatches, () -> closed || cleaningPauses.get() > 0, this::swapIn));
+            } catch (LogCleaner.CleaningAbortedException e) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("cleaning of " + dir + " interrupted while throttled");
+                }
+                return CleanResult.nothing(section.firstDirtyOffset());
+            }
+        } finally {
+            cleanerLock.unlock();
+        }
+    }
+
+    private void swapIn(List<LogSegment> old, LogSegment cleaned) {
+        locked(structureLock.writeLock(), "swapping in a cleaned segment", () -> {
+            segments.replace(old, cleaned);
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code call} holding the cleaner lock: a running cleaning is asked to stop and awaited
+     * first, so segments are not removed under it.
+     */
+    private <T> T withCleaningPaused(Supplier<T> call) {
+        cleaningPauses.incrementAndGet();
+        try {
+            cleanerLock.lock();
+            try {
+                return call.get();
+            } finally {
+                cleanerLock.unlock();
+            }
+        } finally {
+            cleaningPauses.decrementAndGet();
+        }
     }
 
     /**
@@ -506,6 +587,13 @@ public final class Log implements AutoCloseable {
      */
     @Override
     public void close() {
+        withCleaningPaused(() -> {
+            closeSegments();
+            return null;
+        });
+    }
+
+    private void closeSegments() {
         appendLock.lock();
         structureLock.writeLock().lock();
         try {

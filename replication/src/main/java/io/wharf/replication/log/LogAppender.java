@@ -1,6 +1,8 @@
 package io.wharf.replication.log;
 
 import io.wharf.record.RecordBatch;
+import io.wharf.record.RecordBatchBuilder;
+import io.wharf.record.RecordBatches;
 import io.wharf.replication.producer.BatchIdentity;
 import io.wharf.replication.producer.SequencedBatch;
 import java.io.IOException;
@@ -82,6 +84,11 @@ final class LogAppender {
                 bases, skip);
     }
 
+    /** An empty batch without a producer: what compaction leaves over batches it removed whole. */
+    private static boolean isFiller(RecordBatch batch) {
+        return batch.recordCount() == 0 && batch.producerId() < 0 && !batch.isControl();
+    }
+
     /**
      * Appends the leader's batches, {@code parsed} from {@code batches}, keeping their offsets and
      * epochs.
@@ -89,7 +96,18 @@ final class LogAppender {
      * @throws InvalidAppendException if the offsets do not continue the log; nothing is appended then
      */
     LogAppendInfo asFollower(ByteBuffer batches, List<RecordBatch> parsed, LogConfig config) throws IOException {
-        AppendValidator.checkContinues(parsed, segments.logEndOffset());
+        long logEnd = segments.logEndOffset();
+        RecordBatch first = parsed.get(0);
+        if (isFiller(first) && first.baseOffset() < logEnd && first.lastOffset() >= logEnd) {
+            // The leader's compaction merged removed batches into a filler reaching below our log end
+            // (we lagged behind its high watermark): it holds no records, so it may start where we end.
+            ByteBuffer trimmed = ByteBuffer.allocate(batches.remaining());
+            trimmed.put(RecordBatchBuilder.filler(logEnd, first.lastOffset(), first.partitionLeaderEpoch()));
+            trimmed.put(batches.duplicate().position(batches.position() + first.sizeInBytes()));
+            batches = trimmed.flip();
+            parsed = RecordBatches.validateAll(batches.duplicate());
+        }
+        AppendValidator.checkContinues(parsed, logEnd);
         for (RecordBatch batch : parsed) {
             if (batch.partitionLeaderEpoch() >= 0) {
                 epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());

@@ -1,13 +1,19 @@
 package io.wharf.replication.log;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +38,7 @@ final class LogLoader {
 
     static Loaded load(Path dir, LogConfig config, LogFileChannels channels, long nowMs) throws IOException {
         Files.createDirectories(dir);
+        Set<Long> swapped = completeCleanerSwaps(dir);
         Map<Long, Path> logFiles = scanDirectory(dir);
         LogOffsetsCheckpoint checkpoint = new LogOffsetsCheckpoint(dir);
         LogOffsetsCheckpoint.Offsets offsets = checkpoint.read();
@@ -46,7 +53,7 @@ final class LogLoader {
         if (segments.isEmpty()) {
             segments.put(offsets.logStartOffset(), LogSegment.create(dir, offsets.logStartOffset(), config, channels));
         }
-        recover(segments, clean, offsets.recoveryPoint(), epochCache, nowMs);
+        recover(segments, clean, offsets.recoveryPoint(), swapped, epochCache, nowMs);
 
         long logEnd = segments.lastEntry().getValue().nextOffset();
         long logStart = Math.max(offsets.logStartOffset(), segments.firstKey());
@@ -71,6 +78,91 @@ final class LogLoader {
         }
         checkpoint.write(logStart, logEnd);
         return new Loaded(segments, logStart, epochCache, checkpoint);
+    }
+
+    /**
+     * Finishes what a crash left of a cleaning ({@link LogCleaner}): files still
+     * {@link LogSegment#CLEANED_SUFFIX} were never committed and go, as do index files renamed to
+     * {@link LogSegment#SWAP_SUFFIX} whose log file was not; a log file named {@code .swap} was
+     * committed: the old segments it replaces (those starting from its base offset up to its
+     * last batch) are deleted and it takes its live name.
+     *
+     * @return the base offsets of the segments swapped in, whose indexes are to be rebuilt
+     */
+    private static Set<Long> completeCleanerSwaps(Path dir) throws IOException {
+        List<Path> swapLogs = new ArrayList<>();
+        List<Path> leftovers = new ArrayList<>();
+        Set<Long> swapped = new TreeSet<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path path : stream) {
+                String name = path.getFileName().toString();
+                if (name.endsWith(LogSegment.CLEANED_SUFFIX)) {
+                    leftovers.add(path);
+                } else if (name.endsWith(LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX)) {
+                    swapLogs.add(path);
+                } else if (name.endsWith(LogSegment.SWAP_SUFFIX)) {
+                    String base = name.substring(0, name.indexOf('.'));
+                    if (!Files.exists(dir.resolve(base + LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX))) {
+                        leftovers.add(path);
+                    }
+                }
+            }
+        }
+        for (Path leftover : leftovers) {
+            LOG.info("{}: deleting {}, left by a cleaning that did not commit", dir, leftover.getFileName());
+            Files.delete(leftover);
+        }
+        for (Path swap : swapLogs) {
+            String name = swap.getFileName().toString();
+            long base = parseBase(name, LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX);
+            long end = Math.max(base + 1, lastOffsetIn(swap) + 1);
+            for (Map.Entry<Long, Path> old : scanLogFiles(dir).entrySet()) {
+                if (old.getKey() >= base && old.getKey() < end) {
+                    for (String suffix : List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
+                            LogSegment.TIME_INDEX_SUFFIX)) {
+                        Files.deleteIfExists(dir.resolve(LogSegment.fileName(old.getKey(), suffix)));
+                    }
+                }
+            }
+            for (String suffix : List.of(LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX, LogSegment.LOG_SUFFIX)) {
+                Path from = dir.resolve(LogSegment.fileName(base, suffix) + LogSegment.SWAP_SUFFIX);
+                if (Files.exists(from)) {
+                    Files.move(from, dir.resolve(LogSegment.fileName(base, suffix)), StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+            swapped.add(base);
+            LOG.info("{}: completed the swap of cleaned segment {} (a crash interrupted it)", dir, name);
+        }
+        if (!leftovers.isEmpty() || !swapLogs.isEmpty()) {
+            CheckpointFile.fsyncDirectory(dir);
+        }
+        return swapped;
+    }
+
+    /** The last offset of the last whole batch in {@code logFile}, or -1 when it has none. */
+    private static long lastOffsetIn(Path logFile) throws IOException {
+        try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ)) {
+            int end = (int) Math.min(channel.size(), Integer.MAX_VALUE);
+            ByteBuffer scratch = FileBatchHeader.scratch();
+            long last = -1;
+            int position = 0;
+            FileBatchHeader header;
+            while ((header = FileBatchHeader.read(channel, position, end, scratch)) != null) {
+                last = header.lastOffset();
+                position += header.size();
+            }
+            return last;
+        }
+    }
+
+    private static Map<Long, Path> scanLogFiles(Path dir) throws IOException {
+        Map<Long, Path> logFiles = new TreeMap<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + LogSegment.LOG_SUFFIX)) {
+            for (Path path : stream) {
+                logFiles.put(parseBase(path.getFileName().toString(), LogSegment.LOG_SUFFIX), path);
+            }
+        }
+        return logFiles;
     }
 
     /** Base offset → .log file; removes leftover temporary files and index files without a log. */
@@ -109,7 +201,7 @@ final class LogLoader {
     }
 
     private static void recover(ConcurrentSkipListMap<Long, LogSegment> segments, boolean clean, long recoveryPoint,
-                                LeaderEpochCache epochCache, long nowMs) throws IOException {
+                                Set<Long> mustRecover, LeaderEpochCache epochCache, long nowMs) throws IOException {
         long expectedBase = segments.firstKey();
         boolean damaged = false;
         for (LogSegment segment : List.copyOf(segments.values())) {
@@ -125,7 +217,7 @@ final class LogLoader {
             }
             Long nextBase = segments.higherKey(segment.baseOffset());
             boolean afterRecoveryPoint = nextBase == null || nextBase > recoveryPoint;
-            if ((!clean && afterRecoveryPoint) || segment.needsRecovery()) {
+            if ((!clean && afterRecoveryPoint) || segment.needsRecovery() || mustRecover.contains(segment.baseOffset())) {
                 List<EpochEntry> epochs = new ArrayList<>();
                 LogSegment.RecoveryResult result = segment.recover((epoch, offset) -> {
                     if (epoch >= 0 && (epochs.isEmpty() || epochs.get(epochs.size() - 1).epoch() < epoch)) {

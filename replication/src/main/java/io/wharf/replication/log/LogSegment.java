@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -24,6 +25,10 @@ final class LogSegment {
     static final String LOG_SUFFIX = ".log";
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
+    /** Added to the file names of a segment the cleaner is still writing; deleted when found at open. */
+    static final String CLEANED_SUFFIX = ".cleaned";
+    /** Added to the file names of a cleaned segment that is to replace old ones; completed when found at open. */
+    static final String SWAP_SUFFIX = ".swap";
     private static final int CRC_CHUNK = 64 * 1024;
 
     /** Receives each recovered batch's leader epoch, so the epoch cache can be rebuilt. */
@@ -36,7 +41,9 @@ final class LogSegment {
     }
 
     private final long baseOffset;
-    private final Path logFile;
+    private final Path dir;
+    /** Changed only by {@link #renameSuffix}, by the thread that owns the segment before it is published. */
+    private Path logFile;
     private final LogConfig config;
     private final FileChannel channel;
     private final OffsetIndex offsetIndex;
@@ -51,13 +58,17 @@ final class LogSegment {
     private long rollingBaseMs = -1;
     private boolean tailConsistent = true;
 
-    private LogSegment(Path dir, long baseOffset, LogConfig config, LogFileChannels channels) throws IOException {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, LogFileChannels channels, String fileSuffix)
+            throws IOException {
         this.baseOffset = baseOffset;
+        this.dir = dir;
         this.config = config;
-        this.logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
+        this.logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix);
         this.channel = channels.open(logFile);
-        this.offsetIndex = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes());
-        this.timeIndex = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, config.segmentIndexBytes());
+        this.offsetIndex = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + fileSuffix), baseOffset,
+                config.segmentIndexBytes());
+        this.timeIndex = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + fileSuffix), baseOffset,
+                config.segmentIndexBytes());
         this.nextOffset = baseOffset;
         this.offsetOfMaxTimestamp = baseOffset;
     }
@@ -71,7 +82,32 @@ final class LogSegment {
         for (String suffix : List.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)) {
             Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix)));
         }
-        return new LogSegment(dir, baseOffset, config, channels);
+        return new LogSegment(dir, baseOffset, config, channels, "");
+    }
+
+    /**
+     * Creates an empty segment the cleaner writes beside the live ones: its files carry
+     * {@link #CLEANED_SUFFIX} until {@link #renameSuffix} commits them.
+     */
+    static LogSegment createCleaned(Path dir, long baseOffset, LogConfig config, LogFileChannels channels)
+            throws IOException {
+        for (String suffix : List.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)) {
+            Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix) + CLEANED_SUFFIX));
+        }
+        return new LogSegment(dir, baseOffset, config, channels, CLEANED_SUFFIX);
+    }
+
+    /**
+     * Renames the segment's files from their current suffix to {@code suffix} ("" for the live
+     * names), the indexes first and the log file last: the log file's name is what a reopening
+     * trusts. The open channel and mappings stay valid across the rename.
+     */
+    void renameSuffix(String suffix) throws IOException {
+        offsetIndex.renameTo(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + suffix));
+        timeIndex.renameTo(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + suffix));
+        Path renamed = dir.resolve(fileName(baseOffset, LOG_SUFFIX) + suffix);
+        Files.move(logFile, renamed, StandardCopyOption.ATOMIC_MOVE);
+        logFile = renamed;
     }
 
     /**
@@ -81,7 +117,7 @@ final class LogSegment {
      */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, LogFileChannels channels, long nowMs)
             throws IOException {
-        LogSegment segment = new LogSegment(dir, baseOffset, config, channels);
+        LogSegment segment = new LogSegment(dir, baseOffset, config, channels, "");
         segment.loadState(nowMs);
         return segment;
     }
@@ -164,10 +200,19 @@ final class LogSegment {
             return false;
         }
         return (long) size + pendingBytes + bytes > current.segmentBytes()
-                || (rollingBaseMs >= 0 && batchTimeMs - rollingBaseMs >= current.segmentMs())
+                || (rollingBaseMs >= 0 && batchTimeMs - rollingBaseMs >= rollAfterMs(current))
                 || !offsetIndex.hasRoomFor(pendingBatches + 1)
                 || !timeIndex.hasRoomFor(pendingBatches + 2)
                 || lastOffset - baseOffset > Integer.MAX_VALUE;
+    }
+
+    /**
+     * segment.ms, or max.compaction.lag.ms when the log compacts and that is shorter: the active
+     * segment is never cleaned, so a record cannot wait longer than that for compaction.
+     */
+    private static long rollAfterMs(LogConfig current) {
+        return current.cleanupPolicy().compacts() ? Math.min(current.segmentMs(), current.maxCompactionLagMs())
+                : current.segmentMs();
     }
 
     /**
@@ -277,6 +322,19 @@ final class LogSegment {
             position += header.size();
         }
         return null;
+    }
+
+    /** The header of the batch at {@code position}, or null past the last batch. */
+    FileBatchHeader headerAt(int position, ByteBuffer scratch) throws IOException {
+        return FileBatchHeader.read(channel, position, size, scratch);
+    }
+
+    /** The whole batch {@code header} describes, read into a new heap buffer. */
+    RecordBatch readBatch(FileBatchHeader header) throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(header.size());
+        readFully(bytes, header.position());
+        bytes.flip();
+        return RecordBatch.wrap(bytes);
     }
 
     /** Calls {@code visitor} with the header of every batch in this segment, in order; the records are not read. */

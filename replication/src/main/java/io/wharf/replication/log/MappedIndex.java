@@ -6,6 +6,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * A fixed-entry-size index file, preallocated and memory-mapped. Entries are appended by the
@@ -15,7 +16,8 @@ import java.nio.file.Path;
  * active again.
  */
 abstract class MappedIndex {
-    private final Path file;
+    /** Changed only by {@link #renameTo}, by the segment's owner before the segment is published. */
+    private Path file;
     private final int entrySize;
     protected final long baseOffset;
     private volatile MappedByteBuffer mmap;
@@ -121,5 +123,11 @@ abstract class MappedIndex {
 
     void delete() throws IOException {
         Files.deleteIfExists(file);
+    }
+
+    /** Renames the file; the mapping stays valid. */
+    void renameTo(Path target) throws IOException {
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        file = target;
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -248,6 +249,35 @@ final class SegmentSet {
         LogSegment fresh = LogSegment.create(dir, offset, config, channels);
         segments.put(offset, fresh);
         active = fresh;
+        CheckpointFile.fsyncDirectory(dir);
+    }
+
+    /** A live view of the segments no longer appended to, oldest first (base offset → segment). */
+    NavigableMap<Long, LogSegment> closedView() {
+        return segments.headMap(active.baseOffset(), false);
+    }
+
+    /** The base offset of the segment after the one at {@code baseOffset}, or the log end offset for the last. */
+    long nextBaseOffset(long baseOffset) {
+        Long next = segments.higherKey(baseOffset);
+        return next == null ? logEndOffset : next;
+    }
+
+    /**
+     * Puts {@code cleaned}, whose files carry {@link LogSegment#SWAP_SUFFIX}, in place of the
+     * closed segments {@code old} (it starts at the first one's base offset), deletes their files
+     * and gives {@code cleaned} its live file names. The caller holds the structure write lock, so
+     * no read sees the set halfway.
+     */
+    void replace(List<LogSegment> old, LogSegment cleaned) throws IOException {
+        for (LogSegment segment : old) {
+            segments.remove(segment.baseOffset(), segment);
+        }
+        segments.put(cleaned.baseOffset(), cleaned);
+        for (LogSegment segment : old) {
+            segment.delete();
+        }
+        cleaned.renameSuffix("");
         CheckpointFile.fsyncDirectory(dir);
     }
 

@@ -4,9 +4,11 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.RecordBatch;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The idempotent-producer state of one partition replica, after Kafka's ProducerStateManager:
@@ -35,6 +37,18 @@ public final class ProducerStateTable {
     /** What this replica knows of {@code producerId}, empty when nothing. */
     public Optional<ProducerEntry> entry(long producerId) {
         return Optional.ofNullable(producers.get(producerId));
+    }
+
+    /** The base offset of each producer's last batch: what log compaction must keep so the sequences survive. */
+    public Set<Long> lastBatchBaseOffsets() {
+        Set<Long> offsets = new HashSet<>();
+        for (ProducerEntry entry : producers.values()) {
+            List<SequencedBatch> batches = entry.batches();
+            if (!batches.isEmpty()) {
+                offsets.add(batches.get(batches.size() - 1).baseOffset());
+            }
+        }
+        return offsets;
     }
 
     /** Number of producers with state here. */
