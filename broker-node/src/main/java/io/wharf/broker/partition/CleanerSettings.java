@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.OptionalLong;
 
 /**
- * The broker's {@code log.cleaner.*} settings, which the {@link LogCleaner} runs with. Immutable.
+ * The broker's {@code log.cleaner.*} settings, which the {@link CleanerThread} runs with. Immutable.
  *
  * @param enabled             whether the cleaner thread runs at all ({@code log.cleaner.enable});
  *                            without it compacted topics keep every record

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * after {@value #FIRST_RETRY_MS} ms doubling to {@value #MAX_RETRY_MS} ms; an <em>ack timer</em>
  * thread runs the acks=all deadline of each led partition; the {@link LogDirectory} owns an fsync
  * thread, a roll flusher and a checkpoint thread, the {@link RetentionEnforcer} one retention thread
- * and the {@link LogCleaner} one cleaner thread (unless {@code log.cleaner.enable} is false).
+ * and the {@link CleanerThread} one cleaner thread (unless {@code log.cleaner.enable} is false).
  */
 public final class PartitionRegistry implements MetadataListener, AutoCloseable {
 
@@ -72,7 +72,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
     private final LogDirectory directory;
     private final AssignmentApplier applier;
     private final RetentionEnforcer retention;
-    private final LogCleaner cleaner;
+    private final CleanerThread cleaner;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage applied = MetadataImage.empty();
@@ -113,7 +113,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
                 partitions);
         this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied,
                 settings.defaultRetention(), settings.retentionCheckInterval());
-        this.cleaner = new LogCleaner(brokerId, partitions::values, settings.cleaner(), cleanings, System::nanoTime);
+        this.cleaner = new CleanerThread(brokerId, partitions::values, settings.cleaner(), cleanings, System::nanoTime);
         retention.start();
         if (settings.cleaner().enabled()) {
             cleaner.start();

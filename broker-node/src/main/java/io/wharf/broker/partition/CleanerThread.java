@@ -24,11 +24,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Compacts the logs of the hosted replicas whose topic's {@code cleanup.policy} includes
- * {@code compact} (Kafka's log cleaner). Each round measures every such log
- * ({@link Log#cleanableSection}) and cleans ({@link Log#clean}) the one with the highest dirty
- * ratio among those worth it: dirty enough for their {@code min.cleanable.dirty.ratio}, or due by
- * {@code max.compaction.lag.ms}. Both stop at the replica's high watermark, so nothing that a new
- * leader could truncate is compacted; leaders and followers clean their own logs, as in Kafka.
+ * {@code compact}: Kafka's log cleaner thread, deciding which log and when; how is
+ * {@link Log#clean}'s. Each round measures every such log ({@link Log#cleanableSection}) and
+ * cleans the one with the highest dirty ratio among those worth it: dirty enough for their
+ * {@code min.cleanable.dirty.ratio}, or due by {@code max.compaction.lag.ms}. Both stop at the
+ * replica's high watermark, so nothing that a new leader could truncate is compacted; leaders and
+ * followers clean their own logs, as in Kafka.
  * After a cleaning that compacted a log further the next round starts at once, otherwise after
  * {@code log.cleaner.backoff.ms}. A failure on one partition is logged and the round goes on
  * with the next; that partition is left alone until after the next pause, so a broken log neither
@@ -42,9 +43,9 @@ import org.slf4j.LoggerFactory;
  * swaps segments in only when they are complete. {@link #runOnce()} may be called by tests while
  * the thread is not started: every field but the stop signal is confined to the one thread running rounds.
  */
-final class LogCleaner implements AutoCloseable {
+final class CleanerThread implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
+    private static final Logger log = LoggerFactory.getLogger(CleanerThread.class);
 
     /**
      * A compacted log as a round found it.
@@ -71,7 +72,7 @@ final class LogCleaner implements AutoCloseable {
      * @param listener told of every round and cleaning (metrics)
      * @param nanoTime a monotonic clock in nanoseconds, for the I/O limit and cleaning times
      */
-    LogCleaner(int brokerId, Supplier<? extends Collection<Partition>> hosted, CleanerSettings settings,
+    CleanerThread(int brokerId, Supplier<? extends Collection<Partition>> hosted, CleanerSettings settings,
                CleaningListener listener, LongSupplier nanoTime) {
         this.brokerId = brokerId;
         this.hosted = hosted;

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * each replica's high watermark, one failing partition not stopping the others, and a close that
  * stops a throttled cleaning at once without breaking its log.
  */
-class LogCleanerTest {
+class CleanerThreadTest {
 
     /** Settings of a registry that runs no cleaner (other tests of this package). */
     static final CleanerSettings DISABLED = new CleanerSettings(false, 1024 * 1024, OptionalLong.empty(),
@@ -109,8 +109,8 @@ class LogCleanerTest {
         return new ReplicaContext(1, clock, 5000, ackTimer, flushed -> { });
     }
 
-    private LogCleaner cleaner(OptionalLong ioLimit, Duration backoff) {
-        LogCleaner cleaner = new LogCleaner(1, () -> hosted, new CleanerSettings(true, 1024 * 1024, ioLimit, backoff),
+    private CleanerThread cleaner(OptionalLong ioLimit, Duration backoff) {
+        CleanerThread cleaner = new CleanerThread(1, () -> hosted, new CleanerSettings(true, 1024 * 1024, ioLimit, backoff),
                 recorder, System::nanoTime);
         toClose.add(0, cleaner);
         return cleaner;
@@ -182,22 +182,22 @@ class LogCleanerTest {
 
     @Test
     void aRoundTriesTheDirtiestLogsWorthCleaningFirst() {
-        List<LogCleaner.Measured> measured = List.of(
-                new LogCleaner.Measured(new TopicPartition("half", 0), section(100, 100, false), 0.5),
-                new LogCleaner.Measured(new TopicPartition("never-cleaned", 0), section(0, 100, false), 0.5),
-                new LogCleaner.Measured(new TopicPartition("barely-dirty", 0), section(900, 100, false), 0.5),
-                new LogCleaner.Measured(new TopicPartition("due-by-max-lag", 0), section(900, 100, true), 0.5),
-                new LogCleaner.Measured(new TopicPartition("eager", 0), section(900, 100, false), 0.1),
-                new LogCleaner.Measured(new TopicPartition("clean", 0), section(1000, 0, true), 0),
-                new LogCleaner.Measured(new TopicPartition("also-half", 1), section(50, 50, false), 0.5),
-                new LogCleaner.Measured(new TopicPartition("also-half", 0), section(50, 50, false), 0.5));
+        List<CleanerThread.Measured> measured = List.of(
+                new CleanerThread.Measured(new TopicPartition("half", 0), section(100, 100, false), 0.5),
+                new CleanerThread.Measured(new TopicPartition("never-cleaned", 0), section(0, 100, false), 0.5),
+                new CleanerThread.Measured(new TopicPartition("barely-dirty", 0), section(900, 100, false), 0.5),
+                new CleanerThread.Measured(new TopicPartition("due-by-max-lag", 0), section(900, 100, true), 0.5),
+                new CleanerThread.Measured(new TopicPartition("eager", 0), section(900, 100, false), 0.1),
+                new CleanerThread.Measured(new TopicPartition("clean", 0), section(1000, 0, true), 0),
+                new CleanerThread.Measured(new TopicPartition("also-half", 1), section(50, 50, false), 0.5),
+                new CleanerThread.Measured(new TopicPartition("also-half", 0), section(50, 50, false), 0.5));
         assertEquals(List.of("never-cleaned-0", "also-half-0", "also-half-1", "half-0", "due-by-max-lag-0", "eager-0"),
-                LogCleaner.cleaningOrder(measured).stream().map(m -> m.partition().toString()).toList());
+                CleanerThread.cleaningOrder(measured).stream().map(m -> m.partition().toString()).toList());
     }
 
     @Test
     void closeEndsThePauseBetweenRoundsAtOnce() {
-        LogCleaner cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
+        CleanerThread cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
         cleaner.start();
         Thread thread = await().atMost(Duration.ofSeconds(10)).until(() -> cleanerThread().orElse(null),
                 t -> t != null && t.getState() == Thread.State.TIMED_WAITING);
@@ -227,7 +227,7 @@ class LogCleanerTest {
         Map<String, String> latest = latestByKey(first.log());
         long plainSize = plain.log().sizeInBytes();
         long firstSize = first.log().sizeInBytes();
-        LogCleaner cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
+        CleanerThread cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
 
         assertEquals(Optional.of(first.topicPartition()), cleaner.runOnce(), "equally dirty: in partition order");
         assertEquals(Optional.of(second.topicPartition()), cleaner.runOnce());
@@ -259,7 +259,7 @@ class LogCleanerTest {
         follower.becomeFollower(new PartitionState(state.partition(), List.of(1, 2), List.of(1, 2), 2,
                 state.leaderEpoch() + 1, state.partitionEpoch() + 1));
         hosted.add(follower);
-        LogCleaner cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
+        CleanerThread cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
         assertEquals(Optional.empty(), cleaner.runOnce());
         assertEquals(40, recordCount(log));
 
@@ -274,7 +274,7 @@ class LogCleanerTest {
         Partition broken = leaderWith("compacted", 0, CleanupPolicy.COMPACT, 40);
         Partition healthy = leaderWith("compacted", 1, CleanupPolicy.COMPACT, 40);
         broken.log().close();  // every call on its log now fails; unbroken, it would be cleaned first
-        LogCleaner cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
+        CleanerThread cleaner = cleaner(OptionalLong.empty(), Duration.ofHours(1));
         assertEquals(Optional.of(healthy.topicPartition()), cleaner.runOnce());
         assertEquals(Optional.empty(), cleaner.runOnce(), "the broken one waits for the next pause");
         assertEquals(List.of(healthy.topicPartition()), cleaned);
@@ -283,7 +283,7 @@ class LogCleanerTest {
     @Test
     void theCleanerRunsOnItsOwnThreadUntilClosed() {
         Partition compacted = leaderWith("compacted", 0, CleanupPolicy.COMPACT, 40);
-        LogCleaner cleaner = cleaner(OptionalLong.empty(), Duration.ofMillis(20));
+        CleanerThread cleaner = cleaner(OptionalLong.empty(), Duration.ofMillis(20));
         cleaner.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> cleaned.contains(compacted.topicPartition()));
         cleaner.close();
@@ -299,10 +299,10 @@ class LogCleanerTest {
     void closeStopsAThrottledCleaningAtOnceAndLeavesItsLogWhole() {
         Partition compacted = leaderWith("compacted", 0, CleanupPolicy.COMPACT, 200);
         Map<String, String> latest = latestByKey(compacted.log());
-        LogCleaner cleaner = cleaner(OptionalLong.of(1), Duration.ofHours(1));  // one byte per second
+        CleanerThread cleaner = cleaner(OptionalLong.of(1), Duration.ofHours(1));  // one byte per second
         cleaner.start();
         // The throttle holds the cleaning as soon as it has read its first chunk.
-        await().atMost(Duration.ofSeconds(10)).until(() -> cleanerThread().map(LogCleanerTest::isThrottled)
+        await().atMost(Duration.ofSeconds(10)).until(() -> cleanerThread().map(CleanerThreadTest::isThrottled)
                 .orElse(false));
         assertTimeoutPreemptively(Duration.ofSeconds(5), cleaner::close);
         assertEquals(List.of(), cleaned, "the cleaning never finished");
