@@ -546,4 +546,27 @@ class DataPlaneTest {
                 .getPartitions(0).getError());
         assertCode(ErrorCode.NONE, produce(1, 0, part("tunable", 0, batch("small"))).getPartitions(0).getError());
     }
+
+    @Test
+    void aTopicAlteredToCompactRefusesRecordsWithoutAKeyWithInvalidRecord() {
+        createTopic("table", 1, 1, Map.of());
+        awaitLeaderships("table");
+        assertCode(ErrorCode.NONE, produce(1, 0, part("table", 0, batch("keyless is fine here"))).getPartitions(0)
+                .getError());
+
+        var outcome = quorum.submit(ControllerCommand.newBuilder().setAlterTopicConfigs(AlterTopicConfigsCommand
+                .newBuilder().setTopic("table").putSet("cleanup.policy", "compact")).build());
+        assertEquals(ErrorCode.NONE, outcome.result().getItems(0).getError().getCode(), outcome.result().toString());
+        Partition replica = broker.partitions().partition(new TopicPartition("table", 0)).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica.log().config().cleanupPolicy().compacts());
+
+        ProducePartitionResult refused = produce(1, 0, part("table", 0, batch("no key"))).getPartitions(0);
+        assertCode(ErrorCode.INVALID_RECORD, refused.getError());
+        assertTrue(refused.getError().getMessage().contains("key"), refused.getError().getMessage());
+        assertEquals(1, replica.log().logEndOffset(), "nothing appended");
+        RecordBatchBuilder keyed = new RecordBatchBuilder(CompressionType.NONE)
+                .append(BASE_TIMESTAMP, "k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8));
+        assertCode(ErrorCode.NONE, produce(1, 0, part("table", 0, ByteString.copyFrom(keyed.build())))
+                .getPartitions(0).getError());
+    }
 }

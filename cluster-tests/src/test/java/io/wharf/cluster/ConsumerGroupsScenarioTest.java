@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.cli.CliEnvironment;
 import io.wharf.cli.WharfCli;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
@@ -19,12 +20,17 @@ import io.wharf.client.producer.Producer;
 import io.wharf.client.producer.ProducerConfig;
 import io.wharf.client.producer.ProducerRecord;
 import io.wharf.client.producer.RecordMetadata;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,7 +48,10 @@ import org.junit.jupiter.api.Test;
  * by the group) and by an {@code analytics} group that sees every click again; five members on
  * three partitions leave two idle; a member killed with SIGKILL loses its partitions to the others
  * within its session timeout while they keep consuming, and with commits after processing nothing
- * acknowledged is skipped.
+ * acknowledged is skipped. Then, after a "bug fix", {@code analytics} is rewound with
+ * {@code wharf groups reset-offsets} on the real group: the dry run changes nothing, every mode
+ * lands on the expected offsets, a group with a member is refused, and the rewound group
+ * reprocesses exactly the clicks after the chosen time.
  */
 class ConsumerGroupsScenarioTest {
 
@@ -137,7 +146,7 @@ class ConsumerGroupsScenarioTest {
         Map<String, AtomicInteger> analytics = new ConcurrentHashMap<>();
         List<Member> settlers = List.of(new Member("settlement", settlement), new Member("settlement", settlement),
                 new Member("settlement", settlement));
-        new Member("analytics", analytics);
+        Member analyst = new Member("analytics", analytics);
         await("every click settled and analysed").atMost(Duration.ofSeconds(60))
                 .until(() -> settlement.keySet().containsAll(acknowledged) && analytics.keySet().containsAll(acknowledged));
         await("one partition each").atMost(Duration.ofSeconds(30))
@@ -177,6 +186,7 @@ class ConsumerGroupsScenarioTest {
                     .until(() -> remaining.stream().mapToInt(m -> m.owned.size()).sum() == 2);
             killable.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             long killedAt = System.nanoTime();
+            Instant betweenBatches = Instant.now();
             Set<String> second = produce("second", 150);
             await("the killed member's partition moves to the others").atMost(Duration.ofSeconds(20))
                     .until(() -> remaining.stream().mapToInt(m -> m.owned.size()).sum() == 3 && ownedOnce(remaining));
@@ -186,9 +196,80 @@ class ConsumerGroupsScenarioTest {
                     .until(() -> settlement.keySet().containsAll(second));
             GroupDescription described = admin.describeGroup("settlement");
             assertEquals(2, described.members().size(), "the killed member was removed: " + described);
+
+            // After a bug fix, analytics rewinds: reset-offsets on the real group, every mode.
+            await("analytics read the second batch").atMost(Duration.ofSeconds(60))
+                    .until(() -> analytics.keySet().containsAll(second));
+            analyst.close();
+            await("analytics has no members").atMost(Duration.ofSeconds(30))
+                    .until(() -> admin.describeGroup("analytics").members().isEmpty());
+            Map<Integer, Long> committed = committed(admin, "analytics");
+            Map<Integer, Long> logEnd = new HashMap<>();
+            admin.describeGroup("analytics").partitions()
+                    .forEach(p -> logEnd.put(p.partition().partition(), p.logEndOffset()));
+            assertEquals(logEnd, committed, "analytics committed everything it read");
+            assertEquals(0, resetOffsets("--to-earliest"), "a dry run");
+            assertEquals(committed, committed(admin, "analytics"), "a dry run changes nothing");
+            assertEquals(0, resetOffsets("--to-earliest", "--execute"));
+            assertEquals(everyPartition(0L), committed(admin, "analytics"));
+            assertEquals(0, resetOffsets("--to-offset", "5", "--execute"));
+            assertEquals(everyPartition(5L), committed(admin, "analytics"));
+            assertEquals(0, resetOffsets("--shift-by", "3", "--execute"));
+            assertEquals(everyPartition(8L), committed(admin, "analytics"));
+            assertEquals(0, resetOffsets("--shift-by", "-100", "--execute"));
+            assertEquals(everyPartition(0L), committed(admin, "analytics"), "kept within the log");
+            assertEquals(0, resetOffsets("--to-latest", "--execute"));
+            assertEquals(logEnd, committed(admin, "analytics"));
+            assertEquals(0, resetOffsets("--by-duration", "PT1H", "--execute"));
+            assertEquals(everyPartition(0L), committed(admin, "analytics"), "everything is younger than an hour");
+            assertEquals(0, resetOffsets("--to-datetime", betweenBatches.toString(), "--execute"));
+            Map<Integer, Long> firstOfSecond = new HashMap<>();
+            for (String at : second) {
+                String[] parts = at.split("@");
+                firstOfSecond.merge(Integer.parseInt(parts[0]), Long.parseLong(parts[1]), Math::min);
+            }
+            assertEquals(firstOfSecond, committed(admin, "analytics"), "the first click at or after the time");
+
+            // Refused while the group has a member; then the rewound group reprocesses the second batch.
+            Map<String, AtomicInteger> reprocessed = new ConcurrentHashMap<>();
+            new Member("analytics", reprocessed);
+            await("the new analytics member joined").atMost(Duration.ofSeconds(30))
+                    .until(() -> !admin.describeGroup("analytics").members().isEmpty());
+            assertEquals(1, resetOffsets("--to-earliest", "--execute"), "refused while the group has members");
+            assertTrue(cliErr.toString().contains("offsets can only be reset while it has none"), cliErr.toString());
+            await("analytics reprocesses exactly the second batch").atMost(Duration.ofSeconds(60))
+                    .until(() -> reprocessed.keySet().equals(second));
         } finally {
             admin.close();
         }
+    }
+
+    private final StringWriter cliErr = new StringWriter();
+
+    /** {@code wharf groups reset-offsets analytics --topic ad-clicks ARGS}, in this JVM; the exit code. */
+    private int resetOffsets(String... args) {
+        List<String> command = new ArrayList<>(List.of("groups", "reset-offsets", "analytics", "--topic", TOPIC));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--bootstrap", brokers().stream().map(Endpoint::toString)
+                .collect(Collectors.joining(","))));
+        cliErr.getBuffer().setLength(0);
+        CliEnvironment env = new CliEnvironment(Path.of("unused"), Optional.empty(), "unused-classpath",
+                new PrintWriter(new StringWriter(), true), new PrintWriter(cliErr, true));
+        return WharfCli.execute(env, command.toArray(String[]::new));
+    }
+
+    private static Map<Integer, Long> committed(GroupAdmin admin, String group) {
+        Map<Integer, Long> offsets = new HashMap<>();
+        admin.describeGroup(group).partitions().forEach(p -> offsets.put(p.partition().partition(), p.committedOffset()));
+        return offsets;
+    }
+
+    private static Map<Integer, Long> everyPartition(long offset) {
+        Map<Integer, Long> offsets = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            offsets.put(p, offset);
+        }
+        return offsets;
     }
 
     private static boolean ownedOnce(List<Member> group) {
