@@ -304,6 +304,57 @@ public final class RecordBatch {
         return Collections.unmodifiableList(records);
     }
 
+    /**
+     * Decodes every record's offset, timestamp, key and whether its value is null, skipping over
+     * values and headers without copying them: what compaction reads of every record, cheaper
+     * than {@link #records()} when values are large.
+     *
+     * @throws CorruptRecordException if the records section does not decode to exactly
+     *     {@link #recordCount()} well-formed records
+     */
+    public List<RecordKey> recordKeys() {
+        ByteBuffer section = buffer.duplicate();
+        section.position(RECORDS_OFFSET);
+        CompressionType compression = compressionType();
+        ByteBuffer plain = compression == CompressionType.NONE
+                ? section.slice()
+                : ByteBuffer.wrap(compression.decompress(section.slice()));
+        int count = recordCount();
+        List<RecordKey> keys = new ArrayList<>(Math.min(count, 1 << 16));
+        long baseOffset = baseOffset();
+        boolean logAppendTime = timestampType() == TimestampType.LOG_APPEND_TIME;
+        long timestampBase = logAppendTime ? maxTimestamp() : baseTimestamp();
+        for (int i = 0; i < count; i++) {
+            int length = Varints.readVarint(plain);
+            if (length < 0 || length > plain.remaining()) {
+                throw new CorruptRecordException(CorruptRecordException.Problem.MALFORMED_RECORDS,
+                        "record length " + length + " is negative or runs past the records section ("
+                                + plain.remaining() + " bytes left)");
+            }
+            int end = plain.position() + length;
+            ByteBuffer body = plain.duplicate();
+            body.limit(end);
+            body.get(); // record attributes: unused in v2
+            long timestampDelta = Varints.readVarlong(body);
+            int offsetDelta = Varints.readVarint(body);
+            byte[] key = readBytes(body, "key");
+            int valueLength = Varints.readVarint(body);
+            if (valueLength < -1 || valueLength > body.remaining()) {
+                throw new CorruptRecordException(CorruptRecordException.Problem.MALFORMED_RECORDS,
+                        "value length " + valueLength + " is invalid with " + body.remaining()
+                                + " bytes left in the record");
+            }
+            plain.position(end);
+            keys.add(new RecordKey(baseOffset + offsetDelta,
+                    logAppendTime ? timestampBase : timestampBase + timestampDelta, key, valueLength == -1));
+        }
+        if (plain.hasRemaining()) {
+            throw new CorruptRecordException(CorruptRecordException.Problem.INVALID_RECORD_COUNT,
+                    "record count is " + count + " but " + plain.remaining() + " bytes follow the last record");
+        }
+        return keys;
+    }
+
     private static Record readRecord(ByteBuffer in, long baseOffset, long timestampBase, boolean fixedTimestamp) {
         int length = Varints.readVarint(in);
         if (length < 0 || length > in.remaining()) {

@@ -43,6 +43,25 @@ class CompactedBatchTest {
         assertEquals(kept, rewritten.records());
     }
 
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void recordKeysDecodeOffsetTimestampKeyAndTombstoneAsRecordsDoes(CompressionType compression) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(compression).baseOffset(40);
+        builder.append(500, utf8("a"), utf8("x".repeat(300)), List.of(new Header("h", utf8("y"))));
+        builder.append(480, null, utf8("keyless"));
+        builder.append(510, utf8("b"), null);
+        RecordBatch batch = builder.buildBatch();
+        List<RecordKey> keys = batch.recordKeys();
+        List<Record> records = batch.records();
+        assertEquals(3, keys.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(records.get(i).offset(), keys.get(i).offset());
+            assertEquals(records.get(i).timestamp(), keys.get(i).timestamp());
+            assertTrue(java.util.Arrays.equals(records.get(i).key(), keys.get(i).key()));
+            assertEquals(records.get(i).value() == null, keys.get(i).tombstone());
+        }
+    }
+
     @Test
     void anEmptyRetainingBatchCarriesOnlyTheHeader() {
         RecordBatch original = new RecordBatchBuilder(CompressionType.ZSTD).baseOffset(5).producer(3, (short) 0, 0)

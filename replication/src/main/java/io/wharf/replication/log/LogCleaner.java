@@ -3,6 +3,7 @@ package io.wharf.replication.log;
 import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatchBuilder;
+import io.wharf.record.RecordKey;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -194,7 +195,7 @@ final class LogCleaner {
                 if (batch.isControl()) {
                     continue;
                 }
-                for (Record record : batch.records()) {
+                for (RecordKey record : batch.recordKeys()) {
                     if (record.offset() >= section.firstDirtyOffset() && record.key() != null
                             && !map.put(record.key(), record.offset())) {
                         full = true;  // the keys mapped so far still supersede older records correctly
@@ -315,25 +316,32 @@ final class LogCleaner {
         if (batch.isControl()) {
             return batch.buffer();
         }
-        List<Record> records = batch.records();
-        List<Record> kept = new ArrayList<>(records.size());
-        for (Record record : records) {
-            if (record.key() == null) {
-                kept.add(record);
-                continue;
-            }
-            boolean superseded = map.latest(record.key()) > record.offset();
-            if (!superseded && !(record.value() == null && tombstones.expired(record.timestamp()))) {
-                kept.add(record);
-            }
+        List<RecordKey> keys = batch.recordKeys();
+        boolean[] keep = new boolean[keys.size()];
+        int keptCount = 0;
+        for (int i = 0; i < keys.size(); i++) {
+            RecordKey record = keys.get(i);
+            boolean superseded = record.key() != null && map.latest(record.key()) > record.offset();
+            keep[i] = record.key() == null
+                    || (!superseded && !(record.tombstone() && tombstones.expired(record.timestamp())));
+            keptCount += keep[i] ? 1 : 0;
         }
-        progress.recordsRemoved += records.size() - kept.size();
-        if (!records.isEmpty() && kept.size() == records.size()) {
+        progress.recordsRemoved += keys.size() - keptCount;
+        if (!keys.isEmpty() && keptCount == keys.size()) {
             return batch.buffer();
         }
         // an empty batch (a filler, or a producer's batch that is no longer its last) merges into the next filler
-        if (kept.isEmpty() && !(batch.producerId() >= 0 && producerLastBatches.contains(batch.baseOffset()))) {
+        if (keptCount == 0 && !(batch.producerId() >= 0 && producerLastBatches.contains(batch.baseOffset()))) {
             return null;
+        }
+        List<Record> kept = new ArrayList<>(keptCount);
+        if (keptCount > 0) {
+            List<Record> records = batch.records();
+            for (int i = 0; i < records.size(); i++) {
+                if (keep[i]) {
+                    kept.add(records.get(i));
+                }
+            }
         }
         return RecordBatchBuilder.retaining(batch, kept);
     }
