@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * <tr><td>retention.ms</td><td>604800000 (7 days)</td><td>-1 (keep forever) or &gt;= 0</td></tr>
  * <tr><td>retention.bytes</td><td>-1 (no size limit)</td><td>-1 or &gt;= 0</td></tr>
  * <tr><td>min.insync.replicas</td><td>1</td><td>1 .. the topic's replication factor</td></tr>
- * <tr><td>segment.bytes</td><td>1073741824 (1 GiB)</td><td>14 .. 2147483647</td></tr>
+ * <tr><td>segment.bytes</td><td>1073741824 (1 GiB)</td><td>128 .. 2147483647 (the log's own minimum)</td></tr>
  * <tr><td>segment.ms</td><td>604800000 (7 days)</td><td>&gt;= 1</td></tr>
  * <tr><td>max.message.bytes</td><td>1048588</td><td>0 .. 2147483647</td></tr>
  * <tr><td>cleanup.policy</td><td>delete</td><td>delete, compact, or compact,delete (either order)</td></tr>
@@ -138,7 +138,9 @@ public final class TopicConfigs {
             case MIN_CLEANABLE_DIRTY_RATIO:
                 return ratio(key, value);
             case SEGMENT_BYTES:
-                return longInRange(key, value, 14, Integer.MAX_VALUE, "a number from 14 to " + Integer.MAX_VALUE);
+                // the brokers' logs take no smaller segment (LogConfig): a smaller one would be accepted
+                // here and then refused by every replica
+                return longInRange(key, value, 128, Integer.MAX_VALUE, "a number from 128 to " + Integer.MAX_VALUE);
             case MAX_MESSAGE_BYTES:
                 return longInRange(key, value, 0, Integer.MAX_VALUE, "a number from 0 to " + Integer.MAX_VALUE);
             case MIN_INSYNC_REPLICAS:

@@ -28,7 +28,7 @@ class TopicConfigsTest {
     @Test
     void acceptsLegalValues() {
         Map<String, String> legal = Map.of("retention.ms", "-1", "retention.bytes", "0", "min.insync.replicas", "3",
-                "segment.bytes", "14", "segment.ms", "1", "max.message.bytes", "2147483647", "cleanup.policy", "delete");
+                "segment.bytes", "128", "segment.ms", "1", "max.message.bytes", "2147483647", "cleanup.policy", "delete");
         assertEquals(Optional.empty(), TopicConfigs.validate(legal, 3));
     }
 
@@ -53,7 +53,7 @@ class TopicConfigsTest {
         assertInvalid("retention.bytes", "", 1);
         assertInvalid("min.insync.replicas", "0", 3);
         assertInvalid("min.insync.replicas", "4", 3);
-        assertInvalid("segment.bytes", "13", 1);
+        assertInvalid("segment.bytes", "127", 1);
         assertInvalid("segment.bytes", "2147483648", 1);
         assertInvalid("segment.ms", "0", 1);
         assertInvalid("max.message.bytes", "-1", 1);

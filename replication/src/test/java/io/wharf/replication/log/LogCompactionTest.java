@@ -167,6 +167,19 @@ class LogCompactionTest {
     }
 
     @Test
+    void maxCompactionLagRollsTheActiveSegmentSoItsRecordsBecomeCleanable() {
+        LogConfig lagged = compactConfig().segmentBytes(1 << 20).maxCompactionLagMs(60_000).build();
+        try (Log log = Log.open(dir, lagged, clock)) {
+            writeCycling(log, 10, 2, "v");
+            assertEquals(1, log.segmentBaseOffsets().size(), "everything still fits the active segment");
+            clock.advance(60_001);
+            log.appendAsLeader(keyed(clock.millis(), "key-0", "late"), 0);
+            assertEquals(List.of(0L, 10L), log.segmentBaseOffsets(), "rolled at max.compaction.lag.ms, not segment.ms");
+            assertTrue(log.cleanableSection(log.logEndOffset()).compactionDue());
+        }
+    }
+
+    @Test
     void theNextCleaningMapsOnlyWhatIsNewAndTheDirtyRatioSaysSo() {
         try (Log log = Log.open(dir, compactConfig().build(), clock)) {
             writeCycling(log, 60, 5, "v");
