@@ -40,7 +40,7 @@ public final class GroupBenchMember implements AutoCloseable {
 
     /**
      * Starts a member named {@code name} of {@code config}'s group, subscribed to {@code topic};
-     * {@link #close} waits up to {@code closeTimeoutMs} for it to leave.
+     * {@link #awaitClosed} waits up to {@code closeTimeoutMs} for it to leave.
      */
     public static GroupBenchMember start(String name, ConsumerConfig config, String topic, GroupOwnership ownership,
                                          long closeTimeoutMs) {
@@ -60,7 +60,7 @@ public final class GroupBenchMember implements AutoCloseable {
 
     /**
      * The System.nanoTime taken right before the member's thread called {@link Consumer#close};
-     * meaningful once {@link #close} has returned.
+     * meaningful once {@link #awaitClosed} has returned.
      */
     public long closeStartedNanos() {
         return closeStartedNanos;
@@ -74,6 +74,15 @@ public final class GroupBenchMember implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        awaitClosed();
+    }
+
+    /**
+     * Waits until the member's thread has closed its consumer, after {@link #stop}.
+     *
+     * @throws CliException when it is still closing after the timeout, or it failed
+     */
+    public void awaitClosed() {
         try {
             thread.join(closeTimeoutMs);
         } catch (InterruptedException e) {

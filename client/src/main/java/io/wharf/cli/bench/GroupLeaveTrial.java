@@ -48,7 +48,7 @@ public final class GroupLeaveTrial {
             ownership.awaitSplit(a.name(), b.name(), timeoutMs);
             a.stop();
             long bOwnsAll = ownership.awaitOwnsAll(b.name(), timeoutMs);
-            a.close(); // its thread has ended: the time it took before close() is safe to read
+            a.awaitClosed(); // its thread has ended: the time it took before close() is safe to read
             return (bOwnsAll - a.closeStartedNanos()) / 1e6;
         }
     }
