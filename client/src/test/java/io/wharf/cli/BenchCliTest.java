@@ -7,16 +7,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.fake.FakeCluster;
+import io.wharf.proto.broker.GroupHeartbeatRequest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code wharf bench produce|consume} end to end against fake brokers on 127.0.0.1. */
+/** {@code wharf bench produce|consume|group-leave} end to end against fake brokers on 127.0.0.1. */
 class BenchCliTest {
 
     @TempDir
@@ -142,5 +149,70 @@ class BenchCliTest {
         cluster.createTopic("bench", 1);
         assertEquals(1, run("bench", "consume", "--topic", "bench", "--records", "10", "--timeout-ms", "300"));
         assertTrue(err.toString().contains("only 0 of 10 records arrived"), err.toString());
+    }
+
+    @Test
+    void groupLeaveReportsEveryTrialAndTheirMedianAsJson() throws Exception {
+        cluster.createTopic("leave", 3);
+        assertEquals(0, run("bench", "group-leave", "--topic", "leave", "--trials", "2", "--json"), err.toString());
+        JsonNode result = new ObjectMapper().readTree(out.toString());
+        List<String> fields = new ArrayList<>();
+        result.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("trials_ms", "median_ms", "min_ms", "max_ms"), fields);
+        JsonNode trials = result.get("trials_ms");
+        assertEquals(2, trials.size(), result.toString());
+        for (JsonNode trial : trials) {
+            assertTrue(trial.isNumber() && trial.asDouble() >= 0, result.toString());
+        }
+        double min = Math.min(trials.get(0).asDouble(), trials.get(1).asDouble());
+        double max = Math.max(trials.get(0).asDouble(), trials.get(1).asDouble());
+        assertEquals(min, result.get("min_ms").asDouble());
+        assertEquals(max, result.get("max_ms").asDouble());
+        assertEquals((min + max) / 2, result.get("median_ms").asDouble(), 0.051, "two trials: the mean of both");
+    }
+
+    @Test
+    void groupLeaveRunsEachTrialInANewGroupWhoseTwoMembersBothLeave() {
+        cluster.createTopic("leave", 2);
+        assertEquals(0, run("bench", "group-leave", "--topic", "leave", "--trials", "2"), err.toString());
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(3, lines.size(), out.toString());
+        Pattern trialLine = Pattern.compile("trial (\\d): B owned all partitions [0-9.]+ ms after A began to close "
+                + "\\(group (\\S+)\\)");
+        Set<String> groups = new HashSet<>();
+        for (int i = 0; i < 2; i++) {
+            Matcher matcher = trialLine.matcher(lines.get(i));
+            assertTrue(matcher.matches(), lines.get(i));
+            assertEquals(String.valueOf(i + 1), matcher.group(1));
+            String group = matcher.group(2);
+            groups.add(group);
+            List<GroupHeartbeatRequest> heartbeats = cluster.heartbeats(group);
+            Set<String> members = heartbeats.stream().map(GroupHeartbeatRequest::getMemberId).collect(Collectors.toSet());
+            Set<String> left = heartbeats.stream().filter(h -> h.getMemberEpoch() == -1)
+                    .map(GroupHeartbeatRequest::getMemberId).collect(Collectors.toSet());
+            assertEquals(2, members.size(), "two members joined " + group);
+            assertEquals(members, left, "both left " + group + " with a leave heartbeat");
+            assertEquals(0, cluster.groupMembers(group));
+        }
+        assertEquals(2, groups.size(), "every trial has a group of its own: " + groups);
+        assertTrue(lines.get(2).matches("2 trials: min [0-9.]+ ms, median [0-9.]+ ms, max [0-9.]+ ms"), lines.get(2));
+    }
+
+    @Test
+    void groupLeaveRefusesBadArgumentsAndTopicsItCannotMeasure() {
+        cluster.createTopic("single", 1);
+        assertEquals(2, run("bench", "group-leave", "--topic", "single", "--trials", "0"));
+        assertTrue(err.toString().contains("--trials and --timeout-ms must be at least 1"), err.toString());
+        assertEquals(2, run("bench", "group-leave", "--topic", "single", "--timeout-ms", "0"));
+        assertEquals(2, run("bench", "group-leave", "--trials", "1"), "--topic is required");
+        assertTrue(err.toString().contains("--topic"), err.toString());
+
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("bench", "group-leave", "--topic", "single"));
+        assertTrue(err.toString().contains("topic single has 1 partition(s)"), err.toString());
+
+        err.getBuffer().setLength(0);
+        assertEquals(1, run("bench", "group-leave", "--topic", "missing", "--timeout-ms", "300"));
+        assertTrue(err.toString().contains("UNKNOWN_TOPIC"), err.toString());
     }
 }

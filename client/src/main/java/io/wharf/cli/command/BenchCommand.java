@@ -39,9 +39,10 @@ import picocli.CommandLine.Spec;
  * kafka-consumer-perf-test: one summary line (or {@code --json}) with records/s, MB/s and
  * latency avg, p50, p95, p99, p99.9 and max; the producer also prints a line per reporting
  * window on stderr (stdout stays one result). Single-threaded (plus the producer's sender thread).
+ * {@code wharf bench group-leave} is {@link GroupLeaveBench}.
  */
-@Command(name = "bench", description = "Measure produce or consume throughput and latency.",
-        subcommands = {BenchCommand.ProduceBench.class, BenchCommand.ConsumeBench.class})
+@Command(name = "bench", description = "Measure produce or consume throughput and latency, or group reassignment.",
+        subcommands = {BenchCommand.ProduceBench.class, BenchCommand.ConsumeBench.class, GroupLeaveBench.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -49,7 +50,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand: produce or consume");
+        throw new ParameterException(spec.commandLine(), "name a subcommand: produce, consume or group-leave");
     }
 
     /**
