@@ -283,12 +283,7 @@ public final class RecordBatch {
      *     {@link #recordCount()} well-formed records
      */
     public List<Record> records() {
-        ByteBuffer section = buffer.duplicate();
-        section.position(RECORDS_OFFSET);
-        CompressionType compression = compressionType();
-        ByteBuffer plain = compression == CompressionType.NONE
-                ? section.slice()
-                : ByteBuffer.wrap(compression.decompress(section.slice()));
+        ByteBuffer plain = plainRecords();
         int count = recordCount();
         List<Record> records = new ArrayList<>(Math.min(count, 1 << 16));
         long baseOffset = baseOffset();
@@ -297,10 +292,7 @@ public final class RecordBatch {
         for (int i = 0; i < count; i++) {
             records.add(readRecord(plain, baseOffset, logAppendTime ? maxTimestamp() : baseTimestamp, logAppendTime));
         }
-        if (plain.hasRemaining()) {
-            throw new CorruptRecordException(CorruptRecordException.Problem.INVALID_RECORD_COUNT,
-                    "record count is " + count + " but " + plain.remaining() + " bytes follow the last record");
-        }
+        requireFullyRead(plain, count);
         return Collections.unmodifiableList(records);
     }
 
@@ -313,28 +305,14 @@ public final class RecordBatch {
      *     {@link #recordCount()} well-formed records
      */
     public List<RecordKey> recordKeys() {
-        ByteBuffer section = buffer.duplicate();
-        section.position(RECORDS_OFFSET);
-        CompressionType compression = compressionType();
-        ByteBuffer plain = compression == CompressionType.NONE
-                ? section.slice()
-                : ByteBuffer.wrap(compression.decompress(section.slice()));
+        ByteBuffer plain = plainRecords();
         int count = recordCount();
         List<RecordKey> keys = new ArrayList<>(Math.min(count, 1 << 16));
         long baseOffset = baseOffset();
         boolean logAppendTime = timestampType() == TimestampType.LOG_APPEND_TIME;
         long timestampBase = logAppendTime ? maxTimestamp() : baseTimestamp();
         for (int i = 0; i < count; i++) {
-            int length = Varints.readVarint(plain);
-            if (length < 0 || length > plain.remaining()) {
-                throw new CorruptRecordException(CorruptRecordException.Problem.MALFORMED_RECORDS,
-                        "record length " + length + " is negative or runs past the records section ("
-                                + plain.remaining() + " bytes left)");
-            }
-            int end = plain.position() + length;
-            ByteBuffer body = plain.duplicate();
-            body.limit(end);
-            body.get(); // record attributes: unused in v2
+            ByteBuffer body = recordBody(plain);
             long timestampDelta = Varints.readVarlong(body);
             int offsetDelta = Varints.readVarint(body);
             byte[] key = readBytes(body, "key");
@@ -344,18 +322,35 @@ public final class RecordBatch {
                         "value length " + valueLength + " is invalid with " + body.remaining()
                                 + " bytes left in the record");
             }
-            plain.position(end);
             keys.add(new RecordKey(baseOffset + offsetDelta,
                     logAppendTime ? timestampBase : timestampBase + timestampDelta, key, valueLength == -1));
         }
+        requireFullyRead(plain, count);
+        return keys;
+    }
+
+    /** The records section, decompressed if need be, positioned at its start. */
+    private ByteBuffer plainRecords() {
+        ByteBuffer section = buffer.duplicate();
+        section.position(RECORDS_OFFSET);
+        CompressionType compression = compressionType();
+        return compression == CompressionType.NONE
+                ? section.slice()
+                : ByteBuffer.wrap(compression.decompress(section.slice()));
+    }
+
+    private static void requireFullyRead(ByteBuffer plain, int count) {
         if (plain.hasRemaining()) {
             throw new CorruptRecordException(CorruptRecordException.Problem.INVALID_RECORD_COUNT,
                     "record count is " + count + " but " + plain.remaining() + " bytes follow the last record");
         }
-        return keys;
     }
 
-    private static Record readRecord(ByteBuffer in, long baseOffset, long timestampBase, boolean fixedTimestamp) {
+    /**
+     * The body of the record at {@code in}'s position, after its length and attributes byte, as a
+     * buffer ending with the record; moves {@code in} past the record.
+     */
+    private static ByteBuffer recordBody(ByteBuffer in) {
         int length = Varints.readVarint(in);
         if (length < 0 || length > in.remaining()) {
             throw new CorruptRecordException(CorruptRecordException.Problem.MALFORMED_RECORDS,
@@ -366,6 +361,12 @@ public final class RecordBatch {
         ByteBuffer body = in.duplicate();
         body.limit(end);
         body.get(); // record attributes: unused in v2
+        in.position(end);
+        return body;
+    }
+
+    private static Record readRecord(ByteBuffer in, long baseOffset, long timestampBase, boolean fixedTimestamp) {
+        ByteBuffer body = recordBody(in);
         long timestampDelta = Varints.readVarlong(body);
         int offsetDelta = Varints.readVarint(body);
         byte[] key = readBytes(body, "key");
@@ -386,9 +387,8 @@ public final class RecordBatch {
         }
         if (body.hasRemaining()) {
             throw new CorruptRecordException(CorruptRecordException.Problem.MALFORMED_RECORDS,
-                    "record length " + length + " leaves " + body.remaining() + " unread bytes");
+                    "a record leaves " + body.remaining() + " unread bytes after its headers");
         }
-        in.position(end);
         long timestamp = fixedTimestamp ? timestampBase : timestampBase + timestampDelta;
         return new Record(baseOffset + offsetDelta, timestamp, key, value, headers);
     }
