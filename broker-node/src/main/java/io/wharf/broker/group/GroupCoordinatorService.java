@@ -10,6 +10,7 @@ import io.wharf.group.ConsumerGroup;
 import io.wharf.group.GroupConfig;
 import io.wharf.group.GroupCoordinator;
 import io.wharf.group.GroupError;
+import io.wharf.group.GroupMemberId;
 import io.wharf.group.GroupResult;
 import io.wharf.group.GroupsImage;
 import io.wharf.group.HeartbeatResponse;
@@ -107,6 +108,8 @@ public final class GroupCoordinatorService implements AutoCloseable {
     private final Map<TopicPartition, CoordinatorShard> shards = new HashMap<>();
     /** Where each member last heartbeated from (group id + member id); soft state for describe. */
     private final Map<String, String> clientHosts = new ConcurrentHashMap<>();
+    /** Heartbeats held until their member has news; confined to {@link #thread}. */
+    private final HeldHeartbeats held = new HeldHeartbeats();
 
     public GroupCoordinatorService(int brokerId, Settings settings, PartitionRegistry registry, PartitionLookup lookup,
                                    Supplier<MetadataImage> image, ControllerChannels controllers, Clock clock) {
@@ -144,22 +147,84 @@ public final class GroupCoordinatorService implements AutoCloseable {
                 .setHost(coordinator.get().host()).setPort(coordinator.get().port()).build();
     }
 
-    /** One member's heartbeat; {@code clientHost} is where it came from, for describe. */
+    /**
+     * One member's heartbeat; {@code clientHost} is where it came from, for describe. A heartbeat
+     * with {@code max_wait_ms} whose answer has nothing new for the member is held
+     * ({@link HeldHeartbeats}) until the member has news, or its hold ends.
+     */
     public CompletableFuture<GroupHeartbeatResponse> heartbeat(GroupHeartbeatRequest request, String clientHost) {
-        Function<Error, GroupHeartbeatResponse> failed = error -> GroupHeartbeatResponse.newBuilder().setError(error)
-                .setMemberId(request.getMemberId()).setMemberEpoch(request.getMemberEpoch()).build();
-        return onCoordinator(request.getGroupId(), failed, (shard, partition) -> {
+        return onCoordinator(request.getGroupId(), failedHeartbeat(request), (shard, partition) -> {
+            // The member has moved on from a heartbeat still held: it gets what it would have had.
+            held.release(request.getGroupId(), request.getMemberId()).ifPresent(HeldHeartbeats.Held::answerAsStored);
+            Processed processed = process(shard, partition, request, clientHost);
             long now = clock.millis();
-            GroupResult<HeartbeatResponse> result = shard.coordinator().heartbeat(GroupMessages.heartbeat(request),
-                    topicPartitionCounts(), now);
-            if (!result.isOk()) {
-                return CompletableFuture.completedFuture(failed.apply(GroupMessages.error(result.error().get())));
+            wakeHeld(shard, partition, request.getGroupId());
+            if (processed.answer() == null || !HeldHeartbeats.mayHold(request, processed.answer())) {
+                return processed.reply();
             }
-            shard.apply(result);
-            clientHosts.put(request.getGroupId() + "/" + request.getMemberId(), clientHost);
-            GroupHeartbeatResponse answer = GroupMessages.heartbeat(result.response());
-            return whenAppendedAndCommitted(shard, partition, now, answer);
+            CompletableFuture<GroupHeartbeatResponse> reply = new CompletableFuture<>();
+            held.hold(new HeldHeartbeats.Held(request, clientHost, shard.topicPartition(), reply, processed.reply(),
+                    now + HeldHeartbeats.holdMs(request, processed.answer())));
+            return reply;
         });
+    }
+
+    /**
+     * A heartbeat's answer, {@code null} when refused, and the reply: that answer once its records
+     * are committed, or the refusal.
+     */
+    private record Processed(GroupHeartbeatResponse answer, CompletableFuture<GroupHeartbeatResponse> reply) {
+    }
+
+    /** Runs one heartbeat through the state machine and appends its records. */
+    private Processed process(CoordinatorShard shard, Partition partition, GroupHeartbeatRequest request,
+                              String clientHost) {
+        long now = clock.millis();
+        GroupResult<HeartbeatResponse> result = shard.coordinator().heartbeat(GroupMessages.heartbeat(request),
+                topicPartitionCounts(), now);
+        if (!result.isOk()) {
+            return new Processed(null, CompletableFuture.completedFuture(failedHeartbeat(request)
+                    .apply(GroupMessages.error(result.error().get()))));
+        }
+        shard.apply(result);
+        clientHosts.put(request.getGroupId() + "/" + request.getMemberId(), clientHost);
+        GroupHeartbeatResponse answer = GroupMessages.heartbeat(result.response());
+        return new Processed(answer, whenAppendedAndCommitted(shard, partition, now, answer));
+    }
+
+    private static Function<Error, GroupHeartbeatResponse> failedHeartbeat(GroupHeartbeatRequest request) {
+        return error -> GroupHeartbeatResponse.newBuilder().setError(error).setMemberId(request.getMemberId())
+                .setMemberEpoch(request.getMemberEpoch()).build();
+    }
+
+    /**
+     * After the group changed (a member's heartbeat or leave, an expiry), runs each held heartbeat
+     * of the group again as if it had just arrived: one that now has news (or a refusal) is
+     * answered once its records are committed, which come after those of the change in the log;
+     * the others stay held until their original deadline.
+     */
+    private void wakeHeld(CoordinatorShard shard, Partition partition, String groupId) {
+        for (HeldHeartbeats.Held waiting : held.releaseGroup(groupId)) {
+            Processed again;
+            try {
+                again = process(shard, partition, waiting.request(), waiting.clientHost());
+            } catch (RuntimeException e) {
+                // e.g. the append failed: the shard was reset; the member hears it as a coordinator error
+                waiting.reply().completeExceptionally(e);
+                continue;
+            }
+            if (again.answer() != null && HeldHeartbeats.mayHold(waiting.request(), again.answer())) {
+                held.hold(waiting);
+            } else {
+                again.reply().whenComplete((answer, failure) -> {
+                    if (failure != null) {
+                        waiting.reply().completeExceptionally(failure);
+                    } else {
+                        waiting.reply().complete(answer);
+                    }
+                });
+            }
+        }
     }
 
     /** Commits offsets of several partitions: each accepted or refused on its own, all written in one batch. */
@@ -403,7 +468,12 @@ public final class GroupCoordinatorService implements AutoCloseable {
         });
     }
 
-    /** Keeps every shard in step with its partition, and removes members whose session or revocation time ran out. */
+    /**
+     * Keeps every shard in step with its partition, removes members whose session or revocation
+     * time ran out (waking the held heartbeats of their groups), and answers held heartbeats whose
+     * hold ended or whose shard this broker no longer leads (the member's next heartbeat finds the
+     * new coordinator).
+     */
     private void tick() {
         try {
             syncAll();
@@ -427,8 +497,13 @@ public final class GroupCoordinatorService implements AutoCloseable {
                                             expired.response(), failure.toString());
                                 }
                             });
+                    expired.response().stream().map(GroupMemberId::groupId).distinct()
+                            .forEach(groupId -> wakeHeld(shard, partition.get(), groupId));
                 }
             }
+            held.releaseDue(now).forEach(HeldHeartbeats.Held::answerAsStored);
+            held.releaseNotLed(tp -> shards.containsKey(tp) && shards.get(tp).isLeading())
+                    .forEach(HeldHeartbeats.Held::answerAsStored);
         } catch (RuntimeException e) {
             LOG.error("Broker {} group coordinator tick failed", brokerId, e);
         }
