@@ -158,7 +158,11 @@ public final class GroupCoordinatorService implements AutoCloseable {
             held.release(request.getGroupId(), request.getMemberId()).ifPresent(HeldHeartbeats.Held::answerAsStored);
             Processed processed = process(shard, partition, request, clientHost);
             long now = clock.millis();
-            wakeHeld(shard, partition, request.getGroupId());
+            if (processed.changedState()) {
+                // Only a written record changes what any member is answered; a heartbeat that wrote
+                // nothing cannot have news for the others, so they are not run again for nothing.
+                wakeHeld(shard, partition, request.getGroupId());
+            }
             if (processed.answer() == null || !HeldHeartbeats.mayHold(request, processed.answer())) {
                 return processed.reply();
             }
@@ -170,10 +174,11 @@ public final class GroupCoordinatorService implements AutoCloseable {
     }
 
     /**
-     * A heartbeat's answer, {@code null} when refused, and the reply: that answer once its records
-     * are committed, or the refusal.
+     * A heartbeat's answer, {@code null} when refused; the reply: that answer once its records are
+     * committed, or the refusal; whether it wrote records (changed the group's replicated state).
      */
-    private record Processed(GroupHeartbeatResponse answer, CompletableFuture<GroupHeartbeatResponse> reply) {
+    private record Processed(GroupHeartbeatResponse answer, CompletableFuture<GroupHeartbeatResponse> reply,
+                             boolean changedState) {
     }
 
     /** Runs one heartbeat through the state machine and appends its records. */
@@ -184,12 +189,13 @@ public final class GroupCoordinatorService implements AutoCloseable {
                 topicPartitionCounts(), now);
         if (!result.isOk()) {
             return new Processed(null, CompletableFuture.completedFuture(failedHeartbeat(request)
-                    .apply(GroupMessages.error(result.error().get()))));
+                    .apply(GroupMessages.error(result.error().get()))), false);
         }
         shard.apply(result);
         clientHosts.put(request.getGroupId() + "/" + request.getMemberId(), clientHost);
         GroupHeartbeatResponse answer = GroupMessages.heartbeat(result.response());
-        return new Processed(answer, whenAppendedAndCommitted(shard, partition, now, answer));
+        return new Processed(answer, whenAppendedAndCommitted(shard, partition, now, answer),
+                !result.records().isEmpty());
     }
 
     private static Function<Error, GroupHeartbeatResponse> failedHeartbeat(GroupHeartbeatRequest request) {
@@ -198,10 +204,12 @@ public final class GroupCoordinatorService implements AutoCloseable {
     }
 
     /**
-     * After the group changed (a member's heartbeat or leave, an expiry), runs each held heartbeat
-     * of the group again as if it had just arrived: one that now has news (or a refusal) is
-     * answered once its records are committed, which come after those of the change in the log;
-     * the others stay held until their original deadline.
+     * After the group changed (a member's heartbeat or leave that wrote records, an expiry), runs
+     * each held heartbeat of the group again as if it had just arrived: one that now has news (or a
+     * refusal) is answered once its records are committed; the others stay held until their
+     * original deadline. News is a change of the member's own current assignment, which only its
+     * own heartbeat writes, so its records follow those of the change in the log and their commit
+     * covers both.
      */
     private void wakeHeld(CoordinatorShard shard, Partition partition, String groupId) {
         for (HeldHeartbeats.Held waiting : held.releaseGroup(groupId)) {
