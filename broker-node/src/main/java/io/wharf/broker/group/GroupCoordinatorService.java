@@ -13,7 +13,6 @@ import io.wharf.group.GroupError;
 import io.wharf.group.GroupMemberId;
 import io.wharf.group.GroupResult;
 import io.wharf.group.GroupsImage;
-import io.wharf.group.HeartbeatResponse;
 import io.wharf.group.OffsetCommitRequest;
 import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.MetadataImage;
@@ -67,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * every partition of that topic it hosts, leader or follower.
  *
  * <p>Everything that touches a shard runs on one thread, {@code broker-N-groups}: requests, the
- * periodic sync with the partitions' roles and logs ({@value #TICK_MS} ms), and session expiry.
+ * periodic sync with the partitions' roles and logs ({@value #TICK_MS} ms), session expiry, and
+ * the heartbeats held until their member has news ({@link GroupHeartbeats}).
  * Writes are answered once their records are committed (the high watermark passed them), by the
  * thread that moves it. A read (offsets, describe) is computed from the leader's latest state and
  * held until the records that state came from are committed ({@link HighWatermarkWait}), so it
@@ -108,8 +108,8 @@ public final class GroupCoordinatorService implements AutoCloseable {
     private final Map<TopicPartition, CoordinatorShard> shards = new HashMap<>();
     /** Where each member last heartbeated from (group id + member id); soft state for describe. */
     private final Map<String, String> clientHosts = new ConcurrentHashMap<>();
-    /** Heartbeats held until their member has news; confined to {@link #thread}. */
-    private final HeldHeartbeats held = new HeldHeartbeats();
+    /** Confined to {@link #thread}. */
+    private final GroupHeartbeats heartbeats;
 
     public GroupCoordinatorService(int brokerId, Settings settings, PartitionRegistry registry, PartitionLookup lookup,
                                    Supplier<MetadataImage> image, ControllerChannels controllers, Clock clock) {
@@ -122,6 +122,8 @@ public final class GroupCoordinatorService implements AutoCloseable {
         this.clock = clock;
         this.thread = Executors.newSingleThreadScheduledExecutor(daemon("broker-" + brokerId + "-groups"));
         this.topicCreator = Executors.newSingleThreadExecutor(daemon("broker-" + brokerId + "-offsets-topic"));
+        this.heartbeats = new GroupHeartbeats(clock, this::topicPartitionCounts, clientHosts,
+                settings.commitTimeout());
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -149,90 +151,12 @@ public final class GroupCoordinatorService implements AutoCloseable {
 
     /**
      * One member's heartbeat; {@code clientHost} is where it came from, for describe. A heartbeat
-     * with {@code max_wait_ms} whose answer has nothing new for the member is held
-     * ({@link HeldHeartbeats}) until the member has news, or its hold ends.
+     * with {@code max_wait_ms} whose answer has nothing new for the member may be held until the
+     * member has news ({@link GroupHeartbeats}).
      */
     public CompletableFuture<GroupHeartbeatResponse> heartbeat(GroupHeartbeatRequest request, String clientHost) {
-        return onCoordinator(request.getGroupId(), failedHeartbeat(request), (shard, partition) -> {
-            // The member has moved on from a heartbeat still held: it gets what it would have had.
-            held.release(request.getGroupId(), request.getMemberId()).ifPresent(HeldHeartbeats.Held::answerAsStored);
-            Processed processed = process(shard, partition, request, clientHost);
-            long now = clock.millis();
-            if (processed.changedState()) {
-                // Only a written record changes what any member is answered; a heartbeat that wrote
-                // nothing cannot have news for the others, so they are not run again for nothing.
-                wakeHeld(shard, partition, request.getGroupId());
-            }
-            if (processed.answer() == null || !HeldHeartbeats.mayHold(request, processed.answer())) {
-                return processed.reply();
-            }
-            CompletableFuture<GroupHeartbeatResponse> reply = new CompletableFuture<>();
-            held.hold(new HeldHeartbeats.Held(request, clientHost, shard.topicPartition(), reply, processed.reply(),
-                    now + HeldHeartbeats.holdMs(request, processed.answer())));
-            return reply;
-        });
-    }
-
-    /**
-     * A heartbeat's answer, {@code null} when refused; the reply: that answer once its records are
-     * committed, or the refusal; whether it wrote records (changed the group's replicated state).
-     */
-    private record Processed(GroupHeartbeatResponse answer, CompletableFuture<GroupHeartbeatResponse> reply,
-                             boolean changedState) {
-    }
-
-    /** Runs one heartbeat through the state machine and appends its records. */
-    private Processed process(CoordinatorShard shard, Partition partition, GroupHeartbeatRequest request,
-                              String clientHost) {
-        long now = clock.millis();
-        GroupResult<HeartbeatResponse> result = shard.coordinator().heartbeat(GroupMessages.heartbeat(request),
-                topicPartitionCounts(), now);
-        if (!result.isOk()) {
-            return new Processed(null, CompletableFuture.completedFuture(failedHeartbeat(request)
-                    .apply(GroupMessages.error(result.error().get()))), false);
-        }
-        shard.apply(result);
-        clientHosts.put(request.getGroupId() + "/" + request.getMemberId(), clientHost);
-        GroupHeartbeatResponse answer = GroupMessages.heartbeat(result.response());
-        return new Processed(answer, whenAppendedAndCommitted(shard, partition, now, answer),
-                !result.records().isEmpty());
-    }
-
-    private static Function<Error, GroupHeartbeatResponse> failedHeartbeat(GroupHeartbeatRequest request) {
-        return error -> GroupHeartbeatResponse.newBuilder().setError(error).setMemberId(request.getMemberId())
-                .setMemberEpoch(request.getMemberEpoch()).build();
-    }
-
-    /**
-     * After the group changed (a member's heartbeat or leave that wrote records, an expiry), runs
-     * each held heartbeat of the group again as if it had just arrived: one that now has news (or a
-     * refusal) is answered once its records are committed; the others stay held until their
-     * original deadline. News is a change of the member's own current assignment, which only its
-     * own heartbeat writes, so its records follow those of the change in the log and their commit
-     * covers both.
-     */
-    private void wakeHeld(CoordinatorShard shard, Partition partition, String groupId) {
-        for (HeldHeartbeats.Held waiting : held.releaseGroup(groupId)) {
-            Processed again;
-            try {
-                again = process(shard, partition, waiting.request(), waiting.clientHost());
-            } catch (RuntimeException e) {
-                // e.g. the append failed: the shard was reset; the member hears it as a coordinator error
-                waiting.reply().completeExceptionally(e);
-                continue;
-            }
-            if (again.answer() != null && HeldHeartbeats.mayHold(waiting.request(), again.answer())) {
-                held.hold(waiting);
-            } else {
-                again.reply().whenComplete((answer, failure) -> {
-                    if (failure != null) {
-                        waiting.reply().completeExceptionally(failure);
-                    } else {
-                        waiting.reply().complete(answer);
-                    }
-                });
-            }
-        }
+        return onCoordinator(request.getGroupId(), error -> GroupHeartbeats.failed(request, error),
+                (shard, partition) -> heartbeats.heartbeat(shard, partition, request, clientHost));
     }
 
     /** Commits offsets of several partitions: each accepted or refused on its own, all written in one batch. */
@@ -506,12 +430,10 @@ public final class GroupCoordinatorService implements AutoCloseable {
                                 }
                             });
                     expired.response().stream().map(GroupMemberId::groupId).distinct()
-                            .forEach(groupId -> wakeHeld(shard, partition.get(), groupId));
+                            .forEach(groupId -> heartbeats.groupChanged(shard, partition.get(), groupId));
                 }
             }
-            held.releaseDue(now).forEach(HeldHeartbeats.Held::answerAsStored);
-            held.releaseNotLed(tp -> shards.containsKey(tp) && shards.get(tp).isLeading())
-                    .forEach(HeldHeartbeats.Held::answerAsStored);
+            heartbeats.tick(now, tp -> shards.containsKey(tp) && shards.get(tp).isLeading());
         } catch (RuntimeException e) {
             LOG.error("Broker {} group coordinator tick failed", brokerId, e);
         }
