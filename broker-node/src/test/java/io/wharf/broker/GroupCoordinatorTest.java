@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.wharf.broker.group.OffsetsTopic;
 import io.wharf.group.GroupsImage;
 import io.wharf.proto.broker.BrokerServiceGrpc;
@@ -291,6 +292,31 @@ class GroupCoordinatorTest {
         assertEquals(ErrorCode.NONE, held.join().getError().getCode());
         assertEquals(a.epoch, held.join().getMemberEpoch());
         assertEquals(a.owned, partitions(held.join().getAssignmentList()));
+    }
+
+    @Test
+    void aHeldHeartbeatItsClientCancelledLeavesTheCoordinatorServing() {
+        Member a = new Member("member-a");
+        a.joinWithInterval(10_000);
+        GroupHeartbeatRequest request = a.regular().setMaxWaitMs(10_000).build();
+        BrokerServiceGrpc.BrokerServiceBlockingStub stub = coordinatorStub();
+        Context.CancellableContext call = Context.current().withCancellation();
+        CompletableFuture<GroupHeartbeatResponse> held = CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call(() -> stub.groupHeartbeat(request));
+            } catch (Exception cancelled) {
+                return null; // cancelled, as intended
+            }
+        });
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !held.isDone());
+        call.cancel(null);
+        await().atMost(Duration.ofSeconds(2)).until(held::isDone);
+
+        // Its next heartbeat answers the cancelled one on the coordinator thread, which goes on serving.
+        assertEquals(ErrorCode.NONE, a.heartbeat().getError().getCode());
+        CompletableFuture<GroupHeartbeatResponse> next = a.heldHeartbeat(500);
+        await().atMost(Duration.ofSeconds(5)).until(next::isDone);
+        assertEquals(ErrorCode.NONE, next.join().getError().getCode());
     }
 
     @Test
