@@ -38,8 +38,9 @@ import java.util.stream.Collectors;
 
 /**
  * One consumer's membership of its group, in Kafka 4's consumer protocol (KIP-848): heartbeats
- * on its own thread, carrying the subscription and the partitions the consumer owns, and learns
- * the member epoch and the target assignment; commits and fetches offsets with that epoch. The
+ * on its own thread (a stable member's held heartbeats on {@link HeldHeartbeatSender}'s), carrying
+ * the subscription and the partitions the consumer owns, and learns the member epoch and the
+ * target assignment; commits and fetches offsets with that epoch. The
  * member id is generated once and kept across rejoins. This class never touches the consumer's
  * partitions: the poll thread reads {@link #target()}, applies it and reports what it owns with
  * {@link #owned}; after a fence it drops everything and calls {@link #lostHandled}, and only then

@@ -506,6 +506,19 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void aHeldHeartbeatThatGetsNoAnswerIsFollowedByTheNextOnceItsDeadlinePasses() {
+        cluster.groupHeartbeatInterval(200);
+        cluster.neverAnswerHeldHeartbeats();
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("held-timeout").requestTimeout(Duration.ofMillis(300)), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        // Each call's deadline is the hold (200 ms) plus the request timeout; then the member sends again.
+        awaitCondition(() -> cluster.unansweredHeldHeartbeats() >= 3);
+        assertEquals(1, cluster.groupMembers("held-timeout"));
+        assertEquals(ALL, a.owned);
+    }
+
+    @Test
     void aSubscriptionChangeCancelsTheHeldHeartbeatAndIsSentAtOnce() {
         cluster.groupHeartbeatInterval(10_000);
         cluster.neverAnswerHeldHeartbeats();
