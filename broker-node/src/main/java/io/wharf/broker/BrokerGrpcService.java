@@ -163,6 +163,8 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
     @Override
     public void groupHeartbeat(GroupHeartbeatRequest request, StreamObserver<GroupHeartbeatResponse> observer) {
+        // A held heartbeat (max_wait_ms) may be answered after its client cancelled it; reply then
+        // drops the answer quietly instead of throwing into the coordinator thread that completes it.
         reply(groups.heartbeat(request, ClientAddress.current()), observer);
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
 import io.wharf.broker.group.OffsetsTopic;
 import io.wharf.group.GroupsImage;
 import io.wharf.proto.broker.BrokerServiceGrpc;
@@ -38,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,15 +87,36 @@ class GroupCoordinatorTest {
                     .setOwnedPartitions(OwnedPartitions.getDefaultInstance());
         }
 
+        /** Joins asking for a heartbeat interval of {@code intervalMs}, which caps how long a heartbeat is held. */
+        GroupHeartbeatResponse joinWithInterval(int intervalMs) {
+            return send(joining().setHeartbeatIntervalMs(intervalMs).build());
+        }
+
         GroupHeartbeatResponse heartbeat() {
+            return send(regular().build());
+        }
+
+        /** A heartbeat the coordinator may hold up to {@code maxWaitMs}, sent on another thread. */
+        CompletableFuture<GroupHeartbeatResponse> heldHeartbeat(int maxWaitMs) {
+            GroupHeartbeatRequest request = regular().setMaxWaitMs(maxWaitMs).build();
+            BrokerServiceGrpc.BrokerServiceBlockingStub stub = coordinatorStub();
+            return CompletableFuture.supplyAsync(() -> stub.groupHeartbeat(request));
+        }
+
+        GroupHeartbeatResponse leave() {
+            return send(GroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId(id).setMemberEpoch(-1)
+                    .build());
+        }
+
+        private GroupHeartbeatRequest.Builder regular() {
             OwnedPartitions.Builder owns = OwnedPartitions.newBuilder();
             if (!owned.isEmpty()) {
                 GroupTopicPartitions.Builder topic = GroupTopicPartitions.newBuilder().setTopic(TOPIC);
                 owned.forEach(p -> topic.addPartitions(Integer.parseInt(p.substring(p.lastIndexOf('-') + 1))));
                 owns.addTopics(topic);
             }
-            return send(GroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId(id).setMemberEpoch(epoch)
-                    .setOwnedPartitions(owns).build());
+            return GroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId(id).setMemberEpoch(epoch)
+                    .setOwnedPartitions(owns);
         }
 
         private GroupHeartbeatResponse send(GroupHeartbeatRequest request) {
@@ -213,6 +237,86 @@ class GroupCoordinatorTest {
         });
         assertEquals(ErrorCode.FENCED_MEMBER_EPOCH, b.heartbeat().getError().getCode(),
                 "the expired member must rejoin");
+    }
+
+    @Test
+    void aHeldHeartbeatIsAnsweredAsSoonAsAnotherMemberLeaves() {
+        Member a = new Member("member-a");
+        Member b = new Member("member-b");
+        a.joinWithInterval(10_000);
+        b.joinWithInterval(10_000);
+        List<Member> both = List.of(a, b);
+        for (int round = 0; round < 20 && (b.owned.isEmpty() || a.owned.size() + b.owned.size() < 3); round++) {
+            both.forEach(Member::heartbeat);
+        }
+        int settled = b.epoch;
+        b.heartbeat();
+        assertEquals(settled, b.epoch, "b is stable before it sends a held heartbeat");
+        Set<String> bOwnedBefore = b.owned;
+
+        CompletableFuture<GroupHeartbeatResponse> held = b.heldHeartbeat(10_000);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !held.isDone());
+        assertEquals(ErrorCode.NONE, a.leave().getError().getCode());
+
+        await().atMost(Duration.ofSeconds(2)).until(held::isDone);
+        GroupHeartbeatResponse answer = held.join();
+        assertEquals(ErrorCode.NONE, answer.getError().getCode(), answer.toString());
+        assertTrue(answer.getMemberEpoch() > settled, "a new epoch after the leave: " + answer);
+        assertEquals(Set.of(TOPIC + "-0", TOPIC + "-1", TOPIC + "-2"), partitions(answer.getAssignmentList()),
+                "b had " + bOwnedBefore + " and now gets every partition");
+    }
+
+    @Test
+    void aHeldHeartbeatWithoutNewsIsAnsweredUnchangedWhenItsHoldEnds() {
+        Member a = new Member("member-a");
+        a.joinWithInterval(10_000);
+        long start = System.nanoTime();
+        CompletableFuture<GroupHeartbeatResponse> held = a.heldHeartbeat(1000);
+        await().atMost(Duration.ofSeconds(5)).until(held::isDone);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs >= 900, "held for its max_wait_ms (1000), not " + tookMs + " ms");
+        GroupHeartbeatResponse answer = held.join();
+        assertEquals(ErrorCode.NONE, answer.getError().getCode(), answer.toString());
+        assertEquals(a.epoch, answer.getMemberEpoch());
+        assertEquals(a.owned, partitions(answer.getAssignmentList()));
+    }
+
+    @Test
+    void aSecondHeartbeatOfTheSameMemberAnswersItsHeldOne() {
+        Member a = new Member("member-a");
+        a.joinWithInterval(10_000);
+        CompletableFuture<GroupHeartbeatResponse> held = a.heldHeartbeat(10_000);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !held.isDone());
+        assertEquals(ErrorCode.NONE, a.heartbeat().getError().getCode());
+        await().atMost(Duration.ofSeconds(2)).until(held::isDone);
+        assertEquals(ErrorCode.NONE, held.join().getError().getCode());
+        assertEquals(a.epoch, held.join().getMemberEpoch());
+        assertEquals(a.owned, partitions(held.join().getAssignmentList()));
+    }
+
+    @Test
+    void aHeldHeartbeatItsClientCancelledLeavesTheCoordinatorServing() {
+        Member a = new Member("member-a");
+        a.joinWithInterval(10_000);
+        GroupHeartbeatRequest request = a.regular().setMaxWaitMs(10_000).build();
+        BrokerServiceGrpc.BrokerServiceBlockingStub stub = coordinatorStub();
+        Context.CancellableContext call = Context.current().withCancellation();
+        CompletableFuture<GroupHeartbeatResponse> held = CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call(() -> stub.groupHeartbeat(request));
+            } catch (Exception cancelled) {
+                return null; // cancelled, as intended
+            }
+        });
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !held.isDone());
+        call.cancel(null);
+        await().atMost(Duration.ofSeconds(2)).until(held::isDone);
+
+        // Its next heartbeat answers the cancelled one on the coordinator thread, which goes on serving.
+        assertEquals(ErrorCode.NONE, a.heartbeat().getError().getCode());
+        CompletableFuture<GroupHeartbeatResponse> next = a.heldHeartbeat(500);
+        await().atMost(Duration.ofSeconds(5)).until(next::isDone);
+        assertEquals(ErrorCode.NONE, next.join().getError().getCode());
     }
 
     @Test

@@ -10,9 +10,9 @@ import io.wharf.group.ConsumerGroup;
 import io.wharf.group.GroupConfig;
 import io.wharf.group.GroupCoordinator;
 import io.wharf.group.GroupError;
+import io.wharf.group.GroupMemberId;
 import io.wharf.group.GroupResult;
 import io.wharf.group.GroupsImage;
-import io.wharf.group.HeartbeatResponse;
 import io.wharf.group.OffsetCommitRequest;
 import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.MetadataImage;
@@ -66,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * every partition of that topic it hosts, leader or follower.
  *
  * <p>Everything that touches a shard runs on one thread, {@code broker-N-groups}: requests, the
- * periodic sync with the partitions' roles and logs ({@value #TICK_MS} ms), and session expiry.
+ * periodic sync with the partitions' roles and logs ({@value #TICK_MS} ms), session expiry, and
+ * the heartbeats held until their member has news ({@link GroupHeartbeats}).
  * Writes are answered once their records are committed (the high watermark passed them), by the
  * thread that moves it. A read (offsets, describe) is computed from the leader's latest state and
  * held until the records that state came from are committed ({@link HighWatermarkWait}), so it
@@ -107,6 +108,8 @@ public final class GroupCoordinatorService implements AutoCloseable {
     private final Map<TopicPartition, CoordinatorShard> shards = new HashMap<>();
     /** Where each member last heartbeated from (group id + member id); soft state for describe. */
     private final Map<String, String> clientHosts = new ConcurrentHashMap<>();
+    /** Confined to {@link #thread}. */
+    private final GroupHeartbeats heartbeats;
 
     public GroupCoordinatorService(int brokerId, Settings settings, PartitionRegistry registry, PartitionLookup lookup,
                                    Supplier<MetadataImage> image, ControllerChannels controllers, Clock clock) {
@@ -119,6 +122,8 @@ public final class GroupCoordinatorService implements AutoCloseable {
         this.clock = clock;
         this.thread = Executors.newSingleThreadScheduledExecutor(daemon("broker-" + brokerId + "-groups"));
         this.topicCreator = Executors.newSingleThreadExecutor(daemon("broker-" + brokerId + "-offsets-topic"));
+        this.heartbeats = new GroupHeartbeats(clock, this::topicPartitionCounts, clientHosts,
+                settings.commitTimeout());
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -144,22 +149,14 @@ public final class GroupCoordinatorService implements AutoCloseable {
                 .setHost(coordinator.get().host()).setPort(coordinator.get().port()).build();
     }
 
-    /** One member's heartbeat; {@code clientHost} is where it came from, for describe. */
+    /**
+     * One member's heartbeat; {@code clientHost} is where it came from, for describe. A heartbeat
+     * with {@code max_wait_ms} whose answer has nothing new for the member may be held until the
+     * member has news ({@link GroupHeartbeats}).
+     */
     public CompletableFuture<GroupHeartbeatResponse> heartbeat(GroupHeartbeatRequest request, String clientHost) {
-        Function<Error, GroupHeartbeatResponse> failed = error -> GroupHeartbeatResponse.newBuilder().setError(error)
-                .setMemberId(request.getMemberId()).setMemberEpoch(request.getMemberEpoch()).build();
-        return onCoordinator(request.getGroupId(), failed, (shard, partition) -> {
-            long now = clock.millis();
-            GroupResult<HeartbeatResponse> result = shard.coordinator().heartbeat(GroupMessages.heartbeat(request),
-                    topicPartitionCounts(), now);
-            if (!result.isOk()) {
-                return CompletableFuture.completedFuture(failed.apply(GroupMessages.error(result.error().get())));
-            }
-            shard.apply(result);
-            clientHosts.put(request.getGroupId() + "/" + request.getMemberId(), clientHost);
-            GroupHeartbeatResponse answer = GroupMessages.heartbeat(result.response());
-            return whenAppendedAndCommitted(shard, partition, now, answer);
-        });
+        return onCoordinator(request.getGroupId(), error -> GroupHeartbeats.failed(request, error),
+                (shard, partition) -> heartbeats.heartbeat(shard, partition, request, clientHost));
     }
 
     /** Commits offsets of several partitions: each accepted or refused on its own, all written in one batch. */
@@ -403,7 +400,12 @@ public final class GroupCoordinatorService implements AutoCloseable {
         });
     }
 
-    /** Keeps every shard in step with its partition, and removes members whose session or revocation time ran out. */
+    /**
+     * Keeps every shard in step with its partition, removes members whose session or revocation
+     * time ran out (waking the held heartbeats of their groups), and answers held heartbeats whose
+     * hold ended or whose shard this broker no longer leads (the member's next heartbeat finds the
+     * new coordinator).
+     */
     private void tick() {
         try {
             syncAll();
@@ -427,8 +429,11 @@ public final class GroupCoordinatorService implements AutoCloseable {
                                             expired.response(), failure.toString());
                                 }
                             });
+                    expired.response().stream().map(GroupMemberId::groupId).distinct()
+                            .forEach(groupId -> heartbeats.groupChanged(shard, partition.get(), groupId));
                 }
             }
+            heartbeats.tick(now, tp -> shards.containsKey(tp) && shards.get(tp).isLeading());
         } catch (RuntimeException e) {
             LOG.error("Broker {} group coordinator tick failed", brokerId, e);
         }

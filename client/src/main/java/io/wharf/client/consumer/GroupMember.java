@@ -38,8 +38,9 @@ import java.util.stream.Collectors;
 
 /**
  * One consumer's membership of its group, in Kafka 4's consumer protocol (KIP-848): heartbeats
- * on its own thread, carrying the subscription and the partitions the consumer owns, and learns
- * the member epoch and the target assignment; commits and fetches offsets with that epoch. The
+ * on its own thread (a stable member's held heartbeats on {@link HeldHeartbeatSender}'s), carrying
+ * the subscription and the partitions the consumer owns, and learns the member epoch and the
+ * target assignment; commits and fetches offsets with that epoch. The
  * member id is generated once and kept across rejoins. This class never touches the consumer's
  * partitions: the poll thread reads {@link #target()}, applies it and reports what it owns with
  * {@link #owned}; after a fence it drops everything and calls {@link #lostHandled}, and only then
@@ -62,6 +63,7 @@ final class GroupMember implements AutoCloseable {
     private final String memberId = UUID.randomUUID().toString();
     private final ScheduledExecutorService heartbeatThread;
     private final ExecutorService commitThread;
+    private final HeldHeartbeatSender heldHeartbeats;
 
     // guarded by this
     private List<String> topics = List.of();
@@ -76,6 +78,8 @@ final class GroupMember implements AutoCloseable {
     private ClientException fatal;
     private long heartbeats;
     private boolean running;
+    /** The running heartbeat is a held one, on {@link #heldHeartbeats}' thread: an urgent one cancels it. */
+    private boolean holding;
     private boolean requested;
     private boolean closed;
     /** When the poll thread last polled; heartbeats stop (the member leaves) max.poll.interval.ms after. */
@@ -96,6 +100,7 @@ final class GroupMember implements AutoCloseable {
         this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wharf-heartbeat-" + groupId));
         // async commits wait for heartbeats on STALE_MEMBER_EPOCH, so they cannot run on the heartbeat thread
         this.commitThread = Executors.newSingleThreadExecutor(r -> daemon(r, "wharf-commit-" + groupId));
+        this.heldHeartbeats = new HeldHeartbeatSender(groupId, coordinator);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -163,7 +168,9 @@ final class GroupMember implements AutoCloseable {
     /** Sends a heartbeat as soon as possible (after the one running, if any). Under the lock. */
     private void heartbeatNow() {
         requested = true;
-        if (!running && !closed && !lost && fatal == null && !pollExpired) {
+        if (holding) {
+            heldHeartbeats.cancel(); // its outcome schedules the heartbeat at once, as requested
+        } else if (!running && !closed && !lost && fatal == null && !pollExpired) {
             schedule(0);
         }
     }
@@ -196,6 +203,13 @@ final class GroupMember implements AutoCloseable {
                 memberEpoch = 0;
                 target = null;
                 lost = !owned.isEmpty();
+            } else if (isStable()) {
+                // Nothing to report: the coordinator may hold this one until the member has news.
+                request = request(memberEpoch).toBuilder().setMaxWaitMs(heartbeatIntervalMs).build();
+                holding = true;
+                heldHeartbeats.send(request, config.requestTimeout(), timeout,
+                        (response, failure, tookMs) -> finish(request, version, response, failure, tookMs));
+                return;
             } else {
                 request = request(memberEpoch);
             }
@@ -220,12 +234,36 @@ final class GroupMember implements AutoCloseable {
             failure = new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, "GroupHeartbeat of group '" + groupId
                     + "' failed: " + e, e);
         }
+        finish(request, version, response, failure, -1);
+    }
+
+    /**
+     * Whether the member has nothing to tell the coordinator: it joined, owns exactly its latest
+     * assignment and its subscription was sent. Under the lock.
+     */
+    private boolean isStable() {
+        return memberEpoch > 0 && target != null && owned.equals(target) && sentSubscriptionVersion == subscriptionVersion;
+    }
+
+    /**
+     * Applies a heartbeat's outcome and schedules the next one. After a held heartbeat
+     * ({@code heldForMs} ≥ 0) that was answered, the next comes a heartbeat interval after the
+     * held one was sent, so a coordinator that answers at once sees the usual cadence.
+     */
+    private void finish(GroupHeartbeatRequest request, int version, GroupHeartbeatResponse response,
+                        ClientException failure, long heldForMs) {
         boolean wake;
         synchronized (this) {
             running = false;
+            holding = false;
             wake = apply(request, version, response, failure);
             if (!closed && !lost && fatal == null && !pollExpired) {
-                schedule(requested ? 0 : delayAfter(failure == null ? response.getError().getCode() : failure.code()));
+                ErrorCode code = failure == null ? response.getError().getCode() : failure.code();
+                long delay = delayAfter(code);
+                if (heldForMs >= 0 && code == ErrorCode.NONE) {
+                    delay = Math.max(0, heartbeatIntervalMs - heldForMs);
+                }
+                schedule(requested ? 0 : delay);
             }
             notifyAll();
         }
@@ -471,6 +509,7 @@ final class GroupMember implements AutoCloseable {
             if (next != null) {
                 next.cancel(false);
             }
+            heldHeartbeats.cancel(); // the leave below answers it anyway; no need to keep the call open
             notifyAll();
         }
         Future<?> leave = heartbeatThread.submit(this::leaveOnClose); // after a heartbeat still running
@@ -482,6 +521,7 @@ final class GroupMember implements AutoCloseable {
             // best effort, as said above
         }
         heartbeatThread.shutdownNow();
+        heldHeartbeats.close();
         commitThread.shutdown();
         try {
             commitThread.awaitTermination(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package io.wharf.client.group;
 
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
@@ -74,6 +75,17 @@ public final class GroupCoordinatorClient {
      */
     public <R> R call(String groupId, String name, Function<BrokerServiceBlockingStub, R> rpc,
                       Function<R, Error> errorOf, Duration timeout) {
+        return call(groupId, name, rpc, errorOf, timeout, requestTimeout);
+    }
+
+    /**
+     * As {@link #call(String, String, Function, Function, Duration)}, with a deadline of
+     * {@code callTimeout} on each attempt: a held heartbeat needs more than the request timeout.
+     * When the caller's gRPC {@link Context} is cancelled, the attempt running is cancelled with it
+     * and this throws REQUEST_TIMED_OUT at once, keeping the coordinator it knows.
+     */
+    public <R> R call(String groupId, String name, Function<BrokerServiceBlockingStub, R> rpc,
+                      Function<R, Error> errorOf, Duration timeout, Duration callTimeout) {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         ClientException last;
         while (true) {
@@ -84,7 +96,7 @@ public final class GroupCoordinatorClient {
             if (coordinator != null) {
                 try {
                     R response = rpc.apply(BrokerServiceGrpc.newBlockingStub(channels.channel(coordinator))
-                            .withDeadlineAfter(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
+                            .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS));
                     Error error = errorOf.apply(response);
                     if (!isRetriable(error.getCode())) {
                         return response;
@@ -95,6 +107,11 @@ public final class GroupCoordinatorClient {
                         continue; // the coordinator is named: go there at once
                     }
                 } catch (StatusRuntimeException e) {
+                    if (Context.current().isCancelled()) {
+                        // the caller cancelled (e.g. a held heartbeat giving way): the coordinator is fine
+                        throw new ClientException(ErrorCode.REQUEST_TIMED_OUT, name + " of group '" + groupId
+                                + "' was cancelled", e);
+                    }
                     if (!DataPlaneErrors.isRetriable(e.getStatus().getCode())) {
                         throw new ClientException(ErrorCode.UNKNOWN_SERVER_ERROR, name + " of group '" + groupId
                                 + "' at broker " + coordinator + " failed: " + e.getStatus(), e);
@@ -108,7 +125,7 @@ public final class GroupCoordinatorClient {
                 last = new ClientException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "no broker knows the coordinator of "
                         + "group '" + groupId + "' yet (FindCoordinator answered COORDINATOR_NOT_AVAILABLE or nothing)");
             }
-            if (System.currentTimeMillis() >= deadline) {
+            if (System.currentTimeMillis() >= deadline || Context.current().isCancelled()) {
                 throw last;
             }
             pause();

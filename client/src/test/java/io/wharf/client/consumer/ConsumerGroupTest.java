@@ -467,6 +467,72 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void aStableMemberHeartbeatsNoMoreOftenThanTheIntervalWhenTheCoordinatorAnswersHeldHeartbeatsAtOnce() {
+        cluster.groupHeartbeatInterval(200);
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("steady"), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        awaitCondition(() -> cluster.heartbeats("steady").stream().filter(h -> h.getMaxWaitMs() > 0).count() >= 5);
+
+        List<Long> arrivals = cluster.heartbeatArrivalsMs("steady");
+        List<GroupHeartbeatRequest> heartbeats = cluster.heartbeats("steady");
+        for (int i = 1; i < arrivals.size(); i++) {
+            GroupHeartbeatRequest previous = heartbeats.get(i - 1);
+            if (previous.getMaxWaitMs() > 0) {
+                assertEquals(200, previous.getMaxWaitMs(), "a held heartbeat asks for a heartbeat interval");
+                long gap = arrivals.get(i) - arrivals.get(i - 1);
+                assertTrue(gap >= 150, "heartbeat " + i + " came " + gap + " ms after a held one answered at once");
+            }
+        }
+    }
+
+    @Test
+    void closeLeavesAtOnceWhileAHeartbeatIsHeld() {
+        cluster.groupHeartbeatInterval(10_000);
+        cluster.neverAnswerHeldHeartbeats();
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("held-close"), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        awaitCondition(() -> cluster.unansweredHeldHeartbeats() >= 1);
+
+        long start = System.nanoTime();
+        consumer.close();
+        consumers.remove(consumer);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs < 2000, "close took " + tookMs + " ms with a heartbeat held for 10 s");
+        assertEquals(0, cluster.groupMembers("held-close"));
+        List<GroupHeartbeatRequest> heartbeats = cluster.heartbeats("held-close");
+        assertEquals(-1, heartbeats.get(heartbeats.size() - 1).getMemberEpoch());
+    }
+
+    @Test
+    void aHeldHeartbeatThatGetsNoAnswerIsFollowedByTheNextOnceItsDeadlinePasses() {
+        cluster.groupHeartbeatInterval(200);
+        cluster.neverAnswerHeldHeartbeats();
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("held-timeout").requestTimeout(Duration.ofMillis(300)), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        // Each call's deadline is the hold (200 ms) plus the request timeout; then the member sends again.
+        awaitCondition(() -> cluster.unansweredHeldHeartbeats() >= 3);
+        assertEquals(1, cluster.groupMembers("held-timeout"));
+        assertEquals(ALL, a.owned);
+    }
+
+    @Test
+    void aSubscriptionChangeCancelsTheHeldHeartbeatAndIsSentAtOnce() {
+        cluster.groupHeartbeatInterval(10_000);
+        cluster.neverAnswerHeldHeartbeats();
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("held-subscribe"), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        awaitCondition(() -> cluster.unansweredHeldHeartbeats() >= 1);
+
+        consumer.subscribe(List.of(TOPIC, "views"), a);
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() -> cluster
+                .heartbeats("held-subscribe").stream().anyMatch(h -> h.getSubscribedTopicNames().getNamesCount() == 2));
+    }
+
+    @Test
     void aStaticMemberLeavesTemporarilyWithEpochMinusTwo() {
         Recorder a = new Recorder("a");
         Consumer consumer = subscribe(config("static").groupInstanceId("server-1"), a);

@@ -507,6 +507,12 @@ final class FakeBrokerService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
     @Override
     public void groupHeartbeat(GroupHeartbeatRequest request, StreamObserver<GroupHeartbeatResponse> observer) {
+        synchronized (cluster) {
+            if (request.getMaxWaitMs() > 0 && cluster.groups.neverAnswerHeldHeartbeats) {
+                cluster.groups.unansweredHeldHeartbeats++;
+                return; // the call stays open until the client cancels it or its deadline passes
+            }
+        }
         answerAsCoordinator(observer, error -> GroupHeartbeatResponse.newBuilder().setError(error).build(),
                 () -> cluster.groups.heartbeat(request, cluster.topics));
     }

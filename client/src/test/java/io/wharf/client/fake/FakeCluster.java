@@ -357,6 +357,27 @@ public final class FakeCluster implements AutoCloseable {
         return groups.commitsCarriedOut;
     }
 
+    /** When each GroupHeartbeat of {@code group} arrived (System.nanoTime() in ms), in order. */
+    public synchronized List<Long> heartbeatArrivalsMs(String group) {
+        List<Long> arrivals = new ArrayList<>();
+        for (int i = 0; i < groups.heartbeats.size(); i++) {
+            if (groups.heartbeats.get(i).getGroupId().equals(group)) {
+                arrivals.add(groups.heartbeatArrivalsMs.get(i));
+            }
+        }
+        return arrivals;
+    }
+
+    /** From now on heartbeats with max_wait_ms are never answered: they stay open until the client cancels them. */
+    public synchronized void neverAnswerHeldHeartbeats() {
+        groups.neverAnswerHeldHeartbeats = true;
+    }
+
+    /** Held heartbeats left unanswered so far ({@link #neverAnswerHeldHeartbeats()}). */
+    public synchronized int unansweredHeldHeartbeats() {
+        return groups.unansweredHeldHeartbeats;
+    }
+
     /** Every GroupHeartbeat request of {@code group} the coordinator received, in order. */
     public synchronized List<io.wharf.proto.broker.GroupHeartbeatRequest> heartbeats(String group) {
         return groups.heartbeats.stream().filter(h -> h.getGroupId().equals(group)).toList();

@@ -81,6 +81,12 @@ final class FakeGroupCoordinator {
     Integer misdirectFindCoordinatorTo;
     int notCoordinatorAnswers;
     final List<GroupHeartbeatRequest> heartbeats = new ArrayList<>();
+    /** When each heartbeat arrived (System.nanoTime() in ms), in the order of {@link #heartbeats}. */
+    final List<Long> heartbeatArrivalsMs = new ArrayList<>();
+    /** Set by the test: heartbeats with max_wait_ms are kept unanswered (until the client cancels them). */
+    boolean neverAnswerHeldHeartbeats;
+    /** Held heartbeats kept unanswered so far. */
+    int unansweredHeldHeartbeats;
     final Queue<ErrorCode> heartbeatErrors = new ArrayDeque<>();
     final Queue<ErrorCode> commitErrors = new ArrayDeque<>();
     /** Set by the test: the next OffsetCommit waits until this is released. */
@@ -93,6 +99,7 @@ final class FakeGroupCoordinator {
 
     GroupHeartbeatResponse heartbeat(GroupHeartbeatRequest request, Map<String, Integer> topics) {
         heartbeats.add(request);
+        heartbeatArrivalsMs.add(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
         GroupHeartbeatResponse.Builder response = GroupHeartbeatResponse.newBuilder().setMemberId(request.getMemberId());
         Group group = groups.get(request.getGroupId());
         ErrorCode injected = heartbeatErrors.poll();
