@@ -32,9 +32,7 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.AlterPartitionCommand;
 import io.wharf.proto.metadata.AlterTopicConfigsCommand;
 import io.wharf.proto.metadata.ControllerCommand;
-import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
-import io.wharf.proto.metadata.TopicSpec;
 import io.wharf.record.CompressionType;
 import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
@@ -98,9 +96,7 @@ class DataPlaneTest {
     // ---- helpers ----
 
     private void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
-        var outcome = quorum.submit(ControllerCommand.newBuilder().setCreateTopics(CreateTopicsCommand.newBuilder()
-                .addTopics(TopicSpec.newBuilder().setName(name).setPartitions(partitions)
-                        .setReplicationFactor(replicationFactor).putAllConfigs(configs))).build());
+        var outcome = quorum.createTopic(name, partitions, replicationFactor, configs);
         assertEquals(ErrorCode.NONE, outcome.result().getItems(0).getError().getCode(), outcome.result().toString());
     }
 
@@ -142,10 +138,16 @@ class DataPlaneTest {
         return ByteString.copyFrom(builder.build());
     }
 
+    /**
+     * A fresh producer id, once this broker's metadata holds its allocation: until then the leader
+     * refuses it with UNKNOWN_PRODUCER_ID (retriable; a producer would retry).
+     */
     private long initProducerId() {
         InitProducerIdResponse response = stub.initProducerId(InitProducerIdRequest.getDefaultInstance());
         assertCode(ErrorCode.NONE, response.getError());
-        return response.getProducerId();
+        long producerId = response.getProducerId();
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.metadataImage().nextProducerId() > producerId);
+        return producerId;
     }
 
     private static ProducePartition part(String topic, int partition, ByteString records) {

@@ -18,8 +18,6 @@ import io.wharf.proto.broker.ProduceResponse;
 import io.wharf.proto.broker.ReplicaLog;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.ControllerCommand;
-import io.wharf.proto.metadata.CreateTopicsCommand;
-import io.wharf.proto.metadata.TopicSpec;
 import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.Log;
@@ -76,9 +74,7 @@ class DescribeLogsTest {
     }
 
     private void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
-        var outcome = quorum.submit(ControllerCommand.newBuilder().setCreateTopics(CreateTopicsCommand.newBuilder()
-                .addTopics(TopicSpec.newBuilder().setName(name).setPartitions(partitions)
-                        .setReplicationFactor(replicationFactor).putAllConfigs(configs))).build());
+        var outcome = quorum.createTopic(name, partitions, replicationFactor, configs);
         assertEquals(ErrorCode.NONE, outcome.result().getItems(0).getError().getCode(), outcome.result().toString());
     }
 

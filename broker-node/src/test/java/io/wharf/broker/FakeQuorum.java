@@ -12,6 +12,7 @@ import io.wharf.proto.metadata.UnfenceBrokerCommand;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A stand-in for the controller quorum in tests: one committed metadata log (applied with the real
@@ -100,9 +101,14 @@ final class FakeQuorum implements AutoCloseable {
     }
 
     synchronized CommandOutcome createTopic(String name, int partitions, int replicationFactor) {
+        return createTopic(name, partitions, replicationFactor, Map.of());
+    }
+
+    synchronized CommandOutcome createTopic(String name, int partitions, int replicationFactor,
+                                            Map<String, String> configs) {
         return submit(ControllerCommand.newBuilder().setCreateTopics(CreateTopicsCommand.newBuilder()
                 .addTopics(TopicSpec.newBuilder().setName(name).setPartitions(partitions)
-                        .setReplicationFactor(replicationFactor))).build());
+                        .setReplicationFactor(replicationFactor).putAllConfigs(configs))).build());
     }
 
     @Override

@@ -223,11 +223,7 @@ class GroupCoordinatorTest {
         Member b = new Member("member-b");
         a.join(1000);
         b.join(1000);
-        List<Member> both = List.of(a, b);
-        for (int round = 0; round < 20 && (b.owned.isEmpty() || a.owned.size() + b.owned.size() < 3); round++) {
-            both.forEach(Member::heartbeat);
-            assertNoPartitionOwnedTwice(both);
-        }
+        shareThePartitions(a, b);
         assertEquals(3, a.owned.size() + b.owned.size());
         assertFalse(b.owned.isEmpty());
         // b goes silent; a keeps heartbeating and gets b's partitions once b's 1 s session ran out.
@@ -245,10 +241,7 @@ class GroupCoordinatorTest {
         Member b = new Member("member-b");
         a.joinWithInterval(10_000);
         b.joinWithInterval(10_000);
-        List<Member> both = List.of(a, b);
-        for (int round = 0; round < 20 && (b.owned.isEmpty() || a.owned.size() + b.owned.size() < 3); round++) {
-            both.forEach(Member::heartbeat);
-        }
+        shareThePartitions(a, b);
         int settled = b.epoch;
         b.heartbeat();
         assertEquals(settled, b.epoch, "b is stable before it sends a held heartbeat");
@@ -399,6 +392,15 @@ class GroupCoordinatorTest {
 
     private static boolean everyoneOwnsOne(List<Member> members) {
         return members.stream().allMatch(m -> m.owned.size() == 1);
+    }
+
+    /** Heartbeats both members, round after round, until b owns some partitions and the two own all three. */
+    private static void shareThePartitions(Member a, Member b) {
+        List<Member> both = List.of(a, b);
+        for (int round = 0; round < 20 && (b.owned.isEmpty() || a.owned.size() + b.owned.size() < 3); round++) {
+            both.forEach(Member::heartbeat);
+            assertNoPartitionOwnedTwice(both);
+        }
     }
 
     private static void assertNoPartitionOwnedTwice(List<Member> members) {

@@ -2,9 +2,9 @@ package io.wharf.replication.log;
 
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CorruptRecordException;
-import io.wharf.record.Record;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
+import io.wharf.record.RecordKey;
 import io.wharf.replication.producer.BatchIdentity;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -55,7 +55,8 @@ final class AppendValidator {
 
     /** @throws InvalidAppendException (INVALID_RECORD) if a record has no key: compaction keeps the latest record per key */
     private static void requireKeys(RecordBatch batch) {
-        List<Record> records = batch.records();
+        // keys only: on the produce path, values need not be copied out to be checked
+        List<RecordKey> records = batch.recordKeys();
         for (int i = 0; i < records.size(); i++) {
             if (records.get(i).key() == null) {
                 throw new InvalidAppendException(ErrorCode.INVALID_RECORD, "record " + i + " of a batch of "
