@@ -1,6 +1,7 @@
 package io.wharf.broker;
 
 import io.wharf.broker.group.GroupCoordinatorService;
+import io.wharf.broker.queue.QueueSettings;
 import io.wharf.broker.partition.CleanerSettings;
 import io.wharf.group.GroupConfig;
 import io.wharf.replication.log.FlushMode;
@@ -65,6 +66,11 @@ public final class BrokerConfig {
     public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
     public static final String GROUP_MIN_HEARTBEAT_INTERVAL_MS = "group.consumer.min.heartbeat.interval.ms";
     public static final String GROUP_MAX_HEARTBEAT_INTERVAL_MS = "group.consumer.max.heartbeat.interval.ms";
+    public static final String QUEUE_COMMIT_TIMEOUT_MS = "queue.commit.timeout.ms";
+    public static final String QUEUE_CONSUMER_TIMEOUT_MS = "queue.consumer.timeout.ms";
+    public static final String QUEUE_MAX_MESSAGE_BYTES = "queue.max.message.bytes";
+    public static final String QUEUE_CHECKPOINT_INTERVAL_ENTRIES = "queue.checkpoint.interval.entries";
+    public static final String QUEUE_MOVE_THRESHOLD_ENTRIES = "queue.move.threshold.entries";
 
     static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
     static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
@@ -121,7 +127,9 @@ public final class BrokerConfig {
             NUM_NETWORK_THREADS, OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR,
             OFFSETS_TOPIC_SEGMENT_BYTES, OFFSETS_COMMIT_TIMEOUT_MS,
             GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
-            GROUP_HEARTBEAT_INTERVAL_MS, GROUP_MIN_HEARTBEAT_INTERVAL_MS, GROUP_MAX_HEARTBEAT_INTERVAL_MS);
+            GROUP_HEARTBEAT_INTERVAL_MS, GROUP_MIN_HEARTBEAT_INTERVAL_MS, GROUP_MAX_HEARTBEAT_INTERVAL_MS,
+            QUEUE_COMMIT_TIMEOUT_MS, QUEUE_CONSUMER_TIMEOUT_MS, QUEUE_MAX_MESSAGE_BYTES,
+            QUEUE_CHECKPOINT_INTERVAL_ENTRIES, QUEUE_MOVE_THRESHOLD_ENTRIES);
 
     private final int nodeId;
     private final String listenHost;
@@ -145,6 +153,7 @@ public final class BrokerConfig {
     private final CleanerSettings cleaner;
     private final int metricsPort;
     private final GroupCoordinatorService.Settings groupCoordinator;
+    private final QueueSettings queues;
     private final int numNetworkThreads;
     private final Set<String> unknownKeys;
 
@@ -198,6 +207,7 @@ public final class BrokerConfig {
         metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
         numNetworkThreads = (int) longValue(values, NUM_NETWORK_THREADS, DEFAULT_NUM_NETWORK_THREADS, 0, 256);
         groupCoordinator = groupCoordinator(values);
+        queues = queues(values);
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(KNOWN_KEYS);
         unknownKeys = Set.copyOf(unknown);
@@ -387,6 +397,23 @@ public final class BrokerConfig {
                     + " (the group.consumer.* timeouts must satisfy min <= default <= max, heartbeat < session)");
         }
         return new GroupCoordinatorService.Settings(partitions, replicationFactor, segmentBytes, commitTimeout, groups);
+    }
+
+    /** How the queues this broker leads are run: commit and consumer timeouts, message size, checkpoints, moves. */
+    public QueueSettings queues() {
+        return queues;
+    }
+
+    private static QueueSettings queues(Map<String, String> values) {
+        QueueSettings defaults = QueueSettings.defaults();
+        return new QueueSettings(
+                millis(values, QUEUE_COMMIT_TIMEOUT_MS, defaults.commitTimeoutMs()).toMillis(),
+                millis(values, QUEUE_CONSUMER_TIMEOUT_MS, defaults.consumerTimeoutMs()).toMillis(),
+                (int) longValue(values, QUEUE_MAX_MESSAGE_BYTES, (long) defaults.maxMessageBytes(), 1, 64 << 20),
+                defaults.maxBatchBytes(), defaults.messageCacheBytes(),
+                longValue(values, QUEUE_CHECKPOINT_INTERVAL_ENTRIES, defaults.checkpointEntries(), 1, Long.MAX_VALUE),
+                longValue(values, QUEUE_MOVE_THRESHOLD_ENTRIES, defaults.moveThresholdEntries(), 2, Long.MAX_VALUE),
+                defaults.moveBatch());
     }
 
     /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */

@@ -24,6 +24,21 @@ import io.wharf.proto.broker.InitProducerIdResponse;
 import io.wharf.proto.broker.ListOffsetsRequest;
 import io.wharf.proto.broker.ListOffsetsResponse;
 import io.wharf.broker.group.GroupCoordinatorService;
+import io.wharf.broker.queue.QueueService;
+import io.wharf.proto.broker.ConsumeRequest;
+import io.wharf.proto.broker.ConsumeResponse;
+import io.wharf.proto.broker.DeleteQueueRequest;
+import io.wharf.proto.broker.DeleteQueueResponse;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.EnqueueRequest;
+import io.wharf.proto.broker.EnqueueResponse;
+import io.wharf.proto.broker.GetRequest;
+import io.wharf.proto.broker.GetResponse;
+import io.wharf.proto.broker.PublishRequest;
+import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.PurgeQueueRequest;
+import io.wharf.proto.broker.PurgeQueueResponse;
 import io.wharf.proto.broker.DeleteGroupRequest;
 import io.wharf.proto.broker.DeleteGroupResponse;
 import io.wharf.proto.broker.DeleteOffsetsRequest;
@@ -71,6 +86,7 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     private final DescribeLogsHandler describeLogs;
     private final ProducerIdAllocator producerIds;
     private final GroupCoordinatorService groups;
+    private final QueueService queues;
     private final BrokerMetrics metrics;
 
     /** Told, after a response was handed to gRPC, that response and when it was ready ({@link System#nanoTime()}). */
@@ -81,8 +97,9 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
 
     BrokerGrpcService(int brokerId, Supplier<MetadataImage> image, ProduceHandler produce, FetchHandler fetch,
                       ListOffsetsHandler listOffsets, DescribeLogsHandler describeLogs, ProducerIdAllocator producerIds,
-                      GroupCoordinatorService groups, BrokerMetrics metrics) {
+                      GroupCoordinatorService groups, QueueService queues, BrokerMetrics metrics) {
         this.producerIds = producerIds;
+        this.queues = queues;
         this.groups = groups;
         this.metrics = metrics;
         this.brokerId = brokerId;
@@ -196,6 +213,41 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     @Override
     public void deleteOffsets(DeleteOffsetsRequest request, StreamObserver<DeleteOffsetsResponse> observer) {
         reply(groups.deleteOffsets(request), observer);
+    }
+
+    @Override
+    public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responses) {
+        return queues.publish(responses);
+    }
+
+    @Override
+    public void enqueue(EnqueueRequest request, StreamObserver<EnqueueResponse> observer) {
+        reply(queues.enqueue(request), observer);
+    }
+
+    @Override
+    public StreamObserver<ConsumeRequest> consume(StreamObserver<ConsumeResponse> responses) {
+        return queues.consume(responses);
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+        reply(queues.get(request), observer);
+    }
+
+    @Override
+    public void describeQueue(DescribeQueueRequest request, StreamObserver<DescribeQueueResponse> observer) {
+        reply(queues.describe(request), observer);
+    }
+
+    @Override
+    public void purgeQueue(PurgeQueueRequest request, StreamObserver<PurgeQueueResponse> observer) {
+        reply(queues.purge(request), observer);
+    }
+
+    @Override
+    public void deleteQueue(DeleteQueueRequest request, StreamObserver<DeleteQueueResponse> observer) {
+        reply(queues.delete(request), observer);
     }
 
     /** Sends the answer when it is ready; a failure (a bug) becomes an INTERNAL status with its message. */

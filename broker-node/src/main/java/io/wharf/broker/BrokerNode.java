@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.wharf.broker.group.GroupCoordinatorService;
+import io.wharf.broker.queue.QueueService;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.CleanerMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
@@ -83,6 +84,7 @@ public final class BrokerNode implements AutoCloseable {
     private volatile IsrUpdater isrUpdater;
     private volatile ProducerIdAllocator producerIds;
     private volatile GroupCoordinatorService groups;
+    private volatile QueueService queues;
     private volatile BrokerMetrics metrics;
     private volatile MetricsEndpoint metricsEndpoint;
     private volatile Throwable failure;
@@ -161,6 +163,8 @@ public final class BrokerNode implements AutoCloseable {
         producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
         groups = new GroupCoordinatorService(id, config.groupCoordinator(), partitions, lookup, follower::image,
                 controllers, clock);
+        queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, controllers, clock,
+                MAX_INBOUND_MESSAGE_BYTES);
         MetadataFollower metadata = follower;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
                 config.rpcPort()));
@@ -182,7 +186,7 @@ public final class BrokerNode implements AutoCloseable {
                 .addService(ServerInterceptors.intercept(new BrokerGrpcService(id, follower::image,
                         new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
                         new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup),
-                        new DescribeLogsHandler(id, partitions), producerIds, groups, instruments), new ClientAddress()))
+                        new DescribeLogsHandler(id, partitions), producerIds, groups, queues, instruments), new ClientAddress()))
                 .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments))
                 .build()
                 .start();
@@ -384,6 +388,9 @@ public final class BrokerNode implements AutoCloseable {
         }
         if (groups != null) {
             groups.close();
+        }
+        if (queues != null) {
+            queues.close();
         }
         if (fetchers != null) {
             fetchers.close();

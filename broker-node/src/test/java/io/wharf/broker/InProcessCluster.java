@@ -130,6 +130,24 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
+    /** Calls the controllers (any of them) once, with their retries and redirects; closes its channels after. */
+    <R> R controllers(ControllerChannels.Rpc<R> rpc, java.util.function.Function<R, io.wharf.proto.common.Error> errorOf)
+            throws ControllerUnavailableException {
+        ControllerChannels admin = new ControllerChannels(HostPort.parseList(bootstrap),
+                ControllerChannels.nettyChannels(), Duration.ofSeconds(5));
+        try {
+            return admin.call(ControllerChannels.Target.ANY, rpc, errorOf);
+        } finally {
+            admin.close();
+        }
+    }
+
+    /** The channel to broker {@code brokerId}, for async and streaming stubs; closed with the cluster. */
+    ManagedChannel channel(int brokerId) {
+        return channels.computeIfAbsent(brokerId, id -> NettyChannelBuilder
+                .forAddress("127.0.0.1", brokers.get(id).rpcPort()).usePlaintext().build());
+    }
+
     /** Broker {@code brokerId}'s replica of {@code tp}, empty when it is not running or hosts none. */
     Optional<Partition> replica(int brokerId, TopicPartition tp) {
         BrokerNode broker = brokers.get(brokerId);
@@ -156,9 +174,7 @@ final class InProcessCluster implements AutoCloseable {
 
     /** A blocking BrokerService stub for broker {@code brokerId} with a generous deadline. */
     BrokerServiceGrpc.BrokerServiceBlockingStub stub(int brokerId) {
-        ManagedChannel channel = channels.computeIfAbsent(brokerId, id -> NettyChannelBuilder
-                .forAddress("127.0.0.1", brokers.get(id).rpcPort()).usePlaintext().build());
-        return BrokerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return BrokerServiceGrpc.newBlockingStub(channel(brokerId)).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     /**

@@ -1,0 +1,522 @@
+package io.wharf.broker.queue;
+
+import io.grpc.stub.StreamObserver;
+import io.wharf.broker.ControllerChannels;
+import io.wharf.broker.ControllerUnavailableException;
+import io.wharf.broker.TopicPartition;
+import io.wharf.broker.partition.Partition;
+import io.wharf.broker.partition.PartitionLookup;
+import io.wharf.broker.partition.PartitionRegistry;
+import io.wharf.metadata.BrokerRegistration;
+import io.wharf.metadata.MetadataImage;
+import io.wharf.metadata.MetadataViews;
+import io.wharf.metadata.PartitionState;
+import io.wharf.metadata.QueueImage;
+import io.wharf.metadata.QueueNames;
+import io.wharf.proto.broker.ConsumeRequest;
+import io.wharf.proto.broker.ConsumeResponse;
+import io.wharf.proto.broker.DeleteQueueRequest;
+import io.wharf.proto.broker.DeleteQueueResponse;
+import io.wharf.proto.broker.Delivery;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.EnqueueItem;
+import io.wharf.proto.broker.EnqueueRequest;
+import io.wharf.proto.broker.EnqueueResponse;
+import io.wharf.proto.broker.GetRequest;
+import io.wharf.proto.broker.GetResponse;
+import io.wharf.proto.broker.PublishRequest;
+import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.PurgeQueueRequest;
+import io.wharf.proto.broker.PurgeQueueResponse;
+import io.wharf.proto.broker.QueueConsumerInfo;
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.queue.ConsumerGone;
+import io.wharf.proto.queue.Message;
+import io.wharf.proto.queue.QueueEntry;
+import io.wharf.proto.queue.Settle;
+import io.wharf.proto.queue.Subscribe;
+import io.wharf.queue.QueueEffect;
+import io.wharf.queue.QueueMachine;
+import io.wharf.replication.replica.ReplicationException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's queues: routes publishes to the queues they match (stored here or forwarded to
+ * each queue's leader), and runs every queue whose log this broker hosts as a {@link QueueShard},
+ * leader or follower.
+ *
+ * <p>Threads: everything that touches a shard runs on one thread, {@code broker-N-queues} — the
+ * requests of streams and calls, the wake-ups when a queue's log moves (an append, a new high
+ * watermark), and a {@value #TICK_MS} ms upkeep round (roles, consumer timeouts, checkpoints,
+ * the log start). Deleting a queue asks the controllers on {@code broker-N-queue-admin}, since
+ * that call blocks. {@link #close()} stops both and the forwarder's channels.
+ */
+public final class QueueService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueService.class);
+    static final long TICK_MS = 100;
+
+    /** The shard serving a queue here, or why none does. */
+    record Served(QueueShard shard, Optional<Error> error) {
+    }
+
+    private final int brokerId;
+    private final QueueSettings settings;
+    private final PartitionRegistry registry;
+    private final PartitionLookup lookup;
+    private final Supplier<MetadataImage> image;
+    private final ControllerChannels controllers;
+    private final Clock clock;
+    private final ScheduledExecutorService thread;
+    private final ExecutorService admin;
+    private final EnqueueForwarder forwarder;
+    /** Confined to {@link #thread}. */
+    private final Map<TopicPartition, QueueShard> shards = new HashMap<>();
+    /** Confined to {@link #thread}: shards with a drain scheduled, or listening for their log to move. */
+    private final Set<TopicPartition> drainScheduled = new HashSet<>();
+    private final Set<TopicPartition> listening = new HashSet<>();
+
+    public QueueService(int brokerId, QueueSettings settings, PartitionRegistry registry, PartitionLookup lookup,
+                        Supplier<MetadataImage> image, ControllerChannels controllers, Clock clock,
+                        int maxInboundMessageBytes) {
+        this.brokerId = brokerId;
+        this.settings = settings;
+        this.registry = registry;
+        this.lookup = lookup;
+        this.image = image;
+        this.controllers = controllers;
+        this.clock = clock;
+        this.thread = Executors.newSingleThreadScheduledExecutor(daemon("broker-" + brokerId + "-queues"));
+        this.admin = Executors.newSingleThreadExecutor(daemon("broker-" + brokerId + "-queue-admin"));
+        this.forwarder = new EnqueueForwarder(settings.commitTimeoutMs(), maxInboundMessageBytes);
+        thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** A Publish stream. */
+    public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responses) {
+        return new PublishStreamCall(image, this, responses);
+    }
+
+    /** A Consume stream. */
+    public StreamObserver<ConsumeRequest> consume(StreamObserver<ConsumeResponse> responses) {
+        return new ConsumerStream(this, responses);
+    }
+
+    /** Messages for a queue this broker leads, forwarded by the broker that routed them. */
+    public CompletableFuture<EnqueueResponse> enqueue(EnqueueRequest request) {
+        CompletableFuture<?>[] stored = new CompletableFuture<?>[request.getItemsCount()];
+        for (int i = 0; i < stored.length; i++) {
+            EnqueueItem item = request.getItems(i);
+            stored[i] = storeHere(request.getQueue(), request.getPublisherId(), item.getSequence(), item.getMessage());
+        }
+        return CompletableFuture.allOf(stored).thenApply(done -> {
+            EnqueueResponse.Builder response = EnqueueResponse.newBuilder();
+            for (CompletableFuture<?> each : stored) {
+                response.addResults((Error) each.join());
+            }
+            return response.build();
+        });
+    }
+
+    /**
+     * Stores a routed message in {@code queue}: here when this broker leads it, else through its
+     * leader. Completes with NONE once committed, or with why not.
+     */
+    CompletableFuture<Error> store(String queue, String publisherId, long sequence, Message message) {
+        MetadataImage current = image.get();
+        Optional<QueueImage> target = current.queue(queue);
+        if (target.isEmpty()) {
+            return CompletableFuture.completedFuture(notFound(queue));
+        }
+        int leader = current.topic(target.get().topic()).flatMap(t -> t.partition(0)).map(PartitionState::leader)
+                .orElse(PartitionState.NO_LEADER);
+        if (leader == brokerId) {
+            return storeHere(queue, publisherId, sequence, message);
+        }
+        Optional<BrokerRegistration> broker = leader == PartitionState.NO_LEADER ? Optional.empty()
+                : current.broker(leader);
+        if (broker.isEmpty()) {
+            return CompletableFuture.completedFuture(PartitionLookup.error(ErrorCode.NOT_LEADER, "queue '" + queue
+                    + "' has no leader right now; retry shortly"));
+        }
+        return forwarder.forward(broker.get().endpoint(), queue, publisherId, sequence, message);
+    }
+
+    private CompletableFuture<Error> storeHere(String queue, String publisherId, long sequence, Message message) {
+        CompletableFuture<Error> result = new CompletableFuture<>();
+        onQueueThread(() -> {
+            Served served = serving(queue);
+            if (served.error().isPresent()) {
+                result.complete(served.error().get());
+                return;
+            }
+            served.shard().enqueue(publisherId, sequence, message).whenComplete((error, failure) ->
+                    result.complete(error != null ? error : internal(failure)));
+            wake(served.shard());
+        });
+        return result;
+    }
+
+    /** Polls one message, acked before it is answered (basic.get with auto-ack). */
+    public CompletableFuture<GetResponse> get(GetRequest request) {
+        CompletableFuture<GetResponse> answer = new CompletableFuture<>();
+        onQueueThread(() -> {
+            Served served = serving(request.getQueue());
+            if (served.error().isPresent()) {
+                answer.complete(GetResponse.newBuilder().setError(served.error().get()).build());
+                return;
+            }
+            QueueShard shard = served.shard();
+            String getter = QueueShard.newConsumerId();
+            shard.submit(QueueEntry.newBuilder().setSubscribe(Subscribe.newBuilder().setConsumerId(getter)
+                    .setConsumerTag("basic.get").setPrefetch(1)).build(), new Failing(answer, e ->
+                    GetResponse.newBuilder().setError(e).build()) {
+                @Override
+                public void applied(List<QueueEffect> effects) {
+                    List<QueueEffect.Deliver> got = QueueShard.deliveriesTo(getter, effects);
+                    Partition partition = registry.partition(shard.topicPartition()).orElse(null);
+                    if (got.isEmpty() || partition == null) {
+                        shard.submit(QueueShard.consumerGone(getter, ConsumerGone.Reason.CANCELLED), null);
+                        answer.complete(GetResponse.newBuilder().setError(PartitionLookup.none()).setEmpty(true)
+                                .setMessageCount(shard.machine().readyCount()).build());
+                        wake(shard);
+                        return;
+                    }
+                    QueueEffect.Deliver delivered = got.get(0);
+                    Delivery delivery = Delivery.newBuilder().setDeliveryTag(delivered.id())
+                            .setRedelivered(delivered.redelivered()).setDeliveryCount(delivered.deliveryCount())
+                            .setMessage(shard.message(partition.log(), delivered.location()))
+                            .setQueue(request.getQueue()).build();
+                    shard.submit(QueueEntry.newBuilder().setSettle(Settle.newBuilder().setConsumerId(getter)
+                            .addMessageIds(delivered.id()).setOutcome(Settle.Outcome.ACK)).build(), null);
+                    shard.submit(QueueShard.consumerGone(getter, ConsumerGone.Reason.CANCELLED), new Failing(answer,
+                            e -> GetResponse.newBuilder().setError(e).build()) {
+                        @Override
+                        public void applied(List<QueueEffect> settled) {
+                            answer.complete(GetResponse.newBuilder().setError(PartitionLookup.none())
+                                    .setDelivery(delivery).setMessageCount(shard.machine().readyCount()).build());
+                        }
+                    });
+                    wake(shard);
+                }
+            });
+            wake(shard);
+        });
+        return answer;
+    }
+
+    /** A waiter that answers {@code answer} with the error response when its entry fails. */
+    private abstract static class Failing implements QueueShard.Waiter {
+        private final CompletableFuture<?> answer;
+        private final java.util.function.Function<Error, ?> onError;
+
+        <T> Failing(CompletableFuture<T> answer, java.util.function.Function<Error, T> onError) {
+            this.answer = answer;
+            this.onError = onError;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void failed(Error error) {
+            ((CompletableFuture<Object>) answer).complete(onError.apply(error));
+        }
+    }
+
+    /** Ready, unacked and consumers from the queue's leader. */
+    public CompletableFuture<DescribeQueueResponse> describe(DescribeQueueRequest request) {
+        return onQueueThreadAnswer(() -> {
+            Served served = serving(request.getQueue());
+            if (served.error().isPresent()) {
+                return DescribeQueueResponse.newBuilder().setError(served.error().get()).build();
+            }
+            QueueShard shard = served.shard();
+            QueueMachine machine = shard.machine();
+            MetadataImage current = image.get();
+            DescribeQueueResponse.Builder response = DescribeQueueResponse.newBuilder().setError(PartitionLookup.none())
+                    .setQueue(MetadataViews.queueInfo(current, current.queue(request.getQueue()).orElseThrow()))
+                    .setReady(machine.readyCount()).setUnacked(machine.unackedCount())
+                    .setReadyBytes(machine.readyBytes()).setRedeliveries(shard.redeliveries());
+            for (QueueMachine.ConsumerView consumer : machine.consumers()) {
+                response.addConsumers(QueueConsumerInfo.newBuilder().setConsumerTag(consumer.consumerTag())
+                        .setPrefetch(consumer.prefetch()).setUnacked(consumer.held()).setActive(consumer.active())
+                        .setNoAck(consumer.noAck()).setExclusive(consumer.exclusive()));
+            }
+            registry.partition(shard.topicPartition()).ifPresent(partition -> response
+                    .setLogStartOffset(partition.log().logStartOffset())
+                    .setLogEndOffset(partition.log().logEndOffset()));
+            return response.build();
+        });
+    }
+
+    /** Drops the ready messages, on the queue's leader. */
+    public CompletableFuture<PurgeQueueResponse> purge(PurgeQueueRequest request) {
+        CompletableFuture<PurgeQueueResponse> answer = new CompletableFuture<>();
+        onQueueThread(() -> {
+            Served served = serving(request.getQueue());
+            if (served.error().isPresent()) {
+                answer.complete(PurgeQueueResponse.newBuilder().setError(served.error().get()).build());
+                return;
+            }
+            served.shard().purge().whenComplete((count, failure) -> answer.complete(failure == null
+                    ? PurgeQueueResponse.newBuilder().setError(PartitionLookup.none()).setPurged(count).build()
+                    : PurgeQueueResponse.newBuilder().setError(errorOf(failure)).build()));
+            wake(served.shard());
+        });
+        return answer;
+    }
+
+    /** Deletes a queue after checking if_unused / if_empty on its leader. */
+    public CompletableFuture<DeleteQueueResponse> delete(DeleteQueueRequest request) {
+        CompletableFuture<DeleteQueueResponse> checked = onQueueThreadAnswer(() -> {
+            Served served = serving(request.getQueue());
+            if (served.error().isPresent()) {
+                return DeleteQueueResponse.newBuilder().setError(served.error().get()).build();
+            }
+            QueueMachine machine = served.shard().machine();
+            long messages = machine.readyCount() + machine.unackedCount();
+            if (request.getIfUnused() && !machine.consumers().isEmpty()) {
+                return DeleteQueueResponse.newBuilder().setError(PartitionLookup.error(ErrorCode.PRECONDITION_FAILED,
+                        "queue '" + request.getQueue() + "' has " + machine.consumers().size()
+                                + " consumer(s); it is not deleted with if-unused")).build();
+            }
+            if (request.getIfEmpty() && messages > 0) {
+                return DeleteQueueResponse.newBuilder().setError(PartitionLookup.error(ErrorCode.PRECONDITION_FAILED,
+                        "queue '" + request.getQueue() + "' holds " + messages
+                                + " message(s); it is not deleted with if-empty")).build();
+            }
+            return DeleteQueueResponse.newBuilder().setError(PartitionLookup.none()).setMessageCount(messages).build();
+        });
+        return checked.thenComposeAsync(answer -> {
+            if (answer.getError().getCode() != ErrorCode.NONE) {
+                return CompletableFuture.completedFuture(answer);
+            }
+            try {
+                var deleted = controllers.call(ControllerChannels.Target.ANY, stub -> stub.deleteQueue(
+                        io.wharf.proto.controller.DeleteQueueRequest.newBuilder().setName(request.getQueue()).build()),
+                        io.wharf.proto.controller.DeleteQueueResponse::getError);
+                return CompletableFuture.completedFuture(deleted.getError().getCode() == ErrorCode.NONE ? answer
+                        : answer.toBuilder().setError(deleted.getError()).build());
+            } catch (ControllerUnavailableException e) {
+                return CompletableFuture.completedFuture(answer.toBuilder().setError(PartitionLookup.error(
+                        ErrorCode.CONTROLLER_UNAVAILABLE, "could not reach the controllers to delete queue '"
+                                + request.getQueue() + "': " + e.getMessage())).build());
+            }
+        }, admin);
+    }
+
+    // ----------------------------------------------------------------------------------------
+
+    /** Runs {@code task} on the queue thread; dropped once the service is closed. */
+    void onQueueThread(Runnable task) {
+        try {
+            thread.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("Broker {}: a queue task failed", brokerId, e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Broker {} queue service is closed; a task was dropped", brokerId);
+        }
+    }
+
+    private <T> CompletableFuture<T> onQueueThreadAnswer(Supplier<T> task) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        onQueueThread(() -> {
+            try {
+                answer.complete(task.get());
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        return answer;
+    }
+
+    /** On the queue thread: the shard serving {@code queue} here, brought up to date, or why none does. */
+    Served serving(String queue) {
+        Optional<QueueImage> queueImage = image.get().queue(queue);
+        if (queueImage.isEmpty()) {
+            return new Served(null, Optional.of(notFound(queue)));
+        }
+        String topic = queueImage.get().topic();
+        Partition partition;
+        try {
+            partition = lookup.leader(topic, 0);
+        } catch (RuntimeException e) {
+            return new Served(null, Optional.of(withQueueName(queue, lookup.toError(e, topic, 0))));
+        }
+        QueueShard shard = shardFor(partition, queueImage.get());
+        shard.follow(partition, clock.millis(), lookup);
+        listen(shard, partition);
+        if (!shard.isServing()) {
+            return new Served(null, Optional.of(withQueueName(queue, lookup.toError(new ReplicationException(
+                    ErrorCode.NOT_LEADER, "broker " + brokerId + " is taking over queue '" + queue + "'"), topic, 0))));
+        }
+        return new Served(shard, Optional.empty());
+    }
+
+    private static Error withQueueName(String queue, Error error) {
+        return error.toBuilder().setMessage("queue '" + queue + "': " + error.getMessage()).build();
+    }
+
+    /** Has the shard append what is pending and apply what is committed, soon, on the queue thread. */
+    void wake(QueueShard shard) {
+        TopicPartition tp = shard.topicPartition();
+        if (drainScheduled.add(tp)) {
+            onQueueThread(() -> {
+                drainScheduled.remove(tp);
+                drain(tp);
+            });
+        }
+    }
+
+    private void drain(TopicPartition tp) {
+        QueueShard shard = shards.get(tp);
+        Optional<Partition> partition = registry.partition(tp);
+        if (shard == null || partition.isEmpty()) {
+            return;
+        }
+        try {
+            shard.follow(partition.get(), clock.millis(), lookup);
+        } catch (RuntimeException e) {
+            LOG.debug("Broker {} could not bring queue '{}' up to date: {}", brokerId, shard.queue(), e.toString());
+        }
+        listen(shard, partition.get());
+    }
+
+    /** Drains the shard again when its partition changes (an append, a new high watermark). */
+    private void listen(QueueShard shard, Partition partition) {
+        TopicPartition tp = shard.topicPartition();
+        if (listening.add(tp)) {
+            partition.onNextChange(() -> onQueueThread(() -> {
+                listening.remove(tp);
+                wake(shard);
+            }));
+        }
+    }
+
+    private QueueShard shardFor(Partition partition, QueueImage queue) {
+        return shards.computeIfAbsent(partition.topicPartition(), tp -> {
+            boolean singleActive = "true".equals(queue.arguments().get("x-single-active-consumer"));
+            QueueSettings own = Optional.ofNullable(queue.arguments().get("x-consumer-timeout"))
+                    .map(Long::parseLong).map(settings::withConsumerTimeout).orElse(settings);
+            return new QueueShard(tp, queue.name(), own, () -> new QueueMachine(singleActive), this::onQueueThread);
+        });
+    }
+
+    private void tick() {
+        try {
+            syncAll();
+            long now = clock.millis();
+            for (QueueShard shard : shards.values()) {
+                if (!shard.isServing()) {
+                    continue;
+                }
+                Optional<Partition> partition = registry.partition(shard.topicPartition());
+                if (partition.isEmpty()) {
+                    continue;
+                }
+                for (LocalConsumer overdue : shard.overdueConsumers(now)) {
+                    LOG.info("Queue '{}': consumer {} held a delivery longer than the consumer timeout; closing it",
+                            shard.queue(), overdue.consumerTag());
+                    shard.consumerGone(overdue.consumerId(), ConsumerGone.Reason.TIMEOUT);
+                    overdue.close(PartitionLookup.error(ErrorCode.PRECONDITION_FAILED, "delivery acknowledgement "
+                            + "timed out: a message was held unacked longer than the consumer timeout; its messages "
+                            + "were returned to queue '" + shard.queue() + "'"));
+                }
+                shard.maintain(partition.get(), now);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Broker {} queue upkeep failed", brokerId, e);
+        }
+    }
+
+    /** Creates, follows and drops shards as queue logs come and go on this broker. */
+    private void syncAll() {
+        MetadataImage current = image.get();
+        Set<TopicPartition> hosted = new HashSet<>();
+        for (Partition partition : registry.partitions()) {
+            Optional<String> queue = QueueNames.queueOf(partition.topicPartition().topic());
+            if (queue.isEmpty()) {
+                continue;
+            }
+            Optional<QueueImage> queueImage = current.queue(queue.get());
+            if (queueImage.isEmpty()) {
+                continue;
+            }
+            hosted.add(partition.topicPartition());
+            QueueShard shard = shardFor(partition, queueImage.get());
+            try {
+                shard.follow(partition, clock.millis(), lookup);
+                listen(shard, partition);
+            } catch (RuntimeException e) {
+                LOG.debug("Broker {} could not bring queue '{}' up to date: {}", brokerId, queue.get(), e.toString());
+            }
+        }
+        for (var it = shards.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!hosted.contains(entry.getKey())) {
+                entry.getValue().close(PartitionLookup.error(ErrorCode.NOT_FOUND, "queue '" + entry.getValue().queue()
+                        + "' was deleted or moved away from broker " + brokerId));
+                it.remove();
+            }
+        }
+    }
+
+    private static Error notFound(String queue) {
+        return PartitionLookup.error(ErrorCode.NOT_FOUND, "no queue '" + queue + "'; declare it first "
+                + "(wharf queues declare)");
+    }
+
+    private static Error internal(Throwable failure) {
+        return PartitionLookup.error(ErrorCode.UNKNOWN_SERVER_ERROR, "storing failed: " + failure);
+    }
+
+    private static Error errorOf(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause instanceof QueueRequestException q ? q.error() : internal(cause);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread t = new Thread(runnable, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        admin.shutdownNow();
+        forwarder.close();
+        try {
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS) || !admin.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Broker {} queue threads did not stop within 5 s", brokerId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

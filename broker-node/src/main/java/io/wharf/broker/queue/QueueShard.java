@@ -1,0 +1,639 @@
+package io.wharf.broker.queue;
+
+import io.wharf.broker.TopicPartition;
+import io.wharf.broker.partition.AppendOutcome;
+import io.wharf.broker.partition.Partition;
+import io.wharf.broker.partition.PartitionLookup;
+import io.wharf.proto.broker.Delivery;
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.queue.ConsumerGone;
+import io.wharf.proto.queue.Enqueue;
+import io.wharf.proto.queue.Message;
+import io.wharf.proto.queue.Move;
+import io.wharf.proto.queue.Purge;
+import io.wharf.proto.queue.QueueEntry;
+import io.wharf.proto.queue.Settle;
+import io.wharf.proto.queue.Subscribe;
+import io.wharf.queue.QueueEffect;
+import io.wharf.queue.QueueEntryBatches;
+import io.wharf.queue.QueueMachine;
+import io.wharf.replication.log.Log;
+import io.wharf.replication.replica.ReplicationException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One queue as this broker hosts it: the {@link QueueMachine} folded from the queue's log (its
+ * topic's single partition), kept in step on the leader and on every follower, and — on the
+ * leader — the consumers attached here and the entries waiting to be appended.
+ *
+ * <p>Only committed entries (below the high watermark) are applied, on every replica, so the
+ * state is never one a failover could take back and a new leader already holds it. The leader
+ * appends what clients ask for (enqueues, subscriptions, settlements) as entries, batched per turn
+ * of the queue thread, and acts once they are applied: deliveries are effects of applying, as in
+ * RabbitMQ's quorum queues, so every replica agrees on who holds which message and how often each
+ * was delivered. A new leader first waits until everything its predecessors appended is applied
+ * (so a retried publish is recognised), then writes the previous leader's consumers off: what
+ * they held is delivered again with {@code redelivered} set.
+ *
+ * <p>Confined to the queue thread ({@link QueueService}).
+ */
+final class QueueShard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueShard.class);
+    private static final int NOT_LEADING = -1;
+    private static final int READ_BYTES = 1 << 20;
+
+    /** Told, on the queue thread, how an appended entry ended: applied with its effects, or failed. */
+    interface Waiter {
+        void applied(List<QueueEffect> effects);
+
+        void failed(Error error);
+    }
+
+    private record PendingEntry(QueueEntry entry, Waiter waiter) {
+    }
+
+    private record PublishKey(String publisherId, long sequence) {
+    }
+
+    private final TopicPartition topicPartition;
+    private final String queue;
+    private final QueueSettings settings;
+    private final Supplier<QueueMachine> newMachine;
+    private QueueMachine machine;
+    /** The next log offset to apply. */
+    private long nextOffset;
+    /** False while replay started after offset 0 and has not reached a checkpoint yet. */
+    private boolean synced = true;
+    private long lastCheckpointOffset = -1;
+    private int leaderEpoch = NOT_LEADING;
+    /** The log end when this broker became leader: everything below must be applied before it serves. */
+    private long epochStartOffset;
+    private boolean prepared;
+
+    // Leader-only state, dropped when leadership goes.
+    private final Map<String, LocalConsumer> consumers = new LinkedHashMap<>();
+    private final List<PendingEntry> pending = new ArrayList<>();
+    private final TreeMap<Long, Waiter> waiters = new TreeMap<>();
+    private final Map<PublishKey, List<CompletableFuture<Error>>> publishing = new HashMap<>();
+    /** Message ids with a settlement appended or pending, not applied yet: acking them again is an error. */
+    private final Set<Long> settling = new HashSet<>();
+    private final Set<Long> moving = new HashSet<>();
+    private final MessageCache cache;
+    /** Runs a task on the queue thread (replication completes appends on other threads). */
+    private final Executor queueThread;
+    private boolean checkpointDue;
+    private long entriesSinceCheckpoint;
+    private long redeliveries;
+
+    QueueShard(TopicPartition topicPartition, String queue, QueueSettings settings, Supplier<QueueMachine> newMachine,
+               Executor queueThread) {
+        this.topicPartition = topicPartition;
+        this.queueThread = queueThread;
+        this.queue = queue;
+        this.settings = settings;
+        this.newMachine = newMachine;
+        this.machine = newMachine.get();
+        this.cache = new MessageCache(settings.messageCacheBytes());
+    }
+
+    TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    String queue() {
+        return queue;
+    }
+
+    QueueMachine machine() {
+        return machine;
+    }
+
+    long redeliveries() {
+        return redeliveries;
+    }
+
+    Map<String, LocalConsumer> consumers() {
+        return consumers;
+    }
+
+    /** Leads and has applied everything earlier leaders appended: it may take requests. */
+    boolean isServing() {
+        return leaderEpoch != NOT_LEADING && prepared;
+    }
+
+    boolean isLeading() {
+        return leaderEpoch != NOT_LEADING;
+    }
+
+    /**
+     * Brings the shard in step with {@code partition}: its role (a lost leadership fails what
+     * waits and closes the consumers attached here), its committed entries (applied, with their
+     * effects acted on when leading), and, when leading, appends what is pending.
+     */
+    void follow(Partition partition, long nowMs, PartitionLookup lookup) {
+        boolean leading = partition.isLeader();
+        int epoch = leading ? partition.leaderEpoch() : NOT_LEADING;
+        if (epoch != leaderEpoch) {
+            if (leaderEpoch != NOT_LEADING) {
+                stepDown(lookup.toError(new ReplicationException(ErrorCode.NOT_LEADER, "broker no longer leads queue '"
+                        + queue + "'"), topicPartition.topic(), 0));
+            }
+            leaderEpoch = epoch;
+            if (leading) {
+                epochStartOffset = partition.log().logEndOffset();
+                prepared = false;
+            }
+        }
+        catchUp(partition.log(), partition.highWatermark());
+        if (leading && !prepared && nextOffset >= epochStartOffset) {
+            prepare(nowMs);
+        }
+        if (leading && prepared) {
+            appendPending(partition, nowMs);
+        }
+    }
+
+    /** The previous leaders' consumers are gone: what they held goes back to the queue. */
+    private void prepare(long nowMs) {
+        prepared = true;
+        for (String consumerId : machine.consumerIds()) {
+            pending.add(new PendingEntry(consumerGone(consumerId, ConsumerGone.Reason.LEADER_CHANGED), null));
+        }
+        LOG.info("Queue '{}' is served by this broker from offset {} (epoch {})", queue, nextOffset, leaderEpoch);
+    }
+
+    private void stepDown(Error why) {
+        for (LocalConsumer consumer : List.copyOf(consumers.values())) {
+            consumer.close(why);
+        }
+        consumers.clear();
+        for (PendingEntry entry : pending) {
+            if (entry.waiter() != null) {
+                entry.waiter().failed(why);
+            }
+        }
+        pending.clear();
+        List<Waiter> inFlight = List.copyOf(waiters.values());
+        waiters.clear();
+        inFlight.forEach(waiter -> waiter.failed(why));
+        publishing.values().forEach(futures -> futures.forEach(future -> future.complete(why)));
+        publishing.clear();
+        settling.clear();
+        moving.clear();
+        cache.clear();
+        checkpointDue = false;
+        prepared = false;
+    }
+
+    /** Fails everything waiting: the replica is gone from this broker. */
+    void close(Error why) {
+        stepDown(why);
+        leaderEpoch = NOT_LEADING;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Requests (leader only; callers check isServing first)
+
+    /**
+     * Stores a message once: a publisher's retry of a sequence that is applied or on its way is
+     * answered with that first copy's outcome.
+     *
+     * @return completes with NONE once the message is committed, or the error that stopped it
+     */
+    CompletableFuture<Error> enqueue(String publisherId, long sequence, Message message) {
+        CompletableFuture<Error> result = new CompletableFuture<>();
+        int size = message.getSerializedSize();
+        if (size > settings.maxMessageBytes()) {
+            result.complete(PartitionLookup.error(ErrorCode.RECORD_TOO_LARGE, "a message of " + size
+                    + " bytes (body, headers and properties) is larger than queue.max.message.bytes="
+                    + settings.maxMessageBytes() + "; send smaller messages"));
+            return result;
+        }
+        boolean deduplicated = !publisherId.isEmpty();
+        PublishKey key = new PublishKey(publisherId, sequence);
+        if (deduplicated) {
+            if (machine.isDuplicate(publisherId, sequence)) {
+                result.complete(PartitionLookup.none());
+                return result;
+            }
+            List<CompletableFuture<Error>> same = publishing.get(key);
+            if (same != null) {
+                same.add(result);
+                return result;
+            }
+            publishing.put(key, new ArrayList<>(List.of(result)));
+        }
+        QueueEntry entry = QueueEntry.newBuilder().setEnqueue(Enqueue.newBuilder().setPublisherId(publisherId)
+                .setSequence(sequence).setMessage(message)).build();
+        pending.add(new PendingEntry(entry, new Waiter() {
+            @Override
+            public void applied(List<QueueEffect> effects) {
+                finish(PartitionLookup.none());
+            }
+
+            @Override
+            public void failed(Error error) {
+                finish(error);
+            }
+
+            private void finish(Error outcome) {
+                if (deduplicated) {
+                    List<CompletableFuture<Error>> all = publishing.remove(key);
+                    if (all != null) {
+                        all.forEach(future -> future.complete(outcome));
+                    }
+                }
+                result.complete(outcome);
+            }
+        }));
+        return result;
+    }
+
+    /**
+     * Attaches a consumer: its Subscribe is appended, and {@link LocalConsumer#subscribed} is
+     * called when it is applied, before its first delivery.
+     *
+     * @return the refusal (RESOURCE_LOCKED for exclusivity) or empty when it was accepted
+     */
+    Optional<Error> subscribe(LocalConsumer consumer, int prefetch, boolean exclusive, int priority) {
+        boolean othersHere = !consumers.isEmpty();
+        Optional<String> refused = machine.canSubscribe(exclusive);
+        if (refused.isEmpty() && exclusive && othersHere) {
+            refused = Optional.of("queue '" + queue + "' has other consumers; an exclusive consumer must be the only one");
+        }
+        if (refused.isEmpty() && consumers.values().stream().anyMatch(c -> c instanceof ConsumerStream s && s.exclusive())) {
+            refused = Optional.of("queue '" + queue + "' has an exclusive consumer");
+        }
+        if (refused.isPresent()) {
+            return Optional.of(PartitionLookup.error(ErrorCode.RESOURCE_LOCKED, refused.get()));
+        }
+        consumers.put(consumer.consumerId(), consumer);
+        QueueEntry entry = QueueEntry.newBuilder().setSubscribe(Subscribe.newBuilder()
+                .setConsumerId(consumer.consumerId()).setConsumerTag(consumer.consumerTag()).setPrefetch(prefetch)
+                .setNoAck(consumer.noAck()).setExclusive(exclusive).setPriority(priority)).build();
+        pending.add(new PendingEntry(entry, new Waiter() {
+            @Override
+            public void applied(List<QueueEffect> effects) {
+                for (QueueEffect effect : effects) {
+                    if (effect instanceof QueueEffect.SubscribeRefused refusal
+                            && refusal.consumerId().equals(consumer.consumerId())) {
+                        consumers.remove(consumer.consumerId());
+                        consumer.close(PartitionLookup.error(ErrorCode.RESOURCE_LOCKED, refusal.reason()));
+                        return;
+                    }
+                }
+                consumer.subscribed(machine.isActive(consumer.consumerId()));
+            }
+
+            @Override
+            public void failed(Error error) {
+                consumers.remove(consumer.consumerId());
+                consumer.close(error);
+            }
+        }));
+        return Optional.empty();
+    }
+
+    /**
+     * A consumer's ack or nack of {@code tag} (and, with {@code multiple}, of every earlier one it
+     * holds).
+     *
+     * @return UNKNOWN_DELIVERY_TAG when it does not hold {@code tag} (the caller closes it)
+     */
+    Optional<Error> settle(LocalConsumer consumer, long tag, boolean multiple, Settle.Outcome outcome) {
+        String consumerId = consumer.consumerId();
+        if (!machine.isHeldBy(consumerId, tag) || settling.contains(tag)) {
+            return Optional.of(PartitionLookup.error(ErrorCode.UNKNOWN_DELIVERY_TAG, "delivery tag " + tag
+                    + " is not held by consumer '" + consumer.consumerTag() + "' of queue '" + queue
+                    + "': it was never delivered to it, or was already acked, nacked or rejected"));
+        }
+        List<Long> ids = new ArrayList<>();
+        if (multiple) {
+            for (long id : machine.heldBy(consumerId)) {
+                if (id <= tag && !settling.contains(id)) {
+                    ids.add(id);
+                }
+            }
+        } else {
+            ids.add(tag);
+        }
+        addSettle(consumerId, ids, outcome);
+        return Optional.empty();
+    }
+
+    private void addSettle(String consumerId, List<Long> ids, Settle.Outcome outcome) {
+        settling.addAll(ids);
+        QueueEntry entry = QueueEntry.newBuilder().setSettle(Settle.newBuilder().setConsumerId(consumerId)
+                .addAllMessageIds(ids).setOutcome(outcome)).build();
+        pending.add(new PendingEntry(entry, new Waiter() {
+            @Override
+            public void applied(List<QueueEffect> effects) {
+                ids.forEach(settling::remove);
+                if (outcome != Settle.Outcome.REQUEUE) {
+                    for (long id : ids) {
+                        machine.location(id).ifPresent(cache::remove);
+                    }
+                }
+                LocalConsumer consumer = consumers.get(consumerId);
+                if (consumer != null && !consumer.noAck()) {
+                    consumer.settled(ids);
+                }
+            }
+
+            @Override
+            public void failed(Error error) {
+                ids.forEach(settling::remove);
+            }
+        }));
+    }
+
+    /** The consumer's stream ended: what it holds goes back to the queue once that is applied. */
+    void consumerGone(String consumerId, ConsumerGone.Reason reason) {
+        LocalConsumer removed = consumers.remove(consumerId);
+        if (removed != null) {
+            pending.add(new PendingEntry(consumerGone(consumerId, reason), null));
+        }
+    }
+
+    /** Appends {@code entry}; {@code waiter} hears how it ended. */
+    void submit(QueueEntry entry, Waiter waiter) {
+        pending.add(new PendingEntry(entry, waiter));
+    }
+
+    /** Drops every ready message; completes with how many. */
+    CompletableFuture<Long> purge() {
+        CompletableFuture<Long> purged = new CompletableFuture<>();
+        submit(QueueEntry.newBuilder().setPurge(Purge.getDefaultInstance()).build(), new Waiter() {
+            @Override
+            public void applied(List<QueueEffect> effects) {
+                purged.complete(effects.stream().filter(QueueEffect.Purged.class::isInstance)
+                        .mapToLong(e -> ((QueueEffect.Purged) e).count()).sum());
+            }
+
+            @Override
+            public void failed(Error error) {
+                purged.completeExceptionally(new QueueRequestException(error));
+            }
+        });
+        return purged;
+    }
+
+    static QueueEntry consumerGone(String consumerId, ConsumerGone.Reason reason) {
+        return QueueEntry.newBuilder().setConsumerGone(ConsumerGone.newBuilder().setConsumerId(consumerId)
+                .setReason(reason)).build();
+    }
+
+    static String newConsumerId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** The message stored at {@code location}, from the cache or else the log. */
+    Message message(Log log, long location) {
+        Optional<Message> cached = cache.get(location);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        ByteBuffer read = log.readCopy(location, READ_BYTES, nextOffset);
+        for (QueueEntryBatches.Item item : QueueEntryBatches.decode(read, location, nextOffset).items()) {
+            if (item.offset() == location) {
+                QueueEntry entry = item.entry();
+                return entry.hasEnqueue() ? entry.getEnqueue().getMessage() : entry.getMove().getMessage();
+            }
+        }
+        throw new IllegalStateException("queue '" + queue + "' has no message at offset " + location);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Upkeep (leader): consumer timeouts, checkpoints, moving long-held messages, the log start
+
+    /** Consumers attached here holding a delivery longer than the queue's consumer timeout. */
+    List<LocalConsumer> overdueConsumers(long nowMs) {
+        List<LocalConsumer> overdue = new ArrayList<>();
+        for (String consumerId : machine.overdue(nowMs, settings.consumerTimeoutMs())) {
+            LocalConsumer consumer = consumers.get(consumerId);
+            if (consumer != null) {
+                overdue.add(consumer);
+            }
+        }
+        return overdue;
+    }
+
+    /**
+     * Lets the log start pass what is settled; asks for a checkpoint when the last one holds the
+     * log start back; re-appends messages left far behind the log end so their old place can go.
+     */
+    void maintain(Partition partition, long nowMs) {
+        if (!isServing()) {
+            return;
+        }
+        Log log = partition.log();
+        long logEnd = log.logEndOffset();
+        long oldest = machine.oldestLocation(nextOffset);
+        if (entriesSinceCheckpoint >= settings.checkpointEntries() && oldest > lastCheckpointOffset) {
+            checkpointDue = true;
+        }
+        if (logEnd - oldest > settings.moveThresholdEntries()) {
+            long below = logEnd - settings.moveThresholdEntries() / 2;
+            for (long id : machine.moveCandidates(settings.moveBatch(), below)) {
+                if (moving.add(id)) {
+                    long location = machine.location(id).orElseThrow();
+                    Message message = message(log, location);
+                    pending.add(new PendingEntry(QueueEntry.newBuilder().setMove(Move.newBuilder().setId(id)
+                            .setMessage(message)).build(), new Waiter() {
+                        @Override
+                        public void applied(List<QueueEffect> effects) {
+                            moving.remove(id);
+                        }
+
+                        @Override
+                        public void failed(Error error) {
+                            moving.remove(id);
+                        }
+                    }));
+                }
+            }
+        }
+        long needed = Math.min(machine.lowestNeededOffset(lastCheckpointOffset, nextOffset), nextOffset);
+        if (needed > log.logStartOffset()) {
+            log.deleteRecordsBefore(needed);
+        }
+        appendPending(partition, nowMs);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // The log
+
+    private void appendPending(Partition partition, long nowMs) {
+        if (checkpointDue) {
+            if (!waiters.isEmpty() || nextOffset < partition.log().logEndOffset()) {
+                return;  // the checkpoint must describe every entry below it: wait for those in flight
+            }
+            QueueEntry checkpoint = QueueEntry.newBuilder().setCheckpoint(machine.checkpoint()).build();
+            checkpointDue = false;
+            append(partition, List.of(new PendingEntry(checkpoint, null)), nowMs);
+        }
+        while (!pending.isEmpty()) {
+            List<PendingEntry> batch = new ArrayList<>();
+            long bytes = 0;
+            while (!pending.isEmpty() && (batch.isEmpty()
+                    || bytes + pending.get(0).entry().getSerializedSize() <= settings.maxBatchBytes())) {
+                PendingEntry next = pending.remove(0);
+                bytes += next.entry().getSerializedSize();
+                batch.add(next);
+            }
+            append(partition, batch, nowMs);
+        }
+    }
+
+    private void append(Partition partition, List<PendingEntry> batch, long nowMs) {
+        List<QueueEntry> entries = batch.stream().map(PendingEntry::entry).toList();
+        AppendOutcome outcome;
+        try {
+            outcome = partition.appendAsLeader(QueueEntryBatches.encode(entries, nowMs), -1,
+                    nowMs + settings.commitTimeoutMs());
+        } catch (RuntimeException e) {
+            Error error = errorOf(e);
+            LOG.debug("Queue '{}': an append of {} entries failed: {}", queue, entries.size(), error.getMessage());
+            batch.forEach(entry -> {
+                if (entry.waiter() != null) {
+                    entry.waiter().failed(error);
+                }
+            });
+            return;
+        }
+        long base = outcome.baseOffset();
+        entriesSinceCheckpoint += batch.size();
+        for (int i = 0; i < batch.size(); i++) {
+            PendingEntry entry = batch.get(i);
+            long offset = base + i;
+            if (entry.entry().hasEnqueue()) {
+                cache.put(offset, entry.entry().getEnqueue().getMessage());
+            } else if (entry.entry().hasMove()) {
+                cache.put(offset, entry.entry().getMove().getMessage());
+            } else if (entry.entry().hasCheckpoint()) {
+                entriesSinceCheckpoint = 0;
+            }
+            if (entry.waiter() != null) {
+                waiters.put(offset, entry.waiter());
+            }
+        }
+        long last = base + batch.size() - 1;
+        outcome.replicated().whenComplete((hw, failure) -> {
+            if (failure != null) {
+                failAppended(base, last, failure);
+            }
+        });
+    }
+
+    private void failAppended(long first, long last, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        Error error = errorOf(cause instanceof RuntimeException r ? r : new IllegalStateException(cause));
+        queueThread.execute(() -> {
+            List<Waiter> failed = new ArrayList<>(waiters.subMap(first, true, last, true).values());
+            waiters.subMap(first, true, last, true).clear();
+            failed.forEach(waiter -> waiter.failed(error));
+        });
+    }
+
+    private Error errorOf(RuntimeException e) {
+        if (e instanceof ReplicationException r) {
+            return PartitionLookup.error(r.errorCode(), "queue '" + queue + "': " + r.getMessage());
+        }
+        return PartitionLookup.error(ErrorCode.UNKNOWN_SERVER_ERROR, "queue '" + queue + "': " + e);
+    }
+
+    private void catchUp(Log log, long endOffset) {
+        if (nextOffset < log.logStartOffset()) {
+            nextOffset = log.logStartOffset();
+            machine = newMachine.get();
+            synced = false;  // the state before the log start is only in the next checkpoint
+        }
+        while (nextOffset < endOffset) {
+            ByteBuffer read = log.readCopy(nextOffset, READ_BYTES, endOffset);
+            if (!read.hasRemaining()) {
+                return;
+            }
+            QueueEntryBatches.Decoded decoded = QueueEntryBatches.decode(read, nextOffset, endOffset);
+            for (QueueEntryBatches.Item item : decoded.items()) {
+                applyOne(log, item);
+            }
+            nextOffset = Math.min(decoded.nextOffset(), endOffset);
+        }
+    }
+
+    private void applyOne(Log log, QueueEntryBatches.Item item) {
+        QueueEntry entry = item.entry();
+        nextOffset = item.offset() + 1;  // what the effects deliver may be in this very batch
+        if (entry.hasCheckpoint()) {
+            synced = true;
+            lastCheckpointOffset = item.offset();
+        }
+        if (!synced) {
+            return;
+        }
+        List<QueueEffect> effects = machine.apply(entry, item.offset(), item.timestampMs());
+        Waiter waiter = waiters.remove(item.offset());
+        if (waiter != null) {
+            waiter.applied(effects);
+        }
+        if (isServing()) {
+            act(log, effects);
+        }
+    }
+
+    private void act(Log log, List<QueueEffect> effects) {
+        for (QueueEffect effect : effects) {
+            if (effect instanceof QueueEffect.Deliver deliver) {
+                LocalConsumer consumer = consumers.get(deliver.consumerId());
+                if (consumer == null) {
+                    continue;  // gone, or a Get's transient consumer; its ConsumerGone returns the message
+                }
+                if (deliver.redelivered()) {
+                    redeliveries++;
+                }
+                consumer.deliver(Delivery.newBuilder().setDeliveryTag(deliver.id())
+                        .setRedelivered(deliver.redelivered()).setDeliveryCount(deliver.deliveryCount())
+                        .setMessage(message(log, deliver.location())).setQueue(queue).build());
+                if (consumer.noAck()) {
+                    addSettle(consumer.consumerId(), List.of(deliver.id()), Settle.Outcome.ACK);
+                }
+            } else if (effect instanceof QueueEffect.ConsumerActivated activated) {
+                LocalConsumer consumer = consumers.get(activated.consumerId());
+                if (consumer != null) {
+                    consumer.subscribed(true);
+                }
+            } else if (effect instanceof QueueEffect.Purged) {
+                cache.clear();
+            }
+        }
+    }
+
+    /** Ids of deliveries in {@code effects} to {@code consumerId}, in order. */
+    static List<QueueEffect.Deliver> deliveriesTo(String consumerId, List<QueueEffect> effects) {
+        List<QueueEffect.Deliver> out = new ArrayList<>();
+        for (QueueEffect effect : effects) {
+            if (effect instanceof QueueEffect.Deliver d && d.consumerId().equals(consumerId)) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,473 @@
+package io.wharf.broker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.DeleteQueueRequest;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.Delivery;
+import io.wharf.proto.broker.GetRequest;
+import io.wharf.proto.broker.GetResponse;
+import io.wharf.proto.broker.PublishRequest;
+import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.PurgeQueueRequest;
+import io.wharf.proto.broker.SubscribeRequest;
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.ExchangeType;
+import io.wharf.proto.controller.BindRequest;
+import io.wharf.proto.controller.DeclareExchangeRequest;
+import io.wharf.proto.controller.DeclareQueueRequest;
+import io.wharf.proto.controller.DeclareQueueResponse;
+import io.wharf.proto.metadata.DeclareExchangeCommand;
+import io.wharf.proto.metadata.DeclareQueueCommand;
+import io.wharf.proto.queue.Message;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Queues on three real brokers in this JVM: publishes routed by any broker and confirmed once
+ * committed, push delivery within the prefetch, ack / nack / reject, redelivery when a consumer
+ * goes and when the queue's leader moves, Get, describe, purge, delete, and the log start moving
+ * as messages settle.
+ */
+class QueuesTest {
+
+    @TempDir
+    Path dir;
+    private InProcessCluster cluster;
+    private final List<StreamConsumer> consumers = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new InProcessCluster(dir);
+        cluster.startControllers(Map.of());
+        for (int id = 1; id <= 3; id++) {
+            startBroker(id);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
+    }
+
+    private void startBroker(int id) throws Exception {
+        cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
+                BrokerConfig.QUEUE_CHECKPOINT_INTERVAL_ENTRIES, "50", BrokerConfig.QUEUE_MOVE_THRESHOLD_ENTRIES, "400",
+                BrokerConfig.QUEUE_CONSUMER_TIMEOUT_MS, "60000"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        consumers.forEach(StreamConsumer::close);
+        cluster.close();
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private void declareQueue(String name, Map<String, String> arguments) throws Exception {
+        DeclareQueueResponse response = cluster.controllers(stub -> stub.declareQueue(DeclareQueueRequest.newBuilder()
+                .setQueue(DeclareQueueCommand.newBuilder().setName(name).putAllArguments(arguments)).build()),
+                DeclareQueueResponse::getError);
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf(name) > 0);
+    }
+
+    private void declareExchange(String name, ExchangeType type) throws Exception {
+        var response = cluster.controllers(stub -> stub.declareExchange(DeclareExchangeRequest.newBuilder()
+                .setExchange(DeclareExchangeCommand.newBuilder().setName(name).setType(type)).build()),
+                r -> r.getError());
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+    }
+
+    private void bind(String exchange, String queue, String key) throws Exception {
+        var response = cluster.controllers(stub -> stub.bind(BindRequest.newBuilder().setBinding(BindingInfo.newBuilder()
+                .setSource(exchange).setDestination(queue).setDestinationKind(DestinationKind.QUEUE)
+                .setRoutingKey(key)).build()), r -> r.getError());
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+        // Every broker routes from its own image: wait until all of them have the binding.
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.brokers().values().stream().allMatch(b ->
+                b.metadataImage().bindings().stream().anyMatch(binding -> binding.getSource().equals(exchange)
+                        && binding.getDestination().equals(queue) && binding.getRoutingKey().equals(key))));
+    }
+
+    /** The broker leading the queue's log and serving it, or -1. */
+    private int leaderOf(String queue) {
+        for (BrokerNode broker : cluster.brokers().values()) {
+            var image = broker.metadataImage();
+            var queueImage = image.queue(queue);
+            if (queueImage.isPresent()) {
+                int leader = image.topic(queueImage.get().topic()).flatMap(t -> t.partition(0))
+                        .map(p -> p.leader()).orElse(-1);
+                if (leader > 0 && cluster.brokers().containsKey(leader)) {
+                    var tp = new TopicPartition(queueImage.get().topic(), 0);
+                    if (cluster.replica(leader, tp).map(p -> p.isLeader()).orElse(false)) {
+                        return leader;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    private int otherThan(int broker) {
+        return cluster.brokers().keySet().stream().filter(id -> id != broker).findFirst().orElseThrow();
+    }
+
+    /** Publishes each body on one stream through {@code brokerId}; returns the confirms by sequence. */
+    private Map<Long, PublishResponse> publish(int brokerId, String publisherId, String exchange, String key,
+                                               List<String> bodies, boolean mandatory) {
+        ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
+        StreamObserver<PublishRequest> stream = BrokerServiceGrpc.newStub(cluster.channel(brokerId))
+                .publish(new StreamObserver<>() {
+                    @Override
+                    public void onNext(PublishResponse response) {
+                        confirms.put(response.getSequence(), response);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        for (int i = 0; i < bodies.size(); i++) {
+            stream.onNext(PublishRequest.newBuilder().setPublisherId(publisherId).setSequence(i + 1)
+                    .setExchange(exchange).setRoutingKey(key).setMandatory(mandatory)
+                    .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(bodies.get(i)))).build());
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> confirms.size() == bodies.size());
+        stream.onCompleted();
+        return confirms;
+    }
+
+    private static List<String> bodies(String prefix, int count) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(prefix + "-" + i);
+        }
+        return out;
+    }
+
+    private StreamConsumer consume(String queue, int prefetch) {
+        return consume(queue, SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(prefetch).build());
+    }
+
+    private StreamConsumer consume(String queue, SubscribeRequest subscribe) {
+        StreamConsumer consumer = new StreamConsumer(cluster.channel(leaderOf(queue)), subscribe);
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    private static String body(Delivery delivery) {
+        return delivery.getMessage().getBody().toString(StandardCharsets.UTF_8);
+    }
+
+    private DescribeQueueResponse describe(String queue) {
+        return cluster.stub(leaderOf(queue)).describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build());
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    @Test
+    void publishesRoutedByAnyBrokerAreConfirmedAndEachDeliveredOnce() throws Exception {
+        declareExchange("jobs", ExchangeType.DIRECT);
+        declareQueue("thumbnails", Map.of());
+        bind("jobs", "thumbnails", "thumb");
+        int leader = leaderOf("thumbnails");
+
+        List<String> viaOther = bodies("forwarded", 200);
+        List<String> viaLeader = bodies("local", 200);
+        Map<Long, PublishResponse> forwarded = publish(otherThan(leader), "p-1", "jobs", "thumb", viaOther, false);
+        Map<Long, PublishResponse> local = publish(leader, "p-2", "jobs", "thumb", viaLeader, false);
+        assertTrue(forwarded.values().stream().allMatch(r -> r.getAck() && r.getRoutedQueues() == 1), forwarded.toString());
+        assertTrue(local.values().stream().allMatch(PublishResponse::getAck), local.toString());
+
+        StreamConsumer consumer = consume("thumbnails", 50);
+        Set<String> expected = new HashSet<>(viaOther);
+        expected.addAll(viaLeader);
+        List<String> seen = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Delivery next;
+            while ((next = consumer.deliveries.poll()) != null) {
+                assertFalse(next.getRedelivered(), "a first delivery is not redelivered");
+                seen.add(body(next));
+                consumer.ack(next.getDeliveryTag(), false);
+            }
+            return seen.size() >= expected.size();
+        });
+        assertEquals(expected.size(), seen.size(), "each message once");
+        assertEquals(expected, new HashSet<>(seen));
+        assertTrue(consumer.maxHeld() <= 50, "never more than the prefetch unacked: " + consumer.maxHeld());
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("thumbnails").getUnacked() == 0);
+        DescribeQueueResponse described = describe("thumbnails");
+        assertEquals(0, described.getReady());
+        assertEquals(1, described.getConsumersCount());
+    }
+
+    @Test
+    void prefetchBoundsEachConsumerAndWorkIsSpread() throws Exception {
+        declareQueue("reports", Map.of());
+        StreamConsumer first = consume("reports", 3);
+        StreamConsumer second = consume("reports", 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.subscribed() && second.subscribed());
+        publish(leaderOf("reports"), "p", "", "reports", bodies("r", 30), false);
+
+        // Nobody acks yet: three each, the rest waits.
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.deliveries.size() == 3 && second.deliveries.size() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("reports").getReady() == 24);
+        assertEquals(6, describe("reports").getUnacked());
+
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (StreamConsumer consumer : List.of(first, second)) {
+                Delivery next;
+                while ((next = consumer.deliveries.poll()) != null) {
+                    assertTrue(seen.add(body(next)), "delivered twice: " + body(next));
+                    consumer.ack(next.getDeliveryTag(), false);
+                }
+            }
+            return seen.size() == 30;
+        });
+        assertTrue(first.maxHeld() <= 3 && second.maxHeld() <= 3, first.maxHeld() + " / " + second.maxHeld());
+    }
+
+    @Test
+    void nackWithRequeueRedeliversMarkedAndRejectDropsCountingAFailedDelivery() throws Exception {
+        declareQueue("pdf", Map.of());
+        publish(leaderOf("pdf"), "p", "", "pdf", List.of("one", "two"), false);
+        StreamConsumer consumer = consume("pdf", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
+        Delivery one = consumer.deliveries.poll();
+        assertEquals("one", body(one));
+        consumer.nack(one.getDeliveryTag(), true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
+        Delivery again = consumer.deliveries.poll();
+        assertEquals("one", body(again), "a requeued message goes back to its place, ahead of newer ones");
+        assertTrue(again.getRedelivered());
+        assertEquals(0, again.getDeliveryCount(), "a nack with requeue is not a failed delivery (RabbitMQ 4.3)");
+        consumer.nack(again.getDeliveryTag(), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
+        Delivery two = consumer.deliveries.poll();
+        assertEquals("two", body(two), "the rejected one is gone");
+        assertFalse(two.getRedelivered());
+        consumer.ack(two.getDeliveryTag(), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.settled().contains(two.getDeliveryTag()));
+        DescribeQueueResponse described = describe("pdf");
+        assertEquals(0, described.getReady() + described.getUnacked());
+    }
+
+    @Test
+    void aConsumerThatGoesAwayHasItsMessagesRedeliveredToAnother() throws Exception {
+        declareQueue("work", Map.of());
+        publish(leaderOf("work"), "p", "", "work", bodies("w", 5), false);
+        StreamConsumer crashing = consume("work", 5);
+        await().atMost(Duration.ofSeconds(10)).until(() -> crashing.deliveries.size() == 5);
+        Delivery acked = crashing.deliveries.poll();
+        crashing.ack(acked.getDeliveryTag(), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> crashing.settled().contains(acked.getDeliveryTag()));
+        crashing.breakOff();
+
+        StreamConsumer survivor = consume("work", 10);
+        await().atMost(Duration.ofSeconds(10)).until(() -> survivor.deliveries.size() == 4);
+        Set<String> redelivered = new HashSet<>();
+        for (Delivery delivery : survivor.deliveries) {
+            assertTrue(delivery.getRedelivered(), body(delivery));
+            assertEquals(1, delivery.getDeliveryCount(), "a crashed consumer counts as a failed delivery");
+            redelivered.add(body(delivery));
+        }
+        assertFalse(redelivered.contains(body(acked)), "an acked message is never delivered again");
+        assertEquals(4, redelivered.size());
+    }
+
+    @Test
+    void anAckOfATagTheConsumerDoesNotHoldClosesTheStreamWithACode() throws Exception {
+        declareQueue("strict", Map.of());
+        publish(leaderOf("strict"), "p", "", "strict", List.of("x"), false);
+        StreamConsumer consumer = consume("strict", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
+        Delivery delivery = consumer.deliveries.peek();
+        consumer.ack(delivery.getDeliveryTag() + 1000, false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.closed() != null && consumer.ended());
+        assertEquals(ErrorCode.UNKNOWN_DELIVERY_TAG, consumer.closed().getCode());
+        assertTrue(consumer.closed().getMessage().contains(String.valueOf(delivery.getDeliveryTag() + 1000)));
+        // The message it held goes back; the queue and the broker serve on.
+        StreamConsumer next = consume("strict", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> next.deliveries.size() == 1);
+        assertTrue(next.deliveries.peek().getRedelivered());
+    }
+
+    @Test
+    void publishesToUnknownOrUnroutableDestinationsAreAnsweredWithoutStoringAnything() throws Exception {
+        declareQueue("only", Map.of());
+        int leader = leaderOf("only");
+        PublishResponse unknown = publish(leader, "p", "nope", "k", List.of("a"), false).get(1L);
+        assertFalse(unknown.getAck());
+        assertEquals(ErrorCode.NOT_FOUND, unknown.getError().getCode());
+        PublishResponse returned = publish(leader, "p2", "", "no-such-queue", List.of("b"), true).get(1L);
+        assertTrue(returned.getAck() && returned.getReturned(), returned.toString());
+        PublishResponse dropped = publish(leader, "p3", "", "no-such-queue", List.of("c"), false).get(1L);
+        assertTrue(dropped.getAck() && !dropped.getReturned(), dropped.toString());
+        PublishResponse tooLarge = publish(leader, "p4", "", "only", List.of("x".repeat(1_100_000)), false).get(1L);
+        assertEquals(ErrorCode.RECORD_TOO_LARGE, tooLarge.getError().getCode(), tooLarge.toString());
+        assertEquals(0, describe("only").getReady());
+
+        StreamConsumer ghost = new StreamConsumer(cluster.channel(leader), SubscribeRequest.newBuilder()
+                .setQueue("ghost").setPrefetch(1).build());
+        consumers.add(ghost);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ghost.closed() != null);
+        assertEquals(ErrorCode.NOT_FOUND, ghost.closed().getCode());
+        StreamConsumer elsewhere = new StreamConsumer(cluster.channel(otherThan(leader)), SubscribeRequest.newBuilder()
+                .setQueue("only").setPrefetch(1).build());
+        consumers.add(elsewhere);
+        await().atMost(Duration.ofSeconds(10)).until(() -> elsewhere.closed() != null);
+        assertEquals(ErrorCode.NOT_LEADER, elsewhere.closed().getCode());
+        assertEquals(leader, elsewhere.closed().getLeaderId());
+    }
+
+    @Test
+    void aRetriedPublishIsStoredOnce() throws Exception {
+        declareQueue("once", Map.of());
+        int leader = leaderOf("once");
+        publish(leader, "same-publisher", "", "once", List.of("a", "b"), false);
+        publish(otherThan(leader), "same-publisher", "", "once", List.of("a", "b"), false);  // a retry after a lost confirm
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("once").getReady() == 2);
+        publish(leader, "another-publisher", "", "once", List.of("c"), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("once").getReady() == 3);
+    }
+
+    @Test
+    void getPollsPurgeDropsReadyAndDeleteChecksItsConditions() throws Exception {
+        declareQueue("polled", Map.of());
+        int leader = leaderOf("polled");
+        publish(leader, "p", "", "polled", List.of("first", "second", "third"), false);
+        GetResponse got = cluster.stub(leader).get(GetRequest.newBuilder().setQueue("polled").build());
+        assertEquals(ErrorCode.NONE, got.getError().getCode(), got.toString());
+        assertEquals("first", body(got.getDelivery()));
+        assertEquals(2, got.getMessageCount());
+
+        var refused = cluster.stub(leader).deleteQueue(DeleteQueueRequest.newBuilder().setQueue("polled")
+                .setIfEmpty(true).build());
+        assertEquals(ErrorCode.PRECONDITION_FAILED, refused.getError().getCode());
+        var purged = cluster.stub(leader).purgeQueue(PurgeQueueRequest.newBuilder().setQueue("polled").build());
+        assertEquals(2, purged.getPurged());
+        GetResponse empty = cluster.stub(leader).get(GetRequest.newBuilder().setQueue("polled").build());
+        assertTrue(empty.getEmpty(), empty.toString());
+
+        StreamConsumer consumer = consume("polled", 1);
+        await().atMost(Duration.ofSeconds(10)).until(consumer::subscribed);
+        var inUse = cluster.stub(leader).deleteQueue(DeleteQueueRequest.newBuilder().setQueue("polled")
+                .setIfUnused(true).build());
+        assertEquals(ErrorCode.PRECONDITION_FAILED, inUse.getError().getCode());
+        var deleted = cluster.stub(leader).deleteQueue(DeleteQueueRequest.newBuilder().setQueue("polled").build());
+        assertEquals(ErrorCode.NONE, deleted.getError().getCode(), deleted.toString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.closed() != null);
+        assertEquals(ErrorCode.NOT_FOUND, consumer.closed().getCode());
+    }
+
+    @Test
+    void anExclusiveConsumerLocksTheQueueAndASingleActiveConsumerQueueFailsOver() throws Exception {
+        declareQueue("mine", Map.of());
+        StreamConsumer owner = consume("mine", SubscribeRequest.newBuilder().setQueue("mine").setPrefetch(1)
+                .setExclusive(true).build());
+        await().atMost(Duration.ofSeconds(10)).until(owner::subscribed);
+        StreamConsumer intruder = consume("mine", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> intruder.closed() != null);
+        assertEquals(ErrorCode.RESOURCE_LOCKED, intruder.closed().getCode());
+
+        declareQueue("ordered", Map.of("x-single-active-consumer", "true"));
+        StreamConsumer active = consume("ordered", 10);
+        await().atMost(Duration.ofSeconds(10)).until(active::subscribed);
+        StreamConsumer standby = consume("ordered", 10);
+        await().atMost(Duration.ofSeconds(10)).until(standby::subscribed);
+        publish(leaderOf("ordered"), "p", "", "ordered", bodies("o", 5), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> active.deliveries.size() == 5);
+        assertTrue(standby.deliveries.isEmpty(), "only the active consumer gets messages");
+        active.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> standby.deliveries.size() == 5);
+        assertEquals(List.of("o-0", "o-1", "o-2", "o-3", "o-4"),
+                standby.deliveries.stream().map(QueuesTest::body).toList(), "in order, on the standby");
+    }
+
+    @Test
+    void aNewLeaderKnowsWhatWasAckedAndRedeliversOnlyWhatWasHeld() throws Exception {
+        declareQueue("durable", Map.of());
+        int leader = leaderOf("durable");
+        publish(otherThan(leader), "p", "", "durable", bodies("d", 20), false);
+        StreamConsumer consumer = consume("durable", 20);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 20);
+        Set<String> acked = new HashSet<>();
+        List<Delivery> all = new ArrayList<>(consumer.deliveries);
+        for (int i = 0; i < 10; i++) {
+            consumer.ack(all.get(i).getDeliveryTag(), false);
+            acked.add(body(all.get(i)));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.settled().size() == 10);
+
+        cluster.stopBroker(leader);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.closed() != null || consumer.ended());
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf("durable") > 0);
+        StreamConsumer after = consume("durable", 20);
+        Map<String, Delivery> again = new HashMap<>();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            Delivery next;
+            while ((next = after.deliveries.poll()) != null) {
+                again.put(body(next), next);
+            }
+            return again.size() >= 10;
+        });
+        assertEquals(10, again.size());
+        assertTrue(again.keySet().stream().noneMatch(acked::contains), "acked before the failover: " + again.keySet());
+        assertTrue(again.values().stream().allMatch(Delivery::getRedelivered), "held by the old leader's consumer");
+        startBroker(leader);
+    }
+
+    @Test
+    void theLogStartFollowsSettledMessagesAndALongHeldOneIsMovedToTheTail() throws Exception {
+        declareQueue("bounded", Map.of());
+        int leader = leaderOf("bounded");
+        publish(leader, "p", "", "bounded", List.of("held for hours"), false);
+        StreamConsumer slow = consume("bounded", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.deliveries.size() == 1);
+        StreamConsumer fast = consume("bounded", 100);
+        List<String> many = bodies("m", 1000);
+        publish(leader, "p2", "", "bounded", many, false);
+        Set<String> seen = new HashSet<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Delivery next;
+            while ((next = fast.deliveries.poll()) != null) {
+                seen.add(body(next));
+                fast.ack(next.getDeliveryTag(), false);
+            }
+            return seen.size() == many.size();
+        });
+        // Without moving the held message the log could not start after offset 0.
+        await().atMost(Duration.ofSeconds(30)).until(() -> describe("bounded").getLogStartOffset() > 500);
+        Delivery held = slow.deliveries.peek();
+        slow.ack(held.getDeliveryTag(), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.settled().contains(held.getDeliveryTag()));
+        DescribeQueueResponse described = describe("bounded");
+        assertEquals(0, described.getReady() + described.getUnacked(), described.toString());
+        assertEquals(Set.copyOf(many), seen);
+    }
+}
