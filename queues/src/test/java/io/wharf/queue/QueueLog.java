@@ -18,6 +18,8 @@ import java.util.List;
 final class QueueLog {
     final QueueMachine machine;
     final List<LoggedQueueEntry> entries = new ArrayList<>();
+    /** The effects of each entry, by position in {@link #entries}. */
+    final List<List<QueueEffect>> effects = new ArrayList<>();
     long nowMs = 1_000;
 
     QueueLog(QueueSettings settings) {
@@ -31,7 +33,9 @@ final class QueueLog {
     List<QueueEffect> append(QueueEntry entry) {
         long offset = entries.size();
         entries.add(new LoggedQueueEntry(offset, nowMs, entry));
-        return machine.apply(offset, nowMs, entry);
+        List<QueueEffect> applied = machine.apply(offset, nowMs, entry);
+        effects.add(applied);
+        return applied;
     }
 
     /** Appends an Enqueue without a publisher id; returns the message id. */
