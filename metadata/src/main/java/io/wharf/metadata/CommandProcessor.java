@@ -26,6 +26,11 @@ import java.util.Optional;
  *     epoch, not the leader, or a bad ISR).
  * <li>AllocateProducerIds: one item named {@code broker-<id>}; answers {@code producer_id_start}
  *     and {@code producer_id_count}, the block of ids now the broker's.
+ * <li>DeclareExchange, DeleteExchange, DeclareQueue, DeleteQueue: one item named by the exchange or
+ *     queue; a declaration that matches what exists answers NONE with no records. The declared
+ *     queue is read from the image after the records are applied.
+ * <li>Bind, Unbind: one item named {@code source->destination}; binding what is bound or
+ *     unbinding what is not answers NONE with no records.
  * </ul>
  * An item that succeeded has no error ({@code getError().getCode() == NONE}).
  */
@@ -61,6 +66,12 @@ public final class CommandProcessor {
             case ALLOCATE_PRODUCER_IDS -> ProducerIdCommands.allocate(image, command.getAllocateProducerIds(), offset);
             case ELECT_PREFERRED_LEADERS -> PreferredLeaders.elect(image, command.getElectPreferredLeaders(), offset);
             case ALTER_TOPIC_CONFIGS -> TopicCommands.alterConfigs(image, command.getAlterTopicConfigs(), offset);
+            case DECLARE_EXCHANGE -> ExchangeCommands.declare(image, command.getDeclareExchange(), offset);
+            case DELETE_EXCHANGE -> ExchangeCommands.delete(image, command.getDeleteExchange(), offset);
+            case DECLARE_QUEUE -> QueueCommands.declare(image, command.getDeclareQueue(), offset);
+            case DELETE_QUEUE -> QueueCommands.delete(image, command.getDeleteQueue(), offset);
+            case BIND -> BindingCommands.bind(image, command.getBind().getBinding(), offset);
+            case UNBIND -> BindingCommands.unbind(image, command.getUnbind().getBinding(), offset);
             default -> BrokerCommands.rejection("command", noCommand(), offset);
         };
     }
@@ -97,9 +108,23 @@ public final class CommandProcessor {
                     BrokerCommands.itemName(command.getAllocateProducerIds().getBrokerId()),
                     StatelessChecks.brokerLifecycle(command.getAllocateProducerIds().getBrokerId(),
                             command.getAllocateProducerIds().getBrokerEpoch()));
-            case ELECT_PREFERRED_LEADERS, ALTER_TOPIC_CONFIGS -> {
+            case ALTER_TOPIC_CONFIGS -> add(items, command.getAlterTopicConfigs().getTopic(),
+                    StatelessChecks.alterTopicConfigs(command.getAlterTopicConfigs()));
+            case ELECT_PREFERRED_LEADERS -> {
                 // every check needs the image
             }
+            case DECLARE_EXCHANGE -> add(items, command.getDeclareExchange().getName(),
+                    StatelessChecks.declareExchange(command.getDeclareExchange()));
+            case DELETE_EXCHANGE -> add(items, command.getDeleteExchange().getName(),
+                    StatelessChecks.deleteExchange(command.getDeleteExchange().getName()));
+            case DECLARE_QUEUE -> add(items, command.getDeclareQueue().getName(),
+                    StatelessChecks.declareQueue(command.getDeclareQueue()));
+            case DELETE_QUEUE -> add(items, command.getDeleteQueue().getName(),
+                    QueueNames.validate(command.getDeleteQueue().getName()));
+            case BIND -> add(items, BindingCommands.itemName(command.getBind().getBinding()),
+                    StatelessChecks.binding(command.getBind().getBinding()));
+            case UNBIND -> add(items, BindingCommands.itemName(command.getUnbind().getBinding()),
+                    StatelessChecks.binding(command.getUnbind().getBinding()));
             default -> add(items, "command", Optional.of(noCommand()));
         }
         boolean allFailed = !items.isEmpty() && items.stream().allMatch(ItemResult::hasError);

@@ -1,6 +1,12 @@
 package io.wharf.metadata;
 
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.ExchangeType;
+import io.wharf.proto.metadata.ExchangeRecord;
 import io.wharf.proto.metadata.FenceBrokerRecord;
+import io.wharf.proto.metadata.QueueRecord;
+import io.wharf.proto.metadata.RemoveExchangeRecord;
+import io.wharf.proto.metadata.RemoveQueueRecord;
 import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.PartitionChangeRecord;
 import io.wharf.proto.metadata.PartitionRecord;
@@ -28,10 +34,14 @@ final class MetadataDelta {
     /** Topics changed by this batch, as mutable partition maps; folded into {@link #topics} by build. */
     private final Map<String, TopicDraft> drafts = new HashMap<>();
     private long nextProducerId;
+    private SortedMap<String, ExchangeImage> exchanges;
+    private SortedMap<String, QueueImage> queues;
+    private Bindings bindings;
 
     MetadataDelta(MetadataImage base) {
         this.base = base;
         this.nextProducerId = base.nextProducerId();
+        this.bindings = base.bindingSet();
     }
 
     void replay(MetadataRecord record) {
@@ -45,13 +55,22 @@ final class MetadataDelta {
             case TOPIC_CONFIG -> setConfigs(record.getTopicConfig());
             case REMOVE_TOPIC -> removeTopic(record.getRemoveTopic());
             case PRODUCER_IDS -> allocateProducerIds(record.getProducerIds());
+            case EXCHANGE -> declareExchange(record.getExchange());
+            case REMOVE_EXCHANGE -> removeExchange(record.getRemoveExchange());
+            case QUEUE -> declareQueue(record.getQueue());
+            case REMOVE_QUEUE -> removeQueue(record.getRemoveQueue());
+            case BINDING -> bind(record.getBinding().getBinding());
+            case REMOVE_BINDING -> unbind(record.getRemoveBinding().getBinding());
             default -> throw new IllegalStateException("metadata record without a known type: " + record);
         }
     }
 
     MetadataImage build(long offset) {
+        SortedMap<String, ExchangeImage> newExchanges = exchanges == null ? base.declaredExchanges() : exchanges;
+        SortedMap<String, QueueImage> newQueues = queues == null ? base.queueMap() : queues;
         if (brokers == null && topics == null && drafts.isEmpty()) {
-            return new MetadataImage(offset, base.brokerMap(), base.topicMap(), nextProducerId);
+            return new MetadataImage(offset, base.brokerMap(), base.topicMap(), nextProducerId, newExchanges, newQueues,
+                    bindings);
         }
         SortedMap<String, TopicImage> newTopics = topics == null ? base.topicMap() : topics;
         if (!drafts.isEmpty()) {
@@ -60,7 +79,115 @@ final class MetadataDelta {
                 newTopics.put(draft.name, draft.build());
             }
         }
-        return new MetadataImage(offset, brokers == null ? base.brokerMap() : brokers, newTopics, nextProducerId);
+        return new MetadataImage(offset, brokers == null ? base.brokerMap() : brokers, newTopics, nextProducerId,
+                newExchanges, newQueues, bindings);
+    }
+
+    private void declareExchange(ExchangeRecord r) {
+        if (BuiltinExchanges.isBuiltin(r.getName())) {
+            throw new IllegalStateException("ExchangeRecord for the built-in exchange '" + r.getName() + "'");
+        }
+        if (currentExchanges().containsKey(r.getName())) {
+            throw new IllegalStateException("ExchangeRecord for existing exchange '" + r.getName() + "'");
+        }
+        if (r.getType() == ExchangeType.EXCHANGE_TYPE_UNSPECIFIED || r.getType() == ExchangeType.UNRECOGNIZED) {
+            throw new IllegalStateException("ExchangeRecord for '" + r.getName() + "' without a known type: " + r);
+        }
+        writableExchanges().put(r.getName(),
+                new ExchangeImage(r.getName(), r.getType(), r.getInternal(), r.getArgumentsMap(), false));
+    }
+
+    /** Bindings from or to the exchange go with it: nothing may name an exchange that is gone. */
+    private void removeExchange(RemoveExchangeRecord r) {
+        if (!currentExchanges().containsKey(r.getName())) {
+            throw new IllegalStateException("RemoveExchangeRecord for unknown exchange '" + r.getName() + "'");
+        }
+        writableExchanges().remove(r.getName());
+        bindings = bindings.withoutExchange(r.getName());
+    }
+
+    /** The queue's topic comes first in the same batch (or the snapshot lists topics before queues). */
+    private void declareQueue(QueueRecord r) {
+        if (currentQueues().containsKey(r.getName())) {
+            throw new IllegalStateException("QueueRecord for existing queue '" + r.getName() + "'");
+        }
+        if (r.getName().isEmpty() || r.getQueueId().isEmpty()) {
+            throw new IllegalStateException("QueueRecord without name or queue id: " + r);
+        }
+        if (!exists(r.getTopic())) {
+            throw new IllegalStateException("QueueRecord for queue '" + r.getName() + "' names the unknown topic '"
+                    + r.getTopic() + "'");
+        }
+        writableQueues().put(r.getName(), new QueueImage(r.getName(), r.getQueueId(), r.getArgumentsMap(), r.getTopic()));
+    }
+
+    /** Bindings to the queue go with it; its topic goes with its own RemoveTopicRecord. */
+    private void removeQueue(RemoveQueueRecord r) {
+        QueueImage queue = currentQueues().get(r.getName());
+        if (queue == null) {
+            throw new IllegalStateException("RemoveQueueRecord for unknown queue '" + r.getName() + "'");
+        }
+        if (!queue.queueId().equals(r.getQueueId())) {
+            throw new IllegalStateException("RemoveQueueRecord for queue '" + r.getName() + "' with id "
+                    + r.getQueueId() + " but the queue has id " + queue.queueId());
+        }
+        writableQueues().remove(r.getName());
+        bindings = bindings.withoutQueue(r.getName());
+    }
+
+    private void bind(BindingInfo binding) {
+        if (!exchangeExists(binding.getSource())) {
+            throw new IllegalStateException("BindingRecord from unknown exchange '" + binding.getSource() + "'");
+        }
+        if (!destinationExists(binding)) {
+            throw new IllegalStateException("BindingRecord to unknown " + binding.getDestinationKind() + " '"
+                    + binding.getDestination() + "'");
+        }
+        if (bindings.contains(binding)) {
+            throw new IllegalStateException("BindingRecord for an existing binding: " + binding);
+        }
+        bindings = bindings.with(binding);
+    }
+
+    private void unbind(BindingInfo binding) {
+        if (!bindings.contains(binding)) {
+            throw new IllegalStateException("RemoveBindingRecord for a binding that does not exist: " + binding);
+        }
+        bindings = bindings.without(binding);
+    }
+
+    private boolean exchangeExists(String name) {
+        return BuiltinExchanges.isBuiltin(name) || currentExchanges().containsKey(name);
+    }
+
+    private boolean destinationExists(BindingInfo binding) {
+        return switch (binding.getDestinationKind()) {
+            case QUEUE -> currentQueues().containsKey(binding.getDestination());
+            case EXCHANGE -> exchangeExists(binding.getDestination());
+            default -> false;
+        };
+    }
+
+    private SortedMap<String, ExchangeImage> currentExchanges() {
+        return exchanges == null ? base.declaredExchanges() : exchanges;
+    }
+
+    private SortedMap<String, ExchangeImage> writableExchanges() {
+        if (exchanges == null) {
+            exchanges = new TreeMap<>(base.declaredExchanges());
+        }
+        return exchanges;
+    }
+
+    private SortedMap<String, QueueImage> currentQueues() {
+        return queues == null ? base.queueMap() : queues;
+    }
+
+    private SortedMap<String, QueueImage> writableQueues() {
+        if (queues == null) {
+            queues = new TreeMap<>(base.queueMap());
+        }
+        return queues;
     }
 
     private void allocateProducerIds(ProducerIdsRecord r) {

@@ -1,11 +1,15 @@
 package io.wharf.metadata;
 
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.metadata.BindingRecord;
+import io.wharf.proto.metadata.ExchangeRecord;
 import io.wharf.proto.metadata.FenceBrokerRecord;
 import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.MetadataRecordBatch;
 import io.wharf.proto.metadata.MetadataSnapshot;
 import io.wharf.proto.metadata.PartitionRecord;
 import io.wharf.proto.metadata.ProducerIdsRecord;
+import io.wharf.proto.metadata.QueueRecord;
 import io.wharf.proto.metadata.RegisterBrokerRecord;
 import io.wharf.proto.metadata.TopicConfigRecord;
 import io.wharf.proto.metadata.TopicRecord;
@@ -22,7 +26,8 @@ public final class MetadataSnapshots {
 
     /**
      * The records that rebuild {@code image} from empty: brokers by id, then topics by name, then
-     * the producer-id counter when any id was allocated.
+     * the producer-id counter when any id was allocated, then declared exchanges and queues by name
+     * (after the topics, since a queue names its topic) and last the bindings (which name both).
      */
     public static MetadataSnapshot toSnapshot(MetadataImage image) {
         MetadataSnapshot.Builder snapshot = MetadataSnapshot.newBuilder().setOffset(image.offset());
@@ -66,6 +71,25 @@ public final class MetadataSnapshots {
         if (image.nextProducerId() > 0) {
             snapshot.addRecords(MetadataRecord.newBuilder().setProducerIds(ProducerIdsRecord.newBuilder()
                     .setBrokerId(-1).setBrokerEpoch(-1).setNextProducerId(image.nextProducerId())));
+        }
+        for (ExchangeImage exchange : image.exchanges().values()) {
+            if (!exchange.builtin()) {
+                snapshot.addRecords(MetadataRecord.newBuilder().setExchange(ExchangeRecord.newBuilder()
+                        .setName(exchange.name())
+                        .setType(exchange.type())
+                        .setInternal(exchange.internal())
+                        .putAllArguments(exchange.arguments())));
+            }
+        }
+        for (QueueImage queue : image.queues().values()) {
+            snapshot.addRecords(MetadataRecord.newBuilder().setQueue(QueueRecord.newBuilder()
+                    .setName(queue.name())
+                    .setQueueId(queue.queueId())
+                    .putAllArguments(queue.arguments())
+                    .setTopic(queue.topic())));
+        }
+        for (BindingInfo binding : image.bindings()) {
+            snapshot.addRecords(MetadataRecord.newBuilder().setBinding(BindingRecord.newBuilder().setBinding(binding)));
         }
         return snapshot.build();
     }

@@ -2,7 +2,9 @@ package io.wharf.metadata;
 
 import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.BrokerState;
+import io.wharf.proto.common.ExchangeInfo;
 import io.wharf.proto.common.PartitionInfo;
+import io.wharf.proto.common.QueueInfo;
 import io.wharf.proto.common.TopicDescription;
 
 /** Converts image values into their wire messages. Stateless. */
@@ -51,5 +53,31 @@ public final class MetadataViews {
                 .setLeaderEpoch(partition.leaderEpoch())
                 .setPartitionEpoch(partition.partitionEpoch())
                 .build();
+    }
+
+    /** An exchange on the wire. */
+    public static ExchangeInfo toExchangeInfo(ExchangeImage exchange) {
+        return ExchangeInfo.newBuilder()
+                .setName(exchange.name())
+                .setType(exchange.type())
+                .setInternal(exchange.internal())
+                .putAllArguments(exchange.arguments())
+                .setBuiltin(exchange.builtin())
+                .build();
+    }
+
+    /**
+     * A queue on the wire with the placement of its log, partition 0 of its topic in {@code image}
+     * (left unset should the topic be missing, which a consistent image never has).
+     */
+    public static QueueInfo toQueueInfo(QueueImage queue, MetadataImage image) {
+        QueueInfo.Builder info = QueueInfo.newBuilder()
+                .setName(queue.name())
+                .setQueueId(queue.queueId())
+                .putAllArguments(queue.arguments())
+                .setTopic(queue.topic());
+        image.topic(queue.topic()).flatMap(topic -> topic.partition(0))
+                .ifPresent(partition -> info.setPartition(toPartitionInfo(partition)));
+        return info.build();
     }
 }

@@ -2,7 +2,13 @@ package io.wharf.metadata;
 
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ExchangeType;
 import io.wharf.proto.metadata.AlterPartitionCommand;
+import io.wharf.proto.metadata.AlterTopicConfigsCommand;
+import io.wharf.proto.metadata.DeclareExchangeCommand;
+import io.wharf.proto.metadata.DeclareQueueCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
 import io.wharf.proto.metadata.RegisterBrokerCommand;
@@ -46,6 +52,9 @@ final class StatelessChecks {
         if (nameError.isPresent()) {
             return nameError;
         }
+        if (QueueNames.isQueueTopic(name)) {
+            return reservedForQueues(name);
+        }
         if (occurrences > 1) {
             return error(ErrorCode.INVALID_REQUEST, "topic '" + name + "' appears " + occurrences
                     + " times in the request; name each topic once");
@@ -68,12 +77,103 @@ final class StatelessChecks {
         List<Optional<Error>> errors = new ArrayList<>();
         for (String name : command.getNamesList()) {
             int count = occurrences.get(name);
-            errors.add(count > 1
+            errors.add(QueueNames.isQueueTopic(name) ? reservedForQueues(name)
+                    : count > 1
                     ? error(ErrorCode.INVALID_REQUEST, "topic '" + name + "' appears " + count
                             + " times in the request; name each topic once")
                     : Optional.empty());
         }
         return errors;
+    }
+
+    /** A queue's log topic is changed only through its queue. */
+    static Optional<Error> alterTopicConfigs(AlterTopicConfigsCommand command) {
+        return QueueNames.isQueueTopic(command.getTopic()) ? reservedForQueues(command.getTopic()) : Optional.empty();
+    }
+
+    private static Optional<Error> reservedForQueues(String topic) {
+        return error(ErrorCode.ACCESS_REFUSED, "topic name '" + topic + "' starts with " + QueueNames.TOPIC_PREFIX
+                + ", which is reserved for queue logs; declare a queue instead (or use another topic name)");
+    }
+
+    /** Name, reserved names and, unless passive, the type. */
+    static Optional<Error> declareExchange(DeclareExchangeCommand command) {
+        String name = command.getName();
+        Optional<Error> invalid = exchangeName(name, "declared");
+        if (invalid.isPresent() || command.getPassive()) {
+            return invalid;
+        }
+        ExchangeType type = command.getType();
+        if (type == ExchangeType.EXCHANGE_TYPE_UNSPECIFIED || type == ExchangeType.UNRECOGNIZED) {
+            return error(ErrorCode.INVALID_ARGUMENT, "exchange '" + name + "' is declared without a known type ("
+                    + command.getTypeValue() + "); use direct, fanout, topic or headers");
+        }
+        if (ExchangeNames.isReserved(name) && !BuiltinExchanges.isBuiltin(name)) {
+            return error(ErrorCode.ACCESS_REFUSED, "exchange name '" + name + "' starts with "
+                    + ExchangeNames.RESERVED_PREFIX + ", which is reserved for the broker's exchanges; choose another"
+                    + " name");
+        }
+        return Optional.empty();
+    }
+
+    /** Name, and neither the default exchange nor a built-in one. */
+    static Optional<Error> deleteExchange(String name) {
+        Optional<Error> invalid = exchangeName(name, "deleted");
+        if (invalid.isPresent()) {
+            return invalid;
+        }
+        if (BuiltinExchanges.isBuiltin(name)) {
+            return error(ErrorCode.ACCESS_REFUSED, "exchange '" + name + "' is built in and cannot be deleted");
+        }
+        return Optional.empty();
+    }
+
+    /** Name and, unless passive, the replication settings and arguments. */
+    static Optional<Error> declareQueue(DeclareQueueCommand command) {
+        Optional<Error> invalid = QueueNames.validate(command.getName());
+        if (invalid.isPresent() || command.getPassive()) {
+            return invalid;
+        }
+        if (command.getReplicationFactor() < 0) {
+            return error(ErrorCode.INVALID_ARGUMENT, "queue '" + command.getName() + "' asks for replication factor "
+                    + command.getReplicationFactor() + "; use 1 or more, or 0 for the default");
+        }
+        if (command.getMinInsyncReplicas() < 0) {
+            return error(ErrorCode.INVALID_ARGUMENT, "queue '" + command.getName() + "' asks for min.insync.replicas "
+                    + command.getMinInsyncReplicas() + "; use 1 or more, or 0 for the default");
+        }
+        return QueueArguments.validate(command.getArgumentsMap())
+                .map(e -> Errors.of(e.getCode(), "queue '" + command.getName() + "': " + e.getMessage()));
+    }
+
+    /** The checks of Bind and Unbind: a destination kind, legal names, and not the default exchange. */
+    static Optional<Error> binding(BindingInfo binding) {
+        DestinationKind kind = binding.getDestinationKind();
+        if (kind != DestinationKind.QUEUE && kind != DestinationKind.EXCHANGE) {
+            return error(ErrorCode.INVALID_ARGUMENT, "the binding from '" + binding.getSource() + "' to '"
+                    + binding.getDestination() + "' has no destination kind; set it to QUEUE or EXCHANGE");
+        }
+        Optional<Error> source = exchangeName(binding.getSource(), "bound from");
+        if (source.isPresent()) {
+            return source;
+        }
+        if (kind == DestinationKind.EXCHANGE) {
+            return exchangeName(binding.getDestination(), "bound to");
+        }
+        if (binding.getDestination().isEmpty()) {
+            // RabbitMQ reads '' as "the channel's last declared queue"; Wharf has no such channel state
+            return error(ErrorCode.ACCESS_REFUSED, "a binding to the queue '' is not allowed; name an existing queue");
+        }
+        return QueueNames.validate(binding.getDestination());
+    }
+
+    /** A legal exchange name that is not the default exchange, which no client may declare, delete or bind. */
+    private static Optional<Error> exchangeName(String name, String operation) {
+        if (name.isEmpty()) {
+            return error(ErrorCode.ACCESS_REFUSED, "the default exchange '' cannot be " + operation
+                    + "; it routes to the queue named by the routing key by itself");
+        }
+        return ExchangeNames.validate(name);
     }
 
     static Optional<Error> registerBroker(RegisterBrokerCommand command) {

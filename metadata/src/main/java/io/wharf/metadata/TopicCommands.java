@@ -44,7 +44,8 @@ final class TopicCommands {
         return new CommandOutcome(records, result.build());
     }
 
-    private static Optional<Error> statefulCreateError(MetadataImage image, TopicSpec spec) {
+    /** The checks of one topic that need the image; shared with DeclareQueue, which creates its log this way. */
+    static Optional<Error> statefulCreateError(MetadataImage image, TopicSpec spec) {
         if (image.topic(spec.getName()).isPresent()) {
             return Optional.of(Errors.of(ErrorCode.TOPIC_ALREADY_EXISTS,
                     "topic '" + spec.getName() + "' already exists; choose another name or delete it first"));
@@ -59,7 +60,8 @@ final class TopicCommands {
         return Optional.empty();
     }
 
-    private static List<MetadataRecord> topicRecords(TopicSpec spec, long offset, ReplicaPlacer placer) {
+    /** The records of one new topic (placed by {@code placer}); its checks passed. */
+    static List<MetadataRecord> topicRecords(TopicSpec spec, long offset, ReplicaPlacer placer) {
         List<MetadataRecord> records = new ArrayList<>();
         String name = spec.getName();
         records.add(MetadataRecord.newBuilder()
@@ -119,6 +121,10 @@ final class TopicCommands {
      */
     static CommandOutcome alterConfigs(MetadataImage image, AlterTopicConfigsCommand command, long offset) {
         String name = command.getTopic();
+        Optional<Error> reserved = StatelessChecks.alterTopicConfigs(command);
+        if (reserved.isPresent()) {
+            return BrokerCommands.rejection(name, reserved.get(), offset);
+        }
         Optional<TopicImage> topic = image.topic(name);
         if (topic.isEmpty()) {
             return BrokerCommands.rejection(name, Errors.of(ErrorCode.UNKNOWN_TOPIC, "topic '" + name

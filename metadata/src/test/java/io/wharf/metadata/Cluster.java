@@ -62,6 +62,17 @@ final class Cluster {
         return item;
     }
 
+    /**
+     * Runs a command that must succeed and change nothing (an idempotent redeclaration, a passive
+     * declare, a repeated bind or a missing unbind).
+     */
+    void unchanged(ControllerCommand command) {
+        MetadataImage before = image;
+        CommandOutcome outcome = ok(command);
+        assertTrue(outcome.records().isEmpty(), () -> "expected no records: " + outcome.records());
+        assertUnchangedExceptOffset(before, image);
+    }
+
     long registerAndUnfence(int id) {
         long epoch = ok(Commands.register(id)).result().getBrokerEpoch();
         ok(Commands.unfence(id, epoch));
@@ -80,6 +91,9 @@ final class Cluster {
         assertEquals(before.brokers(), after.brokers());
         assertEquals(before.topics(), after.topics());
         assertEquals(before.nextProducerId(), after.nextProducerId());
+        assertEquals(before.exchanges(), after.exchanges());
+        assertEquals(before.queues(), after.queues());
+        assertEquals(before.bindings(), after.bindings());
     }
 
     static List<ItemResult> errors(CommandOutcome outcome) {

@@ -1,6 +1,15 @@
 package io.wharf.metadata;
 
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ExchangeType;
 import io.wharf.proto.metadata.AllocateProducerIdsCommand;
+import io.wharf.proto.metadata.BindCommand;
+import io.wharf.proto.metadata.DeclareExchangeCommand;
+import io.wharf.proto.metadata.DeclareQueueCommand;
+import io.wharf.proto.metadata.DeleteExchangeCommand;
+import io.wharf.proto.metadata.DeleteQueueCommand;
+import io.wharf.proto.metadata.UnbindCommand;
 import io.wharf.proto.metadata.AlterPartitionCommand;
 import io.wharf.proto.metadata.AlterTopicConfigsCommand;
 import io.wharf.proto.metadata.ControlledShutdownCommand;
@@ -107,5 +116,69 @@ final class Commands {
     static ControllerCommand alterConfigs(String topic, Map<String, String> set, String... delete) {
         return ControllerCommand.newBuilder().setAlterTopicConfigs(AlterTopicConfigsCommand.newBuilder()
                 .setTopic(topic).putAllSet(set).addAllDelete(List.of(delete))).build();
+    }
+
+    static ControllerCommand declareExchange(String name, ExchangeType type) {
+        return declareExchange(name, type, false, Map.of());
+    }
+
+    static ControllerCommand declareExchange(String name, ExchangeType type, boolean internal,
+                                             Map<String, String> arguments) {
+        return ControllerCommand.newBuilder().setDeclareExchange(DeclareExchangeCommand.newBuilder()
+                .setName(name).setType(type).setInternal(internal).putAllArguments(arguments)).build();
+    }
+
+    static ControllerCommand exchangeExists(String name) {
+        return ControllerCommand.newBuilder().setDeclareExchange(DeclareExchangeCommand.newBuilder()
+                .setName(name).setPassive(true)).build();
+    }
+
+    static ControllerCommand deleteExchange(String name, boolean ifUnused) {
+        return ControllerCommand.newBuilder().setDeleteExchange(DeleteExchangeCommand.newBuilder()
+                .setName(name).setIfUnused(ifUnused)).build();
+    }
+
+    static ControllerCommand declareQueue(String name) {
+        return declareQueue(name, Map.of());
+    }
+
+    static ControllerCommand declareQueue(String name, Map<String, String> arguments) {
+        return ControllerCommand.newBuilder().setDeclareQueue(DeclareQueueCommand.newBuilder()
+                .setName(name).putAllArguments(arguments)).build();
+    }
+
+    static ControllerCommand declareQueue(DeclareQueueCommand.Builder command) {
+        return ControllerCommand.newBuilder().setDeclareQueue(command).build();
+    }
+
+    static ControllerCommand queueExists(String name) {
+        return ControllerCommand.newBuilder().setDeclareQueue(DeclareQueueCommand.newBuilder()
+                .setName(name).setPassive(true)).build();
+    }
+
+    static ControllerCommand deleteQueue(String name) {
+        return ControllerCommand.newBuilder().setDeleteQueue(DeleteQueueCommand.newBuilder().setName(name)).build();
+    }
+
+    static BindingInfo toQueue(String source, String queue, String key) {
+        return binding(source, DestinationKind.QUEUE, queue, key, Map.of());
+    }
+
+    static BindingInfo toExchange(String source, String exchange, String key) {
+        return binding(source, DestinationKind.EXCHANGE, exchange, key, Map.of());
+    }
+
+    static BindingInfo binding(String source, DestinationKind kind, String destination, String key,
+                               Map<String, String> arguments) {
+        return BindingInfo.newBuilder().setSource(source).setDestinationKind(kind).setDestination(destination)
+                .setRoutingKey(key).putAllArguments(arguments).build();
+    }
+
+    static ControllerCommand bind(BindingInfo binding) {
+        return ControllerCommand.newBuilder().setBind(BindCommand.newBuilder().setBinding(binding)).build();
+    }
+
+    static ControllerCommand unbind(BindingInfo binding) {
+        return ControllerCommand.newBuilder().setUnbind(UnbindCommand.newBuilder().setBinding(binding)).build();
     }
 }

@@ -1,0 +1,49 @@
+package io.wharf.queue;
+
+import io.wharf.proto.queue.Subscribe;
+import java.util.TreeSet;
+
+/**
+ * A subscribed consumer and the ids of the messages it holds. Mutable (its held set); owned by
+ * {@link Consumers}.
+ */
+final class Consumer {
+    private final Subscribe subscription;
+    /** Its place in subscription order: the round-robin and single-active-consumer tie-breaks follow it. */
+    private final long order;
+    private final TreeSet<Long> held = new TreeSet<>();
+
+    Consumer(Subscribe subscription, long order) {
+        this.subscription = subscription;
+        this.order = order;
+    }
+
+    String id() {
+        return subscription.getConsumerId();
+    }
+
+    Subscribe subscription() {
+        return subscription;
+    }
+
+    long order() {
+        return order;
+    }
+
+    int priority() {
+        return subscription.getPriority();
+    }
+
+    TreeSet<Long> held() {
+        return held;
+    }
+
+    boolean hasCredit() {
+        return subscription.getPrefetch() <= 0 || held.size() < subscription.getPrefetch();
+    }
+
+    /** Whether this consumer comes before {@code other} when picking the single active one. */
+    boolean outranks(Consumer other) {
+        return priority() != other.priority() ? priority() > other.priority() : order < other.order;
+    }
+}

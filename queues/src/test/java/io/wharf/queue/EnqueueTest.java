@@ -1,0 +1,67 @@
+package io.wharf.queue;
+
+import static io.wharf.queue.QueueLog.enqueue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class EnqueueTest {
+
+    @Test
+    void aMessageIsReadyWithTheEnqueueOffsetAsIdAndItsBodySize() {
+        QueueLog log = new QueueLog();
+        log.publish("abc");
+        log.publish("hello");
+        assertEquals(2, log.machine.readyCount());
+        assertEquals(8, log.machine.readyBytes());
+        assertEquals(0, log.machine.unackedCount());
+        assertEquals(OptionalLong.of(1), log.machine.location(1));
+        assertEquals(OptionalLong.empty(), log.machine.location(2));
+        assertEquals(2, log.machine.nextOffset());
+    }
+
+    @Test
+    void aRetriedSequenceOfTheSamePublisherIsADuplicate() {
+        QueueLog log = new QueueLog();
+        assertEquals(List.of(), log.append(enqueue("p", 7, "a")));
+        assertEquals(List.of(new QueueEffect.DuplicatePublish("p", 7)), log.append(enqueue("p", 7, "a")));
+        assertEquals(List.of(), log.append(enqueue("q", 7, "a")));
+        assertEquals(2, log.machine.readyCount());
+        assertEquals(OptionalLong.empty(), log.machine.location(1));
+    }
+
+    @Test
+    void withoutPublisherIdNothingIsDeduplicated() {
+        QueueLog log = new QueueLog();
+        log.append(enqueue("", 1, "a"));
+        log.append(enqueue("", 1, "a"));
+        assertEquals(2, log.machine.readyCount());
+    }
+
+    @Test
+    void theWindowKeepsTheLastSequencesOnly() {
+        QueueLog log = new QueueLog(new QueueSettings(false, 3, 10));
+        for (long sequence = 1; sequence <= 4; sequence++) {
+            log.append(enqueue("p", sequence, "x"));
+        }
+        // 1 fell out of the window of 3: accepted again; 2..4 are still remembered.
+        assertEquals(List.of(), log.append(enqueue("p", 1, "x")));
+        assertEquals(List.of(new QueueEffect.DuplicatePublish("p", 4)), log.append(enqueue("p", 4, "x")));
+        assertEquals(5, log.machine.readyCount());
+    }
+
+    @Test
+    void theLeastRecentlySeenPublisherIsForgottenFirst() {
+        QueueLog log = new QueueLog(new QueueSettings(false, 10, 2));
+        log.append(enqueue("a", 1, "x"));
+        log.append(enqueue("b", 1, "x"));
+        // A duplicate still counts as seen: a becomes the most recent, so c evicts b.
+        assertTrue(log.append(enqueue("a", 1, "x")).contains(new QueueEffect.DuplicatePublish("a", 1)));
+        log.append(enqueue("c", 1, "x"));
+        assertEquals(List.of(new QueueEffect.DuplicatePublish("a", 1)), log.append(enqueue("a", 1, "x")));
+        assertEquals(List.of(), log.append(enqueue("b", 1, "x")));
+    }
+}
