@@ -1,7 +1,7 @@
 package io.wharf.broker;
 
 import io.wharf.broker.group.GroupCoordinatorService;
-import io.wharf.broker.queue.QueueSettings;
+import io.wharf.broker.queue.QueueBrokerSettings;
 import io.wharf.broker.partition.CleanerSettings;
 import io.wharf.group.GroupConfig;
 import io.wharf.replication.log.FlushMode;
@@ -153,7 +153,7 @@ public final class BrokerConfig {
     private final CleanerSettings cleaner;
     private final int metricsPort;
     private final GroupCoordinatorService.Settings groupCoordinator;
-    private final QueueSettings queues;
+    private final QueueBrokerSettings queues;
     private final int numNetworkThreads;
     private final Set<String> unknownKeys;
 
@@ -400,13 +400,13 @@ public final class BrokerConfig {
     }
 
     /** How the queues this broker leads are run: commit and consumer timeouts, message size, checkpoints, moves. */
-    public QueueSettings queues() {
+    public QueueBrokerSettings queues() {
         return queues;
     }
 
-    private static QueueSettings queues(Map<String, String> values) {
-        QueueSettings defaults = QueueSettings.defaults();
-        return new QueueSettings(
+    private static QueueBrokerSettings queues(Map<String, String> values) {
+        QueueBrokerSettings defaults = QueueBrokerSettings.defaults();
+        return new QueueBrokerSettings(
                 millis(values, QUEUE_COMMIT_TIMEOUT_MS, defaults.commitTimeoutMs()).toMillis(),
                 millis(values, QUEUE_CONSUMER_TIMEOUT_MS, defaults.consumerTimeoutMs()).toMillis(),
                 (int) longValue(values, QUEUE_MAX_MESSAGE_BYTES, (long) defaults.maxMessageBytes(), 1, 64 << 20),

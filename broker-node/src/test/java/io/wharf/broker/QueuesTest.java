@@ -76,7 +76,7 @@ class QueuesTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         consumers.forEach(StreamConsumer::close);
         cluster.close();
     }

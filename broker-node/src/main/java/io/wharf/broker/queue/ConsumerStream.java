@@ -154,7 +154,8 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
         }
     }
 
-    boolean exclusive() {
+    @Override
+    public boolean exclusive() {
         return exclusive;
     }
 

@@ -18,6 +18,9 @@ interface LocalConsumer {
     /** Deliveries to it are settled as they are sent. */
     boolean noAck();
 
+    /** It must be the queue's only consumer. */
+    boolean exclusive();
+
     /** Its Subscribe is committed; {@code active}: it receives messages now (not a waiting single active consumer). */
     void subscribed(boolean active);
 

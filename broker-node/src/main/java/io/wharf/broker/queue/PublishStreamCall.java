@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.metadata.ExchangeRouter;
 import io.wharf.metadata.MetadataImage;
+import io.wharf.metadata.Route;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.common.Error;
@@ -46,7 +47,7 @@ final class PublishStreamCall implements StreamObserver<PublishRequest> {
             outstanding++;
         }
         long sequence = request.getSequence();
-        ExchangeRouter.Route route = ExchangeRouter.route(image.get(), request.getExchange(),
+        Route route = ExchangeRouter.route(image.get(), request.getExchange(),
                 request.getRoutingKey(), request.getMessage().getHeadersMap());
         if (!route.exchangeExists()) {
             send(nack(sequence, PartitionLookup.error(ErrorCode.NOT_FOUND, "no exchange '" + request.getExchange()

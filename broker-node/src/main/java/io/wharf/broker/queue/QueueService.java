@@ -38,7 +38,9 @@ import io.wharf.proto.queue.QueueEntry;
 import io.wharf.proto.queue.Settle;
 import io.wharf.proto.queue.Subscribe;
 import io.wharf.queue.QueueEffect;
+import io.wharf.queue.ConsumerInfo;
 import io.wharf.queue.QueueMachine;
+import io.wharf.queue.QueueSettings;
 import io.wharf.replication.replica.ReplicationException;
 import java.time.Clock;
 import java.util.HashMap;
@@ -80,7 +82,7 @@ public final class QueueService implements AutoCloseable {
     }
 
     private final int brokerId;
-    private final QueueSettings settings;
+    private final QueueBrokerSettings settings;
     private final PartitionRegistry registry;
     private final PartitionLookup lookup;
     private final Supplier<MetadataImage> image;
@@ -95,7 +97,7 @@ public final class QueueService implements AutoCloseable {
     private final Set<TopicPartition> drainScheduled = new HashSet<>();
     private final Set<TopicPartition> listening = new HashSet<>();
 
-    public QueueService(int brokerId, QueueSettings settings, PartitionRegistry registry, PartitionLookup lookup,
+    public QueueService(int brokerId, QueueBrokerSettings settings, PartitionRegistry registry, PartitionLookup lookup,
                         Supplier<MetadataImage> image, ControllerChannels controllers, Clock clock,
                         int maxInboundMessageBytes) {
         this.brokerId = brokerId;
@@ -195,7 +197,7 @@ public final class QueueService implements AutoCloseable {
                     List<QueueEffect.Deliver> got = QueueShard.deliveriesTo(getter, effects);
                     Partition partition = registry.partition(shard.topicPartition()).orElse(null);
                     if (got.isEmpty() || partition == null) {
-                        shard.submit(QueueShard.consumerGone(getter, ConsumerGone.Reason.CANCELLED), null);
+                        shard.submit(QueueShard.goneEntry(getter, ConsumerGone.Reason.CANCELLED), null);
                         answer.complete(GetResponse.newBuilder().setError(PartitionLookup.none()).setEmpty(true)
                                 .setMessageCount(shard.machine().readyCount()).build());
                         wake(shard);
@@ -208,7 +210,7 @@ public final class QueueService implements AutoCloseable {
                             .setQueue(request.getQueue()).build();
                     shard.submit(QueueEntry.newBuilder().setSettle(Settle.newBuilder().setConsumerId(getter)
                             .addMessageIds(delivered.id()).setOutcome(Settle.Outcome.ACK)).build(), null);
-                    shard.submit(QueueShard.consumerGone(getter, ConsumerGone.Reason.CANCELLED), new Failing(answer,
+                    shard.submit(QueueShard.goneEntry(getter, ConsumerGone.Reason.CANCELLED), new Failing(answer,
                             e -> GetResponse.newBuilder().setError(e).build()) {
                         @Override
                         public void applied(List<QueueEffect> settled) {
@@ -252,10 +254,10 @@ public final class QueueService implements AutoCloseable {
             QueueMachine machine = shard.machine();
             MetadataImage current = image.get();
             DescribeQueueResponse.Builder response = DescribeQueueResponse.newBuilder().setError(PartitionLookup.none())
-                    .setQueue(MetadataViews.queueInfo(current, current.queue(request.getQueue()).orElseThrow()))
+                    .setQueue(MetadataViews.toQueueInfo(current.queue(request.getQueue()).orElseThrow(), current))
                     .setReady(machine.readyCount()).setUnacked(machine.unackedCount())
                     .setReadyBytes(machine.readyBytes()).setRedeliveries(shard.redeliveries());
-            for (QueueMachine.ConsumerView consumer : machine.consumers()) {
+            for (ConsumerInfo consumer : machine.consumers()) {
                 response.addConsumers(QueueConsumerInfo.newBuilder().setConsumerTag(consumer.consumerTag())
                         .setPrefetch(consumer.prefetch()).setUnacked(consumer.held()).setActive(consumer.active())
                         .setNoAck(consumer.noAck()).setExclusive(consumer.exclusive()));
@@ -418,9 +420,10 @@ public final class QueueService implements AutoCloseable {
     private QueueShard shardFor(Partition partition, QueueImage queue) {
         return shards.computeIfAbsent(partition.topicPartition(), tp -> {
             boolean singleActive = "true".equals(queue.arguments().get("x-single-active-consumer"));
-            QueueSettings own = Optional.ofNullable(queue.arguments().get("x-consumer-timeout"))
+            QueueBrokerSettings own = Optional.ofNullable(queue.arguments().get("x-consumer-timeout"))
                     .map(Long::parseLong).map(settings::withConsumerTimeout).orElse(settings);
-            return new QueueShard(tp, queue.name(), own, () -> new QueueMachine(singleActive), this::onQueueThread);
+            return new QueueShard(tp, queue.name(), own,
+                    () -> new QueueMachine(QueueSettings.defaults(singleActive)), this::onQueueThread);
         });
     }
 

@@ -15,9 +15,14 @@ import io.wharf.proto.queue.Purge;
 import io.wharf.proto.queue.QueueEntry;
 import io.wharf.proto.queue.Settle;
 import io.wharf.proto.queue.Subscribe;
+import io.wharf.queue.ConsumerInfo;
+import io.wharf.queue.LoggedQueueEntry;
 import io.wharf.queue.QueueEffect;
 import io.wharf.queue.QueueEntryBatches;
 import io.wharf.queue.QueueMachine;
+import io.wharf.queue.QueueReplay;
+import io.wharf.record.RecordBatch;
+import io.wharf.record.RecordBatches;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.replica.ReplicationException;
 import java.nio.ByteBuffer;
@@ -74,14 +79,13 @@ final class QueueShard {
 
     private final TopicPartition topicPartition;
     private final String queue;
-    private final QueueSettings settings;
+    private final QueueBrokerSettings settings;
     private final Supplier<QueueMachine> newMachine;
     private QueueMachine machine;
     /** The next log offset to apply. */
     private long nextOffset;
-    /** False while replay started after offset 0 and has not reached a checkpoint yet. */
-    private boolean synced = true;
-    private long lastCheckpointOffset = -1;
+    /** Feeds the machine, skipping what precedes the first checkpoint when the log starts after 0. */
+    private QueueReplay replay;
     private int leaderEpoch = NOT_LEADING;
     /** The log end when this broker became leader: everything below must be applied before it serves. */
     private long epochStartOffset;
@@ -102,7 +106,7 @@ final class QueueShard {
     private long entriesSinceCheckpoint;
     private long redeliveries;
 
-    QueueShard(TopicPartition topicPartition, String queue, QueueSettings settings, Supplier<QueueMachine> newMachine,
+    QueueShard(TopicPartition topicPartition, String queue, QueueBrokerSettings settings, Supplier<QueueMachine> newMachine,
                Executor queueThread) {
         this.topicPartition = topicPartition;
         this.queueThread = queueThread;
@@ -110,6 +114,7 @@ final class QueueShard {
         this.settings = settings;
         this.newMachine = newMachine;
         this.machine = newMachine.get();
+        this.replay = new QueueReplay(machine, 0);
         this.cache = new MessageCache(settings.messageCacheBytes());
     }
 
@@ -173,8 +178,9 @@ final class QueueShard {
     /** The previous leaders' consumers are gone: what they held goes back to the queue. */
     private void prepare(long nowMs) {
         prepared = true;
-        for (String consumerId : machine.consumerIds()) {
-            pending.add(new PendingEntry(consumerGone(consumerId, ConsumerGone.Reason.LEADER_CHANGED), null));
+        for (ConsumerInfo consumer : machine.consumers()) {
+            String consumerId = consumer.consumerId();
+            pending.add(new PendingEntry(goneEntry(consumerId, ConsumerGone.Reason.LEADER_CHANGED), null));
         }
         LOG.info("Queue '{}' is served by this broker from offset {} (epoch {})", queue, nextOffset, leaderEpoch);
     }
@@ -229,10 +235,6 @@ final class QueueShard {
         boolean deduplicated = !publisherId.isEmpty();
         PublishKey key = new PublishKey(publisherId, sequence);
         if (deduplicated) {
-            if (machine.isDuplicate(publisherId, sequence)) {
-                result.complete(PartitionLookup.none());
-                return result;
-            }
             List<CompletableFuture<Error>> same = publishing.get(key);
             if (same != null) {
                 same.add(result);
@@ -273,21 +275,24 @@ final class QueueShard {
      * @return the refusal (RESOURCE_LOCKED for exclusivity) or empty when it was accepted
      */
     Optional<Error> subscribe(LocalConsumer consumer, int prefetch, boolean exclusive, int priority) {
+        Subscribe subscribe = Subscribe.newBuilder().setConsumerId(consumer.consumerId())
+                .setConsumerTag(consumer.consumerTag()).setPrefetch(prefetch).setNoAck(consumer.noAck())
+                .setExclusive(exclusive).setPriority(priority).build();
+        // Consumers attached here whose Subscribe is not applied yet count as well.
         boolean othersHere = !consumers.isEmpty();
-        Optional<String> refused = machine.canSubscribe(exclusive);
-        if (refused.isEmpty() && exclusive && othersHere) {
-            refused = Optional.of("queue '" + queue + "' has other consumers; an exclusive consumer must be the only one");
-        }
-        if (refused.isEmpty() && consumers.values().stream().anyMatch(c -> c instanceof ConsumerStream s && s.exclusive())) {
-            refused = Optional.of("queue '" + queue + "' has an exclusive consumer");
+        boolean exclusiveHere = consumers.values().stream().anyMatch(LocalConsumer::exclusive);
+        Optional<Error> refused = machine.canSubscribe(subscribe)
+                .map(refusal -> PartitionLookup.error(refusal.code(), refusal.message()));
+        if (refused.isEmpty() && (exclusiveHere || exclusive && othersHere)) {
+            refused = Optional.of(PartitionLookup.error(ErrorCode.RESOURCE_LOCKED, exclusiveHere
+                    ? "queue '" + queue + "' has an exclusive consumer"
+                    : "queue '" + queue + "' has other consumers; an exclusive consumer must be the only one"));
         }
         if (refused.isPresent()) {
-            return Optional.of(PartitionLookup.error(ErrorCode.RESOURCE_LOCKED, refused.get()));
+            return refused;
         }
         consumers.put(consumer.consumerId(), consumer);
-        QueueEntry entry = QueueEntry.newBuilder().setSubscribe(Subscribe.newBuilder()
-                .setConsumerId(consumer.consumerId()).setConsumerTag(consumer.consumerTag()).setPrefetch(prefetch)
-                .setNoAck(consumer.noAck()).setExclusive(exclusive).setPriority(priority)).build();
+        QueueEntry entry = QueueEntry.newBuilder().setSubscribe(subscribe).build();
         pending.add(new PendingEntry(entry, new Waiter() {
             @Override
             public void applied(List<QueueEffect> effects) {
@@ -295,11 +300,11 @@ final class QueueShard {
                     if (effect instanceof QueueEffect.SubscribeRefused refusal
                             && refusal.consumerId().equals(consumer.consumerId())) {
                         consumers.remove(consumer.consumerId());
-                        consumer.close(PartitionLookup.error(ErrorCode.RESOURCE_LOCKED, refusal.reason()));
+                        consumer.close(PartitionLookup.error(refusal.refusal().code(), refusal.refusal().message()));
                         return;
                     }
                 }
-                consumer.subscribed(machine.isActive(consumer.consumerId()));
+                consumer.subscribed(machine.activeConsumer().map(consumer.consumerId()::equals).orElse(true));
             }
 
             @Override
@@ -368,7 +373,7 @@ final class QueueShard {
     void consumerGone(String consumerId, ConsumerGone.Reason reason) {
         LocalConsumer removed = consumers.remove(consumerId);
         if (removed != null) {
-            pending.add(new PendingEntry(consumerGone(consumerId, reason), null));
+            pending.add(new PendingEntry(goneEntry(consumerId, reason), null));
         }
     }
 
@@ -395,7 +400,7 @@ final class QueueShard {
         return purged;
     }
 
-    static QueueEntry consumerGone(String consumerId, ConsumerGone.Reason reason) {
+    static QueueEntry goneEntry(String consumerId, ConsumerGone.Reason reason) {
         return QueueEntry.newBuilder().setConsumerGone(ConsumerGone.newBuilder().setConsumerId(consumerId)
                 .setReason(reason)).build();
     }
@@ -411,7 +416,7 @@ final class QueueShard {
             return cached.get();
         }
         ByteBuffer read = log.readCopy(location, READ_BYTES, nextOffset);
-        for (QueueEntryBatches.Item item : QueueEntryBatches.decode(read, location, nextOffset).items()) {
+        for (LoggedQueueEntry item : QueueEntryBatches.decode(read, location, nextOffset)) {
             if (item.offset() == location) {
                 QueueEntry entry = item.entry();
                 return entry.hasEnqueue() ? entry.getEnqueue().getMessage() : entry.getMove().getMessage();
@@ -445,8 +450,9 @@ final class QueueShard {
         }
         Log log = partition.log();
         long logEnd = log.logEndOffset();
-        long oldest = machine.oldestLocation(nextOffset);
-        if (entriesSinceCheckpoint >= settings.checkpointEntries() && oldest > lastCheckpointOffset) {
+        long oldest = machine.oldestLocation();
+        if (entriesSinceCheckpoint >= settings.checkpointEntries()
+                && oldest > machine.lastCheckpointOffset().orElse(-1)) {
             checkpointDue = true;
         }
         if (logEnd - oldest > settings.moveThresholdEntries()) {
@@ -470,7 +476,7 @@ final class QueueShard {
                 }
             }
         }
-        long needed = Math.min(machine.lowestNeededOffset(lastCheckpointOffset, nextOffset), nextOffset);
+        long needed = Math.min(machine.lowestNeededOffset(), nextOffset);
         if (needed > log.logStartOffset()) {
             log.deleteRecordsBefore(needed);
         }
@@ -562,34 +568,30 @@ final class QueueShard {
 
     private void catchUp(Log log, long endOffset) {
         if (nextOffset < log.logStartOffset()) {
+            // The state before the log start lives only in the first checkpoint after it.
             nextOffset = log.logStartOffset();
             machine = newMachine.get();
-            synced = false;  // the state before the log start is only in the next checkpoint
+            replay = new QueueReplay(machine, nextOffset);
         }
         while (nextOffset < endOffset) {
             ByteBuffer read = log.readCopy(nextOffset, READ_BYTES, endOffset);
             if (!read.hasRemaining()) {
                 return;
             }
-            QueueEntryBatches.Decoded decoded = QueueEntryBatches.decode(read, nextOffset, endOffset);
-            for (QueueEntryBatches.Item item : decoded.items()) {
+            long readEnd = nextOffset;
+            for (RecordBatch batch : RecordBatches.validateAll(read)) {
+                readEnd = Math.max(readEnd, batch.nextOffset());
+            }
+            for (LoggedQueueEntry item : QueueEntryBatches.decode(read, nextOffset, endOffset)) {
                 applyOne(log, item);
             }
-            nextOffset = Math.min(decoded.nextOffset(), endOffset);
+            nextOffset = Math.max(nextOffset, Math.min(readEnd, endOffset));
         }
     }
 
-    private void applyOne(Log log, QueueEntryBatches.Item item) {
-        QueueEntry entry = item.entry();
+    private void applyOne(Log log, LoggedQueueEntry item) {
         nextOffset = item.offset() + 1;  // what the effects deliver may be in this very batch
-        if (entry.hasCheckpoint()) {
-            synced = true;
-            lastCheckpointOffset = item.offset();
-        }
-        if (!synced) {
-            return;
-        }
-        List<QueueEffect> effects = machine.apply(entry, item.offset(), item.timestampMs());
+        List<QueueEffect> effects = replay.apply(item.offset(), item.timestampMs(), item.entry());
         Waiter waiter = waiters.remove(item.offset());
         if (waiter != null) {
             waiter.applied(effects);

@@ -13,17 +13,17 @@ package io.wharf.broker.queue;
  * @param moveThresholdEntries  a live message this many entries behind the log end is re-appended at the tail
  * @param moveBatch             how many messages one upkeep round re-appends at most
  */
-public record QueueSettings(long commitTimeoutMs, long consumerTimeoutMs, int maxMessageBytes, int maxBatchBytes,
+public record QueueBrokerSettings(long commitTimeoutMs, long consumerTimeoutMs, int maxMessageBytes, int maxBatchBytes,
                             long messageCacheBytes, long checkpointEntries, long moveThresholdEntries, int moveBatch) {
 
     /** The defaults of every key. */
-    public static QueueSettings defaults() {
-        return new QueueSettings(30_000, 1_800_000, 1_000_000, 1 << 20, 64L << 20, 10_000, 1_000_000, 100);
+    public static QueueBrokerSettings defaults() {
+        return new QueueBrokerSettings(30_000, 1_800_000, 1_000_000, 1 << 20, 64L << 20, 10_000, 1_000_000, 100);
     }
 
     /** These settings with a queue's own consumer timeout ({@code x-consumer-timeout}). */
-    QueueSettings withConsumerTimeout(long timeoutMs) {
-        return new QueueSettings(commitTimeoutMs, timeoutMs, maxMessageBytes, maxBatchBytes, messageCacheBytes,
+    QueueBrokerSettings withConsumerTimeout(long timeoutMs) {
+        return new QueueBrokerSettings(commitTimeoutMs, timeoutMs, maxMessageBytes, maxBatchBytes, messageCacheBytes,
                 checkpointEntries, moveThresholdEntries, moveBatch);
     }
 }
