@@ -7,6 +7,7 @@ import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.CommandProcessor;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.MetadataViews;
+import io.wharf.metadata.QueueImage;
 import io.wharf.metadata.TopicImage;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
@@ -16,6 +17,8 @@ import io.wharf.proto.controller.AlterConfigsRequest;
 import io.wharf.proto.controller.AlterConfigsResponse;
 import io.wharf.proto.controller.AlterPartitionRequest;
 import io.wharf.proto.controller.AlterPartitionResponse;
+import io.wharf.proto.controller.BindRequest;
+import io.wharf.proto.controller.BindResponse;
 import io.wharf.proto.controller.BrokerHeartbeatRequest;
 import io.wharf.proto.controller.BrokerHeartbeatResponse;
 import io.wharf.proto.controller.ControlledShutdownRequest;
@@ -24,6 +27,14 @@ import io.wharf.proto.controller.ControllerInfo;
 import io.wharf.proto.controller.ControllerServiceGrpc;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
+import io.wharf.proto.controller.DeclareExchangeRequest;
+import io.wharf.proto.controller.DeclareExchangeResponse;
+import io.wharf.proto.controller.DeclareQueueRequest;
+import io.wharf.proto.controller.DeclareQueueResponse;
+import io.wharf.proto.controller.DeleteExchangeRequest;
+import io.wharf.proto.controller.DeleteExchangeResponse;
+import io.wharf.proto.controller.DeleteQueueRequest;
+import io.wharf.proto.controller.DeleteQueueResponse;
 import io.wharf.proto.controller.DeleteTopicsRequest;
 import io.wharf.proto.controller.DeleteTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterRequest;
@@ -32,25 +43,37 @@ import io.wharf.proto.controller.DescribeTopicsRequest;
 import io.wharf.proto.controller.DescribeTopicsResponse;
 import io.wharf.proto.controller.ElectLeadersRequest;
 import io.wharf.proto.controller.ElectLeadersResponse;
+import io.wharf.proto.controller.ListBindingsRequest;
+import io.wharf.proto.controller.ListBindingsResponse;
+import io.wharf.proto.controller.ListExchangesRequest;
+import io.wharf.proto.controller.ListExchangesResponse;
+import io.wharf.proto.controller.ListQueuesRequest;
+import io.wharf.proto.controller.ListQueuesResponse;
 import io.wharf.proto.controller.ListTopicsRequest;
 import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import io.wharf.proto.controller.RegisterBrokerResponse;
 import io.wharf.proto.controller.TopicResult;
+import io.wharf.proto.controller.UnbindRequest;
+import io.wharf.proto.controller.UnbindResponse;
 import io.wharf.proto.controller.WatchMetadataRequest;
 import io.wharf.proto.controller.WatchMetadataResponse;
 import io.wharf.proto.metadata.AllocateProducerIdsCommand;
 import io.wharf.proto.metadata.AlterPartitionCommand;
 import io.wharf.proto.metadata.AlterTopicConfigsCommand;
+import io.wharf.proto.metadata.BindCommand;
 import io.wharf.proto.metadata.CommandResult;
 import io.wharf.proto.metadata.ControlledShutdownCommand;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.CreateTopicsCommand;
+import io.wharf.proto.metadata.DeleteExchangeCommand;
+import io.wharf.proto.metadata.DeleteQueueCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
 import io.wharf.proto.metadata.ElectPreferredLeadersCommand;
 import io.wharf.proto.metadata.ItemResult;
 import io.wharf.proto.metadata.RegisterBrokerCommand;
 import io.wharf.proto.metadata.TopicSpec;
+import io.wharf.proto.metadata.UnbindCommand;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -246,6 +269,77 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                         .setProducerIdStart(-1).build());
     }
 
+    // ---------------------------------------------------------------- exchanges, queues, bindings
+
+    @Override
+    public void declareExchange(DeclareExchangeRequest request, StreamObserver<DeclareExchangeResponse> out) {
+        answer(out, commit(ControllerCommand.newBuilder().setDeclareExchange(request.getExchange()).build()),
+                result -> DeclareExchangeResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+                failure -> DeclareExchangeResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    @Override
+    public void deleteExchange(DeleteExchangeRequest request, StreamObserver<DeleteExchangeResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder().setDeleteExchange(DeleteExchangeCommand.newBuilder()
+                .setName(request.getName()).setIfUnused(request.getIfUnused())).build();
+        answer(out, commit(command),
+                result -> DeleteExchangeResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+                failure -> DeleteExchangeResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    /**
+     * Declares a queue and answers it as the image holds it afterwards (new, or as it already
+     * was). The command was applied by the leader; the read barrier makes this controller's image
+     * hold it too before it is read.
+     */
+    @Override
+    public void declareQueue(DeclareQueueRequest request, StreamObserver<DeclareQueueResponse> out) {
+        String name = request.getQueue().getName();
+        CompletableFuture<CommandResult> declared = commit(ControllerCommand.newBuilder()
+                .setDeclareQueue(request.getQueue()).build())
+                .thenCompose(result -> WireErrors.firstError(result).getCode() != ErrorCode.NONE
+                        ? CompletableFuture.completedFuture(result)
+                        : quorum.awaitLinearizableRead().thenApply(ignored -> result));
+        answer(out, declared,
+                result -> {
+                    DeclareQueueResponse.Builder response = DeclareQueueResponse.newBuilder()
+                            .setError(WireErrors.firstError(result));
+                    if (response.getError().getCode() == ErrorCode.NONE) {
+                        MetadataImage image = applied.image();
+                        image.queue(name).ifPresent(queue -> response.setQueue(MetadataViews.toQueueInfo(queue, image)));
+                    }
+                    return response.build();
+                },
+                failure -> DeclareQueueResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    @Override
+    public void deleteQueue(DeleteQueueRequest request, StreamObserver<DeleteQueueResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder()
+                .setDeleteQueue(DeleteQueueCommand.newBuilder().setName(request.getName())).build();
+        answer(out, commit(command),
+                result -> DeleteQueueResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+                failure -> DeleteQueueResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    @Override
+    public void bind(BindRequest request, StreamObserver<BindResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder()
+                .setBind(BindCommand.newBuilder().setBinding(request.getBinding())).build();
+        answer(out, commit(command),
+                result -> BindResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+                failure -> BindResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    @Override
+    public void unbind(UnbindRequest request, StreamObserver<UnbindResponse> out) {
+        ControllerCommand command = ControllerCommand.newBuilder()
+                .setUnbind(UnbindCommand.newBuilder().setBinding(request.getBinding())).build();
+        answer(out, commit(command),
+                result -> UnbindResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+                failure -> UnbindResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
     /**
      * Commits a command, or answers at once what the leader would refuse anyway (the stateless
      * checks), so bad input never reaches the log.
@@ -301,6 +395,41 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
             }
             return response.build();
         });
+    }
+
+    @Override
+    public void listExchanges(ListExchangesRequest request, StreamObserver<ListExchangesResponse> out) {
+        afterReadBarrier(out, image -> ListExchangesResponse.newBuilder().addAllExchanges(image.exchanges().values()
+                .stream().map(MetadataViews::toExchangeInfo).toList()).build());
+    }
+
+    @Override
+    public void listQueues(ListQueuesRequest request, StreamObserver<ListQueuesResponse> out) {
+        afterReadBarrier(out, image -> {
+            ListQueuesResponse.Builder response = ListQueuesResponse.newBuilder();
+            if (request.getNamesCount() == 0) {
+                for (QueueImage queue : image.queues().values()) {
+                    response.addQueues(MetadataViews.toQueueInfo(queue, image));
+                }
+                return response.build();
+            }
+            for (String name : new LinkedHashSet<>(request.getNamesList())) {
+                Optional<QueueImage> queue = image.queue(name);
+                if (queue.isPresent()) {
+                    response.addQueues(MetadataViews.toQueueInfo(queue.get(), image));
+                } else {
+                    response.addErrors(TopicResult.newBuilder().setName(name).setError(WireErrors.of(
+                            ErrorCode.NOT_FOUND, "queue '" + name + "' does not exist; list queues to see which do")));
+                }
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public void listBindings(ListBindingsRequest request, StreamObserver<ListBindingsResponse> out) {
+        afterReadBarrier(out, image -> ListBindingsResponse.newBuilder().addAllBindings(request.getSource().isEmpty()
+                ? image.bindings() : image.bindingSet().from(request.getSource())).build());
     }
 
     /** Answers from the local image once it is at least as new as every write completed before the call. */

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ExchangeType;
 import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.ItemResult;
 import io.wharf.proto.metadata.PartitionRef;
@@ -38,7 +41,7 @@ class MetadataPropertyTest {
     @Test
     void randomCommandSequencesKeepReplicasEqualAndInvariantsTrue() throws Exception {
         for (int seed = 0; seed < 80; seed++) {
-            runSequence(seed, 60);
+            runSequence(seed, 90);
         }
         for (MetadataRecord.RecordCase type : MetadataRecord.RecordCase.values()) {
             if (type != MetadataRecord.RecordCase.RECORD_NOT_SET) {
@@ -106,7 +109,10 @@ class MetadataPropertyTest {
     }
 
     private static ControllerCommand randomCommand(Random random, MetadataImage image) {
-        int kind = random.nextInt(100);
+        int kind = random.nextInt(150);
+        if (kind >= 100) {
+            return randomQueueingCommand(random, image);
+        }
         if (kind < 22) {
             List<TopicSpec> specs = new ArrayList<>();
             for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
@@ -159,6 +165,51 @@ class MetadataPropertyTest {
             return Commands.allocateProducerIds(broker, epoch);
         }
         return randomAlterPartition(random, image, broker, epoch);
+    }
+
+    private static final List<String> EXCHANGES = List.of("x", "y", "z", "amq.direct", "amq.fanout");
+    private static final List<String> QUEUES = List.of("q", "r", "s");
+
+    /**
+     * An exchange, queue or binding command over a few names, so that redeclarations, cascades and
+     * repeated binds happen; now and then with a reserved or bad name, a bad type or argument.
+     */
+    private static ControllerCommand randomQueueingCommand(Random random, MetadataImage image) {
+        List<String> exchanges = random.nextInt(15) == 0 ? List.of("", "amq.mine", "bad name") : EXCHANGES;
+        List<String> queues = random.nextInt(15) == 0 ? List.of("", "bad:name") : QUEUES;
+        return switch (random.nextInt(11)) {
+            case 0, 1 -> random.nextInt(8) == 0 ? Commands.exchangeExists(pick(random, exchanges))
+                    : Commands.declareExchange(pick(random, exchanges),
+                            ExchangeType.forNumber(random.nextInt(5)), random.nextInt(4) == 0,
+                            random.nextBoolean() ? Map.of() : Map.of("alternate-exchange", pick(random, EXCHANGES)));
+            case 2 -> Commands.deleteExchange(existingOr(random, image.exchanges().values().stream()
+                    .filter(e -> !e.builtin()).map(ExchangeImage::name).toList(), exchanges), random.nextInt(3) == 0);
+            case 3, 4 -> random.nextInt(8) == 0 ? Commands.queueExists(pick(random, queues))
+                    : Commands.declareQueue(pick(random, queues), switch (random.nextInt(5)) {
+                        case 0 -> Map.of("x-single-active-consumer", "true");
+                        case 1 -> Map.of("x-message-ttl", "1000");
+                        case 2 -> Map.of("x-quorum-initial-group-size", String.valueOf(random.nextInt(9)));
+                        default -> Map.of();
+                    });
+            case 5 -> Commands.deleteQueue(existingOr(random, List.copyOf(image.queues().keySet()), queues));
+            case 6, 7, 8 -> Commands.bind(randomBinding(random, exchanges, queues));
+            default -> Commands.unbind(random.nextBoolean() || image.bindings().isEmpty()
+                    ? randomBinding(random, exchanges, queues) : pick(random, image.bindings()));
+        };
+    }
+
+    /** Mostly one of {@code existing} (so deletes succeed often enough), else any of {@code names}. */
+    private static String existingOr(Random random, List<String> existing, List<String> names) {
+        return existing.isEmpty() || random.nextInt(4) == 0 ? pick(random, names) : pick(random, existing);
+    }
+
+    private static BindingInfo randomBinding(Random random, List<String> exchanges, List<String> queues) {
+        boolean toQueue = random.nextInt(3) != 0;
+        return Commands.binding(pick(random, exchanges),
+                random.nextInt(30) == 0 ? DestinationKind.DESTINATION_KIND_UNSPECIFIED
+                        : toQueue ? DestinationKind.QUEUE : DestinationKind.EXCHANGE,
+                toQueue ? pick(random, queues) : pick(random, exchanges), random.nextBoolean() ? "k" : "",
+                random.nextInt(4) == 0 ? Map.of("x-match", random.nextBoolean() ? "any" : "most") : Map.of());
     }
 
     /**
@@ -232,6 +283,15 @@ class MetadataPropertyTest {
         }
 
         static void check(MetadataImage image, String context) {
+            for (QueueImage queue : image.queues().values()) {
+                assertTrue(image.topic(queue.topic()).isPresent(), context + ": queue without its log " + queue);
+            }
+            for (BindingInfo binding : image.bindings()) {
+                assertTrue(image.exchange(binding.getSource()).isPresent(), context + ": dangling " + binding);
+                assertTrue(binding.getDestinationKind() == DestinationKind.QUEUE
+                        ? image.queue(binding.getDestination()).isPresent()
+                        : image.exchange(binding.getDestination()).isPresent(), context + ": dangling " + binding);
+            }
             for (TopicImage topic : image.topics().values()) {
                 for (PartitionState p : topic.partitions().values()) {
                     String where = context + " " + topic.name() + "-" + p.partition() + " " + p;

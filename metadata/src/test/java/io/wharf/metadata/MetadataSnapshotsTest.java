@@ -3,6 +3,9 @@ package io.wharf.metadata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ExchangeType;
+import io.wharf.proto.metadata.ControllerCommand;
 import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.MetadataSnapshot;
 import io.wharf.proto.metadata.PartitionChangeRecord;
@@ -34,6 +37,38 @@ class MetadataSnapshotsTest {
 
         assertEquals(image.offset(), snapshot.getOffset());
         assertEquals(image, MetadataSnapshots.fromSnapshot(snapshot));
+    }
+
+    @Test
+    void exchangesQueuesAndBindingsRoundTripAndReplayAlike() throws Exception {
+        List<ControllerCommand> commands = List.of(
+                Commands.declareExchange("x", ExchangeType.TOPIC, false, Map.of("alternate-exchange", "ae")),
+                Commands.declareExchange("ae", ExchangeType.FANOUT, true, Map.of()),
+                Commands.declareQueue("q", Map.of("x-single-active-consumer", "true")),
+                Commands.declareQueue("r"),
+                Commands.bind(Commands.toQueue("x", "q", "a.#")),
+                Commands.bind(Commands.binding("amq.match", DestinationKind.QUEUE, "r", "",
+                        Map.of("x-match", "any", "h", "1"))),
+                Commands.bind(Commands.toExchange("x", "ae", "b.*")),
+                Commands.bind(Commands.toQueue("ae", "r", "")));
+        Cluster one = Cluster.withActiveBrokers(3);
+        Cluster other = Cluster.withActiveBrokers(3);
+        for (ControllerCommand command : commands) {
+            assertEquals(one.ok(command), other.ok(command), "processing is deterministic");
+        }
+        MetadataImage image = one.image();
+        assertEquals(image, other.image());
+
+        MetadataSnapshot snapshot = MetadataSnapshot.parseFrom(MetadataSnapshots.toSnapshot(image).toByteArray());
+        MetadataImage restored = MetadataSnapshots.fromSnapshot(snapshot);
+
+        assertEquals(image, restored);
+        assertEquals(image.exchanges(), restored.exchanges());
+        assertEquals(image.queues(), restored.queues());
+        assertEquals(image.bindings(), restored.bindings());
+        assertEquals(4, restored.bindings().size());
+        assertEquals(ExchangeRouter.route(image, "x", "b.c", Map.of()),
+                ExchangeRouter.route(restored, "x", "b.c", Map.of()));
     }
 
     @Test
