@@ -2,6 +2,12 @@ package io.wharf.cli;
 
 import io.wharf.cli.cluster.LocalClusterException;
 import io.wharf.cli.command.BenchCommand;
+import io.wharf.cli.command.BindCommand;
+import io.wharf.cli.command.ExchangesCommand;
+import io.wharf.cli.command.PublishCommand;
+import io.wharf.cli.command.QueuesCommand;
+import io.wharf.cli.command.SubscribeCommand;
+import io.wharf.cli.command.UnbindCommand;
 import io.wharf.cli.command.ClusterCommand;
 import io.wharf.cli.command.ConsumeCommand;
 import io.wharf.cli.command.GroupsCommand;
@@ -21,7 +27,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code wharf} command line: {@code cluster}, {@code metadata}, {@code topics}, {@code produce},
- * {@code consume}, {@code groups} and {@code bench}. Exit code 0
+ * {@code consume}, {@code groups}, {@code exchanges}, {@code queues}, {@code bind}, {@code unbind},
+ * {@code publish}, {@code subscribe} and {@code bench}. Exit code 0
  * on success, 1 when the operation failed, 2 for bad input; failures print one line on stderr
  * naming what to fix (and, with {@code --json}, an {@code {"error": {...}}} object on stdout).
  * Single-threaded; one instance per invocation.
@@ -30,7 +37,9 @@ import picocli.CommandLine.Spec;
         version = "wharf 0.1.0-SNAPSHOT",
         description = "Run and administer a Wharf cluster.",
         subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class, ProduceCommand.class,
-                ConsumeCommand.class, GroupsCommand.class, BenchCommand.class})
+                ConsumeCommand.class, GroupsCommand.class, ExchangesCommand.class, QueuesCommand.class,
+                BindCommand.class, UnbindCommand.class, PublishCommand.class, SubscribeCommand.class,
+                BenchCommand.class})
 public final class WharfCli implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -42,7 +51,8 @@ public final class WharfCli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata, topics, produce, consume, groups or bench");
+        throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata, "
+                + "topics, produce, consume, groups, exchanges, queues, bind, unbind, publish, subscribe or bench");
     }
 
     public static void main(String[] args) {

@@ -104,7 +104,8 @@ class WharfCliArgumentsTest {
 
     @Test
     void missingOrUnknownCommandIsUsageError() {
-        assertOneLineError(2, run(), "name a command: cluster, metadata, topics, produce, consume, groups or bench");
+        assertOneLineError(2, run(), "name a command: cluster, metadata, topics, produce, consume, groups, "
+                + "exchanges, queues, bind, unbind, publish, subscribe or bench");
         streams();
         assertOneLineError(2, run("cluster"), "name a subcommand");
         streams();
@@ -117,5 +118,11 @@ class WharfCliArgumentsTest {
         assertTrue(out.toString().contains("Usage: wharf produce"), out.toString());
         assertEquals(0, run("bench", "consume", "--help"));
         assertEquals(0, run("topics", "create", "--help"));
+        for (String[] command : new String[][] {{"exchanges", "declare"}, {"queues", "describe"}, {"bind"}, {"unbind"},
+                {"publish"}, {"subscribe"}, {"bench", "queue"}}) {
+            String[] withHelp = java.util.Arrays.copyOf(command, command.length + 1);
+            withHelp[command.length] = "--help";
+            assertEquals(0, run(withHelp), String.join(" ", command));
+        }
     }
 }

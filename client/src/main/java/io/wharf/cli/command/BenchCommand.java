@@ -39,10 +39,11 @@ import picocli.CommandLine.Spec;
  * kafka-consumer-perf-test: one summary line (or {@code --json}) with records/s, MB/s and
  * latency avg, p50, p95, p99, p99.9 and max; the producer also prints a line per reporting
  * window on stderr (stdout stays one result). Single-threaded (plus the producer's sender thread).
- * {@code wharf bench group-leave} is {@link GroupLeaveBench}.
+ * {@code wharf bench group-leave} is {@link GroupLeaveBench}, {@code wharf bench queue} {@link QueueBench}.
  */
 @Command(name = "bench", description = "Measure produce or consume throughput and latency, or group reassignment.",
-        subcommands = {BenchCommand.ProduceBench.class, BenchCommand.ConsumeBench.class, GroupLeaveBench.class})
+        subcommands = {BenchCommand.ProduceBench.class, BenchCommand.ConsumeBench.class, GroupLeaveBench.class,
+                QueueBench.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -50,7 +51,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand: produce, consume or group-leave");
+        throw new ParameterException(spec.commandLine(), "name a subcommand: produce, consume, group-leave or queue");
     }
 
     /**

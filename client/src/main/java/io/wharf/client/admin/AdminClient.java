@@ -22,6 +22,31 @@ import io.wharf.proto.controller.ElectLeadersRequest;
 import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.ListTopicsRequest;
 import io.wharf.proto.controller.TopicResult;
+import io.wharf.proto.controller.BindRequest;
+import io.wharf.proto.controller.DeclareExchangeRequest;
+import io.wharf.proto.controller.DeclareQueueRequest;
+import io.wharf.proto.controller.DeclareQueueResponse;
+import io.wharf.proto.controller.DeleteExchangeRequest;
+import io.wharf.proto.controller.ListBindingsRequest;
+import io.wharf.proto.controller.ListExchangesRequest;
+import io.wharf.proto.controller.ListQueuesRequest;
+import io.wharf.proto.controller.ListQueuesResponse;
+import io.wharf.proto.controller.UnbindRequest;
+import io.wharf.proto.controller.ControllerServiceGrpc.ControllerServiceBlockingStub;
+import io.wharf.proto.broker.BrokerServiceGrpc.BrokerServiceBlockingStub;
+import io.wharf.proto.broker.DeleteQueueResponse;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.PurgeQueueRequest;
+import io.wharf.proto.broker.PurgeQueueResponse;
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ExchangeInfo;
+import io.wharf.proto.common.ExchangeType;
+import io.wharf.proto.common.QueueInfo;
+import io.wharf.proto.metadata.DeclareExchangeCommand;
+import io.wharf.proto.metadata.DeclareQueueCommand;
+import io.wharf.client.queue.QueueLeaderCaller;
 import io.wharf.proto.metadata.PartitionRef;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,8 +59,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Administers a Wharf cluster through its controllers: topics and cluster description; and, for
- * what only the brokers know, the partitions' logs through their leaders ({@link #describeLogs}).
+ * Administers a Wharf cluster through its controllers: topics, exchanges, queues, bindings and
+ * cluster description; and, for what only the brokers know, the partitions' logs and the queues'
+ * state through their leaders ({@link #describeLogs}, {@link #describeQueue}, {@link #purgeQueue},
+ * {@link #deleteQueue}).
  *
  * <p>Keeps one gRPC channel per controller. A call that fails retriably (a controller down or not
  * answering in time, {@code NOT_CONTROLLER}, {@code CONTROLLER_UNAVAILABLE},
@@ -52,6 +79,8 @@ public final class AdminClient implements AutoCloseable {
     private final RetryingCaller caller;
     private final EndpointChannels brokerChannels;
     private final LeaderLogs leaderLogs;
+    private final QueueLeaderCaller queueLeaders;
+    private final AdminClientConfig config;
 
     /** A client over plaintext gRPC channels to the controllers in {@code config}. */
     public AdminClient(AdminClientConfig config) {
@@ -66,6 +95,8 @@ public final class AdminClient implements AutoCloseable {
         this.caller = new RetryingCaller(channels, config);
         this.brokerChannels = new EndpointChannels(channelFactory);
         this.leaderLogs = new LeaderLogs(brokerChannels, config.attemptTimeout());
+        this.queueLeaders = new QueueLeaderCaller(brokerChannels, config.attemptTimeout(), config.retryBackoff());
+        this.config = config;
     }
 
     /** A client with default timings for controllers given as {@code host:port,...}. */
@@ -183,6 +214,222 @@ public final class AdminClient implements AutoCloseable {
             }
         }
         return leaderLogs.describe(topics, brokers);
+    }
+
+    /**
+     * Declares an exchange (idempotent: the same declaration again changes nothing).
+     *
+     * @param internal clients cannot publish to it; only other exchanges route to it
+     * @param arguments e.g. {@code alternate-exchange}
+     * @throws AdminException PRECONDITION_FAILED (declared with other properties), INVALID_NAME,
+     *     ACCESS_REFUSED (a reserved name), INVALID_ARGUMENT, with the controller's message
+     */
+    public void declareExchange(String name, ExchangeType type, boolean internal, Map<String, String> arguments) {
+        DeclareExchangeRequest request = DeclareExchangeRequest.newBuilder().setExchange(DeclareExchangeCommand
+                .newBuilder().setName(name).setType(type).setInternal(internal).putAllArguments(arguments)).build();
+        controllerCall("DeclareExchange", "declaring exchange '" + name + "'",
+                stub -> stub.declareExchange(request).getError());
+    }
+
+    /**
+     * Deletes an exchange and every binding from or to it.
+     *
+     * @param ifUnused refuse (PRECONDITION_FAILED) while it is the source of a binding
+     * @throws AdminException NOT_FOUND, PRECONDITION_FAILED, ACCESS_REFUSED (a built-in exchange)
+     */
+    public void deleteExchange(String name, boolean ifUnused) {
+        DeleteExchangeRequest request = DeleteExchangeRequest.newBuilder().setName(name).setIfUnused(ifUnused).build();
+        controllerCall("DeleteExchange", "deleting exchange '" + name + "'",
+                stub -> stub.deleteExchange(request).getError());
+    }
+
+    /** {@link #declareQueue(String, Map, int)} with the default replication factor. */
+    public QueueInfo declareQueue(String name, Map<String, String> arguments) {
+        return declareQueue(name, arguments, 0);
+    }
+
+    /**
+     * Declares a queue and creates its log (idempotent). Returns it as declared, or as it already was.
+     *
+     * @param replicationFactor replicas of its log; 0 for the default (x-quorum-initial-group-size,
+     *     else 3, capped at the active brokers)
+     * @throws AdminException PRECONDITION_FAILED (declared with other arguments), INVALID_NAME,
+     *     ACCESS_REFUSED, INVALID_ARGUMENT
+     */
+    public QueueInfo declareQueue(String name, Map<String, String> arguments, int replicationFactor) {
+        DeclareQueueRequest request = DeclareQueueRequest.newBuilder().setQueue(DeclareQueueCommand.newBuilder()
+                .setName(name).putAllArguments(arguments).setReplicationFactor(replicationFactor)).build();
+        DeclareQueueResponse response = caller.call("DeclareQueue", stub -> {
+            DeclareQueueResponse answer = stub.declareQueue(request);
+            return RetriableErrors.isRetriable(answer.getError().getCode()) ? retryOn(answer.getError())
+                    : new Attempt.Done<>(answer);
+        });
+        requireNone("declaring queue '" + name + "'", response.getError());
+        return response.getQueue();
+    }
+
+    /**
+     * Deletes a queue, its bindings and its messages, through its leader, which checks the conditions.
+     *
+     * @param ifUnused refuse (PRECONDITION_FAILED) while it has consumers
+     * @param ifEmpty refuse (PRECONDITION_FAILED) while it holds messages
+     * @return how many messages it held
+     * @throws AdminException NOT_FOUND, PRECONDITION_FAILED; REQUEST_TIMED_OUT when no leader answered
+     */
+    public long deleteQueue(String name, boolean ifUnused, boolean ifEmpty) {
+        io.wharf.proto.broker.DeleteQueueRequest request = io.wharf.proto.broker.DeleteQueueRequest.newBuilder()
+                .setQueue(name).setIfUnused(ifUnused).setIfEmpty(ifEmpty).build();
+        DeleteQueueResponse response = onQueueLeader(name, "DeleteQueue", stub -> stub.deleteQueue(request),
+                DeleteQueueResponse::getError).response();
+        requireNone("deleting queue '" + name + "'", response.getError());
+        return response.getMessageCount();
+    }
+
+    /**
+     * Drops a queue's ready messages (held ones stay), on its leader; returns how many went.
+     *
+     * @throws AdminException NOT_FOUND; REQUEST_TIMED_OUT when no leader answered
+     */
+    public long purgeQueue(String name) {
+        PurgeQueueResponse response = onQueueLeader(name, "PurgeQueue",
+                stub -> stub.purgeQueue(PurgeQueueRequest.newBuilder().setQueue(name).build()),
+                PurgeQueueResponse::getError).response();
+        requireNone("purging queue '" + name + "'", response.getError());
+        return response.getPurged();
+    }
+
+    /**
+     * A queue as its leader sees it: ready and unacked counts, consumers, and its log's placement.
+     *
+     * @throws AdminException NOT_FOUND; REQUEST_TIMED_OUT when no leader answered
+     */
+    public QueueDescription describeQueue(String name) {
+        LeaderAnswer<DescribeQueueResponse> answer = onQueueLeader(name, "DescribeQueue",
+                stub -> stub.describeQueue(DescribeQueueRequest.newBuilder().setQueue(name).build()),
+                DescribeQueueResponse::getError);
+        requireNone("describing queue '" + name + "'", answer.response().getError());
+        return QueueDescription.of(answer.response(), answer.queue());
+    }
+
+    /** Every exchange, the built-in ones included, sorted by name. */
+    public List<ExchangeInfo> listExchanges() {
+        return caller.call("ListExchanges", stub -> new Attempt.Done<>(stub.listExchanges(
+                ListExchangesRequest.getDefaultInstance()).getExchangesList().stream()
+                .sorted(java.util.Comparator.comparing(ExchangeInfo::getName)).toList()));
+    }
+
+    /** Every queue, with its log's leader, replicas and ISR, sorted by name. */
+    public List<QueueInfo> listQueues() {
+        return listQueues(List.of());
+    }
+
+    /**
+     * The named queues (every queue when none is named), sorted by name.
+     *
+     * @throws AdminException NOT_FOUND naming the first queue that does not exist
+     */
+    public List<QueueInfo> listQueues(List<String> names) {
+        ListQueuesResponse response = caller.call("ListQueues", stub -> new Attempt.Done<>(stub.listQueues(
+                ListQueuesRequest.newBuilder().addAllNames(names).build())));
+        for (TopicResult error : response.getErrorsList()) {
+            throw new AdminException(error.getError().getCode(), "queue '" + error.getName() + "': "
+                    + error.getError().getCode() + ": " + error.getError().getMessage());
+        }
+        return response.getQueuesList().stream().sorted(java.util.Comparator.comparing(QueueInfo::getName)).toList();
+    }
+
+    /** The bindings whose source is {@code source}, or every binding when it is empty. */
+    public List<BindingInfo> listBindings(String source) {
+        return caller.call("ListBindings", stub -> new Attempt.Done<>(List.copyOf(stub.listBindings(
+                ListBindingsRequest.newBuilder().setSource(source).build()).getBindingsList())));
+    }
+
+    /**
+     * Binds {@code destination} (a queue or an exchange, per {@code kind}) to the exchange
+     * {@code source}; binding again what is bound changes nothing.
+     *
+     * @param arguments for a headers exchange: x-match and the header values to match
+     * @throws AdminException NOT_FOUND (either end), ACCESS_REFUSED, INVALID_ARGUMENT
+     */
+    public void bind(String source, String destination, DestinationKind kind, String routingKey,
+                     Map<String, String> arguments) {
+        BindingInfo binding = binding(source, destination, kind, routingKey, arguments);
+        controllerCall("Bind", "binding " + describe(binding),
+                stub -> stub.bind(BindRequest.newBuilder().setBinding(binding).build()).getError());
+    }
+
+    /**
+     * Removes the binding with exactly these five fields; removing one that does not exist is not
+     * an error (as in RabbitMQ), an unknown exchange or queue is (NOT_FOUND).
+     */
+    public void unbind(String source, String destination, DestinationKind kind, String routingKey,
+                       Map<String, String> arguments) {
+        BindingInfo binding = binding(source, destination, kind, routingKey, arguments);
+        controllerCall("Unbind", "unbinding " + describe(binding),
+                stub -> stub.unbind(UnbindRequest.newBuilder().setBinding(binding).build()).getError());
+    }
+
+    private static BindingInfo binding(String source, String destination, DestinationKind kind, String routingKey,
+                                       Map<String, String> arguments) {
+        return BindingInfo.newBuilder().setSource(source).setDestination(destination).setDestinationKind(kind)
+                .setRoutingKey(routingKey).putAllArguments(arguments).build();
+    }
+
+    private static String describe(BindingInfo binding) {
+        return (binding.getDestinationKind() == DestinationKind.EXCHANGE ? "exchange '" : "queue '")
+                + binding.getDestination() + "' to exchange '" + binding.getSource() + "' with routing key '"
+                + binding.getRoutingKey() + "'";
+    }
+
+    /** Runs a controller call answering one Error, retrying the retriable ones; throws on any other. */
+    private void controllerCall(String operation, String action, Function<ControllerServiceBlockingStub, Error> rpc) {
+        Error error = caller.call(operation, stub -> {
+            Error answer = rpc.apply(stub);
+            return RetriableErrors.isRetriable(answer.getCode()) ? retryOn(answer) : new Attempt.Done<>(answer);
+        });
+        requireNone(action, error);
+    }
+
+    private static void requireNone(String action, Error error) {
+        if (error.getCode() != ErrorCode.NONE) {
+            throw new AdminException(error.getCode(), action + " failed: " + error.getMessage());
+        }
+    }
+
+    /** A leader's answer and the queue as the controllers listed it. */
+    private record LeaderAnswer<R>(R response, QueueInfo queue) {
+    }
+
+    /**
+     * Sends {@code rpc} to the leader of the queue's log, which the controllers name (ListQueues,
+     * DescribeCluster); the other brokers are the fallback when it moved meanwhile.
+     */
+    private <R> LeaderAnswer<R> onQueueLeader(String queue, String operation,
+                                              Function<BrokerServiceBlockingStub, R> rpc, Function<R, Error> errorOf) {
+        QueueInfo info = listQueues(List.of(queue)).stream().filter(q -> q.getName().equals(queue)).findFirst()
+                .orElseThrow(() -> new AdminException(ErrorCode.NOT_FOUND, "queue '" + queue + "' does not exist"));
+        Map<Integer, Endpoint> brokers = new java.util.TreeMap<>();
+        for (BrokerInfo broker : describeCluster().getBrokersList()) {
+            if (!broker.getHost().isBlank() && broker.getPort() > 0) {
+                brokers.put(broker.getId(), new Endpoint(broker.getHost(), broker.getPort()));
+            }
+        }
+        List<Endpoint> candidates = new ArrayList<>();
+        Endpoint leader = brokers.get(info.getPartition().getLeader());
+        if (leader != null) {
+            candidates.add(leader);
+        }
+        candidates.addAll(brokers.values());
+        if (candidates.isEmpty()) {
+            throw new AdminException(ErrorCode.REQUEST_TIMED_OUT, "the controllers know no broker to send "
+                    + operation + " of queue '" + queue + "' to");
+        }
+        try {
+            return new LeaderAnswer<>(queueLeaders.call(queue, operation, candidates, rpc, errorOf,
+                    config.totalTimeout()), info);
+        } catch (io.wharf.client.ClientException e) {
+            throw new AdminException(e.code(), e.getMessage(), e);
+        }
     }
 
     @Override

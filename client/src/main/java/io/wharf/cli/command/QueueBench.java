@@ -1,0 +1,217 @@
+package io.wharf.cli.command;
+
+import io.wharf.cli.CliEnvironment;
+import io.wharf.cli.CliException;
+import io.wharf.cli.Json;
+import io.wharf.cli.bench.BenchResult;
+import io.wharf.cli.bench.LatencyRecorder;
+import io.wharf.cli.bench.Throttle;
+import io.wharf.client.Endpoint;
+import io.wharf.client.admin.AdminClient;
+import io.wharf.client.admin.AdminClientConfig;
+import io.wharf.client.queue.PublishOutcome;
+import io.wharf.client.queue.QueueConsumer;
+import io.wharf.client.queue.QueueConsumerConfig;
+import io.wharf.client.queue.QueuePublisher;
+import io.wharf.client.queue.QueuePublisherConfig;
+import io.wharf.client.queue.SubscribeOptions;
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ExchangeType;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code wharf bench queue}, after RabbitMQ's PerfTest: producers publish with confirms (each with
+ * up to {@code --confirm} unconfirmed) and consumers consume with {@code --prefetch}, acking each
+ * message, for {@code --duration} seconds; then the consumers drain what was confirmed. Reports
+ * the publish rate with publish-to-confirm latency and the consume rate with end-to-end latency
+ * (publish to delivery: the first 8 bytes of each body carry the publisher's {@link System#nanoTime},
+ * so producers and consumers run in this one process). The queue is declared (and with
+ * {@code --exchange}, a direct exchange declared and bound to it by the queue's name) through the
+ * controllers first. The bench thread and one thread per producer are owned by the command; each
+ * consumer has its own handler thread.
+ */
+@Command(name = "queue", description = "Publish to and consume from a queue at once; report rates and latencies.")
+public final class QueueBench implements Runnable {
+
+    /** How long the consumers may go without a message while draining before the bench gives up on the rest. */
+    private static final Duration DRAIN_IDLE = Duration.ofSeconds(5);
+
+    private final CliEnvironment env;
+    @Mixin JsonOption json;
+    @Mixin BrokerBootstrapOption bootstrap;
+    @Option(names = "--controllers", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Controllers to declare the queue through (default: the local cluster's).")
+    String controllers;
+    @Option(names = "--queue", defaultValue = "wharf-bench", paramLabel = "Q",
+            description = "Queue to use, declared if missing (default ${DEFAULT-VALUE}).")
+    String queue;
+    @Option(names = "--exchange", defaultValue = "", paramLabel = "X",
+            description = "Publish through this direct exchange, bound to the queue (default: the default exchange).")
+    String exchange;
+    @Option(names = "--rate", defaultValue = "0", paramLabel = "R",
+            description = "Messages per second over all producers; 0 for unlimited (default ${DEFAULT-VALUE}).")
+    double rate;
+    @Option(names = "--size", defaultValue = "1024", paramLabel = "B",
+            description = "Body bytes, at least 8 (default ${DEFAULT-VALUE}).")
+    int size;
+    @Option(names = "--producers", defaultValue = "1", paramLabel = "N", description = "Producers (default ${DEFAULT-VALUE}).")
+    int producers;
+    @Option(names = "--consumers", defaultValue = "1", paramLabel = "N", description = "Consumers (default ${DEFAULT-VALUE}).")
+    int consumers;
+    @Option(names = "--prefetch", defaultValue = "1000", paramLabel = "N",
+            description = "Prefetch of each consumer (default ${DEFAULT-VALUE}).")
+    int prefetch;
+    @Option(names = "--confirm", defaultValue = "1000", paramLabel = "N",
+            description = "Unconfirmed publishes each producer may have (default ${DEFAULT-VALUE}).")
+    int confirm;
+    @Option(names = "--duration", defaultValue = "10", paramLabel = "SECONDS",
+            description = "How long the producers publish (default ${DEFAULT-VALUE}).")
+    int durationSeconds;
+
+    private final LatencyRecorder confirmLatency = new LatencyRecorder();
+    private final LatencyRecorder endToEndLatency = new LatencyRecorder();
+    private final AtomicLong confirmed = new AtomicLong();
+    private final AtomicLong consumed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong lastConsumedNanos = new AtomicLong();
+    private final AtomicReference<String> firstFailure = new AtomicReference<>();
+
+    public QueueBench(CliEnvironment env) {
+        this.env = env;
+    }
+
+    @Override
+    public void run() {
+        if (size < Long.BYTES || producers < 1 || consumers < 0 || prefetch < 0 || confirm < 1 || durationSeconds < 1
+                || rate < 0) {
+            throw new IllegalArgumentException("--size must be >= 8, --producers >= 1, --consumers >= 0, "
+                    + "--prefetch >= 0, --confirm >= 1, --duration >= 1 and --rate >= 0");
+        }
+        declare();
+        List<QueueConsumer> consuming = new ArrayList<>();
+        long start = System.nanoTime();
+        long publishEnd;
+        try {
+            for (int i = 0; i < consumers; i++) {
+                QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(bootstrap.endpoints(env)));
+                consuming.add(consumer);
+                consumer.subscribe(queue, SubscribeOptions.defaults().withPrefetch(prefetch), delivery -> {
+                    long sentAt = delivery.message().getBody().asReadOnlyByteBuffer().getLong();
+                    long now = System.nanoTime();
+                    endToEndLatency.record(Math.max(0, now - sentAt) / 1000);
+                    consumed.incrementAndGet();
+                    lastConsumedNanos.accumulateAndGet(now, Math::max);
+                    delivery.ack();
+                });
+            }
+            start = System.nanoTime();
+            publish(start + Duration.ofSeconds(durationSeconds).toNanos());
+            publishEnd = System.nanoTime();
+            if (consumers > 0) {
+                drain();
+            }
+        } finally {
+            consuming.forEach(QueueConsumer::close);
+        }
+        long size64 = size;
+        BenchResult published = new BenchResult(confirmed.get(), confirmed.get() * size64,
+                Math.max(1, publishEnd - start), confirmLatency.summary());
+        BenchResult received = new BenchResult(consumed.get(), consumed.get() * size64,
+                Math.max(1, lastConsumedNanos.get() - start), endToEndLatency.summary());
+        if (json.enabled()) {
+            Json.print(env.out(), Json.object("queue", queue, "exchange", exchange, "published", published.toJson(),
+                    "consumed", received.toJson(), "nacked", failed.get()));
+        } else {
+            env.out().println("publish (latency: publish to confirm): " + published.toText("messages", "confirmed"));
+            env.out().println("consume (latency: publish to delivery): " + received.toText("messages", "consumed"));
+        }
+        if (failed.get() > 0) {
+            throw new CliException("FAILED", failed.get() + " publishes were not confirmed; first: "
+                    + firstFailure.get());
+        }
+    }
+
+    private void declare() {
+        List<Endpoint> controllerEndpoints = controllers == null ? env.defaultControllers()
+                : Endpoint.parseList(controllers);
+        try (AdminClient admin = new AdminClient(AdminClientConfig.of(controllerEndpoints))) {
+            admin.declareQueue(queue, Map.of());
+            if (!exchange.isEmpty()) {
+                admin.declareExchange(exchange, ExchangeType.DIRECT, false, Map.of());
+                admin.bind(exchange, queue, DestinationKind.QUEUE, queue, Map.of());
+            }
+        }
+    }
+
+    /** Runs the producers until {@code deadlineNanos}, each on its own thread, and waits for their confirms. */
+    private void publish(long deadlineNanos) {
+        List<Thread> threads = new ArrayList<>();
+        QueuePublisherConfig config = QueuePublisherConfig.of(bootstrap.endpoints(env)).withMaxInFlight(confirm);
+        for (int i = 0; i < producers; i++) {
+            Thread thread = new Thread(() -> produce(config, deadlineNanos), "wharf-bench-producer-" + i);
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("INTERRUPTED", "interrupted while the producers ran");
+            }
+        }
+    }
+
+    private void produce(QueuePublisherConfig config, long deadlineNanos) {
+        Throttle throttle = new Throttle(rate / producers);
+        // the default exchange routes by queue name, and the bench binds its exchange by the queue's name too
+        String routingKey = queue;
+        try (QueuePublisher publisher = new QueuePublisher(config)) {
+            long start = System.nanoTime();
+            for (long sent = 0; System.nanoTime() < deadlineNanos; sent++) {
+                long delay = throttle.delayNanos(sent, System.nanoTime() - start);
+                if (delay > 0) {
+                    LockSupport.parkNanos(Math.min(delay, deadlineNanos - System.nanoTime()));
+                }
+                long sentAt = System.nanoTime();
+                byte[] body = new byte[size];
+                ByteBuffer.wrap(body).putLong(sentAt);
+                publisher.publish(exchange, routingKey, body).thenAccept(outcome -> onConfirm(outcome, sentAt));
+            }
+            publisher.flush();
+        }
+    }
+
+    private void onConfirm(PublishOutcome outcome, long sentAt) {
+        if (outcome.acked()) {
+            confirmLatency.record((System.nanoTime() - sentAt) / 1000);
+            confirmed.incrementAndGet();
+        } else {
+            failed.incrementAndGet();
+            firstFailure.compareAndSet(null, outcome.status() + " " + outcome.error() + ": " + outcome.message());
+        }
+    }
+
+    /** Waits until the consumers got every confirmed message, or got nothing for {@link #DRAIN_IDLE}. */
+    private void drain() {
+        long lastProgress = System.nanoTime();
+        long seen = consumed.get();
+        while (consumed.get() < confirmed.get() && System.nanoTime() - lastProgress < DRAIN_IDLE.toNanos()) {
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+            if (consumed.get() != seen) {
+                seen = consumed.get();
+                lastProgress = System.nanoTime();
+            }
+        }
+    }
+}

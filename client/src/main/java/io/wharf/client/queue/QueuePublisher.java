@@ -1,0 +1,366 @@
+package io.wharf.client.queue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.wharf.client.Endpoint;
+import io.wharf.client.EndpointChannels;
+import io.wharf.client.metadata.DataPlaneErrors;
+import io.wharf.proto.broker.PublishRequest;
+import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.queue.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Publishes messages to exchanges with publisher confirms (RabbitMQ's confirm mode) over one
+ * {@code Publish} stream to a broker; any broker routes.
+ *
+ * <p>Each instance has a random publisher id and numbers its publishes 1, 2, 3, ...; every
+ * publish stays pending until its confirm. When the stream breaks, or a confirm carries a
+ * retriable error (NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, ...), the pending publishes
+ * are sent again with the same publisher id and sequence — on the next broker of the bootstrap
+ * list after a broken stream — so a queue stores each at most once however often it is resent.
+ * A publish not confirmed within {@link QueuePublisherConfig#deliveryTimeout()} is nacked with
+ * REQUEST_TIMED_OUT (it may still have been stored).
+ *
+ * <p>At most {@link QueuePublisherConfig#maxInFlight()} publishes are pending; {@link #publish}
+ * blocks for room up to {@link QueuePublisherConfig#maxBlock()}, then nacks the publish unsent.
+ *
+ * <p>Thread-safe. The returned futures always complete normally, with a {@link PublishOutcome};
+ * they complete on gRPC threads or on the publisher's own timer thread, which also runs resends and
+ * timeouts and is stopped by {@link #close}.
+ */
+public final class QueuePublisher implements AutoCloseable {
+
+    private final QueuePublisherConfig config;
+    private final EndpointChannels channels;
+    private final String publisherId = UUID.randomUUID().toString();
+    private final Semaphore window;
+    private final ScheduledExecutorService timer;
+    private final PublishStream.Listener listener = new StreamListener();
+    /** Orders sequence assignment with sending, so a stream carries sequences in increasing order. */
+    private final Object sendLock = new Object();
+    // guarded by sendLock
+    private long nextSequence = 1;
+    private PublishStream stream;
+    private int streamGeneration;
+    private int brokerIndex;
+    // guarded by this
+    private final TreeMap<Long, Pending> pending = new TreeMap<>();
+    private volatile boolean closed;
+
+    public QueuePublisher(QueuePublisherConfig config) {
+        this(config, EndpointChannels.plaintext());
+    }
+
+    /** With a transport of the caller's choosing (tests use in-process channels). */
+    public QueuePublisher(QueuePublisherConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
+        this.config = config;
+        this.channels = new EndpointChannels(channelFactory);
+        this.window = new Semaphore(config.maxInFlight());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "wharf-queue-publisher-" + publisherId.substring(0, 8));
+            thread.setDaemon(true);
+            return thread;
+        });
+        long sweepMs = Math.max(10, Math.min(1000, config.deliveryTimeout().toMillis() / 20));
+        timer.scheduleWithFixedDelay(this::expire, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The id the brokers deduplicate this publisher's retries by. */
+    public String publisherId() {
+        return publisherId;
+    }
+
+    /** Publishes {@code body} without headers or properties, not mandatory. */
+    public CompletableFuture<PublishOutcome> publish(String exchange, String routingKey, byte[] body) {
+        return publish(exchange, routingKey, Message.newBuilder().setBody(ByteString.copyFrom(body)).build(), false);
+    }
+
+    /** Publishes a message with {@code headers} and {@code body}. */
+    public CompletableFuture<PublishOutcome> publish(String exchange, String routingKey, Map<String, String> headers,
+                                                     byte[] body, boolean mandatory) {
+        return publish(exchange, routingKey, Message.newBuilder().putAllHeaders(headers)
+                .setBody(ByteString.copyFrom(body)).build(), mandatory);
+    }
+
+    /**
+     * Publishes {@code message} (its headers, properties and body; the broker sets its exchange and
+     * routing key) to {@code exchange} ("" is the default exchange: to the queue named by the
+     * routing key).
+     *
+     * @param mandatory an unroutable message is {@link PublishOutcome.Status#RETURNED} rather than dropped
+     * @return completes with the confirm: acked, returned, or nacked with the broker's error code
+     *     (or REQUEST_TIMED_OUT when no confirm came within the delivery timeout, or when the window
+     *     stayed full for maxBlock: then it was not sent)
+     * @throws IllegalStateException if the publisher is closed
+     */
+    public CompletableFuture<PublishOutcome> publish(String exchange, String routingKey, Message message,
+                                                     boolean mandatory) {
+        if (closed) {
+            throw new IllegalStateException("the publisher is closed");
+        }
+        try {
+            if (!window.tryAcquire(config.maxBlock().toMillis(), TimeUnit.MILLISECONDS)) {
+                return CompletableFuture.completedFuture(PublishOutcome.nacked(0, ErrorCode.REQUEST_TIMED_OUT,
+                        "not sent: " + config.maxInFlight() + " publishes stayed unconfirmed for "
+                                + config.maxBlock().toMillis() + " ms"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.completedFuture(PublishOutcome.nacked(0, ErrorCode.REQUEST_TIMED_OUT,
+                    "not sent: interrupted while waiting for room in the window"));
+        }
+        CompletableFuture<PublishOutcome> future = new CompletableFuture<>();
+        synchronized (sendLock) {
+            long sequence = nextSequence++;
+            PublishRequest request = PublishRequest.newBuilder().setPublisherId(publisherId).setSequence(sequence)
+                    .setExchange(exchange).setRoutingKey(routingKey).setMandatory(mandatory).setMessage(message)
+                    .build();
+            Pending entry = new Pending(request, future, System.nanoTime() + config.deliveryTimeout().toNanos());
+            synchronized (this) {
+                pending.put(sequence, entry);
+            }
+            send(entry);
+        }
+        return future;
+    }
+
+    /** Publishes sent and not yet confirmed. */
+    public synchronized int inFlight() {
+        return pending.size();
+    }
+
+    /**
+     * Waits until every publish made before the call is confirmed (or nacked, at the latest after
+     * the delivery timeout).
+     */
+    public void flush() {
+        List<CompletableFuture<PublishOutcome>> futures;
+        synchronized (this) {
+            futures = pending.values().stream().map(p -> p.future).toList();
+        }
+        futures.forEach(CompletableFuture::join);
+    }
+
+    /**
+     * Waits up to {@code timeout} for the outstanding confirms; publishes still unconfirmed then
+     * are nacked with REQUEST_TIMED_OUT. Closes the stream, the timer thread and the channels.
+     * Idempotent.
+     */
+    public void close(Duration timeout) {
+        closed = true;
+        List<CompletableFuture<PublishOutcome>> futures;
+        synchronized (this) {
+            futures = pending.values().stream().map(p -> p.future).toList();
+        }
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                    .get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // the ones left are nacked below
+        }
+        failAll("the publisher was closed before the confirm came");
+        synchronized (sendLock) {
+            if (stream != null) {
+                stream.finish();
+                stream = null;
+            }
+        }
+        timer.shutdownNow();
+        channels.close();
+    }
+
+    /** {@link #close(Duration)} waiting up to the delivery timeout. */
+    @Override
+    public void close() {
+        close(config.deliveryTimeout());
+    }
+
+    /** Sends (or resends) one publish on the current stream, opening one when there is none. */
+    private void send(Pending entry) {
+        synchronized (sendLock) {
+            if (stream == null) {
+                Endpoint broker = config.bootstrap().get(Math.floorMod(brokerIndex, config.bootstrap().size()));
+                stream = new PublishStream(broker, channels.channel(broker), listener);
+                streamGeneration++;
+            }
+            entry.sentOn = streamGeneration;
+            try {
+                stream.send(entry.request);
+            } catch (RuntimeException e) {
+                // the call is already closed: its end (reported to the listener) resends this one too
+                entry.lastError = "sending failed: " + e.getMessage();
+            }
+        }
+    }
+
+    /** Resends the pending publishes not yet sent on the current stream, in sequence order. */
+    private void resendAll() {
+        synchronized (sendLock) {
+            List<Pending> toSend;
+            synchronized (this) {
+                toSend = new ArrayList<>(pending.values());
+            }
+            for (Pending entry : toSend) {
+                if (stream == null || entry.sentOn != streamGeneration) {
+                    send(entry);
+                }
+            }
+        }
+    }
+
+    private void resend(long sequence) {
+        synchronized (sendLock) {
+            Pending entry;
+            synchronized (this) {
+                entry = pending.get(sequence);
+            }
+            if (entry != null) {
+                send(entry);
+            }
+        }
+    }
+
+    private void onConfirm(PublishResponse response) {
+        Pending entry;
+        synchronized (this) {
+            entry = pending.get(response.getSequence());
+        }
+        if (entry == null) {
+            return; // a second confirm of a publish sent twice
+        }
+        ErrorCode code = response.getError().getCode();
+        if (response.getAck() || response.getReturned()) {
+            finish(response.getSequence(), new PublishOutcome(response.getSequence(),
+                    response.getReturned() ? PublishOutcome.Status.RETURNED : PublishOutcome.Status.ACKED,
+                    ErrorCode.NONE, "", response.getRoutedQueues()));
+        } else if (DataPlaneErrors.isRetriable(code) && System.nanoTime() < entry.deadlineNanos && !closed) {
+            entry.lastError = code + ": " + response.getError().getMessage();
+            schedule(() -> resend(response.getSequence()));
+        } else {
+            finish(response.getSequence(), PublishOutcome.nacked(response.getSequence(),
+                    code == ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : code, response.getError().getMessage()));
+        }
+    }
+
+    private void onStreamEnded(PublishStream ended, Status status) {
+        boolean resend;
+        synchronized (sendLock) {
+            if (stream != ended) {
+                return; // an older stream, already replaced
+            }
+            stream = null;
+            brokerIndex++; // the next attempt goes to the next broker of the list
+            synchronized (this) {
+                pending.values().forEach(p -> p.lastError = "the stream to " + ended.broker() + " ended: "
+                        + status.getCode() + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")"));
+                resend = !pending.isEmpty();
+            }
+        }
+        channels.reconnectPromptly(ended.broker());
+        if (resend && !closed) {
+            schedule(this::resendAll);
+        }
+    }
+
+    private void schedule(Runnable task) {
+        try {
+            timer.schedule(task, config.retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed meanwhile: close() nacks whatever is pending
+        }
+    }
+
+    /** Nacks the publishes whose delivery timeout passed. */
+    private void expire() {
+        long now = System.nanoTime();
+        List<Long> expired = new ArrayList<>();
+        synchronized (this) {
+            pending.forEach((sequence, entry) -> {
+                if (now - entry.deadlineNanos >= 0) {
+                    expired.add(sequence);
+                }
+            });
+        }
+        for (long sequence : expired) {
+            Pending entry;
+            synchronized (this) {
+                entry = pending.get(sequence);
+            }
+            if (entry != null) {
+                finish(sequence, PublishOutcome.nacked(sequence, ErrorCode.REQUEST_TIMED_OUT, "not confirmed within "
+                        + config.deliveryTimeout().toMillis() + " ms" + (entry.lastError == null ? ""
+                        : "; last error: " + entry.lastError)));
+            }
+        }
+    }
+
+    private void failAll(String why) {
+        List<Long> sequences;
+        synchronized (this) {
+            sequences = new ArrayList<>(pending.keySet());
+        }
+        sequences.forEach(sequence -> finish(sequence, PublishOutcome.nacked(sequence, ErrorCode.REQUEST_TIMED_OUT, why)));
+    }
+
+    /** Completes a pending publish once: whoever removes it completes it and frees its window slot. */
+    private void finish(long sequence, PublishOutcome outcome) {
+        Pending entry;
+        synchronized (this) {
+            entry = pending.remove(sequence);
+        }
+        if (entry != null) {
+            window.release();
+            entry.future.complete(outcome);
+        }
+    }
+
+    /** A publish awaiting its confirm. */
+    private static final class Pending {
+        final PublishRequest request;
+        final CompletableFuture<PublishOutcome> future;
+        final long deadlineNanos;
+        /** The generation of the stream it was last sent on (guarded by the send lock). */
+        int sentOn;
+        volatile String lastError;
+
+        Pending(PublishRequest request, CompletableFuture<PublishOutcome> future, long deadlineNanos) {
+            this.request = request;
+            this.future = future;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    private final class StreamListener implements PublishStream.Listener {
+        @Override
+        public void confirmed(PublishStream from, PublishResponse response) {
+            onConfirm(response);
+        }
+
+        @Override
+        public void ended(PublishStream from, Status status) {
+            // not inline: the gRPC thread may be the one sending (in-process transports), and the
+            // send lock must not be taken from under a confirm
+            try {
+                timer.execute(() -> onStreamEnded(from, status));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed: nothing to resend
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.wharf.client.queue;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wharf.client.fake.FakeQueueCluster;
+import io.wharf.client.fake.FakeQueueCluster.PublishFate;
+import io.wharf.proto.common.ErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class QueuePublisherTest {
+
+    private final FakeQueueCluster cluster = FakeQueueCluster.inProcess(2);
+    private QueuePublisher publisher;
+
+    @AfterEach
+    void tearDown() {
+        if (publisher != null) {
+            publisher.close(Duration.ofSeconds(1));
+        }
+        cluster.close();
+    }
+
+    private QueuePublisher publisher(QueuePublisherConfig config) {
+        publisher = new QueuePublisher(config.withRetryBackoff(Duration.ofMillis(10)), cluster.channels());
+        return publisher;
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void eachPublishIsConfirmedUnderOnePublisherIdWithSequencesFromOne() {
+        cluster.declareQueue("orders", 1);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap()));
+        List<PublishOutcome> outcomes = List.of("a", "b", "c").stream()
+                .map(body -> publisher.publish("", "orders", Map.of("h", "v"), utf8(body), false))
+                .map(CompletableFuture::join).toList();
+        assertEquals(List.of(1L, 2L, 3L), outcomes.stream().map(PublishOutcome::sequence).toList());
+        assertTrue(outcomes.stream().allMatch(o -> o.acked() && o.routedQueues() == 1), outcomes.toString());
+        assertEquals(List.of("a", "b", "c"), cluster.readyBodies("orders"));
+        assertTrue(cluster.publishes().stream().allMatch(r -> r.request().getPublisherId()
+                .equals(publisher.publisherId())));
+        assertEquals(0, publisher.inFlight());
+    }
+
+    @Test
+    void aPublishResentAfterTheStreamBrokeKeepsItsIdAndSequenceAndIsStoredOnce() {
+        cluster.declareQueue("orders", 1);
+        cluster.scriptPublishes(PublishFate.CONFIRM, PublishFate.STORE_THEN_BREAK);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap()));
+        assertTrue(publisher.publish("", "orders", utf8("first")).join().acked());
+        PublishOutcome outcome = publisher.publish("", "orders", utf8("second")).join();
+
+        assertTrue(outcome.acked(), outcome.toString());
+        List<FakeQueueCluster.Received> publishes = cluster.publishes();
+        assertEquals(3, publishes.size(), publishes.toString());
+        FakeQueueCluster.Received lost = publishes.get(1);
+        FakeQueueCluster.Received resent = publishes.get(2);
+        assertEquals(lost.request().getPublisherId(), resent.request().getPublisherId());
+        assertEquals(2, lost.request().getSequence());
+        assertEquals(2, resent.request().getSequence());
+        assertEquals(1, lost.broker());
+        assertEquals(2, resent.broker(), "the resend goes to the next bootstrap broker");
+        assertEquals(List.of("first", "second"), cluster.readyBodies("orders"), "the broker deduplicates the resend");
+    }
+
+    @Test
+    void aRetriableNackIsResentAndAFinalOneSurfacesItsCode() {
+        cluster.declareQueue("orders", 1);
+        cluster.scriptPublishes(ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_LEADER);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap()));
+        assertTrue(publisher.publish("", "orders", utf8("a")).join().acked());
+        assertEquals(List.of(1L, 1L, 1L), cluster.publishes().stream().map(r -> r.request().getSequence()).toList());
+
+        cluster.scriptPublishes(ErrorCode.RECORD_TOO_LARGE);
+        PublishOutcome tooLarge = publisher.publish("", "orders", utf8("b")).join();
+        assertEquals(PublishOutcome.Status.NACKED, tooLarge.status());
+        assertEquals(ErrorCode.RECORD_TOO_LARGE, tooLarge.error());
+
+        PublishOutcome noExchange = publisher.publish("missing", "k", utf8("c")).join();
+        assertEquals(ErrorCode.NOT_FOUND, noExchange.error());
+        assertTrue(noExchange.message().contains("missing"), noExchange.message());
+        assertEquals(List.of("a"), cluster.readyBodies("orders"));
+    }
+
+    @Test
+    void anUnroutableMandatoryPublishIsReturned() {
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap()));
+        assertEquals(PublishOutcome.Status.RETURNED,
+                publisher.publish("", "nowhere", Map.of(), utf8("x"), true).join().status());
+        assertEquals(PublishOutcome.Status.ACKED, publisher.publish("", "nowhere", utf8("x")).join().status());
+    }
+
+    @Test
+    void aPublishNeverConfirmedIsNackedAfterTheDeliveryTimeout() {
+        cluster.declareQueue("orders", 1);
+        Object[] breaks = new Object[500];
+        java.util.Arrays.fill(breaks, PublishFate.BREAK);
+        cluster.scriptPublishes(breaks);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap())
+                .withDeliveryTimeout(Duration.ofMillis(300)));
+        PublishOutcome outcome = publisher.publish("", "orders", utf8("a")).join();
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, outcome.error());
+        assertTrue(outcome.message().contains("scripted break"), outcome.message());
+        assertTrue(cluster.publishes().size() > 1, "it was resent meanwhile");
+    }
+
+    @Test
+    void aFullWindowBlocksThenNacksThePublishUnsent() {
+        cluster.declareQueue("orders", 1);
+        cluster.scriptPublishes(PublishFate.SILENT, PublishFate.SILENT);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap()).withMaxInFlight(2)
+                .withMaxBlock(Duration.ofMillis(50)));
+        CompletableFuture<PublishOutcome> first = publisher.publish("", "orders", utf8("a"));
+        publisher.publish("", "orders", utf8("b"));
+        PublishOutcome third = publisher.publish("", "orders", utf8("c")).join();
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, third.error());
+        assertTrue(third.message().startsWith("not sent"), third.message());
+        assertEquals(2, cluster.publishes().size());
+        assertEquals(2, publisher.inFlight());
+        publisher.close(Duration.ofMillis(10));
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, first.join().error(), "close nacks what is still unconfirmed");
+        await().until(() -> publisher.inFlight() == 0);
+    }
+}
