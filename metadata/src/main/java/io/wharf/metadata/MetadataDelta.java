@@ -114,6 +114,10 @@ final class MetadataDelta {
         if (r.getName().isEmpty() || r.getQueueId().isEmpty()) {
             throw new IllegalStateException("QueueRecord without name or queue id: " + r);
         }
+        if (!r.getTopic().equals(QueueNames.topicFor(r.getName()))) {
+            throw new IllegalStateException("QueueRecord for queue '" + r.getName() + "' names the topic '"
+                    + r.getTopic() + "' instead of '" + QueueNames.topicFor(r.getName()) + "'");
+        }
         if (!exists(r.getTopic())) {
             throw new IllegalStateException("QueueRecord for queue '" + r.getName() + "' names the unknown topic '"
                     + r.getTopic() + "'");
