@@ -35,7 +35,12 @@ final class Consumers {
      */
     static Consumers restore(Checkpoint checkpoint, boolean singleActive) {
         Consumers consumers = new Consumers(singleActive);
-        checkpoint.getConsumersList().forEach(consumers::add);
+        for (Subscribe subscribe : checkpoint.getConsumersList()) {
+            // A checkpoint lists each consumer once; stay total if one does not.
+            if (!consumers.byId.containsKey(subscribe.getConsumerId())) {
+                consumers.add(subscribe);
+            }
+        }
         consumers.rotation = checkpoint.getNextConsumerOrder();
         String active = checkpoint.getActiveConsumer();
         consumers.active = singleActive && consumers.byId.containsKey(active) ? active : null;
