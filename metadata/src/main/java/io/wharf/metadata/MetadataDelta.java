@@ -4,14 +4,14 @@ import io.wharf.proto.common.BindingInfo;
 import io.wharf.proto.common.ExchangeType;
 import io.wharf.proto.metadata.ExchangeRecord;
 import io.wharf.proto.metadata.FenceBrokerRecord;
-import io.wharf.proto.metadata.QueueRecord;
-import io.wharf.proto.metadata.RemoveExchangeRecord;
-import io.wharf.proto.metadata.RemoveQueueRecord;
 import io.wharf.proto.metadata.MetadataRecord;
 import io.wharf.proto.metadata.PartitionChangeRecord;
 import io.wharf.proto.metadata.PartitionRecord;
 import io.wharf.proto.metadata.ProducerIdsRecord;
+import io.wharf.proto.metadata.QueueRecord;
 import io.wharf.proto.metadata.RegisterBrokerRecord;
+import io.wharf.proto.metadata.RemoveExchangeRecord;
+import io.wharf.proto.metadata.RemoveQueueRecord;
 import io.wharf.proto.metadata.RemoveTopicRecord;
 import io.wharf.proto.metadata.TopicConfigRecord;
 import io.wharf.proto.metadata.TopicRecord;
@@ -113,6 +113,10 @@ final class MetadataDelta {
         }
         if (r.getName().isEmpty() || r.getQueueId().isEmpty()) {
             throw new IllegalStateException("QueueRecord without name or queue id: " + r);
+        }
+        if (!r.getTopic().equals(QueueNames.topicFor(r.getName()))) {
+            throw new IllegalStateException("QueueRecord for queue '" + r.getName() + "' names the topic '"
+                    + r.getTopic() + "' instead of '" + QueueNames.topicFor(r.getName()) + "'");
         }
         if (!exists(r.getTopic())) {
             throw new IllegalStateException("QueueRecord for queue '" + r.getName() + "' names the unknown topic '"

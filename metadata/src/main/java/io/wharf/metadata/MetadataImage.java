@@ -43,9 +43,13 @@ public final class MetadataImage {
         this.brokers = Collections.unmodifiableSortedMap(brokers);
         this.topics = Collections.unmodifiableSortedMap(topics);
         this.declaredExchanges = Collections.unmodifiableSortedMap(declaredExchanges);
-        SortedMap<String, ExchangeImage> all = new TreeMap<>(BuiltinExchanges.all());
-        all.putAll(declaredExchanges);
-        this.exchanges = Collections.unmodifiableSortedMap(all);
+        if (declaredExchanges.isEmpty()) {
+            this.exchanges = BuiltinExchanges.all();
+        } else {
+            SortedMap<String, ExchangeImage> all = new TreeMap<>(BuiltinExchanges.all());
+            all.putAll(declaredExchanges);
+            this.exchanges = Collections.unmodifiableSortedMap(all);
+        }
         this.queues = Collections.unmodifiableSortedMap(queues);
         this.bindings = bindings;
         List<Integer> active = new ArrayList<>();

@@ -1,15 +1,15 @@
 package io.wharf.metadata;
 
-import io.wharf.proto.common.Error;
-import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.BindingInfo;
 import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.ExchangeType;
 import io.wharf.proto.metadata.AlterPartitionCommand;
 import io.wharf.proto.metadata.AlterTopicConfigsCommand;
+import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeclareExchangeCommand;
 import io.wharf.proto.metadata.DeclareQueueCommand;
-import io.wharf.proto.metadata.CreateTopicsCommand;
 import io.wharf.proto.metadata.DeleteTopicsCommand;
 import io.wharf.proto.metadata.RegisterBrokerCommand;
 import io.wharf.proto.metadata.TopicSpec;

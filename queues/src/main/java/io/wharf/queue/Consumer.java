@@ -1,6 +1,8 @@
 package io.wharf.queue;
 
 import io.wharf.proto.queue.Subscribe;
+import java.util.Collections;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -34,8 +36,18 @@ final class Consumer {
         return subscription.getPriority();
     }
 
-    TreeSet<Long> held() {
-        return held;
+    /** The ids it holds, ascending (a read-only view). */
+    SortedSet<Long> held() {
+        return Collections.unmodifiableSortedSet(held);
+    }
+
+    void hold(long id) {
+        held.add(id);
+    }
+
+    /** Returns false when it did not hold {@code id}. */
+    boolean release(long id) {
+        return held.remove(id);
     }
 
     boolean hasCredit() {

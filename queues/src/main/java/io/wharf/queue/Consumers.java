@@ -35,7 +35,12 @@ final class Consumers {
      */
     static Consumers restore(Checkpoint checkpoint, boolean singleActive) {
         Consumers consumers = new Consumers(singleActive);
-        checkpoint.getConsumersList().forEach(consumers::add);
+        for (Subscribe subscribe : checkpoint.getConsumersList()) {
+            // A checkpoint lists each consumer once; stay total if one does not.
+            if (!consumers.byId.containsKey(subscribe.getConsumerId())) {
+                consumers.add(subscribe);
+            }
+        }
         consumers.rotation = checkpoint.getNextConsumerOrder();
         String active = checkpoint.getActiveConsumer();
         consumers.active = singleActive && consumers.byId.containsKey(active) ? active : null;
@@ -97,7 +102,7 @@ final class Consumers {
      * With single active consumer, makes the right consumer active: the best waiting one (highest
      * priority, then earliest) when none is active, or when it has a higher priority than the active
      * one and the active one holds nothing any more (RabbitMQ 4's takeover; until then the active one
-     * gets no new deliveries, see {@link #mayReceive}).
+     * gets no new deliveries, see {@link #next}).
      *
      * @return the consumer that became active, if one did
      */
@@ -119,13 +124,22 @@ final class Consumers {
 
     /** The next consumer, in round-robin order, that may receive a delivery now; null when none may. */
     Consumer next() {
+        if (singleActive) {
+            Consumer current = active == null ? null : byId.get(active);
+            if (current == null || !current.hasCredit()) {
+                return null;
+            }
+            // A waiting consumer of higher priority is taking over: let the active one drain.
+            Consumer best = bestWaiting();
+            return best != null && best.priority() > current.priority() ? null : current;
+        }
         for (Consumer consumer : byOrder.tailMap(rotation, true).values()) {
-            if (mayReceive(consumer)) {
+            if (consumer.hasCredit()) {
                 return consumer;
             }
         }
         for (Consumer consumer : byOrder.headMap(rotation, false).values()) {
-            if (mayReceive(consumer)) {
+            if (consumer.hasCredit()) {
                 return consumer;
             }
         }
@@ -134,7 +148,7 @@ final class Consumers {
 
     /** Records a delivery of {@code id} to {@code consumer}; the next delivery goes to the one after it. */
     void hold(Consumer consumer, long id) {
-        consumer.held().add(id);
+        consumer.hold(id);
         rotation = consumer.order() + 1;
     }
 
@@ -150,15 +164,6 @@ final class Consumers {
 
     List<Consumer> all() {
         return new ArrayList<>(byOrder.values());
-    }
-
-    private boolean mayReceive(Consumer consumer) {
-        if (!consumer.hasCredit() || !isActive(consumer)) {
-            return false;
-        }
-        // A waiting consumer of higher priority is taking over: let the active one drain.
-        Consumer best = singleActive ? bestWaiting() : null;
-        return best == null || best.priority() <= consumer.priority();
     }
 
     private Consumer bestWaiting() {

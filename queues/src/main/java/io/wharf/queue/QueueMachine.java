@@ -232,7 +232,7 @@ public final class QueueMachine {
         List<Long> settled = new ArrayList<>();
         List<DiscardedMessage> discarded = new ArrayList<>();
         for (long id : settle.getMessageIdsList()) {
-            if (!known || consumer == null || !consumer.held().remove(id)) {
+            if (!known || consumer == null || !consumer.release(id)) {
                 continue;
             }
             settled.add(id);
@@ -274,7 +274,7 @@ public final class QueueMachine {
                 // A checkpoint never names a holder that is not subscribed; stay total if one does.
                 messages.put(message.released(false));
             } else {
-                holder.held().add(message.id());
+                holder.hold(message.id());
             }
         }
         lastCheckpointOffset = offset;

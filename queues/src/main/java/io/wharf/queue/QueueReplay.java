@@ -38,6 +38,7 @@ public final class QueueReplay {
         return started;
     }
 
+    /** The machine the entries are applied to, for its queries. */
     public QueueMachine machine() {
         return machine;
     }

@@ -10,8 +10,9 @@ package io.wharf.queue;
  */
 public record QueueSettings(boolean singleActiveConsumer, int publisherWindow, int maxPublishers) {
 
-    /** RabbitMQ-like defaults: a window of 1024 sequences for each of at most 10,000 publishers. */
+    /** Sequences remembered per publisher by default. */
     public static final int DEFAULT_PUBLISHER_WINDOW = 1024;
+    /** Publishers remembered by default. */
     public static final int DEFAULT_MAX_PUBLISHERS = 10_000;
 
     public QueueSettings {

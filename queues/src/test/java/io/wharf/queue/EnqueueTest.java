@@ -4,8 +4,11 @@ import static io.wharf.queue.QueueLog.enqueue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.proto.queue.Checkpoint;
+import io.wharf.proto.queue.PublisherWindow;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class EnqueueTest {
@@ -63,5 +66,26 @@ class EnqueueTest {
         log.append(enqueue("c", 1, "x"));
         assertEquals(List.of(new QueueEffect.DuplicatePublish("a", 1)), log.append(enqueue("a", 1, "x")));
         assertEquals(List.of(), log.append(enqueue("b", 1, "x")));
+    }
+
+    @Test
+    void aWindowGrowsToItsSizeAndACheckpointKeepsItOldestFirst() {
+        QueueLog log = new QueueLog(new QueueSettings(false, 20, 10));
+        for (long sequence = 1; sequence <= 25; sequence++) {
+            log.append(enqueue("p", sequence, "x"));
+        }
+        log.append(enqueue("q", 9, "x"));
+        Checkpoint checkpoint = log.machine.checkpoint();
+        assertEquals(List.of("p", "q"), checkpoint.getPublishersList().stream()
+                .map(PublisherWindow::getPublisherId).toList());
+        assertEquals(LongStream.rangeClosed(6, 25).boxed().toList(), checkpoint.getPublishers(0).getSequencesList());
+        for (long sequence = 6; sequence <= 25; sequence++) {
+            assertEquals(List.of(new QueueEffect.DuplicatePublish("p", sequence)),
+                    log.append(enqueue("p", sequence, "x")));
+        }
+        assertEquals(List.of(), log.append(enqueue("p", 5, "x")));
+        // p was seen last now.
+        assertEquals(List.of("q", "p"), log.machine.checkpoint().getPublishersList().stream()
+                .map(PublisherWindow::getPublisherId).toList());
     }
 }
