@@ -273,8 +273,9 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
 
     @Override
     public void declareExchange(DeclareExchangeRequest request, StreamObserver<DeclareExchangeResponse> out) {
-        answer(out, commit(ControllerCommand.newBuilder().setDeclareExchange(request.getExchange()).build()),
-                result -> DeclareExchangeResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+        answer(out, committedAndRead(ControllerCommand.newBuilder().setDeclareExchange(request.getExchange()).build()),
+                result -> DeclareExchangeResponse.newBuilder().setError(WireErrors.firstError(result))
+                        .setMetadataOffset(applied.image().offset()).build(),
                 failure -> DeclareExchangeResponse.newBuilder().setError(WireErrors.of(failure)).build());
     }
 
@@ -282,8 +283,9 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
     public void deleteExchange(DeleteExchangeRequest request, StreamObserver<DeleteExchangeResponse> out) {
         ControllerCommand command = ControllerCommand.newBuilder().setDeleteExchange(DeleteExchangeCommand.newBuilder()
                 .setName(request.getName()).setIfUnused(request.getIfUnused())).build();
-        answer(out, commit(command),
-                result -> DeleteExchangeResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+        answer(out, committedAndRead(command),
+                result -> DeleteExchangeResponse.newBuilder().setError(WireErrors.firstError(result))
+                        .setMetadataOffset(applied.image().offset()).build(),
                 failure -> DeleteExchangeResponse.newBuilder().setError(WireErrors.of(failure)).build());
     }
 
@@ -295,17 +297,15 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
     @Override
     public void declareQueue(DeclareQueueRequest request, StreamObserver<DeclareQueueResponse> out) {
         String name = request.getQueue().getName();
-        CompletableFuture<CommandResult> declared = commit(ControllerCommand.newBuilder()
-                .setDeclareQueue(request.getQueue()).build())
-                .thenCompose(result -> WireErrors.firstError(result).getCode() != ErrorCode.NONE
-                        ? CompletableFuture.completedFuture(result)
-                        : quorum.awaitLinearizableRead().thenApply(ignored -> result));
+        CompletableFuture<CommandResult> declared = committedAndRead(ControllerCommand.newBuilder()
+                .setDeclareQueue(request.getQueue()).build());
         answer(out, declared,
                 result -> {
                     DeclareQueueResponse.Builder response = DeclareQueueResponse.newBuilder()
                             .setError(WireErrors.firstError(result));
                     if (response.getError().getCode() == ErrorCode.NONE) {
                         MetadataImage image = applied.image();
+                        response.setMetadataOffset(image.offset());
                         image.queue(name).ifPresent(queue -> response.setQueue(MetadataViews.toQueueInfo(queue, image)));
                     }
                     return response.build();
@@ -317,8 +317,9 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
     public void deleteQueue(DeleteQueueRequest request, StreamObserver<DeleteQueueResponse> out) {
         ControllerCommand command = ControllerCommand.newBuilder()
                 .setDeleteQueue(DeleteQueueCommand.newBuilder().setName(request.getName())).build();
-        answer(out, commit(command),
-                result -> DeleteQueueResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+        answer(out, committedAndRead(command),
+                result -> DeleteQueueResponse.newBuilder().setError(WireErrors.firstError(result))
+                        .setMetadataOffset(applied.image().offset()).build(),
                 failure -> DeleteQueueResponse.newBuilder().setError(WireErrors.of(failure)).build());
     }
 
@@ -326,8 +327,9 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
     public void bind(BindRequest request, StreamObserver<BindResponse> out) {
         ControllerCommand command = ControllerCommand.newBuilder()
                 .setBind(BindCommand.newBuilder().setBinding(request.getBinding())).build();
-        answer(out, commit(command),
-                result -> BindResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+        answer(out, committedAndRead(command),
+                result -> BindResponse.newBuilder().setError(WireErrors.firstError(result))
+                        .setMetadataOffset(applied.image().offset()).build(),
                 failure -> BindResponse.newBuilder().setError(WireErrors.of(failure)).build());
     }
 
@@ -335,9 +337,20 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
     public void unbind(UnbindRequest request, StreamObserver<UnbindResponse> out) {
         ControllerCommand command = ControllerCommand.newBuilder()
                 .setUnbind(UnbindCommand.newBuilder().setBinding(request.getBinding())).build();
-        answer(out, commit(command),
-                result -> UnbindResponse.newBuilder().setError(WireErrors.firstError(result)).build(),
+        answer(out, committedAndRead(command),
+                result -> UnbindResponse.newBuilder().setError(WireErrors.firstError(result))
+                        .setMetadataOffset(applied.image().offset()).build(),
                 failure -> UnbindResponse.newBuilder().setError(WireErrors.of(failure)).build());
+    }
+
+    /**
+     * {@link #commit}, then, when it succeeded, a read barrier: this controller's image holds the
+     * change, so its offset is one the brokers will reach with the change in it.
+     */
+    private CompletableFuture<CommandResult> committedAndRead(ControllerCommand command) {
+        return commit(command).thenCompose(result -> WireErrors.firstError(result).getCode() != ErrorCode.NONE
+                ? CompletableFuture.completedFuture(result)
+                : quorum.awaitLinearizableRead().thenApply(ignored -> result));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.wharf.queue;
 
 import io.wharf.proto.queue.Checkpoint;
+import io.wharf.proto.queue.IdRange;
 import io.wharf.proto.queue.PublisherWindow;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,7 +27,11 @@ final class PublisherWindows {
     static PublisherWindows restore(Checkpoint checkpoint, QueueSettings settings) {
         PublisherWindows windows = new PublisherWindows(settings.publisherWindow(), settings.maxPublishers());
         for (PublisherWindow publisher : checkpoint.getPublishersList()) {
-            publisher.getSequencesList().forEach(sequence -> windows.record(publisher.getPublisherId(), sequence));
+            for (IdRange run : publisher.getRunsList()) {
+                for (long sequence = run.getFirst(); sequence <= run.getLast(); sequence++) {
+                    windows.record(publisher.getPublisherId(), sequence);
+                }
+            }
         }
         return windows;
     }
@@ -34,7 +39,21 @@ final class PublisherWindows {
     void writeTo(Checkpoint.Builder checkpoint) {
         for (Map.Entry<String, Window> publisher : publishers.entrySet()) {
             PublisherWindow.Builder written = PublisherWindow.newBuilder().setPublisherId(publisher.getKey());
-            publisher.getValue().forEach(written::addSequences);
+            long[] run = {0, -1};  // first, last; empty while last < first
+            publisher.getValue().forEach(sequence -> {
+                if (run[1] >= run[0] && sequence == run[1] + 1) {
+                    run[1] = sequence;
+                } else {
+                    if (run[1] >= run[0]) {
+                        written.addRuns(IdRange.newBuilder().setFirst(run[0]).setLast(run[1]));
+                    }
+                    run[0] = sequence;
+                    run[1] = sequence;
+                }
+            });
+            if (run[1] >= run[0]) {
+                written.addRuns(IdRange.newBuilder().setFirst(run[0]).setLast(run[1]));
+            }
             checkpoint.addPublishers(written);
         }
     }

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.proto.queue.Checkpoint;
+import io.wharf.proto.queue.IdRange;
+import io.wharf.proto.queue.QueueEntry;
 import io.wharf.proto.queue.PublisherWindow;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class EnqueueTest {
@@ -69,6 +70,29 @@ class EnqueueTest {
     }
 
     @Test
+    void aCheckpointWritesAWindowWithGapsAsRunsInItsOrderAndRestoresIt() {
+        QueueLog log = new QueueLog(new QueueSettings(false, 20, 10));
+        for (long sequence : new long[] {1, 2, 3, 7, 8, 5, 10}) {
+            log.append(enqueue("p", sequence, "x"));
+        }
+        Checkpoint checkpoint = log.machine.checkpoint();
+        assertEquals(List.of(range(1, 3), range(7, 8), range(5, 5), range(10, 10)),
+                checkpoint.getPublishers(0).getRunsList());
+        QueueLog restored = new QueueLog(new QueueSettings(false, 20, 10));
+        restored.append(QueueEntry.newBuilder().setCheckpoint(checkpoint).build());
+        for (long sequence : new long[] {1, 2, 3, 5, 7, 8, 10}) {
+            assertEquals(List.of(new QueueEffect.DuplicatePublish("p", sequence)),
+                    restored.append(enqueue("p", sequence, "x")), "sequence " + sequence);
+        }
+        assertEquals(checkpoint.getPublishersList(), restored.machine.checkpoint().getPublishersList(),
+                "restored in the same order, so eviction stays the same");
+    }
+
+    private static IdRange range(long first, long last) {
+        return IdRange.newBuilder().setFirst(first).setLast(last).build();
+    }
+
+    @Test
     void aWindowGrowsToItsSizeAndACheckpointKeepsItOldestFirst() {
         QueueLog log = new QueueLog(new QueueSettings(false, 20, 10));
         for (long sequence = 1; sequence <= 25; sequence++) {
@@ -78,7 +102,8 @@ class EnqueueTest {
         Checkpoint checkpoint = log.machine.checkpoint();
         assertEquals(List.of("p", "q"), checkpoint.getPublishersList().stream()
                 .map(PublisherWindow::getPublisherId).toList());
-        assertEquals(LongStream.rangeClosed(6, 25).boxed().toList(), checkpoint.getPublishers(0).getSequencesList());
+        assertEquals(List.of(IdRange.newBuilder().setFirst(6).setLast(25).build()), checkpoint.getPublishers(0).getRunsList(),
+                "twenty consecutive sequences are one run");
         for (long sequence = 6; sequence <= 25; sequence++) {
             assertEquals(List.of(new QueueEffect.DuplicatePublish("p", sequence)),
                     log.append(enqueue("p", sequence, "x")));

@@ -1,0 +1,184 @@
+package io.wharf.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wharf.cli.cluster.NodeName;
+import io.wharf.client.Endpoint;
+import io.wharf.client.admin.AdminException;
+import io.wharf.client.queue.PublishOutcome;
+import io.wharf.client.queue.QueueConsumer;
+import io.wharf.client.queue.QueueConsumerConfig;
+import io.wharf.client.queue.QueueDelivery;
+import io.wharf.client.queue.QueuePublisher;
+import io.wharf.client.queue.QueuePublisherConfig;
+import io.wharf.client.queue.QueueSubscription;
+import io.wharf.client.queue.SubscribeOptions;
+import io.wharf.metadata.QueueNames;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replicated queue under SIGKILL: a publisher with confirms and a consumer that acks run while
+ * the queue's leader broker is killed and restarted, round after round (seeded), and then every
+ * node of the cluster is killed and started again. Checked as RabbitMQ's Jepsen analyses do:
+ * no confirmed message is lost, nothing unexpected is delivered, and no message whose ack was
+ * confirmed is ever delivered again (duplicates of unacked messages are allowed and counted).
+ * Rerun with {@code -Dwharf.queueKills.seed=<seed>}.
+ */
+class QueueKillsTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueKillsTest.class);
+    private static final long SEED = Long.getLong("wharf.queueKills.seed", System.nanoTime());
+    private static final int ROUNDS = Integer.getInteger("wharf.queueKills.rounds", 3);
+    private static final String QUEUE = "jobs";
+    private static final Duration RESUME_LIMIT = Duration.ofSeconds(30);
+    private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(60);
+
+    private ProcessCluster cluster;
+    private QueuePublisher publisher;
+    private QueueConsumer consumer;
+    private ScheduledExecutorService sender;
+
+    /** Everything the consumer side saw, shared with its handler thread. */
+    private final Set<String> published = ConcurrentHashMap.newKeySet();
+    private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
+    private final Set<String> delivered = ConcurrentHashMap.newKeySet();
+    private final Set<String> ackConfirmed = ConcurrentHashMap.newKeySet();
+    private final Set<String> ackedThenDeliveredAgain = ConcurrentHashMap.newKeySet();
+    private final AtomicLong deliveries = new AtomicLong();
+    private final AtomicLong redeliveries = new AtomicLong();
+    private final AtomicLong lastConfirmNanos = new AtomicLong();
+
+    @AfterEach
+    void stop() {
+        if (sender != null) {
+            sender.shutdownNow();
+        }
+        if (publisher != null) {
+            publisher.close(Duration.ofSeconds(5));
+        }
+        if (consumer != null) {
+            consumer.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void noConfirmedMessageIsLostAndNoAckedOneReturnsAcrossLeaderKillsAndAFullRestart() {
+        LOG.info("queue kills: seed {}, {} rounds", SEED, ROUNDS);
+        Random random = new Random(SEED);
+        cluster = ProcessCluster.start("queue-kills", 29900, 3, 3);
+        String topic = QueueNames.topicFor(QUEUE);
+        cluster.admin().declareQueue(QUEUE, Map.of());
+        await().atMost(RECOVERY_LIMIT).ignoreExceptions().until(() -> cluster.fullyReplicated(topic));
+        List<Endpoint> brokers = cluster.launcher().topology().brokerEndpoints();
+        publisher = new QueuePublisher(QueuePublisherConfig.of(brokers).withMaxInFlight(200));
+        consumer = new QueueConsumer(QueueConsumerConfig.of(brokers));
+        QueueSubscription subscription = consumer.subscribe(QUEUE, SubscribeOptions.defaults().withPrefetch(50),
+                this::handle);
+
+        AtomicLong sequence = new AtomicLong();
+        sender = Executors.newSingleThreadScheduledExecutor(runnable -> new Thread(runnable, "queue-kills-publisher"));
+        sender.scheduleWithFixedDelay(() -> {
+            for (int i = 0; i < 5; i++) {
+                String body = "m-" + sequence.incrementAndGet();
+                published.add(body);
+                publisher.publish("", QUEUE, body.getBytes(StandardCharsets.UTF_8)).thenAccept(outcome -> {
+                    if (outcome.status() == PublishOutcome.Status.ACKED) {
+                        confirmed.add(body);
+                        lastConfirmNanos.set(System.nanoTime());
+                    }
+                });
+            }
+        }, 0, 10, TimeUnit.MILLISECONDS);
+
+        for (int round = 1; round <= ROUNDS; round++) {
+            int before = confirmed.size();
+            await("round " + round + ": confirms flowing").atMost(RESUME_LIMIT).until(() -> confirmed.size() > before + 200);
+            int leader = cluster.partition(topic, 0).getLeader();
+            NodeName victim = cluster.broker(leader);
+            LOG.info("round {}: killing {}, the leader of queue {}", round, victim, QUEUE);
+            long killedAt = System.nanoTime();
+            cluster.launcher().kill(victim);
+            await("round " + round + ": confirms after the kill").atMost(RESUME_LIMIT).pollInterval(Duration.ofMillis(10))
+                    .until(() -> lastConfirmNanos.get() > killedAt);
+            LOG.info("round {}: confirms resumed {} ms after the kill", round,
+                    TimeUnit.NANOSECONDS.toMillis(lastConfirmNanos.get() - killedAt));
+            if (random.nextBoolean()) {
+                // A restart at once, or after more traffic without the node: both orders happen.
+                int during = confirmed.size();
+                await().atMost(RESUME_LIMIT).until(() -> confirmed.size() > during + 100);
+            }
+            cluster.launcher().start(victim);
+            await("round " + round + ": " + victim + " back in the queue's ISR").atMost(RECOVERY_LIMIT)
+                    .pollInterval(Duration.ofMillis(200)).ignoreException(AdminException.class)
+                    .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic));
+        }
+        sender.shutdownNow();
+        publisher.flush();
+        LOG.info("queue kills: {} published, {} confirmed", published.size(), confirmed.size());
+
+        subscription.cancel();
+        // Every node at once, then all back: the queue's state comes from its log alone.
+        List<NodeName> all = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            all.add(cluster.controller(id));
+            all.add(cluster.broker(id));
+        }
+        all.forEach(cluster.launcher()::kill);
+        all.forEach(cluster.launcher()::start);
+        await("the whole cluster back").atMost(RECOVERY_LIMIT).pollInterval(Duration.ofMillis(200))
+                .ignoreException(AdminException.class)
+                .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic));
+
+        QueueSubscription drain = consumer.subscribe(QUEUE, SubscribeOptions.defaults().withPrefetch(200),
+                this::handle);
+        await("every confirmed message delivered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> delivered.containsAll(confirmed));
+        drain.cancel();
+
+        Set<String> lost = new HashSet<>(confirmed);
+        lost.removeAll(delivered);
+        Set<String> unexpected = new HashSet<>(delivered);
+        unexpected.removeAll(published);
+        LOG.info("queue kills (seed {}): {} confirmed, {} delivered ({} deliveries, {} redelivered), lost {}, "
+                        + "unexpected {}, acked then delivered again {}", SEED, confirmed.size(), delivered.size(),
+                deliveries.get(), redeliveries.get(), lost.size(), unexpected.size(), ackedThenDeliveredAgain.size());
+        assertEquals(Set.of(), lost, "confirmed but never delivered (seed " + SEED + ")");
+        assertEquals(Set.of(), unexpected, "delivered but never published (seed " + SEED + ")");
+        assertEquals(Set.of(), ackedThenDeliveredAgain, "delivered again after its ack was confirmed (seed " + SEED + ")");
+        assertTrue(confirmed.size() > ROUNDS * 300, "the publisher made progress: " + confirmed.size());
+    }
+
+    private void handle(QueueDelivery delivery) {
+        String body = new String(delivery.body(), StandardCharsets.UTF_8);
+        deliveries.incrementAndGet();
+        if (delivery.redelivered()) {
+            redeliveries.incrementAndGet();
+        }
+        if (ackConfirmed.contains(body)) {
+            ackedThenDeliveredAgain.add(body);
+        }
+        delivered.add(body);
+        delivery.ackSync().thenRun(() -> ackConfirmed.add(body));
+    }
+}
