@@ -282,6 +282,11 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
         DescribeMetadataResponse.Builder response = DescribeMetadataResponse.newBuilder()
                 .setBrokerId(brokerId)
                 .setMetadataOffset(current.offset());
+        if (request.getOffsetOnly()) {
+            observer.onNext(response.build());
+            observer.onCompleted();
+            return;
+        }
         for (BrokerRegistration broker : current.brokers().values()) {
             response.addBrokers(MetadataViews.toBrokerInfo(broker, LIVENESS_NOT_TRACKED));
         }

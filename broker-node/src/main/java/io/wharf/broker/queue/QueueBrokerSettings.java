@@ -8,7 +8,7 @@ package io.wharf.broker.queue;
  * @param consumerTimeoutMs     a consumer holding a delivery longer is closed and its messages return (RabbitMQ's consumer timeout, 30 min)
  * @param maxMessageBytes       the largest message (body, headers and properties) a queue stores
  * @param maxBatchBytes         the most entry bytes appended in one batch
- * @param messageCacheBytes     per queue: recently stored messages kept in memory for delivery
+ * @param messageCacheBytes     recently stored messages kept in memory for delivery, over all the queues this broker leads
  * @param checkpointEntries     entries after which the leader writes a checkpoint, so the log start can pass the older ones
  * @param moveThresholdEntries  a live message this many entries behind the log end is re-appended at the tail
  * @param moveBatch             how many messages one upkeep round re-appends at most

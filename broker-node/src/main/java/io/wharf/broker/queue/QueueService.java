@@ -92,6 +92,8 @@ public final class QueueService implements AutoCloseable {
     private final ExecutorService admin;
     private final EnqueueForwarder forwarder;
     /** Confined to {@link #thread}. */
+    private final MessageCache cache;
+    /** Confined to {@link #thread}. */
     private final Map<TopicPartition, QueueShard> shards = new HashMap<>();
     /** Confined to {@link #thread}: shards with a drain scheduled, or listening for their log to move. */
     private final Set<TopicPartition> drainScheduled = new HashSet<>();
@@ -110,6 +112,7 @@ public final class QueueService implements AutoCloseable {
         this.thread = Executors.newSingleThreadScheduledExecutor(daemon("broker-" + brokerId + "-queues"));
         this.admin = Executors.newSingleThreadExecutor(daemon("broker-" + brokerId + "-queue-admin"));
         this.forwarder = new EnqueueForwarder(settings.commitTimeoutMs(), maxInboundMessageBytes);
+        this.cache = new MessageCache(settings.messageCacheBytes());
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -423,7 +426,7 @@ public final class QueueService implements AutoCloseable {
             QueueBrokerSettings own = Optional.ofNullable(queue.arguments().get("x-consumer-timeout"))
                     .map(Long::parseLong).map(settings::withConsumerTimeout).orElse(settings);
             return new QueueShard(tp, queue.name(), own,
-                    () -> new QueueMachine(QueueSettings.defaults(singleActive)), this::onQueueThread);
+                    () -> new QueueMachine(QueueSettings.defaults(singleActive)), cache, this::onQueueThread);
         });
     }
 

@@ -107,7 +107,8 @@ final class QueueShard {
     private long redeliveries;
 
     QueueShard(TopicPartition topicPartition, String queue, QueueBrokerSettings settings, Supplier<QueueMachine> newMachine,
-               Executor queueThread) {
+               MessageCache cache, Executor queueThread) {
+        this.cache = cache;
         this.topicPartition = topicPartition;
         this.queueThread = queueThread;
         this.queue = queue;
@@ -115,7 +116,6 @@ final class QueueShard {
         this.newMachine = newMachine;
         this.machine = newMachine.get();
         this.replay = new QueueReplay(machine, 0);
-        this.cache = new MessageCache(settings.messageCacheBytes());
     }
 
     TopicPartition topicPartition() {
@@ -203,7 +203,7 @@ final class QueueShard {
         publishing.clear();
         settling.clear();
         moving.clear();
-        cache.clear();
+        cache.removeAll(topicPartition);
         checkpointDue = false;
         prepared = false;
     }
@@ -345,6 +345,9 @@ final class QueueShard {
 
     private void addSettle(String consumerId, List<Long> ids, Settle.Outcome outcome) {
         settling.addAll(ids);
+        // Where their bodies are, looked up now: once the settle is applied the machine forgets them.
+        List<Long> locations = new ArrayList<>();
+        ids.forEach(id -> machine.location(id).ifPresent(locations::add));
         QueueEntry entry = QueueEntry.newBuilder().setSettle(Settle.newBuilder().setConsumerId(consumerId)
                 .addAllMessageIds(ids).setOutcome(outcome)).build();
         pending.add(new PendingEntry(entry, new Waiter() {
@@ -352,9 +355,7 @@ final class QueueShard {
             public void applied(List<QueueEffect> effects) {
                 ids.forEach(settling::remove);
                 if (outcome != Settle.Outcome.REQUEUE) {
-                    for (long id : ids) {
-                        machine.location(id).ifPresent(cache::remove);
-                    }
+                    locations.forEach(location -> cache.remove(topicPartition, location));
                 }
                 LocalConsumer consumer = consumers.get(consumerId);
                 if (consumer != null && !consumer.noAck()) {
@@ -411,7 +412,7 @@ final class QueueShard {
 
     /** The message stored at {@code location}, from the cache or else the log. */
     Message message(Log log, long location) {
-        Optional<Message> cached = cache.get(location);
+        Optional<Message> cached = cache.get(topicPartition, location);
         if (cached.isPresent()) {
             return cached.get();
         }
@@ -530,9 +531,9 @@ final class QueueShard {
             PendingEntry entry = batch.get(i);
             long offset = base + i;
             if (entry.entry().hasEnqueue()) {
-                cache.put(offset, entry.entry().getEnqueue().getMessage());
+                cache.put(topicPartition, offset, entry.entry().getEnqueue().getMessage());
             } else if (entry.entry().hasMove()) {
-                cache.put(offset, entry.entry().getMove().getMessage());
+                cache.put(topicPartition, offset, entry.entry().getMove().getMessage());
             } else if (entry.entry().hasCheckpoint()) {
                 entriesSinceCheckpoint = 0;
             }
@@ -623,7 +624,7 @@ final class QueueShard {
                     consumer.subscribed(true);
                 }
             } else if (effect instanceof QueueEffect.Purged) {
-                cache.clear();
+                cache.removeAll(topicPartition);
             }
         }
     }
