@@ -17,10 +17,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -171,7 +174,7 @@ public final class QueuePublisher implements AutoCloseable {
                     .get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // the ones left are nacked below
         }
         failAll("the publisher was closed before the confirm came");
@@ -249,7 +252,7 @@ public final class QueuePublisher implements AutoCloseable {
             finish(response.getSequence(), new PublishOutcome(response.getSequence(),
                     response.getReturned() ? PublishOutcome.Status.RETURNED : PublishOutcome.Status.ACKED,
                     ErrorCode.NONE, "", response.getRoutedQueues()));
-        } else if (DataPlaneErrors.isRetriable(code) && System.nanoTime() < entry.deadlineNanos && !closed) {
+        } else if (DataPlaneErrors.isRetriable(code) && System.nanoTime() < entry.deadlineNanos) {
             entry.lastError = code + ": " + response.getError().getMessage();
             schedule(() -> resend(response.getSequence()));
         } else {
@@ -273,7 +276,7 @@ public final class QueuePublisher implements AutoCloseable {
             }
         }
         channels.reconnectPromptly(ended.broker());
-        if (resend && !closed) {
+        if (resend) {
             schedule(this::resendAll);
         }
     }
@@ -281,7 +284,7 @@ public final class QueuePublisher implements AutoCloseable {
     private void schedule(Runnable task) {
         try {
             timer.schedule(task, config.retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed meanwhile: close() nacks whatever is pending
         }
     }
@@ -358,7 +361,7 @@ public final class QueuePublisher implements AutoCloseable {
             // send lock must not be taken from under a confirm
             try {
                 timer.execute(() -> onStreamEnded(from, status));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // closed: nothing to resend
             }
         }
