@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -34,7 +35,7 @@ import java.util.function.Function;
  * publish stays pending until its confirm. When the stream breaks, or a confirm carries a
  * retriable error (NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, ...), the pending publishes
  * are sent again with the same publisher id and sequence — on the next broker of the bootstrap
- * list after a broken stream — so a queue stores each at most once however often it is resent.
+ * list after a broken stream (the first one is picked at random) — so a queue stores each at most once however often it is resent.
  * A publish not confirmed within {@link QueuePublisherConfig#deliveryTimeout()} is nacked with
  * REQUEST_TIMED_OUT (it may still have been stored).
  *
@@ -73,6 +74,8 @@ public final class QueuePublisher implements AutoCloseable {
         this.config = config;
         this.channels = new EndpointChannels(channelFactory);
         this.window = new Semaphore(config.maxInFlight());
+        // publishers of one application spread over the brokers rather than all starting at the first
+        this.brokerIndex = ThreadLocalRandom.current().nextInt(config.bootstrap().size());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "wharf-queue-publisher-" + publisherId.substring(0, 8));
             thread.setDaemon(true);
