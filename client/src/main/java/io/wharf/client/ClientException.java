@@ -3,8 +3,8 @@ package io.wharf.client;
 import io.wharf.proto.common.ErrorCode;
 
 /**
- * A produce, fetch or metadata operation that failed for good: the wire error code of the last
- * failure and a message with its context (topic, partition, broker). Immutable.
+ * A produce, fetch, metadata, queue or admin operation that failed for good: the wire error code of
+ * the last failure and a message with its context (topic, partition, queue, broker). Immutable.
  */
 public class ClientException extends RuntimeException {
     private static final long serialVersionUID = 1L;

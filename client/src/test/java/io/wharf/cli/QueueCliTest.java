@@ -94,6 +94,13 @@ class QueueCliTest {
         assertEquals(0, admin("queues", "declare", "audit"));
         assertEquals(0, admin("bind", "events", "audit", "--routing-key", "order.*"));
         assertEquals("Bound queue audit to exchange events with routing key order.*.", out.toString().trim());
+        assertEquals(0, admin("exchanges", "bindings", "events"));
+        assertTrue(out.toString().lines().anyMatch(l -> l.matches("events\\s+audit\\s+queue\\s+order\\.\\*\\s*")),
+                out.toString());
+        assertEquals(0, admin("exchanges", "bindings", "--json"));
+        JsonNode binding = json().get("bindings").get(0);
+        assertEquals("audit", binding.get("destination").asText());
+        assertEquals("queue", binding.get("destination_kind").asText());
         assertEquals(1, admin("exchanges", "delete", "events", "--if-unused", "--json"));
         assertEquals("PRECONDITION_FAILED", json().get("error").get("code").asText());
         assertEquals(0, admin("exchanges", "delete", "events", "--json"));

@@ -3,6 +3,7 @@ package io.wharf.cli.command;
 import io.wharf.cli.CliEnvironment;
 import io.wharf.cli.Json;
 import io.wharf.cli.TextTable;
+import io.wharf.cli.view.BindingView;
 import io.wharf.cli.view.ExchangeView;
 import io.wharf.client.admin.AdminClient;
 import io.wharf.proto.common.ExchangeType;
@@ -18,10 +19,13 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code wharf exchanges ...}, after rabbitmqadmin's exchange commands. Single-threaded; one per invocation. */
-@Command(name = "exchanges", description = "Declare, list and delete exchanges.",
+/**
+ * {@code wharf exchanges ...}, after rabbitmqadmin's exchange commands, and the bindings from them.
+ * Single-threaded; one per invocation.
+ */
+@Command(name = "exchanges", description = "Declare, list and delete exchanges; list their bindings.",
         subcommands = {ExchangesCommand.Declare.class, ExchangesCommand.ListExchanges.class,
-                ExchangesCommand.Delete.class})
+                ExchangesCommand.Delete.class, ExchangesCommand.Bindings.class})
 public final class ExchangesCommand implements Runnable {
 
     @Spec
@@ -29,7 +33,7 @@ public final class ExchangesCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand: declare, list or delete");
+        throw new ParameterException(spec.commandLine(), "name a subcommand: declare, list, delete or bindings");
     }
 
     /** {@code exchanges declare NAME --type T [--internal] [--arg k=v]...}. */
@@ -120,6 +124,36 @@ public final class ExchangesCommand implements Runnable {
             } else {
                 env.out().println("Deleted exchange " + name + ".");
             }
+        }
+    }
+
+    /** {@code exchanges bindings [SOURCE]}: what {@code wharf bind} made, as rabbitmqctl list_bindings. */
+    @Command(name = "bindings", description = "List the bindings from one exchange, or every binding.")
+    public static final class Bindings implements Runnable {
+        private final CliEnvironment env;
+        @Mixin JsonOption json;
+        @Mixin BootstrapOption bootstrap;
+        @Parameters(paramLabel = "SOURCE", arity = "0..1", description = "Only the bindings from this exchange.")
+        String source;
+
+        public Bindings(CliEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public void run() {
+            List<BindingView> bindings;
+            try (AdminClient admin = bootstrap.connect(env)) {
+                bindings = admin.listBindings(source == null ? "" : source).stream().map(BindingView::of).toList();
+            }
+            if (json.enabled()) {
+                Json.print(env.out(), Json.object("bindings", bindings));
+                return;
+            }
+            TextTable table = new TextTable("SOURCE", "DESTINATION", "KIND", "ROUTING-KEY", "ARGUMENTS");
+            bindings.forEach(b -> table.row(b.source().isEmpty() ? "(default)" : b.source(), b.destination(),
+                    b.destinationKind(), b.routingKey(), QueuesCommand.join(b.arguments())));
+            table.print(env.out());
         }
     }
 

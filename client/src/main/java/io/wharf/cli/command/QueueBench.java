@@ -123,10 +123,9 @@ public final class QueueBench implements Runnable {
         } finally {
             consuming.forEach(QueueConsumer::close);
         }
-        long size64 = size;
-        BenchResult published = new BenchResult(confirmed.get(), confirmed.get() * size64,
+        BenchResult published = new BenchResult(confirmed.get(), confirmed.get() * size,
                 Math.max(1, publishEnd - start), confirmLatency.summary());
-        BenchResult received = new BenchResult(consumed.get(), consumed.get() * size64,
+        BenchResult received = new BenchResult(consumed.get(), consumed.get() * size,
                 Math.max(1, lastConsumedNanos.get() - start), endToEndLatency.summary());
         if (json.enabled()) {
             Json.print(env.out(), Json.object("queue", queue, "exchange", exchange, "published", published.toJson(),

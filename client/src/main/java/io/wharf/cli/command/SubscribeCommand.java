@@ -17,8 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,11 +31,16 @@ import picocli.CommandLine.Parameters;
  * {@code --json} one object per line with every field — and acks it once printed (at-least-once:
  * a crash may print a message again), unless {@code --no-ack}. Stops after {@code --max-messages},
  * or when none came for {@code --timeout-ms} (exit 1 if fewer than {@code --max-messages} came);
- * deliveries beyond {@code --max-messages} are left unacked and go back to the queue. The handler
- * hands deliveries to this command's thread, which prints and acks them in order.
+ * deliveries beyond {@code --max-messages} are left unacked and go back to the queue. Ctrl-C
+ * cancels the subscription cleanly, so what it held goes back without counting as a failed
+ * delivery. The handler hands deliveries to this command's thread, which prints and acks them in
+ * order.
  */
 @Command(name = "subscribe", description = "Consume a queue, printing each message and acking it after printing.")
 public final class SubscribeCommand implements Runnable {
+
+    /** How often the loop looks at Ctrl-C and the subscription's end while no message comes. */
+    private static final long POLL_MS = 200;
 
     private final CliEnvironment env;
     @Mixin JsonOption json;
@@ -64,16 +71,29 @@ public final class SubscribeCommand implements Runnable {
         }
         LinkedBlockingQueue<QueueDelivery> arrived = new LinkedBlockingQueue<>();
         long printed = 0;
+        // Ctrl-C ends the loop instead of the process, so close() cancels the subscription: a broken
+        // stream would count what it held as failed deliveries (x-delivery-count)
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread onInterrupt = new Thread(() -> {
+            stopping.set(true);
+            try {
+                closed.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "wharf-subscribe-shutdown");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
         try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(bootstrap.endpoints(env)))) {
             QueueSubscription subscription = consumer.subscribe(queue, SubscribeOptions.defaults()
                     .withPrefetch(prefetch).withNoAck(noAck), arrived::add);
             long lastMessageAt = System.currentTimeMillis();
-            while (maxMessages == null || printed < maxMessages) {
-                long waitMs = timeoutMs == null ? 1000 : lastMessageAt + timeoutMs - System.currentTimeMillis();
+            while (!stopping.get() && (maxMessages == null || printed < maxMessages)) {
+                long waitMs = timeoutMs == null ? POLL_MS : lastMessageAt + timeoutMs - System.currentTimeMillis();
                 if (waitMs <= 0) {
                     break;
                 }
-                QueueDelivery delivery = arrived.poll(Math.min(waitMs, 1000), TimeUnit.MILLISECONDS);
+                QueueDelivery delivery = arrived.poll(Math.min(waitMs, POLL_MS), TimeUnit.MILLISECONDS);
                 if (delivery == null) {
                     failIfEnded(subscription);
                     continue;
@@ -88,9 +108,16 @@ public final class SubscribeCommand implements Runnable {
             env.out().flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is running and has just been released
+            }
         }
         env.err().println("Processed a total of " + printed + " messages");
-        if (maxMessages != null && printed < maxMessages) {
+        if (maxMessages != null && printed < maxMessages && !stopping.get()) {
             throw new CliException("REQUEST_TIMED_OUT", "only " + printed + " of " + maxMessages
                     + " messages arrived before none came for " + timeoutMs + " ms");
         }

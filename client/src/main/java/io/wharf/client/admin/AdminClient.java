@@ -331,9 +331,10 @@ public final class AdminClient implements AutoCloseable {
     public List<QueueInfo> listQueues(List<String> names) {
         ListQueuesResponse response = caller.call("ListQueues", stub -> new Attempt.Done<>(stub.listQueues(
                 ListQueuesRequest.newBuilder().addAllNames(names).build())));
-        for (TopicResult error : response.getErrorsList()) {
+        if (response.getErrorsCount() > 0) {
+            TopicResult error = response.getErrors(0);
             throw new AdminException(error.getError().getCode(), "queue '" + error.getName() + "': "
-                    + error.getError().getCode() + ": " + error.getError().getMessage());
+                    + error.getError().getMessage());
         }
         return response.getQueuesList().stream().sorted(java.util.Comparator.comparing(QueueInfo::getName)).toList();
     }

@@ -22,9 +22,10 @@ import java.util.function.Function;
  * attaches a handler to a queue on a {@code Consume} stream to the queue's leader (see
  * {@link QueueSubscription} for acks, redirects and reconnects); {@link #get} polls one message.
  *
- * <p>The consumer owns one thread, which runs every subscription's handler in delivery order (a
- * slow handler delays the others) and their reconnects; {@link #close} cancels the subscriptions
- * and stops it. Thread-safe.
+ * <p>The consumer owns one thread, which runs every subscription's handler in delivery order and
+ * their reconnects (a slow handler delays the other subscriptions' deliveries and reconnects: give
+ * independent work its own consumer); {@link #close} cancels the subscriptions and stops it.
+ * Thread-safe.
  */
 public final class QueueConsumer implements AutoCloseable {
 

@@ -17,10 +17,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -31,7 +35,7 @@ import java.util.function.Function;
  * publish stays pending until its confirm. When the stream breaks, or a confirm carries a
  * retriable error (NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, ...), the pending publishes
  * are sent again with the same publisher id and sequence — on the next broker of the bootstrap
- * list after a broken stream — so a queue stores each at most once however often it is resent.
+ * list after a broken stream (the first one is picked at random) — so a queue stores each at most once however often it is resent.
  * A publish not confirmed within {@link QueuePublisherConfig#deliveryTimeout()} is nacked with
  * REQUEST_TIMED_OUT (it may still have been stored).
  *
@@ -70,6 +74,8 @@ public final class QueuePublisher implements AutoCloseable {
         this.config = config;
         this.channels = new EndpointChannels(channelFactory);
         this.window = new Semaphore(config.maxInFlight());
+        // publishers of one application spread over the brokers rather than all starting at the first
+        this.brokerIndex = ThreadLocalRandom.current().nextInt(config.bootstrap().size());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "wharf-queue-publisher-" + publisherId.substring(0, 8));
             thread.setDaemon(true);
@@ -171,7 +177,7 @@ public final class QueuePublisher implements AutoCloseable {
                     .get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // the ones left are nacked below
         }
         failAll("the publisher was closed before the confirm came");
@@ -249,7 +255,7 @@ public final class QueuePublisher implements AutoCloseable {
             finish(response.getSequence(), new PublishOutcome(response.getSequence(),
                     response.getReturned() ? PublishOutcome.Status.RETURNED : PublishOutcome.Status.ACKED,
                     ErrorCode.NONE, "", response.getRoutedQueues()));
-        } else if (DataPlaneErrors.isRetriable(code) && System.nanoTime() < entry.deadlineNanos && !closed) {
+        } else if (DataPlaneErrors.isRetriable(code) && System.nanoTime() < entry.deadlineNanos) {
             entry.lastError = code + ": " + response.getError().getMessage();
             schedule(() -> resend(response.getSequence()));
         } else {
@@ -273,7 +279,7 @@ public final class QueuePublisher implements AutoCloseable {
             }
         }
         channels.reconnectPromptly(ended.broker());
-        if (resend && !closed) {
+        if (resend) {
             schedule(this::resendAll);
         }
     }
@@ -281,7 +287,7 @@ public final class QueuePublisher implements AutoCloseable {
     private void schedule(Runnable task) {
         try {
             timer.schedule(task, config.retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // closed meanwhile: close() nacks whatever is pending
         }
     }
@@ -358,7 +364,7 @@ public final class QueuePublisher implements AutoCloseable {
             // send lock must not be taken from under a confirm
             try {
                 timer.execute(() -> onStreamEnded(from, status));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // closed: nothing to resend
             }
         }

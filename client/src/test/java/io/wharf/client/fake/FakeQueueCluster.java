@@ -173,8 +173,8 @@ public final class FakeQueueCluster implements AutoCloseable {
 
     /** Consumers attached to {@code queue} now. */
     public synchronized int consumers(String queue) {
-        FakeQueue queue1 = queues.get(queue);
-        return queue1 == null ? 0 : queue1.consumers.size();
+        FakeQueue q = queues.get(queue);
+        return q == null ? 0 : q.consumers.size();
     }
 
     /** Subscribes accepted so far, over every queue. */

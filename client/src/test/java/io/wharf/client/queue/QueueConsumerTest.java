@@ -147,6 +147,22 @@ class QueueConsumerTest {
     }
 
     @Test
+    void aLargerPrefetchLetsMoreDeliveriesCome() throws Exception {
+        cluster.declareQueue("jobs", 1);
+        for (String body : List.of("a", "b", "c")) {
+            cluster.enqueue("jobs", body);
+        }
+        QueueSubscription subscription = consumer(1).subscribe("jobs", SubscribeOptions.defaults().withPrefetch(1),
+                received::add);
+        assertEquals("a", body(next()));
+        assertEquals(1, cluster.unacked("jobs"));
+        subscription.setPrefetch(3);
+        assertEquals("b", body(next()));
+        assertEquals("c", body(next()));
+        assertEquals(3, cluster.unacked("jobs"));
+    }
+
+    @Test
     void noAckDeliveriesCannotBeSettled() throws Exception {
         cluster.declareQueue("jobs", 1);
         cluster.enqueue("jobs", "a");
