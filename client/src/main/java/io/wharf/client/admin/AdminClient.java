@@ -6,6 +6,7 @@ import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
 import io.wharf.client.TopicPartition;
 import io.wharf.proto.common.BrokerInfo;
+import io.wharf.proto.common.BrokerState;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.TopicDescription;
@@ -227,8 +228,10 @@ public final class AdminClient implements AutoCloseable {
     public void declareExchange(String name, ExchangeType type, boolean internal, Map<String, String> arguments) {
         DeclareExchangeRequest request = DeclareExchangeRequest.newBuilder().setExchange(DeclareExchangeCommand
                 .newBuilder().setName(name).setType(type).setInternal(internal).putAllArguments(arguments)).build();
-        controllerCall("DeclareExchange", "declaring exchange '" + name + "'",
-                stub -> stub.declareExchange(request).getError());
+        controllerWrite("DeclareExchange", "declaring exchange '" + name + "'", stub -> {
+            var answer = stub.declareExchange(request);
+            return new Written(answer.getError(), answer.getMetadataOffset());
+        });
     }
 
     /**
@@ -239,8 +242,10 @@ public final class AdminClient implements AutoCloseable {
      */
     public void deleteExchange(String name, boolean ifUnused) {
         DeleteExchangeRequest request = DeleteExchangeRequest.newBuilder().setName(name).setIfUnused(ifUnused).build();
-        controllerCall("DeleteExchange", "deleting exchange '" + name + "'",
-                stub -> stub.deleteExchange(request).getError());
+        controllerWrite("DeleteExchange", "deleting exchange '" + name + "'", stub -> {
+            var answer = stub.deleteExchange(request);
+            return new Written(answer.getError(), answer.getMetadataOffset());
+        });
     }
 
     /** {@link #declareQueue(String, Map, int)} with the default replication factor. */
@@ -265,6 +270,7 @@ public final class AdminClient implements AutoCloseable {
                     : new Attempt.Done<>(answer);
         });
         requireNone("declaring queue '" + name + "'", response.getError());
+        awaitBrokersAt(response.getMetadataOffset());
         return response.getQueue();
     }
 
@@ -355,8 +361,10 @@ public final class AdminClient implements AutoCloseable {
     public void bind(String source, String destination, DestinationKind kind, String routingKey,
                      Map<String, String> arguments) {
         BindingInfo binding = binding(source, destination, kind, routingKey, arguments);
-        controllerCall("Bind", "binding " + describe(binding),
-                stub -> stub.bind(BindRequest.newBuilder().setBinding(binding).build()).getError());
+        controllerWrite("Bind", "binding " + describe(binding), stub -> {
+            var answer = stub.bind(BindRequest.newBuilder().setBinding(binding).build());
+            return new Written(answer.getError(), answer.getMetadataOffset());
+        });
     }
 
     /**
@@ -366,8 +374,10 @@ public final class AdminClient implements AutoCloseable {
     public void unbind(String source, String destination, DestinationKind kind, String routingKey,
                        Map<String, String> arguments) {
         BindingInfo binding = binding(source, destination, kind, routingKey, arguments);
-        controllerCall("Unbind", "unbinding " + describe(binding),
-                stub -> stub.unbind(UnbindRequest.newBuilder().setBinding(binding).build()).getError());
+        controllerWrite("Unbind", "unbinding " + describe(binding), stub -> {
+            var answer = stub.unbind(UnbindRequest.newBuilder().setBinding(binding).build());
+            return new Written(answer.getError(), answer.getMetadataOffset());
+        });
     }
 
     private static BindingInfo binding(String source, String destination, DestinationKind kind, String routingKey,
@@ -382,13 +392,33 @@ public final class AdminClient implements AutoCloseable {
                 + binding.getRoutingKey() + "'";
     }
 
-    /** Runs a controller call answering one Error, retrying the retriable ones; throws on any other. */
-    private void controllerCall(String operation, String action, Function<ControllerServiceBlockingStub, Error> rpc) {
-        Error error = caller.call(operation, stub -> {
-            Error answer = rpc.apply(stub);
-            return RetriableErrors.isRetriable(answer.getCode()) ? retryOn(answer) : new Attempt.Done<>(answer);
+    /** A metadata write's answer: its error and the metadata offset holding it. */
+    private record Written(Error error, long metadataOffset) {
+    }
+
+    /**
+     * Runs a metadata write (exchanges, queues, bindings), retrying the retriable errors; throws on
+     * any other; on success returns once the active brokers have the change.
+     */
+    private void controllerWrite(String operation, String action, Function<ControllerServiceBlockingStub, Written> rpc) {
+        Written written = caller.call(operation, stub -> {
+            Written answer = rpc.apply(stub);
+            return RetriableErrors.isRetriable(answer.error().getCode()) ? retryOn(answer.error())
+                    : new Attempt.Done<>(answer);
         });
-        requireNone(action, error);
+        requireNone(action, written.error());
+        awaitBrokersAt(written.metadataOffset());
+    }
+
+    /** Waits (bounded by the total timeout) until every active broker's metadata reached {@code offset}. */
+    private void awaitBrokersAt(long offset) {
+        List<Endpoint> active = new ArrayList<>();
+        for (BrokerInfo broker : describeCluster().getBrokersList()) {
+            if (broker.getState() == BrokerState.ACTIVE && !broker.getHost().isBlank() && broker.getPort() > 0) {
+                active.add(new Endpoint(broker.getHost(), broker.getPort()));
+            }
+        }
+        BrokerMetadataWait.await(brokerChannels, active, offset, config.totalTimeout());
     }
 
     private static void requireNone(String action, Error error) {
