@@ -470,4 +470,58 @@ class QueuesTest {
         assertEquals(0, described.getReady() + described.getUnacked(), described.toString());
         assertEquals(Set.copyOf(many), seen);
     }
+
+    @Test
+    void aFanoutPublishIsConfirmedOnceEveryQueueHasItAndANoAckConsumerEmptiesItsQueue() throws Exception {
+        declareExchange("events", ExchangeType.FANOUT);
+        declareQueue("audit", Map.of());
+        declareQueue("mail", Map.of());
+        bind("events", "audit", "");
+        bind("events", "mail", "ignored by fanout");
+        PublishResponse confirm = publish(otherThan(leaderOf("audit")), "p", "events", "any", List.of("signed-up"),
+                false).get(1L);
+        assertTrue(confirm.getAck(), confirm.toString());
+        assertEquals(2, confirm.getRoutedQueues());
+        for (String queue : List.of("audit", "mail")) {
+            StreamConsumer consumer = consume(queue, SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(10)
+                    .setNoAck(true).build());
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
+            assertEquals("signed-up", body(consumer.deliveries.peek()));
+            assertEquals("events", consumer.deliveries.peek().getMessage().getExchange());
+            await().atMost(Duration.ofSeconds(10)).until(() -> describe(queue).getUnacked() == 0
+                    && describe(queue).getReady() == 0);
+        }
+    }
+
+    @Test
+    void aConsumerHoldingADeliveryPastTheConsumerTimeoutIsClosedAndItsMessageGoesToAnother() throws Exception {
+        declareQueue("slow", Map.of("x-consumer-timeout", "1000"));
+        publish(leaderOf("slow"), "p", "", "slow", List.of("report"), false);
+        StreamConsumer stuck = consume("slow", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> stuck.deliveries.size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> stuck.closed() != null);
+        assertEquals(ErrorCode.PRECONDITION_FAILED, stuck.closed().getCode());
+        assertTrue(stuck.closed().getMessage().contains("timed out"), stuck.closed().getMessage());
+        StreamConsumer next = consume("slow", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> next.deliveries.size() == 1);
+        Delivery again = next.deliveries.peek();
+        assertEquals("report", body(again));
+        assertTrue(again.getRedelivered());
+        assertEquals(1, again.getDeliveryCount(), "a consumer timeout counts as a failed delivery");
+    }
+
+    @Test
+    void anAckWithMultipleSettlesEveryEarlierDeliveryTheConsumerHolds() throws Exception {
+        declareQueue("batch", Map.of());
+        publish(leaderOf("batch"), "p", "", "batch", bodies("b", 5), false);
+        StreamConsumer consumer = consume("batch", 5);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 5);
+        List<Delivery> held = new ArrayList<>(consumer.deliveries);
+        consumer.ack(held.get(2).getDeliveryTag(), true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.settled().size() == 3);
+        assertEquals(held.subList(0, 3).stream().map(Delivery::getDeliveryTag).toList(), consumer.settled());
+        DescribeQueueResponse described = describe("batch");
+        assertEquals(2, described.getUnacked());
+        assertEquals(0, described.getReady());
+    }
 }
