@@ -6,6 +6,7 @@ import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.ConsumeRequest;
 import io.wharf.proto.broker.ConsumeResponse;
 import io.wharf.proto.broker.Delivery;
+import io.wharf.proto.broker.SetPrefetch;
 import io.wharf.proto.broker.SettleRequest;
 import io.wharf.proto.broker.SubscribeRequest;
 import io.wharf.proto.common.Error;
@@ -104,6 +105,10 @@ final class StreamConsumer implements AutoCloseable {
         }
         requests.onNext(ConsumeRequest.newBuilder().setNack(SettleRequest.newBuilder().setDeliveryTag(tag)
                 .setRequeue(requeue)).build());
+    }
+
+    void prefetch(int prefetch) {
+        requests.onNext(ConsumeRequest.newBuilder().setPrefetch(SetPrefetch.newBuilder().setPrefetch(prefetch)).build());
     }
 
     /** Ends the stream as a client that cancels its consumer (messages it holds return to the queue). */

@@ -10,7 +10,7 @@ import java.util.TreeSet;
  * {@link Consumers}.
  */
 final class Consumer {
-    private final Subscribe subscription;
+    private Subscribe subscription;
     /** Its place in subscription order: the round-robin and single-active-consumer tie-breaks follow it. */
     private final long order;
     private final TreeSet<Long> held = new TreeSet<>();
@@ -26,6 +26,11 @@ final class Consumer {
 
     Subscribe subscription() {
         return subscription;
+    }
+
+    /** basic.qos on a live consumer: its subscription as checkpointed carries the new prefetch. */
+    void setPrefetch(int prefetch) {
+        subscription = subscription.toBuilder().setPrefetch(prefetch).build();
     }
 
     long order() {

@@ -59,6 +59,12 @@ public final class QueueMachine {
             case PURGE -> effects.add(new QueueEffect.Purged(messages.removeReady()));
             case CHECKPOINT -> restore(offset, entry.getCheckpoint());
             case MOVE -> move(offset, entry.getMove());
+            case QOS -> {
+                Consumer consumer = consumers.get(entry.getQos().getConsumerId());
+                if (consumer != null) {
+                    consumer.setPrefetch(Math.max(0, entry.getQos().getPrefetch()));
+                }
+            }
             case ENTRY_NOT_SET -> {
                 // nothing to change; the codec refuses such records, so only a caller's empty entry gets here
             }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.proto.queue.Qos;
+import io.wharf.proto.queue.QueueEntry;
 import io.wharf.proto.queue.Settle;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +38,28 @@ class DeliveryTest {
         QueueLog log = new QueueLog();
         log.append(subscribe("c1", 10));
         assertEquals(List.of(new QueueEffect.Deliver("c1", 1, 1, false, 0)), log.append(QueueLog.enqueue("", 0, "a")));
+    }
+
+    @Test
+    void aQosEntryChangesALiveConsumersPrefetchAndACheckpointKeepsIt() {
+        QueueLog log = new QueueLog();
+        log.append(subscribe("c1", 2));
+        for (int i = 0; i < 6; i++) {
+            log.publish("m" + i);
+        }
+        assertEquals(2, log.machine.heldBy("c1").size());
+        List<QueueEffect.Deliver> more = deliveries(log.append(qos("c1", 4)));
+        assertEquals(2, more.size(), "a higher prefetch takes more at once");
+        assertEquals(4, log.machine.heldBy("c1").size());
+        log.append(qos("c1", 1));
+        log.append(settle("c1", Settle.Outcome.ACK, log.machine.heldBy("c1").get(0)));
+        assertEquals(3, log.machine.heldBy("c1").size(), "a lower one waits for the consumer to settle down to it");
+        assertEquals(1, log.machine.checkpoint().getConsumers(0).getPrefetch());
+        assertTrue(deliveries(log.append(qos("nobody", 5))).isEmpty(), "an unknown consumer changes nothing");
+    }
+
+    private static QueueEntry qos(String consumerId, int prefetch) {
+        return QueueEntry.newBuilder().setQos(Qos.newBuilder().setConsumerId(consumerId).setPrefetch(prefetch)).build();
     }
 
     @Test

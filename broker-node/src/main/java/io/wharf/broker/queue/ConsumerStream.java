@@ -12,6 +12,8 @@ import io.wharf.proto.broker.SubscribeRequest;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.queue.ConsumerGone;
+import io.wharf.proto.queue.Qos;
+import io.wharf.proto.queue.QueueEntry;
 import io.wharf.proto.queue.Settle;
 import java.util.List;
 import java.util.Optional;
@@ -73,8 +75,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
             case ACK -> settle(request.getAck(), Settle.Outcome.ACK);
             case NACK -> settle(request.getNack(), request.getNack().getRequeue() ? Settle.Outcome.REQUEUE
                     : Settle.Outcome.REJECT);
-            case PREFETCH -> fail(PartitionLookup.error(ErrorCode.INVALID_ARGUMENT, "changing the prefetch of a "
-                    + "live consumer is not supported; subscribe again with the new prefetch"));
+            case PREFETCH -> prefetch(request.getPrefetch().getPrefetch());
             default -> fail(PartitionLookup.error(ErrorCode.INVALID_REQUEST, "a Consume request must carry "
                     + "subscribe, ack, nack or prefetch"));
         }
@@ -123,6 +124,19 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
             return;
         }
         service.wake(shard);
+    }
+
+    private void prefetch(int prefetch) {
+        if (state != State.SUBSCRIBED) {
+            fail(PartitionLookup.error(ErrorCode.INVALID_REQUEST, "subscribe before changing the prefetch"));
+        } else if (prefetch < 0) {
+            fail(PartitionLookup.error(ErrorCode.INVALID_ARGUMENT, "prefetch must be 0 (unlimited) or more, got "
+                    + prefetch));
+        } else {
+            shard.submit(QueueEntry.newBuilder().setQos(Qos.newBuilder().setConsumerId(consumerId)
+                    .setPrefetch(prefetch)).build(), null);
+            service.wake(shard);
+        }
     }
 
     private void gone(ConsumerGone.Reason reason) {
