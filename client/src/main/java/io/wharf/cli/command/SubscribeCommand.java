@@ -56,6 +56,10 @@ public final class SubscribeCommand implements Runnable {
     Long maxMessages;
     @Option(names = "--timeout-ms", paramLabel = "T", description = "Stop when no message came for T ms.")
     Long timeoutMs;
+    @Option(names = "--work-ms", defaultValue = "0", paramLabel = "MS",
+            description = "Hold each message this long after printing it before acking, as a worker busy with it "
+                    + "would (default ${DEFAULT-VALUE}).")
+    long workMs;
 
     public SubscribeCommand(CliEnvironment env) {
         this.env = env;
@@ -68,6 +72,9 @@ public final class SubscribeCommand implements Runnable {
         }
         if (maxMessages != null && maxMessages < 1 || timeoutMs != null && timeoutMs < 1) {
             throw new IllegalArgumentException("--max-messages and --timeout-ms must be at least 1");
+        }
+        if (workMs < 0) {
+            throw new IllegalArgumentException("--work-ms must not be negative, got " + workMs);
         }
         LinkedBlockingQueue<QueueDelivery> arrived = new LinkedBlockingQueue<>();
         long printed = 0;
@@ -99,7 +106,11 @@ public final class SubscribeCommand implements Runnable {
                     continue;
                 }
                 print(delivery);
+                env.out().flush();
                 printed++;
+                if (workMs > 0) {
+                    Thread.sleep(workMs);
+                }
                 lastMessageAt = System.currentTimeMillis();
                 if (!noAck) {
                     delivery.ack();
