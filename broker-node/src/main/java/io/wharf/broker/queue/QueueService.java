@@ -371,7 +371,7 @@ public final class QueueService implements AutoCloseable {
             return new Served(null, Optional.of(withQueueName(queue, lookup.toError(e, topic, 0))));
         }
         QueueShard shard = shardFor(partition, queueImage.get());
-        shard.follow(partition, clock.millis(), lookup);
+        shard.sync(partition, clock.millis(), lookup);
         listen(shard, partition);
         if (!shard.isServing()) {
             return new Served(null, Optional.of(withQueueName(queue, lookup.toError(new ReplicationException(

@@ -148,11 +148,23 @@ final class QueueShard {
     }
 
     /**
-     * Brings the shard in step with {@code partition}: its role (a lost leadership fails what
-     * waits and closes the consumers attached here), its committed entries (applied, with their
-     * effects acted on when leading), and, when leading, appends what is pending.
+     * Brings the shard in step with {@code partition} ({@link #sync}) and, when leading, appends
+     * what is pending as one batch.
      */
     void follow(Partition partition, long nowMs, PartitionLookup lookup) {
+        sync(partition, nowMs, lookup);
+        if (isServing()) {
+            appendPending(partition, nowMs);
+        }
+    }
+
+    /**
+     * Brings the shard in step with {@code partition}'s role (a lost leadership fails what waits
+     * and closes the consumers attached here) and its committed entries (applied, with their
+     * effects acted on when leading); appends nothing, so that requests arriving one by one are
+     * appended together by the next {@link #follow}.
+     */
+    void sync(Partition partition, long nowMs, PartitionLookup lookup) {
         boolean leading = partition.isLeader();
         int epoch = leading ? partition.leaderEpoch() : NOT_LEADING;
         if (epoch != leaderEpoch) {
@@ -169,9 +181,6 @@ final class QueueShard {
         catchUp(partition.log(), partition.highWatermark());
         if (leading && !prepared && nextOffset >= epochStartOffset) {
             prepare(nowMs);
-        }
-        if (leading && prepared) {
-            appendPending(partition, nowMs);
         }
     }
 
