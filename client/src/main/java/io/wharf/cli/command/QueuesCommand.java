@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -207,7 +208,7 @@ public final class QueuesCommand implements Runnable {
 
     /** {@code k=v,k=v} in key order, "" for none. */
     static String join(Map<String, String> arguments) {
-        return new java.util.TreeMap<>(arguments).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+        return new TreeMap<>(arguments).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
     }
 }

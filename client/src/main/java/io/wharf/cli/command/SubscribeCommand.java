@@ -12,7 +12,6 @@ import io.wharf.client.queue.SubscribeOptions;
 import io.wharf.proto.queue.Message;
 import io.wharf.proto.queue.MessageProperties;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;

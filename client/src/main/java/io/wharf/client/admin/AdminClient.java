@@ -2,17 +2,37 @@ package io.wharf.client.admin;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
 import io.wharf.client.TopicPartition;
+import io.wharf.client.queue.QueueLeaderCaller;
+import io.wharf.proto.broker.BrokerServiceGrpc.BrokerServiceBlockingStub;
+import io.wharf.proto.broker.DeleteQueueRequest;
+import io.wharf.proto.broker.DeleteQueueResponse;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.PurgeQueueRequest;
+import io.wharf.proto.broker.PurgeQueueResponse;
+import io.wharf.proto.common.BindingInfo;
 import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.BrokerState;
+import io.wharf.proto.common.DestinationKind;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.ExchangeInfo;
+import io.wharf.proto.common.ExchangeType;
+import io.wharf.proto.common.QueueInfo;
 import io.wharf.proto.common.TopicDescription;
 import io.wharf.proto.controller.AlterConfigsRequest;
+import io.wharf.proto.controller.BindRequest;
+import io.wharf.proto.controller.ControllerServiceGrpc.ControllerServiceBlockingStub;
 import io.wharf.proto.controller.CreateTopicsRequest;
 import io.wharf.proto.controller.CreateTopicsResponse;
+import io.wharf.proto.controller.DeclareExchangeRequest;
+import io.wharf.proto.controller.DeclareQueueRequest;
+import io.wharf.proto.controller.DeclareQueueResponse;
+import io.wharf.proto.controller.DeleteExchangeRequest;
 import io.wharf.proto.controller.DeleteTopicsRequest;
 import io.wharf.proto.controller.DeleteTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterRequest;
@@ -21,42 +41,26 @@ import io.wharf.proto.controller.DescribeTopicsRequest;
 import io.wharf.proto.controller.DescribeTopicsResponse;
 import io.wharf.proto.controller.ElectLeadersRequest;
 import io.wharf.proto.controller.ElectLeadersResponse;
-import io.wharf.proto.controller.ListTopicsRequest;
-import io.wharf.proto.controller.TopicResult;
-import io.wharf.proto.controller.BindRequest;
-import io.wharf.proto.controller.DeclareExchangeRequest;
-import io.wharf.proto.controller.DeclareQueueRequest;
-import io.wharf.proto.controller.DeclareQueueResponse;
-import io.wharf.proto.controller.DeleteExchangeRequest;
 import io.wharf.proto.controller.ListBindingsRequest;
 import io.wharf.proto.controller.ListExchangesRequest;
 import io.wharf.proto.controller.ListQueuesRequest;
 import io.wharf.proto.controller.ListQueuesResponse;
+import io.wharf.proto.controller.ListTopicsRequest;
+import io.wharf.proto.controller.TopicResult;
 import io.wharf.proto.controller.UnbindRequest;
-import io.wharf.proto.controller.ControllerServiceGrpc.ControllerServiceBlockingStub;
-import io.wharf.proto.broker.BrokerServiceGrpc.BrokerServiceBlockingStub;
-import io.wharf.proto.broker.DeleteQueueResponse;
-import io.wharf.proto.broker.DescribeQueueRequest;
-import io.wharf.proto.broker.DescribeQueueResponse;
-import io.wharf.proto.broker.PurgeQueueRequest;
-import io.wharf.proto.broker.PurgeQueueResponse;
-import io.wharf.proto.common.BindingInfo;
-import io.wharf.proto.common.DestinationKind;
-import io.wharf.proto.common.ExchangeInfo;
-import io.wharf.proto.common.ExchangeType;
-import io.wharf.proto.common.QueueInfo;
 import io.wharf.proto.metadata.DeclareExchangeCommand;
 import io.wharf.proto.metadata.DeclareQueueCommand;
-import io.wharf.client.queue.QueueLeaderCaller;
 import io.wharf.proto.metadata.PartitionRef;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -283,7 +287,7 @@ public final class AdminClient implements AutoCloseable {
      * @throws AdminException NOT_FOUND, PRECONDITION_FAILED; REQUEST_TIMED_OUT when no leader answered
      */
     public long deleteQueue(String name, boolean ifUnused, boolean ifEmpty) {
-        io.wharf.proto.broker.DeleteQueueRequest request = io.wharf.proto.broker.DeleteQueueRequest.newBuilder()
+        DeleteQueueRequest request = DeleteQueueRequest.newBuilder()
                 .setQueue(name).setIfUnused(ifUnused).setIfEmpty(ifEmpty).build();
         DeleteQueueResponse response = onQueueLeader(name, "DeleteQueue", stub -> stub.deleteQueue(request),
                 DeleteQueueResponse::getError).response();
@@ -321,7 +325,7 @@ public final class AdminClient implements AutoCloseable {
     public List<ExchangeInfo> listExchanges() {
         return caller.call("ListExchanges", stub -> new Attempt.Done<>(stub.listExchanges(
                 ListExchangesRequest.getDefaultInstance()).getExchangesList().stream()
-                .sorted(java.util.Comparator.comparing(ExchangeInfo::getName)).toList()));
+                .sorted(Comparator.comparing(ExchangeInfo::getName)).toList()));
     }
 
     /** Every queue, with its log's leader, replicas and ISR, sorted by name. */
@@ -342,7 +346,7 @@ public final class AdminClient implements AutoCloseable {
             throw new AdminException(error.getError().getCode(), "queue '" + error.getName() + "': "
                     + error.getError().getMessage());
         }
-        return response.getQueuesList().stream().sorted(java.util.Comparator.comparing(QueueInfo::getName)).toList();
+        return response.getQueuesList().stream().sorted(Comparator.comparing(QueueInfo::getName)).toList();
     }
 
     /** The bindings whose source is {@code source}, or every binding when it is empty. */
@@ -439,7 +443,7 @@ public final class AdminClient implements AutoCloseable {
                                               Function<BrokerServiceBlockingStub, R> rpc, Function<R, Error> errorOf) {
         QueueInfo info = listQueues(List.of(queue)).stream().filter(q -> q.getName().equals(queue)).findFirst()
                 .orElseThrow(() -> new AdminException(ErrorCode.NOT_FOUND, "queue '" + queue + "' does not exist"));
-        Map<Integer, Endpoint> brokers = new java.util.TreeMap<>();
+        Map<Integer, Endpoint> brokers = new TreeMap<>();
         for (BrokerInfo broker : describeCluster().getBrokersList()) {
             if (!broker.getHost().isBlank() && broker.getPort() > 0) {
                 brokers.put(broker.getId(), new Endpoint(broker.getHost(), broker.getPort()));
@@ -458,7 +462,7 @@ public final class AdminClient implements AutoCloseable {
         try {
             return new LeaderAnswer<>(queueLeaders.call(queue, operation, candidates, rpc, errorOf,
                     config.totalTimeout()), info);
-        } catch (io.wharf.client.ClientException e) {
+        } catch (ClientException e) {
             throw new AdminException(e.code(), e.getMessage(), e);
         }
     }

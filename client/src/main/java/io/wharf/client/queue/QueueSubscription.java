@@ -190,6 +190,9 @@ public final class QueueSubscription {
         held.clear();
         Responses responses = new Responses(streamGeneration);
         BrokerServiceGrpc.newStub(channels.channel(target)).consume(responses);
+        if (responses.ended) {
+            return; // failed at once (an in-process server that is gone): its end is handled already
+        }
         requests = responses.requests;
         requests.onNext(ConsumeRequest.newBuilder().setSubscribe(SubscribeRequest.newBuilder().setQueue(queue)
                 .setConsumerTag(consumerTag.isEmpty() ? options.consumerTag() : consumerTag)
@@ -308,18 +311,19 @@ public final class QueueSubscription {
     }
 
     /**
-     * The stream of {@code streamGeneration} ended with {@code error} (NONE: a cancel by the
-     * broker): subscribe again, or end the subscription.
+     * {@code stream} ended with {@code error} (NONE: a cancel by the broker): subscribe again, or
+     * end the subscription. It may end before {@link #open} returned (a call failing at once).
      */
-    private void onEnded(int streamGeneration, Error error, boolean retriable) {
+    private void onEnded(Responses stream, Error error, boolean retriable) {
         ClientException failure = null;
         List<CompletableFuture<Void>> waiters;
         long delayMs = config.retryBackoff().toMillis();
         Endpoint from;
         synchronized (this) {
-            if (streamGeneration != generation || cancelled || requests == null) {
+            if (stream.streamGeneration != generation || cancelled || stream.ended) {
                 return; // an old stream, or this one's end was handled already (a Closed, then the call's end)
             }
+            stream.ended = true;
             from = target;
             requests = null;
             held.clear();
@@ -398,6 +402,8 @@ public final class QueueSubscription {
     private final class Responses implements ClientResponseObserver<ConsumeRequest, ConsumeResponse> {
         private final int streamGeneration;
         private ClientCallStreamObserver<ConsumeRequest> requests;
+        /** Whether its end was handled (guarded by the subscription's lock). */
+        private boolean ended;
 
         Responses(int streamGeneration) {
             this.streamGeneration = streamGeneration;
@@ -415,7 +421,7 @@ public final class QueueSubscription {
                         response.getSubscribed().getActive());
                 case DELIVERY -> onDelivery(streamGeneration, response.getDelivery());
                 case SETTLED -> onSettled(response.getSettled().getDeliveryTagsList());
-                case CLOSED -> onEnded(streamGeneration, response.getClosed(),
+                case CLOSED -> onEnded(this, response.getClosed(),
                         DataPlaneErrors.isRetriable(response.getClosed().getCode()));
                 default -> LOG.debug("ignoring an unknown Consume response on queue '{}'", queue);
             }
@@ -428,7 +434,7 @@ public final class QueueSubscription {
             ErrorCode code = retriable ? ErrorCode.REQUEST_TIMED_OUT
                     : status.getCode() == Status.Code.UNIMPLEMENTED ? ErrorCode.INVALID_REQUEST
                     : ErrorCode.UNKNOWN_SERVER_ERROR;
-            onEnded(streamGeneration, Error.newBuilder().setCode(code).setMessage("the stream failed: " + status.getCode()
+            onEnded(this, Error.newBuilder().setCode(code).setMessage("the stream failed: " + status.getCode()
                     + (status.getDescription() == null ? "" : " (" + status.getDescription() + ")")).setLeaderId(-1)
                     .build(), retriable);
         }
@@ -436,7 +442,7 @@ public final class QueueSubscription {
         @Override
         public void onCompleted() {
             // a final Closed has been handled already; without one the broker went away mid-stream
-            onEnded(streamGeneration, Error.newBuilder().setCode(ErrorCode.REQUEST_TIMED_OUT)
+            onEnded(this, Error.newBuilder().setCode(ErrorCode.REQUEST_TIMED_OUT)
                     .setMessage("the broker ended the stream without saying why").setLeaderId(-1).build(), true);
         }
     }

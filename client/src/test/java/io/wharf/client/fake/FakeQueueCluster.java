@@ -218,6 +218,26 @@ public final class FakeQueueCluster implements AutoCloseable {
         }
     }
 
+    /** Kills broker {@code id}: its server shuts down at once, failing its open streams. */
+    public void stopBroker(int id) {
+        servers.get(id - 1).shutdownNow();
+    }
+
+    /**
+     * The queue's leader dies and {@code broker} takes over: the old leader's consumers are gone
+     * (what they held goes back, to be redelivered) and its server stops without a Closed.
+     */
+    public void failOver(String queue, int broker) {
+        int old;
+        synchronized (this) {
+            FakeQueue q = queues.get(queue);
+            old = q.leader;
+            q.leader = broker;
+            List.copyOf(q.consumers).forEach(this::gone);
+        }
+        stopBroker(old);
+    }
+
     Error notLeader(int leader, String message) {
         return Error.newBuilder().setCode(ErrorCode.NOT_LEADER).setMessage(message).setLeaderId(leader)
                 .setLeaderEndpoint(brokers.get(leader).toString()).build();

@@ -123,6 +123,33 @@ class QueueConsumerTest {
     }
 
     @Test
+    void whenTheLeaderDiesTheSubscriptionAttachesToTheNextOne() throws Exception {
+        cluster.declareQueue("jobs", 1);
+        QueueSubscription subscription = consumer(1).subscribe("jobs", SubscribeOptions.defaults(), received::add);
+        cluster.enqueue("jobs", "a");
+        QueueDelivery first = next();
+        cluster.failOver("jobs", 2);
+        QueueDelivery again = next();
+        assertEquals(first.deliveryTag(), again.deliveryTag());
+        assertTrue(again.redelivered());
+        assertEquals(cluster.brokers().get(2), subscription.broker());
+        again.ackSync().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSubscriptionThatCannotReconnectEndsAfterTheReconnectTimeout() {
+        cluster.declareQueue("jobs", 1);
+        consumer = new QueueConsumer(QueueConsumerConfig.of(cluster.bootstrap())
+                .withReconnectTimeout(Duration.ofMillis(200)).withRetryBackoff(Duration.ofMillis(10)), cluster.channels());
+        QueueSubscription subscription = consumer.subscribe("jobs", SubscribeOptions.defaults(), received::add);
+        cluster.stopBroker(2);
+        cluster.stopBroker(1);
+        CompletionException ended = assertThrows(CompletionException.class, () -> subscription.done().join());
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, ((ClientException) ended.getCause()).code());
+        assertEquals(1, cluster.subscribes(), "reconnects never attached anywhere");
+    }
+
+    @Test
     void aCodedCloseEndsTheSubscriptionWithoutRetrying() {
         cluster.declareQueue("jobs", 1);
         QueueSubscription subscription = consumer(1).subscribe("jobs", SubscribeOptions.defaults(), received::add);

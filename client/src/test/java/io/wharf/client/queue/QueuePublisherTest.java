@@ -73,6 +73,18 @@ class QueuePublisherTest {
     }
 
     @Test
+    void whenTheBrokerDiesPublishesGoThroughTheNextOne() {
+        cluster.declareQueue("orders", 1);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap()));
+        assertTrue(publisher.publish("", "orders", utf8("a")).join().acked());
+        int first = cluster.publishes().get(0).broker();
+        cluster.stopBroker(first);
+        assertTrue(publisher.publish("", "orders", utf8("b")).join().acked());
+        assertEquals(3 - first, cluster.publishes().get(cluster.publishes().size() - 1).broker());
+        assertEquals(List.of("a", "b"), cluster.readyBodies("orders"));
+    }
+
+    @Test
     void aRetriableNackIsResentAndAFinalOneSurfacesItsCode() {
         cluster.declareQueue("orders", 1);
         cluster.scriptPublishes(ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_LEADER);
