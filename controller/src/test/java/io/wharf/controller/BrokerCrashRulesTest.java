@@ -21,6 +21,7 @@ import io.wharf.proto.metadata.UnfenceBrokerRecord;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class BrokerCrashRulesTest {
     private long offset;
 
     private MetadataImage apply(MetadataImage image, MetadataRecord... records) {
-        return image.apply(MetadataRecordBatch.newBuilder().setOffset(++offset).addAllRecords(java.util.List.of(records))
+        return image.apply(MetadataRecordBatch.newBuilder().setOffset(++offset).addAllRecords(List.of(records))
                 .build());
     }
 
