@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * This controller's applied metadata: the current image, the most recent committed record batches
@@ -24,6 +25,7 @@ final class AppliedMetadata {
     private final Object lock = new Object();
     private final ArrayDeque<MetadataRecordBatch> history = new ArrayDeque<>();
     private final Set<MetadataWatcher> watchers = new HashSet<>();
+    private final List<Runnable> imageListeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image = MetadataImage.empty();
     private long coveredFrom = MetadataImage.empty().offset();
 
@@ -54,6 +56,7 @@ final class AppliedMetadata {
             watcher.close(Status.UNAVAILABLE.withDescription(
                     "this controller reloaded its metadata from a snapshot; watch again from your last offset"));
         }
+        imageListeners.forEach(Runnable::run);
     }
 
     /** Publishes one committed batch and the image it produced. Called by the apply thread only. */
@@ -76,6 +79,19 @@ final class AppliedMetadata {
                 }
             }
         }
+        imageListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code listener} on the apply thread after every new image (appended batch or snapshot
+     * reload), until {@link #removeImageListener}. It must return at once: apply waits for it.
+     */
+    void addImageListener(Runnable listener) {
+        imageListeners.add(listener);
+    }
+
+    void removeImageListener(Runnable listener) {
+        imageListeners.remove(listener);
     }
 
     /**
@@ -121,8 +137,6 @@ final class AppliedMetadata {
             watcher.close(status);
         }
     }
-
-
 
     /** How many watchers are connected. */
     int watcherCount() {

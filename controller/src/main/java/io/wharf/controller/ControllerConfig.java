@@ -41,6 +41,8 @@ public final class ControllerConfig {
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     /** How often the active controller looks for expired broker sessions. Default 100. */
     public static final String LIVENESS_CHECK_INTERVAL_MS = "broker.liveness.check.interval.ms";
+    /** Fence a broker as soon as its process is seen gone, not only when its session expires. Default true. */
+    public static final String BROKER_CRASH_DETECTION = "broker.crash.detection";
     /** Whether the active controller moves leaderships back to preferred replicas on its own. Default true. */
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
     /** How often the active controller checks the leader balance. Default 300000 (Kafka's five minutes). */
@@ -86,7 +88,7 @@ public final class ControllerConfig {
     public static final String DEFAULT_APPENDER_RETRY_POLICY = "1ms,10,100ms,100,1s,1000";
 
     private static final Set<String> KEYS = Set.of(NODE_ID, QUORUM_VOTERS, DATA_DIR, CLUSTER_ID, BIND_HOST,
-            BROKER_SESSION_TIMEOUT_MS, LIVENESS_CHECK_INTERVAL_MS, HISTORY_BATCHES, WATCH_MAX_PENDING,
+            BROKER_SESSION_TIMEOUT_MS, LIVENESS_CHECK_INTERVAL_MS, BROKER_CRASH_DETECTION, HISTORY_BATCHES, WATCH_MAX_PENDING,
             AUTO_LEADER_REBALANCE_ENABLE, LEADER_IMBALANCE_CHECK_INTERVAL_MS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE,
             RAFT_TIMEOUT_MIN_MS, RAFT_TIMEOUT_MAX_MS, RAFT_STEP_DOWN_WAIT_MS, RAFT_LEADER_CRASH_DETECTION,
             RAFT_APPENDER_RETRY_POLICY,
@@ -100,6 +102,7 @@ public final class ControllerConfig {
     private final String bindHost;
     private final long brokerSessionTimeoutMs;
     private final long livenessCheckIntervalMs;
+    private final boolean brokerCrashDetection;
     private final boolean autoLeaderRebalance;
     private final long leaderImbalanceCheckIntervalMs;
     private final int leaderImbalancePerBrokerPercentage;
@@ -139,6 +142,7 @@ public final class ControllerConfig {
         this.bindHost = v.text(BIND_HOST, self().host());
         this.brokerSessionTimeoutMs = v.longAtLeast(BROKER_SESSION_TIMEOUT_MS, 2000L, 1);
         this.livenessCheckIntervalMs = v.longAtLeast(LIVENESS_CHECK_INTERVAL_MS, 100L, 1);
+        this.brokerCrashDetection = v.bool(BROKER_CRASH_DETECTION, true);
         this.autoLeaderRebalance = v.bool(AUTO_LEADER_REBALANCE_ENABLE, true);
         this.leaderImbalanceCheckIntervalMs = v.longAtLeast(LEADER_IMBALANCE_CHECK_INTERVAL_MS, 300_000L, 1);
         this.leaderImbalancePerBrokerPercentage = v.intAtLeast(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, 10, 0);
@@ -287,6 +291,11 @@ public final class ControllerConfig {
 
     public long livenessCheckIntervalMs() {
         return livenessCheckIntervalMs;
+    }
+
+    /** Whether the active controller fences a broker as soon as it sees the broker's process gone. */
+    public boolean brokerCrashDetection() {
+        return brokerCrashDetection;
     }
 
     public int historyBatches() {

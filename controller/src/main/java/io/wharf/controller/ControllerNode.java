@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: {@link #start} and {@link #close} may be called from any thread; close is
  * idempotent and waits for a concurrent close. Threads it owns: Ratis's, gRPC's, a cached worker
  * pool (metadata-stream delivery, peer probes) and, while leading, the liveness thread of
- * {@link LeaderDuties}. All are stopped by {@link #close}.
+ * {@link LeaderDuties} and the thread of its {@link BrokerCrashDetector}. All are stopped by {@link #close}.
  */
 public final class ControllerNode implements AutoCloseable {
 
@@ -150,6 +151,21 @@ public final class ControllerNode implements AutoCloseable {
     boolean watchesLeader() {
         LeaderCrashDetector detector = crashDetector;
         return detector != null && detector.connectedToLeader();
+    }
+
+    /**
+     * The brokers (id to epoch) whose process this controller watches over an open connection: only
+     * while it is active and {@code broker.crash.detection} is on, otherwise empty.
+     */
+    Map<Integer, Long> crashWatchedBrokers() {
+        LeaderDuties current = duties;
+        return current == null ? Map.of() : current.crashWatchedBrokers();
+    }
+
+    /** The active controller's reaction to a broker process seen gone; false when not active or not fenced. */
+    boolean brokerGone(int brokerId, long epoch) {
+        LeaderDuties current = duties;
+        return current != null && current.brokerGone(brokerId, epoch);
     }
 
     /** The Raft log index this controller has applied, -1 before any. */

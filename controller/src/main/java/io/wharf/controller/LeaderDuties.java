@@ -10,6 +10,7 @@ import io.wharf.proto.metadata.UnfenceBrokerCommand;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -24,10 +25,12 @@ import org.slf4j.LoggerFactory;
 /**
  * What only the active controller does, from {@code notifyLeaderReady} until it stops leading:
  * tracks broker sessions, fences brokers whose session expired, unfences brokers that caught up,
- * and (unless disabled) rebalances leaderships to preferred replicas ({@link LeaderRebalance}).
+ * and (unless disabled) rebalances leaderships to preferred replicas ({@link LeaderRebalance}) and
+ * fences brokers whose process is seen gone before their session expires ({@link BrokerCrashDetector}).
  * Thread-safe: heartbeats arrive on gRPC threads and the expiry check runs on the one scheduler
  * thread this object owns (started by {@link #start}, stopped by {@link #close}); both take this
- * object's lock around {@link BrokerLiveness}.
+ * object's lock around {@link BrokerLiveness}. The crash detector's reports arrive on its own
+ * thread and take the same lock.
  */
 final class LeaderDuties implements AutoCloseable {
 
@@ -47,6 +50,7 @@ final class LeaderDuties implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final LeaderRebalance rebalance;
     private final long rebalanceIntervalMs;
+    private final BrokerCrashDetector crashDetector;
     private boolean closed;
 
     /**
@@ -64,6 +68,8 @@ final class LeaderDuties implements AutoCloseable {
         this.rebalance = config.autoLeaderRebalance()
                 ? new LeaderRebalance(nodeId, applied, submit, config.leaderImbalanceRatio()) : null;
         this.rebalanceIntervalMs = config.leaderImbalanceCheckIntervalMs();
+        this.crashDetector = config.brokerCrashDetection()
+                ? new BrokerCrashDetector(nodeId, applied, this::brokerGone) : null;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "wharf-controller-" + nodeId + "-liveness");
             thread.setDaemon(true);
@@ -81,7 +87,11 @@ final class LeaderDuties implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(this::checkBalance, rebalanceIntervalMs, rebalanceIntervalMs,
                     TimeUnit.MILLISECONDS);
         }
-        LOG.info("Controller {} is active: tracking broker sessions", nodeId);
+        if (crashDetector != null) {
+            crashDetector.start();
+        }
+        LOG.info("Controller {} is active: tracking broker sessions{}", nodeId,
+                crashDetector != null ? " and watching broker processes" : "");
     }
 
     /**
@@ -140,7 +150,7 @@ final class LeaderDuties implements AutoCloseable {
                 }
             }
             // Outside the lock, like heartbeat(): submitting may block inside Ratis.
-            toFence.forEach(expired -> fence(expired.brokerId(), expired.epoch()));
+            toFence.forEach(expired -> fence(expired.brokerId(), expired.epoch(), "missed its session timeout"));
         } catch (RuntimeException e) {
             // Keep checking: one bad round must not end fencing for the rest of this term.
             LOG.error("Controller {}: broker session check failed", nodeId, e);
@@ -163,8 +173,31 @@ final class LeaderDuties implements AutoCloseable {
         }
     }
 
-    private void fence(int brokerId, long epoch) {
-        LOG.info("Controller {}: broker {} (epoch {}) missed its session timeout; fencing it", nodeId, brokerId, epoch);
+    /**
+     * The crash detector saw broker {@code brokerId}'s process at {@code epoch} gone: fences it now,
+     * through the same command and bookkeeping as a session expiry, when that registration is still
+     * the current one and active ({@link BrokerCrashRules#shouldFence}) and no fence of it is under way.
+     *
+     * @return true when a fence was submitted
+     */
+    boolean brokerGone(int brokerId, long epoch) {
+        synchronized (this) {
+            if (closed || !BrokerCrashRules.shouldFence(applied.image(), brokerId, epoch) || !fencing.add(brokerId)) {
+                return false;
+            }
+        }
+        // Outside the lock, like heartbeat(): submitting may block inside Ratis.
+        fence(brokerId, epoch, "is gone (connection closed, reconnect refused)");
+        return true;
+    }
+
+    /** The brokers (id to epoch) the crash detector holds a connection to; empty when it is off. */
+    Map<Integer, Long> crashWatchedBrokers() {
+        return crashDetector == null ? Map.of() : crashDetector.connectedBrokers();
+    }
+
+    private void fence(int brokerId, long epoch, String why) {
+        LOG.info("Controller {}: broker {} (epoch {}) {}; fencing it", nodeId, brokerId, epoch, why);
         ControllerCommand command = ControllerCommand.newBuilder().setFenceBroker(
                 FenceBrokerCommand.newBuilder().setBrokerId(brokerId).setBrokerEpoch(epoch)).build();
         submit.apply(command).whenComplete((result, failure) -> {
@@ -192,11 +225,14 @@ final class LeaderDuties implements AutoCloseable {
                 result.getOffset());
     }
 
-    /** Stops the expiry check and waits for a running check to finish. */
+    /** Stops the crash detector and the expiry check, and waits for a running check to finish. */
     @Override
     public void close() {
         synchronized (this) {
             closed = true;
+        }
+        if (crashDetector != null) {
+            crashDetector.close();
         }
         scheduler.shutdownNow();
         try {

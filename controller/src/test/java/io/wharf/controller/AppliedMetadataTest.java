@@ -107,6 +107,19 @@ class AppliedMetadataTest {
     }
 
     @Test
+    void imageListenersSeeEveryNewImageUntilRemoved() {
+        List<Long> seen = new ArrayList<>();
+        Runnable listener = () -> seen.add(applied.image().offset());
+        applied.addImageListener(listener);
+        append(1);
+        append(2);
+        applied.reset(MetadataImage.empty().apply(MetadataRecordBatch.newBuilder().setOffset(9).build()));
+        applied.removeImageListener(listener);
+        append(10);
+        assertEquals(List.of(1L, 2L, 9L), seen);
+    }
+
+    @Test
     void fromMinusOneASnapshotOfTheCurrentImageComesFirst() {
         append(1);
         append(2);

@@ -55,6 +55,7 @@ class ControllerConfigTest {
         assertEquals(10000, config.quorumRetryMaxMs());
         assertEquals(Map.of(), config.ratisOverrides());
         assertTrue(config.raftLeaderCrashDetection());
+        assertTrue(config.brokerCrashDetection());
         assertTrue(config.autoLeaderRebalance());
         assertEquals(300_000, config.leaderImbalanceCheckIntervalMs());
         assertEquals(0.1, config.leaderImbalanceRatio());
@@ -65,9 +66,11 @@ class ControllerConfigTest {
         Map<String, String> values = minimal();
         values.put(ControllerConfig.RAFT_LEADER_CRASH_DETECTION, "false");
         values.put(ControllerConfig.AUTO_LEADER_REBALANCE_ENABLE, "false");
+        values.put(ControllerConfig.BROKER_CRASH_DETECTION, "false");
         values.put(ControllerConfig.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, "25");
         ControllerConfig config = ControllerConfig.fromMap(values);
         assertFalse(config.raftLeaderCrashDetection());
+        assertFalse(config.brokerCrashDetection());
         assertFalse(config.autoLeaderRebalance());
         assertEquals(0.25, config.leaderImbalanceRatio());
 

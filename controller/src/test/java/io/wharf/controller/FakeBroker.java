@@ -1,31 +1,80 @@
 package io.wharf.controller;
 
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.BrokerHeartbeatRequest;
 import io.wharf.proto.controller.BrokerHeartbeatResponse;
 import io.wharf.proto.controller.ControllerServiceGrpc.ControllerServiceBlockingStub;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import io.wharf.proto.controller.RegisterBrokerResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A broker made of nothing but ControllerService calls: it registers (under an incarnation id that
  * changes only on {@link #restart}), and heartbeats to whichever
  * controller it last learned is active (following NOT_CONTROLLER redirects). It claims to have
- * applied metadata up to its own epoch. Single-threaded, except that {@link #heartbeat} may be
- * called from a test's scheduler thread (it is synchronized).
+ * applied metadata up to its own epoch. It registers the endpoint 127.0.0.1:port and, after
+ * {@link #serve}, has a gRPC server listening there (serving nothing: an open port is all a
+ * controller's crash detector looks at) until {@link #stopServing}, which closes its connections
+ * and its listening socket at once, as a killed process's kernel does. Single-threaded, except that
+ * {@link #heartbeat} may be called from a test's scheduler thread (it is synchronized).
  */
 final class FakeBroker {
 
     private final InProcessQuorum quorum;
     private final int id;
+    private final int port;
+    private Server server;
     private long epoch = -1;
     private int controllerId = 1;
     private String incarnation = UUID.randomUUID().toString();
 
+    /** A broker that registers port 19000 + id and listens nowhere. */
     FakeBroker(InProcessQuorum quorum, int id) {
+        this(quorum, id, 19000 + id);
+    }
+
+    /** A broker that registers {@code port}, where {@link #serve} listens. */
+    FakeBroker(InProcessQuorum quorum, int id, int port) {
         this.quorum = quorum;
         this.id = id;
+        this.port = port;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Starts listening on 127.0.0.1:port with a gRPC server that serves no service. */
+    synchronized FakeBroker serve() {
+        if (server != null) {
+            throw new IllegalStateException("broker " + id + " already serves port " + port);
+        }
+        try {
+            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).build().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("broker " + id + " cannot listen on port " + port, e);
+        }
+        return this;
+    }
+
+    /** Closes the server's connections and listening socket now, as the death of the process would. */
+    synchronized void stopServing() {
+        if (server == null) {
+            return;
+        }
+        server.shutdownNow();
+        try {
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server = null;
     }
 
     int id() {
@@ -44,7 +93,7 @@ final class FakeBroker {
     /** Registers through controller {@code via} and adopts the answered epoch; returns the whole answer. */
     synchronized RegisterBrokerResponse registration(int via) {
         RegisterBrokerResponse response = quorum.stub(via).registerBroker(RegisterBrokerRequest.newBuilder()
-                .setBrokerId(id).setHost("127.0.0.1").setPort(19000 + id).setIncarnationId(incarnation).build());
+                .setBrokerId(id).setHost("127.0.0.1").setPort(port).setIncarnationId(incarnation).build());
         if (response.getError().getCode() != ErrorCode.NONE) {
             throw new IllegalStateException("broker " + id + " could not register: " + response.getError());
         }

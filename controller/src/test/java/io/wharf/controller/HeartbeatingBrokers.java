@@ -23,16 +23,28 @@ final class HeartbeatingBrokers implements AutoCloseable {
 
     /** Registers brokers 1..count (each through the controller of its own id) and waits until all are active. */
     static HeartbeatingBrokers start(InProcessQuorum quorum, int count) {
+        List<FakeBroker> brokers = new ArrayList<>();
+        for (int id = 1; id <= count; id++) {
+            brokers.add(new FakeBroker(quorum, id));
+        }
+        return start(quorum, brokers);
+    }
+
+    /**
+     * Registers {@code brokers}, which must be brokers 1..n in order (each through the controller
+     * of its own id, or the last one), and waits until all are active.
+     */
+    static HeartbeatingBrokers start(InProcessQuorum quorum, List<FakeBroker> brokers) {
         HeartbeatingBrokers started = new HeartbeatingBrokers();
         started.heartbeats.scheduleWithFixedDelay(() -> started.beating.forEach(FakeBroker::heartbeat), 0, 100,
                 TimeUnit.MILLISECONDS);
-        for (int id = 1; id <= count; id++) {
-            FakeBroker broker = new FakeBroker(quorum, id);
-            broker.register(Math.min(id, quorum.ids().size()));
+        for (FakeBroker broker : brokers) {
+            broker.register(Math.min(broker.id(), quorum.ids().size()));
             started.brokers.add(broker);
             started.beating.add(broker);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> quorum.awaitLeader().image().activeBrokerIds().size() == count);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> quorum.awaitLeader().image().activeBrokerIds().size() == brokers.size());
         return started;
     }
 
