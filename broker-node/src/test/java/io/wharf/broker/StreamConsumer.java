@@ -96,7 +96,7 @@ final class StreamConsumer implements AutoCloseable {
             }
         }
         requests.onNext(ConsumeRequest.newBuilder().setAck(SettleRequest.newBuilder().setDeliveryTag(tag)
-                .setMultiple(multiple)).build());
+                .setMultiple(multiple).setConfirm(true)).build());
     }
 
     void nack(long tag, boolean requeue) {

@@ -32,6 +32,11 @@ final class QueueCommands {
     static final int DEFAULT_MIN_INSYNC_REPLICAS = 2;
     /** Queue logs are consumed and acknowledged, not replayed: smaller segments free acknowledged space sooner. */
     static final String SEGMENT_BYTES = "67108864";
+    /**
+     * Room for a checkpoint entry, which holds the state of every live message and grows with the
+     * backlog; the broker bounds the batches of messages it appends far below this.
+     */
+    static final String MAX_MESSAGE_BYTES = "16777216";
 
     private QueueCommands() {
     }
@@ -92,6 +97,7 @@ final class QueueCommands {
         configs.put(TopicConfigs.RETENTION_BYTES, "-1");
         configs.put(TopicConfigs.CLEANUP_POLICY, "delete");
         configs.put(TopicConfigs.SEGMENT_BYTES, SEGMENT_BYTES);
+        configs.put(TopicConfigs.MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES);
         return TopicSpec.newBuilder()
                 .setName(QueueNames.topicFor(command.getName()))
                 .setPartitions(1)

@@ -88,13 +88,15 @@ final class PublisherWindows {
     /**
      * One publisher's recent sequences in a ring of primitive longs: with 10,000 publishers of 1024
      * sequences, boxed sets would cost close to a gigabyte; this is 80 MB at most, and a scan of 1024
-     * longs per publish is cheap. The ring grows to the window as sequences arrive.
+     * longs is only needed for a sequence at or below the highest seen (a retry). The ring grows to the window as sequences arrive.
      */
     private static final class Window {
         private final int capacity;
         private long[] ring;
         private int oldest;
         private int size;
+        /** The highest sequence added (the ring may have forgotten it, which only makes the scan longer). */
+        private long highest = Long.MIN_VALUE;
 
         Window(int capacity) {
             this.capacity = capacity;
@@ -102,6 +104,9 @@ final class PublisherWindows {
         }
 
         boolean contains(long sequence) {
+            if (size == 0 || sequence > highest) {
+                return false;  // the common case: a publisher's next sequence
+            }
             for (int i = 0; i < size; i++) {
                 if (ring[(oldest + i) % ring.length] == sequence) {
                     return true;
@@ -112,6 +117,7 @@ final class PublisherWindows {
 
         /** Adds a sequence as the newest, forgetting the oldest when full. */
         void add(long sequence) {
+            highest = Math.max(highest, sequence);
             if (size == capacity) {
                 // Full: the ring has grown to the capacity; the newest takes the oldest's slot.
                 ring[oldest] = sequence;

@@ -116,7 +116,8 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
             fail(PartitionLookup.error(ErrorCode.INVALID_REQUEST, "subscribe before acking or nacking"));
             return;
         }
-        Optional<Error> refused = shard.settle(this, request.getDeliveryTag(), request.getMultiple(), outcome);
+        Optional<Error> refused = shard.settle(this, request.getDeliveryTag(), request.getMultiple(), outcome,
+                request.getConfirm());
         if (refused.isPresent()) {
             shard.consumerGone(consumerId, ConsumerGone.Reason.CHANNEL_ERROR);
             service.wake(shard);

@@ -371,7 +371,7 @@ public final class QueueService implements AutoCloseable {
             return new Served(null, Optional.of(withQueueName(queue, lookup.toError(e, topic, 0))));
         }
         QueueShard shard = shardFor(partition, queueImage.get());
-        shard.sync(partition, clock.millis(), lookup);
+        shard.sync(partition, clock.millis());
         listen(shard, partition);
         if (!shard.isServing()) {
             return new Served(null, Optional.of(withQueueName(queue, lookup.toError(new ReplicationException(
@@ -402,7 +402,7 @@ public final class QueueService implements AutoCloseable {
             return;
         }
         try {
-            shard.follow(partition.get(), clock.millis(), lookup);
+            shard.follow(partition.get(), clock.millis());
         } catch (RuntimeException e) {
             LOG.debug("Broker {} could not bring queue '{}' up to date: {}", brokerId, shard.queue(), e.toString());
         }
@@ -426,7 +426,7 @@ public final class QueueService implements AutoCloseable {
             QueueBrokerSettings own = Optional.ofNullable(queue.arguments().get("x-consumer-timeout"))
                     .map(Long::parseLong).map(settings::withConsumerTimeout).orElse(settings);
             return new QueueShard(tp, queue.name(), own,
-                    () -> new QueueMachine(QueueSettings.defaults(singleActive)), cache, this::onQueueThread);
+                    () -> new QueueMachine(QueueSettings.defaults(singleActive)), cache, this::onQueueThread, lookup);
         });
     }
 
@@ -473,7 +473,7 @@ public final class QueueService implements AutoCloseable {
             hosted.add(partition.topicPartition());
             QueueShard shard = shardFor(partition, queueImage.get());
             try {
-                shard.follow(partition, clock.millis(), lookup);
+                shard.follow(partition, clock.millis());
                 listen(shard, partition);
             } catch (RuntimeException e) {
                 LOG.debug("Broker {} could not bring queue '{}' up to date: {}", brokerId, queue.get(), e.toString());

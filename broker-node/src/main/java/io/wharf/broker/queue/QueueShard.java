@@ -63,6 +63,8 @@ final class QueueShard {
     private static final Logger LOG = LoggerFactory.getLogger(QueueShard.class);
     private static final int NOT_LEADING = -1;
     private static final int READ_BYTES = 1 << 20;
+    /** A Kafka v2 record's header with no key or headers: length, attributes, deltas, key and value lengths. */
+    private static final int RECORD_OVERHEAD_BYTES = 21;
 
     /** Told, on the queue thread, how an appended entry ended: applied with its effects, or failed. */
     interface Waiter {
@@ -81,6 +83,7 @@ final class QueueShard {
     private final String queue;
     private final QueueBrokerSettings settings;
     private final Supplier<QueueMachine> newMachine;
+    private final PartitionLookup lookup;
     private QueueMachine machine;
     /** The next log offset to apply. */
     private long nextOffset;
@@ -95,6 +98,8 @@ final class QueueShard {
     private final Map<String, LocalConsumer> consumers = new LinkedHashMap<>();
     private final List<PendingEntry> pending = new ArrayList<>();
     private final TreeMap<Long, Waiter> waiters = new TreeMap<>();
+    /** Entries this leader appended and has not applied yet: applied from here, not read back from the log. */
+    private final TreeMap<Long, LoggedQueueEntry> appended = new TreeMap<>();
     private final Map<PublishKey, List<CompletableFuture<Error>>> publishing = new HashMap<>();
     /** Message ids with a settlement appended or pending, not applied yet: acking them again is an error. */
     private final Set<Long> settling = new HashSet<>();
@@ -107,8 +112,9 @@ final class QueueShard {
     private long redeliveries;
 
     QueueShard(TopicPartition topicPartition, String queue, QueueBrokerSettings settings, Supplier<QueueMachine> newMachine,
-               MessageCache cache, Executor queueThread) {
+               MessageCache cache, Executor queueThread, PartitionLookup lookup) {
         this.cache = cache;
+        this.lookup = lookup;
         this.topicPartition = topicPartition;
         this.queueThread = queueThread;
         this.queue = queue;
@@ -151,8 +157,8 @@ final class QueueShard {
      * Brings the shard in step with {@code partition} ({@link #sync}) and, when leading, appends
      * what is pending as one batch.
      */
-    void follow(Partition partition, long nowMs, PartitionLookup lookup) {
-        sync(partition, nowMs, lookup);
+    void follow(Partition partition, long nowMs) {
+        sync(partition, nowMs);
         if (isServing()) {
             appendPending(partition, nowMs);
         }
@@ -164,7 +170,7 @@ final class QueueShard {
      * effects acted on when leading); appends nothing, so that requests arriving one by one are
      * appended together by the next {@link #follow}.
      */
-    void sync(Partition partition, long nowMs, PartitionLookup lookup) {
+    void sync(Partition partition, long nowMs) {
         boolean leading = partition.isLeader();
         int epoch = leading ? partition.leaderEpoch() : NOT_LEADING;
         if (epoch != leaderEpoch) {
@@ -207,6 +213,7 @@ final class QueueShard {
         pending.clear();
         List<Waiter> inFlight = List.copyOf(waiters.values());
         waiters.clear();
+        appended.clear();  // a new leader may truncate them; from now on the log says what is there
         inFlight.forEach(waiter -> waiter.failed(why));
         publishing.values().forEach(futures -> futures.forEach(future -> future.complete(why)));
         publishing.clear();
@@ -331,7 +338,8 @@ final class QueueShard {
      *
      * @return UNKNOWN_DELIVERY_TAG when it does not hold {@code tag} (the caller closes it)
      */
-    Optional<Error> settle(LocalConsumer consumer, long tag, boolean multiple, Settle.Outcome outcome) {
+    Optional<Error> settle(LocalConsumer consumer, long tag, boolean multiple, Settle.Outcome outcome,
+                           boolean confirm) {
         String consumerId = consumer.consumerId();
         if (!machine.isHeldBy(consumerId, tag) || settling.contains(tag)) {
             return Optional.of(PartitionLookup.error(ErrorCode.UNKNOWN_DELIVERY_TAG, "delivery tag " + tag
@@ -348,11 +356,11 @@ final class QueueShard {
         } else {
             ids.add(tag);
         }
-        addSettle(consumerId, ids, outcome);
+        addSettle(consumerId, ids, outcome, confirm);
         return Optional.empty();
     }
 
-    private void addSettle(String consumerId, List<Long> ids, Settle.Outcome outcome) {
+    private void addSettle(String consumerId, List<Long> ids, Settle.Outcome outcome, boolean confirm) {
         settling.addAll(ids);
         // Where their bodies are, looked up now: once the settle is applied the machine forgets them.
         List<Long> locations = new ArrayList<>();
@@ -367,7 +375,7 @@ final class QueueShard {
                     locations.forEach(location -> cache.remove(topicPartition, location));
                 }
                 LocalConsumer consumer = consumers.get(consumerId);
-                if (consumer != null && !consumer.noAck()) {
+                if (confirm && consumer != null) {
                     consumer.settled(ids);
                 }
             }
@@ -509,13 +517,18 @@ final class QueueShard {
             List<PendingEntry> batch = new ArrayList<>();
             long bytes = 0;
             while (!pending.isEmpty() && (batch.isEmpty()
-                    || bytes + pending.get(0).entry().getSerializedSize() <= settings.maxBatchBytes())) {
+                    || bytes + recordBytes(pending.get(0)) <= settings.maxBatchBytes())) {
                 PendingEntry next = pending.remove(0);
-                bytes += next.entry().getSerializedSize();
+                bytes += recordBytes(next);
                 batch.add(next);
             }
             append(partition, batch, nowMs);
         }
+    }
+
+    /** An entry's size in a record batch: its bytes and, at most, a record's own header. */
+    private static int recordBytes(PendingEntry entry) {
+        return entry.entry().getSerializedSize() + RECORD_OVERHEAD_BYTES;
     }
 
     private void append(Partition partition, List<PendingEntry> batch, long nowMs) {
@@ -549,6 +562,7 @@ final class QueueShard {
             if (entry.waiter() != null) {
                 waiters.put(offset, entry.waiter());
             }
+            appended.put(offset, new LoggedQueueEntry(offset, nowMs, entry.entry()));
         }
         long last = base + batch.size() - 1;
         outcome.replicated().whenComplete((hw, failure) -> {
@@ -570,10 +584,8 @@ final class QueueShard {
     }
 
     private Error errorOf(RuntimeException e) {
-        if (e instanceof ReplicationException r) {
-            return PartitionLookup.error(r.errorCode(), "queue '" + queue + "': " + r.getMessage());
-        }
-        return PartitionLookup.error(ErrorCode.UNKNOWN_SERVER_ERROR, "queue '" + queue + "': " + e);
+        Error error = lookup.toError(e, topicPartition.topic(), 0);
+        return error.toBuilder().setMessage("queue '" + queue + "': " + error.getMessage()).build();
     }
 
     private void catchUp(Log log, long endOffset) {
@@ -584,6 +596,11 @@ final class QueueShard {
             replay = new QueueReplay(machine, nextOffset);
         }
         while (nextOffset < endOffset) {
+            LoggedQueueEntry own = appended.remove(nextOffset);
+            if (own != null) {
+                applyOne(log, own);
+                continue;
+            }
             ByteBuffer read = log.readCopy(nextOffset, READ_BYTES, endOffset);
             if (!read.hasRemaining()) {
                 return;
@@ -597,6 +614,7 @@ final class QueueShard {
             }
             nextOffset = Math.max(nextOffset, Math.min(readEnd, endOffset));
         }
+        appended.headMap(nextOffset).clear();
     }
 
     private void applyOne(Log log, LoggedQueueEntry item) {
@@ -625,7 +643,7 @@ final class QueueShard {
                         .setRedelivered(deliver.redelivered()).setDeliveryCount(deliver.deliveryCount())
                         .setMessage(message(log, deliver.location())).setQueue(queue).build());
                 if (consumer.noAck()) {
-                    addSettle(consumer.consumerId(), List.of(deliver.id()), Settle.Outcome.ACK);
+                    addSettle(consumer.consumerId(), List.of(deliver.id()), Settle.Outcome.ACK, false);
                 }
             } else if (effect instanceof QueueEffect.ConsumerActivated activated) {
                 LocalConsumer consumer = consumers.get(activated.consumerId());

@@ -218,7 +218,7 @@ public final class QueueSubscription {
             if (take(streamGeneration, tag, multiple)) {
                 settleWaiters.computeIfAbsent(tag, t -> new ArrayList<>()).add(settled);
                 requests.onNext(ConsumeRequest.newBuilder().setAck(SettleRequest.newBuilder().setDeliveryTag(tag)
-                        .setMultiple(multiple)).build());
+                        .setMultiple(multiple).setConfirm(true)).build());
                 return settled;
             }
         }
