@@ -65,6 +65,8 @@ class QueueKillsTest {
     private final AtomicLong deliveries = new AtomicLong();
     private final AtomicLong redeliveries = new AtomicLong();
     private final AtomicLong lastConfirmNanos = new AtomicLong();
+    /** When each confirm arrived (System.nanoTime()), for the longest gap around a kill. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> confirmTimes = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @AfterEach
     void stop() {
@@ -105,7 +107,9 @@ class QueueKillsTest {
                 publisher.publish("", QUEUE, body.getBytes(StandardCharsets.UTF_8)).thenAccept(outcome -> {
                     if (outcome.status() == PublishOutcome.Status.ACKED) {
                         confirmed.add(body);
-                        lastConfirmNanos.set(System.nanoTime());
+                        long now = System.nanoTime();
+                        lastConfirmNanos.set(now);
+                        confirmTimes.add(now);
                     }
                 });
             }
@@ -121,8 +125,10 @@ class QueueKillsTest {
             cluster.launcher().kill(victim);
             await("round " + round + ": confirms after the kill").atMost(RESUME_LIMIT).pollInterval(Duration.ofMillis(10))
                     .until(() -> lastConfirmNanos.get() > killedAt);
-            LOG.info("round {}: confirms resumed {} ms after the kill", round,
-                    TimeUnit.NANOSECONDS.toMillis(lastConfirmNanos.get() - killedAt));
+            int after = confirmed.size();
+            await().atMost(RESUME_LIMIT).until(() -> confirmed.size() > after + 200);
+            LOG.info("round {}: longest gap between confirms around the kill: {} ms", round,
+                    longestGapMs(killedAt - TimeUnit.SECONDS.toNanos(1), System.nanoTime()));
             if (random.nextBoolean()) {
                 // A restart at once, or after more traffic without the node: both orders happen.
                 int during = confirmed.size();
@@ -167,6 +173,16 @@ class QueueKillsTest {
         assertEquals(Set.of(), unexpected, "delivered but never published (seed " + SEED + ")");
         assertEquals(Set.of(), ackedThenDeliveredAgain, "delivered again after its ack was confirmed (seed " + SEED + ")");
         assertTrue(confirmed.size() > ROUNDS * 300, "the publisher made progress: " + confirmed.size());
+    }
+
+    /** The longest time between two consecutive confirms in [from, to] (System.nanoTime()). */
+    private long longestGapMs(long from, long to) {
+        List<Long> times = confirmTimes.stream().filter(t -> t >= from && t <= to).sorted().toList();
+        long longest = 0;
+        for (int i = 1; i < times.size(); i++) {
+            longest = Math.max(longest, times.get(i) - times.get(i - 1));
+        }
+        return TimeUnit.NANOSECONDS.toMillis(longest);
     }
 
     private void handle(QueueDelivery delivery) {
