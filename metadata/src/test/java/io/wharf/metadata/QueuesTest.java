@@ -42,7 +42,7 @@ class QueuesTest {
         assertEquals(1, log.partitions().size());
         assertEquals(3, log.partition(0).orElseThrow().replicas().size(), "RabbitMQ's quorum default of 3");
         assertEquals(Map.of("min.insync.replicas", "2", "retention.ms", "-1", "retention.bytes", "-1",
-                "cleanup.policy", "delete", "segment.bytes", "67108864"), log.configs());
+                "cleanup.policy", "delete", "segment.bytes", "67108864", "max.message.bytes", "16777216"), log.configs());
         assertNotEquals(log.topicId(), queue.queueId());
 
         QueueInfo info = MetadataViews.toQueueInfo(queue, cluster.image());
