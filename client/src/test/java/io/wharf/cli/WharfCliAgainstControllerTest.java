@@ -8,10 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.client.admin.FakeControllerService;
+import io.wharf.proto.common.BindingInfo;
 import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.BrokerState;
+import io.wharf.proto.common.DestinationKind;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.ExchangeInfo;
+import io.wharf.proto.common.ExchangeType;
 import io.wharf.proto.common.PartitionInfo;
+import io.wharf.proto.common.QueueInfo;
 import io.wharf.proto.common.TopicDescription;
 import io.wharf.proto.controller.AlterConfigsResponse;
 import io.wharf.proto.controller.ControllerInfo;
@@ -19,6 +24,9 @@ import io.wharf.proto.controller.CreateTopicsResponse;
 import io.wharf.proto.controller.DescribeClusterResponse;
 import io.wharf.proto.controller.DescribeTopicsResponse;
 import io.wharf.proto.controller.ElectLeadersResponse;
+import io.wharf.proto.controller.ListBindingsResponse;
+import io.wharf.proto.controller.ListExchangesResponse;
+import io.wharf.proto.controller.ListQueuesResponse;
 import io.wharf.proto.controller.ListTopicsResponse;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -87,11 +95,25 @@ class WharfCliAgainstControllerTest {
                 .addBrokers(BrokerInfo.newBuilder().setId(1).setHost("127.0.0.1").setPort(17201).setState(BrokerState.FENCED).setEpoch(12).setMsSinceHeartbeat(2400))
                 .build();
         controller.describeTopics = request -> DescribeTopicsResponse.newBuilder().addTopics(orders()).build();
+        controller.exchanges = ListExchangesResponse.newBuilder().addExchanges(ExchangeInfo.newBuilder()
+                .setName("jobs").setType(ExchangeType.DIRECT)).build();
+        controller.queues = ListQueuesResponse.newBuilder().addQueues(QueueInfo.newBuilder().setName("thumbnails")
+                .setPartition(PartitionInfo.newBuilder().setLeader(2).addAllReplicas(List.of(2, 1))
+                        .addAllIsr(List.of(2, 1)))).build();
+        controller.bindings = ListBindingsResponse.newBuilder().addBindings(BindingInfo.newBuilder().setSource("jobs")
+                .setDestination("thumbnails").setDestinationKind(DestinationKind.QUEUE).setRoutingKey("thumb")).build();
 
         assertEquals(0, run("metadata", "--json"), err.toString());
         JsonNode json = new ObjectMapper().readTree(out.toString());
 
-        assertEquals(List.of("controllers", "brokers", "topics"), fields(json));
+        assertEquals(List.of("controllers", "brokers", "topics", "exchanges", "queues", "bindings"), fields(json));
+        assertEquals(List.of("name", "type", "internal", "builtin", "arguments"), fields(json.get("exchanges").get(0)));
+        assertEquals("direct", json.get("exchanges").get(0).get("type").asText());
+        assertEquals(List.of("name", "leader", "replicas", "isr", "arguments"), fields(json.get("queues").get(0)));
+        assertEquals(2, json.get("queues").get(0).get("leader").asInt());
+        assertEquals(List.of("source", "destination", "destination_kind", "routing_key", "arguments"),
+                fields(json.get("bindings").get(0)));
+        assertEquals("queue", json.get("bindings").get(0).get("destination_kind").asText());
         JsonNode first = json.get("controllers").get(0);
         assertEquals(List.of("id", "address", "leader", "term", "role", "applied_index"), fields(first));
         assertEquals(1, first.get("id").asInt());
@@ -110,6 +132,8 @@ class WharfCliAgainstControllerTest {
 
         assertEquals(0, run("metadata"));
         assertTrue(out.toString().contains("orders  1          3       4             3,1       3"), out.toString());
+        assertTrue(out.toString().contains("thumbnails  2       2,1       2,1"), out.toString());
+        assertTrue(out.toString().contains("jobs    thumbnails   queue  thumb"), out.toString());
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code wharf metadata}: controllers, brokers and topics in one view. Single-threaded; one per invocation. */
-@Command(name = "metadata", description = "Show controllers (roles, terms), brokers (states, epochs) and topics (leaders, ISRs).")
+/** {@code wharf metadata}: controllers, brokers, topics, exchanges, queues and bindings in one view. Single-threaded; one per invocation. */
+@Command(name = "metadata", description = "Show controllers (roles, terms), brokers (states, epochs), topics (leaders, ISRs), exchanges, queues and bindings.")
 public final class MetadataCommand implements Runnable {
 
     private final CliEnvironment env;
@@ -30,7 +30,8 @@ public final class MetadataCommand implements Runnable {
         try (AdminClient admin = bootstrap.connect(env)) {
             DescribeClusterResponse cluster = admin.describeCluster();
             TopicDescriptions topics = admin.describeTopics(List.of());
-            MetadataView view = MetadataView.of(cluster, topics.topics());
+            MetadataView view = MetadataView.of(cluster, topics.topics(), admin.listExchanges(), admin.listQueues(),
+                    admin.listBindings(""));
             if (json.enabled()) {
                 Json.print(env.out(), view);
             } else {
@@ -57,6 +58,24 @@ public final class MetadataCommand implements Runnable {
         view.topics().forEach(t -> t.partitions().forEach(p -> topics.row(t.name(), p.id(), p.leader(), p.leaderEpoch(),
                 join(p.replicas()), join(p.isr()))));
         topics.print(out);
+        out.println();
+        out.println("Exchanges");
+        TextTable exchanges = new TextTable("EXCHANGE", "TYPE", "INTERNAL", "BUILTIN", "ARGUMENTS");
+        view.exchanges().forEach(e -> exchanges.row(e.name().isEmpty() ? "(default)" : e.name(), e.type(),
+                e.internal(), e.builtin(), e.arguments().isEmpty() ? "" : e.arguments().toString()));
+        exchanges.print(out);
+        out.println();
+        out.println("Queues");
+        TextTable queues = new TextTable("QUEUE", "LEADER", "REPLICAS", "ISR", "ARGUMENTS");
+        view.queues().forEach(q -> queues.row(q.name(), q.leader(), join(q.replicas()), join(q.isr()),
+                q.arguments().isEmpty() ? "" : q.arguments().toString()));
+        queues.print(out);
+        out.println();
+        out.println("Bindings");
+        TextTable bindings = new TextTable("SOURCE", "DESTINATION", "KIND", "ROUTING-KEY", "ARGUMENTS");
+        view.bindings().forEach(b -> bindings.row(b.source(), b.destination(), b.destinationKind(), b.routingKey(),
+                b.arguments().isEmpty() ? "" : b.arguments().toString()));
+        bindings.print(out);
     }
 
     static String join(List<Integer> ids) {

@@ -20,6 +20,12 @@ import io.wharf.proto.controller.ElectLeadersResponse;
 import io.wharf.proto.controller.ListTopicsRequest;
 import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.proto.controller.TopicResult;
+import io.wharf.proto.controller.ListBindingsRequest;
+import io.wharf.proto.controller.ListBindingsResponse;
+import io.wharf.proto.controller.ListExchangesRequest;
+import io.wharf.proto.controller.ListExchangesResponse;
+import io.wharf.proto.controller.ListQueuesRequest;
+import io.wharf.proto.controller.ListQueuesResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -128,6 +134,29 @@ public final class FakeControllerService extends ControllerServiceGrpc.Controlle
             return;
         }
         observer.onNext(value);
+        observer.onCompleted();
+    }
+
+    /** Exchanges, queues and bindings: none unless a test scripts them. */
+    public volatile ListExchangesResponse exchanges = ListExchangesResponse.getDefaultInstance();
+    public volatile ListQueuesResponse queues = ListQueuesResponse.getDefaultInstance();
+    public volatile ListBindingsResponse bindings = ListBindingsResponse.getDefaultInstance();
+
+    @Override
+    public void listExchanges(ListExchangesRequest request, StreamObserver<ListExchangesResponse> observer) {
+        observer.onNext(exchanges);
+        observer.onCompleted();
+    }
+
+    @Override
+    public void listQueues(ListQueuesRequest request, StreamObserver<ListQueuesResponse> observer) {
+        observer.onNext(queues);
+        observer.onCompleted();
+    }
+
+    @Override
+    public void listBindings(ListBindingsRequest request, StreamObserver<ListBindingsResponse> observer) {
+        observer.onNext(bindings);
         observer.onCompleted();
     }
 }
