@@ -4,6 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.wharf.client.ClientException;
+import io.wharf.client.BrokerStream;
 import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.EndpointChannels;
@@ -14,6 +15,7 @@ import io.wharf.proto.broker.InitProducerIdRequest;
 import io.wharf.proto.broker.InitProducerIdResponse;
 import io.wharf.proto.broker.ProducePartition;
 import io.wharf.proto.broker.ProducePartitionResult;
+import io.wharf.proto.broker.BrokerServiceGrpc.BrokerServiceStub;
 import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.broker.ProduceResponse;
 import io.wharf.proto.common.Error;
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The producer's I/O loop: drains ready batches into one Produce request per leader broker,
- * sent on that broker's {@link ProduceConnection} (one stream, whose requests the broker appends
+ * sent on that broker's {@link BrokerStream} (one stream, whose requests the broker appends
  * in the order sent), keeps at most {@code max.in.flight.requests.per.connection} requests
  * unanswered per broker, completes records, and re-queues batches that failed retriably until
  * {@code delivery.timeout.ms}. A stream that ends, or leaves a request unanswered past
@@ -80,15 +82,15 @@ final class Sender implements Runnable {
     /** Every unanswered request by correlation id, oldest first. */
     private final Map<Long, InFlightRequest> inFlight = new LinkedHashMap<>();
     /** The open produce stream to each broker; one is opened on the first request after the last ended. */
-    private final Map<Endpoint, ProduceConnection> connections = new HashMap<>();
-    private final ProduceConnection.Listener connectionListener = new ProduceConnection.Listener() {
+    private final Map<Endpoint, BrokerStream<ProduceRequest, ProduceResponse>> connections = new HashMap<>();
+    private final BrokerStream.Listener<ProduceRequest, ProduceResponse> connectionListener = new BrokerStream.Listener<>() {
         @Override
-        public void answered(ProduceConnection connection, ProduceResponse response) {
+        public void answered(BrokerStream<ProduceRequest, ProduceResponse> connection, ProduceResponse response) {
             handOver(() -> onAnswer(connection, response));
         }
 
         @Override
-        public void ended(ProduceConnection connection, Status status) {
+        public void ended(BrokerStream<ProduceRequest, ProduceResponse> connection, Status status) {
             handOver(() -> onEnded(connection, status));
         }
     };
@@ -135,7 +137,7 @@ final class Sender implements Runnable {
                 "the producer was closed before the record was acknowledged");
         accumulator.removeAll().forEach(batch -> batch.fail(closed));
         // Only a forced close leaves requests unanswered: they fail now (retries are off once forced).
-        for (ProduceConnection connection : List.copyOf(connections.values())) {
+        for (BrokerStream<ProduceRequest, ProduceResponse> connection : List.copyOf(connections.values())) {
             if (forceClose) {
                 onEnded(connection, Status.CANCELLED.withDescription("the producer was closed"));
                 connection.cancel("the producer was closed");
@@ -278,15 +280,16 @@ final class Sender implements Runnable {
             }
         });
         inFlightPerBroker.merge(broker, 1, Integer::sum);
-        ProduceConnection connection = connections.computeIfAbsent(broker,
-                b -> new ProduceConnection(b, channels.channel(b), connectionListener));
+        BrokerStream<ProduceRequest, ProduceResponse> connection = connections.computeIfAbsent(broker,
+                b -> new BrokerStream<>("ProduceStream", b, channels.channel(b), BrokerServiceStub::produceStream,
+                        connectionListener));
         long correlationId = nextCorrelationId++;
         inFlight.put(correlationId, new InFlightRequest(connection, correlationId, nowMs.getAsLong(), batches,
                 sentBehindUnresolved));
         connection.send(request.setCorrelationId(correlationId).build());
     }
 
-    private void onAnswer(ProduceConnection connection, ProduceResponse response) {
+    private void onAnswer(BrokerStream<ProduceRequest, ProduceResponse> connection, ProduceResponse response) {
         InFlightRequest request = inFlight.get(response.getCorrelationId());
         // absent or on another stream: already failed when its stream ended or timed out
         if (request != null && request.connection() == connection) {
@@ -296,7 +299,7 @@ final class Sender implements Runnable {
     }
 
     /** Fails, retriably, what is unanswered on a stream that ended; the next request opens a new one. */
-    private void onEnded(ProduceConnection connection, Status status) {
+    private void onEnded(BrokerStream<ProduceRequest, ProduceResponse> connection, Status status) {
         connections.remove(connection.broker(), connection);
         List<InFlightRequest> lost = inFlight.values().stream().filter(r -> r.connection() == connection).toList();
         lost.forEach(request -> {
@@ -312,7 +315,7 @@ final class Sender implements Runnable {
      */
     private void endUnansweredConnections(long now) {
         long limitMs = config.requestTimeout().toMillis() + 1000;
-        Set<ProduceConnection> stuck = new HashSet<>();
+        Set<BrokerStream<ProduceRequest, ProduceResponse>> stuck = new HashSet<>();
         inFlight.values().stream().filter(r -> now - r.sentMs() > limitMs).forEach(r -> stuck.add(r.connection()));
         stuck.forEach(connection -> {
             String why = "no answer from broker " + connection.broker() + " within " + limitMs + " ms";
@@ -472,7 +475,7 @@ final class Sender implements Runnable {
      * @param sentBehindUnresolved partitions whose first batch in it followed a batch with no
      *     outcome yet: an OUT_OF_ORDER_SEQUENCE answer for them is no gap
      */
-    private record InFlightRequest(ProduceConnection connection, long correlationId, long sentMs,
+    private record InFlightRequest(BrokerStream<ProduceRequest, ProduceResponse> connection, long correlationId, long sentMs,
                                    Map<TopicPartition, List<ProducerBatch>> batches,
                                    Set<TopicPartition> sentBehindUnresolved) {
     }

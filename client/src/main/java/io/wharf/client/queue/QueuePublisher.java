@@ -3,9 +3,11 @@ package io.wharf.client.queue;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.wharf.client.BrokerStream;
 import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.DataPlaneErrors;
+import io.wharf.proto.broker.BrokerServiceGrpc.BrokerServiceStub;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.common.ErrorCode;
@@ -53,12 +55,12 @@ public final class QueuePublisher implements AutoCloseable {
     private final String publisherId = UUID.randomUUID().toString();
     private final Semaphore window;
     private final ScheduledExecutorService timer;
-    private final PublishStream.Listener listener = new StreamListener();
+    private final BrokerStream.Listener<PublishRequest, PublishResponse> listener = new StreamListener();
     /** Orders sequence assignment with sending, so a stream carries sequences in increasing order. */
     private final Object sendLock = new Object();
     // guarded by sendLock
     private long nextSequence = 1;
-    private PublishStream stream;
+    private BrokerStream<PublishRequest, PublishResponse> stream;
     private int streamGeneration;
     private int brokerIndex;
     // guarded by this
@@ -202,7 +204,8 @@ public final class QueuePublisher implements AutoCloseable {
         synchronized (sendLock) {
             if (stream == null) {
                 Endpoint broker = config.bootstrap().get(Math.floorMod(brokerIndex, config.bootstrap().size()));
-                stream = new PublishStream(broker, channels.channel(broker), listener);
+                stream = new BrokerStream<>("Publish stream", broker, channels.channel(broker), BrokerServiceStub::publish,
+                        listener);
                 streamGeneration++;
             }
             entry.sentOn = streamGeneration;
@@ -264,7 +267,7 @@ public final class QueuePublisher implements AutoCloseable {
         }
     }
 
-    private void onStreamEnded(PublishStream ended, Status status) {
+    private void onStreamEnded(BrokerStream<PublishRequest, PublishResponse> ended, Status status) {
         boolean resend;
         synchronized (sendLock) {
             if (stream != ended) {
@@ -352,14 +355,14 @@ public final class QueuePublisher implements AutoCloseable {
         }
     }
 
-    private final class StreamListener implements PublishStream.Listener {
+    private final class StreamListener implements BrokerStream.Listener<PublishRequest, PublishResponse> {
         @Override
-        public void confirmed(PublishStream from, PublishResponse response) {
+        public void answered(BrokerStream<PublishRequest, PublishResponse> from, PublishResponse response) {
             onConfirm(response);
         }
 
         @Override
-        public void ended(PublishStream from, Status status) {
+        public void ended(BrokerStream<PublishRequest, PublishResponse> from, Status status) {
             // not inline: the gRPC thread may be the one sending (in-process transports), and the
             // send lock must not be taken from under a confirm
             try {
