@@ -5,7 +5,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.BrokerHeartbeatRequest;
 import io.wharf.proto.controller.BrokerHeartbeatResponse;
-import io.wharf.proto.controller.ControllerServiceGrpc.ControllerServiceBlockingStub;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import io.wharf.proto.controller.RegisterBrokerResponse;
 import java.io.IOException;

@@ -57,6 +57,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -193,7 +194,7 @@ public final class QueueService implements AutoCloseable {
             QueueShard shard = served.shard();
             String getter = QueueShard.newConsumerId();
             shard.submit(QueueEntry.newBuilder().setSubscribe(Subscribe.newBuilder().setConsumerId(getter)
-                    .setConsumerTag("basic.get").setPrefetch(1)).build(), new Failing(answer, e ->
+                    .setConsumerTag("basic.get").setPrefetch(1)).build(), new AnswerOnFailure<>(answer, e ->
                     GetResponse.newBuilder().setError(e).build()) {
                 @Override
                 public void applied(List<QueueEffect> effects) {
@@ -213,7 +214,7 @@ public final class QueueService implements AutoCloseable {
                             .setQueue(request.getQueue()).build();
                     shard.submit(QueueEntry.newBuilder().setSettle(Settle.newBuilder().setConsumerId(getter)
                             .addMessageIds(delivered.id()).setOutcome(Settle.Outcome.ACK)).build(), null);
-                    shard.submit(QueueShard.goneEntry(getter, ConsumerGone.Reason.CANCELLED), new Failing(answer,
+                    shard.submit(QueueShard.goneEntry(getter, ConsumerGone.Reason.CANCELLED), new AnswerOnFailure<>(answer,
                             e -> GetResponse.newBuilder().setError(e).build()) {
                         @Override
                         public void applied(List<QueueEffect> settled) {
@@ -230,19 +231,18 @@ public final class QueueService implements AutoCloseable {
     }
 
     /** A waiter that answers {@code answer} with the error response when its entry fails. */
-    private abstract static class Failing implements QueueShard.Waiter {
-        private final CompletableFuture<?> answer;
-        private final java.util.function.Function<Error, ?> onError;
+    private abstract static class AnswerOnFailure<T> implements QueueShard.Waiter {
+        private final CompletableFuture<T> answer;
+        private final Function<Error, T> onError;
 
-        <T> Failing(CompletableFuture<T> answer, java.util.function.Function<Error, T> onError) {
+        AnswerOnFailure(CompletableFuture<T> answer, Function<Error, T> onError) {
             this.answer = answer;
             this.onError = onError;
         }
 
         @Override
-        @SuppressWarnings("unchecked")
         public void failed(Error error) {
-            ((CompletableFuture<Object>) answer).complete(onError.apply(error));
+            answer.complete(onError.apply(error));
         }
     }
 
