@@ -469,6 +469,8 @@ class QueuesTest {
         Delivery held = slow.deliveries.peek();
         slow.ack(held.getDeliveryTag(), false);
         await().atMost(Duration.ofSeconds(10)).until(() -> slow.settled().contains(held.getDeliveryTag()));
+        // The fast consumer's last acks may still be on their way: wait for them too.
+        await().atMost(Duration.ofSeconds(10)).until(() -> fast.settled().size() == many.size());
         DescribeQueueResponse described = describe("bounded");
         assertEquals(0, described.getReady() + described.getUnacked(), described.toString());
         assertEquals(Set.copyOf(many), seen);
@@ -526,5 +528,34 @@ class QueuesTest {
         DescribeQueueResponse described = describe("batch");
         assertEquals(2, described.getUnacked());
         assertEquals(0, described.getReady());
+    }
+
+    @Test
+    void aConsumerThatGoesWhileTooFewReplicasAreInSyncStillGivesItsMessageBackOnceTheyAre() throws Exception {
+        declareQueue("resilient", Map.of());
+        int leader = leaderOf("resilient");
+        String topic = "__queue.resilient";
+        publish(leader, "p", "", "resilient", List.of("keep me"), false);
+        StreamConsumer first = consume("resilient", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.deliveries.size() == 1);
+        List<Integer> followers = cluster.brokers().keySet().stream().filter(id -> id != leader).toList();
+        for (int follower : followers) {
+            cluster.stopBroker(follower);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> isr(leader, topic).size() == 1);
+        first.breakOff();  // its ConsumerGone cannot be committed now: min.insync.replicas is 2
+        for (int follower : followers) {
+            startBroker(follower);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> isr(leader, topic).size() == 3);
+        StreamConsumer second = consume("resilient", 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> second.deliveries.size() == 1);
+        assertEquals("keep me", body(second.deliveries.peek()));
+        assertTrue(second.deliveries.peek().getRedelivered());
+    }
+
+    private List<Integer> isr(int brokerId, String topic) {
+        return cluster.brokers().get(brokerId).metadataImage().topic(topic).flatMap(t -> t.partition(0))
+                .map(p -> p.isr()).orElse(List.of());
     }
 }

@@ -26,6 +26,7 @@ import io.wharf.record.RecordBatches;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.replica.ReplicationException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -96,7 +97,7 @@ final class QueueShard {
 
     // Leader-only state, dropped when leadership goes.
     private final Map<String, LocalConsumer> consumers = new LinkedHashMap<>();
-    private final List<PendingEntry> pending = new ArrayList<>();
+    private final ArrayDeque<PendingEntry> pending = new ArrayDeque<>();
     private final TreeMap<Long, Waiter> waiters = new TreeMap<>();
     /** Entries this leader appended and has not applied yet: applied from here, not read back from the log. */
     private final TreeMap<Long, LoggedQueueEntry> appended = new TreeMap<>();
@@ -510,19 +511,23 @@ final class QueueShard {
                 return;  // the checkpoint must describe every entry below it: wait for those in flight
             }
             QueueEntry checkpoint = QueueEntry.newBuilder().setCheckpoint(machine.checkpoint()).build();
+            if (!append(partition, List.of(new PendingEntry(checkpoint, null)), nowMs)) {
+                return;  // not written: due still, and nothing else may go before it
+            }
             checkpointDue = false;
-            append(partition, List.of(new PendingEntry(checkpoint, null)), nowMs);
         }
         while (!pending.isEmpty()) {
             List<PendingEntry> batch = new ArrayList<>();
             long bytes = 0;
             while (!pending.isEmpty() && (batch.isEmpty()
-                    || bytes + recordBytes(pending.get(0)) <= settings.maxBatchBytes())) {
-                PendingEntry next = pending.remove(0);
+                    || bytes + recordBytes(pending.peekFirst()) <= settings.maxBatchBytes())) {
+                PendingEntry next = pending.pollFirst();
                 bytes += recordBytes(next);
                 batch.add(next);
             }
-            append(partition, batch, nowMs);
+            if (!append(partition, batch, nowMs)) {
+                return;  // what must be retried is pending again; the next drain or upkeep round tries
+            }
         }
     }
 
@@ -531,7 +536,16 @@ final class QueueShard {
         return entry.entry().getSerializedSize() + RECORD_OVERHEAD_BYTES;
     }
 
-    private void append(Partition partition, List<PendingEntry> batch, long nowMs) {
+    /**
+     * Appends {@code batch} as one record batch.
+     *
+     * @return false when nothing was appended (not enough in-sync replicas, a storage fault, no
+     *     longer leader): entries with a waiter fail to it; the others — a consumer gone, a new
+     *     prefetch, acks and nacks, which no client would send again — go back to the front of
+     *     the pending entries, in order, for the next try (a new leader writes every consumer off
+     *     instead, and drops them)
+     */
+    private boolean append(Partition partition, List<PendingEntry> batch, long nowMs) {
         List<QueueEntry> entries = batch.stream().map(PendingEntry::entry).toList();
         AppendOutcome outcome;
         try {
@@ -540,12 +554,21 @@ final class QueueShard {
         } catch (RuntimeException e) {
             Error error = errorOf(e);
             LOG.debug("Queue '{}': an append of {} entries failed: {}", queue, entries.size(), error.getMessage());
-            batch.forEach(entry -> {
-                if (entry.waiter() != null) {
+            List<PendingEntry> retry = new ArrayList<>();
+            for (PendingEntry entry : batch) {
+                if (entry.entry().hasCheckpoint()) {
+                    continue;
+                }
+                if (entry.waiter() == null || entry.entry().hasSettle()) {
+                    retry.add(entry);
+                } else {
                     entry.waiter().failed(error);
                 }
-            });
-            return;
+            }
+            for (int i = retry.size() - 1; i >= 0; i--) {
+                pending.addFirst(retry.get(i));
+            }
+            return false;
         }
         long base = outcome.baseOffset();
         entriesSinceCheckpoint += batch.size();
@@ -570,6 +593,7 @@ final class QueueShard {
                 failAppended(base, last, failure);
             }
         });
+        return true;
     }
 
     private void failAppended(long first, long last, Throwable failure) {
