@@ -485,6 +485,9 @@ public final class QueueService implements AutoCloseable {
                 entry.getValue().close(PartitionLookup.error(ErrorCode.NOT_FOUND, "queue '" + entry.getValue().queue()
                         + "' was deleted or moved away from broker " + brokerId));
                 it.remove();
+                // A queue declared again under the same name gets a new partition to listen to.
+                listening.remove(entry.getKey());
+                drainScheduled.remove(entry.getKey());
             }
         }
     }
