@@ -2,6 +2,7 @@ package io.wharf.broker.group;
 
 import io.wharf.broker.ControllerChannels;
 import io.wharf.broker.ControllerUnavailableException;
+import io.wharf.broker.ServiceThreads;
 import io.wharf.broker.TopicPartition;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionLookup;
@@ -120,8 +121,10 @@ public final class GroupCoordinatorService implements AutoCloseable {
         this.image = image;
         this.controllers = controllers;
         this.clock = clock;
-        this.thread = Executors.newSingleThreadScheduledExecutor(daemon("broker-" + brokerId + "-groups"));
-        this.topicCreator = Executors.newSingleThreadExecutor(daemon("broker-" + brokerId + "-offsets-topic"));
+        this.thread = Executors.newSingleThreadScheduledExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-groups"));
+        this.topicCreator = Executors.newSingleThreadExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-offsets-topic"));
         this.heartbeats = new GroupHeartbeats(clock, this::topicPartitionCounts, clientHosts,
                 settings.commitTimeout());
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
@@ -460,24 +463,10 @@ public final class GroupCoordinatorService implements AutoCloseable {
         shards.keySet().retainAll(hosted);
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread t = new Thread(runnable, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     @Override
     public void close() {
-        thread.shutdownNow();
-        topicCreator.shutdownNow();
-        try {
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS) || !topicCreator.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Broker {} group coordinator threads did not stop within 5 s", brokerId);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!ServiceThreads.stop(Duration.ofSeconds(5), thread, topicCreator)) {
+            LOG.warn("Broker {} group coordinator threads did not stop within 5 s", brokerId);
         }
     }
 

@@ -3,6 +3,7 @@ package io.wharf.broker.queue;
 import io.grpc.stub.StreamObserver;
 import io.wharf.broker.ControllerChannels;
 import io.wharf.broker.ControllerUnavailableException;
+import io.wharf.broker.ServiceThreads;
 import io.wharf.broker.TopicPartition;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionLookup;
@@ -43,6 +44,7 @@ import io.wharf.queue.QueueMachine;
 import io.wharf.queue.QueueSettings;
 import io.wharf.replication.replica.ReplicationException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -55,7 +57,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -110,8 +111,10 @@ public final class QueueService implements AutoCloseable {
         this.image = image;
         this.controllers = controllers;
         this.clock = clock;
-        this.thread = Executors.newSingleThreadScheduledExecutor(daemon("broker-" + brokerId + "-queues"));
-        this.admin = Executors.newSingleThreadExecutor(daemon("broker-" + brokerId + "-queue-admin"));
+        this.thread = Executors.newSingleThreadScheduledExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-queues"));
+        this.admin = Executors.newSingleThreadExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-queue-admin"));
         this.forwarder = new EnqueueForwarder(settings.commitTimeoutMs(), maxInboundMessageBytes);
         this.cache = new MessageCache(settings.messageCacheBytes());
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
@@ -507,25 +510,11 @@ public final class QueueService implements AutoCloseable {
         return cause instanceof QueueRequestException q ? q.error() : internal(cause);
     }
 
-    private static ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread t = new Thread(runnable, name);
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     @Override
     public void close() {
-        thread.shutdownNow();
-        admin.shutdownNow();
-        forwarder.close();
-        try {
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS) || !admin.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Broker {} queue threads did not stop within 5 s", brokerId);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!ServiceThreads.stop(Duration.ofSeconds(5), thread, admin)) {
+            LOG.warn("Broker {} queue threads did not stop within 5 s", brokerId);
         }
+        forwarder.close();
     }
 }

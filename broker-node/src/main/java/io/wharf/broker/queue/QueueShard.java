@@ -434,14 +434,26 @@ final class QueueShard {
         if (cached.isPresent()) {
             return cached.get();
         }
+        // A miss reads a whole chunk of the log (after a failover the cache is empty and the next
+        // deliveries are mostly nearby): keep every live message in it, not just this one.
+        Message found = null;
         ByteBuffer read = log.readCopy(location, READ_BYTES, nextOffset);
         for (LoggedQueueEntry item : QueueEntryBatches.decode(read, location, nextOffset)) {
+            QueueEntry entry = item.entry();
+            long id = entry.hasEnqueue() ? item.offset() : entry.hasMove() ? entry.getMove().getId() : -1;
+            if (id < 0 || machine.location(id).orElse(-1) != item.offset()) {
+                continue;  // not a message, or settled, or moved elsewhere since
+            }
+            Message message = entry.hasEnqueue() ? entry.getEnqueue().getMessage() : entry.getMove().getMessage();
+            cache.put(topicPartition, item.offset(), message);
             if (item.offset() == location) {
-                QueueEntry entry = item.entry();
-                return entry.hasEnqueue() ? entry.getEnqueue().getMessage() : entry.getMove().getMessage();
+                found = message;
             }
         }
-        throw new IllegalStateException("queue '" + queue + "' has no message at offset " + location);
+        if (found == null) {
+            throw new IllegalStateException("queue '" + queue + "' has no live message at offset " + location);
+        }
+        return found;
     }
 
     // ----------------------------------------------------------------------------------------

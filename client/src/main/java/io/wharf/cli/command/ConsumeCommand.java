@@ -15,9 +15,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,17 +79,7 @@ public final class ConsumeCommand implements Runnable {
         long printed = 0;
         // Ctrl-C ends the loop instead of the process, so close() leaves the group at once and the
         // others get its partitions now rather than after its session timeout
-        AtomicBoolean stopping = new AtomicBoolean();
-        CountDownLatch closed = new CountDownLatch(1);
-        Thread onInterrupt = new Thread(() -> {
-            stopping.set(true);
-            try {
-                closed.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "wharf-consume-shutdown");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        StopOnInterrupt interrupt = StopOnInterrupt.install("wharf-consume-shutdown");
         try (Consumer consumer = new Consumer(config.build())) {
             if (group != null) {
                 consumer.partitionsFor(topic); // an unknown topic fails here rather than waiting for an assignment
@@ -101,7 +88,7 @@ public final class ConsumeCommand implements Runnable {
                 assign(consumer);
             }
             long lastRecordAt = System.currentTimeMillis();
-            while (!stopping.get() && (maxMessages == null || printed < maxMessages)) {
+            while (!interrupt.requested() && (maxMessages == null || printed < maxMessages)) {
                 List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(timeoutMs == null ? 1000
                         : Math.max(1, Math.min(1000, lastRecordAt + timeoutMs - System.currentTimeMillis()))));
                 Map<TopicPartition, Long> processed = new HashMap<>();
@@ -125,15 +112,10 @@ public final class ConsumeCommand implements Runnable {
                 }
             }
         } finally {
-            closed.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down: the hook is running and has just been released
-            }
+            interrupt.release();
         }
         env.err().println("Processed a total of " + printed + " messages");
-        if (maxMessages != null && printed < maxMessages && !stopping.get()) {
+        if (maxMessages != null && printed < maxMessages && !interrupt.requested()) {
             throw new CliException("REQUEST_TIMED_OUT", "only " + printed + " of " + maxMessages
                     + " messages arrived before no record came for " + timeoutMs + " ms");
         }

@@ -16,10 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -79,22 +77,12 @@ public final class SubscribeCommand implements Runnable {
         long printed = 0;
         // Ctrl-C ends the loop instead of the process, so close() cancels the subscription: a broken
         // stream would count what it held as failed deliveries (x-delivery-count)
-        AtomicBoolean stopping = new AtomicBoolean();
-        CountDownLatch closed = new CountDownLatch(1);
-        Thread onInterrupt = new Thread(() -> {
-            stopping.set(true);
-            try {
-                closed.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "wharf-subscribe-shutdown");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        StopOnInterrupt interrupt = StopOnInterrupt.install("wharf-subscribe-shutdown");
         try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(bootstrap.endpoints(env)))) {
             QueueSubscription subscription = consumer.subscribe(queue, SubscribeOptions.defaults()
                     .withPrefetch(prefetch).withNoAck(noAck), arrived::add);
             long lastMessageAt = System.currentTimeMillis();
-            while (!stopping.get() && (maxMessages == null || printed < maxMessages)) {
+            while (!interrupt.requested() && (maxMessages == null || printed < maxMessages)) {
                 long waitMs = timeoutMs == null ? POLL_MS : lastMessageAt + timeoutMs - System.currentTimeMillis();
                 if (waitMs <= 0) {
                     break;
@@ -119,15 +107,10 @@ public final class SubscribeCommand implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            closed.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down: the hook is running and has just been released
-            }
+            interrupt.release();
         }
         env.err().println("Processed a total of " + printed + " messages");
-        if (maxMessages != null && printed < maxMessages && !stopping.get()) {
+        if (maxMessages != null && printed < maxMessages && !interrupt.requested()) {
             throw new CliException("REQUEST_TIMED_OUT", "only " + printed + " of " + maxMessages
                     + " messages arrived before none came for " + timeoutMs + " ms");
         }
