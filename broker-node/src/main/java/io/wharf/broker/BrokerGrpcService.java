@@ -35,8 +35,8 @@ import io.wharf.proto.broker.EnqueueRequest;
 import io.wharf.proto.broker.EnqueueResponse;
 import io.wharf.proto.broker.GetRequest;
 import io.wharf.proto.broker.GetResponse;
-import io.wharf.proto.broker.PublishRequest;
-import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PurgeQueueRequest;
 import io.wharf.proto.broker.PurgeQueueResponse;
 import io.wharf.proto.broker.DeleteGroupRequest;
@@ -216,7 +216,7 @@ final class BrokerGrpcService extends BrokerServiceGrpc.BrokerServiceImplBase {
     }
 
     @Override
-    public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responses) {
+    public StreamObserver<PublishBatch> publish(StreamObserver<PublishConfirms> responses) {
         return queues.publish(responses);
     }
 

@@ -14,6 +14,8 @@ import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.broker.GetRequest;
 import io.wharf.proto.broker.GetResponse;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.broker.PurgeQueueRequest;
@@ -40,6 +42,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,15 +135,18 @@ class QueuesTest {
         return cluster.brokers().keySet().stream().filter(id -> id != broker).findFirst().orElseThrow();
     }
 
-    /** Publishes each body on one stream through {@code brokerId}; returns the confirms by sequence. */
+    /**
+     * Publishes each body on one stream through {@code brokerId}, in batches of up to three;
+     * returns the confirms by sequence.
+     */
     private Map<Long, PublishResponse> publish(int brokerId, String publisherId, String exchange, String key,
                                                List<String> bodies, boolean mandatory) {
         ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
-        StreamObserver<PublishRequest> stream = BrokerServiceGrpc.newStub(cluster.channel(brokerId))
+        StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(brokerId))
                 .publish(new StreamObserver<>() {
                     @Override
-                    public void onNext(PublishResponse response) {
-                        confirms.put(response.getSequence(), response);
+                    public void onNext(PublishConfirms batch) {
+                        batch.getConfirmsList().forEach(response -> confirms.put(response.getSequence(), response));
                     }
 
                     @Override
@@ -151,10 +157,15 @@ class QueuesTest {
                     public void onCompleted() {
                     }
                 });
+        PublishBatch.Builder batch = PublishBatch.newBuilder();
         for (int i = 0; i < bodies.size(); i++) {
-            stream.onNext(PublishRequest.newBuilder().setPublisherId(publisherId).setSequence(i + 1)
+            batch.addPublishes(PublishRequest.newBuilder().setPublisherId(publisherId).setSequence(i + 1)
                     .setExchange(exchange).setRoutingKey(key).setMandatory(mandatory)
-                    .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(bodies.get(i)))).build());
+                    .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(bodies.get(i)))));
+            if (batch.getPublishesCount() == 3 || i == bodies.size() - 1) {
+                stream.onNext(batch.build());
+                batch = PublishBatch.newBuilder();
+            }
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> confirms.size() == bodies.size());
         stream.onCompleted();
@@ -301,6 +312,32 @@ class QueuesTest {
         }
         assertFalse(redelivered.contains(body(acked)), "an acked message is never delivered again");
         assertEquals(4, redelivered.size());
+    }
+
+    @Test
+    void severalTagsAckedInOneRequestAreSettledEachAloneAndAnUnknownOneAmongThemClosesTheStream() throws Exception {
+        declareQueue("batched", Map.of());
+        publish(leaderOf("batched"), "p", "", "batched", bodies("b", 6), false);
+        StreamConsumer consumer = consume("batched", 10);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 6);
+        List<Long> tags = consumer.deliveries.stream().map(Delivery::getDeliveryTag).toList();
+        // Every other one, so no "multiple" could say the same.
+        consumer.ackEach(List.of(tags.get(0), tags.get(2), tags.get(4)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.settled().size() == 3);
+        assertEquals(Set.of(tags.get(0), tags.get(2), tags.get(4)), Set.copyOf(consumer.settled()));
+        assertEquals(3, describe("batched").getUnacked());
+
+        // The tags before an unknown one are settled, as if sent one by one; then the stream closes.
+        consumer.ackEach(List.of(tags.get(1), tags.get(1) + 1000, tags.get(3)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.closed() != null && consumer.ended());
+        assertEquals(ErrorCode.UNKNOWN_DELIVERY_TAG, consumer.closed().getCode());
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("batched").getUnacked() == 0
+                && describe("batched").getReady() == 2);
+        StreamConsumer next = consume("batched", 10);
+        await().atMost(Duration.ofSeconds(10)).until(() -> next.deliveries.size() == 2);
+        assertEquals(Set.of("b-3", "b-5"), next.deliveries.stream().map(QueuesTest::body).collect(Collectors.toSet()),
+                "what was acked before the unknown tag is gone; the rest comes back");
+        next.close();
     }
 
     @Test

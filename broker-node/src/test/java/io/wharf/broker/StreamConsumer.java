@@ -37,12 +37,14 @@ final class StreamConsumer implements AutoCloseable {
             public void onNext(ConsumeResponse response) {
                 switch (response.getResponseCase()) {
                     case SUBSCRIBED -> subscribed = true;
-                    case DELIVERY -> {
-                        synchronized (StreamConsumer.this) {
-                            held.add(response.getDelivery().getDeliveryTag());
-                            maxHeld = Math.max(maxHeld, held.size());
+                    case DELIVERIES -> {
+                        for (Delivery delivery : response.getDeliveries().getDeliveriesList()) {
+                            synchronized (StreamConsumer.this) {
+                                held.add(delivery.getDeliveryTag());
+                                maxHeld = Math.max(maxHeld, held.size());
+                            }
+                            deliveries.add(delivery);
                         }
-                        deliveries.add(response.getDelivery());
                     }
                     case SETTLED -> {
                         synchronized (StreamConsumer.this) {
@@ -97,6 +99,15 @@ final class StreamConsumer implements AutoCloseable {
         }
         requests.onNext(ConsumeRequest.newBuilder().setAck(SettleRequest.newBuilder().setDeliveryTag(tag)
                 .setMultiple(multiple).setConfirm(true)).build());
+    }
+
+    /** Acks each of {@code tags} alone, in one request, with a confirm. */
+    void ackEach(List<Long> tags) {
+        synchronized (this) {
+            tags.forEach(held::remove);
+        }
+        requests.onNext(ConsumeRequest.newBuilder().setAck(SettleRequest.newBuilder().addAllDeliveryTags(tags)
+                .setConfirm(true)).build());
     }
 
     void nack(long tag, boolean requeue) {

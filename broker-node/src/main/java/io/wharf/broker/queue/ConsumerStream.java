@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.proto.broker.ConsumeRequest;
 import io.wharf.proto.broker.ConsumeResponse;
+import io.wharf.proto.broker.Deliveries;
 import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.broker.Settled;
 import io.wharf.proto.broker.SettleRequest;
@@ -42,6 +43,8 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
     private String consumerTag = "";
     private boolean noAck;
     private boolean exclusive;
+    /** Deliveries not sent yet; confined to the queue thread like the rest. */
+    private Deliveries.Builder unsentDeliveries = Deliveries.newBuilder();
 
     ConsumerStream(QueueService service, StreamObserver<ConsumeResponse> responses) {
         this.service = service;
@@ -116,8 +119,14 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
             fail(PartitionLookup.error(ErrorCode.INVALID_REQUEST, "subscribe before acking or nacking"));
             return;
         }
-        Optional<Error> refused = shard.settle(this, request.getDeliveryTag(), request.getMultiple(), outcome,
-                request.getConfirm());
+        if (request.getDeliveryTagsCount() > 0 && request.getMultiple()) {
+            fail(PartitionLookup.error(ErrorCode.INVALID_REQUEST, "an ack or nack of several delivery_tags settles "
+                    + "each of them alone; send multiple=true with one delivery_tag instead"));
+            return;
+        }
+        Optional<Error> refused = request.getDeliveryTagsCount() > 0
+                ? shard.settleEach(this, request.getDeliveryTagsList(), outcome, request.getConfirm())
+                : shard.settle(this, request.getDeliveryTag(), request.getMultiple(), outcome, request.getConfirm());
         if (refused.isPresent()) {
             shard.consumerGone(consumerId, ConsumerGone.Reason.CHANNEL_ERROR);
             service.wake(shard);
@@ -157,6 +166,20 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
     }
 
     private void send(ConsumeResponse response) {
+        flushDeliveries();
+        sendNow(response);
+    }
+
+    /** Sends the deliveries gathered in this turn of the queue thread as one message. */
+    private void flushDeliveries() {
+        if (unsentDeliveries.getDeliveriesCount() > 0) {
+            Deliveries deliveries = unsentDeliveries.build();
+            unsentDeliveries = Deliveries.newBuilder();
+            sendNow(ConsumeResponse.newBuilder().setDeliveries(deliveries).build());
+        }
+    }
+
+    private void sendNow(ConsumeResponse response) {
         try {
             if (response == null) {
                 responses.onCompleted();
@@ -195,9 +218,19 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
                 .setActive(active)).build());
     }
 
+    /**
+     * Gathers the delivery; the queue thread sends what it gathered once it is done with its
+     * current task (applying a batch of entries delivers many messages at once).
+     */
     @Override
     public void deliver(Delivery delivery) {
-        send(ConsumeResponse.newBuilder().setDelivery(delivery).build());
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (unsentDeliveries.getDeliveriesCount() == 0) {
+            service.onQueueThread(this::flushDeliveries);
+        }
+        unsentDeliveries.addDeliveries(delivery);
     }
 
     @Override

@@ -5,13 +5,17 @@ import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.metadata.ExchangeRouter;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.Route;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.queue.Message;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,36 +23,64 @@ import org.slf4j.LoggerFactory;
 /**
  * One Publish stream: each publish is routed from this broker's metadata image, in the order
  * sent, to every queue it matches, and confirmed once each of them has committed it. Confirms go
- * back as they complete, so they may overtake each other, as RabbitMQ's may.
+ * back as they complete, so they may overtake each other, as RabbitMQ's may; those completing
+ * while a send is pending go together in one {@link PublishConfirms}.
  */
-final class PublishStreamCall implements StreamObserver<PublishRequest> {
+final class PublishStreamCall implements StreamObserver<PublishBatch> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PublishStreamCall.class);
 
     private final Supplier<MetadataImage> image;
     private final QueueService queues;
-    private final StreamObserver<PublishResponse> responses;
-    /** Guards {@link #responses} and {@link #ended}: confirms complete on many threads. */
+    private final StreamObserver<PublishConfirms> responses;
+    /** Sends the confirms gathered meanwhile; runs after whatever completed them is done. */
+    private final Executor flusher;
+    /** Guards everything below: confirms complete on many threads. */
     private final Object sending = new Object();
     private boolean ended;
     /** Publishes not confirmed yet; the stream ends after the last one once the client half-closed. */
     private int outstanding;
     private boolean halfClosed;
+    private List<PublishResponse> unsent = new ArrayList<>();
+    private boolean flushScheduled;
 
-    PublishStreamCall(Supplier<MetadataImage> image, QueueService queues, StreamObserver<PublishResponse> responses) {
+    PublishStreamCall(Supplier<MetadataImage> image, QueueService queues, StreamObserver<PublishConfirms> responses,
+                      Executor flusher) {
         this.image = image;
         this.queues = queues;
         this.responses = responses;
+        this.flusher = flusher;
     }
 
     @Override
-    public void onNext(PublishRequest request) {
+    public void onNext(PublishBatch batch) {
         synchronized (sending) {
-            outstanding++;
+            outstanding += batch.getPublishesCount();
         }
+        MetadataImage current = image.get();
+        List<QueueService.Store> stores = new ArrayList<>();
+        List<Routed> routed = new ArrayList<>();
+        for (PublishRequest request : batch.getPublishesList()) {
+            route(current, request, stores, routed);
+        }
+        List<CompletableFuture<Error>> stored = queues.store(stores);
+        for (Routed publish : routed) {
+            List<CompletableFuture<Error>> mine = stored.subList(publish.firstStore(),
+                    publish.firstStore() + publish.targets());
+            CompletableFuture.allOf(mine.toArray(CompletableFuture[]::new))
+                    .whenComplete((done, failure) -> confirm(publish.sequence(), mine, failure));
+        }
+    }
+
+    /** A publish routed to {@code targets} queues, whose stores start at {@code firstStore}. */
+    private record Routed(long sequence, int firstStore, int targets) {
+    }
+
+    private void route(MetadataImage current, PublishRequest request, List<QueueService.Store> stores,
+                       List<Routed> routed) {
         long sequence = request.getSequence();
-        Route route = ExchangeRouter.route(image.get(), request.getExchange(),
-                request.getRoutingKey(), request.getMessage().getHeadersMap());
+        Route route = ExchangeRouter.route(current, request.getExchange(), request.getRoutingKey(),
+                request.getMessage().getHeadersMap());
         if (!route.exchangeExists()) {
             send(nack(sequence, PartitionLookup.error(ErrorCode.NOT_FOUND, "no exchange '" + request.getExchange()
                     + "'; declare it first (wharf exchanges declare)")));
@@ -68,27 +100,28 @@ final class PublishStreamCall implements StreamObserver<PublishRequest> {
         }
         Message message = request.getMessage().toBuilder().setExchange(request.getExchange())
                 .setRoutingKey(request.getRoutingKey()).build();
-        CompletableFuture<?>[] stored = new CompletableFuture<?>[targets.size()];
-        for (int i = 0; i < targets.size(); i++) {
-            stored[i] = queues.store(targets.get(i), request.getPublisherId(), sequence, message);
+        routed.add(new Routed(sequence, stores.size(), targets.size()));
+        for (String queue : targets) {
+            stores.add(new QueueService.Store(queue, request.getPublisherId(), sequence, message));
         }
-        CompletableFuture.allOf(stored).whenComplete((done, failure) -> {
-            Error first = PartitionLookup.none();
-            for (CompletableFuture<?> each : stored) {
-                Error outcome = (Error) each.getNow(null);
-                if (outcome == null) {
-                    outcome = PartitionLookup.error(ErrorCode.UNKNOWN_SERVER_ERROR, "storing failed: " + failure);
-                }
-                if (outcome.getCode() != ErrorCode.NONE) {
-                    first = outcome;
-                    break;
-                }
+    }
+
+    private void confirm(long sequence, List<CompletableFuture<Error>> stored, Throwable failure) {
+        Error first = PartitionLookup.none();
+        for (CompletableFuture<Error> each : stored) {
+            Error outcome = each.getNow(null);
+            if (outcome == null) {
+                outcome = PartitionLookup.error(ErrorCode.UNKNOWN_SERVER_ERROR, "storing failed: " + failure);
             }
-            send(first.getCode() == ErrorCode.NONE
-                    ? PublishResponse.newBuilder().setSequence(sequence).setAck(true).setError(first)
-                            .setRoutedQueues(targets.size()).build()
-                    : nack(sequence, first).toBuilder().setRoutedQueues(targets.size()).build());
-        });
+            if (outcome.getCode() != ErrorCode.NONE) {
+                first = outcome;
+                break;
+            }
+        }
+        send(first.getCode() == ErrorCode.NONE
+                ? PublishResponse.newBuilder().setSequence(sequence).setAck(true).setError(first)
+                        .setRoutedQueues(stored.size()).build()
+                : nack(sequence, first).toBuilder().setRoutedQueues(stored.size()).build());
     }
 
     private static PublishResponse nack(long sequence, Error error) {
@@ -101,15 +134,34 @@ final class PublishStreamCall implements StreamObserver<PublishRequest> {
             if (ended) {
                 return;
             }
+            unsent.add(response);
+            if (flushScheduled) {
+                return;
+            }
+            flushScheduled = true;
+        }
+        flusher.execute(this::flush);
+    }
+
+    private void flush() {
+        synchronized (sending) {
+            flushScheduled = false;
+            if (ended) {
+                return;
+            }
+            List<PublishResponse> confirms = unsent;
+            unsent = new ArrayList<>();
             try {
-                responses.onNext(response);
+                if (!confirms.isEmpty()) {
+                    responses.onNext(PublishConfirms.newBuilder().addAllConfirms(confirms).build());
+                }
                 if (halfClosed && outstanding == 0) {
                     ended = true;
                     responses.onCompleted();
                 }
             } catch (RuntimeException e) {
                 ended = true;
-                LOG.debug("A publisher went away before its confirm of {}: {}", response.getSequence(), e.toString());
+                LOG.debug("A publisher went away before {} confirms: {}", confirms.size(), e.toString());
             }
         }
     }
@@ -125,7 +177,7 @@ final class PublishStreamCall implements StreamObserver<PublishRequest> {
     public void onCompleted() {
         synchronized (sending) {
             halfClosed = true;
-            if (!ended && outstanding == 0) {
+            if (!ended && outstanding == 0 && unsent.isEmpty() && !flushScheduled) {
                 ended = true;
                 responses.onCompleted();
             }

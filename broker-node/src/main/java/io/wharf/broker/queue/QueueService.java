@@ -26,8 +26,8 @@ import io.wharf.proto.broker.EnqueueRequest;
 import io.wharf.proto.broker.EnqueueResponse;
 import io.wharf.proto.broker.GetRequest;
 import io.wharf.proto.broker.GetResponse;
-import io.wharf.proto.broker.PublishRequest;
-import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PurgeQueueRequest;
 import io.wharf.proto.broker.PurgeQueueResponse;
 import io.wharf.proto.broker.QueueConsumerInfo;
@@ -45,6 +45,7 @@ import io.wharf.queue.QueueSettings;
 import io.wharf.replication.replica.ReplicationException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -120,9 +121,13 @@ public final class QueueService implements AutoCloseable {
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
+    /** A routed message for one queue: what a publish stores in each queue it matches. */
+    record Store(String queue, String publisherId, long sequence, Message message) {
+    }
+
     /** A Publish stream. */
-    public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responses) {
-        return new PublishStreamCall(image, this, responses);
+    public StreamObserver<PublishBatch> publish(StreamObserver<PublishConfirms> responses) {
+        return new PublishStreamCall(image, this, responses, this::onQueueThread);
     }
 
     /** A Consume stream. */
@@ -132,57 +137,77 @@ public final class QueueService implements AutoCloseable {
 
     /** Messages for a queue this broker leads, forwarded by the broker that routed them. */
     public CompletableFuture<EnqueueResponse> enqueue(EnqueueRequest request) {
-        CompletableFuture<?>[] stored = new CompletableFuture<?>[request.getItemsCount()];
-        for (int i = 0; i < stored.length; i++) {
-            EnqueueItem item = request.getItems(i);
-            stored[i] = storeHere(request.getQueue(), request.getPublisherId(), item.getSequence(), item.getMessage());
+        List<Store> stores = new ArrayList<>(request.getItemsCount());
+        for (EnqueueItem item : request.getItemsList()) {
+            stores.add(new Store(request.getQueue(), request.getPublisherId(), item.getSequence(), item.getMessage()));
         }
-        return CompletableFuture.allOf(stored).thenApply(done -> {
+        List<CompletableFuture<Error>> stored = storeHere(stores);
+        return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).thenApply(done -> {
             EnqueueResponse.Builder response = EnqueueResponse.newBuilder();
-            for (CompletableFuture<?> each : stored) {
-                response.addResults((Error) each.join());
-            }
+            stored.forEach(each -> response.addResults(each.join()));
             return response.build();
         });
     }
 
     /**
-     * Stores a routed message in {@code queue}: here when this broker leads it, else through its
-     * leader. Completes with NONE once committed, or with why not.
+     * Stores routed messages, each in its queue: here when this broker leads it, else through its
+     * leader. Each future completes with NONE once that message is committed, or with why not.
      */
-    CompletableFuture<Error> store(String queue, String publisherId, long sequence, Message message) {
+    List<CompletableFuture<Error>> store(List<Store> stores) {
         MetadataImage current = image.get();
-        Optional<QueueImage> target = current.queue(queue);
-        if (target.isEmpty()) {
-            return CompletableFuture.completedFuture(notFound(queue));
+        List<CompletableFuture<Error>> results = new ArrayList<>(stores.size());
+        List<Store> here = new ArrayList<>();
+        List<Integer> hereAt = new ArrayList<>();
+        for (Store store : stores) {
+            Optional<QueueImage> target = current.queue(store.queue());
+            int leader = target.flatMap(q -> current.topic(q.topic())).flatMap(t -> t.partition(0))
+                    .map(PartitionState::leader).orElse(PartitionState.NO_LEADER);
+            if (target.isEmpty()) {
+                results.add(CompletableFuture.completedFuture(notFound(store.queue())));
+            } else if (leader == brokerId) {
+                hereAt.add(results.size());
+                here.add(store);
+                results.add(null);
+            } else {
+                Optional<BrokerRegistration> broker = leader == PartitionState.NO_LEADER ? Optional.empty()
+                        : current.broker(leader);
+                results.add(broker.isEmpty()
+                        ? CompletableFuture.completedFuture(PartitionLookup.error(ErrorCode.NOT_LEADER, "queue '"
+                                + store.queue() + "' has no leader right now; retry shortly"))
+                        : forwarder.forward(broker.get().endpoint(), store.queue(), store.publisherId(),
+                                store.sequence(), store.message()));
+            }
         }
-        int leader = current.topic(target.get().topic()).flatMap(t -> t.partition(0)).map(PartitionState::leader)
-                .orElse(PartitionState.NO_LEADER);
-        if (leader == brokerId) {
-            return storeHere(queue, publisherId, sequence, message);
+        List<CompletableFuture<Error>> storedHere = storeHere(here);
+        for (int i = 0; i < hereAt.size(); i++) {
+            results.set(hereAt.get(i), storedHere.get(i));
         }
-        Optional<BrokerRegistration> broker = leader == PartitionState.NO_LEADER ? Optional.empty()
-                : current.broker(leader);
-        if (broker.isEmpty()) {
-            return CompletableFuture.completedFuture(PartitionLookup.error(ErrorCode.NOT_LEADER, "queue '" + queue
-                    + "' has no leader right now; retry shortly"));
-        }
-        return forwarder.forward(broker.get().endpoint(), queue, publisherId, sequence, message);
+        return results;
     }
 
-    private CompletableFuture<Error> storeHere(String queue, String publisherId, long sequence, Message message) {
-        CompletableFuture<Error> result = new CompletableFuture<>();
+    /** Stores messages in queues this broker leads, in one turn of the queue thread. */
+    private List<CompletableFuture<Error>> storeHere(List<Store> stores) {
+        List<CompletableFuture<Error>> results = new ArrayList<>(stores.size());
+        stores.forEach(store -> results.add(new CompletableFuture<>()));
+        if (stores.isEmpty()) {
+            return results;
+        }
         onQueueThread(() -> {
-            Served served = serving(queue);
-            if (served.error().isPresent()) {
-                result.complete(served.error().get());
-                return;
+            Map<String, Served> served = new HashMap<>();
+            for (int i = 0; i < stores.size(); i++) {
+                Store store = stores.get(i);
+                CompletableFuture<Error> result = results.get(i);
+                Served target = served.computeIfAbsent(store.queue(), this::serving);
+                if (target.error().isPresent()) {
+                    result.complete(target.error().get());
+                    continue;
+                }
+                target.shard().enqueue(store.publisherId(), store.sequence(), store.message())
+                        .whenComplete((error, failure) -> result.complete(error != null ? error : internal(failure)));
             }
-            served.shard().enqueue(publisherId, sequence, message).whenComplete((error, failure) ->
-                    result.complete(error != null ? error : internal(failure)));
-            wake(served.shard());
+            served.values().stream().filter(s -> s.error().isEmpty()).forEach(s -> wake(s.shard()));
         });
-        return result;
+        return results;
     }
 
     /** Polls one message, acked before it is answered (basic.get with auto-ack). */

@@ -343,9 +343,7 @@ final class QueueShard {
                            boolean confirm) {
         String consumerId = consumer.consumerId();
         if (!machine.isHeldBy(consumerId, tag) || settling.contains(tag)) {
-            return Optional.of(PartitionLookup.error(ErrorCode.UNKNOWN_DELIVERY_TAG, "delivery tag " + tag
-                    + " is not held by consumer '" + consumer.consumerTag() + "' of queue '" + queue
-                    + "': it was never delivered to it, or was already acked, nacked or rejected"));
+            return Optional.of(unknownTag(consumer, tag));
         }
         List<Long> ids = new ArrayList<>();
         if (multiple) {
@@ -359,6 +357,36 @@ final class QueueShard {
         }
         addSettle(consumerId, ids, outcome, confirm);
         return Optional.empty();
+    }
+
+    /**
+     * A consumer's acks or nacks of several deliveries, each alone, as one settle entry. They are
+     * taken in order, as if sent one by one: those before a tag it does not hold are settled.
+     *
+     * @return UNKNOWN_DELIVERY_TAG for the first tag it does not hold (the caller closes it)
+     */
+    Optional<Error> settleEach(LocalConsumer consumer, List<Long> tags, Settle.Outcome outcome, boolean confirm) {
+        String consumerId = consumer.consumerId();
+        List<Long> ids = new ArrayList<>(tags.size());
+        Set<Long> seen = new HashSet<>();
+        Optional<Error> refused = Optional.empty();
+        for (long tag : tags) {
+            if (!machine.isHeldBy(consumerId, tag) || settling.contains(tag) || !seen.add(tag)) {
+                refused = Optional.of(unknownTag(consumer, tag));
+                break;
+            }
+            ids.add(tag);
+        }
+        if (!ids.isEmpty()) {
+            addSettle(consumerId, ids, outcome, confirm);
+        }
+        return refused;
+    }
+
+    private Error unknownTag(LocalConsumer consumer, long tag) {
+        return PartitionLookup.error(ErrorCode.UNKNOWN_DELIVERY_TAG, "delivery tag " + tag
+                + " is not held by consumer '" + consumer.consumerTag() + "' of queue '" + queue
+                + "': it was never delivered to it, or was already acked, nacked or rejected");
     }
 
     private void addSettle(String consumerId, List<Long> ids, Settle.Outcome outcome, boolean confirm) {

@@ -8,6 +8,8 @@ import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.DataPlaneErrors;
 import io.wharf.proto.broker.BrokerServiceGrpc.BrokerServiceStub;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.common.ErrorCode;
@@ -44,6 +46,10 @@ import java.util.function.Function;
  * <p>At most {@link QueuePublisherConfig#maxInFlight()} publishes are pending; {@link #publish}
  * blocks for room up to {@link QueuePublisherConfig#maxBlock()}, then nacks the publish unsent.
  *
+ * <p>Publishes made while the previous ones are being sent go to the broker together in one
+ * {@link PublishBatch} (the timer thread sends them), so a busy publisher pays the transport's
+ * per-message cost once per batch rather than once per message.
+ *
  * <p>Thread-safe. The returned futures always complete normally, with a {@link PublishOutcome};
  * they complete on gRPC threads or on the publisher's own timer thread, which also runs resends and
  * timeouts and is stopped by {@link #close}.
@@ -55,14 +61,17 @@ public final class QueuePublisher implements AutoCloseable {
     private final String publisherId = UUID.randomUUID().toString();
     private final Semaphore window;
     private final ScheduledExecutorService timer;
-    private final BrokerStream.Listener<PublishRequest, PublishResponse> listener = new StreamListener();
+    private final BrokerStream.Listener<PublishBatch, PublishConfirms> listener = new StreamListener();
     /** Orders sequence assignment with sending, so a stream carries sequences in increasing order. */
     private final Object sendLock = new Object();
     // guarded by sendLock
     private long nextSequence = 1;
-    private BrokerStream<PublishRequest, PublishResponse> stream;
+    private BrokerStream<PublishBatch, PublishConfirms> stream;
     private int streamGeneration;
     private int brokerIndex;
+    /** Publishes for the current stream not handed to it yet: the timer thread sends them as one batch. */
+    private List<Pending> outgoing = new ArrayList<>();
+    private boolean flushScheduled;
     // guarded by this
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
     private volatile boolean closed;
@@ -185,6 +194,7 @@ public final class QueuePublisher implements AutoCloseable {
         failAll("the publisher was closed before the confirm came");
         synchronized (sendLock) {
             if (stream != null) {
+                flushOutgoing();
                 stream.finish();
                 stream = null;
             }
@@ -199,7 +209,10 @@ public final class QueuePublisher implements AutoCloseable {
         close(config.deliveryTimeout());
     }
 
-    /** Sends (or resends) one publish on the current stream, opening one when there is none. */
+    /**
+     * Sends (or resends) one publish on the current stream, opening one when there is none: it
+     * joins the next batch, which the timer thread sends.
+     */
     private void send(Pending entry) {
         synchronized (sendLock) {
             if (stream == null) {
@@ -209,11 +222,35 @@ public final class QueuePublisher implements AutoCloseable {
                 streamGeneration++;
             }
             entry.sentOn = streamGeneration;
+            outgoing.add(entry);
+            if (flushScheduled) {
+                return;
+            }
             try {
-                stream.send(entry.request);
+                timer.execute(this::flushOutgoing);
+                flushScheduled = true;
+            } catch (RejectedExecutionException e) {
+                // closed meanwhile: close() nacks whatever is pending
+            }
+        }
+    }
+
+    /** Sends the publishes gathered since the last batch, in sequence order, as one batch. */
+    private void flushOutgoing() {
+        synchronized (sendLock) {
+            flushScheduled = false;
+            if (outgoing.isEmpty() || stream == null) {
+                return;
+            }
+            List<Pending> batch = outgoing;
+            outgoing = new ArrayList<>();
+            PublishBatch.Builder publishes = PublishBatch.newBuilder();
+            batch.forEach(entry -> publishes.addPublishes(entry.request));
+            try {
+                stream.send(publishes.build());
             } catch (RuntimeException e) {
-                // the call is already closed: its end (reported to the listener) resends this one too
-                entry.lastError = "sending failed: " + e.getMessage();
+                // the call is already closed: its end (reported to the listener) resends these too
+                batch.forEach(entry -> entry.lastError = "sending failed: " + e.getMessage());
             }
         }
     }
@@ -267,13 +304,14 @@ public final class QueuePublisher implements AutoCloseable {
         }
     }
 
-    private void onStreamEnded(BrokerStream<PublishRequest, PublishResponse> ended, Status status) {
+    private void onStreamEnded(BrokerStream<PublishBatch, PublishConfirms> ended, Status status) {
         boolean resend;
         synchronized (sendLock) {
             if (stream != ended) {
                 return; // an older stream, already replaced
             }
             stream = null;
+            outgoing.clear(); // pending still: resent below on the next stream
             brokerIndex++; // the next attempt goes to the next broker of the list
             synchronized (this) {
                 pending.values().forEach(p -> p.lastError = "the stream to " + ended.broker() + " ended: "
@@ -355,14 +393,14 @@ public final class QueuePublisher implements AutoCloseable {
         }
     }
 
-    private final class StreamListener implements BrokerStream.Listener<PublishRequest, PublishResponse> {
+    private final class StreamListener implements BrokerStream.Listener<PublishBatch, PublishConfirms> {
         @Override
-        public void answered(BrokerStream<PublishRequest, PublishResponse> from, PublishResponse response) {
-            onConfirm(response);
+        public void answered(BrokerStream<PublishBatch, PublishConfirms> from, PublishConfirms confirms) {
+            confirms.getConfirmsList().forEach(QueuePublisher.this::onConfirm);
         }
 
         @Override
-        public void ended(BrokerStream<PublishRequest, PublishResponse> from, Status status) {
+        public void ended(BrokerStream<PublishBatch, PublishConfirms> from, Status status) {
             // not inline: the gRPC thread may be the one sending (in-process transports), and the
             // send lock must not be taken from under a confirm
             try {

@@ -45,11 +45,20 @@ import org.slf4j.LoggerFactory;
  * UNKNOWN_DELIVERY_TAG, ... — is final: {@link #done()} completes exceptionally with a
  * {@link ClientException} carrying the code and the broker's message, and nothing is retried.
  *
+ * <p>Deliveries come in batches and go to the handler one by one, in order. Single acks made
+ * meanwhile are sent together once the handler is done with the batch (or right after a handler
+ * call slower than a millisecond), so a consumer acking every message pays the transport's
+ * per-message cost once per batch; every
+ * other request (a multiple ack, a nack, a confirmed ack, a new prefetch, the cancel) first sends
+ * the acks gathered before it, so the broker sees them in the order made.
+ *
  * <p>Thread-safe: settle methods may be called from any thread.
  */
 public final class QueueSubscription {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueSubscription.class);
+    /** A handler call longer than this sends the acks made so far at once. */
+    private static final long SLOW_HANDLER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final String queue;
     private final SubscribeOptions options;
@@ -71,6 +80,9 @@ public final class QueueSubscription {
     private boolean cancelled;
     /** Tags delivered on the current stream and not settled yet. */
     private final NavigableSet<Long> held = new TreeSet<>();
+    /** Single acks not sent yet: the handler thread sends them together once it is done with its task. */
+    private final List<Long> unsentAcks = new ArrayList<>();
+    private boolean ackFlushScheduled;
     private final Map<Long, List<CompletableFuture<Void>>> settleWaiters = new HashMap<>();
 
     QueueSubscription(String queue, SubscribeOptions options, DeliveryHandler handler, QueueConsumerConfig config,
@@ -148,6 +160,7 @@ public final class QueueSubscription {
         synchronized (this) {
             prefetchOverride = prefetch;
             if (requests != null) {
+                flushAcks();
                 requests.onNext(ConsumeRequest.newBuilder().setPrefetch(SetPrefetch.newBuilder().setPrefetch(prefetch))
                         .build());
             }
@@ -166,6 +179,7 @@ public final class QueueSubscription {
             }
             cancelled = true;
             if (requests != null) {
+                flushAcks();
                 requests.onCompleted();
                 requests = null;
             }
@@ -188,6 +202,7 @@ public final class QueueSubscription {
     private void open() {
         int streamGeneration = ++generation;
         held.clear();
+        unsentAcks.clear();
         Responses responses = new Responses(streamGeneration);
         BrokerServiceGrpc.newStub(channels.channel(target)).consume(responses);
         if (responses.ended) {
@@ -205,6 +220,12 @@ public final class QueueSubscription {
             if (!take(streamGeneration, tag, multiple)) {
                 return;
             }
+            if (kind == QueueDelivery.SettleKind.ACK && !multiple) {
+                unsentAcks.add(tag);
+                scheduleAckFlush();
+                return;
+            }
+            flushAcks();
             SettleRequest settle = SettleRequest.newBuilder().setDeliveryTag(tag).setMultiple(multiple)
                     .setRequeue(kind == QueueDelivery.SettleKind.NACK_REQUEUE).build();
             requests.onNext(kind == QueueDelivery.SettleKind.ACK ? ConsumeRequest.newBuilder().setAck(settle).build()
@@ -217,6 +238,7 @@ public final class QueueSubscription {
         synchronized (this) {
             if (take(streamGeneration, tag, multiple)) {
                 settleWaiters.computeIfAbsent(tag, t -> new ArrayList<>()).add(settled);
+                flushAcks();
                 requests.onNext(ConsumeRequest.newBuilder().setAck(SettleRequest.newBuilder().setDeliveryTag(tag)
                         .setMultiple(multiple).setConfirm(true)).build());
                 return settled;
@@ -226,6 +248,40 @@ public final class QueueSubscription {
                 + " of queue '" + queue + "' is not held by this consumer's stream: settled already, or delivered "
                 + "on a stream that ended (the broker delivers it again)"));
         return settled;
+    }
+
+    /** Has the handler thread send the gathered acks after its current task. Caller holds the lock. */
+    private void scheduleAckFlush() {
+        if (ackFlushScheduled) {
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                synchronized (this) {
+                    ackFlushScheduled = false;
+                    flushAcks();
+                }
+            });
+            ackFlushScheduled = true;
+        } catch (RejectedExecutionException e) {
+            flushAcks(); // the consumer is closing: send them now
+        }
+    }
+
+    /** Sends the gathered single acks as one request. Caller holds the lock. */
+    private void flushAcks() {
+        if (unsentAcks.isEmpty() || requests == null) {
+            unsentAcks.clear();
+            return;
+        }
+        SettleRequest.Builder acks = SettleRequest.newBuilder();
+        if (unsentAcks.size() == 1) {
+            acks.setDeliveryTag(unsentAcks.get(0));
+        } else {
+            acks.addAllDeliveryTags(unsentAcks);
+        }
+        unsentAcks.clear();
+        requests.onNext(ConsumeRequest.newBuilder().setAck(acks).build());
     }
 
     /**
@@ -270,7 +326,7 @@ public final class QueueSubscription {
         attached.complete(tag);
     }
 
-    private void onDelivery(int streamGeneration, io.wharf.proto.broker.Delivery delivery) {
+    private void onDeliveries(int streamGeneration, List<io.wharf.proto.broker.Delivery> deliveries) {
         QueueDelivery.Settler settler = null;
         synchronized (this) {
             if (streamGeneration != generation || cancelled) {
@@ -278,22 +334,43 @@ public final class QueueSubscription {
             }
             active = true;
             if (!options.noAck()) {
-                held.add(delivery.getDeliveryTag());
+                deliveries.forEach(delivery -> held.add(delivery.getDeliveryTag()));
                 settler = new StreamSettler(streamGeneration);
             }
         }
-        QueueDelivery received = new QueueDelivery(delivery, settler);
+        List<QueueDelivery> received = new ArrayList<>(deliveries.size());
+        for (io.wharf.proto.broker.Delivery delivery : deliveries) {
+            received.add(new QueueDelivery(delivery, settler));
+        }
         try {
-            executor.execute(() -> {
-                try {
-                    handler.handle(received);
-                } catch (RuntimeException e) {
-                    LOG.warn("the handler of queue '{}' failed on delivery {}; it stays unsettled", queue,
-                            received.deliveryTag(), e);
-                }
-            });
+            executor.execute(() -> handleAll(received));
         } catch (RejectedExecutionException e) {
-            // the consumer is closing: the broker puts the message back when the stream ends
+            // the consumer is closing: the broker puts the messages back when the stream ends
+        }
+    }
+
+    /**
+     * Hands a batch to the handler. The acks it makes go out at the end, or right after a slow
+     * handler call: a slow consumer gains nothing from batching them and must not hold its
+     * prefetch window closed meanwhile.
+     */
+    private void handleAll(List<QueueDelivery> deliveries) {
+        for (QueueDelivery delivery : deliveries) {
+            long started = System.nanoTime();
+            try {
+                handler.handle(delivery);
+            } catch (RuntimeException e) {
+                LOG.warn("the handler of queue '{}' failed on delivery {}; it stays unsettled", queue,
+                        delivery.deliveryTag(), e);
+            }
+            if (System.nanoTime() - started > SLOW_HANDLER_NANOS) {
+                synchronized (this) {
+                    flushAcks();
+                }
+            }
+        }
+        synchronized (this) {
+            flushAcks();
         }
     }
 
@@ -327,6 +404,7 @@ public final class QueueSubscription {
             from = target;
             requests = null;
             held.clear();
+            unsentAcks.clear();
             waiters = drainWaiters();
             if (error.getCode() != ErrorCode.NONE || retriable) {
                 failure = new ClientException(error.getCode(), "the subscription to queue '" + queue + "' at broker "
@@ -419,7 +497,7 @@ public final class QueueSubscription {
             switch (response.getResponseCase()) {
                 case SUBSCRIBED -> onSubscribed(streamGeneration, response.getSubscribed().getConsumerTag(),
                         response.getSubscribed().getActive());
-                case DELIVERY -> onDelivery(streamGeneration, response.getDelivery());
+                case DELIVERIES -> onDeliveries(streamGeneration, response.getDeliveries().getDeliveriesList());
                 case SETTLED -> onSettled(response.getSettled().getDeliveryTagsList());
                 case CLOSED -> onEnded(this, response.getClosed(),
                         DataPlaneErrors.isRetriable(response.getClosed().getCode()));

@@ -14,6 +14,8 @@ import io.wharf.proto.broker.DescribeQueueRequest;
 import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.GetRequest;
 import io.wharf.proto.broker.GetResponse;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.broker.PurgeQueueRequest;
@@ -55,40 +57,59 @@ final class FakeQueueBroker extends BrokerServiceGrpc.BrokerServiceImplBase {
     }
 
     @Override
-    public StreamObserver<PublishRequest> publish(StreamObserver<PublishResponse> responses) {
+    public StreamObserver<PublishBatch> publish(StreamObserver<PublishConfirms> responses) {
         return new StreamObserver<>() {
             private boolean broken;
 
             @Override
-            public void onNext(PublishRequest request) {
+            public void onNext(PublishBatch batch) {
                 synchronized (cluster) {
-                    if (broken) {
-                        return;
+                    cluster.publishBatchSizes.add(batch.getPublishesCount());
+                    PublishConfirms.Builder confirms = PublishConfirms.newBuilder();
+                    for (PublishRequest request : batch.getPublishesList()) {
+                        if (broken) {
+                            break;
+                        }
+                        publishOne(request, confirms);
                     }
-                    cluster.publishes.add(new FakeQueueCluster.Received(id, request));
-                    Object fate = cluster.publishScript.isEmpty() ? FakeQueueCluster.PublishFate.CONFIRM
-                            : cluster.publishScript.poll();
-                    if (fate instanceof ErrorCode code) {
-                        responses.onNext(PublishResponse.newBuilder().setSequence(request.getSequence())
-                                .setError(Error.newBuilder().setCode(code).setMessage("scripted " + code)).build());
-                        return;
-                    }
-                    if (fate == FakeQueueCluster.PublishFate.BREAK) {
-                        broken = true;
-                        responses.onError(Status.UNAVAILABLE.withDescription("scripted break").asRuntimeException());
-                        return;
-                    }
-                    PublishResponse response = route(request);
-                    if (fate == FakeQueueCluster.PublishFate.STORE_THEN_BREAK) {
-                        broken = true;
-                        responses.onError(Status.UNAVAILABLE.withDescription("scripted break after storing")
-                                .asRuntimeException());
-                        return;
-                    }
-                    if (fate != FakeQueueCluster.PublishFate.SILENT) {
-                        responses.onNext(response);
+                    if (confirms.getConfirmsCount() > 0) {
+                        responses.onNext(confirms.build());
                     }
                 }
+            }
+
+            /** Meets the next scripted fate: a confirm, an error, a break. Caller holds the lock. */
+            private void publishOne(PublishRequest request, PublishConfirms.Builder confirms) {
+                cluster.publishes.add(new FakeQueueCluster.Received(id, request));
+                Object fate = cluster.publishScript.isEmpty() ? FakeQueueCluster.PublishFate.CONFIRM
+                        : cluster.publishScript.poll();
+                if (fate instanceof ErrorCode code) {
+                    confirms.addConfirms(PublishResponse.newBuilder().setSequence(request.getSequence())
+                            .setError(Error.newBuilder().setCode(code).setMessage("scripted " + code)));
+                    return;
+                }
+                if (fate == FakeQueueCluster.PublishFate.BREAK) {
+                    breakOff(confirms, "scripted break");
+                    return;
+                }
+                PublishResponse response = route(request);
+                if (fate == FakeQueueCluster.PublishFate.STORE_THEN_BREAK) {
+                    breakOff(confirms, "scripted break after storing");
+                    return;
+                }
+                if (fate != FakeQueueCluster.PublishFate.SILENT) {
+                    confirms.addConfirms(response);
+                }
+            }
+
+            /** Sends the confirms of the batch so far, then breaks the stream. */
+            private void breakOff(PublishConfirms.Builder confirms, String why) {
+                broken = true;
+                if (confirms.getConfirmsCount() > 0) {
+                    responses.onNext(confirms.build());
+                    confirms.clear();
+                }
+                responses.onError(Status.UNAVAILABLE.withDescription(why).asRuntimeException());
             }
 
             @Override
@@ -142,7 +163,10 @@ final class FakeQueueBroker extends BrokerServiceGrpc.BrokerServiceImplBase {
                     }
                     switch (request.getRequestCase()) {
                         case SUBSCRIBE -> subscribe(request.getSubscribe());
-                        case ACK -> settle(request.getAck(), true);
+                        case ACK -> {
+                            cluster.ackRequests++;
+                            settle(request.getAck(), true);
+                        }
                         case NACK -> settle(request.getNack(), false);
                         case PREFETCH -> {
                             consumer.prefetch = request.getPrefetch().getPrefetch();
@@ -180,7 +204,18 @@ final class FakeQueueBroker extends BrokerServiceGrpc.BrokerServiceImplBase {
 
             private void settle(SettleRequest settle, boolean ack) {
                 List<Long> tags = new ArrayList<>();
-                if (settle.getMultiple()) {
+                if (settle.getDeliveryTagsCount() > 0) {
+                    for (long tag : settle.getDeliveryTagsList()) {
+                        if (!consumer.held.contains(tag)) {
+                            cluster.settle(consumer, tags, ack, settle.getRequeue());
+                            cluster.close(consumer, Error.newBuilder().setCode(ErrorCode.UNKNOWN_DELIVERY_TAG)
+                                    .setMessage("unknown delivery tag " + tag).setLeaderId(-1).build());
+                            over = true;
+                            return;
+                        }
+                        tags.add(tag);
+                    }
+                } else if (settle.getMultiple()) {
                     tags.addAll(consumer.held.headSet(settle.getDeliveryTag(), true));
                 } else if (consumer.held.contains(settle.getDeliveryTag())) {
                     tags.add(settle.getDeliveryTag());

@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.wharf.client.Endpoint;
 import io.wharf.proto.broker.ConsumeResponse;
+import io.wharf.proto.broker.Deliveries;
 import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.Settled;
@@ -66,6 +67,10 @@ public final class FakeQueueCluster implements AutoCloseable {
     final List<Received> publishes = new ArrayList<>();
     final Queue<Object> publishScript = new ArrayDeque<>();
     final List<Long> acked = new ArrayList<>();
+    /** How many publishes each Publish stream message carried, in arrival order. */
+    final List<Integer> publishBatchSizes = new ArrayList<>();
+    /** Ack requests received (one may ack several tags). */
+    int ackRequests;
     int consumerCount;
 
     /** A publish as a broker received it. */
@@ -164,6 +169,16 @@ public final class FakeQueueCluster implements AutoCloseable {
     /** Messages of {@code queue} delivered and not settled. */
     public synchronized int unacked(String queue) {
         return queues.get(queue).held.size();
+    }
+
+    /** How many publishes each Publish stream message carried, in arrival order. */
+    public synchronized List<Integer> publishBatchSizes() {
+        return List.copyOf(publishBatchSizes);
+    }
+
+    /** Ack requests received so far (one may ack several tags). */
+    public synchronized int ackRequests() {
+        return ackRequests;
     }
 
     /** Tags acked so far, over every queue, in order. */
@@ -268,6 +283,8 @@ public final class FakeQueueCluster implements AutoCloseable {
 
     /** Pushes ready messages to the queue's consumers within their prefetch. Caller holds the lock. */
     void pump(FakeQueue q) {
+        // one batch per consumer, as the broker sends what one turn delivers
+        Map<FakeConsumer, Deliveries.Builder> batches = new java.util.LinkedHashMap<>();
         boolean progress = true;
         while (progress && !q.ready.isEmpty()) {
             progress = false;
@@ -280,9 +297,9 @@ public final class FakeQueueCluster implements AutoCloseable {
                 }
                 Map.Entry<Long, FakeQueue.Stored> next = q.ready.pollFirstEntry();
                 FakeQueue.Stored stored = next.getValue();
-                consumer.stream.onNext(ConsumeResponse.newBuilder().setDelivery(Delivery.newBuilder()
+                batches.computeIfAbsent(consumer, c -> Deliveries.newBuilder()).addDeliveries(Delivery.newBuilder()
                         .setDeliveryTag(next.getKey()).setRedelivered(stored.redelivered)
-                        .setDeliveryCount(stored.deliveryCount).setMessage(stored.message).setQueue(q.name)).build());
+                        .setDeliveryCount(stored.deliveryCount).setMessage(stored.message).setQueue(q.name));
                 stored.redelivered = true;
                 if (!consumer.noAck) {
                     consumer.held.add(next.getKey());
@@ -291,6 +308,8 @@ public final class FakeQueueCluster implements AutoCloseable {
                 progress = true;
             }
         }
+        batches.forEach((consumer, deliveries) -> consumer.stream.onNext(ConsumeResponse.newBuilder()
+                .setDeliveries(deliveries).build()));
     }
 
     /** Settles {@code tags} of {@code consumer}; caller holds the lock. */

@@ -12,9 +12,11 @@ import io.wharf.client.fake.FakeQueueCluster;
 import io.wharf.proto.common.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +55,26 @@ class QueueConsumerTest {
 
     private static String body(QueueDelivery delivery) {
         return new String(delivery.body(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aBatchOfDeliveriesGoesToTheHandlerInOrderAndItsSingleAcksTravelTogether() throws Exception {
+        cluster.declareQueue("jobs", 1);
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            bodies.add("job-" + i);
+            cluster.enqueue("jobs", "job-" + i);
+        }
+        List<String> handled = new CopyOnWriteArrayList<>();
+        consumer(1).subscribe("jobs", SubscribeOptions.defaults().withPrefetch(100), delivery -> {
+            handled.add(body(delivery));
+            delivery.ack();
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> cluster.acked().size() == 50);
+        assertEquals(bodies, handled, "in queue order");
+        assertEquals(0, cluster.unacked("jobs"));
+        assertTrue(cluster.ackRequests() < 50, "50 single acks made in one batch share requests: "
+                + cluster.ackRequests());
     }
 
     @Test

@@ -9,9 +9,11 @@ import io.wharf.client.fake.FakeQueueCluster.PublishFate;
 import io.wharf.proto.common.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +52,24 @@ class QueuePublisherTest {
         assertTrue(cluster.publishes().stream().allMatch(r -> r.request().getPublisherId()
                 .equals(publisher.publisherId())));
         assertEquals(0, publisher.inFlight());
+    }
+
+    @Test
+    void publishesMadeWhileABatchIsOnItsWayTravelTogetherInSequenceOrder() {
+        cluster.declareQueue("orders", 1);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap()));
+        List<CompletableFuture<PublishOutcome>> sent = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            sent.add(publisher.publish("", "orders", utf8("m-" + i)));
+        }
+        List<PublishOutcome> outcomes = sent.stream().map(CompletableFuture::join).toList();
+        assertTrue(outcomes.stream().allMatch(PublishOutcome::acked), outcomes.toString());
+        List<Long> sequences = cluster.publishes().stream().map(r -> r.request().getSequence()).toList();
+        assertEquals(LongStream.rangeClosed(1, 300).boxed().toList(), sequences, "each once, in order");
+        List<Integer> batches = cluster.publishBatchSizes();
+        assertEquals(300, batches.stream().mapToInt(Integer::intValue).sum());
+        assertTrue(batches.size() < 300 && batches.stream().anyMatch(size -> size > 1),
+                "300 publishes made in a row share stream messages: " + batches);
     }
 
     @Test
