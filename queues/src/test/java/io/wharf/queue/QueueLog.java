@@ -3,8 +3,11 @@ package io.wharf.queue;
 import com.google.protobuf.ByteString;
 import io.wharf.proto.queue.Checkpoint;
 import io.wharf.proto.queue.ConsumerGone;
+import io.wharf.proto.queue.DeadLettered;
 import io.wharf.proto.queue.Enqueue;
+import io.wharf.proto.queue.Expire;
 import io.wharf.proto.queue.Message;
+import io.wharf.proto.queue.MessageProperties;
 import io.wharf.proto.queue.Move;
 import io.wharf.proto.queue.Purge;
 import io.wharf.proto.queue.QueueEntry;
@@ -42,6 +45,15 @@ final class QueueLog {
     long publish(String body) {
         long id = entries.size();
         append(enqueue("", 0, body));
+        return id;
+    }
+
+    /** Appends an Enqueue without a publisher id whose message has a per-message expiration; returns its id. */
+    long publish(String body, String expiration) {
+        long id = entries.size();
+        append(QueueEntry.newBuilder().setEnqueue(Enqueue.newBuilder().setMessage(Message.newBuilder()
+                .setRoutingKey("rk").setBody(ByteString.copyFromUtf8(body))
+                .setProperties(MessageProperties.newBuilder().setExpiration(expiration)))).build());
         return id;
     }
 
@@ -88,6 +100,26 @@ final class QueueLog {
     static QueueEntry move(long id, String body) {
         return QueueEntry.newBuilder().setMove(Move.newBuilder().setId(id)
                 .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(body)))).build();
+    }
+
+    static QueueEntry expire() {
+        return QueueEntry.newBuilder().setExpire(Expire.getDefaultInstance()).build();
+    }
+
+    static QueueEntry deadLettered(Long... ids) {
+        return QueueEntry.newBuilder().setDeadLettered(DeadLettered.newBuilder().addAllMessageIds(Arrays.asList(ids)))
+                .build();
+    }
+
+    /** The effects of one kind, in order. */
+    static <T extends QueueEffect> List<T> only(Class<T> kind, List<QueueEffect> effects) {
+        List<T> found = new ArrayList<>();
+        for (QueueEffect effect : effects) {
+            if (kind.isInstance(effect)) {
+                found.add(kind.cast(effect));
+            }
+        }
+        return found;
     }
 
     static List<QueueEffect.Deliver> deliveries(List<QueueEffect> effects) {
