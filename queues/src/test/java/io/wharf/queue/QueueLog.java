@@ -51,9 +51,7 @@ final class QueueLog {
     /** Appends an Enqueue without a publisher id whose message has a per-message expiration; returns its id. */
     long publish(String body, String expiration) {
         long id = entries.size();
-        append(QueueEntry.newBuilder().setEnqueue(Enqueue.newBuilder().setMessage(Message.newBuilder()
-                .setRoutingKey("rk").setBody(ByteString.copyFromUtf8(body))
-                .setProperties(MessageProperties.newBuilder().setExpiration(expiration)))).build());
+        append(enqueue("", 0, body, expiration));
         return id;
     }
 
@@ -63,8 +61,17 @@ final class QueueLog {
     }
 
     static QueueEntry enqueue(String publisherId, long sequence, String body) {
+        return enqueue(publisherId, sequence, body, "");
+    }
+
+    /** An Enqueue whose message has the per-message {@code expiration} ("" for none). */
+    static QueueEntry enqueue(String publisherId, long sequence, String body, String expiration) {
+        Message.Builder message = Message.newBuilder().setRoutingKey("rk").setBody(ByteString.copyFromUtf8(body));
+        if (!expiration.isEmpty()) {
+            message.setProperties(MessageProperties.newBuilder().setExpiration(expiration));
+        }
         return QueueEntry.newBuilder().setEnqueue(Enqueue.newBuilder().setPublisherId(publisherId).setSequence(sequence)
-                .setMessage(Message.newBuilder().setRoutingKey("rk").setBody(ByteString.copyFromUtf8(body)))).build();
+                .setMessage(message)).build();
     }
 
     static Subscribe.Builder consumer(String id, int prefetch) {
