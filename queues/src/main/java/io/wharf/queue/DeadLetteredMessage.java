@@ -15,12 +15,12 @@ import java.util.List;
  */
 public final class DeadLetteredMessage {
 
-    static final String FIRST_DEATH_QUEUE = "x-first-death-queue";
-    static final String FIRST_DEATH_REASON = "x-first-death-reason";
-    static final String FIRST_DEATH_EXCHANGE = "x-first-death-exchange";
-    static final String LAST_DEATH_QUEUE = "x-last-death-queue";
-    static final String LAST_DEATH_REASON = "x-last-death-reason";
-    static final String LAST_DEATH_EXCHANGE = "x-last-death-exchange";
+    private static final String FIRST_DEATH_QUEUE = "x-first-death-queue";
+    private static final String FIRST_DEATH_REASON = "x-first-death-reason";
+    private static final String FIRST_DEATH_EXCHANGE = "x-first-death-exchange";
+    private static final String LAST_DEATH_QUEUE = "x-last-death-queue";
+    private static final String LAST_DEATH_REASON = "x-last-death-reason";
+    private static final String LAST_DEATH_EXCHANGE = "x-last-death-exchange";
 
     private DeadLetteredMessage() {
     }
