@@ -31,8 +31,10 @@ class DeathCycleTest {
     @Test
     void aRejectionInTheCycleBreaksIt() {
         assertFalse(DeathCycle.isCycle(List.of(death("a", DeathReason.REJECTED)), "a"));
-        assertFalse(DeathCycle.isCycle(List.of(death("b", DeathReason.REJECTED), death("a", DeathReason.EXPIRED)), "a"));
-        assertFalse(DeathCycle.isCycle(List.of(death("b", DeathReason.EXPIRED), death("a", DeathReason.REJECTED)), "a"));
+        assertFalse(DeathCycle.isCycle(List.of(death("b", DeathReason.REJECTED), death("a", DeathReason.EXPIRED)),
+                "a"));
+        assertFalse(DeathCycle.isCycle(List.of(death("b", DeathReason.EXPIRED), death("a", DeathReason.REJECTED)),
+                "a"));
     }
 
     @Test

@@ -100,7 +100,8 @@ class QueuePropertyTest {
         if (random.nextBoolean()) {
             limits = limits.withOverflow(Overflow.REJECT_PUBLISH);
         }
-        limits = limits.withDeliveryLimit(random.nextInt(4) == 0 ? OptionalInt.empty() : OptionalInt.of(random.nextInt(3)));
+        limits = limits.withDeliveryLimit(random.nextInt(4) == 0 ? OptionalInt.empty()
+                : OptionalInt.of(random.nextInt(3)));
         settings = settings.withLimits(limits);
         return random.nextBoolean() ? settings
                 : settings.withDeadLetterTarget(new DeadLetterTarget("dlx", Optional.of("dead")));
@@ -352,8 +353,8 @@ class QueuePropertyTest {
                 }
                 case DELIVERY_LIMIT -> assertEquals(settings.limits().deliveryLimit().orElseThrow() + 1,
                         failed.getOrDefault(id, 0), where + ": " + id + " died on the wrong failure");
-                case MAXLEN -> assertTrue(last.entry().hasEnqueue() && settings.limits().overflow() == Overflow.DROP_HEAD,
-                        where);
+                case MAXLEN -> assertTrue(last.entry().hasEnqueue()
+                        && settings.limits().overflow() == Overflow.DROP_HEAD, where);
             }
             assertFalse(!finished.add(id) && reason != DeathReason.REJECTED, where + ": died twice: " + id);
         }

@@ -25,7 +25,8 @@ class QueueSettingsTest {
                 "x-message-ttl", "60000", "x-max-length", "10", "x-max-length-bytes", "1024",
                 "x-overflow", "reject-publish", "x-delivery-limit", "5", "x-dead-letter-exchange", "dlx",
                 "x-dead-letter-routing-key", "dead", "x-consumer-timeout", "5000"));
-        assertEquals(new QueueSettings(true, QueueSettings.DEFAULT_PUBLISHER_WINDOW, QueueSettings.DEFAULT_MAX_PUBLISHERS,
+        assertEquals(new QueueSettings(true, QueueSettings.DEFAULT_PUBLISHER_WINDOW,
+                QueueSettings.DEFAULT_MAX_PUBLISHERS,
                 new QueueLimits(OptionalLong.of(60_000), OptionalLong.of(10), OptionalLong.of(1024),
                         Overflow.REJECT_PUBLISH, OptionalInt.of(5)),
                 Optional.of(new DeadLetterTarget("dlx", Optional.of("dead")))), settings);
