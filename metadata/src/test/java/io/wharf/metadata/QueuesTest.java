@@ -132,13 +132,31 @@ class QueuesTest {
     @Test
     void argumentsAreValidated() {
         Cluster cluster = Cluster.withActiveBrokers(3);
-        Map<Map<String, String>, String> bad = Map.of(
-                Map.of("x-queue-type", "classic"), "replicated like quorum queues",
-                Map.of("x-single-active-consumer", "yes"), "x-single-active-consumer=yes",
-                Map.of("x-quorum-initial-group-size", "8"), "from 1 to 7",
-                Map.of("x-quorum-initial-group-size", "0"), "from 1 to 7",
-                Map.of("x-quorum-initial-group-size", "two"), "x-quorum-initial-group-size=two",
-                Map.of("x-consumer-timeout", "999"), ">= 1000");
+        Map<Map<String, String>, String> bad = Map.ofEntries(
+                Map.entry(Map.of("x-queue-type", "classic"), "replicated like quorum queues"),
+                Map.entry(Map.of("x-single-active-consumer", "yes"), "x-single-active-consumer=yes"),
+                Map.entry(Map.of("x-quorum-initial-group-size", "8"), "from 1 to 7"),
+                Map.entry(Map.of("x-quorum-initial-group-size", "0"), "from 1 to 7"),
+                Map.entry(Map.of("x-quorum-initial-group-size", "two"), "x-quorum-initial-group-size=two"),
+                Map.entry(Map.of("x-consumer-timeout", "999"), ">= 1000"),
+                Map.entry(Map.of("x-message-ttl", "-1"),
+                        "x-message-ttl=-1 is not allowed; use a whole number of milliseconds >= 0"),
+                Map.entry(Map.of("x-message-ttl", "1.5"), "x-message-ttl=1.5 is not allowed"),
+                Map.entry(Map.of("x-max-length", "-1"),
+                        "x-max-length=-1 is not allowed; use a whole number of messages >= 0"),
+                Map.entry(Map.of("x-max-length-bytes", "lots"),
+                        "x-max-length-bytes=lots is not allowed; use a whole number of body bytes"),
+                Map.entry(Map.of("x-overflow", "reject-publish-dlx"), "x-overflow=reject-publish-dlx is not allowed;"
+                        + " as with RabbitMQ's quorum queues, use drop-head (the default) or reject-publish"),
+                Map.entry(Map.of("x-overflow", "drop-tail"), "x-overflow=drop-tail is not allowed; use drop-head"),
+                Map.entry(Map.of("x-delivery-limit", "-2"), "x-delivery-limit=-2 is not allowed; use a whole number"
+                        + " of failed deliveries >= 0, or -1 for unlimited (default 20)"),
+                Map.entry(Map.of("x-dead-letter-exchange", "bad name"),
+                        "x-dead-letter-exchange=bad name is not allowed; use an exchange name"),
+                Map.entry(Map.of("x-dead-letter-routing-key", "k"),
+                        "x-dead-letter-routing-key=k is not allowed without x-dead-letter-exchange"),
+                Map.entry(Map.of("x-dead-letter-exchange", "dlx", "x-dead-letter-strategy", "at-most-once"),
+                        "x-dead-letter-strategy=at-most-once is not allowed; Wharf dead-letters at least once only"));
         bad.forEach((arguments, expected) -> assertMessage(cluster.rejected(declareQueue("q", arguments),
                 ErrorCode.INVALID_ARGUMENT), expected));
         for (String key : QueueArguments.NOT_SUPPORTED_YET) {
@@ -146,12 +164,25 @@ class QueuesTest {
                     key + "=1 is not supported yet");
         }
         assertEquals(ErrorCode.INVALID_ARGUMENT, CommandProcessor.precheck(declareQueue("q",
-                Map.of("x-max-length", "10"))).get(0).getError().getCode());
+                Map.of("x-max-priority", "10"))).get(0).getError().getCode());
         cluster.ok(declareQueue("q", Map.of("x-queue-type", "quorum", "x-single-active-consumer", "false",
                 "x-quorum-initial-group-size", "7", "x-consumer-timeout", "1000", "x-unknown", "kept")));
         assertEquals("kept", cluster.image().queue("q").orElseThrow().arguments().get("x-unknown"));
         assertEquals(Optional.of(1000L), QueueArguments.consumerTimeoutMs(cluster.image().queue("q").orElseThrow()
                 .arguments()));
+    }
+
+    @Test
+    void deadLetteringTtlAndLimitArgumentsAreAccepted() {
+        Cluster cluster = Cluster.withActiveBrokers(3);
+        // The dead-letter exchange need not exist: RabbitMQ drops the dead letters until it does.
+        Map<String, String> arguments = Map.of("x-dead-letter-exchange", "nowhere", "x-dead-letter-routing-key", "dead",
+                "x-dead-letter-strategy", "at-least-once", "x-message-ttl", "0", "x-max-length", "0",
+                "x-max-length-bytes", "1048576", "x-overflow", "reject-publish", "x-delivery-limit", "-1");
+        cluster.ok(declareQueue("q", arguments));
+        assertEquals(arguments, cluster.image().queue("q").orElseThrow().arguments());
+        cluster.ok(declareQueue("r", Map.of("x-dead-letter-exchange", "", "x-overflow", "drop-head",
+                "x-delivery-limit", "0")));
     }
 
     @Test

@@ -8,41 +8,48 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The live messages of a queue with the two orders the machine needs: ready ones by id (a
- * requeued message goes back ahead of newer ones) and all by location (what pins the log start).
- * Mutable; owned by one {@link QueueMachine}.
+ * The live messages of a queue with the orders the machine needs: ready ones by id (a requeued
+ * message goes back ahead of newer ones), dying ones by id (what a new leader dead-letters again)
+ * and all by location (what pins the log start). Mutable; owned by one {@link QueueMachine}.
  */
 final class Messages {
     private final TreeMap<Long, StoredMessage> byId = new TreeMap<>();
     private final TreeSet<Long> ready = new TreeSet<>();
+    private final TreeSet<Long> dying = new TreeSet<>();
     private final TreeMap<Long, Long> idByLocation = new TreeMap<>();
     private long readyBytes;
+    private long dyingBytes;
 
     /** The messages of a checkpoint (holders as written; the caller reconciles them with consumers). */
     static Messages restore(Checkpoint checkpoint) {
         Messages messages = new Messages();
-        int sizeIndex = 0;
+        int index = 0;
         for (IdRange range : checkpoint.getPlainList()) {
             for (long id = range.getFirst(); id <= range.getLast(); id++) {
-                int size = sizeIndex < checkpoint.getPlainSizesCount() ? checkpoint.getPlainSizes(sizeIndex) : 0;
-                sizeIndex++;
-                messages.put(StoredMessage.enqueued(id, size));
+                int size = index < checkpoint.getPlainSizesCount() ? checkpoint.getPlainSizes(index) : 0;
+                long expiresAtMs = index < checkpoint.getPlainExpiriesCount() ? checkpoint.getPlainExpiries(index) : 0;
+                index++;
+                messages.put(StoredMessage.enqueued(id, size, expiresAtMs));
             }
         }
         checkpoint.getMessagesList().forEach(state -> messages.put(StoredMessage.of(state)));
         return messages;
     }
 
-    /** Writes every message: plain ones as id ranges with their sizes, the others whole. */
+    /** Writes every message: plain ones as id ranges with their sizes and expiries, the others whole. */
     void writeTo(Checkpoint.Builder checkpoint) {
         long first = -1;
         long last = -1;
+        List<Long> expiries = new ArrayList<>();
+        boolean anyExpires = false;
         for (StoredMessage message : byId.values()) {
             if (!message.isPlain()) {
                 checkpoint.addMessages(message.toState());
                 continue;
             }
             checkpoint.addPlainSizes(message.size());
+            expiries.add(message.expiresAtMs());
+            anyExpires |= message.expiresAtMs() != 0;
             if (first >= 0 && message.id() == last + 1) {
                 last = message.id();
             } else {
@@ -56,6 +63,10 @@ final class Messages {
         if (first >= 0) {
             checkpoint.addPlain(IdRange.newBuilder().setFirst(first).setLast(last));
         }
+        // Queues without a TTL write no expiries at all.
+        if (anyExpires) {
+            checkpoint.addAllPlainExpiries(expiries);
+        }
     }
 
     /** Adds or replaces the message with this id. */
@@ -66,6 +77,9 @@ final class Messages {
         if (message.isReady()) {
             ready.add(message.id());
             readyBytes += message.size();
+        } else if (message.isDying()) {
+            dying.add(message.id());
+            dyingBytes += message.size();
         }
     }
 
@@ -81,6 +95,9 @@ final class Messages {
             idByLocation.remove(message.location());
             if (ready.remove(id)) {
                 readyBytes -= message.size();
+            }
+            if (dying.remove(id)) {
+                dyingBytes -= message.size();
             }
         }
         return message;
@@ -110,6 +127,21 @@ final class Messages {
 
     long readyBytes() {
         return readyBytes;
+    }
+
+    int dyingCount() {
+        return dying.size();
+    }
+
+    long dyingBytes() {
+        return dyingBytes;
+    }
+
+    /** The dying messages, by id. */
+    List<StoredMessage> dying() {
+        List<StoredMessage> messages = new ArrayList<>();
+        dying.forEach(id -> messages.add(byId.get(id)));
+        return messages;
     }
 
     /** The smallest location of any live message, or {@code whenNone}. */

@@ -58,6 +58,12 @@ final class PublisherWindows {
         }
     }
 
+    /** Whether {@code publisherId}'s window holds {@code sequence} (a retry of a stored publish). */
+    boolean seen(String publisherId, long sequence) {
+        Window recent = publishers.get(publisherId);
+        return recent != null && recent.contains(sequence);
+    }
+
     /**
      * Records that {@code publisherId} published {@code sequence}.
      *

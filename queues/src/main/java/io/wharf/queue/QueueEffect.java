@@ -34,7 +34,10 @@ public sealed interface QueueEffect {
         }
     }
 
-    /** Messages that left without an ack (rejected), to dead-letter. */
+    /**
+     * Messages that died (rejected, expired, over a length or delivery limit) in a queue without a
+     * dead-letter exchange: they are gone. With one, dying messages come as {@link DeadLetter}s instead.
+     */
     record Discarded(List<DiscardedMessage> messages) implements QueueEffect {
         public Discarded {
             messages = List.copyOf(messages);
@@ -47,5 +50,32 @@ public sealed interface QueueEffect {
 
     /** An Enqueue whose publisher had already published {@code sequence}: nothing was stored. */
     record DuplicatePublish(String publisherId, long sequence) implements QueueEffect {
+    }
+
+    /**
+     * An Enqueue refused by x-overflow=reject-publish (the queue was at x-max-length or
+     * x-max-length-bytes): nothing was stored and the sequence was not recorded, so a retry of the same
+     * publish is judged again like a new one. The leader nacks the publish.
+     */
+    record PublishRejected(String publisherId, long sequence) implements QueueEffect {
+    }
+
+    /**
+     * Message {@code id} died and waits, neither ready nor held, to be dead-lettered (at least once):
+     * the leader reads its body at {@code location}, makes the dead letter with
+     * {@link DeadLetteredMessage#of} (queue name, {@code reason}, {@code diedAtMs}, {@code target}),
+     * publishes it to {@code target}'s exchange with {@link DeadLetterTarget#routingKeys}, skipping the
+     * target queues {@link DeathCycle#isCycle} names, and once every target queue has committed it (or
+     * it was dropped: no such exchange, no route) appends a DeadLettered entry with the id. Until then
+     * it stays live (and in {@link QueueMachine#pendingDeadLetters()}, for a new leader).
+     *
+     * @param id        the message id (the offset of its Enqueue)
+     * @param location  the offset of the entry holding its body
+     * @param reason    why it died
+     * @param diedAtMs  the timestamp of the entry it died at (x-death's time, in seconds, comes from it)
+     * @param target    the queue's dead-letter exchange and routing key
+     */
+    record DeadLetter(long id, long location, DeathReason reason, long diedAtMs, DeadLetterTarget target)
+            implements QueueEffect {
     }
 }

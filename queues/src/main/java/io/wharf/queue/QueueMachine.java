@@ -2,6 +2,7 @@ package io.wharf.queue;
 
 import io.wharf.proto.queue.Checkpoint;
 import io.wharf.proto.queue.ConsumerGone;
+import io.wharf.proto.queue.DeadLettered;
 import io.wharf.proto.queue.Enqueue;
 import io.wharf.proto.queue.Move;
 import io.wharf.proto.queue.QueueEntry;
@@ -19,6 +20,14 @@ import java.util.OptionalLong;
  * every entry, ready messages go round-robin to the consumers with credit, and the assignments come
  * back as {@link QueueEffect.Deliver} effects. Every replica applies the committed entries in offset
  * order and so reaches the same state and effects; only the leader acts on the effects.
+ *
+ * <p>Messages die as in RabbitMQ's quorum queues: rejected without requeue, expired (x-message-ttl or
+ * the per-message expiration, the lower one; only ready messages at the head of the queue expire, so
+ * one behind a message with a longer TTL waits until it reaches the head, and a held message does
+ * not expire until it is ready again), dropped from the head by a length limit (overflow drop-head),
+ * or past the delivery limit. A dying message is dropped ({@link QueueEffect.Discarded}) when the
+ * queue has no dead-letter exchange; with one it waits, neither ready nor held, until a DeadLettered
+ * entry says the leader published it there ({@link QueueEffect.DeadLetter}, at least once).
  *
  * <p>Pure: no I/O, no clock (time is the entry's timestamp or a parameter). {@link #apply} is total
  * over entries: an entry that no longer makes sense when applied (a settle of a message not held, a
@@ -44,6 +53,7 @@ public final class QueueMachine {
      * Applies the entry at {@code offset}, written at {@code timestampMs}.
      *
      * @return what the leader must do: entry-specific effects first, then an activation, then the deliveries
+     *         with the expiries met while delivering
      * @throws IllegalArgumentException when {@code offset} is not after the last applied entry's
      */
     public List<QueueEffect> apply(long offset, long timestampMs, QueueEntry entry) {
@@ -52,10 +62,10 @@ public final class QueueMachine {
         }
         List<QueueEffect> effects = new ArrayList<>();
         switch (entry.getEntryCase()) {
-            case ENQUEUE -> enqueue(offset, entry.getEnqueue(), effects);
+            case ENQUEUE -> enqueue(offset, timestampMs, entry.getEnqueue(), effects);
             case SUBSCRIBE -> subscribe(entry.getSubscribe(), effects);
-            case CONSUMER_GONE -> consumerGone(entry.getConsumerGone());
-            case SETTLE -> settle(entry.getSettle(), effects);
+            case CONSUMER_GONE -> consumerGone(timestampMs, entry.getConsumerGone(), effects);
+            case SETTLE -> settle(timestampMs, entry.getSettle(), effects);
             case PURGE -> effects.add(new QueueEffect.Purged(messages.removeReady()));
             case CHECKPOINT -> restore(offset, entry.getCheckpoint());
             case MOVE -> move(offset, entry.getMove());
@@ -65,6 +75,10 @@ public final class QueueMachine {
                     consumer.setPrefetch(Math.max(0, entry.getQos().getPrefetch()));
                 }
             }
+            case EXPIRE -> {
+                // Nothing of its own: like every entry, it expires the ready head when delivering below.
+            }
+            case DEAD_LETTERED -> deadLettered(entry.getDeadLettered());
             case ENTRY_NOT_SET -> {
                 // nothing to change; the codec refuses such records, so only a caller's empty entry gets here
             }
@@ -106,12 +120,39 @@ public final class QueueMachine {
 
     /** Messages delivered and not settled yet. */
     public int unackedCount() {
-        return messages.liveCount() - messages.readyCount();
+        return messages.liveCount() - messages.readyCount() - messages.dyingCount();
     }
 
-    /** Ready and held messages. */
+    /** Messages that died and wait to be dead-lettered. */
+    public int deadLetteringCount() {
+        return messages.dyingCount();
+    }
+
+    /** Ready, held and dead-lettering messages. */
     public int liveCount() {
         return messages.liveCount();
+    }
+
+    /**
+     * The messages waiting to be dead-lettered, by id: what a new leader publishes to the dead-letter
+     * exchange again (the old one may have published some; dead letters are at least once).
+     */
+    public List<QueueEffect.DeadLetter> pendingDeadLetters() {
+        List<QueueEffect.DeadLetter> pending = new ArrayList<>();
+        // Settings are fixed per queue, so no message can be dying in a queue without a target.
+        settings.deadLetterTarget().ifPresent(target -> messages.dying()
+                .forEach(message -> pending.add(deadLetter(message, target))));
+        return pending;
+    }
+
+    /**
+     * When the ready message at the head expires, if it has a TTL: the leader appends an Expire entry
+     * once its clock passes it, so that an idle queue still expires its messages. Messages behind the
+     * head only expire once they reach it (RabbitMQ's quorum queues do the same).
+     */
+    public OptionalLong nextExpiryMs() {
+        StoredMessage head = messages.firstReady();
+        return head == null || head.expiresAtMs() == 0 ? OptionalLong.empty() : OptionalLong.of(head.expiresAtMs());
     }
 
     /** The subscribed consumers in subscription order. */
@@ -130,10 +171,10 @@ public final class QueueMachine {
         return consumers.active();
     }
 
-    /** The consumer holding message {@code id}; empty when it is ready or not live. */
+    /** The consumer holding message {@code id}; empty when it is ready, dead-lettering or not live. */
     public Optional<String> holder(long id) {
         StoredMessage message = messages.get(id);
-        return message == null || message.isReady() ? Optional.empty() : Optional.of(message.holder());
+        return message == null || !message.isHeld() ? Optional.empty() : Optional.of(message.holder());
     }
 
     /** The offset of the entry holding the body of message {@code id}; empty when it is not live. */
@@ -197,13 +238,34 @@ public final class QueueMachine {
         return messages.locatedBelow(belowOffset, maxCount);
     }
 
-    private void enqueue(long offset, Enqueue enqueue, List<QueueEffect> effects) {
+    private void enqueue(long offset, long timestampMs, Enqueue enqueue, List<QueueEffect> effects) {
         String publisherId = enqueue.getPublisherId();
-        if (!publisherId.isEmpty() && !publishers.record(publisherId, enqueue.getSequence())) {
-            effects.add(new QueueEffect.DuplicatePublish(publisherId, enqueue.getSequence()));
+        long sequence = enqueue.getSequence();
+        if (!publisherId.isEmpty() && publishers.seen(publisherId, sequence)) {
+            effects.add(new QueueEffect.DuplicatePublish(publisherId, sequence));
             return;
         }
-        messages.put(StoredMessage.enqueued(offset, enqueue.getMessage().getBody().size()));
+        QueueLimits limits = settings.limits();
+        int size = enqueue.getMessage().getBody().size();
+        // RabbitMQ's at-least-once dead-lettering counts the dead letters still waiting against the
+        // limits, so that a stuck dead-letter exchange pushes back on publishers.
+        if (limits.overflow() == Overflow.REJECT_PUBLISH
+                && limits.exceeded(messages.readyCount() + messages.dyingCount() + 1L,
+                        messages.readyBytes() + messages.dyingBytes() + size)) {
+            // The sequence is not recorded: nothing was stored, so a retry must be judged again.
+            effects.add(new QueueEffect.PublishRejected(publisherId, sequence));
+            return;
+        }
+        if (!publisherId.isEmpty()) {
+            publishers.record(publisherId, sequence);
+        }
+        String expiration = enqueue.getMessage().getProperties().getExpiration();
+        messages.put(StoredMessage.enqueued(offset, size, limits.expiresAtMs(timestampMs, expiration)));
+        if (limits.overflow() == Overflow.DROP_HEAD) {
+            while (limits.exceeded(messages.readyCount(), messages.readyBytes())) {
+                die(messages.firstReady(), DeathReason.MAXLEN, timestampMs, effects);
+            }
+        }
     }
 
     private void subscribe(Subscribe subscribe, List<QueueEffect> effects) {
@@ -215,7 +277,7 @@ public final class QueueMachine {
         }
     }
 
-    private void consumerGone(ConsumerGone gone) {
+    private void consumerGone(long timestampMs, ConsumerGone gone, List<QueueEffect> effects) {
         Consumer consumer = consumers.remove(gone.getConsumerId());
         if (consumer == null) {
             return;
@@ -226,17 +288,22 @@ public final class QueueMachine {
             default -> false;
         };
         for (long id : consumer.held()) {
-            messages.put(messages.get(id).released(failed));
+            StoredMessage back = messages.get(id).released(failed);
+            if (failed && settings.limits().pastDeliveryLimit(back.deliveryCount())) {
+                die(back, DeathReason.DELIVERY_LIMIT, timestampMs, effects);
+            } else {
+                messages.put(back);
+            }
         }
     }
 
-    private void settle(Settle settle, List<QueueEffect> effects) {
+    private void settle(long timestampMs, Settle settle, List<QueueEffect> effects) {
         Consumer consumer = consumers.get(settle.getConsumerId());
         Settle.Outcome outcome = settle.getOutcome();
         boolean known = outcome == Settle.Outcome.ACK || outcome == Settle.Outcome.REQUEUE
                 || outcome == Settle.Outcome.REJECT;
         List<Long> settled = new ArrayList<>();
-        List<DiscardedMessage> discarded = new ArrayList<>();
+        List<StoredMessage> rejected = new ArrayList<>();
         for (long id : settle.getMessageIdsList()) {
             if (!known || consumer == null || !consumer.release(id)) {
                 continue;
@@ -247,16 +314,42 @@ public final class QueueMachine {
                 case ACK -> messages.remove(id);
                 // RabbitMQ 4.3: a requeue is not a failed delivery.
                 case REQUEUE -> messages.put(message.released(false));
-                default -> {
-                    messages.remove(id);
-                    discarded.add(new DiscardedMessage(id, message.location(), message.deliveryCount() + 1));
-                }
+                // A reject is a failed delivery whatever the delivery limit: the message dies as rejected.
+                default -> rejected.add(message.released(true));
             }
         }
         effects.add(new QueueEffect.Settled(settle.getConsumerId(), settled, outcome));
-        if (!discarded.isEmpty()) {
-            effects.add(new QueueEffect.Discarded(discarded));
+        rejected.forEach(message -> die(message, DeathReason.REJECTED, timestampMs, effects));
+    }
+
+    private void deadLettered(DeadLettered done) {
+        for (long id : done.getMessageIdsList()) {
+            StoredMessage message = messages.get(id);
+            if (message != null && message.isDying()) {
+                messages.remove(id);
+            }
         }
+    }
+
+    /**
+     * The message dies at {@code nowMs}: it waits to be dead-lettered when the queue has a dead-letter
+     * exchange, else it is gone. The caller took it from its consumer, if one held it.
+     */
+    private void die(StoredMessage message, DeathReason reason, long nowMs, List<QueueEffect> effects) {
+        Optional<DeadLetterTarget> target = settings.deadLetterTarget();
+        if (target.isPresent()) {
+            StoredMessage dying = message.dying(reason, nowMs);
+            messages.put(dying);
+            effects.add(deadLetter(dying, target.get()));
+        } else {
+            messages.remove(message.id());
+            effects.add(new QueueEffect.Discarded(List.of(new DiscardedMessage(message.id(), message.location(),
+                    message.deliveryCount(), reason))));
+        }
+    }
+
+    private static QueueEffect.DeadLetter deadLetter(StoredMessage dying, DeadLetterTarget target) {
+        return new QueueEffect.DeadLetter(dying.id(), dying.location(), dying.deathReason(), dying.diedAtMs(), target);
     }
 
     private void move(long offset, Move move) {
@@ -272,7 +365,7 @@ public final class QueueMachine {
         consumers = Consumers.restore(checkpoint, settings.singleActiveConsumer());
         publishers = PublisherWindows.restore(checkpoint, settings);
         for (StoredMessage message : messages.all()) {
-            if (message.isReady()) {
+            if (!message.isHeld()) {
                 continue;
             }
             Consumer holder = consumers.get(message.holder());
@@ -286,9 +379,17 @@ public final class QueueMachine {
         lastCheckpointOffset = offset;
     }
 
-    /** Hands ready messages, lowest id first, round-robin to the consumers that may take them. */
+    /**
+     * Hands ready messages, lowest id first, round-robin to the consumers that may take them; a message
+     * that expired by {@code timestampMs} dies when it reaches the head instead, so none is delivered
+     * expired. Runs after every entry, with or without consumers.
+     */
     private void deliver(long timestampMs, List<QueueEffect> effects) {
         for (StoredMessage message = messages.firstReady(); message != null; message = messages.firstReady()) {
+            if (message.expiredAt(timestampMs)) {
+                die(message, DeathReason.EXPIRED, timestampMs, effects);
+                continue;
+            }
             Consumer consumer = consumers.next();
             if (consumer == null) {
                 return;

@@ -3,8 +3,11 @@ package io.wharf.queue;
 import com.google.protobuf.ByteString;
 import io.wharf.proto.queue.Checkpoint;
 import io.wharf.proto.queue.ConsumerGone;
+import io.wharf.proto.queue.DeadLettered;
 import io.wharf.proto.queue.Enqueue;
+import io.wharf.proto.queue.Expire;
 import io.wharf.proto.queue.Message;
+import io.wharf.proto.queue.MessageProperties;
 import io.wharf.proto.queue.Move;
 import io.wharf.proto.queue.Purge;
 import io.wharf.proto.queue.QueueEntry;
@@ -45,14 +48,30 @@ final class QueueLog {
         return id;
     }
 
+    /** Appends an Enqueue without a publisher id whose message has a per-message expiration; returns its id. */
+    long publish(String body, String expiration) {
+        long id = entries.size();
+        append(enqueue("", 0, body, expiration));
+        return id;
+    }
+
     /** Appends the machine's own checkpoint. */
     List<QueueEffect> checkpoint() {
         return append(QueueEntry.newBuilder().setCheckpoint(machine.checkpoint()).build());
     }
 
     static QueueEntry enqueue(String publisherId, long sequence, String body) {
+        return enqueue(publisherId, sequence, body, "");
+    }
+
+    /** An Enqueue whose message has the per-message {@code expiration} ("" for none). */
+    static QueueEntry enqueue(String publisherId, long sequence, String body, String expiration) {
+        Message.Builder message = Message.newBuilder().setRoutingKey("rk").setBody(ByteString.copyFromUtf8(body));
+        if (!expiration.isEmpty()) {
+            message.setProperties(MessageProperties.newBuilder().setExpiration(expiration));
+        }
         return QueueEntry.newBuilder().setEnqueue(Enqueue.newBuilder().setPublisherId(publisherId).setSequence(sequence)
-                .setMessage(Message.newBuilder().setRoutingKey("rk").setBody(ByteString.copyFromUtf8(body)))).build();
+                .setMessage(message)).build();
     }
 
     static Subscribe.Builder consumer(String id, int prefetch) {
@@ -88,6 +107,26 @@ final class QueueLog {
     static QueueEntry move(long id, String body) {
         return QueueEntry.newBuilder().setMove(Move.newBuilder().setId(id)
                 .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(body)))).build();
+    }
+
+    static QueueEntry expire() {
+        return QueueEntry.newBuilder().setExpire(Expire.getDefaultInstance()).build();
+    }
+
+    static QueueEntry deadLettered(Long... ids) {
+        return QueueEntry.newBuilder().setDeadLettered(DeadLettered.newBuilder().addAllMessageIds(Arrays.asList(ids)))
+                .build();
+    }
+
+    /** The effects of one kind, in order. */
+    static <T extends QueueEffect> List<T> only(Class<T> kind, List<QueueEffect> effects) {
+        List<T> found = new ArrayList<>();
+        for (QueueEffect effect : effects) {
+            if (kind.isInstance(effect)) {
+                found.add(kind.cast(effect));
+            }
+        }
+        return found;
     }
 
     static List<QueueEffect.Deliver> deliveries(List<QueueEffect> effects) {

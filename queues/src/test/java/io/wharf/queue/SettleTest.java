@@ -46,7 +46,7 @@ class SettleTest {
     void aRejectIsAFailedDeliveryAndDiscardsTheMessage() {
         QueueLog log = twoHeldByC1();
         assertEquals(List.of(new QueueEffect.Settled("c1", List.of(2L), Settle.Outcome.REJECT),
-                        new QueueEffect.Discarded(List.of(new DiscardedMessage(2, 2, 1)))),
+                        new QueueEffect.Discarded(List.of(new DiscardedMessage(2, 2, 1, DeathReason.REJECTED)))),
                 log.append(settle("c1", Settle.Outcome.REJECT, 2L)));
         assertEquals(OptionalLong.empty(), log.machine.location(2));
         assertEquals(1, log.machine.liveCount());
