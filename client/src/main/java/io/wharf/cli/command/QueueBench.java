@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
  * (publish to delivery: the first 8 bytes of each body carry the publisher's {@link System#nanoTime},
  * so producers and consumers run in this one process). The queue is declared (and with
  * {@code --exchange}, a direct exchange declared and bound to it by the queue's name) through the
- * controllers first. The bench thread and one thread per producer are owned by the command; each
+ * controllers first. Producers publish through the queue's leader unless {@code --no-via-leader}
+ * (as PerfTest publishes through the RabbitMQ node that declared, and so leads, the queue). The bench thread and one thread per producer are owned by the command; each
  * consumer has its own handler thread.
  */
 @Command(name = "queue", description = "Publish to and consume from a queue at once; report rates and latencies.")
@@ -74,6 +75,10 @@ public final class QueueBench implements Runnable {
     @Option(names = "--confirm", defaultValue = "1000", paramLabel = "N",
             description = "Unconfirmed publishes each producer may have (default ${DEFAULT-VALUE}).")
     int confirm;
+    @Option(names = "--via-leader", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Publish through the queue's leader, as PerfTest does through the RabbitMQ node that "
+                    + "declared the queue (--no-via-leader: through any broker, which forwards; default ${DEFAULT-VALUE}).")
+    boolean viaLeader;
     @Option(names = "--duration", defaultValue = "10", paramLabel = "SECONDS",
             description = "How long the producers publish (default ${DEFAULT-VALUE}).")
     int durationSeconds;
@@ -156,8 +161,12 @@ public final class QueueBench implements Runnable {
     private void publish(long deadlineNanos) {
         List<Thread> threads = new ArrayList<>();
         QueuePublisherConfig config = QueuePublisherConfig.of(bootstrap.endpoints(env)).withMaxInFlight(confirm);
+        if (viaLeader) {
+            config = config.withHomeQueue(queue);
+        }
+        QueuePublisherConfig producerConfig = config;
         for (int i = 0; i < producers; i++) {
-            Thread thread = new Thread(() -> produce(config, deadlineNanos), "wharf-bench-producer-" + i);
+            Thread thread = new Thread(() -> produce(producerConfig, deadlineNanos), "wharf-bench-producer-" + i);
             threads.add(thread);
             thread.start();
         }

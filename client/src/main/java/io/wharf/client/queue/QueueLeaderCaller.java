@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -92,6 +93,11 @@ public final class QueueLeaderCaller {
             pause(name);
             target = order.get(next++ % order.size());
         }
+    }
+
+    /** The leader of {@code queue} learned by the last call that reached it, if any. */
+    public Optional<Endpoint> knownLeader(String queue) {
+        return Optional.ofNullable(leaders.get(queue));
     }
 
     /** The broker a NOT_LEADER names when it is another one than {@code asked}; null otherwise. */

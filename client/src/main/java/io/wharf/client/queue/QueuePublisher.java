@@ -4,10 +4,13 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.wharf.client.BrokerStream;
+import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.DataPlaneErrors;
 import io.wharf.proto.broker.BrokerServiceGrpc.BrokerServiceStub;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.PublishBatch;
 import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PublishRequest;
@@ -18,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +50,9 @@ import java.util.function.Function;
  * <p>At most {@link QueuePublisherConfig#maxInFlight()} publishes are pending; {@link #publish}
  * blocks for room up to {@link QueuePublisherConfig#maxBlock()}, then nacks the publish unsent.
  *
+ * <p>With a {@link QueuePublisherConfig#homeQueue() home queue} each stream goes to that queue's
+ * leader, learned when the stream opens.
+ *
  * <p>Publishes made while the previous ones are being sent go to the broker together in one
  * {@link PublishBatch} (the timer thread sends them), so a busy publisher pays the transport's
  * per-message cost once per batch rather than once per message.
@@ -56,8 +63,13 @@ import java.util.function.Function;
  */
 public final class QueuePublisher implements AutoCloseable {
 
+    /** How long opening a stream may spend learning the home queue's leader before using any broker. */
+    private static final Duration HOME_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
+
     private final QueuePublisherConfig config;
     private final EndpointChannels channels;
+    /** Finds the home queue's leader. */
+    private final QueueLeaderCaller leaders;
     private final String publisherId = UUID.randomUUID().toString();
     private final Semaphore window;
     private final ScheduledExecutorService timer;
@@ -84,6 +96,7 @@ public final class QueuePublisher implements AutoCloseable {
     public QueuePublisher(QueuePublisherConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
         this.config = config;
         this.channels = new EndpointChannels(channelFactory);
+        this.leaders = new QueueLeaderCaller(channels, HOME_LOOKUP_TIMEOUT, config.retryBackoff());
         this.window = new Semaphore(config.maxInFlight());
         // publishers of one application spread over the brokers rather than all starting at the first
         this.brokerIndex = ThreadLocalRandom.current().nextInt(config.bootstrap().size());
@@ -216,7 +229,8 @@ public final class QueuePublisher implements AutoCloseable {
     private void send(Pending entry) {
         synchronized (sendLock) {
             if (stream == null) {
-                Endpoint broker = config.bootstrap().get(Math.floorMod(brokerIndex, config.bootstrap().size()));
+                Endpoint broker = homeBroker().orElseGet(() ->
+                        config.bootstrap().get(Math.floorMod(brokerIndex, config.bootstrap().size())));
                 stream = new BrokerStream<>("Publish stream", broker, channels.channel(broker), BrokerServiceStub::publish,
                         listener);
                 streamGeneration++;
@@ -232,6 +246,29 @@ public final class QueuePublisher implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 // closed meanwhile: close() nacks whatever is pending
             }
+        }
+    }
+
+    /**
+     * The leader of the home queue, asked of the brokers (a NOT_LEADER names it); empty without a
+     * home queue or when no broker could say within a couple of seconds.
+     */
+    private Optional<Endpoint> homeBroker() {
+        if (config.homeQueue().isEmpty()) {
+            return Optional.empty();
+        }
+        String queue = config.homeQueue().get();
+        List<Endpoint> candidates = new ArrayList<>();
+        for (int i = 0; i < config.bootstrap().size(); i++) {
+            candidates.add(config.bootstrap().get(Math.floorMod(brokerIndex + i, config.bootstrap().size())));
+        }
+        try {
+            DescribeQueueResponse described = leaders.call(queue, "DescribeQueue", candidates,
+                    stub -> stub.describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build()),
+                    DescribeQueueResponse::getError, HOME_LOOKUP_TIMEOUT);
+            return described.getError().getCode() == ErrorCode.NONE ? leaders.knownLeader(queue) : Optional.empty();
+        } catch (ClientException e) {
+            return Optional.empty();
         }
     }
 

@@ -2,6 +2,7 @@ package io.wharf.client.queue;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.client.fake.FakeQueueCluster;
@@ -70,6 +71,22 @@ class QueuePublisherTest {
         assertEquals(300, batches.stream().mapToInt(Integer::intValue).sum());
         assertTrue(batches.size() < 300 && batches.stream().anyMatch(size -> size > 1),
                 "300 publishes made in a row share stream messages: " + batches);
+    }
+
+    @Test
+    void aPublisherWithAHomeQueuePublishesThroughThatQueuesLeader() {
+        cluster.declareQueue("orders", 2);
+        // Each publisher starts at a random bootstrap broker; every one must still go to broker 2.
+        for (int i = 0; i < 6; i++) {
+            try (QueuePublisher homed = new QueuePublisher(QueuePublisherConfig.of(cluster.bootstrap())
+                    .withHomeQueue("orders").withRetryBackoff(Duration.ofMillis(10)), cluster.channels())) {
+                assertTrue(homed.publish("", "orders", utf8("m-" + i)).join().acked());
+            }
+        }
+        assertEquals(6, cluster.publishes().size());
+        assertTrue(cluster.publishes().stream().allMatch(r -> r.broker() == 2), cluster.publishes().toString());
+        assertThrows(IllegalArgumentException.class, () -> QueuePublisherConfig.of(cluster.bootstrap())
+                .withHomeQueue(""));
     }
 
     @Test
