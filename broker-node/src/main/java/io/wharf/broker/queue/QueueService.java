@@ -441,9 +441,12 @@ public final class QueueService implements AutoCloseable {
     private void listen(QueueShard shard, Partition partition) {
         TopicPartition tp = shard.topicPartition();
         if (listening.add(tp)) {
+            // Drains at once rather than through wake(): a new high watermark is what confirms and
+            // deliveries wait for, so it is worth one hop less; a drain already scheduled finds
+            // little left to do.
             partition.onNextChange(() -> onQueueThread(() -> {
                 listening.remove(tp);
-                wake(shard);
+                drain(tp);
             }));
         }
     }
