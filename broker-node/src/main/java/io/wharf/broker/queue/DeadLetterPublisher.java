@@ -1,0 +1,184 @@
+package io.wharf.broker.queue;
+
+import io.wharf.metadata.MetadataImage;
+import io.wharf.proto.common.Error;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.queue.Message;
+import io.wharf.queue.QueueEffect;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dead letters of one queue this broker leads, from the moment the queue's state machine says a
+ * message died until the queue may be told it is done (a DeadLettered entry): each is routed through
+ * the dead-letter exchange and stored in every target queue through the same path publishes take,
+ * then handed back by {@link #takeDone()}. A store that fails (no leader, a timeout, too few
+ * replicas) is tried again after a backoff, never dropped; each dead letter is stored by one attempt
+ * at a time.
+ *
+ * <p>At least once: every copy is published as {@code dlx:<source queue id>} with the message id as
+ * its sequence, so a target queue whose publisher window still holds that sequence stores a retry —
+ * or a new leader's re-publish of what its predecessor stored but had not marked — only once. The
+ * window holds a publisher's last {@value io.wharf.queue.QueueSettings#DEFAULT_PUBLISHER_WINDOW}
+ * sequences and the last {@value io.wharf.queue.QueueSettings#DEFAULT_MAX_PUBLISHERS} publishers,
+ * so a re-publish after more dead letters than that from the same queue may store a duplicate.
+ *
+ * <p>Leader-only state, confined to the queue thread; {@link #clear} forgets it on a step-down
+ * (a new leader starts again from the machine's pending dead letters).
+ */
+final class DeadLetterPublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterPublisher.class);
+    static final long FIRST_BACKOFF_MS = 100;
+    static final long MAX_BACKOFF_MS = 5_000;
+
+    private enum Stage { WAITING, STORING, DONE, MARKING }
+
+    private static final class Tracked {
+        final QueueEffect.DeadLetter letter;
+        Stage stage = Stage.WAITING;
+        long notBeforeMs;
+        long backoffMs = FIRST_BACKOFF_MS;
+
+        Tracked(QueueEffect.DeadLetter letter) {
+            this.letter = letter;
+        }
+    }
+
+    private final String queue;
+    private final String publisherId;
+    private final Supplier<MetadataImage> image;
+    private final Function<List<QueueService.Store>, List<CompletableFuture<Error>>> store;
+    /** Runs a completion on the queue thread (and has the shard drained after it). */
+    private final Executor queueThread;
+    private final LongSupplier clock;
+    /** By message id: the order a new leader found them in, and the order they died in. */
+    private final Map<Long, Tracked> tracked = new TreeMap<>();
+    /** Bumped by {@link #clear}: completions of an earlier leadership's stores are ignored. */
+    private long generation;
+    private long dropped;
+
+    /**
+     * @param queueId the source queue's id (not its name: a queue declared again under the same name
+     *                starts its message ids again, and must not look like a retry to the targets)
+     */
+    DeadLetterPublisher(String queue, String queueId, Supplier<MetadataImage> image,
+                        Function<List<QueueService.Store>, List<CompletableFuture<Error>>> store,
+                        Executor queueThread, LongSupplier clock) {
+        this.queue = queue;
+        this.publisherId = "dlx:" + queueId;
+        this.image = image;
+        this.store = store;
+        this.queueThread = queueThread;
+        this.clock = clock;
+    }
+
+    /** Tracks a dying message; one already tracked is left as it is. */
+    void add(QueueEffect.DeadLetter letter) {
+        tracked.putIfAbsent(letter.id(), new Tracked(letter));
+    }
+
+    /**
+     * Routes and stores every waiting dead letter whose backoff has passed.
+     *
+     * @param body the message stored at a log location
+     */
+    void publishDue(long nowMs, LongFunction<Message> body) {
+        for (Map.Entry<Long, Tracked> entry : tracked.entrySet()) {
+            Tracked one = entry.getValue();
+            if (one.stage != Stage.WAITING || one.notBeforeMs > nowMs) {
+                continue;
+            }
+            long id = entry.getKey();
+            DeadLetterRoute route;
+            try {
+                route = DeadLetterRoute.of(image.get(), queue, body.apply(one.letter.location()), one.letter);
+            } catch (RuntimeException e) {
+                LOG.warn("Queue '{}': dead letter {} could not be made; trying again: {}", queue, id, e.toString());
+                backOff(one, nowMs);
+                continue;
+            }
+            if (route.queues().isEmpty()) {
+                dropped++;  // RabbitMQ drops a dead letter without an exchange or a route
+                one.stage = Stage.DONE;
+                continue;
+            }
+            one.stage = Stage.STORING;
+            List<QueueService.Store> stores = route.queues().stream()
+                    .map(target -> new QueueService.Store(target, publisherId, id, route.message())).toList();
+            List<CompletableFuture<Error>> stored = store.apply(stores);
+            long sent = generation;
+            CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((done, failure) ->
+                    queueThread.execute(() -> stored(sent, id, stored)));
+        }
+    }
+
+    private void stored(long sent, long id, List<CompletableFuture<Error>> stored) {
+        Tracked one = tracked.get(id);
+        if (sent != generation || one == null || one.stage != Stage.STORING) {
+            return;
+        }
+        for (CompletableFuture<Error> each : stored) {
+            Error outcome = each.isCompletedExceptionally() ? null : each.join();
+            if (outcome == null || outcome.getCode() != ErrorCode.NONE) {
+                LOG.debug("Queue '{}': dead letter {} not stored ({}); trying again", queue, id,
+                        outcome == null ? "failed" : outcome.getMessage());
+                backOff(one, clock.getAsLong());
+                return;
+            }
+        }
+        one.stage = Stage.DONE;
+    }
+
+    /** The ids stored everywhere (or dropped) since the last call: the queue may now mark them dead-lettered. */
+    List<Long> takeDone() {
+        List<Long> done = new ArrayList<>();
+        for (Map.Entry<Long, Tracked> entry : tracked.entrySet()) {
+            if (entry.getValue().stage == Stage.DONE) {
+                entry.getValue().stage = Stage.MARKING;
+                done.add(entry.getKey());
+            }
+        }
+        return done;
+    }
+
+    /** The queue committed its DeadLettered entry for {@code id}: nothing is left to do for it. */
+    void marked(long id) {
+        tracked.remove(id);
+    }
+
+    /** Its DeadLettered entry was not appended: publish it again (the targets drop the duplicate). */
+    void markFailed(long id) {
+        Tracked one = tracked.get(id);
+        if (one != null) {
+            backOff(one, clock.getAsLong());
+        }
+    }
+
+    /** Leadership is gone: forget everything, and ignore the stores still under way. */
+    void clear() {
+        tracked.clear();
+        generation++;
+    }
+
+    /** Dead letters dropped for want of an exchange or a route since this broker started. */
+    long dropped() {
+        return dropped;
+    }
+
+    private static void backOff(Tracked one, long nowMs) {
+        one.stage = Stage.WAITING;
+        one.notBeforeMs = nowMs + one.backoffMs;
+        one.backoffMs = Math.min(MAX_BACKOFF_MS, one.backoffMs * 2);
+    }
+}
