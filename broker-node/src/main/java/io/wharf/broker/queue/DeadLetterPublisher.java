@@ -8,6 +8,7 @@ import io.wharf.queue.QueueEffect;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -91,10 +92,12 @@ final class DeadLetterPublisher {
     /**
      * Routes and stores every waiting dead letter whose backoff has passed.
      *
-     * @param body the message stored at a log location
+     * @param body the body of a message by id, read where it is now (a long-waiting one may have
+     *             been moved since it died); empty when it is no longer live, which leaves nothing to do
      */
-    void publishDue(long nowMs, LongFunction<Message> body) {
-        for (Map.Entry<Long, Tracked> entry : tracked.entrySet()) {
+    void publishDue(long nowMs, LongFunction<Optional<Message>> body) {
+        for (var it = tracked.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Tracked> entry = it.next();
             Tracked one = entry.getValue();
             if (one.stage != Stage.WAITING || one.notBeforeMs > nowMs) {
                 continue;
@@ -102,7 +105,12 @@ final class DeadLetterPublisher {
             long id = entry.getKey();
             DeadLetterRoute route;
             try {
-                route = DeadLetterRoute.of(image.get(), queue, body.apply(one.letter.location()), one.letter);
+                Optional<Message> original = body.apply(id);
+                if (original.isEmpty()) {
+                    it.remove();
+                    continue;
+                }
+                route = DeadLetterRoute.of(image.get(), queue, original.get(), one.letter);
             } catch (RuntimeException e) {
                 LOG.warn("Queue '{}': dead letter {} could not be made; trying again: {}", queue, id, e.toString());
                 backOff(one, nowMs);

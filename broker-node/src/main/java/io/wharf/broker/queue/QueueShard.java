@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -608,7 +609,10 @@ final class QueueShard {
 
     /** Stores the dead letters that are due, and marks those stored everywhere (or dropped) as done. */
     private void publishDeadLetters(Log log, long nowMs) {
-        deadLetters.publishDue(nowMs, location -> message(log, location));
+        deadLetters.publishDue(nowMs, id -> {
+            OptionalLong location = machine.location(id);
+            return location.isEmpty() ? Optional.empty() : Optional.of(message(log, location.getAsLong()));
+        });
         List<Long> done = deadLetters.takeDone();
         if (done.isEmpty()) {
             return;

@@ -50,8 +50,11 @@ class DeadLetterPublisherTest {
         return new QueueEffect.DeadLetter(id, id, DeathReason.REJECTED, 500, new DeadLetterTarget("", Optional.of(key)));
     }
 
-    private static Message body(long location) {
-        return Message.newBuilder().setRoutingKey("source").setBody(ByteString.copyFromUtf8("m" + location)).build();
+    /** Message 13 is gone (a predecessor's DeadLettered was applied); the others are live. */
+    private static Optional<Message> body(long id) {
+        return id == 13 ? Optional.empty()
+                : Optional.of(Message.newBuilder().setRoutingKey("source").setBody(ByteString.copyFromUtf8("m" + id))
+                        .build());
     }
 
     private void publishDue() {
@@ -115,6 +118,14 @@ class DeadLetterPublisherTest {
         assertTrue(stores.isEmpty());
         assertEquals(1, publisher.dropped());
         assertEquals(List.of(9L), publisher.takeDone());
+    }
+
+    @Test
+    void aMessageNoLongerLiveIsForgotten() {
+        publisher.add(died(13, "dlq"));
+        publishDue();
+        assertTrue(stores.isEmpty());
+        assertEquals(List.of(), publisher.takeDone(), "nothing to mark");
     }
 
     @Test
