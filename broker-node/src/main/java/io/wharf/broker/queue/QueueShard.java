@@ -63,6 +63,11 @@ import org.slf4j.LoggerFactory;
  * (so a retried publish is recognised), then writes the previous leader's consumers off: what
  * they held is delivered again with {@code redelivered} set.
  *
+ * <p>The leader also acts on what the machine decides about dying messages (issue #11): it has
+ * the {@link DeadLetterPublisher} store dead letters in the dead-letter exchange's queues and
+ * appends DeadLettered once they are stored, appends Expire when the head's TTL has passed, nacks
+ * a publish the queue refused as full (QUEUE_FULL), and counts the messages discarded.
+ *
  * <p>Confined to the queue thread ({@link QueueService}).
  */
 final class QueueShard {
