@@ -320,13 +320,11 @@ final class QueueShard {
 
     /** RabbitMQ nacks a publish to a full queue with x-overflow=reject-publish. */
     private Error queueFull() {
-        var limits = machineSettings.limits();
-        String limit = limits.maxLength().isPresent() && limits.maxLengthBytes().isPresent()
-                ? "x-max-length=" + limits.maxLength().getAsLong() + " or x-max-length-bytes="
-                        + limits.maxLengthBytes().getAsLong()
-                : limits.maxLength().isPresent() ? "x-max-length=" + limits.maxLength().getAsLong()
-                : "x-max-length-bytes=" + limits.maxLengthBytes().orElse(0);
-        return PartitionLookup.error(ErrorCode.QUEUE_FULL, "queue '" + queue + "' is full (" + limit
+        List<String> limits = new ArrayList<>();
+        machineSettings.limits().maxLength().ifPresent(max -> limits.add("x-max-length=" + max));
+        machineSettings.limits().maxLengthBytes().ifPresent(max -> limits.add("x-max-length-bytes=" + max));
+        return PartitionLookup.error(ErrorCode.QUEUE_FULL, "queue '" + queue + "' is full ("
+                + String.join(" or ", limits)
                 + ", x-overflow=reject-publish); the message was not stored. Publish again once consumers "
                 + "have taken some");
     }
