@@ -6,10 +6,12 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.queue.Message;
 import io.wharf.queue.QueueEffect;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * the dead-letter exchange and stored in every target queue through the same path publishes take,
  * then handed back by {@link #takeDone()}. A store that fails (no leader, a timeout, too few
  * replicas) is tried again after a backoff, never dropped; each dead letter is stored by one attempt
- * at a time.
+ * at a time, and at most {@value #MAX_STORING} of a queue's at once (their bodies are read from the
+ * log and held until stored: a mass expiry must not read them all at once).
  *
  * <p>At least once: every copy is published as {@code dlx:<source queue id>} with the message id as
  * its sequence, so a target queue whose publisher window still holds that sequence stores a retry —
@@ -42,18 +45,23 @@ final class DeadLetterPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterPublisher.class);
     static final long FIRST_BACKOFF_MS = 100;
     static final long MAX_BACKOFF_MS = 5_000;
+    static final int MAX_STORING = 256;
 
+    /** Waiting (in {@link #due}), being stored, stored everywhere or dropped (in {@link #done}), being marked. */
     private enum Stage { WAITING, STORING, DONE, MARKING }
 
     private static final class Tracked {
         final QueueEffect.DeadLetter letter;
         Stage stage = Stage.WAITING;
-        long notBeforeMs;
         long backoffMs = FIRST_BACKOFF_MS;
 
         Tracked(QueueEffect.DeadLetter letter) {
             this.letter = letter;
         }
+    }
+
+    /** A waiting dead letter and when it may be tried. */
+    private record Due(long notBeforeMs, long id) {
     }
 
     private final String queue;
@@ -63,8 +71,12 @@ final class DeadLetterPublisher {
     /** Runs a completion on the queue thread (and has the shard drained after it). */
     private final Executor queueThread;
     private final LongSupplier clock;
-    /** By message id: the order a new leader found them in, and the order they died in. */
-    private final Map<Long, Tracked> tracked = new TreeMap<>();
+    private final Map<Long, Tracked> tracked = new HashMap<>();
+    /** The waiting ones, soonest first, then by id: the order they died in. */
+    private final TreeSet<Due> due = new TreeSet<>(Comparator.comparingLong(Due::notBeforeMs)
+            .thenComparingLong(Due::id));
+    private final List<Long> done = new ArrayList<>();
+    private int storing;
     /** Bumped by {@link #clear}: completions of an earlier leadership's stores are ignored. */
     private long generation;
     private long dropped;
@@ -86,78 +98,80 @@ final class DeadLetterPublisher {
 
     /** Tracks a dying message; one already tracked is left as it is. */
     void add(QueueEffect.DeadLetter letter) {
-        tracked.putIfAbsent(letter.id(), new Tracked(letter));
+        if (tracked.putIfAbsent(letter.id(), new Tracked(letter)) == null) {
+            due.add(new Due(0, letter.id()));
+        }
     }
 
     /**
-     * Routes and stores every waiting dead letter whose backoff has passed.
+     * Routes and stores the waiting dead letters whose backoff has passed, while fewer than
+     * {@value #MAX_STORING} are being stored.
      *
      * @param body the body of a message by id, read where it is now (a long-waiting one may have
      *             been moved since it died); empty when it is no longer live, which leaves nothing to do
      */
     void publishDue(long nowMs, LongFunction<Optional<Message>> body) {
-        for (var it = tracked.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, Tracked> entry = it.next();
-            Tracked one = entry.getValue();
-            if (one.stage != Stage.WAITING || one.notBeforeMs > nowMs) {
-                continue;
-            }
-            long id = entry.getKey();
+        while (storing < MAX_STORING && !due.isEmpty() && due.first().notBeforeMs() <= nowMs) {
+            long id = due.pollFirst().id();
+            Tracked one = tracked.get(id);
             DeadLetterRoute route;
             try {
                 Optional<Message> original = body.apply(id);
                 if (original.isEmpty()) {
-                    it.remove();
+                    tracked.remove(id);
                     continue;
                 }
                 route = DeadLetterRoute.of(image.get(), queue, original.get(), one.letter);
             } catch (RuntimeException e) {
                 LOG.warn("Queue '{}': dead letter {} could not be made; trying again: {}", queue, id, e.toString());
-                backOff(one, nowMs);
+                backOff(id, one, nowMs);
                 continue;
             }
             if (route.queues().isEmpty()) {
                 dropped++;  // RabbitMQ drops a dead letter without an exchange or a route
-                one.stage = Stage.DONE;
+                finish(id, one);
                 continue;
             }
             one.stage = Stage.STORING;
+            storing++;
             List<QueueService.Store> stores = route.queues().stream()
                     .map(target -> new QueueService.Store(target, publisherId, id, route.message())).toList();
             List<CompletableFuture<Error>> stored = store.apply(stores);
             long sent = generation;
-            CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((done, failure) ->
+            CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((all, failure) ->
                     queueThread.execute(() -> stored(sent, id, stored)));
         }
     }
 
     private void stored(long sent, long id, List<CompletableFuture<Error>> stored) {
-        Tracked one = tracked.get(id);
-        if (sent != generation || one == null || one.stage != Stage.STORING) {
+        if (sent != generation) {
             return;
         }
+        storing--;
+        Tracked one = tracked.get(id);
         for (CompletableFuture<Error> each : stored) {
             Error outcome = each.isCompletedExceptionally() ? null : each.join();
             if (outcome == null || outcome.getCode() != ErrorCode.NONE) {
                 LOG.debug("Queue '{}': dead letter {} not stored ({}); trying again", queue, id,
                         outcome == null ? "failed" : outcome.getMessage());
-                backOff(one, clock.getAsLong());
+                backOff(id, one, clock.getAsLong());
                 return;
             }
         }
+        finish(id, one);
+    }
+
+    private void finish(long id, Tracked one) {
         one.stage = Stage.DONE;
+        done.add(id);
     }
 
     /** The ids stored everywhere (or dropped) since the last call: the queue may now mark them dead-lettered. */
     List<Long> takeDone() {
-        List<Long> done = new ArrayList<>();
-        for (Map.Entry<Long, Tracked> entry : tracked.entrySet()) {
-            if (entry.getValue().stage == Stage.DONE) {
-                entry.getValue().stage = Stage.MARKING;
-                done.add(entry.getKey());
-            }
-        }
-        return done;
+        List<Long> taken = List.copyOf(done);
+        done.clear();
+        taken.forEach(id -> tracked.get(id).stage = Stage.MARKING);
+        return taken;
     }
 
     /** The queue committed its DeadLettered entry for {@code id}: nothing is left to do for it. */
@@ -168,14 +182,17 @@ final class DeadLetterPublisher {
     /** Its DeadLettered entry was not appended: publish it again (the targets drop the duplicate). */
     void markFailed(long id) {
         Tracked one = tracked.get(id);
-        if (one != null) {
-            backOff(one, clock.getAsLong());
+        if (one != null && one.stage == Stage.MARKING) {
+            backOff(id, one, clock.getAsLong());
         }
     }
 
     /** Leadership is gone: forget everything, and ignore the stores still under way. */
     void clear() {
         tracked.clear();
+        due.clear();
+        done.clear();
+        storing = 0;
         generation++;
     }
 
@@ -184,9 +201,9 @@ final class DeadLetterPublisher {
         return dropped;
     }
 
-    private static void backOff(Tracked one, long nowMs) {
+    private void backOff(long id, Tracked one, long nowMs) {
         one.stage = Stage.WAITING;
-        one.notBeforeMs = nowMs + one.backoffMs;
+        due.add(new Due(nowMs + one.backoffMs, id));
         one.backoffMs = Math.min(MAX_BACKOFF_MS, one.backoffMs * 2);
     }
 }

@@ -121,6 +121,20 @@ class DeadLetterPublisherTest {
     }
 
     @Test
+    void atMostMaxStoringAreStoredAtOnceAndTheNextStartAsTheyComplete() {
+        for (long id = 100; id < 100 + DeadLetterPublisher.MAX_STORING + 2; id++) {
+            publisher.add(died(id, "dlq"));
+        }
+        publishDue();
+        assertEquals(DeadLetterPublisher.MAX_STORING, stores.size());
+        assertEquals(100, stores.get(0).sequence(), "in the order they died");
+        outcomes.get(0).complete(PartitionLookup.none());
+        publishDue();
+        assertEquals(DeadLetterPublisher.MAX_STORING + 1, stores.size());
+        assertEquals(100 + DeadLetterPublisher.MAX_STORING, stores.get(stores.size() - 1).sequence());
+    }
+
+    @Test
     void aMessageNoLongerLiveIsForgotten() {
         publisher.add(died(13, "dlq"));
         publishDue();
