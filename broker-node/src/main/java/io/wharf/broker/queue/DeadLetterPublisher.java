@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * message died until the queue may be told it is done (a DeadLettered entry): each is routed through
  * the dead-letter exchange and stored in every target queue through the same path publishes take,
  * then handed back by {@link #takeDone()}. A store that fails (no leader, a timeout, too few
- * replicas) is tried again after a backoff, never dropped; each dead letter is stored by one attempt
+ * replicas) is tried again after a backoff, never dropped, unless a target refuses it as too large
+ * (RECORD_TOO_LARGE: it never would fit); each dead letter is stored by one attempt
  * at a time, and at most {@value #MAX_STORING} of a queue's at once (their bodies are read from the
  * log and held until stored: a mass expiry must not read them all at once).
  *
@@ -149,14 +150,23 @@ final class DeadLetterPublisher {
         }
         storing--;
         Tracked one = tracked.get(id);
+        boolean tooLarge = false;
         for (CompletableFuture<Error> each : stored) {
             Error outcome = each.isCompletedExceptionally() ? null : each.join();
-            if (outcome == null || outcome.getCode() != ErrorCode.NONE) {
+            if (outcome != null && outcome.getCode() == ErrorCode.RECORD_TOO_LARGE) {
+                // Never stored however often it is tried (x-death made it larger than the limit):
+                // kept, it would pin the source queue's log for ever.
+                LOG.warn("Queue '{}': dead letter {} dropped for a target: {}", queue, id, outcome.getMessage());
+                tooLarge = true;
+            } else if (outcome == null || outcome.getCode() != ErrorCode.NONE) {
                 LOG.debug("Queue '{}': dead letter {} not stored ({}); trying again", queue, id,
                         outcome == null ? "failed" : outcome.getMessage());
                 backOff(id, one, clock.getAsLong());
                 return;
             }
+        }
+        if (tooLarge) {
+            dropped++;
         }
         finish(id, one);
     }
@@ -196,7 +206,10 @@ final class DeadLetterPublisher {
         generation++;
     }
 
-    /** Dead letters dropped for want of an exchange or a route since this broker started. */
+    /**
+     * Dead letters dropped since this broker started: for want of an exchange or a route, or by a
+     * target queue as too large (queue.max.message.bytes).
+     */
     long dropped() {
         return dropped;
     }

@@ -163,7 +163,7 @@ final class QueueShard {
         return Map.copyOf(discarded);
     }
 
-    /** Dead letters dropped for want of an exchange or a route while this broker led the queue. */
+    /** Dead letters dropped (no exchange, no route, too large for a target) while this broker led the queue. */
     long deadLettersDropped() {
         return deadLetters.dropped();
     }

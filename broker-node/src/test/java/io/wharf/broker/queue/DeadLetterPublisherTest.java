@@ -143,6 +143,15 @@ class DeadLetterPublisherTest {
     }
 
     @Test
+    void aDeadLetterATargetRefusesAsTooLargeIsDroppedThereNotRetried() {
+        publisher.add(died(4, "dlq"));
+        publishDue();
+        outcomes.get(0).complete(PartitionLookup.error(ErrorCode.RECORD_TOO_LARGE, "too large"));
+        assertEquals(List.of(4L), publisher.takeDone());
+        assertEquals(1, publisher.dropped());
+    }
+
+    @Test
     void storesOfAnEarlierLeadershipAreIgnoredAfterClear() {
         publisher.add(died(4, "dlq"));
         publishDue();

@@ -19,7 +19,7 @@ import java.util.Map;
  * @param logEndOffset next offset of the queue's log
  * @param redeliveries deliveries with redelivered set since this leader started
  * @param deadLettering messages that died and wait to be stored in the dead-letter exchange's queues
- * @param deadLettersDropped dead letters dropped (no such exchange, no route) since this leader started
+ * @param deadLettersDropped dead letters dropped (no such exchange, no route, too large for a target) since this leader started
  * @param discarded messages that died without a dead-letter exchange since this leader started, by
  *                  reason (rejected, expired, maxlen, delivery_limit)
  */
