@@ -128,8 +128,13 @@ class QueueCliTest {
         assertTrue(out.toString().contains("Queue: jobs\tQueueId: q-jobs\tTopic: __queue.jobs\tLeader: 2\tReplicas: 2"
                 + "\tIsr: 2"), out.toString());
         assertTrue(out.toString().contains("Ready: 2\tUnacked: 0\tReadyBytes: 6\tConsumers: 0"), out.toString());
+        assertTrue(out.toString().contains("DeadLettering: 1\tDeadLettersDropped: 2\tDiscarded: expired=3,rejected=4"),
+                out.toString());
         assertEquals(0, admin("queues", "describe", "jobs", "--json"));
         assertEquals(2, json().get("ready").asLong());
+        assertEquals(1, json().get("dead_lettering").asLong());
+        assertEquals(2, json().get("dead_letters_dropped").asLong());
+        assertEquals(4, json().get("discarded").get("rejected").asLong());
         assertEquals(0, json().get("unacked").asLong());
         assertEquals(2, json().get("isr").get(0).asInt());
         assertTrue(json().get("consumers").isArray());

@@ -54,6 +54,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -71,8 +72,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: everything that touches a shard runs on one thread, {@code broker-N-queues} — the
  * requests of streams and calls, the wake-ups when a queue's log moves (an append, a new high
- * watermark), and a {@value #TICK_MS} ms upkeep round (roles, consumer timeouts, checkpoints,
- * the log start). Deleting a queue asks the controllers on {@code broker-N-queue-admin}, since
+ * watermark), and a {@value #TICK_MS} ms upkeep round (roles, consumer timeouts, TTL expiry,
+ * dead letters to retry, checkpoints, the log start). Deleting a queue asks the controllers on {@code broker-N-queue-admin}, since
  * that call blocks. {@link #close()} stops both and the forwarder's channels.
  */
 public final class QueueService implements AutoCloseable {
@@ -287,7 +288,9 @@ public final class QueueService implements AutoCloseable {
             DescribeQueueResponse.Builder response = DescribeQueueResponse.newBuilder().setError(PartitionLookup.none())
                     .setQueue(MetadataViews.toQueueInfo(current.queue(request.getQueue()).orElseThrow(), current))
                     .setReady(machine.readyCount()).setUnacked(machine.unackedCount())
-                    .setReadyBytes(machine.readyBytes()).setRedeliveries(shard.redeliveries());
+                    .setReadyBytes(machine.readyBytes()).setRedeliveries(shard.redeliveries())
+                    .setDeadLettering(machine.deadLetteringCount()).setDeadLettersDropped(shard.deadLettersDropped());
+            shard.discarded().forEach((reason, count) -> response.putDiscarded(reason.text(), count));
             for (ConsumerInfo consumer : machine.consumers()) {
                 response.addConsumers(QueueConsumerInfo.newBuilder().setConsumerTag(consumer.consumerTag())
                         .setPrefetch(consumer.prefetch()).setUnacked(consumer.held()).setActive(consumer.active())
@@ -414,7 +417,10 @@ public final class QueueService implements AutoCloseable {
 
     /** Has the shard append what is pending and apply what is committed, soon, on the queue thread. */
     void wake(QueueShard shard) {
-        TopicPartition tp = shard.topicPartition();
+        wake(shard.topicPartition());
+    }
+
+    private void wake(TopicPartition tp) {
         if (drainScheduled.add(tp)) {
             onQueueThread(() -> {
                 drainScheduled.remove(tp);
@@ -453,11 +459,18 @@ public final class QueueService implements AutoCloseable {
 
     private QueueShard shardFor(Partition partition, QueueImage queue) {
         return shards.computeIfAbsent(partition.topicPartition(), tp -> {
-            boolean singleActive = "true".equals(queue.arguments().get("x-single-active-consumer"));
             QueueBrokerSettings own = Optional.ofNullable(queue.arguments().get("x-consumer-timeout"))
                     .map(Long::parseLong).map(settings::withConsumerTimeout).orElse(settings);
-            return new QueueShard(tp, queue.name(), own,
-                    () -> new QueueMachine(QueueSettings.defaults(singleActive)), cache, this::onQueueThread, lookup);
+            // A dead letter's store completes on another thread: back on this one, drain the shard
+            // so that its DeadLettered entry is appended without waiting for the upkeep round.
+            Executor thenDrain = task -> onQueueThread(() -> {
+                task.run();
+                wake(tp);
+            });
+            DeadLetterPublisher deadLetters = new DeadLetterPublisher(queue.name(), queue.queueId(), image,
+                    this::store, thenDrain, clock::millis);
+            return new QueueShard(tp, queue.name(), own, QueueSettings.fromArguments(queue.arguments()),
+                    deadLetters, cache, this::onQueueThread, lookup);
         });
     }
 

@@ -8,7 +8,9 @@ import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.queue.ConsumerGone;
+import io.wharf.proto.queue.DeadLettered;
 import io.wharf.proto.queue.Enqueue;
+import io.wharf.proto.queue.Expire;
 import io.wharf.proto.queue.Message;
 import io.wharf.proto.queue.Move;
 import io.wharf.proto.queue.Purge;
@@ -16,11 +18,14 @@ import io.wharf.proto.queue.QueueEntry;
 import io.wharf.proto.queue.Settle;
 import io.wharf.proto.queue.Subscribe;
 import io.wharf.queue.ConsumerInfo;
+import io.wharf.queue.DeathReason;
+import io.wharf.queue.DiscardedMessage;
 import io.wharf.queue.LoggedQueueEntry;
 import io.wharf.queue.QueueEffect;
 import io.wharf.queue.QueueEntryBatches;
 import io.wharf.queue.QueueMachine;
 import io.wharf.queue.QueueReplay;
+import io.wharf.queue.QueueSettings;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
 import io.wharf.replication.log.Log;
@@ -28,18 +33,19 @@ import io.wharf.replication.replica.ReplicationException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * was delivered. A new leader first waits until everything its predecessors appended is applied
  * (so a retried publish is recognised), then writes the previous leader's consumers off: what
  * they held is delivered again with {@code redelivered} set.
+ *
+ * <p>The leader also acts on what the machine decides about dying messages (issue #11): it has
+ * the {@link DeadLetterPublisher} store dead letters in the dead-letter exchange's queues and
+ * appends DeadLettered once they are stored, appends Expire when the head's TTL has passed, nacks
+ * a publish the queue refused as full (QUEUE_FULL), and counts the messages discarded.
  *
  * <p>Confined to the queue thread ({@link QueueService}).
  */
@@ -83,7 +94,7 @@ final class QueueShard {
     private final TopicPartition topicPartition;
     private final String queue;
     private final QueueBrokerSettings settings;
-    private final Supplier<QueueMachine> newMachine;
+    private final QueueSettings machineSettings;
     private final PartitionLookup lookup;
     private QueueMachine machine;
     /** The next log offset to apply. */
@@ -111,17 +122,23 @@ final class QueueShard {
     private boolean checkpointDue;
     private long entriesSinceCheckpoint;
     private long redeliveries;
+    private final DeadLetterPublisher deadLetters;
+    /** An Expire entry is appended and not applied yet: one at a time is enough. */
+    private boolean expiring;
+    /** Messages that died in a queue without a dead-letter exchange while this broker led it, by reason. */
+    private final Map<DeathReason, Long> discarded = new EnumMap<>(DeathReason.class);
 
-    QueueShard(TopicPartition topicPartition, String queue, QueueBrokerSettings settings, Supplier<QueueMachine> newMachine,
-               MessageCache cache, Executor queueThread, PartitionLookup lookup) {
+    QueueShard(TopicPartition topicPartition, String queue, QueueBrokerSettings settings, QueueSettings machineSettings,
+               DeadLetterPublisher deadLetters, MessageCache cache, Executor queueThread, PartitionLookup lookup) {
         this.cache = cache;
         this.lookup = lookup;
         this.topicPartition = topicPartition;
         this.queueThread = queueThread;
         this.queue = queue;
         this.settings = settings;
-        this.newMachine = newMachine;
-        this.machine = newMachine.get();
+        this.machineSettings = machineSettings;
+        this.deadLetters = deadLetters;
+        this.machine = new QueueMachine(machineSettings);
         this.replay = new QueueReplay(machine, 0);
     }
 
@@ -139,6 +156,16 @@ final class QueueShard {
 
     long redeliveries() {
         return redeliveries;
+    }
+
+    /** Messages discarded (died without a dead-letter exchange) while this broker led the queue, by reason. */
+    Map<DeathReason, Long> discarded() {
+        return Map.copyOf(discarded);
+    }
+
+    /** Dead letters dropped (no exchange, no route, too large for a target) while this broker led the queue. */
+    long deadLettersDropped() {
+        return deadLetters.dropped();
     }
 
     Map<String, LocalConsumer> consumers() {
@@ -161,6 +188,7 @@ final class QueueShard {
     void follow(Partition partition, long nowMs) {
         sync(partition, nowMs);
         if (isServing()) {
+            publishDeadLetters(partition.log(), nowMs);
             appendPending(partition, nowMs);
         }
     }
@@ -198,6 +226,8 @@ final class QueueShard {
             String consumerId = consumer.consumerId();
             pending.add(new PendingEntry(goneEntry(consumerId, ConsumerGone.Reason.LEADER_CHANGED), null));
         }
+        // The previous leader may have stored some of them already: the targets drop those copies.
+        machine.pendingDeadLetters().forEach(deadLetters::add);
         LOG.info("Queue '{}' is served by this broker from offset {} (epoch {})", queue, nextOffset, leaderEpoch);
     }
 
@@ -223,6 +253,8 @@ final class QueueShard {
         cache.removeAll(topicPartition);
         checkpointDue = false;
         prepared = false;
+        deadLetters.clear();
+        expiring = false;
     }
 
     /** Fails everything waiting: the replica is gone from this broker. */
@@ -264,7 +296,8 @@ final class QueueShard {
         pending.add(new PendingEntry(entry, new Waiter() {
             @Override
             public void applied(List<QueueEffect> effects) {
-                finish(PartitionLookup.none());
+                boolean rejected = effects.stream().anyMatch(QueueEffect.PublishRejected.class::isInstance);
+                finish(rejected ? queueFull() : PartitionLookup.none());
             }
 
             @Override
@@ -283,6 +316,17 @@ final class QueueShard {
             }
         }));
         return result;
+    }
+
+    /** RabbitMQ nacks a publish to a full queue with x-overflow=reject-publish. */
+    private Error queueFull() {
+        List<String> limits = new ArrayList<>();
+        machineSettings.limits().maxLength().ifPresent(max -> limits.add("x-max-length=" + max));
+        machineSettings.limits().maxLengthBytes().ifPresent(max -> limits.add("x-max-length-bytes=" + max));
+        return PartitionLookup.error(ErrorCode.QUEUE_FULL, "queue '" + queue + "' is full ("
+                + String.join(" or ", limits)
+                + ", x-overflow=reject-publish); the message was not stored. Publish again once consumers "
+                + "have taken some");
     }
 
     /**
@@ -535,11 +579,59 @@ final class QueueShard {
                 }
             }
         }
+        expireDue(nowMs);
         long needed = Math.min(machine.lowestNeededOffset(), nextOffset);
         if (needed > log.logStartOffset()) {
             log.deleteRecordsBefore(needed);
         }
         appendPending(partition, nowMs);
+    }
+
+    /**
+     * Appends an Expire entry once the head's TTL has passed, so that an idle queue expires its
+     * messages too (its timestamp is the time the machine expires them by).
+     */
+    private void expireDue(long nowMs) {
+        if (expiring || machine.nextExpiryMs().isEmpty() || machine.nextExpiryMs().getAsLong() > nowMs) {
+            return;
+        }
+        expiring = true;
+        pending.add(new PendingEntry(QueueEntry.newBuilder().setExpire(Expire.getDefaultInstance()).build(),
+                new Waiter() {
+                    @Override
+                    public void applied(List<QueueEffect> effects) {
+                        expiring = false;
+                    }
+
+                    @Override
+                    public void failed(Error error) {
+                        expiring = false;
+                    }
+                }));
+    }
+
+    /** Stores the dead letters that are due, and marks those stored everywhere (or dropped) as done. */
+    private void publishDeadLetters(Log log, long nowMs) {
+        deadLetters.publishDue(nowMs, id -> {
+            OptionalLong location = machine.location(id);
+            return location.isEmpty() ? Optional.empty() : Optional.of(message(log, location.getAsLong()));
+        });
+        List<Long> done = deadLetters.takeDone();
+        if (done.isEmpty()) {
+            return;
+        }
+        pending.add(new PendingEntry(QueueEntry.newBuilder().setDeadLettered(DeadLettered.newBuilder()
+                .addAllMessageIds(done)).build(), new Waiter() {
+            @Override
+            public void applied(List<QueueEffect> effects) {
+                done.forEach(deadLetters::marked);
+            }
+
+            @Override
+            public void failed(Error error) {
+                done.forEach(deadLetters::markFailed);
+            }
+        }));
     }
 
     // ----------------------------------------------------------------------------------------
@@ -656,7 +748,7 @@ final class QueueShard {
         if (nextOffset < log.logStartOffset()) {
             // The state before the log start lives only in the first checkpoint after it.
             nextOffset = log.logStartOffset();
-            machine = newMachine.get();
+            machine = new QueueMachine(machineSettings);
             replay = new QueueReplay(machine, nextOffset);
         }
         while (nextOffset < endOffset) {
@@ -716,6 +808,13 @@ final class QueueShard {
                 }
             } else if (effect instanceof QueueEffect.Purged) {
                 cache.removeAll(topicPartition);
+            } else if (effect instanceof QueueEffect.DeadLetter dead) {
+                deadLetters.add(dead);
+            } else if (effect instanceof QueueEffect.Discarded gone) {
+                for (DiscardedMessage message : gone.messages()) {
+                    discarded.merge(message.reason(), 1L, Long::sum);
+                    cache.remove(topicPartition, message.location());
+                }
             }
         }
     }

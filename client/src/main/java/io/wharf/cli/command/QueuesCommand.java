@@ -134,6 +134,8 @@ public final class QueuesCommand implements Runnable {
                     MetadataCommand.join(q.isr()), join(q.arguments()));
             out.printf("\tReady: %d\tUnacked: %d\tReadyBytes: %d\tConsumers: %d%n", q.ready(), q.unacked(),
                     q.readyBytes(), q.consumers().size());
+            out.printf("\tDeadLettering: %d\tDeadLettersDropped: %d\tDiscarded: %s%n", q.deadLettering(),
+                    q.deadLettersDropped(), q.discarded().isEmpty() ? "-" : join(q.discarded()));
             if (!q.consumers().isEmpty()) {
                 TextTable consumers = new TextTable("CONSUMER-TAG", "PREFETCH", "UNACKED", "ACTIVE", "NO-ACK",
                         "EXCLUSIVE");
@@ -207,7 +209,7 @@ public final class QueuesCommand implements Runnable {
     }
 
     /** {@code k=v,k=v} in key order, "" for none. */
-    static String join(Map<String, String> arguments) {
+    static String join(Map<String, ?> arguments) {
         return new TreeMap<>(arguments).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
     }

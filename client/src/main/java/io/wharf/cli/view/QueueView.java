@@ -11,19 +11,22 @@ import java.util.TreeMap;
 
 /**
  * One queue as {@code wharf queues list|describe --json} prints it: its declaration and its log's
- * leader (-1 for none), replicas and ISR; {@code describe} adds the leader's counts and consumers
- * (absent from {@code list}). Immutable.
+ * leader (-1 for none), replicas and ISR; {@code describe} adds the leader's counts (dead-lettering
+ * ones included: {@code discarded} by reason) and consumers (absent from {@code list}). Immutable.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record QueueView(String name, @JsonProperty("queue_id") String queueId, String topic,
                         Map<String, String> arguments, int leader, List<Integer> replicas, List<Integer> isr,
                         Long ready, Long unacked, @JsonProperty("ready_bytes") Long readyBytes,
+                        @JsonProperty("dead_lettering") Long deadLettering,
+                        @JsonProperty("dead_letters_dropped") Long deadLettersDropped, Map<String, Long> discarded,
                         List<Consumer> consumers) {
 
     public QueueView {
         arguments = new TreeMap<>(arguments);
         replicas = List.copyOf(replicas);
         isr = List.copyOf(isr);
+        discarded = discarded == null ? null : new TreeMap<>(discarded);
     }
 
     /** A consumer attached to the queue's leader. */
@@ -40,14 +43,14 @@ public record QueueView(String name, @JsonProperty("queue_id") String queueId, S
     public static QueueView of(QueueInfo queue) {
         return new QueueView(queue.getName(), queue.getQueueId(), queue.getTopic(), queue.getArgumentsMap(),
                 queue.hasPartition() ? queue.getPartition().getLeader() : -1, queue.getPartition().getReplicasList(),
-                queue.getPartition().getIsrList(), null, null, null, null);
+                queue.getPartition().getIsrList(), null, null, null, null, null, null, null);
     }
 
     /** As its leader describes it. */
     public static QueueView of(QueueDescription description) {
         QueueView base = of(description.info());
         return new QueueView(base.name, base.queueId, base.topic, base.arguments, base.leader, base.replicas, base.isr,
-                description.ready(), description.unacked(), description.readyBytes(),
-                description.consumers().stream().map(Consumer::of).toList());
+                description.ready(), description.unacked(), description.readyBytes(), description.deadLettering(),
+                description.deadLettersDropped(), description.discarded(), description.consumers().stream().map(Consumer::of).toList());
     }
 }

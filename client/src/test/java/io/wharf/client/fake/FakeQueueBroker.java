@@ -32,6 +32,7 @@ import io.wharf.client.fake.FakeQueueCluster.FakeConsumer;
 import io.wharf.client.fake.FakeQueueCluster.FakeQueue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One broker of a {@link FakeQueueCluster}: routes publishes, runs consumers of the queues it
@@ -303,7 +304,10 @@ final class FakeQueueBroker extends BrokerServiceGrpc.BrokerServiceImplBase {
             if (queue != null) {
                 response.setQueue(cluster.info(queue)).setReady(queue.ready.size()).setUnacked(queue.held.size())
                         .setReadyBytes(queue.ready.values().stream().mapToLong(s -> s.message.getBody().size()).sum())
-                        .setLogEndOffset(queue.nextId);
+                        .setLogEndOffset(queue.nextId)
+                        // the fake kills no messages: fixed counts, to see them printed
+                        .setDeadLettering(1).setDeadLettersDropped(2)
+                        .putAllDiscarded(Map.of("rejected", 4L, "expired", 3L));
                 queue.consumers.forEach(c -> response.addConsumers(QueueConsumerInfo.newBuilder().setConsumerTag(c.tag)
                         .setPrefetch(c.prefetch).setUnacked(c.held.size()).setActive(true).setNoAck(c.noAck)
                         .setExclusive(c.exclusive)));

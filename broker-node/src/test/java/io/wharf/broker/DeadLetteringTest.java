@@ -1,0 +1,394 @@
+package io.wharf.broker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.Delivery;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
+import io.wharf.proto.broker.PublishRequest;
+import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.SubscribeRequest;
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.DestinationKind;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.ExchangeType;
+import io.wharf.proto.controller.BindRequest;
+import io.wharf.proto.controller.DeclareExchangeRequest;
+import io.wharf.proto.controller.DeclareQueueRequest;
+import io.wharf.proto.controller.DeclareQueueResponse;
+import io.wharf.proto.metadata.DeclareExchangeCommand;
+import io.wharf.proto.metadata.DeclareQueueCommand;
+import io.wharf.proto.queue.Death;
+import io.wharf.proto.queue.Message;
+import io.wharf.proto.queue.MessageProperties;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dead-lettering, TTLs and length and delivery limits on three real brokers in this JVM: dead
+ * letters reach the dead-letter exchange's queues with RabbitMQ's x-death, once the source queue's
+ * leader has them stored, also across a failover of that leader; expired messages are never
+ * delivered; reject-publish nacks the publisher; a missing dead-letter exchange drops them.
+ */
+class DeadLetteringTest {
+
+    @TempDir
+    Path dir;
+    private InProcessCluster cluster;
+    private final List<StreamConsumer> consumers = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new InProcessCluster(dir);
+        cluster.startControllers(Map.of());
+        for (int id = 1; id <= 3; id++) {
+            cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        consumers.forEach(StreamConsumer::close);
+        cluster.close();
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    @Test
+    void aRejectedMessageLandsInTheDeadLetterQueueWithXDeath() throws Exception {
+        declareExchange("dlx", ExchangeType.DIRECT);
+        declareQueue("dead", Map.of());
+        bind("dlx", "dead", "dead-key");
+        declareQueue("work", Map.of("x-dead-letter-exchange", "dlx", "x-dead-letter-routing-key", "dead-key"));
+        publish("", "work", message("job"));
+
+        StreamConsumer worker = consume("work");
+        Delivery job = next(worker);
+        worker.nack(job.getDeliveryTag(), false);
+
+        Message dead = next(consume("dead")).getMessage();
+        assertEquals("job", body(dead));
+        assertEquals("dlx", dead.getExchange());
+        assertEquals("dead-key", dead.getRoutingKey());
+        assertEquals(List.of(Death.newBuilder().setQueue("work").setReason("rejected").setCount(1)
+                .setExchange("").addRoutingKeys("work").setTime(dead.getXDeath(0).getTime()).build()),
+                dead.getXDeathList());
+        assertTrue(dead.getXDeath(0).getTime() > 0, "x-death's time");
+        assertEquals(Map.of("x-first-death-queue", "work", "x-first-death-reason", "rejected",
+                "x-first-death-exchange", "", "x-last-death-queue", "work", "x-last-death-reason", "rejected",
+                "x-last-death-exchange", ""), dead.getHeadersMap());
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("work").getDeadLettering() == 0);
+        DescribeQueueResponse work = describe("work");
+        assertEquals(0, work.getReady() + work.getUnacked(), work.toString());
+    }
+
+    @Test
+    void aQueueDeadLetteringToItselfCountsEachRejectionInOneXDeathEntry() throws Exception {
+        declareQueue("loop", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "loop"));
+        publish("", "loop", message("again"));
+        StreamConsumer consumer = consume("loop");
+
+        Delivery first = next(consumer);
+        assertEquals(0, first.getMessage().getXDeathCount());
+        consumer.nack(first.getDeliveryTag(), false);
+        Delivery second = next(consumer);
+        assertEquals(1, second.getMessage().getXDeath(0).getCount());
+        consumer.nack(second.getDeliveryTag(), false);
+        Delivery third = next(consumer);
+
+        Message twice = third.getMessage();
+        assertEquals("again", body(twice));
+        assertEquals(1, twice.getXDeathCount(), twice.toString());
+        assertEquals("loop", twice.getXDeath(0).getQueue());
+        assertEquals("rejected", twice.getXDeath(0).getReason());
+        assertEquals(2, twice.getXDeath(0).getCount());
+        assertEquals("", twice.getXDeath(0).getExchange(), "the first death's exchange is kept");
+        consumer.ack(third.getDeliveryTag(), false);
+    }
+
+    @Test
+    void expiredMessagesAreNeverDeliveredAndAreDeadLetteredAsExpired() throws Exception {
+        declareQueue("expired", Map.of());
+        declareQueue("short-lived", Map.of("x-message-ttl", "300", "x-dead-letter-exchange", "",
+                "x-dead-letter-routing-key", "expired"));
+        declareQueue("own-expiry", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "expired"));
+        publish("", "short-lived", message("queue ttl"));
+        publish("", "own-expiry", message("message ttl").toBuilder()
+                .setProperties(MessageProperties.newBuilder().setExpiration("300")).build());
+
+        StreamConsumer dead = consume("expired");
+        Map<String, Death> deaths = new HashMap<>();
+        for (int i = 0; i < 2; i++) {
+            Message letter = next(dead).getMessage();
+            deaths.put(body(letter), letter.getXDeath(0));
+            assertEquals("", letter.getProperties().getExpiration(), "a dead letter does not expire again");
+        }
+        assertEquals(Set.of("queue ttl", "message ttl"), deaths.keySet());
+        assertEquals("short-lived", deaths.get("queue ttl").getQueue());
+        assertEquals("expired", deaths.get("queue ttl").getReason());
+        assertEquals("own-expiry", deaths.get("message ttl").getQueue());
+        assertEquals("expired", deaths.get("message ttl").getReason());
+        assertEquals("300", deaths.get("message ttl").getOriginalExpiration());
+
+        // Nothing is left in the sources for a consumer that comes later.
+        StreamConsumer late = consume("short-lived");
+        await().atMost(Duration.ofSeconds(10)).until(late::subscribed);
+        for (String queue : List.of("short-lived", "own-expiry")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> describe(queue).getDeadLettering() == 0);
+            DescribeQueueResponse described = describe(queue);
+            assertEquals(0, described.getReady() + described.getUnacked(), described.toString());
+        }
+        assertTrue(late.deliveries.isEmpty(), "an expired message was delivered: " + late.deliveries);
+    }
+
+    @Test
+    void aLengthLimitDeadLettersTheOldestAsMaxlen() throws Exception {
+        declareQueue("overflowed", Map.of());
+        declareQueue("bounded", Map.of("x-max-length", "2", "x-dead-letter-exchange", "",
+                "x-dead-letter-routing-key", "overflowed"));
+        for (String body : List.of("oldest", "middle", "newest")) {
+            publish("", "bounded", message(body));
+        }
+        Message dropped = next(consume("overflowed")).getMessage();
+        assertEquals("oldest", body(dropped));
+        assertEquals("maxlen", dropped.getXDeath(0).getReason());
+        StreamConsumer reader = consume("bounded");
+        assertEquals("middle", body(next(reader).getMessage()));
+        assertEquals("newest", body(next(reader).getMessage()));
+    }
+
+    @Test
+    void rejectPublishNacksThePublisherWithQueueFullAndStoresNothing() throws Exception {
+        declareQueue("full", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
+        int leader = leaderOf("full");
+        assertEquals(ErrorCode.NONE, publish(leader, "", "full", message("fits")).getError().getCode());
+
+        for (int broker : List.of(leader, otherThan(leader))) {  // stored here, and forwarded to the leader
+            PublishResponse refused = publish(broker, "", "full", message("one too many"));
+            assertFalse(refused.getAck(), refused.toString());
+            assertEquals(ErrorCode.QUEUE_FULL, refused.getError().getCode(), refused.toString());
+            assertTrue(refused.getError().getMessage().contains("'full'")
+                    && refused.getError().getMessage().contains("x-max-length=1"), refused.toString());
+        }
+        assertEquals(1, describe("full").getReady());
+        assertEquals("fits", body(next(consume("full")).getMessage()));
+    }
+
+    @Test
+    void aMessagePastTheDeliveryLimitIsDeadLetteredOnTheFailureAfterTheLimit() throws Exception {
+        declareQueue("gave-up", Map.of());
+        declareQueue("flaky", Map.of("x-delivery-limit", "1", "x-dead-letter-exchange", "",
+                "x-dead-letter-routing-key", "gave-up"));
+        publish("", "flaky", message("poison"));
+
+        StreamConsumer crashing = consume("flaky");
+        next(crashing);
+        crashing.breakOff();  // failure 1: within the limit, delivered again
+        StreamConsumer crashingAgain = consume("flaky");
+        Delivery again = next(crashingAgain);
+        assertEquals(1, again.getDeliveryCount());
+        crashingAgain.breakOff();  // failure 2: past the limit
+
+        Message dead = next(consume("gave-up")).getMessage();
+        assertEquals("poison", body(dead));
+        assertEquals("delivery_limit", dead.getXDeath(0).getReason());
+    }
+
+    @Test
+    void deadLettersWaitingWhenTheSourceLeaderStopsArePublishedByTheNextLeader() throws Exception {
+        // The dead-letter queue is full and refuses publishes: the dead letters wait, retried.
+        declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
+        publish("", "parking", message("filler"));
+        declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
+        List<String> rejected = List.of("r1", "r2", "r3");
+        for (String body : rejected) {
+            publish("", "source", message(body));
+        }
+        StreamConsumer rejecting = consume("source");
+        for (int i = 0; i < rejected.size(); i++) {
+            rejecting.nack(next(rejecting).getDeliveryTag(), false);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 3);
+
+        int leader = leaderOf("source");
+        cluster.stopBroker(leader);
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf("source") > 0 && leaderOf("parking") > 0);
+        assertEquals(3, describe("source").getDeadLettering(), "nothing lost in the failover");
+
+        // Emptying the dead-letter queue one message at a time lets each dead letter in.
+        StreamConsumer draining = consume("parking");
+        Set<String> arrived = new HashSet<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Delivery delivery;
+            while ((delivery = draining.deliveries.poll()) != null) {
+                arrived.add(body(delivery.getMessage()));
+                draining.ack(delivery.getDeliveryTag(), false);
+            }
+            return arrived.containsAll(rejected);
+        });
+        assertEquals(Set.of("filler", "r1", "r2", "r3"), arrived);
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 0);
+    }
+
+    @Test
+    void deadLettersToAMissingExchangeAreDroppedAndCountedAndWithoutOneDiscarded() throws Exception {
+        declareQueue("nowhere", Map.of("x-dead-letter-exchange", "no-such-exchange"));
+        declareQueue("plain", Map.of());
+        publish("", "nowhere", message("lost"));
+        publish("", "plain", message("gone"));
+        for (String queue : List.of("nowhere", "plain")) {
+            StreamConsumer consumer = consume(queue);
+            consumer.nack(next(consumer).getDeliveryTag(), false);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("nowhere").getDeadLettersDropped() == 1);
+        DescribeQueueResponse nowhere = describe("nowhere");
+        assertEquals(0, nowhere.getReady() + nowhere.getUnacked() + nowhere.getDeadLettering(), nowhere.toString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("plain").getDiscardedMap()
+                .equals(Map.of("rejected", 1L)));
+        assertEquals(0, describe("plain").getDeadLettersDropped());
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private void declareQueue(String name, Map<String, String> arguments) throws Exception {
+        DeclareQueueResponse response = cluster.controllers(stub -> stub.declareQueue(DeclareQueueRequest.newBuilder()
+                .setQueue(DeclareQueueCommand.newBuilder().setName(name).putAllArguments(arguments)).build()),
+                DeclareQueueResponse::getError);
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+        // Every broker routes (dead letters too) from its own image: wait until all have the queue.
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf(name) > 0 && cluster.brokers().values().stream()
+                .allMatch(b -> b.metadataImage().queue(name).isPresent()));
+    }
+
+    private void declareExchange(String name, ExchangeType type) throws Exception {
+        var response = cluster.controllers(stub -> stub.declareExchange(DeclareExchangeRequest.newBuilder()
+                .setExchange(DeclareExchangeCommand.newBuilder().setName(name).setType(type)).build()),
+                r -> r.getError());
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+    }
+
+    private void bind(String exchange, String queue, String key) throws Exception {
+        var response = cluster.controllers(stub -> stub.bind(BindRequest.newBuilder().setBinding(BindingInfo.newBuilder()
+                .setSource(exchange).setDestination(queue).setDestinationKind(DestinationKind.QUEUE)
+                .setRoutingKey(key)).build()), r -> r.getError());
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.brokers().values().stream().allMatch(b ->
+                b.metadataImage().bindings().stream().anyMatch(binding -> binding.getSource().equals(exchange)
+                        && binding.getDestination().equals(queue) && binding.getRoutingKey().equals(key))));
+    }
+
+    /** The broker leading the queue's log and serving it, or -1. */
+    private int leaderOf(String queue) {
+        for (BrokerNode broker : cluster.brokers().values()) {
+            var image = broker.metadataImage();
+            var queueImage = image.queue(queue);
+            if (queueImage.isPresent()) {
+                int leader = image.topic(queueImage.get().topic()).flatMap(t -> t.partition(0))
+                        .map(p -> p.leader()).orElse(-1);
+                if (leader > 0 && cluster.brokers().containsKey(leader)
+                        && cluster.replica(leader, new TopicPartition(queueImage.get().topic(), 0))
+                                .map(p -> p.isLeader()).orElse(false)) {
+                    return leader;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private int otherThan(int broker) {
+        return cluster.brokers().keySet().stream().filter(id -> id != broker).findFirst().orElseThrow();
+    }
+
+    private static Message message(String body) {
+        return Message.newBuilder().setBody(ByteString.copyFromUtf8(body)).build();
+    }
+
+    private static String body(Message message) {
+        return message.getBody().toString(StandardCharsets.UTF_8);
+    }
+
+    /** Publishes to the default exchange or one bound to queue {@code key}, through that queue's leader; expects the confirm. */
+    private void publish(String exchange, String key, Message message) {
+        PublishResponse confirm = publish(leaderOf(key), exchange, key, message);
+        assertTrue(confirm.getAck(), confirm.toString());
+    }
+
+    private long nextSequence = 1;
+
+    /** Publishes one message on a stream of its own through {@code brokerId}; returns its confirm. */
+    private PublishResponse publish(int brokerId, String exchange, String key, Message message) {
+        ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
+        StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(brokerId))
+                .publish(new StreamObserver<>() {
+                    @Override
+                    public void onNext(PublishConfirms batch) {
+                        batch.getConfirmsList().forEach(response -> confirms.put(response.getSequence(), response));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        long sequence = nextSequence++;
+        stream.onNext(PublishBatch.newBuilder().addPublishes(PublishRequest.newBuilder().setPublisherId("test")
+                .setSequence(sequence).setExchange(exchange).setRoutingKey(key).setMessage(message)).build());
+        await().atMost(Duration.ofSeconds(30)).until(() -> confirms.containsKey(sequence));
+        stream.onCompleted();
+        return confirms.get(sequence);
+    }
+
+    private StreamConsumer consume(String queue) {
+        StreamConsumer consumer = new StreamConsumer(cluster.channel(leaderOf(queue)),
+                SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(10).build());
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    /** The consumer's next delivery, waiting for it. */
+    private static Delivery next(StreamConsumer consumer) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> !consumer.deliveries.isEmpty());
+        return consumer.deliveries.poll();
+    }
+
+    /** The queue as its leader describes it, once a leader serves it. */
+    private DescribeQueueResponse describe(String queue) {
+        DescribeQueueResponse[] served = new DescribeQueueResponse[1];
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            int leader = leaderOf(queue);
+            if (leader < 0) {
+                return false;
+            }
+            served[0] = cluster.stub(leader).describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build());
+            return served[0].getError().getCode() == ErrorCode.NONE;
+        });
+        return served[0];
+    }
+}
