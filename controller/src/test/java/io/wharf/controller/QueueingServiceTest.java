@@ -76,7 +76,7 @@ class QueueingServiceTest {
                     .setQueue(DeclareQueueCommand.newBuilder().setName("q").setPassive(true)).build());
             assertEquals(queue, passive.getQueue(), "a passive declare answers the queue as it is");
             assertEquals(ErrorCode.INVALID_ARGUMENT, follower.declareQueue(DeclareQueueRequest.newBuilder()
-                    .setQueue(DeclareQueueCommand.newBuilder().setName("r").putArguments("x-max-length", "1")).build())
+                    .setQueue(DeclareQueueCommand.newBuilder().setName("r").putArguments("x-max-length", "-1")).build())
                     .getError().getCode());
 
             BindingInfo binding = BindingInfo.newBuilder().setSource("orders").setDestination("q")
