@@ -218,6 +218,26 @@ class DeadLetteringTest {
     }
 
     @Test
+    void aDeadLetterRefusedByItsTargetIsRetriedWhileTheSourceQueueIsIdle() throws Exception {
+        declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
+        publish("", "parking", message("filler"));
+        declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
+        publish("", "source", message("r1"));
+        StreamConsumer rejecting = consume("source");
+        rejecting.nack(next(rejecting).getDeliveryTag(), false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 1);
+        rejecting.close();
+
+        // Nothing happens on the source queue any more: only its upkeep can retry the dead letter.
+        StreamConsumer draining = consume("parking");
+        Delivery filler = next(draining);
+        assertEquals("filler", body(filler.getMessage()));
+        draining.ack(filler.getDeliveryTag(), false);
+        assertEquals("r1", body(next(draining).getMessage()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 0);
+    }
+
+    @Test
     void deadLettersWaitingWhenTheSourceLeaderStopsArePublishedByTheNextLeader() throws Exception {
         // The dead-letter queue is full and refuses publishes: the dead letters wait, retried.
         declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));

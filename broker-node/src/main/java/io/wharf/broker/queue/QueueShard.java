@@ -580,6 +580,7 @@ final class QueueShard {
             }
         }
         expireDue(nowMs);
+        publishDeadLetters(log, nowMs);  // retries whose backoff passed, on a queue nothing else wakes
         long needed = Math.min(machine.lowestNeededOffset(), nextOffset);
         if (needed > log.logStartOffset()) {
             log.deleteRecordsBefore(needed);
