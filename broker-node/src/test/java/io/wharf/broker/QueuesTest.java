@@ -315,6 +315,23 @@ class QueuesTest {
     }
 
     @Test
+    void aConsumerWithoutPrefetchLimitGetsABacklogInBatchesOfBoundedSize() throws Exception {
+        declareQueue("backlog", Map.of());
+        int limit = 1024 * 1024;  // the broker's ConsumerStream.MAX_BATCH_BYTES
+        String large = "x".repeat(limit * 3 / 8);  // two fit in a batch, three do not
+        publish(leaderOf("backlog"), "p", "", "backlog", List.of(large, large, large, large, large, large, "small"),
+                false);
+        StreamConsumer consumer = consume("backlog", 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 7);
+        assertTrue(consumer.batchBytes.size() >= 3, "six large messages need three batches at least: "
+                + consumer.batchBytes);
+        assertTrue(consumer.batchBytes.stream().allMatch(bytes -> bytes <= limit + 1024),
+                consumer.batchBytes::toString);
+        assertEquals(List.of(large, large, large, large, large, large, "small"),
+                consumer.deliveries.stream().map(QueuesTest::body).toList(), "in queue order");
+    }
+
+    @Test
     void severalTagsAckedInOneRequestAreSettledEachAloneAndAnUnknownOneAmongThemClosesTheStream() throws Exception {
         declareQueue("batched", Map.of());
         publish(leaderOf("batched"), "p", "", "batched", bodies("b", 6), false);

@@ -24,6 +24,8 @@ final class StreamConsumer implements AutoCloseable {
 
     private final StreamObserver<ConsumeRequest> requests;
     final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
+    /** The size of each Deliveries message received, in order. */
+    final ConcurrentLinkedQueue<Integer> batchBytes = new ConcurrentLinkedQueue<>();
     private final Set<Long> held = new TreeSet<>();
     private final List<Long> settled = new ArrayList<>();
     private volatile Error closed;
@@ -38,6 +40,7 @@ final class StreamConsumer implements AutoCloseable {
                 switch (response.getResponseCase()) {
                     case SUBSCRIBED -> subscribed = true;
                     case DELIVERIES -> {
+                        batchBytes.add(response.getDeliveries().getSerializedSize());
                         for (Delivery delivery : response.getDeliveries().getDeliveriesList()) {
                             synchronized (StreamConsumer.this) {
                                 held.add(delivery.getDeliveryTag());

@@ -35,6 +35,13 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
 
     private enum State { NEW, SUBSCRIBED, CLOSED }
 
+    /**
+     * Most bytes of deliveries in one stream message (a larger one goes alone): a consumer
+     * without a prefetch limit may be handed a whole backlog in one turn, which must not become
+     * one message of that size.
+     */
+    static final int MAX_BATCH_BYTES = 1024 * 1024;
+
     private final QueueService service;
     private final StreamObserver<ConsumeResponse> responses;
     private final String consumerId = QueueShard.newConsumerId();
@@ -45,6 +52,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
     private boolean exclusive;
     /** Deliveries not sent yet; confined to the queue thread like the rest. */
     private Deliveries.Builder unsentDeliveries = Deliveries.newBuilder();
+    private int unsentBytes;
 
     ConsumerStream(QueueService service, StreamObserver<ConsumeResponse> responses) {
         this.service = service;
@@ -175,6 +183,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
         if (unsentDeliveries.getDeliveriesCount() > 0) {
             Deliveries deliveries = unsentDeliveries.build();
             unsentDeliveries = Deliveries.newBuilder();
+            unsentBytes = 0;
             sendNow(ConsumeResponse.newBuilder().setDeliveries(deliveries).build());
         }
     }
@@ -227,10 +236,15 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
         if (state == State.CLOSED) {
             return;
         }
+        int size = delivery.getSerializedSize();
+        if (unsentDeliveries.getDeliveriesCount() > 0 && unsentBytes + size > MAX_BATCH_BYTES) {
+            flushDeliveries();
+        }
         if (unsentDeliveries.getDeliveriesCount() == 0) {
             service.onQueueThread(this::flushDeliveries);
         }
         unsentDeliveries.addDeliveries(delivery);
+        unsentBytes += size;
     }
 
     @Override

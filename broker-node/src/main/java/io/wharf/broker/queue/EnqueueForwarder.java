@@ -34,6 +34,9 @@ final class EnqueueForwarder implements AutoCloseable {
     private record Item(long sequence, Message message, CompletableFuture<Error> result) {
     }
 
+    /** Most message bytes in one Enqueue call; well below what a broker accepts in one message. */
+    static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
     private final long timeoutMs;
     private final int maxInboundBytes;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -101,15 +104,27 @@ final class EnqueueForwarder implements AutoCloseable {
     }
 
     private void next(Key key) {
-        List<Item> batch;
+        List<Item> batch = new ArrayList<>();
         synchronized (waiting) {
             List<Item> queued = waiting.get(key);
             if (queued == null || queued.isEmpty()) {
                 waiting.remove(key);
                 return;
             }
-            batch = queued;
-            waiting.put(key, new ArrayList<>());
+            // At most MAX_BATCH_BYTES per call (a larger message goes alone), so that the leader
+            // never refuses a call for its size; the rest waits for the next one.
+            int bytes = 0;
+            int taken = 0;
+            while (taken < queued.size()) {
+                int size = queued.get(taken).message().getSerializedSize();
+                if (taken > 0 && bytes + size > MAX_BATCH_BYTES) {
+                    break;
+                }
+                bytes += size;
+                taken++;
+            }
+            batch.addAll(queued.subList(0, taken));
+            queued.subList(0, taken).clear();
         }
         send(key, batch);
     }

@@ -63,6 +63,12 @@ import java.util.function.Function;
  */
 public final class QueuePublisher implements AutoCloseable {
 
+    /**
+     * Most bytes of publishes in one stream message (a larger publish goes alone): well below
+     * what a broker accepts in one message, so that a batch of large messages is never refused
+     * whole — and resent whole, for ever.
+     */
+    static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
     /** How long opening a stream may spend learning the home queue's leader before using any broker. */
     private static final Duration HOME_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
@@ -281,15 +287,37 @@ public final class QueuePublisher implements AutoCloseable {
             }
             List<Pending> batch = outgoing;
             outgoing = new ArrayList<>();
-            PublishBatch.Builder publishes = PublishBatch.newBuilder();
-            batch.forEach(entry -> publishes.addPublishes(entry.request));
             try {
-                stream.send(publishes.build());
+                for (PublishBatch publishes : batches(batch.stream().map(entry -> entry.request).toList(),
+                        MAX_BATCH_BYTES)) {
+                    stream.send(publishes);
+                }
             } catch (RuntimeException e) {
                 // the call is already closed: its end (reported to the listener) resends these too
                 batch.forEach(entry -> entry.lastError = "sending failed: " + e.getMessage());
             }
         }
+    }
+
+    /** {@code requests} in order, as batches of at most {@code maxBytes} each (a larger request alone). */
+    static List<PublishBatch> batches(List<PublishRequest> requests, int maxBytes) {
+        List<PublishBatch> batches = new ArrayList<>();
+        PublishBatch.Builder batch = PublishBatch.newBuilder();
+        int bytes = 0;
+        for (PublishRequest request : requests) {
+            int size = request.getSerializedSize();
+            if (batch.getPublishesCount() > 0 && bytes + size > maxBytes) {
+                batches.add(batch.build());
+                batch = PublishBatch.newBuilder();
+                bytes = 0;
+            }
+            batch.addPublishes(request);
+            bytes += size;
+        }
+        if (batch.getPublishesCount() > 0) {
+            batches.add(batch.build());
+        }
+        return batches;
     }
 
     /** Resends the pending publishes not yet sent on the current stream, in sequence order. */

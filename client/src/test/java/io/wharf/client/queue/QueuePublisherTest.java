@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.wharf.client.fake.FakeQueueCluster;
 import io.wharf.client.fake.FakeQueueCluster.PublishFate;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.queue.Message;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,6 +75,22 @@ class QueuePublisherTest {
         assertEquals(300, batches.stream().mapToInt(Integer::intValue).sum());
         assertTrue(batches.size() < 300 && batches.stream().anyMatch(size -> size > 1),
                 "300 publishes made in a row share stream messages: " + batches);
+    }
+
+    @Test
+    void publishesAreCutIntoBatchesOfAtMostTheLimitInOrderWithALargerOneAlone() {
+        List<PublishRequest> requests = new ArrayList<>();
+        for (int size : new int[] {300, 300, 300, 2000, 100, 100}) {
+            requests.add(PublishRequest.newBuilder().setSequence(requests.size() + 1)
+                    .setMessage(Message.newBuilder().setBody(ByteString.copyFrom(new byte[size]))).build());
+        }
+        int limit = 700;
+        List<PublishBatch> batches = QueuePublisher.batches(requests, limit);
+        assertEquals(List.of(List.of(1L, 2L), List.of(3L), List.of(4L), List.of(5L, 6L)), batches.stream()
+                .map(b -> b.getPublishesList().stream().map(PublishRequest::getSequence).toList()).toList());
+        assertTrue(batches.stream().filter(b -> b.getPublishesCount() > 1)
+                .allMatch(b -> b.getPublishesList().stream().mapToInt(PublishRequest::getSerializedSize).sum() <= limit));
+        assertEquals(List.of(), QueuePublisher.batches(List.of(), limit));
     }
 
     @Test
