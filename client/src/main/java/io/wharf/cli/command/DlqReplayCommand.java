@@ -61,7 +61,7 @@ public final class DlqReplayCommand implements Callable<Integer> {
     @Option(names = "--max-messages", defaultValue = "1000", paramLabel = "N",
             description = "Replay at most N dead letters, oldest first (default ${DEFAULT-VALUE}).")
     long maxMessages;
-    @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
+    @Option(names = "--confirm-timeout", defaultValue = "30", paramLabel = "SECONDS",
             description = "How long a republish may take to be confirmed, retries included (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
@@ -75,7 +75,7 @@ public final class DlqReplayCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-messages must be at least 1, got " + maxMessages);
         }
         if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
-            throw new IllegalArgumentException("--timeout must be between 1 and 3600 seconds, got " + timeoutSeconds);
+            throw new IllegalArgumentException("--confirm-timeout must be between 1 and 3600 seconds, got " + timeoutSeconds);
         }
         Optional<ReplayDestination> destination = Optional.ofNullable(to).map(ReplayDestination::parse);
         long ready;
