@@ -174,7 +174,9 @@ class DlqCliTest {
 
     @Test
     void replayWithAReasonTakesOnlyThoseAndLeavesTheOthers() throws Exception {
-        assertEquals(0, run("dlq", "replay", "jobs.dlq", "--reason", "expired", "--json"), err.toString());
+        // a window of one: the skipped rejected job at the head must not keep the expired one from coming
+        assertEquals(0, run("dlq", "replay", "jobs.dlq", "--reason", "expired", "--max-messages", "1", "--json"),
+                err.toString());
         assertEquals(1, json().get("replayed").asLong());
         assertEquals(1, json().get("skipped").asLong());
         assertEquals(List.of("report-2"), cluster.readyBodies("jobs"));
