@@ -2,12 +2,16 @@ package io.wharf.cli;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.wharf.client.fake.FakeQueueCluster;
+import io.wharf.client.queue.QueueConsumer;
+import io.wharf.client.queue.QueueConsumerConfig;
+import io.wharf.client.queue.SubscribeOptions;
 import io.wharf.proto.queue.Death;
 import io.wharf.proto.queue.Message;
 import java.io.ByteArrayInputStream;
@@ -122,6 +126,20 @@ class DlqCliTest {
     }
 
     @Test
+    void listDoesNotWarnAboutADeadLetterQueueSomeoneWatches() throws Exception {
+        try (QueueConsumer watcher = new QueueConsumer(QueueConsumerConfig.of(cluster.bootstrap()))) {
+            watcher.subscribe("jobs.dlq", SubscribeOptions.defaults(), delivery -> { });
+            await().atMost(SETTLED).until(() -> cluster.unacked("jobs.dlq") == 2);
+            assertEquals(0, run("dlq", "list", "--json"), err.toString());
+        }
+        JsonNode dlq = json().get("dead_letter_queues").get(0);
+        assertEquals(1, dlq.get("consumers").asInt());
+        assertEquals(2, dlq.get("depth").asLong());
+        assertEquals(0, dlq.get("sampled").asLong(), "what the watcher holds cannot be peeked");
+        assertFalse(json().get("warnings").toString().contains("jobs.dlq has no consumer"), json().toString());
+    }
+
+    @Test
     void showPrintsTheDeathHistoryWithoutTakingTheMessages() throws Exception {
         cluster.enqueue("jobs.dlq", Message.newBuilder().setBody(ByteString.copyFrom(new byte[] {(byte) 0xff, 0}))
                 .build());
@@ -153,7 +171,7 @@ class DlqCliTest {
         assertTrue(out.toString().contains("Body (utf-8): report-1"), out.toString());
         assertTrue(out.toString().lines().anyMatch(l -> l.matches("\\s+jobs\\s+rejected\\s+1\\s+work\\s+pdf\\s+\\S+Z")),
                 out.toString());
-        assertTrue(!out.toString().contains("report-2"), out.toString());
+        assertFalse(out.toString().contains("report-2"), out.toString());
     }
 
     @Test
