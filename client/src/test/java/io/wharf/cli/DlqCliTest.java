@@ -200,6 +200,10 @@ class DlqCliTest {
         assertEquals(List.of("report-2"), cluster.readyBodies("jobs"));
         awaitReady("jobs.dlq", List.of("report-1"));
         assertEquals(List.of(1003L), cluster.acked());
+
+        assertEquals(2, run("dlq", "replay", "jobs.dlq", "--reason", "rejectd"));
+        assertTrue(err.toString().contains("--reason must be one of rejected, expired, maxlen, delivery_limit, got "
+                + "'rejectd'"), err.toString());
     }
 
     @Test

@@ -43,6 +43,8 @@ public final class DlqReplayCommand implements Callable<Integer> {
     private static final int WINDOW = 100;
     /** How long an ack in the dead-letter queue may take to be confirmed. */
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
+    /** RabbitMQ's x-death reasons. */
+    private static final List<String> REASONS = List.of("rejected", "expired", "maxlen", "delivery_limit");
 
     private final CliEnvironment env;
     @Mixin JsonOption json;
@@ -73,6 +75,11 @@ public final class DlqReplayCommand implements Callable<Integer> {
     public Integer call() {
         if (maxMessages < 1) {
             throw new IllegalArgumentException("--max-messages must be at least 1, got " + maxMessages);
+        }
+        // a misspelt reason would select nothing and still exit 0
+        if (reason != null && !REASONS.contains(reason)) {
+            throw new IllegalArgumentException("--reason must be one of " + String.join(", ", REASONS) + ", got '"
+                    + reason + "'");
         }
         if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
             throw new IllegalArgumentException("--confirm-timeout must be between 1 and 3600 seconds, got " + timeoutSeconds);
