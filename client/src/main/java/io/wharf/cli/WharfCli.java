@@ -3,6 +3,7 @@ package io.wharf.cli;
 import io.wharf.cli.cluster.LocalClusterException;
 import io.wharf.cli.command.BenchCommand;
 import io.wharf.cli.command.BindCommand;
+import io.wharf.cli.command.DlqCommand;
 import io.wharf.cli.command.ExchangesCommand;
 import io.wharf.cli.command.PublishCommand;
 import io.wharf.cli.command.QueuesCommand;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code wharf} command line: {@code cluster}, {@code metadata}, {@code topics}, {@code produce},
  * {@code consume}, {@code groups}, {@code exchanges}, {@code queues}, {@code bind}, {@code unbind},
- * {@code publish}, {@code subscribe} and {@code bench}. Exit code 0
+ * {@code publish}, {@code subscribe}, {@code dlq} and {@code bench}. Exit code 0
  * on success, 1 when the operation failed, 2 for bad input; failures print one line on stderr
  * naming what to fix (and, with {@code --json}, an {@code {"error": {...}}} object on stdout).
  * Single-threaded; one instance per invocation.
@@ -39,7 +40,7 @@ import picocli.CommandLine.Spec;
         subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, GroupsCommand.class, ExchangesCommand.class, QueuesCommand.class,
                 BindCommand.class, UnbindCommand.class, PublishCommand.class, SubscribeCommand.class,
-                BenchCommand.class})
+                DlqCommand.class, BenchCommand.class})
 public final class WharfCli implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -52,7 +53,7 @@ public final class WharfCli implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "name a command: cluster, metadata, "
-                + "topics, produce, consume, groups, exchanges, queues, bind, unbind, publish, subscribe or bench");
+                + "topics, produce, consume, groups, exchanges, queues, bind, unbind, publish, subscribe, dlq or bench");
     }
 
     public static void main(String[] args) {

@@ -105,7 +105,7 @@ class WharfCliArgumentsTest {
     @Test
     void missingOrUnknownCommandIsUsageError() {
         assertOneLineError(2, run(), "name a command: cluster, metadata, topics, produce, consume, groups, "
-                + "exchanges, queues, bind, unbind, publish, subscribe or bench");
+                + "exchanges, queues, bind, unbind, publish, subscribe, dlq or bench");
         streams();
         assertOneLineError(2, run("cluster"), "name a subcommand");
         streams();

@@ -199,8 +199,13 @@ public final class FakeQueueCluster implements AutoCloseable {
 
     /** Adds a message to {@code queue} as if published. */
     public synchronized void enqueue(String queue, String body) {
+        enqueue(queue, Message.newBuilder().setBody(com.google.protobuf.ByteString.copyFromUtf8(body)).build());
+    }
+
+    /** Adds {@code message} (headers, x-death and all) to {@code queue}, as a dead-letter exchange would store it. */
+    public synchronized void enqueue(String queue, Message message) {
         FakeQueue q = queues.get(queue);
-        q.store(Message.newBuilder().setBody(com.google.protobuf.ByteString.copyFromUtf8(body)).build());
+        q.store(message);
         pump(q);
     }
 

@@ -1,0 +1,49 @@
+package io.wharf.cli.command;
+
+import io.wharf.cli.CliException;
+import io.wharf.client.Endpoint;
+import io.wharf.client.admin.AdminClient;
+import io.wharf.proto.common.BrokerState;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code wharf dlq ...}: find the dead-letter queues and see who watches them ({@code list}), look
+ * at dead letters and their x-death history without taking them ({@code show}), and move them
+ * back ({@code replay}). {@code --bootstrap} names controllers; the brokers are learned from them.
+ * Single-threaded; one per invocation.
+ */
+@Command(name = "dlq", description = "Monitor and replay the dead letters of queues.",
+        subcommands = {DlqListCommand.class, DlqShowCommand.class, DlqReplayCommand.class})
+public final class DlqCommand implements Runnable {
+
+    /**
+     * How long a peek or replay waits for the next message once the expected ones stopped coming
+     * (messages held by other consumers never come).
+     */
+    static final Duration IDLE = Duration.ofSeconds(2);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "name a subcommand: list, show or replay");
+    }
+
+    /** The active brokers as the controllers list them: where the dlq commands consume and publish. */
+    static List<Endpoint> brokers(AdminClient admin) {
+        List<Endpoint> brokers = admin.describeCluster().getBrokersList().stream()
+                .filter(b -> b.getState() == BrokerState.ACTIVE).map(b -> new Endpoint(b.getHost(), b.getPort()))
+                .toList();
+        if (brokers.isEmpty()) {
+            throw new CliException("NO_BROKER", "the controllers list no active broker to read the dead letters "
+                    + "from; start one (wharf cluster status shows them)");
+        }
+        return brokers;
+    }
+}

@@ -1,0 +1,62 @@
+package io.wharf.cli.dlq;
+
+import io.wharf.proto.queue.Death;
+import io.wharf.proto.queue.Message;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where {@code wharf dlq replay} republishes a dead letter: an exchange and the routing keys to
+ * publish it with (once per key, as the broker dead-lettered it once per key). Immutable.
+ *
+ * @param exchange the exchange ("" is the default exchange)
+ * @param routingKeys at least one key
+ */
+public record ReplayTarget(String exchange, List<String> routingKeys) {
+
+    public ReplayTarget {
+        routingKeys = List.copyOf(routingKeys);
+        if (routingKeys.isEmpty()) {
+            throw new IllegalArgumentException("a replay target needs a routing key");
+        }
+    }
+
+    /**
+     * A dead letter's origin, as RabbitMQ records it: the exchange of its first death
+     * ({@code x-first-death-exchange}) with the routing keys it had been published with then (the
+     * x-death entry of that first death's queue and reason). Empty when it carries no such history.
+     */
+    public static Optional<ReplayTarget> origin(Message message) {
+        String exchange = message.getHeadersMap().get("x-first-death-exchange");
+        Optional<Death> first = firstDeath(message);
+        if (exchange == null || first.isEmpty() || first.get().getRoutingKeysCount() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new ReplayTarget(exchange, first.get().getRoutingKeysList()));
+    }
+
+    /**
+     * The target {@code --to} names for {@code message}: its exchange with its routing key, or
+     * without one the message's original routing keys (empty when it has none).
+     */
+    public static Optional<ReplayTarget> of(ReplayDestination to, Message message) {
+        if (to.routingKey().isPresent()) {
+            return Optional.of(new ReplayTarget(to.exchange(), List.of(to.routingKey().get())));
+        }
+        return origin(message).map(origin -> new ReplayTarget(to.exchange(), origin.routingKeys()));
+    }
+
+    /** The x-death entry of the first death (x-death is newest first; a repeated death moves its entry up). */
+    private static Optional<Death> firstDeath(Message message) {
+        String queue = message.getHeadersMap().get("x-first-death-queue");
+        String reason = message.getHeadersMap().get("x-first-death-reason");
+        List<Death> deaths = message.getXDeathList();
+        return deaths.stream().filter(d -> d.getQueue().equals(queue) && d.getReason().equals(reason)).findFirst()
+                .or(() -> deaths.isEmpty() ? Optional.empty() : Optional.of(deaths.get(deaths.size() - 1)));
+    }
+
+    @Override
+    public String toString() {
+        return (exchange.isEmpty() ? "(default)" : exchange) + " " + String.join(",", routingKeys);
+    }
+}
