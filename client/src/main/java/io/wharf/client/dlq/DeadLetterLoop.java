@@ -8,7 +8,6 @@ import io.wharf.client.producer.Producer;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A processing loop for a group consumer with dead-lettering: each record is processed by the
@@ -64,19 +63,14 @@ public final class DeadLetterLoop {
      * @throws InterruptedException when interrupted while waiting to retry
      */
     public void run(Collection<String> topics) throws InterruptedException {
-        consumer.subscribe(topics, new RebalanceListener() {
-            @Override
-            public void onPartitionsAssigned(Set<TopicPartition> partitions) {
-                // The previous owner blocked keys before committing past their dead letters: read them all.
-                if (config.ordered()) {
-                    blocks.catchUp();
-                }
-            }
-        });
+        consumer.subscribe(topics, RebalanceListener.NONE);
         while (!stopped) {
             List<ConsumerRecord> records = consumer.poll(config.pollTimeout());
             if (config.ordered() && !records.isEmpty()) {
-                blocks.catchUp(); // releases written since the last batch
+                // Before every batch, not only at assignment: this sees the blocks a partition's
+                // previous owner wrote before committing past their dead letters (restart,
+                // rebalance) and the releases written since the last batch.
+                blocks.catchUp();
             }
             for (ConsumerRecord record : records) {
                 handler.handle(record);

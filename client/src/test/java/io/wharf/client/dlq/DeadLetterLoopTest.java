@@ -197,6 +197,23 @@ class DeadLetterLoopTest {
     }
 
     @Test
+    void aMemberThatTakesOverAPartitionKnowsTheBlocksItsPreviousOwnerWrote() throws Exception {
+        DeadLetterConfig ordered = DeadLetterConfig.defaults().withBackoff(FAST).withOrdered(true);
+        BlockedKeys readBeforeTheBlock = openBlocks();
+        Running first = start(ordered, openBlocks());
+        produce("k1", "bad-a");
+        awaitCommitted(first, 1);
+        Running second = start(ordered, readBeforeTheBlock);
+        stop(first);
+        produce("k1", "b");
+        awaitCommitted(second, 2);
+        stop(second);
+        assertEquals(List.of("bad-a:" + IllegalStateException.class.getName(),
+                "b:" + DeadLetterPolicy.BLOCKED_BY_PREVIOUS_FAILURE), deadLetters());
+        assertFalse(attempted.contains("b"));
+    }
+
+    @Test
     void aDeadLetterThatIsNeverAckedIsNotCommitted() throws Exception {
         cluster.failNextProduces(DLQ, ErrorCode.INVALID_RECORD, ErrorCode.INVALID_RECORD);
         produce("a", "ok0");
