@@ -28,8 +28,11 @@ public record DeadLetterConfig(String topicSuffix, RetryBackoff backoff, boolean
 
     /** The defaults. */
     public static DeadLetterConfig defaults() {
-        return new DeadLetterConfig("-dlq", new RetryBackoff(Duration.ofMillis(100), Duration.ofSeconds(10), 3), false,
-                Duration.ofMillis(500));
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** The dead-letter topic of {@code sourceTopic}. */
@@ -37,13 +40,52 @@ public record DeadLetterConfig(String topicSuffix, RetryBackoff backoff, boolean
         return sourceTopic + topicSuffix;
     }
 
-    /** These settings in ordered mode or not. */
-    public DeadLetterConfig withOrdered(boolean value) {
-        return new DeadLetterConfig(topicSuffix, backoff, value, pollTimeout);
-    }
+    /** Collects settings over the defaults. Single-threaded. */
+    public static final class Builder {
+        private String topicSuffix = "-dlq";
+        private int maxAttempts = 3;
+        private Duration initialBackoff = Duration.ofMillis(100);
+        private Duration maxBackoff = Duration.ofSeconds(10);
+        private boolean ordered;
+        private Duration pollTimeout = Duration.ofMillis(500);
 
-    /** These settings with another retry schedule. */
-    public DeadLetterConfig withBackoff(RetryBackoff value) {
-        return new DeadLetterConfig(topicSuffix, value, ordered, pollTimeout);
+        private Builder() {
+        }
+
+        public Builder topicSuffix(String value) {
+            topicSuffix = value;
+            return this;
+        }
+
+        public Builder maxAttempts(int value) {
+            maxAttempts = value;
+            return this;
+        }
+
+        public Builder initialBackoff(Duration value) {
+            initialBackoff = value;
+            return this;
+        }
+
+        public Builder maxBackoff(Duration value) {
+            maxBackoff = value;
+            return this;
+        }
+
+        public Builder ordered(boolean value) {
+            ordered = value;
+            return this;
+        }
+
+        public Builder pollTimeout(Duration value) {
+            pollTimeout = value;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException for a setting out of range */
+        public DeadLetterConfig build() {
+            return new DeadLetterConfig(topicSuffix, new RetryBackoff(initialBackoff, maxBackoff, maxAttempts), ordered,
+                    pollTimeout);
+        }
     }
 }

@@ -39,7 +39,11 @@ class DeadLetterLoopTest {
     private static final TopicPartition SOURCE = new TopicPartition("orders", 0);
     private static final TopicPartition DLQ = new TopicPartition("orders-dlq", 0);
     private static final TopicPartition BLOCKED = new TopicPartition(BlockedKeys.defaultTopic(GROUP), 0);
-    private static final RetryBackoff FAST = new RetryBackoff(Duration.ofMillis(1), Duration.ofMillis(2), 2);
+    private static final DeadLetterConfig UNORDERED = DeadLetterConfig.builder().maxAttempts(2)
+            .initialBackoff(Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(2)).pollTimeout(Duration.ofMillis(100)).build();
+    private static final DeadLetterConfig ORDERED = DeadLetterConfig.builder().maxAttempts(2)
+            .initialBackoff(Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(2)).pollTimeout(Duration.ofMillis(100))
+            .ordered(true).build();
 
     private FakeCluster cluster;
     private Producer producer;
@@ -133,7 +137,7 @@ class DeadLetterLoopTest {
         produce("a", "ok0");
         produce("b", "bad1");
         produce("a", "ok2");
-        Running running = start(DeadLetterConfig.defaults().withBackoff(FAST), null);
+        Running running = start(UNORDERED, null);
         awaitCommitted(running, 3);
         stop(running);
 
@@ -155,7 +159,6 @@ class DeadLetterLoopTest {
 
     @Test
     void orderedModeBlocksAKeyAcrossARestartUntilItIsReleased() throws Exception {
-        DeadLetterConfig ordered = DeadLetterConfig.defaults().withBackoff(FAST).withOrdered(true);
         produce("k1", "a");
         produce("k2", "b");
         produce("k1", "bad-c");
@@ -163,7 +166,7 @@ class DeadLetterLoopTest {
         produce("k2", "e");
         produce(null, "bad-keyless");
         produce(null, "f");
-        Running first = start(ordered, openBlocks());
+        Running first = start(ORDERED, openBlocks());
         awaitCommitted(first, 7);
         stop(first);
         assertEquals(List.of("a", "b", "e", "f"), processed);
@@ -173,7 +176,7 @@ class DeadLetterLoopTest {
         assertEquals(1, cluster.records(BLOCKED).size(), "only the keyed failure blocks");
 
         // A new consumer and a new BlockedKeys: the block comes back from the topic, not from memory.
-        Running second = start(ordered, openBlocks());
+        Running second = start(ORDERED, openBlocks());
         produce("k1", "g");
         produce("k2", "h");
         awaitCommitted(second, 9);
@@ -198,12 +201,11 @@ class DeadLetterLoopTest {
 
     @Test
     void aMemberThatTakesOverAPartitionKnowsTheBlocksItsPreviousOwnerWrote() throws Exception {
-        DeadLetterConfig ordered = DeadLetterConfig.defaults().withBackoff(FAST).withOrdered(true);
         BlockedKeys readBeforeTheBlock = openBlocks();
-        Running first = start(ordered, openBlocks());
+        Running first = start(ORDERED, openBlocks());
         produce("k1", "bad-a");
         awaitCommitted(first, 1);
-        Running second = start(ordered, readBeforeTheBlock);
+        Running second = start(ORDERED, readBeforeTheBlock);
         stop(first);
         produce("k1", "b");
         awaitCommitted(second, 2);
@@ -218,7 +220,7 @@ class DeadLetterLoopTest {
         cluster.failNextProduces(DLQ, ErrorCode.INVALID_RECORD, ErrorCode.INVALID_RECORD);
         produce("a", "ok0");
         produce("b", "bad1");
-        Running running = start(DeadLetterConfig.defaults().withBackoff(FAST), null);
+        Running running = start(UNORDERED, null);
         ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> running.done().get(20, TimeUnit.SECONDS));
         assertInstanceOf(DeadLetterWriteException.class, failed.getCause());
@@ -230,7 +232,7 @@ class DeadLetterLoopTest {
     void aDeadLetterAckedOnARetryIsCommitted() throws Exception {
         cluster.failNextProduces(DLQ, ErrorCode.INVALID_RECORD);
         produce("b", "bad0");
-        Running running = start(DeadLetterConfig.defaults().withBackoff(FAST), null);
+        Running running = start(UNORDERED, null);
         awaitCommitted(running, 1);
         stop(running);
         assertEquals(List.of("bad0:" + IllegalStateException.class.getName()), deadLetters());
