@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A blocked key in ordered mode, as stored on the blocked-keys topic: record key
  * {@code <topic>/<key in lowercase hex>}, value UTF-8 lines {@code name=value} naming the record
- * that blocked it. A tombstone (null value) releases the key.
+ * that blocked it. A tombstone (null value) releases the key. Being a record over a byte array,
+ * two blocks are equal only if they share the array: compare {@link #id()}s.
  *
  * @param topic the source topic
  * @param key the record key
