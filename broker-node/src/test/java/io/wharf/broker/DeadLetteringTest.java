@@ -56,11 +56,13 @@ class DeadLetteringTest {
     @TempDir
     Path dir;
     private InProcessCluster cluster;
+    private QueueTestAdmin admin;
     private final List<StreamConsumer> consumers = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
         cluster = new InProcessCluster(dir);
+        admin = new QueueTestAdmin(cluster);
         cluster.startControllers(Map.of());
         for (int id = 1; id <= 3; id++) {
             cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"));
@@ -79,10 +81,10 @@ class DeadLetteringTest {
 
     @Test
     void aRejectedMessageLandsInTheDeadLetterQueueWithXDeath() throws Exception {
-        declareExchange("dlx", ExchangeType.DIRECT);
-        declareQueue("dead", Map.of());
-        bind("dlx", "dead", "dead-key");
-        declareQueue("work", Map.of("x-dead-letter-exchange", "dlx", "x-dead-letter-routing-key", "dead-key"));
+        admin.declareExchange("dlx", ExchangeType.DIRECT);
+        admin.declareQueue("dead", Map.of());
+        admin.bind("dlx", "dead", "dead-key");
+        admin.declareQueue("work", Map.of("x-dead-letter-exchange", "dlx", "x-dead-letter-routing-key", "dead-key"));
         publish("", "work", message("job"));
 
         StreamConsumer worker = consume("work");
@@ -100,14 +102,14 @@ class DeadLetteringTest {
         assertEquals(Map.of("x-first-death-queue", "work", "x-first-death-reason", "rejected",
                 "x-first-death-exchange", "", "x-last-death-queue", "work", "x-last-death-reason", "rejected",
                 "x-last-death-exchange", ""), dead.getHeadersMap());
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("work").getDeadLettering() == 0);
-        DescribeQueueResponse work = describe("work");
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("work").getDeadLettering() == 0);
+        DescribeQueueResponse work = admin.describe("work");
         assertEquals(0, work.getReady() + work.getUnacked(), work.toString());
     }
 
     @Test
     void aQueueDeadLetteringToItselfCountsEachRejectionInOneXDeathEntry() throws Exception {
-        declareQueue("loop", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "loop"));
+        admin.declareQueue("loop", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "loop"));
         publish("", "loop", message("again"));
         StreamConsumer consumer = consume("loop");
 
@@ -131,10 +133,10 @@ class DeadLetteringTest {
 
     @Test
     void expiredMessagesAreNeverDeliveredAndAreDeadLetteredAsExpired() throws Exception {
-        declareQueue("expired", Map.of());
-        declareQueue("short-lived", Map.of("x-message-ttl", "300", "x-dead-letter-exchange", "",
+        admin.declareQueue("expired", Map.of());
+        admin.declareQueue("short-lived", Map.of("x-message-ttl", "300", "x-dead-letter-exchange", "",
                 "x-dead-letter-routing-key", "expired"));
-        declareQueue("own-expiry", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "expired"));
+        admin.declareQueue("own-expiry", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "expired"));
         publish("", "short-lived", message("queue ttl"));
         publish("", "own-expiry", message("message ttl").toBuilder()
                 .setProperties(MessageProperties.newBuilder().setExpiration("300")).build());
@@ -157,8 +159,8 @@ class DeadLetteringTest {
         StreamConsumer late = consume("short-lived");
         await().atMost(Duration.ofSeconds(10)).until(late::subscribed);
         for (String queue : List.of("short-lived", "own-expiry")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> describe(queue).getDeadLettering() == 0);
-            DescribeQueueResponse described = describe(queue);
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe(queue).getDeadLettering() == 0);
+            DescribeQueueResponse described = admin.describe(queue);
             assertEquals(0, described.getReady() + described.getUnacked(), described.toString());
         }
         assertTrue(late.deliveries.isEmpty(), "an expired message was delivered: " + late.deliveries);
@@ -166,8 +168,8 @@ class DeadLetteringTest {
 
     @Test
     void aLengthLimitDeadLettersTheOldestAsMaxlen() throws Exception {
-        declareQueue("overflowed", Map.of());
-        declareQueue("bounded", Map.of("x-max-length", "2", "x-dead-letter-exchange", "",
+        admin.declareQueue("overflowed", Map.of());
+        admin.declareQueue("bounded", Map.of("x-max-length", "2", "x-dead-letter-exchange", "",
                 "x-dead-letter-routing-key", "overflowed"));
         for (String body : List.of("oldest", "middle", "newest")) {
             publish("", "bounded", message(body));
@@ -182,25 +184,25 @@ class DeadLetteringTest {
 
     @Test
     void rejectPublishNacksThePublisherWithQueueFullAndStoresNothing() throws Exception {
-        declareQueue("full", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
-        int leader = leaderOf("full");
+        admin.declareQueue("full", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
+        int leader = admin.leaderOf("full");
         assertEquals(ErrorCode.NONE, publish(leader, "", "full", message("fits")).getError().getCode());
 
-        for (int broker : List.of(leader, otherThan(leader))) {  // stored here, and forwarded to the leader
+        for (int broker : List.of(leader, admin.otherThan(leader))) {  // stored here, and forwarded to the leader
             PublishResponse refused = publish(broker, "", "full", message("one too many"));
             assertFalse(refused.getAck(), refused.toString());
             assertEquals(ErrorCode.QUEUE_FULL, refused.getError().getCode(), refused.toString());
             assertTrue(refused.getError().getMessage().contains("'full'")
                     && refused.getError().getMessage().contains("x-max-length=1"), refused.toString());
         }
-        assertEquals(1, describe("full").getReady());
+        assertEquals(1, admin.describe("full").getReady());
         assertEquals("fits", body(next(consume("full")).getMessage()));
     }
 
     @Test
     void aMessagePastTheDeliveryLimitIsDeadLetteredOnTheFailureAfterTheLimit() throws Exception {
-        declareQueue("gave-up", Map.of());
-        declareQueue("flaky", Map.of("x-delivery-limit", "1", "x-dead-letter-exchange", "",
+        admin.declareQueue("gave-up", Map.of());
+        admin.declareQueue("flaky", Map.of("x-delivery-limit", "1", "x-dead-letter-exchange", "",
                 "x-dead-letter-routing-key", "gave-up"));
         publish("", "flaky", message("poison"));
 
@@ -219,13 +221,13 @@ class DeadLetteringTest {
 
     @Test
     void aDeadLetterRefusedByItsTargetIsRetriedWhileTheSourceQueueIsIdle() throws Exception {
-        declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
+        admin.declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
         publish("", "parking", message("filler"));
-        declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
+        admin.declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
         publish("", "source", message("r1"));
         StreamConsumer rejecting = consume("source");
         rejecting.nack(next(rejecting).getDeliveryTag(), false);
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("source").getDeadLettering() == 1);
         rejecting.close();
 
         // Nothing happens on the source queue any more: only its upkeep can retry the dead letter.
@@ -234,15 +236,15 @@ class DeadLetteringTest {
         assertEquals("filler", body(filler.getMessage()));
         draining.ack(filler.getDeliveryTag(), false);
         assertEquals("r1", body(next(draining).getMessage()));
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("source").getDeadLettering() == 0);
     }
 
     @Test
     void deadLettersWaitingWhenTheSourceLeaderStopsArePublishedByTheNextLeader() throws Exception {
         // The dead-letter queue is full and refuses publishes: the dead letters wait, retried.
-        declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
+        admin.declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
         publish("", "parking", message("filler"));
-        declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
+        admin.declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
         List<String> rejected = List.of("r1", "r2", "r3");
         for (String body : rejected) {
             publish("", "source", message(body));
@@ -251,12 +253,12 @@ class DeadLetteringTest {
         for (int i = 0; i < rejected.size(); i++) {
             rejecting.nack(next(rejecting).getDeliveryTag(), false);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("source").getDeadLettering() == 3);
 
-        int leader = leaderOf("source");
+        int leader = admin.leaderOf("source");
         cluster.stopBroker(leader);
-        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf("source") > 0 && leaderOf("parking") > 0);
-        assertEquals(3, describe("source").getDeadLettering(), "nothing lost in the failover");
+        await().atMost(Duration.ofSeconds(20)).until(() -> admin.leaderOf("source") > 0 && admin.leaderOf("parking") > 0);
+        assertEquals(3, admin.describe("source").getDeadLettering(), "nothing lost in the failover");
 
         // Emptying the dead-letter queue one message at a time lets each dead letter in.
         StreamConsumer draining = consume("parking");
@@ -270,13 +272,13 @@ class DeadLetteringTest {
             return arrived.containsAll(rejected);
         });
         assertEquals(Set.of("filler", "r1", "r2", "r3"), arrived);
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("source").getDeadLettering() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("source").getDeadLettering() == 0);
     }
 
     @Test
     void deadLettersToAMissingExchangeAreDroppedAndCountedAndWithoutOneDiscarded() throws Exception {
-        declareQueue("nowhere", Map.of("x-dead-letter-exchange", "no-such-exchange"));
-        declareQueue("plain", Map.of());
+        admin.declareQueue("nowhere", Map.of("x-dead-letter-exchange", "no-such-exchange"));
+        admin.declareQueue("plain", Map.of());
         publish("", "nowhere", message("lost"));
         publish("", "plain", message("gone"));
         for (String queue : List.of("nowhere", "plain")) {
@@ -284,64 +286,15 @@ class DeadLetteringTest {
             consumer.nack(next(consumer).getDeliveryTag(), false);
         }
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("nowhere").getDeadLettersDropped() == 1);
-        DescribeQueueResponse nowhere = describe("nowhere");
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("nowhere").getDeadLettersDropped() == 1);
+        DescribeQueueResponse nowhere = admin.describe("nowhere");
         assertEquals(0, nowhere.getReady() + nowhere.getUnacked() + nowhere.getDeadLettering(), nowhere.toString());
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("plain").getDiscardedMap()
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("plain").getDiscardedMap()
                 .equals(Map.of("rejected", 1L)));
-        assertEquals(0, describe("plain").getDeadLettersDropped());
+        assertEquals(0, admin.describe("plain").getDeadLettersDropped());
     }
 
     // ------------------------------------------------------------------------------------------
-
-    private void declareQueue(String name, Map<String, String> arguments) throws Exception {
-        DeclareQueueResponse response = cluster.controllers(stub -> stub.declareQueue(DeclareQueueRequest.newBuilder()
-                .setQueue(DeclareQueueCommand.newBuilder().setName(name).putAllArguments(arguments)).build()),
-                DeclareQueueResponse::getError);
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-        // Every broker routes (dead letters too) from its own image: wait until all have the queue.
-        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf(name) > 0 && cluster.brokers().values().stream()
-                .allMatch(b -> b.metadataImage().queue(name).isPresent()));
-    }
-
-    private void declareExchange(String name, ExchangeType type) throws Exception {
-        var response = cluster.controllers(stub -> stub.declareExchange(DeclareExchangeRequest.newBuilder()
-                .setExchange(DeclareExchangeCommand.newBuilder().setName(name).setType(type)).build()),
-                r -> r.getError());
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-    }
-
-    private void bind(String exchange, String queue, String key) throws Exception {
-        var response = cluster.controllers(stub -> stub.bind(BindRequest.newBuilder().setBinding(BindingInfo.newBuilder()
-                .setSource(exchange).setDestination(queue).setDestinationKind(DestinationKind.QUEUE)
-                .setRoutingKey(key)).build()), r -> r.getError());
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.brokers().values().stream().allMatch(b ->
-                b.metadataImage().bindings().stream().anyMatch(binding -> binding.getSource().equals(exchange)
-                        && binding.getDestination().equals(queue) && binding.getRoutingKey().equals(key))));
-    }
-
-    /** The broker leading the queue's log and serving it, or -1. */
-    private int leaderOf(String queue) {
-        for (BrokerNode broker : cluster.brokers().values()) {
-            var image = broker.metadataImage();
-            var queueImage = image.queue(queue);
-            if (queueImage.isPresent()) {
-                int leader = image.topic(queueImage.get().topic()).flatMap(t -> t.partition(0))
-                        .map(p -> p.leader()).orElse(-1);
-                if (leader > 0 && cluster.brokers().containsKey(leader)
-                        && cluster.replica(leader, new TopicPartition(queueImage.get().topic(), 0))
-                                .map(p -> p.isLeader()).orElse(false)) {
-                    return leader;
-                }
-            }
-        }
-        return -1;
-    }
-
-    private int otherThan(int broker) {
-        return cluster.brokers().keySet().stream().filter(id -> id != broker).findFirst().orElseThrow();
-    }
 
     private static Message message(String body) {
         return Message.newBuilder().setBody(ByteString.copyFromUtf8(body)).build();
@@ -353,7 +306,7 @@ class DeadLetteringTest {
 
     /** Publishes to the default exchange or one bound to queue {@code key}, through that queue's leader; expects the confirm. */
     private void publish(String exchange, String key, Message message) {
-        PublishResponse confirm = publish(leaderOf(key), exchange, key, message);
+        PublishResponse confirm = publish(admin.leaderOf(key), exchange, key, message);
         assertTrue(confirm.getAck(), confirm.toString());
     }
 
@@ -386,7 +339,7 @@ class DeadLetteringTest {
     }
 
     private StreamConsumer consume(String queue) {
-        StreamConsumer consumer = new StreamConsumer(cluster.channel(leaderOf(queue)),
+        StreamConsumer consumer = new StreamConsumer(cluster.channel(admin.leaderOf(queue)),
                 SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(10).build());
         consumers.add(consumer);
         return consumer;
@@ -398,17 +351,4 @@ class DeadLetteringTest {
         return consumer.deliveries.poll();
     }
 
-    /** The queue as its leader describes it, once a leader serves it. */
-    private DescribeQueueResponse describe(String queue) {
-        DescribeQueueResponse[] served = new DescribeQueueResponse[1];
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            int leader = leaderOf(queue);
-            if (leader < 0) {
-                return false;
-            }
-            served[0] = cluster.stub(leader).describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build());
-            return served[0].getError().getCode() == ErrorCode.NONE;
-        });
-        return served[0];
-    }
 }

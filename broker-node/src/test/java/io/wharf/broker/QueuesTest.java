@@ -59,11 +59,13 @@ class QueuesTest {
     @TempDir
     Path dir;
     private InProcessCluster cluster;
+    private QueueTestAdmin admin;
     private final List<StreamConsumer> consumers = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
         cluster = new InProcessCluster(dir);
+        admin = new QueueTestAdmin(cluster);
         cluster.startControllers(Map.of());
         for (int id = 1; id <= 3; id++) {
             startBroker(id);
@@ -85,55 +87,6 @@ class QueuesTest {
     }
 
     // ------------------------------------------------------------------------------------------
-
-    private void declareQueue(String name, Map<String, String> arguments) throws Exception {
-        DeclareQueueResponse response = cluster.controllers(stub -> stub.declareQueue(DeclareQueueRequest.newBuilder()
-                .setQueue(DeclareQueueCommand.newBuilder().setName(name).putAllArguments(arguments)).build()),
-                DeclareQueueResponse::getError);
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf(name) > 0);
-    }
-
-    private void declareExchange(String name, ExchangeType type) throws Exception {
-        var response = cluster.controllers(stub -> stub.declareExchange(DeclareExchangeRequest.newBuilder()
-                .setExchange(DeclareExchangeCommand.newBuilder().setName(name).setType(type)).build()),
-                r -> r.getError());
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-    }
-
-    private void bind(String exchange, String queue, String key) throws Exception {
-        var response = cluster.controllers(stub -> stub.bind(BindRequest.newBuilder().setBinding(BindingInfo.newBuilder()
-                .setSource(exchange).setDestination(queue).setDestinationKind(DestinationKind.QUEUE)
-                .setRoutingKey(key)).build()), r -> r.getError());
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-        // Every broker routes from its own image: wait until all of them have the binding.
-        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.brokers().values().stream().allMatch(b ->
-                b.metadataImage().bindings().stream().anyMatch(binding -> binding.getSource().equals(exchange)
-                        && binding.getDestination().equals(queue) && binding.getRoutingKey().equals(key))));
-    }
-
-    /** The broker leading the queue's log and serving it, or -1. */
-    private int leaderOf(String queue) {
-        for (BrokerNode broker : cluster.brokers().values()) {
-            var image = broker.metadataImage();
-            var queueImage = image.queue(queue);
-            if (queueImage.isPresent()) {
-                int leader = image.topic(queueImage.get().topic()).flatMap(t -> t.partition(0))
-                        .map(p -> p.leader()).orElse(-1);
-                if (leader > 0 && cluster.brokers().containsKey(leader)) {
-                    var tp = new TopicPartition(queueImage.get().topic(), 0);
-                    if (cluster.replica(leader, tp).map(p -> p.isLeader()).orElse(false)) {
-                        return leader;
-                    }
-                }
-            }
-        }
-        return -1;
-    }
-
-    private int otherThan(int broker) {
-        return cluster.brokers().keySet().stream().filter(id -> id != broker).findFirst().orElseThrow();
-    }
 
     /**
      * Publishes each body on one stream through {@code brokerId}, in batches of up to three;
@@ -185,7 +138,7 @@ class QueuesTest {
     }
 
     private StreamConsumer consume(String queue, SubscribeRequest subscribe) {
-        StreamConsumer consumer = new StreamConsumer(cluster.channel(leaderOf(queue)), subscribe);
+        StreamConsumer consumer = new StreamConsumer(cluster.channel(admin.leaderOf(queue)), subscribe);
         consumers.add(consumer);
         return consumer;
     }
@@ -194,22 +147,18 @@ class QueuesTest {
         return delivery.getMessage().getBody().toString(StandardCharsets.UTF_8);
     }
 
-    private DescribeQueueResponse describe(String queue) {
-        return cluster.stub(leaderOf(queue)).describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build());
-    }
-
     // ------------------------------------------------------------------------------------------
 
     @Test
     void publishesRoutedByAnyBrokerAreConfirmedAndEachDeliveredOnce() throws Exception {
-        declareExchange("jobs", ExchangeType.DIRECT);
-        declareQueue("thumbnails", Map.of());
-        bind("jobs", "thumbnails", "thumb");
-        int leader = leaderOf("thumbnails");
+        admin.declareExchange("jobs", ExchangeType.DIRECT);
+        admin.declareQueue("thumbnails", Map.of());
+        admin.bind("jobs", "thumbnails", "thumb");
+        int leader = admin.leaderOf("thumbnails");
 
         List<String> viaOther = bodies("forwarded", 200);
         List<String> viaLeader = bodies("local", 200);
-        Map<Long, PublishResponse> forwarded = publish(otherThan(leader), "p-1", "jobs", "thumb", viaOther, false);
+        Map<Long, PublishResponse> forwarded = publish(admin.otherThan(leader), "p-1", "jobs", "thumb", viaOther, false);
         Map<Long, PublishResponse> local = publish(leader, "p-2", "jobs", "thumb", viaLeader, false);
         assertTrue(forwarded.values().stream().allMatch(r -> r.getAck() && r.getRoutedQueues() == 1), forwarded.toString());
         assertTrue(local.values().stream().allMatch(PublishResponse::getAck), local.toString());
@@ -230,27 +179,27 @@ class QueuesTest {
         assertEquals(expected.size(), seen.size(), "each message once");
         assertEquals(expected, new HashSet<>(seen));
         assertTrue(consumer.maxHeld() <= 50, "never more than the prefetch unacked: " + consumer.maxHeld());
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("thumbnails").getUnacked() == 0);
-        DescribeQueueResponse described = describe("thumbnails");
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("thumbnails").getUnacked() == 0);
+        DescribeQueueResponse described = admin.describe("thumbnails");
         assertEquals(0, described.getReady());
         assertEquals(1, described.getConsumersCount());
     }
 
     @Test
     void prefetchBoundsEachConsumerAndWorkIsSpread() throws Exception {
-        declareQueue("reports", Map.of());
+        admin.declareQueue("reports", Map.of());
         StreamConsumer first = consume("reports", 3);
         StreamConsumer second = consume("reports", 3);
         await().atMost(Duration.ofSeconds(10)).until(() -> first.subscribed() && second.subscribed());
-        publish(leaderOf("reports"), "p", "", "reports", bodies("r", 30), false);
+        publish(admin.leaderOf("reports"), "p", "", "reports", bodies("r", 30), false);
 
         // Nobody acks yet: three each, the rest waits.
         await().atMost(Duration.ofSeconds(10)).until(() -> first.deliveries.size() == 3 && second.deliveries.size() == 3);
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("reports").getReady() == 24);
-        assertEquals(6, describe("reports").getUnacked());
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("reports").getReady() == 24);
+        assertEquals(6, admin.describe("reports").getUnacked());
         first.prefetch(5);  // basic.qos on a live consumer: it takes two more at once
         await().atMost(Duration.ofSeconds(10)).until(() -> first.deliveries.size() == 5);
-        assertEquals(8, describe("reports").getUnacked());
+        assertEquals(8, admin.describe("reports").getUnacked());
 
         Set<String> seen = ConcurrentHashMap.newKeySet();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -268,8 +217,8 @@ class QueuesTest {
 
     @Test
     void nackWithRequeueRedeliversMarkedAndRejectDropsCountingAFailedDelivery() throws Exception {
-        declareQueue("pdf", Map.of());
-        publish(leaderOf("pdf"), "p", "", "pdf", List.of("one", "two"), false);
+        admin.declareQueue("pdf", Map.of());
+        publish(admin.leaderOf("pdf"), "p", "", "pdf", List.of("one", "two"), false);
         StreamConsumer consumer = consume("pdf", 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
         Delivery one = consumer.deliveries.poll();
@@ -287,14 +236,14 @@ class QueuesTest {
         assertFalse(two.getRedelivered());
         consumer.ack(two.getDeliveryTag(), false);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.settled().contains(two.getDeliveryTag()));
-        DescribeQueueResponse described = describe("pdf");
+        DescribeQueueResponse described = admin.describe("pdf");
         assertEquals(0, described.getReady() + described.getUnacked());
     }
 
     @Test
     void aConsumerThatGoesAwayHasItsMessagesRedeliveredToAnother() throws Exception {
-        declareQueue("work", Map.of());
-        publish(leaderOf("work"), "p", "", "work", bodies("w", 5), false);
+        admin.declareQueue("work", Map.of());
+        publish(admin.leaderOf("work"), "p", "", "work", bodies("w", 5), false);
         StreamConsumer crashing = consume("work", 5);
         await().atMost(Duration.ofSeconds(10)).until(() -> crashing.deliveries.size() == 5);
         Delivery acked = crashing.deliveries.poll();
@@ -316,10 +265,10 @@ class QueuesTest {
 
     @Test
     void aConsumerWithoutPrefetchLimitGetsABacklogInBatchesOfBoundedSize() throws Exception {
-        declareQueue("backlog", Map.of());
+        admin.declareQueue("backlog", Map.of());
         int limit = 1024 * 1024;  // the broker's ConsumerStream.MAX_BATCH_BYTES
         String large = "x".repeat(limit * 3 / 8);  // two fit in a batch, three do not
-        publish(leaderOf("backlog"), "p", "", "backlog", List.of(large, large, large, large, large, large, "small"),
+        publish(admin.leaderOf("backlog"), "p", "", "backlog", List.of(large, large, large, large, large, large, "small"),
                 false);
         StreamConsumer consumer = consume("backlog", 0);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 7);
@@ -333,8 +282,8 @@ class QueuesTest {
 
     @Test
     void severalTagsAckedInOneRequestAreSettledEachAloneAndAnUnknownOneAmongThemClosesTheStream() throws Exception {
-        declareQueue("batched", Map.of());
-        publish(leaderOf("batched"), "p", "", "batched", bodies("b", 6), false);
+        admin.declareQueue("batched", Map.of());
+        publish(admin.leaderOf("batched"), "p", "", "batched", bodies("b", 6), false);
         StreamConsumer consumer = consume("batched", 10);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 6);
         List<Long> tags = consumer.deliveries.stream().map(Delivery::getDeliveryTag).toList();
@@ -342,14 +291,14 @@ class QueuesTest {
         consumer.ackEach(List.of(tags.get(0), tags.get(2), tags.get(4)));
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.settled().size() == 3);
         assertEquals(Set.of(tags.get(0), tags.get(2), tags.get(4)), Set.copyOf(consumer.settled()));
-        assertEquals(3, describe("batched").getUnacked());
+        assertEquals(3, admin.describe("batched").getUnacked());
 
         // The tags before an unknown one are settled, as if sent one by one; then the stream closes.
         consumer.ackEach(List.of(tags.get(1), tags.get(1) + 1000, tags.get(3)));
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.closed() != null && consumer.ended());
         assertEquals(ErrorCode.UNKNOWN_DELIVERY_TAG, consumer.closed().getCode());
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("batched").getUnacked() == 0
-                && describe("batched").getReady() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("batched").getUnacked() == 0
+                && admin.describe("batched").getReady() == 2);
         StreamConsumer next = consume("batched", 10);
         await().atMost(Duration.ofSeconds(10)).until(() -> next.deliveries.size() == 2);
         assertEquals(Set.of("b-3", "b-5"), next.deliveries.stream().map(QueuesTest::body).collect(Collectors.toSet()),
@@ -359,8 +308,8 @@ class QueuesTest {
 
     @Test
     void anAckOfATagTheConsumerDoesNotHoldClosesTheStreamWithACode() throws Exception {
-        declareQueue("strict", Map.of());
-        publish(leaderOf("strict"), "p", "", "strict", List.of("x"), false);
+        admin.declareQueue("strict", Map.of());
+        publish(admin.leaderOf("strict"), "p", "", "strict", List.of("x"), false);
         StreamConsumer consumer = consume("strict", 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
         Delivery delivery = consumer.deliveries.peek();
@@ -376,8 +325,8 @@ class QueuesTest {
 
     @Test
     void publishesToUnknownOrUnroutableDestinationsAreAnsweredWithoutStoringAnything() throws Exception {
-        declareQueue("only", Map.of());
-        int leader = leaderOf("only");
+        admin.declareQueue("only", Map.of());
+        int leader = admin.leaderOf("only");
         PublishResponse unknown = publish(leader, "p", "nope", "k", List.of("a"), false).get(1L);
         assertFalse(unknown.getAck());
         assertEquals(ErrorCode.NOT_FOUND, unknown.getError().getCode());
@@ -387,14 +336,14 @@ class QueuesTest {
         assertTrue(dropped.getAck() && !dropped.getReturned(), dropped.toString());
         PublishResponse tooLarge = publish(leader, "p4", "", "only", List.of("x".repeat(1_100_000)), false).get(1L);
         assertEquals(ErrorCode.RECORD_TOO_LARGE, tooLarge.getError().getCode(), tooLarge.toString());
-        assertEquals(0, describe("only").getReady());
+        assertEquals(0, admin.describe("only").getReady());
 
         StreamConsumer ghost = new StreamConsumer(cluster.channel(leader), SubscribeRequest.newBuilder()
                 .setQueue("ghost").setPrefetch(1).build());
         consumers.add(ghost);
         await().atMost(Duration.ofSeconds(10)).until(() -> ghost.closed() != null);
         assertEquals(ErrorCode.NOT_FOUND, ghost.closed().getCode());
-        StreamConsumer elsewhere = new StreamConsumer(cluster.channel(otherThan(leader)), SubscribeRequest.newBuilder()
+        StreamConsumer elsewhere = new StreamConsumer(cluster.channel(admin.otherThan(leader)), SubscribeRequest.newBuilder()
                 .setQueue("only").setPrefetch(1).build());
         consumers.add(elsewhere);
         await().atMost(Duration.ofSeconds(10)).until(() -> elsewhere.closed() != null);
@@ -404,19 +353,19 @@ class QueuesTest {
 
     @Test
     void aRetriedPublishIsStoredOnce() throws Exception {
-        declareQueue("once", Map.of());
-        int leader = leaderOf("once");
+        admin.declareQueue("once", Map.of());
+        int leader = admin.leaderOf("once");
         publish(leader, "same-publisher", "", "once", List.of("a", "b"), false);
-        publish(otherThan(leader), "same-publisher", "", "once", List.of("a", "b"), false);  // a retry after a lost confirm
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("once").getReady() == 2);
+        publish(admin.otherThan(leader), "same-publisher", "", "once", List.of("a", "b"), false);  // a retry after a lost confirm
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("once").getReady() == 2);
         publish(leader, "another-publisher", "", "once", List.of("c"), false);
-        await().atMost(Duration.ofSeconds(10)).until(() -> describe("once").getReady() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("once").getReady() == 3);
     }
 
     @Test
     void getPollsPurgeDropsReadyAndDeleteChecksItsConditions() throws Exception {
-        declareQueue("polled", Map.of());
-        int leader = leaderOf("polled");
+        admin.declareQueue("polled", Map.of());
+        int leader = admin.leaderOf("polled");
         publish(leader, "p", "", "polled", List.of("first", "second", "third"), false);
         GetResponse got = cluster.stub(leader).get(GetRequest.newBuilder().setQueue("polled").build());
         assertEquals(ErrorCode.NONE, got.getError().getCode(), got.toString());
@@ -444,7 +393,7 @@ class QueuesTest {
 
     @Test
     void anExclusiveConsumerLocksTheQueueAndASingleActiveConsumerQueueFailsOver() throws Exception {
-        declareQueue("mine", Map.of());
+        admin.declareQueue("mine", Map.of());
         StreamConsumer owner = consume("mine", SubscribeRequest.newBuilder().setQueue("mine").setPrefetch(1)
                 .setExclusive(true).build());
         await().atMost(Duration.ofSeconds(10)).until(owner::subscribed);
@@ -452,12 +401,12 @@ class QueuesTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> intruder.closed() != null);
         assertEquals(ErrorCode.RESOURCE_LOCKED, intruder.closed().getCode());
 
-        declareQueue("ordered", Map.of("x-single-active-consumer", "true"));
+        admin.declareQueue("ordered", Map.of("x-single-active-consumer", "true"));
         StreamConsumer active = consume("ordered", 10);
         await().atMost(Duration.ofSeconds(10)).until(active::subscribed);
         StreamConsumer standby = consume("ordered", 10);
         await().atMost(Duration.ofSeconds(10)).until(standby::subscribed);
-        publish(leaderOf("ordered"), "p", "", "ordered", bodies("o", 5), false);
+        publish(admin.leaderOf("ordered"), "p", "", "ordered", bodies("o", 5), false);
         await().atMost(Duration.ofSeconds(10)).until(() -> active.deliveries.size() == 5);
         assertTrue(standby.deliveries.isEmpty(), "only the active consumer gets messages");
         active.close();
@@ -468,9 +417,9 @@ class QueuesTest {
 
     @Test
     void aNewLeaderKnowsWhatWasAckedAndRedeliversOnlyWhatWasHeld() throws Exception {
-        declareQueue("durable", Map.of());
-        int leader = leaderOf("durable");
-        publish(otherThan(leader), "p", "", "durable", bodies("d", 20), false);
+        admin.declareQueue("durable", Map.of());
+        int leader = admin.leaderOf("durable");
+        publish(admin.otherThan(leader), "p", "", "durable", bodies("d", 20), false);
         StreamConsumer consumer = consume("durable", 20);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 20);
         Set<String> acked = new HashSet<>();
@@ -483,7 +432,7 @@ class QueuesTest {
 
         cluster.stopBroker(leader);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.closed() != null || consumer.ended());
-        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf("durable") > 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> admin.leaderOf("durable") > 0);
         StreamConsumer after = consume("durable", 20);
         Map<String, Delivery> again = new HashMap<>();
         await().atMost(Duration.ofSeconds(20)).until(() -> {
@@ -501,8 +450,8 @@ class QueuesTest {
 
     @Test
     void theLogStartFollowsSettledMessagesAndALongHeldOneIsMovedToTheTail() throws Exception {
-        declareQueue("bounded", Map.of());
-        int leader = leaderOf("bounded");
+        admin.declareQueue("bounded", Map.of());
+        int leader = admin.leaderOf("bounded");
         publish(leader, "p", "", "bounded", List.of("held for hours"), false);
         StreamConsumer slow = consume("bounded", 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> slow.deliveries.size() == 1);
@@ -519,25 +468,25 @@ class QueuesTest {
             return seen.size() == many.size();
         });
         // Without moving the held message the log could not start after offset 0.
-        await().atMost(Duration.ofSeconds(30)).until(() -> describe("bounded").getLogStartOffset() > 500);
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin.describe("bounded").getLogStartOffset() > 500);
         Delivery held = slow.deliveries.peek();
         slow.ack(held.getDeliveryTag(), false);
         await().atMost(Duration.ofSeconds(10)).until(() -> slow.settled().contains(held.getDeliveryTag()));
         // The fast consumer's last acks may still be on their way: wait for them too.
         await().atMost(Duration.ofSeconds(10)).until(() -> fast.settled().size() == many.size());
-        DescribeQueueResponse described = describe("bounded");
+        DescribeQueueResponse described = admin.describe("bounded");
         assertEquals(0, described.getReady() + described.getUnacked(), described.toString());
         assertEquals(Set.copyOf(many), seen);
     }
 
     @Test
     void aFanoutPublishIsConfirmedOnceEveryQueueHasItAndANoAckConsumerEmptiesItsQueue() throws Exception {
-        declareExchange("events", ExchangeType.FANOUT);
-        declareQueue("audit", Map.of());
-        declareQueue("mail", Map.of());
-        bind("events", "audit", "");
-        bind("events", "mail", "ignored by fanout");
-        PublishResponse confirm = publish(otherThan(leaderOf("audit")), "p", "events", "any", List.of("signed-up"),
+        admin.declareExchange("events", ExchangeType.FANOUT);
+        admin.declareQueue("audit", Map.of());
+        admin.declareQueue("mail", Map.of());
+        admin.bind("events", "audit", "");
+        admin.bind("events", "mail", "ignored by fanout");
+        PublishResponse confirm = publish(admin.otherThan(admin.leaderOf("audit")), "p", "events", "any", List.of("signed-up"),
                 false).get(1L);
         assertTrue(confirm.getAck(), confirm.toString());
         assertEquals(2, confirm.getRoutedQueues());
@@ -547,15 +496,15 @@ class QueuesTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 1);
             assertEquals("signed-up", body(consumer.deliveries.peek()));
             assertEquals("events", consumer.deliveries.peek().getMessage().getExchange());
-            await().atMost(Duration.ofSeconds(10)).until(() -> describe(queue).getUnacked() == 0
-                    && describe(queue).getReady() == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe(queue).getUnacked() == 0
+                    && admin.describe(queue).getReady() == 0);
         }
     }
 
     @Test
     void aConsumerHoldingADeliveryPastTheConsumerTimeoutIsClosedAndItsMessageGoesToAnother() throws Exception {
-        declareQueue("slow", Map.of("x-consumer-timeout", "1000"));
-        publish(leaderOf("slow"), "p", "", "slow", List.of("report"), false);
+        admin.declareQueue("slow", Map.of("x-consumer-timeout", "1000"));
+        publish(admin.leaderOf("slow"), "p", "", "slow", List.of("report"), false);
         StreamConsumer stuck = consume("slow", 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> stuck.deliveries.size() == 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> stuck.closed() != null);
@@ -571,23 +520,23 @@ class QueuesTest {
 
     @Test
     void anAckWithMultipleSettlesEveryEarlierDeliveryTheConsumerHolds() throws Exception {
-        declareQueue("batch", Map.of());
-        publish(leaderOf("batch"), "p", "", "batch", bodies("b", 5), false);
+        admin.declareQueue("batch", Map.of());
+        publish(admin.leaderOf("batch"), "p", "", "batch", bodies("b", 5), false);
         StreamConsumer consumer = consume("batch", 5);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deliveries.size() == 5);
         List<Delivery> held = new ArrayList<>(consumer.deliveries);
         consumer.ack(held.get(2).getDeliveryTag(), true);
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.settled().size() == 3);
         assertEquals(held.subList(0, 3).stream().map(Delivery::getDeliveryTag).toList(), consumer.settled());
-        DescribeQueueResponse described = describe("batch");
+        DescribeQueueResponse described = admin.describe("batch");
         assertEquals(2, described.getUnacked());
         assertEquals(0, described.getReady());
     }
 
     @Test
     void aConsumerThatGoesWhileTooFewReplicasAreInSyncStillGivesItsMessageBackOnceTheyAre() throws Exception {
-        declareQueue("resilient", Map.of());
-        int leader = leaderOf("resilient");
+        admin.declareQueue("resilient", Map.of());
+        int leader = admin.leaderOf("resilient");
         String topic = "__queue.resilient";
         publish(leader, "p", "", "resilient", List.of("keep me"), false);
         StreamConsumer first = consume("resilient", 1);
