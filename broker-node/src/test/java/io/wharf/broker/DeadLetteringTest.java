@@ -6,26 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.stub.StreamObserver;
-import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.Delivery;
-import io.wharf.proto.broker.DescribeQueueRequest;
 import io.wharf.proto.broker.DescribeQueueResponse;
-import io.wharf.proto.broker.PublishBatch;
-import io.wharf.proto.broker.PublishConfirms;
-import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.broker.SubscribeRequest;
-import io.wharf.proto.common.BindingInfo;
-import io.wharf.proto.common.DestinationKind;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.ExchangeType;
-import io.wharf.proto.controller.BindRequest;
-import io.wharf.proto.controller.DeclareExchangeRequest;
-import io.wharf.proto.controller.DeclareQueueRequest;
-import io.wharf.proto.controller.DeclareQueueResponse;
-import io.wharf.proto.metadata.DeclareExchangeCommand;
-import io.wharf.proto.metadata.DeclareQueueCommand;
 import io.wharf.proto.queue.Death;
 import io.wharf.proto.queue.Message;
 import io.wharf.proto.queue.MessageProperties;
@@ -38,8 +24,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -310,32 +294,11 @@ class DeadLetteringTest {
         assertTrue(confirm.getAck(), confirm.toString());
     }
 
-    private long nextSequence = 1;
+    private int publishers;
 
-    /** Publishes one message on a stream of its own through {@code brokerId}; returns its confirm. */
+    /** Publishes one message through {@code brokerId} as a new publisher; returns its confirm. */
     private PublishResponse publish(int brokerId, String exchange, String key, Message message) {
-        ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
-        StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(brokerId))
-                .publish(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PublishConfirms batch) {
-                        batch.getConfirmsList().forEach(response -> confirms.put(response.getSequence(), response));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-        long sequence = nextSequence++;
-        stream.onNext(PublishBatch.newBuilder().addPublishes(PublishRequest.newBuilder().setPublisherId("test")
-                .setSequence(sequence).setExchange(exchange).setRoutingKey(key).setMessage(message)).build());
-        await().atMost(Duration.ofSeconds(30)).until(() -> confirms.containsKey(sequence));
-        stream.onCompleted();
-        return confirms.get(sequence);
+        return admin.publish(brokerId, "test-" + publishers++, exchange, key, List.of(message), false).get(1L);
     }
 
     private StreamConsumer consume(String queue) {

@@ -3,8 +3,14 @@ package io.wharf.broker;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.grpc.stub.StreamObserver;
+import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.DescribeQueueRequest;
 import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
+import io.wharf.proto.broker.PublishRequest;
+import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.common.BindingInfo;
 import io.wharf.proto.common.DestinationKind;
 import io.wharf.proto.common.ErrorCode;
@@ -15,12 +21,17 @@ import io.wharf.proto.controller.DeclareQueueRequest;
 import io.wharf.proto.controller.DeclareQueueResponse;
 import io.wharf.proto.metadata.DeclareExchangeCommand;
 import io.wharf.proto.metadata.DeclareQueueCommand;
+import io.wharf.proto.queue.Message;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Exchanges, queues and bindings declared on an {@link InProcessCluster} as the SDK's admin client
- * would (each call returns once every broker routes by it), and where each queue is served.
+ * would (each call returns once every broker routes by it), where each queue is served, and
+ * publishes with confirms over the Publish stream.
  */
 final class QueueTestAdmin {
 
@@ -75,6 +86,43 @@ final class QueueTestAdmin {
             }
         }
         return -1;
+    }
+
+    /**
+     * Publishes {@code messages} on one stream through {@code brokerId} as publisher
+     * {@code publisherId} with sequences 1, 2, ..., in batches of up to three; returns the
+     * confirms by sequence once all came.
+     */
+    Map<Long, PublishResponse> publish(int brokerId, String publisherId, String exchange, String key,
+                                       List<Message> messages, boolean mandatory) {
+        ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
+        StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(brokerId))
+                .publish(new StreamObserver<>() {
+                    @Override
+                    public void onNext(PublishConfirms batch) {
+                        batch.getConfirmsList().forEach(response -> confirms.put(response.getSequence(), response));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        PublishBatch.Builder batch = PublishBatch.newBuilder();
+        for (int i = 0; i < messages.size(); i++) {
+            batch.addPublishes(PublishRequest.newBuilder().setPublisherId(publisherId).setSequence(i + 1)
+                    .setExchange(exchange).setRoutingKey(key).setMandatory(mandatory).setMessage(messages.get(i)));
+            if (batch.getPublishesCount() == 3 || i == messages.size() - 1) {
+                stream.onNext(batch.build());
+                batch = PublishBatch.newBuilder();
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> confirms.size() == messages.size());
+        stream.onCompleted();
+        return confirms;
     }
 
     /** A running broker other than {@code broker}. */

@@ -6,30 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.stub.StreamObserver;
-import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.DeleteQueueRequest;
-import io.wharf.proto.broker.DescribeQueueRequest;
 import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.broker.GetRequest;
 import io.wharf.proto.broker.GetResponse;
-import io.wharf.proto.broker.PublishBatch;
-import io.wharf.proto.broker.PublishConfirms;
-import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.broker.PurgeQueueRequest;
 import io.wharf.proto.broker.SubscribeRequest;
-import io.wharf.proto.common.BindingInfo;
-import io.wharf.proto.common.DestinationKind;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.ExchangeType;
-import io.wharf.proto.controller.BindRequest;
-import io.wharf.proto.controller.DeclareExchangeRequest;
-import io.wharf.proto.controller.DeclareQueueRequest;
-import io.wharf.proto.controller.DeclareQueueResponse;
-import io.wharf.proto.metadata.DeclareExchangeCommand;
-import io.wharf.proto.metadata.DeclareQueueCommand;
 import io.wharf.proto.queue.Message;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,41 +73,11 @@ class QueuesTest {
 
     // ------------------------------------------------------------------------------------------
 
-    /**
-     * Publishes each body on one stream through {@code brokerId}, in batches of up to three;
-     * returns the confirms by sequence.
-     */
+    /** Publishes each body on one stream through {@code brokerId}; returns the confirms by sequence. */
     private Map<Long, PublishResponse> publish(int brokerId, String publisherId, String exchange, String key,
                                                List<String> bodies, boolean mandatory) {
-        ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
-        StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(brokerId))
-                .publish(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PublishConfirms batch) {
-                        batch.getConfirmsList().forEach(response -> confirms.put(response.getSequence(), response));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-        PublishBatch.Builder batch = PublishBatch.newBuilder();
-        for (int i = 0; i < bodies.size(); i++) {
-            batch.addPublishes(PublishRequest.newBuilder().setPublisherId(publisherId).setSequence(i + 1)
-                    .setExchange(exchange).setRoutingKey(key).setMandatory(mandatory)
-                    .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(bodies.get(i)))));
-            if (batch.getPublishesCount() == 3 || i == bodies.size() - 1) {
-                stream.onNext(batch.build());
-                batch = PublishBatch.newBuilder();
-            }
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> confirms.size() == bodies.size());
-        stream.onCompleted();
-        return confirms;
+        return admin.publish(brokerId, publisherId, exchange, key, bodies.stream()
+                .map(body -> Message.newBuilder().setBody(ByteString.copyFromUtf8(body)).build()).toList(), mandatory);
     }
 
     private static List<String> bodies(String prefix, int count) {
