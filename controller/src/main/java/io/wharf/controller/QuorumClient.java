@@ -39,10 +39,13 @@ final class QuorumClient implements AutoCloseable {
     private final RaftClient commands;
     private final RaftClient probes;
     private final RaftClient admin;
+    private final ControllerMetrics metrics;
     private volatile LeaderDirectedWrites writes;
 
-    QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self) {
+    /** @param metrics records how long each submitted command took */
+    QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self, ControllerMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.group = group;
         this.self = self;
         this.commands = RaftClient.newBuilder()
@@ -73,7 +76,7 @@ final class QuorumClient implements AutoCloseable {
      * Commits {@code command} through the quorum and returns what applying it answered.
      * Fails with a {@link QuorumException}: CONTROLLER_UNAVAILABLE when no leader committed it
      * within {@code quorum.retry.max.ms}, INVALID_REQUEST when the leader refused it before
-     * replicating.
+     * replicating. Its time from here until the outcome goes to {@link ControllerMetrics#recordCommand}.
      */
     CompletableFuture<CommandResult> submit(ControllerCommand command) {
         LeaderDirectedWrites directed = writes;
@@ -81,8 +84,10 @@ final class QuorumClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new QuorumException(ErrorCode.CONTROLLER_UNAVAILABLE,
                     "controller " + self + " has not started its Raft server yet; retry", null));
         }
+        long startNs = System.nanoTime();
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-        return directed.submit(message).handle((reply, failure) -> {
+        return directed.submit(message).whenComplete((reply, failure) -> metrics.recordCommand(System.nanoTime() - startNs))
+                .handle((reply, failure) -> {
             if (failure != null) {
                 throw new CompletionException(toQuorumException("commit " + command.getCommandCase(), failure));
             }
