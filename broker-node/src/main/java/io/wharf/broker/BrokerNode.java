@@ -219,7 +219,8 @@ public final class BrokerNode implements AutoCloseable {
                 config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
                 config.controllerBootstrap());
         if (config.metricsPort() >= 0) {
-            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics);
+            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
+                    this::notReadyReason);
             log.info("Broker {} serving metrics on http://{}:{}/metrics", id, config.listenHost(),
                     metricsEndpoint.port());
         }
@@ -301,6 +302,28 @@ public final class BrokerNode implements AutoCloseable {
         }
         long epoch = current.brokerEpoch();
         return follower.image().broker(config.nodeId()).map(r -> !r.fenced() && r.epoch() == epoch).orElse(false);
+    }
+
+    /**
+     * Why this broker is not ready to serve (empty when it is), for {@code /health/ready}: ready is
+     * {@link #isActive()}, registered and unfenced by the controllers (which unfence it only once its
+     * metadata caught up) with its own image showing that registration unfenced.
+     */
+    Optional<String> notReadyReason() {
+        Throwable stopped = failure;
+        if (stopped != null) {
+            return Optional.of("broker " + config.nodeId() + " stopped after a failure: " + stopped.getMessage());
+        }
+        if (isActive()) {
+            return Optional.empty();
+        }
+        return Optional.of("broker " + config.nodeId() + switch (lifecycleState()) {
+            case REGISTERING -> " is not registered with the controllers yet";
+            case FENCED -> " is registered but fenced: its metadata is catching up or the controllers do not"
+                    + " hear its heartbeats";
+            case ACTIVE -> " was unfenced but its metadata has not caught up with that yet";
+            case SHUTTING_DOWN, STOPPED -> " is shutting down";
+        });
     }
 
     /** Why the node stopped on its own, if it did (its metadata fell behind, or its log directory failed). */
