@@ -10,14 +10,17 @@ import java.util.function.Supplier;
 
 /**
  * Answers {@code /health/live} and {@code /health/ready} of a controller's HTTP endpoint, and 404
- * for any other path that is not {@code /metrics}: it is mounted as the Prometheus server's
- * default handler, which receives every path the server does not serve itself. Stateless;
- * {@code readiness} is asked at every ready probe.
+ * for any other path the Prometheus server does not serve itself ({@code /metrics},
+ * {@code /-/healthy}): it is mounted as that server's default handler, which receives every such
+ * path. Stateless; the readiness is asked at every ready probe.
+ *
+ * <p>Kept the same as the broker's {@code io.wharf.broker.metrics.HealthHandler}: the node
+ * modules share no main code, and both answer the same probes the same way.
  */
 final class HealthHandler implements HttpHandler {
 
-    static final String LIVE_PATH = "/health/live";
-    static final String READY_PATH = "/health/ready";
+    private static final String LIVE_PATH = "/health/live";
+    private static final String READY_PATH = "/health/ready";
 
     private final Supplier<Optional<String>> notReadyReason;
 
