@@ -5,11 +5,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,8 +80,38 @@ class ControllerMetricsTest {
     }
 
     @Test
+    void onlyAChangeToAnotherLeaderCountsAndAStoppedRaftReportsMinusOne() throws Exception {
+        // Never started: the gauges see no Raft division, and the counter is driven by hand.
+        ControllerNode unstarted = new ControllerNode(quorum.config(1));
+        ControllerMetrics metrics = new ControllerMetrics(unstarted, System.nanoTime());
+        RaftPeerId one = RaftPeerId.valueOf("1");
+        RaftPeerId two = RaftPeerId.valueOf("2");
+
+        metrics.leaderChanged(one);
+        metrics.leaderChanged(null);
+        metrics.leaderChanged(one);
+        assertEquals(1.0, scrape(metrics, "wharf_controller_leader_changes_total"),
+                "an election that ends with the same leader is not a change");
+        metrics.leaderChanged(two);
+        assertEquals(2.0, scrape(metrics, "wharf_controller_leader_changes_total"));
+
+        assertEquals(0.0, scrape(metrics, "wharf_controller_is_leader"));
+        assertEquals(-1.0, scrape(metrics, "wharf_controller_raft_term"));
+        assertEquals(-1.0, scrape(metrics, "wharf_controller_raft_commit_index"));
+        assertEquals(-1.0, scrape(metrics, "wharf_controller_raft_applied_index"));
+        assertEquals(0.0, scrape(metrics, "wharf_controller_registered_brokers"));
+    }
+
+    @Test
     void otherPathsAreNotFound() {
         HttpResponse<String> response = ControllerHttp.get(quorum.awaitLeader(), "/nothing-here");
         assertEquals(404, response.statusCode(), response.body());
+    }
+
+    private static double scrape(ControllerMetrics metrics, String name) throws Exception {
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(text, metrics.registry().scrape());
+        String exposition = text.toString(StandardCharsets.UTF_8);
+        return ControllerHttp.value(exposition, name).orElseThrow(() -> new AssertionError(name + " in:\n" + exposition));
     }
 }
