@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: {@link #start} and {@link #close} may be called from any thread; close is
  * idempotent and waits for a concurrent close. Threads it owns: Ratis's, gRPC's, a cached worker
  * pool (metadata-stream delivery, peer probes), the HTTP endpoint's thread when {@code metrics.port}
- * is set and, while leading, the liveness thread of
- * {@link LeaderDuties} and the thread of its {@link BrokerCrashDetector}. All are stopped by {@link #close}.
+ * is set and, while leading, the liveness thread of {@link LeaderDuties} and the thread of its
+ * {@link BrokerCrashDetector}. All are stopped by {@link #close}.
  */
 public final class ControllerNode implements AutoCloseable {
 

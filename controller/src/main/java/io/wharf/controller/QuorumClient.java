@@ -86,16 +86,17 @@ final class QuorumClient implements AutoCloseable {
         }
         long startNs = System.nanoTime();
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-        return directed.submit(message).whenComplete((reply, failure) -> metrics.recordCommand(System.nanoTime() - startNs))
-                .handle((reply, failure) -> {
+        CompletableFuture<RaftClientReply> reply = directed.submit(message)
+                .whenComplete((answer, failure) -> metrics.recordCommand(System.nanoTime() - startNs));
+        return reply.handle((answer, failure) -> {
             if (failure != null) {
                 throw new CompletionException(toQuorumException("commit " + command.getCommandCase(), failure));
             }
-            if (!reply.isSuccess()) {
+            if (!answer.isSuccess()) {
                 throw new CompletionException(toQuorumException("commit " + command.getCommandCase(),
-                        reply.getException()));
+                        answer.getException()));
             }
-            return parseResult(reply);
+            return parseResult(answer);
         });
     }
 
