@@ -246,7 +246,7 @@ public final class BrokerNode implements AutoCloseable {
         return bound.getPort();
     }
 
-    /** The bound port of the metrics endpoint; empty when {@code metrics.port} is -1. */
+    /** The bound port of the HTTP endpoint (metrics and health); empty when {@code metrics.port} is -1. */
     public OptionalInt metricsPort() {
         if (server == null) {
             throw new IllegalStateException("broker " + config.nodeId() + " is not started");
