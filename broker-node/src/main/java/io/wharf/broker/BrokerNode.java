@@ -321,7 +321,8 @@ public final class BrokerNode implements AutoCloseable {
             case REGISTERING -> " is not registered with the controllers yet";
             case FENCED -> " is registered but fenced: its metadata is catching up or the controllers do not"
                     + " hear its heartbeats";
-            case ACTIVE -> " was unfenced but its metadata has not caught up with that yet";
+            // The controllers answered ACTIVE, but this broker's image lags that answer or already fences it.
+            case ACTIVE -> " heard it is active but its metadata does not show it unfenced at its epoch yet";
             case SHUTTING_DOWN, STOPPED -> " is shutting down";
         });
     }
