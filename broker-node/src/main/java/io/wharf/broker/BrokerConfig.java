@@ -353,8 +353,9 @@ public final class BrokerConfig {
     }
 
     /**
-     * The port of the Prometheus {@code /metrics} endpoint on {@link #listenHost()}; 0 binds an
-     * ephemeral port (see {@link BrokerNode#metricsPort()}), -1 serves none.
+     * The port of the HTTP endpoint ({@code /metrics}, {@code /health/live}, {@code /health/ready})
+     * on {@link #listenHost()}; 0 binds an ephemeral port (see {@link BrokerNode#metricsPort()}), -1
+     * serves none.
      */
     public int metricsPort() {
         return metricsPort;

@@ -219,7 +219,8 @@ public final class BrokerNode implements AutoCloseable {
                 config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
                 config.controllerBootstrap());
         if (config.metricsPort() >= 0) {
-            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics);
+            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
+                    this::notReadyReason);
             log.info("Broker {} serving metrics on http://{}:{}/metrics", id, config.listenHost(),
                     metricsEndpoint.port());
         }
@@ -245,7 +246,7 @@ public final class BrokerNode implements AutoCloseable {
         return bound.getPort();
     }
 
-    /** The bound port of the metrics endpoint; empty when {@code metrics.port} is -1. */
+    /** The bound port of the HTTP endpoint (metrics and health); empty when {@code metrics.port} is -1. */
     public OptionalInt metricsPort() {
         if (server == null) {
             throw new IllegalStateException("broker " + config.nodeId() + " is not started");
@@ -301,6 +302,29 @@ public final class BrokerNode implements AutoCloseable {
         }
         long epoch = current.brokerEpoch();
         return follower.image().broker(config.nodeId()).map(r -> !r.fenced() && r.epoch() == epoch).orElse(false);
+    }
+
+    /**
+     * Why this broker is not ready to serve (empty when it is), for {@code /health/ready}: ready is
+     * {@link #isActive()}, registered and unfenced by the controllers (which unfence it only once its
+     * metadata caught up) with its own image showing that registration unfenced.
+     */
+    Optional<String> notReadyReason() {
+        Throwable stopped = failure;
+        if (stopped != null) {
+            return Optional.of("broker " + config.nodeId() + " stopped after a failure: " + stopped.getMessage());
+        }
+        if (isActive()) {
+            return Optional.empty();
+        }
+        return Optional.of("broker " + config.nodeId() + switch (lifecycleState()) {
+            case REGISTERING -> " is not registered with the controllers yet";
+            case FENCED -> " is registered but fenced: its metadata is catching up or the controllers do not"
+                    + " hear its heartbeats";
+            // The controllers answered ACTIVE, but this broker's image lags that answer or already fences it.
+            case ACTIVE -> " heard it is active but its metadata does not show it unfenced at its epoch yet";
+            case SHUTTING_DOWN, STOPPED -> " is shutting down";
+        });
     }
 
     /** Why the node stopped on its own, if it did (its metadata fell behind, or its log directory failed). */

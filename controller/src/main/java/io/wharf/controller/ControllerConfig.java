@@ -79,6 +79,11 @@ public final class ControllerConfig {
     public static final String QUORUM_RETRY_MAX_MS = "quorum.retry.max.ms";
     /** How long DescribeCluster waits for each peer's Raft status before calling it unreachable. Default 300. */
     public static final String PEER_PROBE_TIMEOUT_MS = "cluster.describe.peer.timeout.ms";
+    /**
+     * The port of this controller's HTTP endpoint ({@code /metrics}, {@code /health/live},
+     * {@code /health/ready}) on {@link #BIND_HOST}: -1 (default) serves none, 0 an ephemeral port.
+     */
+    public static final String METRICS_PORT = "metrics.port";
     /** Prefix of keys passed to Ratis verbatim (prefix removed). */
     public static final String RATIS_PREFIX = "ratis.";
 
@@ -93,7 +98,7 @@ public final class ControllerConfig {
             RAFT_TIMEOUT_MIN_MS, RAFT_TIMEOUT_MAX_MS, RAFT_STEP_DOWN_WAIT_MS, RAFT_LEADER_CRASH_DETECTION,
             RAFT_APPENDER_RETRY_POLICY,
             RAFT_SNAPSHOT_THRESHOLD, RAFT_SNAPSHOT_CREATION_GAP, RAFT_SNAPSHOT_RETENTION, RAFT_PURGE_UP_TO_SNAPSHOT,
-            QUORUM_REQUEST_TIMEOUT_MS, QUORUM_RETRY_INTERVAL_MS, QUORUM_RETRY_MAX_MS, PEER_PROBE_TIMEOUT_MS);
+            QUORUM_REQUEST_TIMEOUT_MS, QUORUM_RETRY_INTERVAL_MS, QUORUM_RETRY_MAX_MS, PEER_PROBE_TIMEOUT_MS, METRICS_PORT);
 
     private final int nodeId;
     private final List<QuorumVoter> voters;
@@ -121,6 +126,7 @@ public final class ControllerConfig {
     private final long quorumRetryIntervalMs;
     private final long quorumRetryMaxMs;
     private final long peerProbeTimeoutMs;
+    private final int metricsPort;
     private final Map<String, String> ratisOverrides;
 
     private ControllerConfig(Map<String, String> values) {
@@ -169,6 +175,11 @@ public final class ControllerConfig {
         this.quorumRetryIntervalMs = v.longAtLeast(QUORUM_RETRY_INTERVAL_MS, 10L, 0);
         this.quorumRetryMaxMs = v.longAtLeast(QUORUM_RETRY_MAX_MS, 10000L, 1);
         this.peerProbeTimeoutMs = v.longAtLeast(PEER_PROBE_TIMEOUT_MS, 300L, 1);
+        this.metricsPort = v.intAtLeast(METRICS_PORT, -1, -1);
+        if (metricsPort > 65535) {
+            throw new InvalidConfigException(METRICS_PORT, metricsPort + " is not a port; it must be -1 (none),"
+                    + " 0 (ephemeral) or 1 to 65535");
+        }
         Map<String, String> ratis = new TreeMap<>();
         values.forEach((key, value) -> {
             if (key.startsWith(RATIS_PREFIX)) {
@@ -357,6 +368,14 @@ public final class ControllerConfig {
 
     public long peerProbeTimeoutMs() {
         return peerProbeTimeoutMs;
+    }
+
+    /**
+     * The port of the metrics and health endpoint on {@link #bindHost()}; 0 binds an ephemeral port
+     * (see {@link ControllerNode#metricsPort()}), -1 serves none.
+     */
+    public int metricsPort() {
+        return metricsPort;
     }
 
     /** Ratis keys set verbatim through the {@value #RATIS_PREFIX} prefix, prefix removed. */

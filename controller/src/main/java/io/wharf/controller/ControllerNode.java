@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: {@link #start} and {@link #close} may be called from any thread; close is
  * idempotent and waits for a concurrent close. Threads it owns: Ratis's, gRPC's, a cached worker
- * pool (metadata-stream delivery, peer probes) and, while leading, the liveness thread of
- * {@link LeaderDuties} and the thread of its {@link BrokerCrashDetector}. All are stopped by {@link #close}.
+ * pool (metadata-stream delivery, peer probes), the HTTP endpoint's thread when {@code metrics.port}
+ * is set and, while leading, the liveness thread of {@link LeaderDuties} and the thread of its
+ * {@link BrokerCrashDetector}. All are stopped by {@link #close}.
  */
 public final class ControllerNode implements AutoCloseable {
 
@@ -63,6 +65,8 @@ public final class ControllerNode implements AutoCloseable {
     private LeaderForwarding forwarding;
     private Server grpcServer;
     private volatile LeaderCrashDetector crashDetector;
+    private ControllerMetrics metrics;
+    private volatile HttpEndpoint httpEndpoint;
 
     /**
      * @param onFatalError called (on a thread of its own, after this node has closed) when the
@@ -99,7 +103,8 @@ public final class ControllerNode implements AutoCloseable {
         });
         workers.execute(LeaderClassPreloader.fromResource());
         // The client exists before Raft starts: leader duties may begin while start() is still running.
-        quorum = new QuorumClient(config, layout.group(), layout.self());
+        metrics = new ControllerMetrics(this, System.nanoTime());
+        quorum = new QuorumClient(config, layout.group(), layout.self(), metrics);
         MetadataStateMachine stateMachine = new MetadataStateMachine(applied, new Leadership(), this::fatal);
         raftServer = RaftServer.newBuilder()
                 .setServerId(layout.self())
@@ -126,6 +131,12 @@ public final class ControllerNode implements AutoCloseable {
         LOG.info("Controller {} started: ControllerService on {}:{}, Raft on {}:{}, data in {}", config.nodeId(),
                 config.bindHost(), config.self().rpcPort(), config.bindHost(), config.self().raftPort(),
                 config.dataDir().toAbsolutePath());
+        if (config.metricsPort() >= 0) {
+            httpEndpoint = HttpEndpoint.start(config.nodeId(), config.bindHost(), config.metricsPort(), metrics,
+                    this::notReadyReason);
+            LOG.info("Controller {} serving metrics on http://{}:{}/metrics", config.nodeId(), config.bindHost(),
+                    httpEndpoint.port());
+        }
     }
 
     /** This controller's node id. */
@@ -173,6 +184,19 @@ public final class ControllerNode implements AutoCloseable {
         return localInfo().map(DivisionInfo::getLastAppliedIndex).orElse(-1L);
     }
 
+    /** The highest Raft log index this controller knows committed, -1 when its Raft division is not running. */
+    long commitIndex() {
+        RaftServer server = raftServer;
+        if (server == null) {
+            return -1;
+        }
+        try {
+            return server.getDivision(layout.group().getGroupId()).getRaftLog().getLastCommittedIndex();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** The Raft term this controller is in, -1 when its Raft division is not running. */
     public long term() {
         return localInfo().map(DivisionInfo::getCurrentTerm).orElse(-1L);
@@ -181,6 +205,28 @@ public final class ControllerNode implements AutoCloseable {
     /** The node id of the leader this controller knows, empty during an election. */
     public Optional<Integer> leaderId() {
         return localInfo().flatMap(info -> layout.voter(info.getLeaderId())).map(QuorumVoter::id);
+    }
+
+    /**
+     * Why this controller is not ready to serve (empty when it is): ready means its Raft server runs
+     * and knows a leader, so a write sent here will be committed. Answers {@code /health/ready}.
+     */
+    Optional<String> notReadyReason() {
+        Optional<DivisionInfo> info = localInfo();
+        if (info.isEmpty() || !info.get().isAlive()) {
+            return Optional.of("controller " + config.nodeId() + ": its Raft server is not running");
+        }
+        if (leaderId().isEmpty()) {
+            return Optional.of("controller " + config.nodeId() + " knows no leader: an election is under way"
+                    + " or it cannot reach a majority");
+        }
+        return Optional.empty();
+    }
+
+    /** The bound port of the HTTP endpoint (metrics and health); empty when {@code metrics.port} is -1. */
+    public OptionalInt metricsPort() {
+        HttpEndpoint endpoint = httpEndpoint;
+        return endpoint == null ? OptionalInt.empty() : OptionalInt.of(endpoint.port());
     }
 
     /**
@@ -253,6 +299,8 @@ public final class ControllerNode implements AutoCloseable {
             closed = true;
         }
         try {
+            // First: a controller on its way down is not ready, and a probe must not find it half-closed.
+            closeQuietly("HTTP endpoint", httpEndpoint);
             if (raftServer != null && handOver) {
                 handOverLeadership();
             }
@@ -411,6 +459,7 @@ public final class ControllerNode implements AutoCloseable {
 
         @Override
         public void leaderChanged(RaftPeerId leader) {
+            metrics.leaderChanged(leader);
             LeaderCrashDetector detector = crashDetector;
             if (detector != null) {
                 detector.leaderChanged(leader);

@@ -39,10 +39,13 @@ final class QuorumClient implements AutoCloseable {
     private final RaftClient commands;
     private final RaftClient probes;
     private final RaftClient admin;
+    private final ControllerMetrics metrics;
     private volatile LeaderDirectedWrites writes;
 
-    QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self) {
+    /** @param metrics records how long each submitted command took */
+    QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self, ControllerMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.group = group;
         this.self = self;
         this.commands = RaftClient.newBuilder()
@@ -73,7 +76,7 @@ final class QuorumClient implements AutoCloseable {
      * Commits {@code command} through the quorum and returns what applying it answered.
      * Fails with a {@link QuorumException}: CONTROLLER_UNAVAILABLE when no leader committed it
      * within {@code quorum.retry.max.ms}, INVALID_REQUEST when the leader refused it before
-     * replicating.
+     * replicating. Its time from here until the outcome goes to {@link ControllerMetrics#recordCommand}.
      */
     CompletableFuture<CommandResult> submit(ControllerCommand command) {
         LeaderDirectedWrites directed = writes;
@@ -81,16 +84,19 @@ final class QuorumClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new QuorumException(ErrorCode.CONTROLLER_UNAVAILABLE,
                     "controller " + self + " has not started its Raft server yet; retry", null));
         }
+        long startNs = System.nanoTime();
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-        return directed.submit(message).handle((reply, failure) -> {
+        CompletableFuture<RaftClientReply> reply = directed.submit(message)
+                .whenComplete((answer, failure) -> metrics.recordCommand(System.nanoTime() - startNs));
+        return reply.handle((answer, failure) -> {
             if (failure != null) {
                 throw new CompletionException(toQuorumException("commit " + command.getCommandCase(), failure));
             }
-            if (!reply.isSuccess()) {
+            if (!answer.isSuccess()) {
                 throw new CompletionException(toQuorumException("commit " + command.getCommandCase(),
-                        reply.getException()));
+                        answer.getException()));
             }
-            return parseResult(reply);
+            return parseResult(answer);
         });
     }
 

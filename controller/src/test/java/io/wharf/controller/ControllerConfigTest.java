@@ -59,6 +59,7 @@ class ControllerConfigTest {
         assertTrue(config.autoLeaderRebalance());
         assertEquals(300_000, config.leaderImbalanceCheckIntervalMs());
         assertEquals(0.1, config.leaderImbalanceRatio());
+        assertEquals(-1, config.metricsPort());
     }
 
     @Test
@@ -97,7 +98,8 @@ class ControllerConfigTest {
                 "metadata.history.batches", "lots",
                 "raft.log.purge.up.to.snapshot", "yes",
                 "controller.cluster.id", "not-a-uuid",
-                "quorum.request.timeout.ms", "99999999999999999999").entrySet()) {
+                "quorum.request.timeout.ms", "99999999999999999999",
+                "metrics.port", "65536").entrySet()) {
             Map<String, String> values = minimal();
             values.put(bad.getKey(), bad.getValue());
             InvalidConfigException e = rejected(values);

@@ -2,13 +2,15 @@ package io.wharf.broker.metrics;
 
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
- * The HTTP server of one broker's {@code /metrics}: its {@link BrokerMetrics} in the Prometheus
- * text format, or in another format the scraper negotiates (OpenMetrics, protobuf). Thread-safe;
- * owns the server's threads until {@link #close()}.
+ * The HTTP server of one broker: {@code /metrics} (its {@link BrokerMetrics} in the Prometheus
+ * text format, or in another format the scraper negotiates: OpenMetrics, protobuf) and the health
+ * probes of {@link HealthHandler}. Thread-safe; owns the server's threads until {@link #close()}.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
@@ -19,13 +21,15 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} (0: an ephemeral port) and serves {@code metrics} from there.
+     * Binds {@code host:port} (0: an ephemeral port) and serves {@code metrics} and the health
+     * probes from there.
      *
+     * @param notReadyReason why the broker is not ready, empty when it is (see {@link HealthHandler})
      * @throws IOException naming {@code host:port} when it cannot be bound; nothing is left running then
      */
-    public static MetricsEndpoint start(int brokerId, String host, int port, BrokerMetrics metrics)
-            throws IOException {
-        // One thread: scrapes are seconds apart, and a named thread tells in-process brokers apart.
+    public static MetricsEndpoint start(int brokerId, String host, int port, BrokerMetrics metrics,
+                                        Supplier<Optional<String>> notReadyReason) throws IOException {
+        // One thread: scrapes and probes are seconds apart, and a named thread tells in-process brokers apart.
         ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "broker-" + brokerId + "-metrics");
             thread.setDaemon(true);
@@ -33,6 +37,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         });
         try {
             return new MetricsEndpoint(HTTPServer.builder().hostname(host).port(port).registry(metrics.registry())
+                    .defaultHandler(new HealthHandler(notReadyReason))
                     .executorService(executor).buildAndStart());
         } catch (IOException e) {
             executor.shutdownNow();

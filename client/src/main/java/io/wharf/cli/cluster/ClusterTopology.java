@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 /**
  * Which nodes a local cluster has and where each listens: controller-N serves gRPC on
  * {@code portBase+N} and Raft on {@code portBase+100+N}, broker-N serves gRPC on
- * {@code portBase+200+N} and Prometheus metrics on {@code portBase+300+N}, all on {@code host}.
+ * {@code portBase+200+N} and its HTTP endpoint (metrics, health) on {@code portBase+300+N}; controller-N's
+ * HTTP endpoint is on {@code portBase+400+N}; all on {@code host}.
  * Stored as {@code cluster.json}. Immutable.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -34,8 +35,8 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
         if (brokers < 0 || brokers > MAX_BROKERS) {
             throw new IllegalArgumentException("brokers must be between 0 and " + MAX_BROKERS + ", got " + brokers);
         }
-        if (portBase < 1024 || portBase + 400 > 65535) {
-            throw new IllegalArgumentException("port base must be between 1024 and 65135, got " + portBase);
+        if (portBase < 1024 || portBase + 500 > 65535) {
+            throw new IllegalArgumentException("port base must be between 1024 and 65035, got " + portBase);
         }
         this.host = host;
         this.portBase = portBase;
@@ -58,7 +59,7 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
     public List<NodeEntry> nodeEntries() {
         return nodes().stream().map(node -> new NodeEntry(node.toString(), node.role().prefix(), node.id(),
                 rpcPort(node), node.isController() ? raftPort(node) : null,
-                node.isController() ? null : metricsPort(node))).toList();
+                metricsPort(node))).toList();
     }
 
     public List<NodeName> nodes() {
@@ -99,12 +100,9 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
         return portBase + 100 + node.id();
     }
 
-    /** The port of a broker's Prometheus {@code /metrics} endpoint ({@code metrics.port}). */
+    /** The port of a node's HTTP endpoint: {@code /metrics} and {@code /health/*} ({@code metrics.port}). */
     public int metricsPort(NodeName node) {
-        if (node.isController()) {
-            throw new IllegalArgumentException(node + " is not a broker and serves no metrics");
-        }
-        return portBase + 300 + node.id();
+        return portBase + (node.isController() ? 400 : 300) + node.id();
     }
 
     public List<Endpoint> controllerEndpoints() {

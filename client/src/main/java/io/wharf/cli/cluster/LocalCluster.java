@@ -294,13 +294,12 @@ public final class LocalCluster implements AutoCloseable {
         for (NodeName node : spec.topology().nodes()) {
             Long pid = running.contains(node) ? pid(node).stream().boxed().findFirst().orElse(null) : null;
             Integer raftPort = node.isController() ? spec.topology().raftPort(node) : null;
-            Integer metricsPort = node.isController() ? null : spec.topology().metricsPort(node);
             String state = description.map(cluster -> stateOf(node, cluster).orElse(
                     node.isController() ? "unknown" : "unregistered")).orElse("unknown");
             Optional<ControllerInfo> controller = description.flatMap(cluster -> controllerInfo(node, cluster));
             Optional<BrokerInfo> broker = description.flatMap(cluster -> brokerInfo(node, cluster));
             nodes.add(new NodeStatus(node.toString(), node.role().prefix(), node.id(), pid, running.contains(node),
-                    spec.topology().rpcPort(node), raftPort, metricsPort, state,
+                    spec.topology().rpcPort(node), raftPort, spec.topology().metricsPort(node), state,
                     controller.map(ControllerInfo::getTerm).orElse(null),
                     controller.map(ControllerInfo::getAppliedIndex).orElse(null),
                     broker.map(BrokerInfo::getEpoch).orElse(null)));

@@ -27,12 +27,12 @@ public final class NodeProperties {
         SortedMap<String, String> keys = new TreeMap<>();
         keys.put("node.id", Integer.toString(node.id()));
         keys.put("data.dir", paths.data().toString());
+        keys.put("metrics.port", Integer.toString(topology.metricsPort(node)));
         if (node.isController()) {
             keys.put("controller.quorum.voters", topology.quorumVoters());
         } else {
             keys.put("listen.host", topology.host());
             keys.put("rpc.port", Integer.toString(topology.rpcPort(node)));
-            keys.put("metrics.port", Integer.toString(topology.metricsPort(node)));
             keys.put("controller.bootstrap", topology.controllerBootstrap());
         }
         keys.putAll(extra);

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param running whether its process is alive
  * @param rpcPort its gRPC port
  * @param raftPort a controller's Raft port
- * @param metricsPort a broker's Prometheus metrics port
+ * @param metricsPort the port of its HTTP endpoint (Prometheus metrics, health probes)
  * @param state a controller's Raft role (leader, follower, candidate, unreachable) or a broker's
  *     state (active, fenced, unregistered); "unknown" when no controller answered
  * @param term a controller's Raft term

@@ -27,7 +27,7 @@ class ClusterTopologyTest {
         assertEquals("1@127.0.0.1:18001:18101,2@127.0.0.1:18002:18102,3@127.0.0.1:18003:18103", topology.quorumVoters());
         assertEquals("127.0.0.1:18001,127.0.0.1:18002,127.0.0.1:18003", topology.controllerBootstrap());
         assertThrows(IllegalArgumentException.class, () -> topology.raftPort(NodeName.broker(1)));
-        assertThrows(IllegalArgumentException.class, () -> topology.metricsPort(NodeName.controller(1)));
+        assertEquals(18401, topology.metricsPort(NodeName.controller(1)));
     }
 
     @Test
@@ -56,8 +56,8 @@ class ClusterTopologyTest {
             java.util.Set<Integer> ports = new java.util.HashSet<>();
             sample.nodes().forEach(n -> ports.add(sample.rpcPort(n)));
             sample.nodes().stream().filter(NodeName::isController).forEach(n -> ports.add(sample.raftPort(n)));
-            sample.nodes().stream().filter(n -> !n.isController()).forEach(n -> ports.add(sample.metricsPort(n)));
-            assertEquals(sample.nodes().size() * 2, ports.size(), "ports collide in " + sample);
+            sample.nodes().forEach(n -> ports.add(sample.metricsPort(n)));
+            assertEquals(sample.nodes().size() * 2 + sample.controllers(), ports.size(), "ports collide in " + sample);
             assertTrue(ports.stream().allMatch(port -> port <= 65535), "ports past 65535 in " + sample);
         }
     }
@@ -67,8 +67,8 @@ class ClusterTopologyTest {
         assertThrows(IllegalArgumentException.class, () -> new ClusterTopology("127.0.0.1", 17000, 0, 3));
         assertThrows(IllegalArgumentException.class, () -> new ClusterTopology("127.0.0.1", 17000, 3, -1));
         assertThrows(IllegalArgumentException.class, () -> new ClusterTopology("127.0.0.1", 80, 3, 3));
-        assertThrows(IllegalArgumentException.class, () -> new ClusterTopology("127.0.0.1", 65136, 3, 3));
-        assertEquals(65534, new ClusterTopology("127.0.0.1", 65135, 3, 99).metricsPort(NodeName.broker(99)));
+        assertThrows(IllegalArgumentException.class, () -> new ClusterTopology("127.0.0.1", 65036, 3, 3));
+        assertEquals(65534, new ClusterTopology("127.0.0.1", 65035, 99, 3).metricsPort(NodeName.controller(99)));
         assertThrows(IllegalArgumentException.class, () -> new ClusterTopology(" ", 17000, 3, 3));
     }
 
@@ -85,7 +85,7 @@ class ClusterTopologyTest {
         assertEquals(18101, json.get("nodes").get(0).get("raft_port").asInt());
         assertEquals(18202, json.get("nodes").get(4).get("rpc_port").asInt());
         assertEquals(18302, json.get("nodes").get(4).get("metrics_port").asInt());
-        assertTrue(json.get("nodes").get(0).get("metrics_port").isNull(), "controllers serve no metrics");
+        assertEquals(18401, json.get("nodes").get(0).get("metrics_port").asInt());
     }
 
     @Test

@@ -22,6 +22,7 @@ class NodePropertiesTest {
         assertEquals(Map.of(
                 "node.id", "2",
                 "data.dir", "/tmp/wharf test/.wharf/controller-2/data",
+                "metrics.port", "17402",
                 "controller.quorum.voters", "1@127.0.0.1:17001:17101,2@127.0.0.1:17002:17102,3@127.0.0.1:17003:17103"), keys);
     }
 
