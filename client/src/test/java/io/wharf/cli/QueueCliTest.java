@@ -192,6 +192,20 @@ class QueueCliTest {
     }
 
     @Test
+    void subscribeWithRejectRejectsEachMessageWithoutRequeue() {
+        assertEquals(0, admin("queues", "declare", "pdfs"));
+        cluster.enqueue("pdfs", "report-1");
+        assertEquals(0, data("", "subscribe", "pdfs", "--reject", "--max-messages", "1", "--timeout-ms", "5000"),
+                err.toString());
+        assertEquals("report-1", out.toString().trim());
+        assertEquals(List.of(), cluster.acked(), "rejected, not acked");
+        assertEquals(List.of(), cluster.readyBodies("pdfs"), "not requeued");
+        assertEquals(0, cluster.unacked("pdfs"));
+        assertEquals(2, data("", "subscribe", "pdfs", "--reject", "--no-ack"));
+        assertTrue(err.toString().contains("--reject and --no-ack exclude each other"), err.toString());
+    }
+
+    @Test
     void subscribeFailsWhenFewerMessagesCameOrTheQueueIsMissing() {
         assertEquals(0, admin("queues", "declare", "jobs"));
         cluster.enqueue("jobs", "only");

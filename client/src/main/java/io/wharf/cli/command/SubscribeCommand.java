@@ -57,6 +57,10 @@ public final class SubscribeCommand implements Runnable {
             description = "Hold each message this long after printing it before acking, as a worker busy with it "
                     + "would (default ${DEFAULT-VALUE}).")
     long workMs;
+    @Option(names = "--reject", description = "Reject each message without requeue after printing it, as a worker "
+            + "that fails every job would: a queue with a dead-letter exchange dead-letters it (reason rejected), "
+            + "others drop it.")
+    boolean reject;
 
     public SubscribeCommand(CliEnvironment env) {
         this.env = env;
@@ -72,6 +76,10 @@ public final class SubscribeCommand implements Runnable {
         }
         if (workMs < 0) {
             throw new IllegalArgumentException("--work-ms must not be negative, got " + workMs);
+        }
+        if (reject && noAck) {
+            throw new IllegalArgumentException("--reject and --no-ack exclude each other: a message settled when "
+                    + "sent cannot be rejected");
         }
         LinkedBlockingQueue<QueueDelivery> arrived = new LinkedBlockingQueue<>();
         long printed = 0;
@@ -99,7 +107,9 @@ public final class SubscribeCommand implements Runnable {
                     Thread.sleep(workMs);
                 }
                 lastMessageAt = System.currentTimeMillis();
-                if (!noAck) {
+                if (reject) {
+                    delivery.reject(false);
+                } else if (!noAck) {
                     delivery.ack();
                 }
             }
