@@ -224,6 +224,46 @@ class DeadLetteringTest {
     }
 
     @Test
+    void deadLettersInFlightWhenTheTargetsLeaderStopsAllArrive() throws Exception {
+        admin.declareQueue("target", Map.of());
+        admin.declareQueue("origin", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "target"));
+        List<String> bodies = List.of("m1", "m2", "m3", "m4", "m5", "m6");
+        for (String body : bodies) {
+            publish("", "origin", message(body));
+        }
+        StreamConsumer first = consume("origin");
+        for (int i = 0; i < 3; i++) {
+            first.nack(next(first).getDeliveryTag(), false);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("target").getReady() == 3);
+        first.close();  // what it still holds (m4..m6) goes back to the origin queue
+
+        // The target's leader goes; the origin's may go with it (then its successor takes over).
+        cluster.stopBroker(admin.leaderOf("target"));
+        admin.describe("origin");  // waits until a leader serves it again
+        StreamConsumer second = consume("origin");
+        for (int i = 0; i < 3; i++) {
+            second.nack(next(second).getDeliveryTag(), false);
+        }
+
+        admin.describe("target");
+        StreamConsumer dead = consume("target");
+        Set<String> arrived = new HashSet<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Delivery delivery;
+            while ((delivery = dead.deliveries.poll()) != null) {
+                arrived.add(body(delivery.getMessage()));
+                dead.ack(delivery.getDeliveryTag(), false);
+            }
+            return arrived.size() == bodies.size();
+        });
+        assertEquals(Set.copyOf(bodies), arrived, "every dead letter arrived (a duplicate would be allowed)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("origin").getDeadLettering() == 0);
+        DescribeQueueResponse origin = admin.describe("origin");
+        assertEquals(0, origin.getReady() + origin.getUnacked(), origin.toString());
+    }
+
+    @Test
     void deadLettersWaitingWhenTheSourceLeaderStopsArePublishedByTheNextLeader() throws Exception {
         // The dead-letter queue is full and refuses publishes: the dead letters wait, retried.
         admin.declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
