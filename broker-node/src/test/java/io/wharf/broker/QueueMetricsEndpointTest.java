@@ -191,7 +191,7 @@ class QueueMetricsEndpointTest {
         return -1;
     }
 
-    /** Publishes one message to {@code queue} through the default exchange on a stream of its own; expects the confirm. */
+    /** Publishes one message to {@code queue} through the default exchange, on a stream of its own */
     private void publish(String queue, String body) {
         ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
         StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(leaderOf(queue)))

@@ -73,8 +73,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: everything that touches a shard runs on one thread, {@code broker-N-queues} — the
  * requests of streams and calls, the wake-ups when a queue's log moves (an append, a new high
  * watermark), and a {@value #TICK_MS} ms upkeep round (roles, consumer timeouts, TTL expiry,
- * dead letters to retry, checkpoints, the log start). Deleting a queue asks the controllers on {@code broker-N-queue-admin}, since
- * that call blocks. {@link #close()} stops both and the forwarder's channels.
+ * dead letters to retry, checkpoints, the log start, the figures for the metrics). Deleting a
+ * queue asks the controllers on {@code broker-N-queue-admin}, since that call blocks. {@link #close()} stops both and the forwarder's channels.
  */
 public final class QueueService implements AutoCloseable {
 

@@ -793,8 +793,7 @@ final class QueueShard {
             waiter.applied(effects);
         }
         if (isServing()) {
-            if (item.entry().hasEnqueue() && effects.stream().noneMatch(effect
-                    -> effect instanceof QueueEffect.DuplicatePublish || effect instanceof QueueEffect.PublishRejected)) {
+            if (stored(item.entry(), effects)) {
                 published++;
             }
             act(log, effects);
@@ -836,6 +835,12 @@ final class QueueShard {
                 }
             }
         }
+    }
+
+    /** Whether applying {@code entry} stored a message: an Enqueue neither a duplicate nor refused as full. */
+    private static boolean stored(QueueEntry entry, List<QueueEffect> effects) {
+        return entry.hasEnqueue() && effects.stream().noneMatch(effect -> effect instanceof QueueEffect.DuplicatePublish
+                || effect instanceof QueueEffect.PublishRejected);
     }
 
     /** Ids of deliveries in {@code effects} to {@code consumerId}, in order. */
