@@ -143,6 +143,28 @@ class QueueMetricsEndpointTest {
         }
     }
 
+    @Test
+    void aNewLeaderServesTheQueueWithItsOwnCounters() throws Exception {
+        declareQueue("work", Map.of());
+        for (int i = 0; i < 3; i++) {
+            publish("work", "job-" + i);
+        }
+        int first = leaderOf("work");
+        awaitSeries(first, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 3.0));
+
+        cluster.stopBroker(first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf("work") > 0);
+        int second = leaderOf("work");
+        // The depth is the queue's, from its log; the counters are what this broker saw while leading.
+        awaitSeries(second, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 0.0));
+        for (int follower : cluster.brokers().keySet()) {
+            if (follower != second) {
+                assertTrue(scrape(follower).samples("wharf_queue_messages_ready", "queue", "work").isEmpty(),
+                        "broker " + follower + " follows 'work' and serves none of its series");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
 
     /** Waits until broker {@code brokerId} serves each of {@code values} for {@code queue}. */
