@@ -16,6 +16,7 @@ import io.wharf.broker.metrics.CleanerMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
 import io.wharf.broker.metrics.MetricsEndpoint;
 import io.wharf.broker.metrics.ProduceStage;
+import io.wharf.broker.metrics.QueueMetrics;
 import io.wharf.replication.log.LogFileChannels;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.broker.partition.PartitionRegistry;
@@ -165,6 +166,7 @@ public final class BrokerNode implements AutoCloseable {
                 controllers, clock);
         queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, controllers, clock,
                 MAX_INBOUND_MESSAGE_BYTES);
+        instruments.registry().register(new QueueMetrics(queues::figures));
         MetadataFollower metadata = follower;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
                 config.rpcPort()));

@@ -73,8 +73,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: everything that touches a shard runs on one thread, {@code broker-N-queues} — the
  * requests of streams and calls, the wake-ups when a queue's log moves (an append, a new high
  * watermark), and a {@value #TICK_MS} ms upkeep round (roles, consumer timeouts, TTL expiry,
- * dead letters to retry, checkpoints, the log start). Deleting a queue asks the controllers on {@code broker-N-queue-admin}, since
- * that call blocks. {@link #close()} stops both and the forwarder's channels.
+ * dead letters to retry, checkpoints, the log start, the figures for the metrics). Deleting a
+ * queue asks the controllers on {@code broker-N-queue-admin}, since that call blocks. {@link #close()} stops both and the forwarder's channels.
  */
 public final class QueueService implements AutoCloseable {
 
@@ -102,6 +102,12 @@ public final class QueueService implements AutoCloseable {
     /** Confined to {@link #thread}: shards with a drain scheduled, or listening for their log to move. */
     private final Set<TopicPartition> drainScheduled = new HashSet<>();
     private final Set<TopicPartition> listening = new HashSet<>();
+    /**
+     * The figures of the queues this broker serves, by name, as of the last upkeep round: written
+     * by the queue thread, read by metrics scrapes on other threads, so an immutable map is
+     * replaced rather than a shard read from there.
+     */
+    private volatile Map<String, QueueFigures> figures = Map.of();
 
     public QueueService(int brokerId, QueueBrokerSettings settings, PartitionRegistry registry, PartitionLookup lookup,
                         Supplier<MetadataImage> image, ControllerChannels controllers, Clock clock,
@@ -120,6 +126,15 @@ public final class QueueService implements AutoCloseable {
         this.forwarder = new EnqueueForwarder(settings.commitTimeoutMs(), maxInboundMessageBytes);
         this.cache = new MessageCache(settings.messageCacheBytes());
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The figures of every queue this broker serves (leads, and has taken over), by queue name, as
+     * of the last upkeep round (at most {@value #TICK_MS} ms old). A queue led elsewhere is absent,
+     * so that summed over the brokers each queue counts once. Thread-safe.
+     */
+    public Map<String, QueueFigures> figures() {
+        return figures;
     }
 
     /** A routed message for one queue: what a publish stores in each queue it matches. */
@@ -496,9 +511,20 @@ public final class QueueService implements AutoCloseable {
                 }
                 shard.maintain(partition.get(), now);
             }
+            publishFigures();
         } catch (RuntimeException e) {
             LOG.error("Broker {} queue upkeep failed", brokerId, e);
         }
+    }
+
+    private void publishFigures() {
+        Map<String, QueueFigures> serving = new HashMap<>();
+        for (QueueShard shard : shards.values()) {
+            if (shard.isServing()) {
+                serving.put(shard.queue(), shard.figures());
+            }
+        }
+        figures = Map.copyOf(serving);
     }
 
     /** Creates, follows and drops shards as queue logs come and go on this broker. */

@@ -122,6 +122,10 @@ final class QueueShard {
     private boolean checkpointDue;
     private long entriesSinceCheckpoint;
     private long redeliveries;
+    /** Counted while this broker led the queue, like {@link #redeliveries}: for the metrics. */
+    private long published;
+    private long delivered;
+    private long acked;
     private final DeadLetterPublisher deadLetters;
     /** An Expire entry is appended and not applied yet: one at a time is enough. */
     private boolean expiring;
@@ -170,6 +174,13 @@ final class QueueShard {
 
     Map<String, LocalConsumer> consumers() {
         return consumers;
+    }
+
+    /** The queue's figures now, for the metrics; meaningful on the leader only. */
+    QueueFigures figures() {
+        return new QueueFigures(machine.readyCount(), machine.unackedCount(), machine.readyBytes(),
+                machine.consumers().size(), machine.deadLetteringCount(), redeliveries, deadLettersDropped(),
+                discarded, published, delivered, acked);
     }
 
     /** Leads and has applied everything earlier leaders appended: it may take requests. */
@@ -782,6 +793,9 @@ final class QueueShard {
             waiter.applied(effects);
         }
         if (isServing()) {
+            if (stored(item.entry(), effects)) {
+                published++;
+            }
             act(log, effects);
         }
     }
@@ -789,6 +803,7 @@ final class QueueShard {
     private void act(Log log, List<QueueEffect> effects) {
         for (QueueEffect effect : effects) {
             if (effect instanceof QueueEffect.Deliver deliver) {
+                delivered++;  // a basic.get's too, which has no LocalConsumer
                 LocalConsumer consumer = consumers.get(deliver.consumerId());
                 if (consumer == null) {
                     continue;  // gone, or a Get's transient consumer; its ConsumerGone returns the message
@@ -807,6 +822,8 @@ final class QueueShard {
                 if (consumer != null) {
                     consumer.subscribed(true);
                 }
+            } else if (effect instanceof QueueEffect.Settled settled && settled.outcome() == Settle.Outcome.ACK) {
+                acked += settled.ids().size();
             } else if (effect instanceof QueueEffect.Purged) {
                 cache.removeAll(topicPartition);
             } else if (effect instanceof QueueEffect.DeadLetter dead) {
@@ -818,6 +835,12 @@ final class QueueShard {
                 }
             }
         }
+    }
+
+    /** Whether applying {@code entry} stored a message: an Enqueue neither a duplicate nor refused as full. */
+    private static boolean stored(QueueEntry entry, List<QueueEffect> effects) {
+        return entry.hasEnqueue() && effects.stream().noneMatch(effect -> effect instanceof QueueEffect.DuplicatePublish
+                || effect instanceof QueueEffect.PublishRejected);
     }
 
     /** Ids of deliveries in {@code effects} to {@code consumerId}, in order. */

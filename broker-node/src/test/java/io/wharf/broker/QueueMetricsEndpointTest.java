@@ -1,0 +1,262 @@
+package io.wharf.broker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.wharf.broker.metrics.Exposition;
+import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.Delivery;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
+import io.wharf.proto.broker.PublishBatch;
+import io.wharf.proto.broker.PublishConfirms;
+import io.wharf.proto.broker.PublishRequest;
+import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.SubscribeRequest;
+import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.DeclareQueueRequest;
+import io.wharf.proto.controller.DeclareQueueResponse;
+import io.wharf.proto.metadata.DeclareQueueCommand;
+import io.wharf.proto.queue.Message;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The per-queue series on three real brokers' {@code /metrics}, scraped over HTTP: the queue's
+ * leader serves its depth, unacked, consumers, rates, redeliveries, dead letters and discards as
+ * DescribeQueue reports them; the brokers that only follow it serve none of its series.
+ */
+class QueueMetricsEndpointTest {
+
+    @TempDir
+    Path dir;
+    private InProcessCluster cluster;
+    private final List<StreamConsumer> consumers = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private long nextSequence = 1;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new InProcessCluster(dir);
+        cluster.startControllers(Map.of());
+        for (int id = 1; id <= 3; id++) {
+            cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
+                    BrokerConfig.METRICS_PORT, "0"));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        consumers.forEach(StreamConsumer::close);
+        cluster.close();
+    }
+
+    @Test
+    void theLeaderServesTheQueueFiguresAndTheFollowersDoNot() throws Exception {
+        declareQueue("parked", Map.of());
+        declareQueue("work", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parked"));
+        declareQueue("plain", Map.of());
+        for (int i = 0; i < 8; i++) {
+            publish("work", "job-" + i);
+        }
+        publish("plain", "lost");
+
+        // Of eight: three delivered, one of them acked and one rejected into the dead-letter queue,
+        // which makes room for two more (prefetch 3): three held, three ready.
+        StreamConsumer worker = consume("work", 3);
+        List<Delivery> got = List.of(next(worker), next(worker), next(worker));
+        worker.ack(got.get(0).getDeliveryTag(), false);
+        worker.nack(got.get(1).getDeliveryTag(), false);
+        // Rejected without a dead-letter exchange: discarded.
+        StreamConsumer plain = consume("plain", 1);
+        plain.nack(next(plain).getDeliveryTag(), false);
+
+        int workLeader = leaderOf("work");
+        Map<String, Double> expected = Map.ofEntries(
+                Map.entry("wharf_queue_messages_ready", 3.0),
+                Map.entry("wharf_queue_messages_unacked", 3.0),
+                Map.entry("wharf_queue_consumers", 1.0),
+                Map.entry("wharf_queue_dead_lettering", 0.0),
+                Map.entry("wharf_queue_published_total", 8.0),
+                Map.entry("wharf_queue_delivered_total", 5.0),
+                Map.entry("wharf_queue_acked_total", 1.0),
+                Map.entry("wharf_queue_redeliveries_total", 0.0),
+                Map.entry("wharf_queue_dead_letters_dropped_total", 0.0));
+        awaitSeries(workLeader, "work", expected);
+        Exposition work = scrape(workLeader);
+        DescribeQueueResponse described = describe("work");
+        assertTrue(described.getReadyBytes() > 0, described.toString());
+        assertEquals(Optional.of((double) described.getReadyBytes()),
+                work.value("wharf_queue_ready_bytes", "queue", "work"));
+        assertEquals(Optional.of(0.0), work.value("wharf_queue_messages_discarded_total",
+                "queue", "work", "reason", "rejected"), "dead-lettered, not discarded");
+
+        awaitSeries(leaderOf("parked"), "parked", Map.of("wharf_queue_messages_ready", 1.0,
+                "wharf_queue_published_total", 1.0));
+        int plainLeader = leaderOf("plain");
+        awaitSeries(plainLeader, "plain", Map.of("wharf_queue_messages_ready", 0.0,
+                "wharf_queue_messages_unacked", 0.0, "wharf_queue_delivered_total", 1.0));
+        assertEquals(Optional.of(1.0), scrape(plainLeader).value("wharf_queue_messages_discarded_total",
+                "queue", "plain", "reason", "rejected"));
+
+        // The held messages go back when their consumer leaves, and the first is delivered again.
+        worker.close();
+        StreamConsumer second = consume("work", 1);
+        assertTrue(next(second).getRedelivered());
+        awaitSeries(workLeader, "work", Map.of("wharf_queue_redeliveries_total", 1.0,
+                "wharf_queue_delivered_total", 6.0, "wharf_queue_messages_unacked", 1.0,
+                "wharf_queue_messages_ready", 5.0));
+
+        for (int follower : cluster.brokers().keySet()) {
+            if (follower == workLeader) {
+                continue;
+            }
+            assertNotEquals(Optional.empty(), cluster.replica(follower, new TopicPartition(
+                    cluster.brokers().get(follower).metadataImage().queue("work").orElseThrow().topic(), 0)),
+                    "broker " + follower + " hosts a replica of the queue");
+            Exposition scraped = scrape(follower);
+            assertTrue(scraped.samples("wharf_queue_messages_ready", "queue", "work").isEmpty()
+                    && scraped.samples("wharf_queue_published_total", "queue", "work").isEmpty(),
+                    "broker " + follower + " follows 'work' and serves none of its series");
+        }
+    }
+
+    @Test
+    void aNewLeaderServesTheQueueWithItsOwnCounters() throws Exception {
+        declareQueue("work", Map.of());
+        for (int i = 0; i < 3; i++) {
+            publish("work", "job-" + i);
+        }
+        int first = leaderOf("work");
+        awaitSeries(first, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 3.0));
+
+        cluster.stopBroker(first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf("work") > 0);
+        int second = leaderOf("work");
+        // The depth is the queue's, from its log; the counters are what this broker saw while leading.
+        awaitSeries(second, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 0.0));
+        for (int follower : cluster.brokers().keySet()) {
+            if (follower != second) {
+                assertTrue(scrape(follower).samples("wharf_queue_messages_ready", "queue", "work").isEmpty(),
+                        "broker " + follower + " follows 'work' and serves none of its series");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    /** Waits until broker {@code brokerId} serves each of {@code values} for {@code queue}. */
+    private void awaitSeries(int brokerId, String queue, Map<String, Double> values) {
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            Exposition scraped = scrape(brokerId);
+            values.forEach((name, value) -> assertEquals(Optional.of(value), scraped.value(name, "queue", queue),
+                    name + " of " + queue + " on broker " + brokerId));
+        });
+    }
+
+    private Exposition scrape(int brokerId) throws IOException, InterruptedException {
+        int port = cluster.brokers().get(brokerId).metricsPort().orElseThrow();
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        assertEquals(200, response.statusCode(), response.body());
+        return Exposition.parse(response.body());
+    }
+
+    private void declareQueue(String name, Map<String, String> arguments) throws Exception {
+        DeclareQueueResponse response = cluster.controllers(stub -> stub.declareQueue(DeclareQueueRequest.newBuilder()
+                .setQueue(DeclareQueueCommand.newBuilder().setName(name).putAllArguments(arguments)).build()),
+                DeclareQueueResponse::getError);
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+        // Every broker routes (dead letters too) from its own image: wait until all have the queue.
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf(name) > 0 && cluster.brokers().values().stream()
+                .allMatch(b -> b.metadataImage().queue(name).isPresent()));
+    }
+
+    /** The broker leading the queue's log, or -1. */
+    private int leaderOf(String queue) {
+        for (BrokerNode broker : cluster.brokers().values()) {
+            var image = broker.metadataImage();
+            var queueImage = image.queue(queue);
+            if (queueImage.isPresent()) {
+                int leader = image.topic(queueImage.get().topic()).flatMap(t -> t.partition(0))
+                        .map(p -> p.leader()).orElse(-1);
+                if (leader > 0 && cluster.brokers().containsKey(leader)
+                        && cluster.replica(leader, new TopicPartition(queueImage.get().topic(), 0))
+                                .map(p -> p.isLeader()).orElse(false)) {
+                    return leader;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Publishes one message to {@code queue} through the default exchange, on a stream of its own */
+    private void publish(String queue, String body) {
+        ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
+        StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(leaderOf(queue)))
+                .publish(new StreamObserver<>() {
+                    @Override
+                    public void onNext(PublishConfirms batch) {
+                        batch.getConfirmsList().forEach(response -> confirms.put(response.getSequence(), response));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        long sequence = nextSequence++;
+        stream.onNext(PublishBatch.newBuilder().addPublishes(PublishRequest.newBuilder().setPublisherId("test")
+                .setSequence(sequence).setRoutingKey(queue)
+                .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(body)))).build());
+        await().atMost(Duration.ofSeconds(30)).until(() -> confirms.containsKey(sequence));
+        stream.onCompleted();
+        assertTrue(confirms.get(sequence).getAck(), confirms.get(sequence).toString());
+    }
+
+    private StreamConsumer consume(String queue, int prefetch) {
+        StreamConsumer consumer = new StreamConsumer(cluster.channel(leaderOf(queue)),
+                SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(prefetch).build());
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    /** The consumer's next delivery, waiting for it. */
+    private static Delivery next(StreamConsumer consumer) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> !consumer.deliveries.isEmpty());
+        return consumer.deliveries.poll();
+    }
+
+    private DescribeQueueResponse describe(String queue) {
+        DescribeQueueResponse response = cluster.stub(leaderOf(queue))
+                .describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build());
+        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
+        return response;
+    }
+}
