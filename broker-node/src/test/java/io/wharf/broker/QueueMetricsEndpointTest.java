@@ -6,21 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.stub.StreamObserver;
 import io.wharf.broker.metrics.Exposition;
-import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.Delivery;
-import io.wharf.proto.broker.DescribeQueueRequest;
 import io.wharf.proto.broker.DescribeQueueResponse;
-import io.wharf.proto.broker.PublishBatch;
-import io.wharf.proto.broker.PublishConfirms;
-import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.broker.SubscribeRequest;
-import io.wharf.proto.common.ErrorCode;
-import io.wharf.proto.controller.DeclareQueueRequest;
-import io.wharf.proto.controller.DeclareQueueResponse;
-import io.wharf.proto.metadata.DeclareQueueCommand;
 import io.wharf.proto.queue.Message;
 import java.io.IOException;
 import java.net.URI;
@@ -34,8 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,11 +41,13 @@ class QueueMetricsEndpointTest {
     private InProcessCluster cluster;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private long nextSequence = 1;
+    private QueueTestAdmin admin;
+    private int publishers;
 
     @BeforeEach
     void setUp() throws Exception {
         cluster = new InProcessCluster(dir);
+        admin = new QueueTestAdmin(cluster);
         cluster.startControllers(Map.of());
         for (int id = 1; id <= 3; id++) {
             cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
@@ -75,9 +65,9 @@ class QueueMetricsEndpointTest {
 
     @Test
     void theLeaderServesTheQueueFiguresAndTheFollowersDoNot() throws Exception {
-        declareQueue("parked", Map.of());
-        declareQueue("work", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parked"));
-        declareQueue("plain", Map.of());
+        admin.declareQueue("parked", Map.of());
+        admin.declareQueue("work", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parked"));
+        admin.declareQueue("plain", Map.of());
         for (int i = 0; i < 8; i++) {
             publish("work", "job-" + i);
         }
@@ -93,7 +83,7 @@ class QueueMetricsEndpointTest {
         StreamConsumer plain = consume("plain", 1);
         plain.nack(next(plain).getDeliveryTag(), false);
 
-        int workLeader = leaderOf("work");
+        int workLeader = admin.leaderOf("work");
         Map<String, Double> expected = Map.ofEntries(
                 Map.entry("wharf_queue_messages_ready", 3.0),
                 Map.entry("wharf_queue_messages_unacked", 3.0),
@@ -106,16 +96,16 @@ class QueueMetricsEndpointTest {
                 Map.entry("wharf_queue_dead_letters_dropped_total", 0.0));
         awaitSeries(workLeader, "work", expected);
         Exposition work = scrape(workLeader);
-        DescribeQueueResponse described = describe("work");
+        DescribeQueueResponse described = admin.describe("work");
         assertTrue(described.getReadyBytes() > 0, described.toString());
         assertEquals(Optional.of((double) described.getReadyBytes()),
                 work.value("wharf_queue_ready_bytes", "queue", "work"));
         assertEquals(Optional.of(0.0), work.value("wharf_queue_messages_discarded_total",
                 "queue", "work", "reason", "rejected"), "dead-lettered, not discarded");
 
-        awaitSeries(leaderOf("parked"), "parked", Map.of("wharf_queue_messages_ready", 1.0,
+        awaitSeries(admin.leaderOf("parked"), "parked", Map.of("wharf_queue_messages_ready", 1.0,
                 "wharf_queue_published_total", 1.0));
-        int plainLeader = leaderOf("plain");
+        int plainLeader = admin.leaderOf("plain");
         awaitSeries(plainLeader, "plain", Map.of("wharf_queue_messages_ready", 0.0,
                 "wharf_queue_messages_unacked", 0.0, "wharf_queue_delivered_total", 1.0));
         assertEquals(Optional.of(1.0), scrape(plainLeader).value("wharf_queue_messages_discarded_total",
@@ -145,16 +135,16 @@ class QueueMetricsEndpointTest {
 
     @Test
     void aNewLeaderServesTheQueueWithItsOwnCounters() throws Exception {
-        declareQueue("work", Map.of());
+        admin.declareQueue("work", Map.of());
         for (int i = 0; i < 3; i++) {
             publish("work", "job-" + i);
         }
-        int first = leaderOf("work");
+        int first = admin.leaderOf("work");
         awaitSeries(first, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 3.0));
 
         cluster.stopBroker(first);
-        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf("work") > 0);
-        int second = leaderOf("work");
+        await().atMost(Duration.ofSeconds(20)).until(() -> admin.leaderOf("work") > 0);
+        int second = admin.leaderOf("work");
         // The depth is the queue's, from its log; the counters are what this broker saw while leading.
         awaitSeries(second, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 0.0));
         for (int follower : cluster.brokers().keySet()) {
@@ -185,63 +175,15 @@ class QueueMetricsEndpointTest {
         return Exposition.parse(response.body());
     }
 
-    private void declareQueue(String name, Map<String, String> arguments) throws Exception {
-        DeclareQueueResponse response = cluster.controllers(stub -> stub.declareQueue(DeclareQueueRequest.newBuilder()
-                .setQueue(DeclareQueueCommand.newBuilder().setName(name).putAllArguments(arguments)).build()),
-                DeclareQueueResponse::getError);
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-        // Every broker routes (dead letters too) from its own image: wait until all have the queue.
-        await().atMost(Duration.ofSeconds(20)).until(() -> leaderOf(name) > 0 && cluster.brokers().values().stream()
-                .allMatch(b -> b.metadataImage().queue(name).isPresent()));
-    }
-
-    /** The broker leading the queue's log, or -1. */
-    private int leaderOf(String queue) {
-        for (BrokerNode broker : cluster.brokers().values()) {
-            var image = broker.metadataImage();
-            var queueImage = image.queue(queue);
-            if (queueImage.isPresent()) {
-                int leader = image.topic(queueImage.get().topic()).flatMap(t -> t.partition(0))
-                        .map(p -> p.leader()).orElse(-1);
-                if (leader > 0 && cluster.brokers().containsKey(leader)
-                        && cluster.replica(leader, new TopicPartition(queueImage.get().topic(), 0))
-                                .map(p -> p.isLeader()).orElse(false)) {
-                    return leader;
-                }
-            }
-        }
-        return -1;
-    }
-
-    /** Publishes one message to {@code queue} through the default exchange, on a stream of its own */
+    /** Publishes one message to {@code queue} through the default exchange, as a new publisher; expects the confirm. */
     private void publish(String queue, String body) {
-        ConcurrentMap<Long, PublishResponse> confirms = new ConcurrentHashMap<>();
-        StreamObserver<PublishBatch> stream = BrokerServiceGrpc.newStub(cluster.channel(leaderOf(queue)))
-                .publish(new StreamObserver<>() {
-                    @Override
-                    public void onNext(PublishConfirms batch) {
-                        batch.getConfirmsList().forEach(response -> confirms.put(response.getSequence(), response));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-        long sequence = nextSequence++;
-        stream.onNext(PublishBatch.newBuilder().addPublishes(PublishRequest.newBuilder().setPublisherId("test")
-                .setSequence(sequence).setRoutingKey(queue)
-                .setMessage(Message.newBuilder().setBody(ByteString.copyFromUtf8(body)))).build());
-        await().atMost(Duration.ofSeconds(30)).until(() -> confirms.containsKey(sequence));
-        stream.onCompleted();
-        assertTrue(confirms.get(sequence).getAck(), confirms.get(sequence).toString());
+        PublishResponse confirm = admin.publish(admin.leaderOf(queue), "test-" + publishers++, "", queue,
+                List.of(Message.newBuilder().setBody(ByteString.copyFromUtf8(body)).build()), false).get(1L);
+        assertTrue(confirm.getAck(), confirm.toString());
     }
 
     private StreamConsumer consume(String queue, int prefetch) {
-        StreamConsumer consumer = new StreamConsumer(cluster.channel(leaderOf(queue)),
+        StreamConsumer consumer = new StreamConsumer(cluster.channel(admin.leaderOf(queue)),
                 SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(prefetch).build());
         consumers.add(consumer);
         return consumer;
@@ -253,10 +195,4 @@ class QueueMetricsEndpointTest {
         return consumer.deliveries.poll();
     }
 
-    private DescribeQueueResponse describe(String queue) {
-        DescribeQueueResponse response = cluster.stub(leaderOf(queue))
-                .describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build());
-        assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
-        return response;
-    }
 }

@@ -1,6 +1,7 @@
 package io.wharf.controller;
 
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.wharf.http.HealthHandler;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;

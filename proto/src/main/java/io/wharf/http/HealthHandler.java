@@ -1,4 +1,4 @@
-package io.wharf.controller;
+package io.wharf.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -9,15 +9,13 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Answers {@code /health/live} and {@code /health/ready} of a controller's HTTP endpoint, and 404
+ * Answers {@code /health/live} and {@code /health/ready} of a node's HTTP endpoint (controllers'
+ * and brokers' alike), and 404
  * for any other path the Prometheus server does not serve itself ({@code /metrics},
  * {@code /-/healthy}): it is mounted as that server's default handler, which receives every such
  * path. Stateless; the readiness is asked at every ready probe.
- *
- * <p>Kept the same as the broker's {@code io.wharf.broker.metrics.HealthHandler}: the node
- * modules share no main code, and both answer the same probes the same way.
  */
-final class HealthHandler implements HttpHandler {
+public final class HealthHandler implements HttpHandler {
 
     private static final String LIVE_PATH = "/health/live";
     private static final String READY_PATH = "/health/ready";
@@ -25,7 +23,7 @@ final class HealthHandler implements HttpHandler {
     private final Supplier<Optional<String>> notReadyReason;
 
     /** @param notReadyReason why the node is not ready, empty when it is; must be quick and must not block */
-    HealthHandler(Supplier<Optional<String>> notReadyReason) {
+    public HealthHandler(Supplier<Optional<String>> notReadyReason) {
         this.notReadyReason = notReadyReason;
     }
 
