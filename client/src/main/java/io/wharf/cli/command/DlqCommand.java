@@ -15,10 +15,14 @@ import picocli.CommandLine.Spec;
  * {@code wharf dlq ...}: find the dead-letter queues and see who watches them ({@code list}), look
  * at dead letters and their x-death history without taking them ({@code show}), and move them
  * back ({@code replay}). {@code --bootstrap} names controllers; the brokers are learned from them.
+ * For topics consumed with the SDK's dead-letter loop in ordered mode: list a group's blocked keys
+ * ({@code blocked}) and release one ({@code release}); these take brokers as {@code --bootstrap}.
  * Single-threaded; one per invocation.
  */
-@Command(name = "dlq", description = "Monitor and replay the dead letters of queues.",
-        subcommands = {DlqListCommand.class, DlqShowCommand.class, DlqReplayCommand.class})
+@Command(name = "dlq", description = "Monitor and replay the dead letters of queues; list and release the keys "
+        + "ordered mode blocked on topics.",
+        subcommands = {DlqListCommand.class, DlqShowCommand.class, DlqReplayCommand.class, DlqBlockedCommand.class,
+                DlqReleaseCommand.class})
 public final class DlqCommand implements Runnable {
 
     /**
@@ -32,7 +36,7 @@ public final class DlqCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a subcommand: list, show or replay");
+        throw new ParameterException(spec.commandLine(), "name a subcommand: list, show, replay, blocked or release");
     }
 
     /** The active brokers as the controllers list them: where the dlq commands consume and publish. */
