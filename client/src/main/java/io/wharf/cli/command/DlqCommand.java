@@ -3,6 +3,7 @@ package io.wharf.cli.command;
 import io.wharf.cli.CliException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.admin.AdminClient;
+import io.wharf.client.consumer.ConsumerConfig;
 import io.wharf.proto.common.BrokerState;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +38,15 @@ public final class DlqCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "name a subcommand: list, show, replay, blocked or release");
+    }
+
+    /**
+     * A consumer without a group that reads dead-letter topics: a lookup of a topic that does not
+     * exist gives up after 10 s rather than the default minute.
+     */
+    static ConsumerConfig topicReaderConfig(List<Endpoint> brokers) {
+        return ConsumerConfig.builder(brokers).fetchMaxWait(Duration.ofMillis(100))
+                .defaultApiTimeout(Duration.ofSeconds(10)).build();
     }
 
     /** The active brokers as the controllers list them: where the dlq commands consume and publish. */
