@@ -21,6 +21,7 @@ import io.wharf.proto.common.BrokerState;
 import io.wharf.proto.controller.DescribeClusterResponse;
 import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.record.Header;
+import io.wharf.record.Record;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -61,6 +62,7 @@ class DlqTopicCliTest {
         brokers.createTopic("orders", 2);
         brokers.createTopic("orders-dlq", 2);
         brokers.createTopic("billing-dlq-blocked", 1);
+        brokers.groupCoordinator(1);
         DescribeClusterResponse.Builder cluster = DescribeClusterResponse.newBuilder().setLeaderId(1);
         brokers.endpoints().forEach((id, endpoint) -> cluster.addBrokers(BrokerInfo.newBuilder().setId(id)
                 .setHost(endpoint.host()).setPort(endpoint.port()).setState(BrokerState.ACTIVE)));
@@ -68,7 +70,7 @@ class DlqTopicCliTest {
         controller.listTopics = request -> ListTopicsResponse.newBuilder().addNames("orders").addNames("orders-dlq")
                 .addNames("billing-dlq-blocked").build();
         long now = System.currentTimeMillis();
-        try (Producer producer = new Producer(ProducerConfig.builder(brokers.bootstrap()).build())) {
+        try (Producer producer = producer()) {
             producer.send(deadLetter(0, now - 300_000, "ad-7", utf8("click-1"), 5, TIMEOUT)).get();
             producer.send(deadLetter(0, now - 299_000, "ad-7", utf8("click-2"), 6,
                     DeadLetterPolicy.BLOCKED_BY_PREVIOUS_FAILURE)).get();
@@ -83,6 +85,10 @@ class DlqTopicCliTest {
         brokers.close();
     }
 
+    private Producer producer() {
+        return new Producer(ProducerConfig.builder(brokers.bootstrap()).build());
+    }
+
     private static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
@@ -90,11 +96,16 @@ class DlqTopicCliTest {
     /** A dead letter as DeadLetterRecord writes it, after an application header. */
     private static ProducerRecord deadLetter(int partition, long timestamp, String key, byte[] value, long offset,
                                              String cause) {
+        return deadLetter(partition, timestamp, key, value, offset, cause, "orders");
+    }
+
+    private static ProducerRecord deadLetter(int partition, long timestamp, String key, byte[] value, long offset,
+                                             String cause, String origin) {
         List<Header> headers = new ArrayList<>();
         headers.add(new Header("trace", utf8("t-" + key)));
         headers.add(new Header(DeadLetterRecord.CAUSE, utf8(cause)));
         headers.add(new Header(DeadLetterRecord.MESSAGE, utf8("billing failed")));
-        headers.add(new Header(DeadLetterRecord.ORIGIN_TOPIC, utf8("orders")));
+        headers.add(new Header(DeadLetterRecord.ORIGIN_TOPIC, utf8(origin)));
         headers.add(new Header(DeadLetterRecord.ORIGIN_PARTITION, utf8(String.valueOf(partition))));
         headers.add(new Header(DeadLetterRecord.ORIGIN_OFFSET, utf8(String.valueOf(offset))));
         headers.add(new Header(DeadLetterRecord.TIMESTAMP, utf8(String.valueOf(timestamp))));
@@ -135,10 +146,13 @@ class DlqTopicCliTest {
         long oldest = dlq.get("oldest_age_seconds").asLong();
         assertTrue(oldest >= 300 && oldest < 400, "the oldest was dead-lettered 300 s ago: " + oldest);
 
-        assertEquals(0, run("dlq", "list", "--sample", "1"), err.toString());
+        assertEquals(0, run("dlq", "list"), err.toString());
         assertTrue(out.toString().lines().anyMatch(l -> l.matches(
-                "orders-dlq\\s+3\\s+2\\s+orders\\s+3\\d\\ds\\s+java\\.net\\.SocketTimeoutException=1 \\(1\\)")),
+                "orders-dlq\\s+3\\s+2\\s+orders\\s+3\\d\\ds\\s+.*java\\.net\\.SocketTimeoutException=1 \\(3\\)")),
                 out.toString());
+
+        assertEquals(0, run("dlq", "list", "--sample", "1", "--json"), err.toString());
+        assertEquals(1, json().get("dead_letter_topics").get(0).get("sampled").asLong(), json().toString());
     }
 
     @Test
@@ -182,5 +196,84 @@ class DlqTopicCliTest {
         assertTrue(!out.toString().contains("click-2"), out.toString());
         assertNull(brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 0)),
                 "reading commits nothing");
+    }
+
+    /** The values on every partition of {@code topic}, by partition then offset, as text (binary as its length). */
+    private List<String> values(String topic) {
+        List<String> values = new ArrayList<>();
+        for (int p = 0; p < 2; p++) {
+            for (Record r : brokers.records(new TopicPartition(topic, p))) {
+                values.add(r.value()[0] == (byte) 0xff ? "binary" : new String(r.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return values;
+    }
+
+    @Test
+    void replayProducesEachBackToItsOriginWithoutDeathHeadersAndASecondReplayResendsNothing() throws Exception {
+        assertEquals(0, run("dlq", "replay", "orders-dlq", "--json"), err.toString());
+        assertEquals("topic", json().get("kind").asText());
+        assertEquals(3, json().get("replayed").asLong(), json().toString());
+        assertEquals(0, json().get("failed").asLong());
+        assertEquals("orders", json().get("records").get(0).get("target").asText());
+        assertEquals(List.of("binary", "click-1", "click-2"), values("orders").stream().sorted().toList());
+        Record replayed = brokers.records(new TopicPartition("orders", 0)).stream()
+                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).equals("click-1")).findFirst()
+                .orElseGet(() -> brokers.records(new TopicPartition("orders", 1)).stream()
+                        .filter(r -> new String(r.value(), StandardCharsets.UTF_8).equals("click-1")).findFirst()
+                        .orElseThrow());
+        assertEquals("ad-7", new String(replayed.key(), StandardCharsets.UTF_8));
+        assertEquals(List.of("trace"), replayed.headers().stream().map(Header::key).toList(),
+                "the error.* headers stay behind");
+        assertEquals(2L, brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 0)));
+        assertEquals(1L, brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 1)));
+
+        assertEquals(0, run("dlq", "replay", "orders-dlq"), err.toString());
+        assertTrue(out.toString().contains("Replayed 0 of 0 examined dead letters from orders-dlq"), out.toString());
+        assertEquals(3, values("orders").size(), "nothing resent");
+
+        try (Producer producer = producer()) {
+            producer.send(deadLetter(1, System.currentTimeMillis(), "ad-9", utf8("view-2"), 3, TIMEOUT)).get();
+        }
+        assertEquals(0, run("dlq", "replay", "orders-dlq"), err.toString());
+        assertTrue(out.toString().contains("replayed 1/1 key=ad-9 (" + TIMEOUT + ") to orders"), out.toString());
+        assertEquals(4, values("orders").size(), values("orders").toString());
+    }
+
+    @Test
+    void dryRunAndFiltersSelectByKeyAndCause() throws Exception {
+        assertEquals(0, run("dlq", "replay", "orders-dlq", "--dry-run"), err.toString());
+        assertTrue(out.toString().contains("would replay 0/0 key=ad-7 (" + TIMEOUT + ") to orders"), out.toString());
+        assertTrue(out.toString().contains("Dry run: would replay 3 of 3"), out.toString());
+        assertEquals(List.of(), values("orders"));
+        assertNull(brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 0)));
+
+        assertEquals(0, run("dlq", "replay", "orders-dlq", "--key", "ad-7", "--reason",
+                DeadLetterPolicy.BLOCKED_BY_PREVIOUS_FAILURE, "--group", "held", "--to", "orders", "--json"),
+                err.toString());
+        assertEquals(1, json().get("replayed").asLong(), json().toString());
+        assertEquals(2, json().get("skipped").asLong(), json().toString());
+        assertEquals(List.of("click-2"), values("orders"));
+        assertEquals(2L, brokers.committedOffset("held", new TopicPartition("orders-dlq", 0)));
+        assertNull(brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 0)));
+    }
+
+    @Test
+    void aDeadLetterWhoseOriginIsGoneFailsAndTheNextReplayStartsAtIt() throws Exception {
+        try (Producer producer = producer()) {
+            producer.send(deadLetter(1, System.currentTimeMillis(), "ad-9", utf8("view-2"), 3, TIMEOUT, "gone")).get();
+            producer.send(deadLetter(1, System.currentTimeMillis(), "ad-9", utf8("view-3"), 4, TIMEOUT)).get();
+        }
+        assertEquals(1, run("dlq", "replay", "orders-dlq"));
+        assertTrue(err.toString().contains("dead letter 1/1 was not replayed: UNKNOWN_TOPIC: topic 'gone' does not "
+                + "exist; create it or name another with --to"), err.toString());
+        assertEquals(List.of("click-1", "click-2", "binary", "view-3").stream().sorted().toList(),
+                values("orders").stream().sorted().toList());
+        assertEquals(2L, brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 0)));
+        assertEquals(1L, brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 1)),
+                "the failed one is where the next replay starts");
+
+        assertEquals(1, run("dlq", "replay", "orders-dlq", "--to", "nowhere", "--json"));
+        assertEquals("NOT_FOUND", json().get("error").get("code").asText());
     }
 }
