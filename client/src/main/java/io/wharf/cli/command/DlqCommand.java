@@ -13,15 +13,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code wharf dlq ...}: find the dead-letter queues and see who watches them ({@code list}), look
- * at dead letters and their x-death history without taking them ({@code show}), and move them
- * back ({@code replay}). {@code --bootstrap} names controllers; the brokers are learned from them.
+ * {@code wharf dlq ...}: find the dead-letter queues and topics and see who watches the queues
+ * ({@code list}), look at dead letters and their death history (x-death, {@code error.*} headers)
+ * without taking them ({@code show}), and move them back ({@code replay}). {@code --bootstrap}
+ * names controllers; the brokers are learned from them.
  * For topics consumed with the SDK's dead-letter loop in ordered mode: list a group's blocked keys
  * ({@code blocked}) and release one ({@code release}); these take brokers as {@code --bootstrap}.
  * Single-threaded; one per invocation.
  */
-@Command(name = "dlq", description = "Monitor and replay the dead letters of queues; list and release the keys "
-        + "ordered mode blocked on topics.",
+@Command(name = "dlq", description = "Monitor and replay the dead letters of queues and topics; list and release "
+        + "the keys ordered mode blocked.",
         subcommands = {DlqListCommand.class, DlqShowCommand.class, DlqReplayCommand.class, DlqBlockedCommand.class,
                 DlqReleaseCommand.class})
 public final class DlqCommand implements Runnable {

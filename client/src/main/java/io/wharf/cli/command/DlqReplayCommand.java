@@ -111,32 +111,25 @@ public final class DlqReplayCommand implements Callable<Integer> {
         if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
             throw new IllegalArgumentException("--confirm-timeout must be between 1 and 3600 seconds, got " + timeoutSeconds);
         }
-        List<Endpoint> topicBrokers = null;
-        List<String> topics = List.of();
-        try (AdminClient admin = bootstrap.connect(env)) {
-            if (admin.listQueues().stream().noneMatch(q -> q.getName().equals(queue))) {
-                topics = admin.listTopics();
-                if (topics.contains(queue)) {
-                    topicBrokers = DlqCommand.brokers(admin);
-                }
-            }
-        }
-        if (topicBrokers != null) {
-            return replayTopic(topicBrokers, topics);
-        }
-        if (key != null || group != null) {
-            throw new IllegalArgumentException("--key and --group apply to dead-letter topics; " + queue
-                    + " is not a topic (queue dead letters are selected by --reason and settled by ack)");
-        }
-        // a misspelt reason would select nothing and still exit 0
-        if (reason != null && !REASONS.contains(reason)) {
-            throw new IllegalArgumentException("--reason must be one of " + String.join(", ", REASONS) + ", got '"
-                    + reason + "'");
-        }
-        Optional<ReplayDestination> destination = Optional.ofNullable(to).map(ReplayDestination::parse);
+        Optional<ReplayDestination> destination;
         long ready;
         List<Endpoint> brokers;
         try (AdminClient admin = bootstrap.connect(env)) {
+            boolean isQueue = admin.listQueues().stream().anyMatch(q -> q.getName().equals(queue));
+            List<String> topics = isQueue ? List.of() : admin.listTopics();
+            if (topics.contains(queue)) {
+                return replayTopic(DlqCommand.brokers(admin), topics);
+            }
+            if (key != null || group != null) {
+                throw new IllegalArgumentException("--key and --group apply to dead-letter topics; " + queue
+                        + " is not a topic (queue dead letters are selected by --reason and settled by ack)");
+            }
+            // a misspelt reason would select nothing and still exit 0
+            if (reason != null && !REASONS.contains(reason)) {
+                throw new IllegalArgumentException("--reason must be one of " + String.join(", ", REASONS)
+                        + ", got '" + reason + "'");
+            }
+            destination = Optional.ofNullable(to).map(ReplayDestination::parse);
             ready = admin.describeQueue(queue).ready();
             destination.ifPresent(d -> requireExchange(admin, d.exchange()));
             brokers = DlqCommand.brokers(admin);

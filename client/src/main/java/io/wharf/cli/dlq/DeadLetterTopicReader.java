@@ -5,7 +5,6 @@ import io.wharf.client.consumer.Consumer;
 import io.wharf.client.consumer.ConsumerRecord;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -25,14 +24,15 @@ public final class DeadLetterTopicReader {
      *
      * @param depth records between log start and end, over every partition
      * @param partitions the topic's partition count
-     * @param records the first records read, by partition then offset
+     * @param records the first records, by partition then offset
      */
     public record Snapshot(long depth, int partitions, List<ConsumerRecord> records) {
     }
 
     /**
-     * Reads up to {@code max} records from the start of {@code topic}: stops at the log ends (as
-     * they were when it began) or once {@code idle} passed without a record.
+     * Reads up to {@code max} records from the start of {@code topic}, partition after partition
+     * (so the first N are the same on every read): each up to its log end as it was when the read
+     * began, or until {@code idle} passed without a record.
      */
     public static Snapshot read(Consumer consumer, String topic, int max, Duration idle) {
         List<TopicPartition> partitions = consumer.partitionsFor(topic);
@@ -40,20 +40,24 @@ public final class DeadLetterTopicReader {
         Map<TopicPartition, Long> starts = consumer.beginningOffsets(partitions);
         Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
         long depth = partitions.stream().mapToLong(tp -> Math.max(0, ends.get(tp) - starts.get(tp))).sum();
-        consumer.seekToBeginning(partitions);
         List<ConsumerRecord> records = new ArrayList<>();
-        long idleSince = System.nanoTime();
-        while (records.size() < max && partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))
-                && System.nanoTime() - idleSince < idle.toNanos()) {
-            List<ConsumerRecord> polled = consumer.poll(POLL);
-            if (!polled.isEmpty()) {
-                idleSince = System.nanoTime();
+        for (TopicPartition tp : partitions) {
+            if (records.size() >= max) {
+                break;
             }
-            // a record written after the read began is not part of the snapshot the depth describes
-            polled.stream().filter(r -> r.offset() < ends.get(new TopicPartition(r.topic(), r.partition())))
-                    .forEach(records::add);
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, starts.get(tp));
+            long end = ends.get(tp);
+            long idleSince = System.nanoTime();
+            while (records.size() < max && consumer.position(tp) < end && System.nanoTime() - idleSince < idle.toNanos()) {
+                List<ConsumerRecord> polled = consumer.poll(POLL);
+                if (!polled.isEmpty()) {
+                    idleSince = System.nanoTime();
+                }
+                // a record written after the read began is not part of the snapshot the depth describes
+                polled.stream().filter(r -> r.offset() < end).limit(max - records.size()).forEach(records::add);
+            }
         }
-        records.sort(Comparator.comparingInt(ConsumerRecord::partition).thenComparingLong(ConsumerRecord::offset));
-        return new Snapshot(depth, partitions.size(), List.copyOf(records.subList(0, Math.min(max, records.size()))));
+        return new Snapshot(depth, partitions.size(), List.copyOf(records));
     }
 }
