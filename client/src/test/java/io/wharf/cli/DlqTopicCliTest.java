@@ -13,11 +13,13 @@ import io.wharf.client.admin.FakeControllerService;
 import io.wharf.client.dlq.DeadLetterPolicy;
 import io.wharf.client.dlq.DeadLetterRecord;
 import io.wharf.client.fake.FakeCluster;
+import io.wharf.client.producer.Murmur2;
 import io.wharf.client.producer.Producer;
 import io.wharf.client.producer.ProducerConfig;
 import io.wharf.client.producer.ProducerRecord;
 import io.wharf.proto.common.BrokerInfo;
 import io.wharf.proto.common.BrokerState;
+import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.DescribeClusterResponse;
 import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.record.Header;
@@ -275,5 +277,21 @@ class DlqTopicCliTest {
 
         assertEquals(1, run("dlq", "replay", "orders-dlq", "--to", "nowhere", "--json"));
         assertEquals("NOT_FOUND", json().get("error").get("code").asText());
+    }
+
+    @Test
+    void aReplayTheTargetRefusesFailsAndIsNotCommitted() throws Exception {
+        int partition = Murmur2.partitionForKey(utf8("ad-9"), 2);
+        brokers.failNextProduces(new TopicPartition("orders", partition), ErrorCode.INVALID_RECORD);
+        assertEquals(1, run("dlq", "replay", "orders-dlq", "--key", "ad-9", "--json"));
+        assertEquals(1, json().get("failed").asLong(), json().toString());
+        assertEquals("INVALID_RECORD", json().get("records").get(2).get("error").get("code").asText());
+        assertTrue(err.toString().contains("dead letter 1/0 was not replayed: INVALID_RECORD"), err.toString());
+        assertEquals(List.of(), values("orders"));
+        assertEquals(0L, brokers.committedOffset("wharf-dlq-replay", new TopicPartition("orders-dlq", 1)),
+                "the next replay retries it");
+
+        assertEquals(0, run("dlq", "replay", "orders-dlq", "--key", "ad-9"), err.toString());
+        assertEquals(List.of("binary"), values("orders"));
     }
 }

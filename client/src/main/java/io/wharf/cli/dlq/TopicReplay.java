@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +118,7 @@ public final class TopicReplay {
         for (Pending p : pending) {
             outcomes.add(p.settle());
         }
+        outcomes.sort(Comparator.comparingInt(Outcome::partition).thenComparingLong(Outcome::offset));
         return outcomes;
     }
 
