@@ -1,16 +1,10 @@
 package io.wharf.cli.dlq;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.google.protobuf.ByteString;
 import io.wharf.client.queue.QueueDelivery;
 import io.wharf.proto.queue.Death;
 import io.wharf.proto.queue.Message;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -54,10 +48,9 @@ public record DeadLetterView(@JsonProperty("delivery_tag") long deliveryTag, Str
 
     public static DeadLetterView of(QueueDelivery delivery) {
         Message message = delivery.message();
-        String text = utf8(message.getBody());
+        EncodedBytes body = EncodedBytes.of(message.getBody().toByteArray());
         return new DeadLetterView(delivery.deliveryTag(), message.getExchange(), message.getRoutingKey(),
-                new TreeMap<>(message.getHeadersMap()), text == null ? "base64" : "utf-8",
-                text == null ? Base64.getEncoder().encodeToString(message.getBody().toByteArray()) : text,
+                new TreeMap<>(message.getHeadersMap()), body.encoding(), body.text(),
                 message.getXDeathList().stream().map(DeathView::of).toList());
     }
 
@@ -71,16 +64,5 @@ public record DeadLetterView(@JsonProperty("delivery_tag") long deliveryTag, Str
             return header;
         }
         return message.getXDeathCount() == 0 ? "" : message.getXDeath(0).getReason();
-    }
-
-    /** The body as text when it is valid UTF-8, else null. */
-    private static String utf8(ByteString body) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.toByteArray()))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 }

@@ -26,6 +26,8 @@ import io.wharf.proto.controller.ListExchangesRequest;
 import io.wharf.proto.controller.ListExchangesResponse;
 import io.wharf.proto.controller.ListQueuesRequest;
 import io.wharf.proto.controller.ListQueuesResponse;
+import io.wharf.proto.controller.ListTopicsRequest;
+import io.wharf.proto.controller.ListTopicsResponse;
 import io.wharf.proto.controller.TopicResult;
 import io.wharf.proto.controller.UnbindRequest;
 import io.wharf.proto.controller.UnbindResponse;
@@ -52,6 +54,12 @@ final class FakeQueueController extends ControllerServiceGrpc.ControllerServiceI
     private static <T> void answer(StreamObserver<T> observer, T response) {
         observer.onNext(response);
         observer.onCompleted();
+    }
+
+    /** A queue cluster has no topics (wharf dlq list also looks for dead-letter topics). */
+    @Override
+    public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
+        answer(observer, ListTopicsResponse.getDefaultInstance());
     }
 
     @Override
