@@ -3,7 +3,6 @@ package io.wharf.cli.command;
 import io.wharf.cli.CliEnvironment;
 import io.wharf.cli.CliException;
 import io.wharf.cli.Json;
-import io.wharf.client.ClientException;
 import io.wharf.client.queue.QueueConsumer;
 import io.wharf.client.queue.QueueConsumerConfig;
 import io.wharf.client.queue.QueueDelivery;
@@ -15,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -97,7 +95,7 @@ public final class SubscribeCommand implements Runnable {
                 }
                 QueueDelivery delivery = arrived.poll(Math.min(waitMs, POLL_MS), TimeUnit.MILLISECONDS);
                 if (delivery == null) {
-                    failIfEnded(subscription);
+                    subscription.throwIfFailed();
                     continue;
                 }
                 print(delivery);
@@ -123,20 +121,6 @@ public final class SubscribeCommand implements Runnable {
         if (maxMessages != null && printed < maxMessages && !interrupt.requested()) {
             throw new CliException("REQUEST_TIMED_OUT", "only " + printed + " of " + maxMessages
                     + " messages arrived before none came for " + timeoutMs + " ms");
-        }
-    }
-
-    /** Throws the subscription's error when it ended (the queue was deleted, ...). */
-    private static void failIfEnded(QueueSubscription subscription) {
-        if (subscription.done().isCompletedExceptionally()) {
-            try {
-                subscription.done().join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof ClientException failure) {
-                    throw failure;
-                }
-                throw e;
-            }
         }
     }
 

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,7 +85,7 @@ public final class DeadLetterReader implements AutoCloseable {
         try {
             QueueDelivery delivery = arrived.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
             if (delivery == null) {
-                failIfEnded();
+                subscription.throwIfFailed();
             }
             return Optional.ofNullable(delivery);
         } catch (InterruptedException e) {
@@ -104,18 +103,5 @@ public final class DeadLetterReader implements AutoCloseable {
     @Override
     public void close() {
         subscription.cancel();
-    }
-
-    private void failIfEnded() {
-        if (subscription.done().isCompletedExceptionally()) {
-            try {
-                subscription.done().join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof ClientException failure) {
-                    throw failure;
-                }
-                throw e;
-            }
-        }
     }
 }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -134,6 +135,25 @@ public final class QueueSubscription {
      */
     public CompletableFuture<Void> done() {
         return done;
+    }
+
+    /**
+     * Throws what the subscription ended with, when it ended for an error (the queue was deleted,
+     * an exclusive consumer holds it, ...); returns otherwise.
+     *
+     * @throws ClientException the code and the broker's message
+     */
+    public void throwIfFailed() {
+        if (done.isCompletedExceptionally()) {
+            try {
+                done.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof ClientException failure) {
+                    throw failure;
+                }
+                throw e;
+            }
+        }
     }
 
     /** Acknowledges {@code deliveryTag} (and, with {@code multiple}, every held delivery with a lower tag). */
