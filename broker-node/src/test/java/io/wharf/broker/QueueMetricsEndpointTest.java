@@ -113,6 +113,8 @@ class QueueMetricsEndpointTest {
 
         // The held messages go back when their consumer leaves, and the first is delivered again.
         worker.close();
+        // Subscribing before the worker's end is applied would take a never-delivered message first.
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("work").getUnacked() == 0);
         StreamConsumer second = consume("work", 1);
         assertTrue(next(second).getRedelivered());
         awaitSeries(workLeader, "work", Map.of("wharf_queue_redeliveries_total", 1.0,
