@@ -1,5 +1,6 @@
 package io.wharf.broker;
 
+import static io.wharf.broker.QueueTestAdmin.next;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +10,6 @@ import com.google.protobuf.ByteString;
 import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.PublishResponse;
-import io.wharf.proto.broker.SubscribeRequest;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.common.ExchangeType;
 import io.wharf.proto.queue.Death;
@@ -18,7 +18,6 @@ import io.wharf.proto.queue.MessageProperties;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,23 +40,17 @@ class DeadLetteringTest {
     Path dir;
     private InProcessCluster cluster;
     private QueueTestAdmin admin;
-    private final List<StreamConsumer> consumers = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
         cluster = new InProcessCluster(dir);
         admin = new QueueTestAdmin(cluster);
-        cluster.startControllers(Map.of());
-        for (int id = 1; id <= 3; id++) {
-            cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"));
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
+        admin.startCluster(Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"));
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        consumers.forEach(StreamConsumer::close);
+        admin.closeConsumers();
         cluster.close();
     }
 
@@ -71,11 +64,11 @@ class DeadLetteringTest {
         admin.declareQueue("work", Map.of("x-dead-letter-exchange", "dlx", "x-dead-letter-routing-key", "dead-key"));
         publish("", "work", message("job"));
 
-        StreamConsumer worker = consume("work");
+        StreamConsumer worker = admin.consume("work", 10);
         Delivery job = next(worker);
         worker.nack(job.getDeliveryTag(), false);
 
-        Message dead = next(consume("dead")).getMessage();
+        Message dead = next(admin.consume("dead", 10)).getMessage();
         assertEquals("job", body(dead));
         assertEquals("dlx", dead.getExchange());
         assertEquals("dead-key", dead.getRoutingKey());
@@ -95,7 +88,7 @@ class DeadLetteringTest {
     void aQueueDeadLetteringToItselfCountsEachRejectionInOneXDeathEntry() throws Exception {
         admin.declareQueue("loop", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "loop"));
         publish("", "loop", message("again"));
-        StreamConsumer consumer = consume("loop");
+        StreamConsumer consumer = admin.consume("loop", 10);
 
         Delivery first = next(consumer);
         assertEquals(0, first.getMessage().getXDeathCount());
@@ -125,7 +118,7 @@ class DeadLetteringTest {
         publish("", "own-expiry", message("message ttl").toBuilder()
                 .setProperties(MessageProperties.newBuilder().setExpiration("300")).build());
 
-        StreamConsumer dead = consume("expired");
+        StreamConsumer dead = admin.consume("expired", 10);
         Map<String, Death> deaths = new HashMap<>();
         for (int i = 0; i < 2; i++) {
             Message letter = next(dead).getMessage();
@@ -140,7 +133,7 @@ class DeadLetteringTest {
         assertEquals("300", deaths.get("message ttl").getOriginalExpiration());
 
         // Nothing is left in the sources for a consumer that comes later.
-        StreamConsumer late = consume("short-lived");
+        StreamConsumer late = admin.consume("short-lived", 10);
         await().atMost(Duration.ofSeconds(10)).until(late::subscribed);
         for (String queue : List.of("short-lived", "own-expiry")) {
             await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe(queue).getDeadLettering() == 0);
@@ -158,10 +151,10 @@ class DeadLetteringTest {
         for (String body : List.of("oldest", "middle", "newest")) {
             publish("", "bounded", message(body));
         }
-        Message dropped = next(consume("overflowed")).getMessage();
+        Message dropped = next(admin.consume("overflowed", 10)).getMessage();
         assertEquals("oldest", body(dropped));
         assertEquals("maxlen", dropped.getXDeath(0).getReason());
-        StreamConsumer reader = consume("bounded");
+        StreamConsumer reader = admin.consume("bounded", 10);
         assertEquals("middle", body(next(reader).getMessage()));
         assertEquals("newest", body(next(reader).getMessage()));
     }
@@ -180,7 +173,7 @@ class DeadLetteringTest {
                     && refused.getError().getMessage().contains("x-max-length=1"), refused.toString());
         }
         assertEquals(1, admin.describe("full").getReady());
-        assertEquals("fits", body(next(consume("full")).getMessage()));
+        assertEquals("fits", body(next(admin.consume("full", 10)).getMessage()));
     }
 
     @Test
@@ -190,15 +183,15 @@ class DeadLetteringTest {
                 "x-dead-letter-routing-key", "gave-up"));
         publish("", "flaky", message("poison"));
 
-        StreamConsumer crashing = consume("flaky");
+        StreamConsumer crashing = admin.consume("flaky", 10);
         next(crashing);
         crashing.breakOff();  // failure 1: within the limit, delivered again
-        StreamConsumer crashingAgain = consume("flaky");
+        StreamConsumer crashingAgain = admin.consume("flaky", 10);
         Delivery again = next(crashingAgain);
         assertEquals(1, again.getDeliveryCount());
         crashingAgain.breakOff();  // failure 2: past the limit
 
-        Message dead = next(consume("gave-up")).getMessage();
+        Message dead = next(admin.consume("gave-up", 10)).getMessage();
         assertEquals("poison", body(dead));
         assertEquals("delivery_limit", dead.getXDeath(0).getReason());
     }
@@ -209,13 +202,13 @@ class DeadLetteringTest {
         publish("", "parking", message("filler"));
         admin.declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
         publish("", "source", message("r1"));
-        StreamConsumer rejecting = consume("source");
+        StreamConsumer rejecting = admin.consume("source", 10);
         rejecting.nack(next(rejecting).getDeliveryTag(), false);
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("source").getDeadLettering() == 1);
         rejecting.close();
 
         // Nothing happens on the source queue any more: only its upkeep can retry the dead letter.
-        StreamConsumer draining = consume("parking");
+        StreamConsumer draining = admin.consume("parking", 10);
         Delivery filler = next(draining);
         assertEquals("filler", body(filler.getMessage()));
         draining.ack(filler.getDeliveryTag(), false);
@@ -231,7 +224,7 @@ class DeadLetteringTest {
         for (String body : bodies) {
             publish("", "origin", message(body));
         }
-        StreamConsumer first = consume("origin");
+        StreamConsumer first = admin.consume("origin", 10);
         for (int i = 0; i < 3; i++) {
             first.nack(next(first).getDeliveryTag(), false);
         }
@@ -241,13 +234,13 @@ class DeadLetteringTest {
         // The target's leader goes; the origin's may go with it (then its successor takes over).
         cluster.stopBroker(admin.leaderOf("target"));
         admin.describe("origin");  // waits until a leader serves it again
-        StreamConsumer second = consume("origin");
+        StreamConsumer second = admin.consume("origin", 10);
         for (int i = 0; i < 3; i++) {
             second.nack(next(second).getDeliveryTag(), false);
         }
 
         admin.describe("target");
-        StreamConsumer dead = consume("target");
+        StreamConsumer dead = admin.consume("target", 10);
         Set<String> arrived = new HashSet<>();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             Delivery delivery;
@@ -273,7 +266,7 @@ class DeadLetteringTest {
         for (String body : rejected) {
             publish("", "source", message(body));
         }
-        StreamConsumer rejecting = consume("source");
+        StreamConsumer rejecting = admin.consume("source", 10);
         for (int i = 0; i < rejected.size(); i++) {
             rejecting.nack(next(rejecting).getDeliveryTag(), false);
         }
@@ -285,7 +278,7 @@ class DeadLetteringTest {
         assertEquals(3, admin.describe("source").getDeadLettering(), "nothing lost in the failover");
 
         // Emptying the dead-letter queue one message at a time lets each dead letter in.
-        StreamConsumer draining = consume("parking");
+        StreamConsumer draining = admin.consume("parking", 10);
         Set<String> arrived = new HashSet<>();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             Delivery delivery;
@@ -306,7 +299,7 @@ class DeadLetteringTest {
         publish("", "nowhere", message("lost"));
         publish("", "plain", message("gone"));
         for (String queue : List.of("nowhere", "plain")) {
-            StreamConsumer consumer = consume(queue);
+            StreamConsumer consumer = admin.consume(queue, 10);
             consumer.nack(next(consumer).getDeliveryTag(), false);
         }
 
@@ -340,18 +333,4 @@ class DeadLetteringTest {
     private PublishResponse publish(int brokerId, String exchange, String key, Message message) {
         return admin.publish(brokerId, "test-" + publishers++, exchange, key, List.of(message), false).get(1L);
     }
-
-    private StreamConsumer consume(String queue) {
-        StreamConsumer consumer = new StreamConsumer(cluster.channel(admin.leaderOf(queue)),
-                SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(10).build());
-        consumers.add(consumer);
-        return consumer;
-    }
-
-    /** The consumer's next delivery, waiting for it. */
-    private static Delivery next(StreamConsumer consumer) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> !consumer.deliveries.isEmpty());
-        return consumer.deliveries.poll();
-    }
-
 }

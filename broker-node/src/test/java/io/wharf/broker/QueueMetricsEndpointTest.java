@@ -1,5 +1,6 @@
 package io.wharf.broker;
 
+import static io.wharf.broker.QueueTestAdmin.next;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,7 +11,6 @@ import io.wharf.broker.metrics.Exposition;
 import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.PublishResponse;
-import io.wharf.proto.broker.SubscribeRequest;
 import io.wharf.proto.queue.Message;
 import java.io.IOException;
 import java.net.URI;
@@ -20,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +38,6 @@ class QueueMetricsEndpointTest {
     @TempDir
     Path dir;
     private InProcessCluster cluster;
-    private final List<StreamConsumer> consumers = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private QueueTestAdmin admin;
     private int publishers;
@@ -48,18 +46,12 @@ class QueueMetricsEndpointTest {
     void setUp() throws Exception {
         cluster = new InProcessCluster(dir);
         admin = new QueueTestAdmin(cluster);
-        cluster.startControllers(Map.of());
-        for (int id = 1; id <= 3; id++) {
-            cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
-                    BrokerConfig.METRICS_PORT, "0"));
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
+        admin.startCluster(Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200", BrokerConfig.METRICS_PORT, "0"));
     }
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        consumers.forEach(StreamConsumer::close);
+        admin.closeConsumers();
         cluster.close();
     }
 
@@ -75,12 +67,12 @@ class QueueMetricsEndpointTest {
 
         // Of eight: three delivered, one of them acked and one rejected into the dead-letter queue,
         // which makes room for two more (prefetch 3): three held, three ready.
-        StreamConsumer worker = consume("work", 3);
+        StreamConsumer worker = admin.consume("work", 3);
         List<Delivery> got = List.of(next(worker), next(worker), next(worker));
         worker.ack(got.get(0).getDeliveryTag(), false);
         worker.nack(got.get(1).getDeliveryTag(), false);
         // Rejected without a dead-letter exchange: discarded.
-        StreamConsumer plain = consume("plain", 1);
+        StreamConsumer plain = admin.consume("plain", 1);
         plain.nack(next(plain).getDeliveryTag(), false);
 
         int workLeader = admin.leaderOf("work");
@@ -115,7 +107,7 @@ class QueueMetricsEndpointTest {
         worker.close();
         // Subscribing before the worker's end is applied would take a never-delivered message first.
         await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("work").getUnacked() == 0);
-        StreamConsumer second = consume("work", 1);
+        StreamConsumer second = admin.consume("work", 1);
         assertTrue(next(second).getRedelivered());
         awaitSeries(workLeader, "work", Map.of("wharf_queue_redeliveries_total", 1.0,
                 "wharf_queue_delivered_total", 6.0, "wharf_queue_messages_unacked", 1.0,
@@ -183,18 +175,4 @@ class QueueMetricsEndpointTest {
                 List.of(Message.newBuilder().setBody(ByteString.copyFromUtf8(body)).build()), false).get(1L);
         assertTrue(confirm.getAck(), confirm.toString());
     }
-
-    private StreamConsumer consume(String queue, int prefetch) {
-        StreamConsumer consumer = new StreamConsumer(cluster.channel(admin.leaderOf(queue)),
-                SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(prefetch).build());
-        consumers.add(consumer);
-        return consumer;
-    }
-
-    /** The consumer's next delivery, waiting for it. */
-    private static Delivery next(StreamConsumer consumer) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> !consumer.deliveries.isEmpty());
-        return consumer.deliveries.poll();
-    }
-
 }

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.grpc.stub.StreamObserver;
 import io.wharf.proto.broker.BrokerServiceGrpc;
+import io.wharf.proto.broker.Delivery;
 import io.wharf.proto.broker.DescribeQueueRequest;
 import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.PublishBatch;
 import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.broker.SubscribeRequest;
 import io.wharf.proto.common.BindingInfo;
 import io.wharf.proto.common.DestinationKind;
 import io.wharf.proto.common.ErrorCode;
@@ -23,6 +25,7 @@ import io.wharf.proto.metadata.DeclareExchangeCommand;
 import io.wharf.proto.metadata.DeclareQueueCommand;
 import io.wharf.proto.queue.Message;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,9 +39,43 @@ import java.util.concurrent.ConcurrentMap;
 final class QueueTestAdmin {
 
     private final InProcessCluster cluster;
+    private final List<StreamConsumer> consumers = new ArrayList<>();
 
     QueueTestAdmin(InProcessCluster cluster) {
         this.cluster = cluster;
+    }
+
+    /** Starts the controllers and brokers 1 to 3 with {@code brokerOverrides}; returns once all are active. */
+    void startCluster(Map<String, String> brokerOverrides) throws Exception {
+        cluster.startControllers(Map.of());
+        for (int id = 1; id <= 3; id++) {
+            cluster.startBroker(id, brokerOverrides);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
+    }
+
+    /** A consumer of {@code queue} on its leader with {@code prefetch}; closed by {@link #closeConsumers}. */
+    StreamConsumer consume(String queue, int prefetch) {
+        return consume(queue, SubscribeRequest.newBuilder().setQueue(queue).setPrefetch(prefetch).build());
+    }
+
+    /** A consumer on the queue's leader, subscribing with {@code subscribe}; closed by {@link #closeConsumers}. */
+    StreamConsumer consume(String queue, SubscribeRequest subscribe) {
+        StreamConsumer consumer = new StreamConsumer(cluster.channel(leaderOf(queue)), subscribe);
+        consumers.add(consumer);
+        return consumer;
+    }
+
+    /** Closes every consumer {@link #consume} made, as clients that cancel. */
+    void closeConsumers() {
+        consumers.forEach(StreamConsumer::close);
+    }
+
+    /** The consumer's next delivery, waiting for it. */
+    static Delivery next(StreamConsumer consumer) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> !consumer.deliveries.isEmpty());
+        return consumer.deliveries.poll();
     }
 
     /** Declares the queue; returns once it has a serving leader and every broker's image holds it. */

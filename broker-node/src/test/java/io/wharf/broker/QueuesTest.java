@@ -41,6 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QueuesTest {
 
+    private static final Map<String, String> BROKER_OVERRIDES = Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
+            BrokerConfig.QUEUE_CHECKPOINT_INTERVAL_ENTRIES, "50", BrokerConfig.QUEUE_MOVE_THRESHOLD_ENTRIES, "400",
+            BrokerConfig.QUEUE_CONSUMER_TIMEOUT_MS, "60000");
+
     @TempDir
     Path dir;
     private InProcessCluster cluster;
@@ -51,18 +55,11 @@ class QueuesTest {
     void setUp() throws Exception {
         cluster = new InProcessCluster(dir);
         admin = new QueueTestAdmin(cluster);
-        cluster.startControllers(Map.of());
-        for (int id = 1; id <= 3; id++) {
-            startBroker(id);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
+        admin.startCluster(BROKER_OVERRIDES);
     }
 
     private void startBroker(int id) throws Exception {
-        cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
-                BrokerConfig.QUEUE_CHECKPOINT_INTERVAL_ENTRIES, "50", BrokerConfig.QUEUE_MOVE_THRESHOLD_ENTRIES, "400",
-                BrokerConfig.QUEUE_CONSUMER_TIMEOUT_MS, "60000"));
+        cluster.startBroker(id, BROKER_OVERRIDES);
     }
 
     @AfterEach
