@@ -23,7 +23,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,21 +38,41 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DeadLetteringTest {
 
-    @TempDir
-    Path dir;
-    private InProcessCluster cluster;
-    private QueueTestAdmin admin;
+    private static final Map<String, String> BROKER_OVERRIDES = Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200");
 
-    @BeforeEach
-    void setUp() throws Exception {
+    // One cluster for the class (a cluster start is most of a test's time): each test uses queues
+    // and publisher ids of its own, and a broker a test stopped is started again before the next.
+    @TempDir
+    static Path dir;
+    private static InProcessCluster cluster;
+    private static QueueTestAdmin admin;
+    private static int publishers;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
         cluster = new InProcessCluster(dir);
         admin = new QueueTestAdmin(cluster);
-        admin.startCluster(Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200"));
+        admin.startCluster(BROKER_OVERRIDES);
+    }
+
+    @BeforeEach
+    void everyBrokerRuns() throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            if (!cluster.brokers().containsKey(id)) {
+                cluster.startBroker(id, BROKER_OVERRIDES);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void closeConsumers() {
         admin.closeConsumers();
+    }
+
+    @AfterAll
+    static void stopCluster() throws InterruptedException {
         cluster.close();
     }
 
@@ -259,26 +281,26 @@ class DeadLetteringTest {
     @Test
     void deadLettersWaitingWhenTheSourceLeaderStopsArePublishedByTheNextLeader() throws Exception {
         // The dead-letter queue is full and refuses publishes: the dead letters wait, retried.
-        admin.declareQueue("parking", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
-        publish("", "parking", message("filler"));
-        admin.declareQueue("source", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parking"));
+        admin.declareQueue("parked", Map.of("x-max-length", "1", "x-overflow", "reject-publish"));
+        publish("", "parked", message("filler"));
+        admin.declareQueue("stalled", Map.of("x-dead-letter-exchange", "", "x-dead-letter-routing-key", "parked"));
         List<String> rejected = List.of("r1", "r2", "r3");
         for (String body : rejected) {
-            publish("", "source", message(body));
+            publish("", "stalled", message(body));
         }
-        StreamConsumer rejecting = admin.consume("source", 10);
+        StreamConsumer rejecting = admin.consume("stalled", 10);
         for (int i = 0; i < rejected.size(); i++) {
             rejecting.nack(next(rejecting).getDeliveryTag(), false);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("source").getDeadLettering() == 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("stalled").getDeadLettering() == 3);
 
-        int leader = admin.leaderOf("source");
+        int leader = admin.leaderOf("stalled");
         cluster.stopBroker(leader);
-        await().atMost(Duration.ofSeconds(20)).until(() -> admin.leaderOf("source") > 0 && admin.leaderOf("parking") > 0);
-        assertEquals(3, admin.describe("source").getDeadLettering(), "nothing lost in the failover");
+        await().atMost(Duration.ofSeconds(20)).until(() -> admin.leaderOf("stalled") > 0 && admin.leaderOf("parked") > 0);
+        assertEquals(3, admin.describe("stalled").getDeadLettering(), "nothing lost in the failover");
 
         // Emptying the dead-letter queue one message at a time lets each dead letter in.
-        StreamConsumer draining = admin.consume("parking", 10);
+        StreamConsumer draining = admin.consume("parked", 10);
         Set<String> arrived = new HashSet<>();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             Delivery delivery;
@@ -289,7 +311,7 @@ class DeadLetteringTest {
             return arrived.containsAll(rejected);
         });
         assertEquals(Set.of("filler", "r1", "r2", "r3"), arrived);
-        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("source").getDeadLettering() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describe("stalled").getDeadLettering() == 0);
     }
 
     @Test
@@ -326,8 +348,6 @@ class DeadLetteringTest {
         PublishResponse confirm = publish(admin.leaderOf(key), exchange, key, message);
         assertTrue(confirm.getAck(), confirm.toString());
     }
-
-    private int publishers;
 
     /** Publishes one message through {@code brokerId} as a new publisher; returns its confirm. */
     private PublishResponse publish(int brokerId, String exchange, String key, Message message) {

@@ -41,7 +41,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,12 +56,14 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupCoordinatorTest {
 
     private static final String TOPIC = "ad-clicks";
-    private static final String GROUP = "settlement";
 
+    // One cluster for the class (a cluster start is most of a test's time): each test has a group
+    // of its own, and a broker a test stopped is started again before the next one.
     @TempDir
-    Path dir;
-
-    private InProcessCluster cluster;
+    static Path dir;
+    private static InProcessCluster cluster;
+    private static int groups;
+    private final String group = "settlement-" + ++groups;
 
     /** One simulated member: owns exactly what its last successful heartbeat gave it. */
     private final class Member {
@@ -82,7 +85,7 @@ class GroupCoordinatorTest {
         }
 
         private GroupHeartbeatRequest.Builder joining() {
-            return GroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId(id).setMemberEpoch(0)
+            return GroupHeartbeatRequest.newBuilder().setGroupId(group).setMemberId(id).setMemberEpoch(0)
                     .setSubscribedTopicNames(TopicNames.newBuilder().addNames(TOPIC))
                     .setOwnedPartitions(OwnedPartitions.getDefaultInstance());
         }
@@ -104,7 +107,7 @@ class GroupCoordinatorTest {
         }
 
         GroupHeartbeatResponse leave() {
-            return send(GroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId(id).setMemberEpoch(-1)
+            return send(GroupHeartbeatRequest.newBuilder().setGroupId(group).setMemberId(id).setMemberEpoch(-1)
                     .build());
         }
 
@@ -115,7 +118,7 @@ class GroupCoordinatorTest {
                 owned.forEach(p -> topic.addPartitions(Integer.parseInt(p.substring(p.lastIndexOf('-') + 1))));
                 owns.addTopics(topic);
             }
-            return GroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId(id).setMemberEpoch(epoch)
+            return GroupHeartbeatRequest.newBuilder().setGroupId(group).setMemberId(id).setMemberEpoch(epoch)
                     .setOwnedPartitions(owns);
         }
 
@@ -129,27 +132,38 @@ class GroupCoordinatorTest {
         }
     }
 
-    @BeforeEach
-    void setUp() throws Exception {
+    @BeforeAll
+    static void startCluster() throws Exception {
         cluster = new InProcessCluster(dir);
         cluster.startControllers(Map.of());
-        for (int id = 1; id <= 3; id++) {
-            startBroker(id);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
+        everyBrokerRuns();
         cluster.createTopic(TOPIC, 3, Map.of());
     }
 
-    private void startBroker(int id) throws Exception {
+    @BeforeEach
+    void brokersRun() throws Exception {
+        everyBrokerRuns();
+    }
+
+    private static void everyBrokerRuns() throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            if (!cluster.brokers().containsKey(id)) {
+                startBroker(id);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
+    }
+
+    private static void startBroker(int id) throws Exception {
         cluster.startBroker(id, Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "3",
                 BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
                 BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SESSION_TIMEOUT_MS, "20000",
                 BrokerConfig.GROUP_MIN_HEARTBEAT_INTERVAL_MS, "100", BrokerConfig.GROUP_HEARTBEAT_INTERVAL_MS, "200"));
     }
 
-    @AfterEach
-    void tearDown() throws InterruptedException {
+    @AfterAll
+    static void stopCluster() throws InterruptedException {
         cluster.close();
     }
 
@@ -173,7 +187,7 @@ class GroupCoordinatorTest {
         assertTrue(everyoneOwnsOne(members), "three members, three partitions: one each; got " + a.owned + " "
                 + b.owned + " " + c.owned);
         DescribeGroupResponse described = coordinatorStub().describeGroup(DescribeGroupRequest.newBuilder()
-                .setGroupId(GROUP).build());
+                .setGroupId(group).build());
         assertEquals("STABLE", described.getState(), described.toString());
         assertEquals(3, described.getMembersCount());
         assertTrue(described.getMembersList().stream().allMatch(m -> m.getClientHost().startsWith("127.0.0.1:")),
@@ -320,20 +334,20 @@ class GroupCoordinatorTest {
         Member a = new Member("member-a");
         a.join();
         GroupHeartbeatResponse badRegex = coordinatorStub().groupHeartbeat(GroupHeartbeatRequest.newBuilder()
-                .setGroupId(GROUP).setMemberId("member-r").setMemberEpoch(0).setSubscribedTopicRegex("ad-(")
+                .setGroupId(group).setMemberId("member-r").setMemberEpoch(0).setSubscribedTopicRegex("ad-(")
                 .setOwnedPartitions(OwnedPartitions.getDefaultInstance()).build());
         assertEquals(ErrorCode.INVALID_REGULAR_EXPRESSION, badRegex.getError().getCode());
         assertTrue(badRegex.getError().getMessage().contains("ad-("), badRegex.getError().getMessage());
         GroupHeartbeatResponse unknown = coordinatorStub().groupHeartbeat(GroupHeartbeatRequest.newBuilder()
-                .setGroupId(GROUP).setMemberId("member-x").setMemberEpoch(3).build());
+                .setGroupId(group).setMemberId("member-x").setMemberEpoch(3).build());
         assertEquals(ErrorCode.FENCED_MEMBER_EPOCH, unknown.getError().getCode());
-        assertEquals(1, coordinatorStub().describeGroup(DescribeGroupRequest.newBuilder().setGroupId(GROUP).build())
+        assertEquals(1, coordinatorStub().describeGroup(DescribeGroupRequest.newBuilder().setGroupId(group).build())
                 .getMembersCount(), "neither refused heartbeat added a member");
 
         int coordinator = coordinatorId();
         int other = coordinator == 1 ? 2 : 1;
         GroupHeartbeatResponse misrouted = cluster.stub(other).groupHeartbeat(GroupHeartbeatRequest.newBuilder()
-                .setGroupId(GROUP).setMemberId(a.id).setMemberEpoch(a.epoch).build());
+                .setGroupId(group).setMemberId(a.id).setMemberEpoch(a.epoch).build());
         assertEquals(ErrorCode.NOT_COORDINATOR, misrouted.getError().getCode());
         assertEquals(coordinator, misrouted.getError().getLeaderId(), "names the coordinator");
 
@@ -348,7 +362,7 @@ class GroupCoordinatorTest {
     // ---- helpers ----
 
     private TopicPartition groupPartition() {
-        return new TopicPartition(OffsetsTopic.NAME, OffsetsTopic.partitionFor(GROUP, 3));
+        return new TopicPartition(OffsetsTopic.NAME, OffsetsTopic.partitionFor(group, 3));
     }
 
     /** The coordinator's id, once the topic exists and the group's partition has a leader. */
@@ -357,7 +371,7 @@ class GroupCoordinatorTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             int any = cluster.brokers().keySet().iterator().next();
             FindCoordinatorResponse response = cluster.stub(any).findCoordinator(FindCoordinatorRequest.newBuilder()
-                    .setGroupId(GROUP).build());
+                    .setGroupId(group).build());
             found[0] = response.getCoordinatorId();
             return response.getError().getCode() == ErrorCode.NONE
                     && cluster.replica(found[0], groupPartition()).map(p -> p.isLeader()).orElse(false);
@@ -370,13 +384,13 @@ class GroupCoordinatorTest {
     }
 
     private OffsetCommitResponse commit(String memberId, int epoch, int partition, long offset) {
-        return coordinatorStub().offsetCommit(OffsetCommitRequest.newBuilder().setGroupId(GROUP).setMemberId(memberId)
+        return coordinatorStub().offsetCommit(OffsetCommitRequest.newBuilder().setGroupId(group).setMemberId(memberId)
                 .setMemberEpoch(epoch).addPartitions(OffsetCommitPartition.newBuilder().setTopic(TOPIC)
                         .setPartition(partition).setOffset(offset).setLeaderEpoch(-1)).build());
     }
 
     private Map<String, Long> fetchOffsets() {
-        OffsetFetchResponse response = coordinatorStub().offsetFetch(OffsetFetchRequest.newBuilder().setGroupId(GROUP)
+        OffsetFetchResponse response = coordinatorStub().offsetFetch(OffsetFetchRequest.newBuilder().setGroupId(group)
                 .build());
         assertEquals(ErrorCode.NONE, response.getError().getCode(), response.toString());
         Map<String, Long> offsets = new HashMap<>();

@@ -70,6 +70,7 @@ final class QueueTestAdmin {
     /** Closes every consumer {@link #consume} made, as clients that cancel. */
     void closeConsumers() {
         consumers.forEach(StreamConsumer::close);
+        consumers.clear();
     }
 
     /** The consumer's next delivery, waiting for it. */

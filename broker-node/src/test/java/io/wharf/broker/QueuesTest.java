@@ -28,7 +28,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,26 +47,43 @@ class QueuesTest {
             BrokerConfig.QUEUE_CHECKPOINT_INTERVAL_ENTRIES, "50", BrokerConfig.QUEUE_MOVE_THRESHOLD_ENTRIES, "400",
             BrokerConfig.QUEUE_CONSUMER_TIMEOUT_MS, "60000");
 
+    // One cluster for the class (a cluster start is most of a test's time): each test uses queues
+    // of its own, and a test that stops a broker has it running again before the next one starts.
     @TempDir
-    Path dir;
-    private InProcessCluster cluster;
-    private QueueTestAdmin admin;
+    static Path dir;
+    private static InProcessCluster cluster;
+    private static QueueTestAdmin admin;
     private final List<StreamConsumer> consumers = new ArrayList<>();
 
-    @BeforeEach
-    void setUp() throws Exception {
+    @BeforeAll
+    static void startCluster() throws Exception {
         cluster = new InProcessCluster(dir);
         admin = new QueueTestAdmin(cluster);
         admin.startCluster(BROKER_OVERRIDES);
     }
 
-    private void startBroker(int id) throws Exception {
+    @BeforeEach
+    void everyBrokerRuns() throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            if (!cluster.brokers().containsKey(id)) {
+                startBroker(id);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
+                .allMatch(BrokerNode::isActive));
+    }
+
+    private static void startBroker(int id) throws Exception {
         cluster.startBroker(id, BROKER_OVERRIDES);
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void closeConsumers() {
         consumers.forEach(StreamConsumer::close);
+    }
+
+    @AfterAll
+    static void stopCluster() throws InterruptedException {
         cluster.close();
     }
 
