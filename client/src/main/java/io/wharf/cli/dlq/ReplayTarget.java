@@ -1,5 +1,6 @@
 package io.wharf.cli.dlq;
 
+import io.wharf.client.dlq.QueueDeadLetter;
 import io.wharf.proto.queue.Death;
 import io.wharf.proto.queue.Message;
 import java.util.List;
@@ -24,13 +25,16 @@ public record ReplayTarget(String exchange, List<String> routingKeys) {
     /**
      * A dead letter's origin, as RabbitMQ records it: the exchange of its first death
      * ({@code x-first-death-exchange}) with the routing keys it had been published with then (the
-     * x-death entry of that first death's queue and reason). Empty when it carries no such history.
+     * x-death entry of that first death's queue and reason). A dead letter the SDK's queue loop
+     * wrote has no x-death: its origin is its {@code error.origin.queue}, through the default
+     * exchange, so that it goes back to that queue alone. Empty when it carries neither.
      */
     public static Optional<ReplayTarget> origin(Message message) {
         String exchange = message.getHeadersMap().get("x-first-death-exchange");
         Optional<Death> first = firstDeath(message);
         if (exchange == null || first.isEmpty() || first.get().getRoutingKeysCount() == 0) {
-            return Optional.empty();
+            return Optional.ofNullable(message.getHeadersMap().get(QueueDeadLetter.ORIGIN_QUEUE))
+                    .map(queue -> new ReplayTarget("", List.of(queue)));
         }
         return Optional.of(new ReplayTarget(exchange, first.get().getRoutingKeysList()));
     }
