@@ -160,17 +160,7 @@ class DeadLettersClusterTest {
             JsonNode entry = find(listed.get("dead_letter_topics"), "topic", dlq);
             assertEquals(5, entry.get("depth").asLong(), "dlq list: " + entry);
             JsonNode shown = cliJson("dlq", "show", dlq, "--max-messages", "10", "--bootstrap", controllers());
-            List<String> deadValues = new ArrayList<>();
-            List<String> causes = new ArrayList<>();
-            for (JsonNode record : shown.get("records")) {
-                deadValues.add(record.get("value").asText());
-                causes.add(record.get("headers").get(DeadLetterRecord.CAUSE).asText());
-                assertEquals(topic, record.get("headers").get(DeadLetterRecord.ORIGIN_TOPIC).asText());
-            }
-            assertEquals(List.of("ad-2#1", "ad-2#2", "ad-2#3", "ad-2#4", "ad-2#5"), deadValues,
-                    "the key's dead letters: a contiguous tail in source order");
-            assertEquals(IllegalStateException.class.getName(), causes.get(0));
-            assertEquals(Collections.nCopies(4, DeadLetterPolicy.BLOCKED_BY_PREVIOUS_FAILURE), causes.subList(1, 5));
+            assertFailedThenBlocked(shown.get("records"), "value", DeadLetterRecord.ORIGIN_TOPIC, topic, "ad-2");
             assertTrue(cli("dlq", "blocked", "--group", group, "--bootstrap", brokersCsv()).out().contains("ad-2"));
 
             broken.fix();
@@ -265,17 +255,8 @@ class DeadLettersClusterTest {
             assertEquals(List.of("j-1#4", "j-3#4", "j-1#5", "j-3#5"), bySecond, "the new active consumer's work");
 
             JsonNode shown = cliJson("dlq", "show", dlq, "--max-messages", "20", "--bootstrap", controllers());
-            List<String> deadBodies = new ArrayList<>();
-            List<String> causes = new ArrayList<>();
-            for (JsonNode message : shown.get("messages")) {
-                deadBodies.add(message.get("body").asText());
-                causes.add(message.get("headers").get(DeadLetterRecord.CAUSE).asText());
-                assertEquals(queue, message.get("headers").get(QueueDeadLetter.ORIGIN_QUEUE).asText());
-            }
-            assertEquals(List.of("j-2#1", "j-2#2", "j-2#3", "j-2#4", "j-2#5"), deadBodies,
-                    "the key's dead letters: a contiguous tail in source order");
-            assertEquals(IllegalStateException.class.getName(), causes.get(0));
-            assertEquals(Collections.nCopies(4, DeadLetterPolicy.BLOCKED_BY_PREVIOUS_FAILURE), causes.subList(1, 5));
+            assertFailedThenBlocked(shown.get("messages"), "body", QueueDeadLetter.ORIGIN_QUEUE, queue, "j-2");
+            assertTrue(cli("dlq", "blocked", "--queue", queue, "--bootstrap", brokersCsv()).out().contains("j-2"));
 
             broken.fix();
             assertEquals(0, cli("dlq", "release", "--queue", queue, "j-2", "--bootstrap", brokersCsv()).exit());
@@ -318,6 +299,27 @@ class DeadLettersClusterTest {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /**
+     * Asserts that the dead letters {@code wharf dlq show --json} listed are {@code key}'s messages
+     * 1 to 5 in source order, from {@code origin}: the first failed, the rest blocked behind it.
+     *
+     * @param textField where the listing has the value (topics) or body (queues)
+     */
+    private static void assertFailedThenBlocked(JsonNode shown, String textField, String originHeader, String origin,
+                                                String key) {
+        List<String> texts = new ArrayList<>();
+        List<String> causes = new ArrayList<>();
+        for (JsonNode deadLetter : shown) {
+            texts.add(deadLetter.get(textField).asText());
+            causes.add(deadLetter.get("headers").get(DeadLetterRecord.CAUSE).asText());
+            assertEquals(origin, deadLetter.get("headers").get(originHeader).asText());
+        }
+        assertEquals(IntStream.rangeClosed(1, 5).mapToObj(i -> key + "#" + i).toList(), texts,
+                "the key's dead letters: a contiguous tail in source order");
+        assertEquals(IllegalStateException.class.getName(), causes.get(0));
+        assertEquals(Collections.nCopies(4, DeadLetterPolicy.BLOCKED_BY_PREVIOUS_FAILURE), causes.subList(1, 5));
+    }
 
     /** The one value the processor fails on until {@link #fix()}: a bug fixed before the replay. */
     private static final class FailingValue {

@@ -37,7 +37,7 @@ public final class QueueDeadLetterLoop implements AutoCloseable {
     private final BlockedKeys blocks;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile QueueSubscription subscription;
-    private volatile RuntimeException failure;
+    private volatile Throwable failure;
 
     private QueueDeadLetterLoop(QueueMessageHandler handler, BlockedKeys blocks) {
         this.handler = handler;
@@ -68,13 +68,13 @@ public final class QueueDeadLetterLoop implements AutoCloseable {
         QueueInfo info = consumer.describe(queue);
         DeadLetterExchange target = DeadLetterExchange.of(info);
         if (config.isOrdered()) {
-            if (blocks == null) {
-                throw new IllegalArgumentException("ordered mode keeps blocked keys on a topic: pass BlockedKeys");
-            }
             if (!"true".equals(info.getArgumentsMap().get("x-single-active-consumer"))) {
                 throw new IllegalArgumentException("ordered mode needs queue '" + queue + "' declared with "
                         + "x-single-active-consumer=true: among competing consumers a key's messages are processed "
                         + "side by side");
+            }
+            if (blocks == null) {
+                throw new IllegalArgumentException("ordered mode keeps blocked keys on a topic: pass BlockedKeys");
             }
         }
         QueueMessageHandler handler = new QueueMessageHandler(
@@ -90,7 +90,7 @@ public final class QueueDeadLetterLoop implements AutoCloseable {
     private void attach(QueueSubscription attached) {
         subscription = attached;
         attached.done().whenComplete((ignored, error) -> {
-            RuntimeException stoppedBy = failure;
+            Throwable stoppedBy = failure;
             if (stoppedBy != null) {
                 done.completeExceptionally(stoppedBy);
             } else if (error != null) {
@@ -120,12 +120,14 @@ public final class QueueDeadLetterLoop implements AutoCloseable {
             Thread.currentThread().interrupt();
             stop(new IllegalStateException("interrupted while handling " + delivery.deliveryTag() + " of queue '"
                     + delivery.queue() + "'", e));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Not left to the consumer, which would log it and go on with the next delivery:
+            // handling the next message while this one is unsettled would break the key's order.
             stop(e);
         }
     }
 
-    private void stop(RuntimeException cause) {
+    private void stop(Throwable cause) {
         failure = cause;
         QueueSubscription current = subscription;
         if (current != null) {
@@ -137,7 +139,9 @@ public final class QueueDeadLetterLoop implements AutoCloseable {
      * Completes once the loop is over: normally after {@link #close}, exceptionally with a
      * {@link DeadLetterWriteException} (a dead letter or key block not written), a
      * {@link io.wharf.client.ClientException} (blocked keys not readable, or the subscription
-     * ended with an error) or an {@link IllegalStateException} (interrupted).
+     * ended with an error), an {@link IllegalStateException} (interrupted) or whatever else the
+     * handling of a message threw outside the processor's retries (an {@link Error} the processor
+     * threw, for one).
      */
     public CompletableFuture<Void> done() {
         return done;
