@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wharf.client.TopicPartition;
-import io.wharf.client.consumer.ConsumerRecord;
 import io.wharf.client.dlq.BlockedKeys;
 import io.wharf.client.fake.FakeCluster;
 import io.wharf.record.Record;
@@ -45,8 +44,8 @@ class DlqBlockedKeysCliTest {
         cluster.createTopic("orders", 2);
         cluster.createTopic(BLOCKED_TOPIC, 1);
         try (BlockedKeys keys = BlockedKeys.open(cluster.bootstrap(), BLOCKED_TOPIC)) {
-            keys.block(new ConsumerRecord("orders", 1, 42L, 0L, utf8("ad-7"), utf8("click"), List.of()), "timeout");
-            keys.block(new ConsumerRecord("orders", 0, 3L, 0L, BINARY_KEY, utf8("view"), List.of()), "parse");
+            keys.block("orders", utf8("ad-7"), 1, 42L, "timeout");
+            keys.block("orders", BINARY_KEY, 0, 3L, "parse");
         }
     }
 

@@ -10,12 +10,14 @@ import io.wharf.client.dlq.BlockedKeys;
 import io.wharf.proto.common.ErrorCode;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Where ordered mode keeps a consumer group's blocked keys: {@code --group G} (the topic
- * {@code G-dlq-blocked}) or {@code --blocked-topic T}, and the brokers ({@code --bootstrap}).
+ * Where ordered mode keeps the blocked keys: a consumer group's ({@code --group G}, the topic
+ * {@code G-dlq-blocked}), a queue's ({@code --queue Q}, the topic {@code Q-dlq-blocked}) or
+ * {@code --blocked-topic T}, and the brokers ({@code --bootstrap}).
  * Single-threaded; filled by picocli.
  */
 public final class BlockedKeysOptions {
@@ -27,18 +29,29 @@ public final class BlockedKeysOptions {
     @Option(names = "--group", paramLabel = "G",
             description = "Consumer group running the dead-letter loop in ordered mode; its blocked keys are on G-dlq-blocked.")
     String group;
+    @Option(names = "--queue", paramLabel = "Q",
+            description = "Queue consumed by the SDK's queue dead-letter loop in ordered mode; its blocked keys are on Q-dlq-blocked.")
+    String queue;
     @Option(names = "--blocked-topic", paramLabel = "T",
-            description = "The blocked-keys topic, when the loop was configured with another than G-dlq-blocked.")
+            description = "The blocked-keys topic, when the loop was configured with another than G-dlq-blocked (Q-dlq-blocked).")
     String blockedTopic;
+
+    /** The queue {@code --queue} names, if any: the source of the blocks to release. */
+    Optional<String> queue() {
+        return Optional.ofNullable(queue).filter(name -> !name.isBlank());
+    }
 
     /** The blocked-keys topic these options name. */
     String topic() {
         if (blockedTopic != null) {
             return blockedTopic;
         }
+        if (queue().isPresent()) {
+            return BlockedKeys.defaultTopic(queue);
+        }
         if (group == null || group.isBlank()) {
             throw new IllegalArgumentException("name the consumer group with --group G (its blocked keys are on "
-                    + "G-dlq-blocked) or the topic with --blocked-topic T");
+                    + "G-dlq-blocked), the queue with --queue Q (on Q-dlq-blocked) or the topic with --blocked-topic T");
         }
         return BlockedKeys.defaultTopic(group);
     }
@@ -58,7 +71,8 @@ public final class BlockedKeysOptions {
                 throw e;
             }
             throw new CliException("NO_BLOCKED_KEYS_TOPIC", "no blocked-keys topic '" + topic + "': check --group "
-                    + "(ordered mode keeps the blocks on <group>-dlq-blocked) or name the topic with --blocked-topic");
+                    + "or --queue (ordered mode keeps the blocks on <group>-dlq-blocked, <queue>-dlq-blocked) or name "
+                    + "the topic with --blocked-topic");
         }
         return BlockedKeys.open(brokers, topic);
     }

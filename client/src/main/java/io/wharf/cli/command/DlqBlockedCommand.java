@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
  * read from its blocked-keys topic to the end, each with the record whose failure blocked it.
  * Single-threaded.
  */
-@Command(name = "blocked", description = "List the keys ordered mode blocked for a consumer group.")
+@Command(name = "blocked", description = "List the keys ordered mode blocked for a consumer group or a queue.")
 public final class DlqBlockedCommand implements Runnable {
 
     private final CliEnvironment env;

@@ -6,29 +6,29 @@ import io.wharf.cli.Json;
 import io.wharf.client.ClientException;
 import io.wharf.client.dlq.BlockedKeys;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code wharf dlq release --group G TOPIC KEY}: releases a key that ordered mode blocked, by
- * writing its tombstone to the group's blocked-keys topic and waiting for acks=all. The group's
- * consumers process the key's records again once they read the tombstone (before their next
- * batch). Says whether the key was blocked; the tombstone is written either way, so a release
+ * {@code wharf dlq release --group G TOPIC KEY} (or {@code --queue Q KEY}): releases a key that
+ * ordered mode blocked, by writing its tombstone to the group's (queue's) blocked-keys topic and
+ * waiting for acks=all. The group's consumers process the key's records again once they read the
+ * tombstone (before their next batch; a queue's loop before its next delivery). Says whether the key was blocked; the tombstone is written either way, so a release
  * racing a block is never lost. Single-threaded.
  */
-@Command(name = "release", description = "Release a key that ordered mode blocked, so the group processes its "
-        + "records again.")
+@Command(name = "release", description = "Release a key that ordered mode blocked, so the group (or the queue's "
+        + "consumer) processes its messages again.")
 public final class DlqReleaseCommand implements Runnable {
 
     private final CliEnvironment env;
     @Mixin JsonOption json;
     @Mixin BlockedKeysOptions blocked;
-    @Parameters(index = "0", paramLabel = "TOPIC", description = "The source topic the key was blocked on.")
-    String topic;
-    @Parameters(index = "1", paramLabel = "KEY", description = "The record key, as UTF-8 text.")
-    String key;
+    @Parameters(arity = "1..2", paramLabel = "[TOPIC] KEY", description = "The source topic the key was blocked "
+            + "on (none with --queue: the queue is the source) and the key, as UTF-8 text.")
+    List<String> sourceAndKey;
 
     public DlqReleaseCommand(CliEnvironment env) {
         this.env = env;
@@ -36,6 +36,8 @@ public final class DlqReleaseCommand implements Runnable {
 
     @Override
     public void run() {
+        String topic = source();
+        String key = sourceAndKey.get(sourceAndKey.size() - 1);
         boolean wasBlocked;
         try (BlockedKeys keys = blocked.open(env)) {
             wasBlocked = keys.release(topic, key.getBytes(StandardCharsets.UTF_8));
@@ -55,7 +57,7 @@ public final class DlqReleaseCommand implements Runnable {
             throw new CliException("FAILED", "the release of key '" + key + "' failed: " + e.getMessage());
         }
         if (json.enabled()) {
-            Json.print(env.out(), Json.object("topic", topic, "key", key, "blocked_topic", blocked.topic(),
+            Json.print(env.out(), Json.object(blocked.queue().isPresent() ? "queue" : "topic", topic, "key", key, "blocked_topic", blocked.topic(),
                     "was_blocked", wasBlocked));
         } else if (wasBlocked) {
             env.out().println("Released key '" + key + "' of " + topic + ".");
@@ -63,5 +65,19 @@ public final class DlqReleaseCommand implements Runnable {
             env.out().println("Key '" + key + "' of " + topic + " was not blocked (" + blocked.topic()
                     + "); wrote its tombstone anyway.");
         }
+    }
+
+    /** The topic or queue whose key is released. */
+    private String source() {
+        if (blocked.queue().isPresent()) {
+            if (sourceAndKey.size() != 1) {
+                throw new IllegalArgumentException("with --queue name only the KEY: the queue is the source");
+            }
+            return blocked.queue().get();
+        }
+        if (sourceAndKey.size() != 2) {
+            throw new IllegalArgumentException("name the source TOPIC and the KEY (or the queue with --queue and the KEY)");
+        }
+        return sourceAndKey.get(0);
     }
 }

@@ -1,6 +1,7 @@
 package io.wharf.cli.dlq;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.wharf.client.dlq.DeadLetterRecord;
 import io.wharf.client.queue.QueueDelivery;
 import io.wharf.proto.queue.Death;
 import io.wharf.proto.queue.Message;
@@ -56,13 +57,15 @@ public record DeadLetterView(@JsonProperty("delivery_tag") long deliveryTag, Str
 
     /**
      * Why the message died last: {@code x-last-death-reason}, else the newest x-death entry's
-     * reason; "" when it never died.
+     * reason, else (a dead letter of the SDK's queue loop) its {@code error.cause}; "" when it
+     * never died.
      */
     public static String lastReason(Message message) {
         String header = message.getHeadersMap().get("x-last-death-reason");
         if (header != null) {
             return header;
         }
-        return message.getXDeathCount() == 0 ? "" : message.getXDeath(0).getReason();
+        return message.getXDeathCount() > 0 ? message.getXDeath(0).getReason()
+                : message.getHeadersMap().getOrDefault(DeadLetterRecord.CAUSE, "");
     }
 }

@@ -50,7 +50,10 @@ public final class BlockedKeys implements KeyBlockStore, AutoCloseable {
         this.catchUpTimeout = catchUpTimeout;
     }
 
-    /** The blocked-keys topic of consumer group {@code group} unless configured otherwise. */
+    /**
+     * The blocked-keys topic of consumer group {@code group} unless configured otherwise; for a
+     * queue's loops, of the queue (its consumers share it as a group's members do).
+     */
     public static String defaultTopic(String group) {
         return group + "-dlq-blocked";
     }
@@ -122,28 +125,27 @@ public final class BlockedKeys implements KeyBlockStore, AutoCloseable {
     }
 
     @Override
-    public boolean isBlocked(String sourceTopic, byte[] key) {
-        return blocks.containsKey(KeyBlock.id(sourceTopic, key));
+    public boolean isBlocked(String source, byte[] key) {
+        return blocks.containsKey(KeyBlock.id(source, key));
     }
 
     @Override
-    public void block(ConsumerRecord origin, String cause) throws Exception {
-        KeyBlock block = new KeyBlock(origin.topic(), origin.key(), origin.partition(), origin.offset(), cause,
-                clockMs.getAsLong());
+    public void block(String source, byte[] key, int partition, long offset, String cause) throws Exception {
+        KeyBlock block = new KeyBlock(source, key, partition, offset, cause, clockMs.getAsLong());
         write(block.id(), block.encode());
         blocks.put(block.id(), block);
     }
 
     /**
-     * Releases {@code key} of {@code sourceTopic}: writes its tombstone and waits for the ack.
-     * Consumers in ordered mode process the key's records again from the next batch they read
-     * after they catch up (each reads the topic before each batch).
+     * Releases {@code key} of {@code source} (a topic, or a queue): writes its tombstone and waits
+     * for the ack. Topic loops in ordered mode process the key's records again from the next batch
+     * they read (each reads the topic before each batch), queue loops from the next delivery.
      *
      * @return whether the key was blocked (the tombstone is written either way)
      */
-    public boolean release(String sourceTopic, byte[] key) throws Exception {
+    public boolean release(String source, byte[] key) throws Exception {
         catchUp();
-        String id = KeyBlock.id(sourceTopic, key);
+        String id = KeyBlock.id(source, key);
         boolean wasBlocked = blocks.containsKey(id);
         write(id, null);
         blocks.remove(id);

@@ -43,9 +43,9 @@ public record DeadLetterConfig(String topicSuffix, RetryBackoff backoff, boolean
     /** Collects settings over the defaults. Single-threaded. */
     public static final class Builder {
         private String topicSuffix = "-dlq";
-        private int maxAttempts = 3;
-        private Duration initialBackoff = Duration.ofMillis(100);
-        private Duration maxBackoff = Duration.ofSeconds(10);
+        private int maxAttempts = RetryBackoff.DEFAULT.maxAttempts();
+        private Duration initialBackoff = RetryBackoff.DEFAULT.initialDelay();
+        private Duration maxBackoff = RetryBackoff.DEFAULT.maxDelay();
         private boolean ordered;
         private Duration pollTimeout = Duration.ofMillis(500);
 

@@ -11,7 +11,8 @@ import java.util.Map;
  * that blocked it. A tombstone (null value) releases the key. Being a record over a byte array,
  * two blocks are equal only if they share the array: compare {@link #id()}s.
  *
- * @param topic the source topic
+ * @param topic the source topic, or queue ({@link QueueDeadLetterLoop}; partition 0, the offset
+ *     being the message's delivery tag)
  * @param key the record key
  * @param partition partition of the record whose failure blocked the key
  * @param offset its offset
@@ -42,7 +43,7 @@ public record KeyBlock(String topic, byte[] key, int partition, long offset, Str
      * @throws IllegalArgumentException when either is not in this format
      */
     static KeyBlock decode(String id, byte[] value) {
-        // Topic names have no '/', so the last one ends the topic even if a future key format has one.
+        // The hex key has no '/', so the last one ends the topic (or queue) name whatever that holds.
         int slash = id.lastIndexOf('/');
         if (slash <= 0) {
             throw new IllegalArgumentException("not a blocked-key id: " + id);

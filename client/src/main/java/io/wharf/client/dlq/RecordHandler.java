@@ -12,21 +12,7 @@ import java.util.function.UnaryOperator;
  */
 public final class RecordHandler {
 
-    /** How a record ended. */
-    public enum Outcome {
-        /** The processor succeeded. */
-        PROCESSED,
-        /** Its dead letter is acknowledged. */
-        DEAD_LETTERED
-    }
-
-    private final DeadLetterPolicy policy;
-    private final RecordProcessor processor;
-    private final DeadLetterSink sink;
-    private final KeyBlockStore blocks;
-    private final UnaryOperator<String> deadLetterTopic;
-    private final Pause pause;
-    private final LongSupplier clockMs;
+    private final RetryThenDeadLetter<ConsumerRecord> steps;
 
     /**
      * @param deadLetterTopic the dead-letter topic of a source topic
@@ -35,13 +21,8 @@ public final class RecordHandler {
     public RecordHandler(DeadLetterPolicy policy, RecordProcessor processor, DeadLetterSink sink,
                          KeyBlockStore blocks, UnaryOperator<String> deadLetterTopic, Pause pause,
                          LongSupplier clockMs) {
-        this.policy = policy;
-        this.processor = processor;
-        this.sink = sink;
-        this.blocks = blocks;
-        this.deadLetterTopic = deadLetterTopic;
-        this.pause = pause;
-        this.clockMs = clockMs;
+        this.steps = new RetryThenDeadLetter<>(policy, new Records(processor, sink, blocks, deadLetterTopic, clockMs),
+                pause);
     }
 
     /**
@@ -51,57 +32,43 @@ public final class RecordHandler {
      * @throws InterruptedException when interrupted while waiting to retry
      */
     public Outcome handle(ConsumerRecord record) throws InterruptedException {
-        // Only ordered mode asks the store: unordered mode needs no block topic at all.
-        boolean blocked = policy.ordered() && record.key() != null && blocks.isBlocked(record.topic(), record.key());
-        Decision decision = policy.admit(record.key(), blocked);
-        int failed = 0;
-        while (decision instanceof Decision.Process) {
-            try {
-                processor.process(record);
-                return Outcome.PROCESSED;
-            } catch (Exception e) {
-                failed++;
-                decision = policy.afterFailure(record.key(), failed, e);
-                if (decision instanceof Decision.Retry retry) {
-                    pause.sleep(retry.delay());
-                    decision = new Decision.Process();
-                }
-            }
-        }
-        Decision.DeadLetter deadLetter = (Decision.DeadLetter) decision;
-        if (deadLetter.blocksKey()) {
-            // The block goes first: once the dead letter is committed past, the block is what
-            // keeps the key's later records out of the processor, across restarts and rebalances.
-            writeDurably("block of " + where(record), () -> blocks.block(record, deadLetter.cause()));
-        }
-        writeDurably("dead letter of " + where(record), () -> sink.publish(DeadLetterRecord.of(record,
-                deadLetterTopic.apply(record.topic()), deadLetter.cause(), deadLetter.message(), clockMs.getAsLong())));
-        return Outcome.DEAD_LETTERED;
+        return steps.handle(record);
     }
 
-    /** A write the record cannot be committed without. */
-    private interface Write {
-        void run() throws Exception;
-    }
+    /** Topic records: keyed by the record key, blocked per (topic, key), dead letters to the topic's DLQ. */
+    private record Records(RecordProcessor processor, DeadLetterSink sink, KeyBlockStore blocks,
+                           UnaryOperator<String> deadLetterTopic, LongSupplier clockMs)
+            implements MessageKind<ConsumerRecord> {
 
-    private void writeDurably(String what, Write write) throws InterruptedException {
-        RetryBackoff backoff = policy.backoff();
-        for (int failed = 1; ; failed++) {
-            try {
-                write.run();
-                return;
-            } catch (InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                if (backoff.exhausted(failed)) {
-                    throw new DeadLetterWriteException(what + " failed " + failed + " times", e);
-                }
-                pause.sleep(backoff.delayAfter(failed));
-            }
+        @Override
+        public byte[] key(ConsumerRecord record) {
+            return record.key();
         }
-    }
 
-    private static String where(ConsumerRecord record) {
-        return record.topic() + "-" + record.partition() + "@" + record.offset();
+        @Override
+        public boolean isBlocked(ConsumerRecord record) {
+            return blocks.isBlocked(record.topic(), record.key());
+        }
+
+        @Override
+        public void process(ConsumerRecord record) throws Exception {
+            processor.process(record);
+        }
+
+        @Override
+        public void block(ConsumerRecord record, String cause) throws Exception {
+            blocks.block(record.topic(), record.key(), record.partition(), record.offset(), cause);
+        }
+
+        @Override
+        public void publishDeadLetter(ConsumerRecord record, Decision.DeadLetter decision) throws Exception {
+            sink.publish(DeadLetterRecord.of(record, deadLetterTopic.apply(record.topic()), decision.cause(),
+                    decision.message(), clockMs.getAsLong()));
+        }
+
+        @Override
+        public String describe(ConsumerRecord record) {
+            return record.topic() + "-" + record.partition() + "@" + record.offset();
+        }
     }
 }

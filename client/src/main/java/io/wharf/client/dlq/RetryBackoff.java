@@ -13,6 +13,9 @@ import java.time.Duration;
  */
 public record RetryBackoff(Duration initialDelay, Duration maxDelay, int maxAttempts) {
 
+    /** 3 attempts, 100 ms after the first failure, doubling, at most 10 s: at most 0.3 s of delays. */
+    public static final RetryBackoff DEFAULT = new RetryBackoff(Duration.ofMillis(100), Duration.ofSeconds(10), 3);
+
     public RetryBackoff {
         if (initialDelay.isNegative() || maxDelay.compareTo(initialDelay) < 0) {
             throw new IllegalArgumentException("need 0 <= initial delay <= max delay, got " + initialDelay + " and " + maxDelay);

@@ -4,9 +4,12 @@ import io.grpc.ManagedChannel;
 import io.wharf.client.ClientException;
 import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
+import io.wharf.proto.broker.DescribeQueueRequest;
+import io.wharf.proto.broker.DescribeQueueResponse;
 import io.wharf.proto.broker.GetRequest;
 import io.wharf.proto.broker.GetResponse;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.common.QueueInfo;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -108,6 +111,23 @@ public final class QueueConsumer implements AutoCloseable {
         }
         return response.getEmpty() || !response.hasDelivery() ? Optional.empty()
                 : Optional.of(new QueueDelivery(response.getDelivery(), null));
+    }
+
+    /**
+     * The queue as its leader describes it: name, id and the x-arguments it was declared with
+     * (what a client that adapts to the queue's settings reads, e.g. the dead-letter loop).
+     *
+     * @throws ClientException NOT_FOUND and other refusals, or the last retriable error after the request timeout
+     */
+    public QueueInfo describe(String queue) {
+        DescribeQueueResponse response = leaderCaller.call(queue, "DescribeQueue", config.bootstrap(),
+                stub -> stub.describeQueue(DescribeQueueRequest.newBuilder().setQueue(queue).build()),
+                DescribeQueueResponse::getError, config.requestTimeout());
+        if (response.getError().getCode() != ErrorCode.NONE) {
+            throw new ClientException(response.getError().getCode(), "describing queue '" + queue + "' failed: "
+                    + response.getError().getMessage());
+        }
+        return response.getQueue();
     }
 
     /** Cancels every subscription, stops the handler thread (letting a running handler finish) and closes the channels. */

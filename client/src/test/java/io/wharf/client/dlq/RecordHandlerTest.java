@@ -22,17 +22,17 @@ class RecordHandlerTest {
     private RecordHandler handler(RecordProcessor processor) {
         KeyBlockStore store = new KeyBlockStore() {
             @Override
-            public boolean isBlocked(String topic, byte[] key) {
+            public boolean isBlocked(String source, byte[] key) {
                 return false;
             }
 
             @Override
-            public void block(ConsumerRecord origin, String cause) {
+            public void block(String source, byte[] key, int partition, long offset, String cause) {
                 if (blockFailures-- > 0) {
                     events.add("block failed");
                     throw new IllegalStateException("block not acked");
                 }
-                events.add("block " + origin.offset());
+                events.add("block " + offset);
             }
         };
         DeadLetterSink sink = deadLetter -> {
@@ -48,23 +48,23 @@ class RecordHandlerTest {
 
     @Test
     void retriesWithBackoffThenBlocksTheKeyBeforePublishingTheDeadLetter() throws InterruptedException {
-        RecordHandler.Outcome outcome = handler(r -> {
+        Outcome outcome = handler(r -> {
             events.add("attempt");
             throw new IllegalStateException("no");
         }).handle(record);
-        assertEquals(RecordHandler.Outcome.DEAD_LETTERED, outcome);
+        assertEquals(Outcome.DEAD_LETTERED, outcome);
         assertEquals(List.of("attempt", "wait 10", "attempt", "wait 20", "attempt", "block 7", "publish orders.dead"), events);
     }
 
     @Test
     void aRecordThatSucceedsOnARetryIsProcessed() throws InterruptedException {
         int[] attempts = {0};
-        RecordHandler.Outcome outcome = handler(r -> {
+        Outcome outcome = handler(r -> {
             if (++attempts[0] < 3) {
                 throw new IllegalStateException("not yet");
             }
         }).handle(record);
-        assertEquals(RecordHandler.Outcome.PROCESSED, outcome);
+        assertEquals(Outcome.PROCESSED, outcome);
         assertEquals(List.of("wait 10", "wait 20"), events);
     }
 

@@ -148,7 +148,12 @@ public final class FakeQueueCluster implements AutoCloseable {
 
     /** Declares {@code name} led by broker {@code leader}, as the controller would. */
     public synchronized void declareQueue(String name, int leader) {
-        queues.put(name, new FakeQueue(name, leader, Map.of()));
+        declareQueue(name, leader, Map.of());
+    }
+
+    /** A queue led by broker {@code leader}, declared with {@code arguments} (kept, not acted on). */
+    public synchronized void declareQueue(String name, int leader, Map<String, String> arguments) {
+        queues.put(name, new FakeQueue(name, leader, arguments));
     }
 
     /** The next publishes meet these fates in turn: a {@link PublishFate}, or an ErrorCode to nack with (nothing stored). */
