@@ -3,19 +3,23 @@ package io.wharf.cluster;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.client.admin.NewTopic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The nemesis suite's setup, shared by the short run of every build and the long one of the
  * {@code nemesis} profile: a cluster of 3 controllers and 3 brokers named {@code nemesis} on ports
- * from 29000, a topic of 3 partitions (RF 3, min.insync.replicas 2), every nemesis, and a
- * {@link NemesisRun} of the seeded schedule. Owns the cluster until {@link #close()}.
+ * from 29000, each node in a network namespace of its own where namespaces can be made (else on
+ * 127.0.0.1, and the schedule has no partitions), a topic of 3 partitions (RF 3,
+ * min.insync.replicas 2), every nemesis, and a {@link NemesisRun} of the seeded schedule. Owns the
+ * cluster and the namespaces until {@link #close()}.
  */
 final class NemesisSuite implements AutoCloseable {
 
@@ -25,15 +29,41 @@ final class NemesisSuite implements AutoCloseable {
     private static final int PARTITIONS = 3;
 
     private final ProcessCluster cluster;
+    private final Optional<NetworkNamespaces> network;
 
-    private NemesisSuite(ProcessCluster cluster) {
+    private NemesisSuite(ProcessCluster cluster, Optional<NetworkNamespaces> network) {
         this.cluster = cluster;
+        this.network = network;
     }
 
-    /** Starts the cluster and creates the workload's topic. */
-    static NemesisSuite start() {
-        ProcessCluster cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3);
-        NemesisSuite suite = new NemesisSuite(cluster);
+    /** True when the suite's schedules include network partitions (see {@link NetworkNamespaces#available()}). */
+    static boolean partitionsAvailable() {
+        return NetworkNamespaces.available();
+    }
+
+    /**
+     * Starts the cluster, in network namespaces when {@code withPartitions}, and creates the
+     * workload's topic.
+     */
+    static NemesisSuite start(boolean withPartitions) {
+        Optional<NetworkNamespaces> network = Optional.empty();
+        ProcessCluster cluster;
+        if (withPartitions) {
+            network = Optional.of(NetworkNamespaces.create(new ClusterTopology(ClusterTopology.DEFAULT_HOST,
+                    PORT_BASE, 3, 3).nodes()));
+            try {
+                cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3, Map.of(), network.get().hosts(),
+                        network.get().launchPrefixes());
+            } catch (RuntimeException e) {
+                network.get().close();
+                throw e;
+            }
+        } else {
+            LOG.warn("network namespaces cannot be made here (root, CAP_NET_ADMIN and `ip` are needed): "
+                    + "the schedule has no network partitions");
+            cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3);
+        }
+        NemesisSuite suite = new NemesisSuite(cluster, network);
         try {
             assertTrue(cluster.admin().createTopics(List.of(new NewTopic(NAME, PARTITIONS, 3,
                     Map.of("min.insync.replicas", "2")))).get(0).succeeded());
@@ -50,6 +80,8 @@ final class NemesisSuite implements AutoCloseable {
         Victims victims = new Victims(cluster, NAME, PARTITIONS);
         List<Nemesis> nemeses = new ArrayList<>(List.of(new KillNemesis(cluster, victims),
                 new PauseNemesis(cluster, victims), new CorruptRestartNemesis(cluster, victims, NAME, PARTITIONS)));
+        network.ifPresent(namespaces -> nemeses.add(new PartitionNemesis(namespaces, victims,
+                cluster.launcher().topology().nodes())));
         FaultSchedule schedule = FaultSchedule.plan(seed, faults, nemeses);
         NemesisRun.Report report = new NemesisRun(cluster, NAME, PARTITIONS, nemeses).run(schedule);
         LOG.info("nemesis run of seed {}: {}", seed, report);
@@ -58,6 +90,12 @@ final class NemesisSuite implements AutoCloseable {
 
     @Override
     public void close() {
-        cluster.close();
+        try {
+            // Links restored first: the brokers' controlled shutdown needs the controllers.
+            network.ifPresent(NetworkNamespaces::healAll);
+            cluster.close();
+        } finally {
+            network.ifPresent(NetworkNamespaces::close);
+        }
     }
 }

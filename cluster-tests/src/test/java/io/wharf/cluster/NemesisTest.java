@@ -30,7 +30,7 @@ class NemesisTest {
     void aShortSeededScheduleOfFaultsLosesNoAcknowledgedWriteAndKeepsMetadataSafe() {
         long seed = Long.getLong("nemesis.seed", DEFAULT_SEED);
         int faults = Integer.getInteger("nemesis.faults", DEFAULT_FAULTS);
-        suite = NemesisSuite.start();
+        suite = NemesisSuite.start(NemesisSuite.partitionsAvailable());
         NemesisRun.Report report = suite.run(seed, faults);
         assertEquals(faults, report.faultsByKind().values().stream().mapToInt(Integer::intValue).sum());
     }
