@@ -16,11 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a {@link FaultSchedule} against a cluster under a continuous acks=all producer, with a
- * {@link ClusterObserver} polling every node, then checks the history: every acknowledged record
- * read back at its offset, once ({@link AcknowledgedRecords}); the replicas identical below the
- * high watermark ({@link ReplicaLogs}); at most one controller leader per term; no broker's
- * metadata going backwards. Each fault is injected, held for its planned time (the one timed wait
+ * Runs a {@link FaultSchedule} against a cluster under a continuous acks=all producer and a queue
+ * workload, with a {@link ClusterObserver} polling every node, then checks the history: every
+ * acknowledged record read back at its offset, once ({@link AcknowledgedRecords}); the replicas
+ * identical below the high watermark ({@link ReplicaLogs}); at most one controller leader per
+ * term; no broker's metadata going backwards; no confirmed queue message lost, no acked one
+ * redelivered, nothing unexpected ({@link QueueDeliveries}). Each fault is injected, held for its planned time (the one timed wait
  * here: a fault's duration is the experiment, not a condition), healed, and followed by a wait
  * until the cluster serves again with every replica in sync and writes flowing.
  *
@@ -35,18 +36,26 @@ final class NemesisRun {
 
     /** What a clean run did. */
     record Report(Map<String, Integer> faultsByKind, int acknowledged, int failedSends, long recordsRead,
-                  int controllerTerms, long metadataReports) {
+                  int controllerTerms, long metadataReports, int queueConfirmed, long queueDeliveries) {
     }
 
     private final ProcessCluster cluster;
     private final String topic;
     private final int partitions;
+    private final String queue;
+    private final String queueTopic;
     private final Map<String, Nemesis> nemeses;
     private final FaultLog faultLog = new FaultLog();
     private long startNanos;
 
-    NemesisRun(ProcessCluster cluster, String topic, int partitions, List<Nemesis> nemeses) {
+    /**
+     * @param queue a declared queue, whose log is the topic {@code queueTopic}, for the queue workload
+     */
+    NemesisRun(ProcessCluster cluster, String topic, int partitions, String queue, String queueTopic,
+               List<Nemesis> nemeses) {
         this.cluster = cluster;
+        this.queue = queue;
+        this.queueTopic = queueTopic;
         this.topic = topic;
         this.partitions = partitions;
         this.nemeses = nemeses.stream().collect(Collectors.toMap(Nemesis::kind, Function.identity()));
@@ -67,26 +76,33 @@ final class NemesisRun {
     private Report runAndCheck(FaultSchedule schedule) {
         startNanos = System.nanoTime();
         AcknowledgedRecords records = new AcknowledgedRecords(topic);
+        QueueDeliveries queueHistory;
         try (ClusterObserver observer = new ClusterObserver(cluster.launcher(), startNanos)) {
-            try (ContinuousProducer producer = new ContinuousProducer(records, partitions,
-                    cluster.launcher().topology().brokerEndpoints())) {
-                awaitWritesSince(producer, System.nanoTime());
-                for (FaultSchedule.PlannedFault planned : schedule.faults()) {
-                    inject(planned, producer);
+            try (QueueWorkload queueWork = new QueueWorkload(queue, cluster.launcher().topology().brokerEndpoints())) {
+                try (ContinuousProducer producer = new ContinuousProducer(records, partitions,
+                        cluster.launcher().topology().brokerEndpoints())) {
+                    awaitWritesSince(producer, System.nanoTime());
+                    for (FaultSchedule.PlannedFault planned : schedule.faults()) {
+                        inject(planned, producer);
+                    }
                 }
+                queueHistory = queueWork.drain();
             }
-            LOG.info("{}\n{} acknowledged, {} sends failed", faultLog, records.acknowledgedCount(),
-                    records.failedCount());
+            LOG.info("{}\n{} acknowledged, {} sends failed; queue: {} confirmed, {} delivered ({} deliveries)",
+                    faultLog, records.acknowledgedCount(), records.failedCount(), queueHistory.confirmedCount(),
+                    queueHistory.deliveredCount(), queueHistory.deliveries());
             AcknowledgedRecords.ReadBack readBack = records.assertReadBack(
                     cluster.launcher().topology().brokerEndpoints());
             cluster.assertReplicasIdentical(topic, readBack.highWatermarks(), RECOVERY_LIMIT);
+            assertEquals(List.of(), queueHistory.anomalies(), "queue " + queue);
+            assertTrue(queueHistory.confirmedCount() > 0, "the queue publisher made progress");
             assertEquals(List.of(), observer.termLeaders().violations(), "at most one controller leader per term");
             assertEquals(List.of(), observer.metadataOffsets().violations(), "broker metadata never goes backwards");
             assertTrue(observer.termLeaders().termsWithALeader() > 0 && observer.metadataOffsets().reports() > 0,
                     "the observer saw controller leaders and broker metadata offsets (else its checks prove nothing)");
             return new Report(faultLog.countsByKind(), records.acknowledgedCount(), records.failedCount(),
                     readBack.recordsRead(), observer.termLeaders().termsWithALeader(),
-                    observer.metadataOffsets().reports());
+                    observer.metadataOffsets().reports(), queueHistory.confirmedCount(), queueHistory.deliveries());
         }
     }
 
@@ -107,7 +123,8 @@ final class NemesisRun {
         try {
             await("fault #" + planned.number() + " healed: the cluster serving, every replica in the ISR")
                     .atMost(RECOVERY_LIMIT).pollInterval(Duration.ofMillis(200)).ignoreException(AdminException.class)
-                    .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic));
+                    .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic)
+                            && cluster.fullyReplicated(queueTopic));
             awaitWritesSince(producer, System.nanoTime());
             recoveredAt = System.nanoTime();
         } finally {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.client.admin.NewTopic;
+import io.wharf.metadata.QueueNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@code nemesis} profile: a cluster of 3 controllers and 3 brokers named {@code nemesis} on ports
  * from 29000, each node in a network namespace of its own where namespaces can be made (else on
  * 127.0.0.1, and the schedule has no partitions), a topic of 3 partitions (RF 3,
- * min.insync.replicas 2), every nemesis, and a {@link NemesisRun} of the seeded schedule. Owns the
+ * min.insync.replicas 2) and a replicated queue for the workloads, every nemesis, and a
+ * {@link NemesisRun} of the seeded schedule. Owns the
  * cluster and the namespaces until {@link #close()}.
  */
 final class NemesisSuite implements AutoCloseable {
@@ -27,6 +29,7 @@ final class NemesisSuite implements AutoCloseable {
     private static final String NAME = "nemesis";
     private static final int PORT_BASE = 29000;
     private static final int PARTITIONS = 3;
+    private static final String QUEUE = "nemesis-jobs";
 
     private final ProcessCluster cluster;
     private final Optional<NetworkNamespaces> network;
@@ -67,7 +70,9 @@ final class NemesisSuite implements AutoCloseable {
         try {
             assertTrue(cluster.admin().createTopics(List.of(new NewTopic(NAME, PARTITIONS, 3,
                     Map.of("min.insync.replicas", "2")))).get(0).succeeded());
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.fullyReplicated(NAME));
+            cluster.admin().declareQueue(QUEUE, Map.of());
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> cluster.fullyReplicated(NAME)
+                    && cluster.fullyReplicated(QueueNames.topicFor(QUEUE)));
         } catch (RuntimeException | AssertionError e) {
             suite.close();
             throw e;
@@ -83,7 +88,8 @@ final class NemesisSuite implements AutoCloseable {
         network.ifPresent(namespaces -> nemeses.add(new PartitionNemesis(namespaces, victims,
                 cluster.launcher().topology().nodes())));
         FaultSchedule schedule = FaultSchedule.plan(seed, faults, nemeses);
-        NemesisRun.Report report = new NemesisRun(cluster, NAME, PARTITIONS, nemeses).run(schedule);
+        NemesisRun.Report report = new NemesisRun(cluster, NAME, PARTITIONS, QUEUE, QueueNames.topicFor(QUEUE),
+                nemeses).run(schedule);
         LOG.info("nemesis run of seed {}: {}", seed, report);
         return report;
     }
