@@ -42,17 +42,7 @@ final class CorruptRestartNemesis implements Nemesis {
         int partition = random.nextInt(partitions);
         String damage = SegmentDamage.damageLastBatch(ReplicaLogs.partitionDir(cluster, victim.node().id(), topic,
                 partition), random).orElse("nothing to damage yet");
-        String description = "SIGKILL " + victim + ", then in " + topic + "-" + partition + ": " + damage;
-        return new Fault() {
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public void heal() {
-                cluster.launcher().start(victim.node());
-            }
-        };
+        return Fault.of("SIGKILL " + victim + ", then in " + topic + "-" + partition + ": " + damage,
+                () -> cluster.launcher().start(victim.node()));
     }
 }

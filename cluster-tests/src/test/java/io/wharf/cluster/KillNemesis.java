@@ -29,16 +29,6 @@ final class KillNemesis implements Nemesis {
     public Fault inject(Random random) {
         Victims.Victim victim = victims.pickAny(random);
         cluster.launcher().kill(victim.node());
-        return new Fault() {
-            @Override
-            public String description() {
-                return "SIGKILL " + victim;
-            }
-
-            @Override
-            public void heal() {
-                cluster.launcher().start(victim.node());
-            }
-        };
+        return Fault.of("SIGKILL " + victim, () -> cluster.launcher().start(victim.node()));
     }
 }

@@ -29,5 +29,20 @@ interface Nemesis {
 
         /** Undoes the fault: restarts, resumes, reconnects. Called once. */
         void heal();
+
+        /** A fault described by {@code description}, healed by {@code heal}. */
+        static Fault of(String description, Runnable heal) {
+            return new Fault() {
+                @Override
+                public String description() {
+                    return description;
+                }
+
+                @Override
+                public void heal() {
+                    heal.run();
+                }
+            };
+        }
     }
 }

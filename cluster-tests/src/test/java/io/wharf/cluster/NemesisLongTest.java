@@ -1,9 +1,6 @@
 package io.wharf.cluster;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,23 +19,12 @@ class NemesisLongTest {
     private static final Logger LOG = LoggerFactory.getLogger(NemesisLongTest.class);
     private static final int DEFAULT_FAULTS = 100;
 
-    private NemesisSuite suite;
-
-    @AfterEach
-    void stop() {
-        if (suite != null) {
-            suite.close();
-        }
-    }
-
     @Test
     @Timeout(value = 6, unit = TimeUnit.HOURS)
     void aLongRandomScheduleOfFaultsLosesNoAcknowledgedWriteAndKeepsMetadataSafe() {
         long seed = Long.getLong("nemesis.seed", System.nanoTime());
         int faults = Integer.getInteger("nemesis.faults", DEFAULT_FAULTS);
         LOG.info("long nemesis run: seed {}, {} faults (replay with -Dnemesis.seed={})", seed, faults, seed);
-        suite = NemesisSuite.start(NemesisSuite.partitionsAvailable());
-        NemesisRun.Report report = suite.run(seed, faults);
-        assertEquals(faults, report.faultsByKind().values().stream().mapToInt(Integer::intValue).sum());
+        NemesisSuite.runChecked(seed, faults);
     }
 }

@@ -1,6 +1,7 @@
 package io.wharf.cluster;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.cli.cluster.ClusterTopology;
@@ -39,9 +40,18 @@ final class NemesisSuite implements AutoCloseable {
         this.network = network;
     }
 
-    /** True when the suite's schedules include network partitions (see {@link NetworkNamespaces#available()}). */
-    static boolean partitionsAvailable() {
-        return NetworkNamespaces.available();
+    /**
+     * Starts the suite (with network partitions where namespaces can be made), runs {@code faults}
+     * faults of the schedule of {@code seed}, checks the history and that every fault was
+     * injected, and stops the cluster.
+     */
+    static NemesisRun.Report runChecked(long seed, int faults) {
+        try (NemesisSuite suite = start(NetworkNamespaces.available())) {
+            NemesisRun.Report report = suite.run(seed, faults);
+            assertEquals(faults, report.faultsByKind().values().stream().mapToInt(Integer::intValue).sum(),
+                    "faults injected");
+            return report;
+        }
     }
 
     /**

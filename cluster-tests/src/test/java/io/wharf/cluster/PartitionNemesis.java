@@ -55,17 +55,7 @@ final class PartitionNemesis implements Nemesis {
             case ISOLATED_NODE -> isolated(random);
             case BRIDGE -> bridge(random);
         };
-        return new Fault() {
-            @Override
-            public String description() {
-                return shape + ": " + description;
-            }
-
-            @Override
-            public void heal() {
-                network.healAll();
-            }
-        };
+        return Fault.of(shape + ": " + description, network::healAll);
     }
 
     private String minority(Random random) {

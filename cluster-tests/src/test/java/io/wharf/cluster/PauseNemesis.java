@@ -36,16 +36,6 @@ final class PauseNemesis implements Nemesis {
         long pid = cluster.launcher().pid(victim.node()).orElseThrow(() ->
                 new IllegalStateException("cannot pause " + victim + ": it is not running"));
         ProcessSignals.pause(pid);
-        return new Fault() {
-            @Override
-            public String description() {
-                return "SIGSTOP " + victim + ", pid " + pid;
-            }
-
-            @Override
-            public void heal() {
-                ProcessSignals.resume(pid);
-            }
-        };
+        return Fault.of("SIGSTOP " + victim + ", pid " + pid, () -> ProcessSignals.resume(pid));
     }
 }
