@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.client.admin.AdminException;
+import io.wharf.metadata.QueueNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -16,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a {@link FaultSchedule} against a cluster under a continuous acks=all producer and a queue
- * workload, with a {@link ClusterObserver} polling every node, then checks the history: every
+ * Runs a {@link FaultSchedule} against a cluster under a continuous acks=all producer and (unless
+ * left out) a queue workload, with a {@link ClusterObserver} polling every node, then checks the history: every
  * acknowledged record read back at its offset, once ({@link AcknowledgedRecords}); the replicas
  * identical below the high watermark ({@link ReplicaLogs}); at most one controller leader per
  * term; no broker's metadata going backwards; no confirmed queue message lost, no acked one
@@ -42,20 +44,17 @@ final class NemesisRun {
     private final ProcessCluster cluster;
     private final String topic;
     private final int partitions;
-    private final String queue;
-    private final String queueTopic;
+    private final Optional<String> queue;
     private final Map<String, Nemesis> nemeses;
     private final FaultLog faultLog = new FaultLog();
     private long startNanos;
 
     /**
-     * @param queue a declared queue, whose log is the topic {@code queueTopic}, for the queue workload
+     * @param queue a declared queue for the queue workload; none for a run without it
      */
-    NemesisRun(ProcessCluster cluster, String topic, int partitions, String queue, String queueTopic,
-               List<Nemesis> nemeses) {
+    NemesisRun(ProcessCluster cluster, String topic, int partitions, Optional<String> queue, List<Nemesis> nemeses) {
         this.cluster = cluster;
         this.queue = queue;
-        this.queueTopic = queueTopic;
         this.topic = topic;
         this.partitions = partitions;
         this.nemeses = nemeses.stream().collect(Collectors.toMap(Nemesis::kind, Function.identity()));
@@ -76,9 +75,11 @@ final class NemesisRun {
     private Report runAndCheck(FaultSchedule schedule) {
         startNanos = System.nanoTime();
         AcknowledgedRecords records = new AcknowledgedRecords(topic);
-        QueueDeliveries queueHistory;
+        Optional<QueueDeliveries> queueHistory;
         try (ClusterObserver observer = new ClusterObserver(cluster.launcher(), startNanos)) {
-            try (QueueWorkload queueWork = new QueueWorkload(queue, cluster.launcher().topology().brokerEndpoints())) {
+            // A null resource is allowed (and not closed): a run without the queue workload.
+            try (QueueWorkload queueWork = queue.map(name -> new QueueWorkload(name,
+                    cluster.launcher().topology().brokerEndpoints())).orElse(null)) {
                 try (ContinuousProducer producer = new ContinuousProducer(records, partitions,
                         cluster.launcher().topology().brokerEndpoints())) {
                     awaitWritesSince(producer, System.nanoTime());
@@ -86,23 +87,26 @@ final class NemesisRun {
                         inject(planned, producer);
                     }
                 }
-                queueHistory = queueWork.drain();
+                queueHistory = Optional.ofNullable(queueWork).map(QueueWorkload::drain);
             }
-            LOG.info("{}\n{} acknowledged, {} sends failed; queue: {} confirmed, {} delivered ({} deliveries)",
-                    faultLog, records.acknowledgedCount(), records.failedCount(), queueHistory.confirmedCount(),
-                    queueHistory.deliveredCount(), queueHistory.deliveries());
+            LOG.info("{}\n{} acknowledged, {} sends failed; queue: {}", faultLog, records.acknowledgedCount(),
+                    records.failedCount(), queueHistory.map(h -> h.confirmedCount() + " confirmed, "
+                            + h.deliveredCount() + " delivered (" + h.deliveries() + " deliveries)").orElse("none"));
             AcknowledgedRecords.ReadBack readBack = records.assertReadBack(
                     cluster.launcher().topology().brokerEndpoints());
             cluster.assertReplicasIdentical(topic, readBack.highWatermarks(), RECOVERY_LIMIT);
-            assertEquals(List.of(), queueHistory.anomalies(), "queue " + queue);
-            assertTrue(queueHistory.confirmedCount() > 0, "the queue publisher made progress");
+            queueHistory.ifPresent(history -> {
+                assertEquals(List.of(), history.anomalies(), "queue " + queue.get());
+                assertTrue(history.confirmedCount() > 0, "the queue publisher made progress");
+            });
             assertEquals(List.of(), observer.termLeaders().violations(), "at most one controller leader per term");
             assertEquals(List.of(), observer.metadataOffsets().violations(), "broker metadata never goes backwards");
             assertTrue(observer.termLeaders().termsWithALeader() > 0 && observer.metadataOffsets().reports() > 0,
                     "the observer saw controller leaders and broker metadata offsets (else its checks prove nothing)");
             return new Report(faultLog.countsByKind(), records.acknowledgedCount(), records.failedCount(),
                     readBack.recordsRead(), observer.termLeaders().termsWithALeader(),
-                    observer.metadataOffsets().reports(), queueHistory.confirmedCount(), queueHistory.deliveries());
+                    observer.metadataOffsets().reports(), queueHistory.map(QueueDeliveries::confirmedCount).orElse(0),
+                    queueHistory.map(QueueDeliveries::deliveries).orElse(0L));
         }
     }
 
@@ -124,7 +128,7 @@ final class NemesisRun {
             await("fault #" + planned.number() + " healed: the cluster serving, every replica in the ISR")
                     .atMost(RECOVERY_LIMIT).pollInterval(Duration.ofMillis(200)).ignoreException(AdminException.class)
                     .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic)
-                            && cluster.fullyReplicated(queueTopic));
+                            && queue.map(name -> cluster.fullyReplicated(QueueNames.topicFor(name))).orElse(true));
             awaitWritesSince(producer, System.nanoTime());
             recoveredAt = System.nanoTime();
         } finally {

@@ -90,7 +90,10 @@ final class NemesisSuite implements AutoCloseable {
         return suite;
     }
 
-    /** Runs {@code faults} faults of the schedule of {@code seed} and checks the history. */
+    /**
+     * Runs {@code faults} faults of the schedule of {@code seed} and checks the history; with the
+     * queue workload unless {@code -Dnemesis.queue=false}.
+     */
     NemesisRun.Report run(long seed, int faults) {
         Victims victims = new Victims(cluster, NAME, PARTITIONS);
         List<Nemesis> nemeses = new ArrayList<>(List.of(new KillNemesis(cluster, victims),
@@ -98,8 +101,9 @@ final class NemesisSuite implements AutoCloseable {
         network.ifPresent(namespaces -> nemeses.add(new PartitionNemesis(namespaces, victims,
                 cluster.launcher().topology().nodes())));
         FaultSchedule schedule = FaultSchedule.plan(seed, faults, nemeses);
-        NemesisRun.Report report = new NemesisRun(cluster, NAME, PARTITIONS, QUEUE, QueueNames.topicFor(QUEUE),
-                nemeses).run(schedule);
+        Optional<String> queue = Boolean.parseBoolean(System.getProperty("nemesis.queue", "true"))
+                ? Optional.of(QUEUE) : Optional.empty();
+        NemesisRun.Report report = new NemesisRun(cluster, NAME, PARTITIONS, queue, nemeses).run(schedule);
         LOG.info("nemesis run of seed {}: {}", seed, report);
         return report;
     }

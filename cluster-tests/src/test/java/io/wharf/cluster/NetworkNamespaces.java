@@ -30,7 +30,8 @@ final class NetworkNamespaces implements AutoCloseable {
     static final String PREFIX = "wnem";
     private static final String BRIDGE = PREFIX + "-br";
     private static final String SUBNET = "10.77.0.";
-    private static final String BRIDGE_ADDRESS = SUBNET + "1";
+    /** The bridge's address in the root namespace, where the test's clients are; never cut. */
+    static final String BRIDGE_ADDRESS = SUBNET + "1";
 
     private final Map<NodeName, String> namespaces = new LinkedHashMap<>();
     private final Set<List<NodeName>> cut = new HashSet<>();
