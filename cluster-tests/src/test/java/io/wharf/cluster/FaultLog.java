@@ -12,13 +12,13 @@ import java.util.TreeMap;
  */
 final class FaultLog {
 
-    /** One injected fault: when it started, when it was healed, when the cluster had recovered. */
+    /** One injected fault: when it started, when it was healed, when the cluster had recovered (-1: never). */
     record Entry(int number, String kind, String description, long injectedMs, long healedMs, long recoveredMs) {
         @Override
         public String toString() {
-            return String.format("#%d at %.1f s: %s: %s; healed at %.1f s, recovered at %.1f s", number,
-                    injectedMs / 1000.0, kind, description, healedMs / 1000.0,
-                    recoveredMs < 0 ? Double.NaN : recoveredMs / 1000.0);
+            return String.format("#%d at %.1f s: %s: %s; healed at %.1f s, %s", number, injectedMs / 1000.0, kind,
+                    description, healedMs / 1000.0, recoveredMs < 0 ? "not recovered"
+                            : String.format("recovered at %.1f s", recoveredMs / 1000.0));
         }
     }
 

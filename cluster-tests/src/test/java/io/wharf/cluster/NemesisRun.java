@@ -14,18 +14,20 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs a {@link FaultSchedule} against a cluster under a continuous acks=all producer and (unless
- * left out) a queue workload, with a {@link ClusterObserver} polling every node, then checks the history: every
- * acknowledged record read back at its offset, once ({@link AcknowledgedRecords}); the replicas
- * identical below the high watermark ({@link ReplicaLogs}); at most one controller leader per
- * term; no broker's metadata going backwards; no confirmed queue message lost, no acked one
- * redelivered, nothing unexpected ({@link QueueDeliveries}). Each fault is injected, held for its planned time (the one timed wait
- * here: a fault's duration is the experiment, not a condition), healed, and followed by a wait
- * until the cluster serves again with every replica in sync and writes flowing.
+ * left out) a queue workload, with a {@link ClusterObserver} polling every node, then checks the
+ * history: every acknowledged record read back at its offset, once ({@link AcknowledgedRecords});
+ * the replicas identical below the high watermark ({@link ReplicaLogs}); at most one controller
+ * leader per term; no broker's metadata going backwards; no confirmed queue message lost, no acked
+ * one redelivered, nothing unexpected ({@link QueueDeliveries}). Each fault is injected, held for
+ * its planned time (the one timed wait here: a fault's duration is the experiment, not a
+ * condition), healed, and followed by a wait until the cluster serves again with every replica in
+ * sync and writes flowing.
  *
  * <p>A failure is rethrown with the seed, the plan and the faults as injected, so it replays.
  */
@@ -125,17 +127,41 @@ final class NemesisRun {
         }
         long recoveredAt = -1;
         try {
-            await("fault #" + planned.number() + " healed: the cluster serving, every replica in the ISR")
-                    .atMost(RECOVERY_LIMIT).pollInterval(Duration.ofMillis(200)).ignoreException(AdminException.class)
-                    .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic)
-                            && queue.map(name -> cluster.fullyReplicated(QueueNames.topicFor(name))).orElse(true));
+            awaitRecovery(planned.number());
             awaitWritesSince(producer, System.nanoTime());
             recoveredAt = System.nanoTime();
         } finally {
             faultLog.add(new FaultLog.Entry(planned.number(), planned.kind(), fault.description(),
-                    elapsedMillis(injectedAt), elapsedMillis(healedAt), recoveredAt < 0 ? -1 : elapsedMillis(recoveredAt)));
+                    elapsedMillis(injectedAt), elapsedMillis(healedAt),
+                    recoveredAt < 0 ? -1 : elapsedMillis(recoveredAt)));
         }
         holdUntil(recoveredAt + planned.quietAfter().toNanos());
+    }
+
+    /**
+     * Waits until the cluster serves with every replica of the workload's topics in the ISR; on a
+     * timeout, fails naming what is still wrong: the cluster's problems and the partitions' ISRs.
+     */
+    private void awaitRecovery(int faultNumber) {
+        List<String> topics = queue.map(name -> List.of(topic, QueueNames.topicFor(name))).orElse(List.of(topic));
+        try {
+            await("fault #" + faultNumber + " healed: the cluster serving, every replica in the ISR")
+                    .atMost(RECOVERY_LIMIT).pollInterval(Duration.ofMillis(200)).ignoreException(AdminException.class)
+                    .until(() -> cluster.launcher().status().healthy()
+                            && topics.stream().allMatch(cluster::fullyReplicated));
+        } catch (ConditionTimeoutException e) {
+            String partitions;
+            try {
+                partitions = cluster.admin().describeTopics(topics).topics().stream()
+                        .flatMap(t -> t.getPartitionsList().stream().map(p -> t.getName() + "-" + p.getPartition()
+                                + " leader " + p.getLeader() + " ISR " + p.getIsrList() + " of " + p.getReplicasList()))
+                        .collect(Collectors.joining("; "));
+            } catch (AdminException unavailable) {
+                partitions = "(the controllers do not answer: " + unavailable.getMessage() + ")";
+            }
+            throw new AssertionError(e.getMessage() + "\n  cluster problems: "
+                    + cluster.launcher().status().problems() + "\n  partitions: " + partitions, e);
+        }
     }
 
     private static void awaitWritesSince(ContinuousProducer producer, long sinceNanos) {

@@ -101,7 +101,8 @@ final class NetworkNamespaces implements AutoCloseable {
     /** Each node's launch prefix, by node name: {@code ip netns exec <namespace>}, which execs in place. */
     Map<String, List<String>> launchPrefixes() {
         Map<String, List<String>> prefixes = new LinkedHashMap<>();
-        namespaces.forEach((node, namespace) -> prefixes.put(node.toString(), List.of("ip", "netns", "exec", namespace)));
+        namespaces.forEach((node, namespace) ->
+                prefixes.put(node.toString(), List.of("ip", "netns", "exec", namespace)));
         return prefixes;
     }
 

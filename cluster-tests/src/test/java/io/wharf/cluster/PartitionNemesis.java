@@ -68,7 +68,8 @@ final class PartitionNemesis implements Nemesis {
 
     private String leaderFromFollowers(Random random) {
         Victims.Victim leader = victims.pick(Victims.Role.PARTITION_LEADER, random);
-        List<NodeName> otherBrokers = nodes.stream().filter(n -> !n.isController() && !n.equals(leader.node())).toList();
+        List<NodeName> otherBrokers = nodes.stream()
+                .filter(node -> !node.isController() && !node.equals(leader.node())).toList();
         return leader + " " + split(List.of(leader.node()), otherBrokers);
     }
 

@@ -46,8 +46,8 @@ final class SegmentDamage {
             if (random.nextBoolean()) {
                 long cutAt = position + 1 + random.nextInt(size - 1);
                 channel.truncate(cutAt);
-                return Optional.of("cut " + segment.get().getFileName() + " at byte " + cutAt + ", inside its last batch ("
-                        + position + ".." + (position + size) + ")");
+                return Optional.of("cut " + segment.get().getFileName() + " at byte " + cutAt
+                        + ", inside its last batch (" + position + ".." + (position + size) + ")");
             }
             long at = position + CRC_COVERED_FROM + random.nextInt(size - CRC_COVERED_FROM);
             ByteBuffer one = ByteBuffer.allocate(1);
