@@ -1,8 +1,6 @@
 package io.wharf.cluster;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.wharf.client.Endpoint;
@@ -105,12 +103,11 @@ final class AcknowledgedRecords {
                 return partitions.stream().allMatch(tp -> consumer.position(tp) >= highWatermarks.get(tp.partition()));
             });
         }
-        acknowledged.forEach((sequence, metadata) -> assertEquals(topic + "-" + sequence,
-                log.getOrDefault(metadata.partition(), Map.of()).get(metadata.offset()),
-                "acknowledged record " + sequence + " is not at " + topic + "-" + metadata.partition() + "@"
-                        + metadata.offset()));
-        assertAcknowledgedInSendOrder();
-        assertNoDuplicates(log);
+        List<String> anomalies = anomalies(log);
+        if (!anomalies.isEmpty()) {
+            fail(anomalies.size() + " anomalies in " + topic + ", e.g.\n  "
+                    + String.join("\n  ", anomalies.subList(0, Math.min(20, anomalies.size()))));
+        }
         long read = log.values().stream().mapToLong(Map::size).sum();
         LOG.info("{}: {} acknowledged ({} sends failed); every one read back at its offset, in send order; "
                 + "{} records below the high watermarks {}, none stored twice", topic, acknowledged.size(),
@@ -118,30 +115,50 @@ final class AcknowledgedRecords {
         return new ReadBack(Map.copyOf(highWatermarks), read);
     }
 
-    /** Within a partition, acknowledged records sit in the order they were sent. */
-    private void assertAcknowledgedInSendOrder() {
-        Map<Integer, TreeMap<Long, Long>> byOffset = new HashMap<>();
-        acknowledged.forEach((sequence, m) ->
-                byOffset.computeIfAbsent(m.partition(), k -> new TreeMap<>()).put(m.offset(), sequence));
-        byOffset.forEach((partition, sequences) -> {
-            long previous = -1;
-            for (Map.Entry<Long, Long> entry : sequences.entrySet()) {
-                assertTrue(entry.getValue() > previous, topic + "-" + partition + " holds acknowledged record "
-                        + entry.getValue() + " at offset " + entry.getKey() + " after record " + previous);
-                previous = entry.getValue();
-            }
-        });
-    }
-
-    private void assertNoDuplicates(Map<Integer, Map<Long, String>> log) {
+    /**
+     * What is wrong with {@code log} (partition, then offset, to stored value) given what was
+     * acknowledged, one line per anomaly, named as in the Jepsen analyses: an acknowledged record
+     * <b>lost</b> (stored nowhere), read at <b>another offset</b> than acknowledged, stored twice
+     * (<b>duplicated</b>), or acknowledged records <b>out of send order</b> in their partition.
+     * Empty when the log holds every acknowledged record exactly where its acknowledgement said.
+     */
+    List<String> anomalies(Map<Integer, Map<Long, String>> log) {
         Map<String, List<String>> places = new HashMap<>();
         log.forEach((partition, records) -> records.forEach((offset, value) ->
                 places.computeIfAbsent(value, k -> new ArrayList<>()).add(partition + "@" + offset)));
-        List<String> stored = places.entrySet().stream().filter(e -> e.getValue().size() > 1)
-                .map(e -> e.getKey() + " at " + e.getValue()).sorted().toList();
-        if (!stored.isEmpty()) {
-            fail(stored.size() + " records are stored more than once in " + topic + ", e.g. "
-                    + stored.subList(0, Math.min(5, stored.size())));
-        }
+        List<String> anomalies = new ArrayList<>();
+        new TreeMap<>(acknowledged).forEach((sequence, metadata) -> {
+            String value = new String(value(sequence), StandardCharsets.UTF_8);
+            String at = metadata.partition() + "@" + metadata.offset();
+            List<String> found = places.getOrDefault(value, List.of());
+            if (found.isEmpty()) {
+                anomalies.add("lost: " + value + " acknowledged at " + at + " is stored nowhere");
+            } else if (!value.equals(log.getOrDefault(metadata.partition(), Map.of()).get(metadata.offset()))) {
+                anomalies.add("another offset: " + value + " acknowledged at " + at + " is stored at " + found);
+            }
+        });
+        places.entrySet().stream().filter(e -> e.getValue().size() > 1).sorted(Map.Entry.comparingByKey())
+                .forEach(e -> anomalies.add("duplicated: " + e.getKey() + " is stored at " + e.getValue()));
+        anomalies.addAll(outOfSendOrder());
+        return anomalies;
+    }
+
+    /** Within a partition, acknowledged records must sit in the order they were sent. */
+    private List<String> outOfSendOrder() {
+        Map<Integer, TreeMap<Long, Long>> byOffset = new TreeMap<>();
+        acknowledged.forEach((sequence, m) ->
+                byOffset.computeIfAbsent(m.partition(), k -> new TreeMap<>()).put(m.offset(), sequence));
+        List<String> anomalies = new ArrayList<>();
+        byOffset.forEach((partition, sequences) -> {
+            long previous = -1;
+            for (Map.Entry<Long, Long> entry : sequences.entrySet()) {
+                if (entry.getValue() < previous) {
+                    anomalies.add("out of send order: " + topic + "-" + partition + " holds acknowledged record "
+                            + entry.getValue() + " at offset " + entry.getKey() + " after record " + previous);
+                }
+                previous = entry.getValue();
+            }
+        });
+        return anomalies;
     }
 }

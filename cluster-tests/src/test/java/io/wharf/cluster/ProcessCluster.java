@@ -51,13 +51,25 @@ final class ProcessCluster implements AutoCloseable {
     /** As {@link #start(String, int, int, int)}, with {@code brokerProperties} added to every broker's config. */
     static ProcessCluster start(String name, int portBase, int controllers, int brokers,
                                 Map<String, String> brokerProperties) {
+        return start(name, portBase, controllers, brokers, brokerProperties, Map.of(), Map.of());
+    }
+
+    /**
+     * As {@link #start(String, int, int, int, Map)}, with nodes listening on hosts of their own
+     * ({@code nodeHosts}, by node name) and launched behind {@code launchPrefixes} (by node name):
+     * how a test puts each node in a network namespace of its own.
+     */
+    static ProcessCluster start(String name, int portBase, int controllers, int brokers,
+                                Map<String, String> brokerProperties, Map<String, String> nodeHosts,
+                                Map<String, List<String>> launchPrefixes) {
         Path dir = Path.of(System.getProperty("wharf.cluster.dir", "target/clusters")).resolve(name);
         deleteRecursively(dir);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ClusterSpec defaults = ClusterSpec.of(dir, new ClusterTopology(ClusterTopology.DEFAULT_HOST, portBase,
-                controllers, brokers), classpath, Map.of());
+                controllers, brokers, nodeHosts), classpath, Map.of());
         ClusterSpec spec = new ClusterSpec(defaults.baseDir(), defaults.topology(), classpath, Map.of(),
-                brokerProperties, defaults.jvmOptions(), defaults.logbackConfig(), defaults.mainClasses());
+                brokerProperties, defaults.jvmOptions(), defaults.logbackConfig(), defaults.mainClasses(),
+                launchPrefixes);
         String logback = System.getProperty("wharf.node.logback");
         if (logback != null && Files.isRegularFile(Path.of(logback))) {
             spec = spec.withLogbackConfig(Path.of(logback));

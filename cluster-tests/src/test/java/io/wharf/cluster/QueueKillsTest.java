@@ -19,12 +19,9 @@ import io.wharf.metadata.QueueNames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,13 +53,8 @@ class QueueKillsTest {
     private QueueConsumer consumer;
     private ScheduledExecutorService sender;
 
-    /** Everything the consumer side saw, shared with its handler thread. */
-    private final Set<String> published = ConcurrentHashMap.newKeySet();
-    private final Set<String> confirmed = ConcurrentHashMap.newKeySet();
-    private final Set<String> delivered = ConcurrentHashMap.newKeySet();
-    private final Set<String> ackConfirmed = ConcurrentHashMap.newKeySet();
-    private final Set<String> ackedThenDeliveredAgain = ConcurrentHashMap.newKeySet();
-    private final AtomicLong deliveries = new AtomicLong();
+    /** Everything the publisher and consumer saw, shared with their callback threads. */
+    private final QueueDeliveries history = new QueueDeliveries();
     private final AtomicLong redeliveries = new AtomicLong();
     private final AtomicLong lastConfirmNanos = new AtomicLong();
     /** When each confirm arrived (System.nanoTime()), for the longest gap around a kill. */
@@ -103,10 +95,10 @@ class QueueKillsTest {
         sender.scheduleWithFixedDelay(() -> {
             for (int i = 0; i < 5; i++) {
                 String body = "m-" + sequence.incrementAndGet();
-                published.add(body);
+                history.published(body);
                 publisher.publish("", QUEUE, body.getBytes(StandardCharsets.UTF_8)).thenAccept(outcome -> {
                     if (outcome.status() == PublishOutcome.Status.ACKED) {
-                        confirmed.add(body);
+                        history.confirmed(body);
                         long now = System.nanoTime();
                         lastConfirmNanos.set(now);
                         confirmTimes.add(now);
@@ -116,8 +108,8 @@ class QueueKillsTest {
         }, 0, 10, TimeUnit.MILLISECONDS);
 
         for (int round = 1; round <= ROUNDS; round++) {
-            int before = confirmed.size();
-            await("round " + round + ": confirms flowing").atMost(RESUME_LIMIT).until(() -> confirmed.size() > before + 200);
+            int before = history.confirmedCount();
+            await("round " + round + ": confirms flowing").atMost(RESUME_LIMIT).until(() -> history.confirmedCount() > before + 200);
             int leader = cluster.partition(topic, 0).getLeader();
             NodeName victim = cluster.broker(leader);
             LOG.info("round {}: killing {}, the leader of queue {}", round, victim, QUEUE);
@@ -125,14 +117,14 @@ class QueueKillsTest {
             cluster.launcher().kill(victim);
             await("round " + round + ": confirms after the kill").atMost(RESUME_LIMIT).pollInterval(Duration.ofMillis(10))
                     .until(() -> lastConfirmNanos.get() > killedAt);
-            int after = confirmed.size();
-            await().atMost(RESUME_LIMIT).until(() -> confirmed.size() > after + 200);
+            int after = history.confirmedCount();
+            await().atMost(RESUME_LIMIT).until(() -> history.confirmedCount() > after + 200);
             LOG.info("round {}: longest gap between confirms around the kill: {} ms", round,
                     longestGapMs(killedAt - TimeUnit.SECONDS.toNanos(1), System.nanoTime()));
             if (random.nextBoolean()) {
                 // A restart at once, or after more traffic without the node: both orders happen.
-                int during = confirmed.size();
-                await().atMost(RESUME_LIMIT).until(() -> confirmed.size() > during + 100);
+                int during = history.confirmedCount();
+                await().atMost(RESUME_LIMIT).until(() -> history.confirmedCount() > during + 100);
             }
             cluster.launcher().start(victim);
             await("round " + round + ": " + victim + " back in the queue's ISR").atMost(RECOVERY_LIMIT)
@@ -141,7 +133,7 @@ class QueueKillsTest {
         }
         sender.shutdownNow();
         publisher.flush();
-        LOG.info("queue kills: {} published, {} confirmed", published.size(), confirmed.size());
+        LOG.info("queue kills: {} published, {} confirmed", sequence.get(), history.confirmedCount());
 
         subscription.cancel();
         // Every node at once, then all back: the queue's state comes from its log alone.
@@ -159,20 +151,13 @@ class QueueKillsTest {
         QueueSubscription drain = consumer.subscribe(QUEUE, SubscribeOptions.defaults().withPrefetch(200),
                 this::handle);
         await("every confirmed message delivered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> delivered.containsAll(confirmed));
+                .until(history::everyConfirmedDelivered);
         drain.cancel();
 
-        Set<String> lost = new HashSet<>(confirmed);
-        lost.removeAll(delivered);
-        Set<String> unexpected = new HashSet<>(delivered);
-        unexpected.removeAll(published);
-        LOG.info("queue kills (seed {}): {} confirmed, {} delivered ({} deliveries, {} redelivered), lost {}, "
-                        + "unexpected {}, acked then delivered again {}", SEED, confirmed.size(), delivered.size(),
-                deliveries.get(), redeliveries.get(), lost.size(), unexpected.size(), ackedThenDeliveredAgain.size());
-        assertEquals(Set.of(), lost, "confirmed but never delivered (seed " + SEED + ")");
-        assertEquals(Set.of(), unexpected, "delivered but never published (seed " + SEED + ")");
-        assertEquals(Set.of(), ackedThenDeliveredAgain, "delivered again after its ack was confirmed (seed " + SEED + ")");
-        assertTrue(confirmed.size() > ROUNDS * 300, "the publisher made progress: " + confirmed.size());
+        LOG.info("queue kills (seed {}): {} confirmed, {} delivered ({} deliveries, {} redelivered)", SEED,
+                history.confirmedCount(), history.deliveredCount(), history.deliveries(), redeliveries.get());
+        assertEquals(List.of(), history.anomalies(), "seed " + SEED);
+        assertTrue(history.confirmedCount() > ROUNDS * 300, "the publisher made progress: " + history.confirmedCount());
     }
 
     /** The longest time between two consecutive confirms in [from, to] (System.nanoTime()). */
@@ -187,14 +172,10 @@ class QueueKillsTest {
 
     private void handle(QueueDelivery delivery) {
         String body = new String(delivery.body(), StandardCharsets.UTF_8);
-        deliveries.incrementAndGet();
         if (delivery.redelivered()) {
             redeliveries.incrementAndGet();
         }
-        if (ackConfirmed.contains(body)) {
-            ackedThenDeliveredAgain.add(body);
-        }
-        delivered.add(body);
-        delivery.ackSync().thenRun(() -> ackConfirmed.add(body));
+        history.delivered(body);
+        delivery.ackSync().thenRun(() -> history.ackConfirmed(body));
     }
 }

@@ -19,10 +19,23 @@ import java.util.Optional;
  * @param logbackConfig the node logging config, used when the file exists
  * @param mainClasses the main class each role runs (default {@link NodeRole#mainClass()}; tests may
  *     substitute a stand-in)
+ * @param launchPrefixes per node (by name), a command its JVM's command line is appended to, e.g.
+ *     {@code ip netns exec <namespace>} for a test that gives each node a network of its own; the
+ *     prefix must exec the command in the same process, so that the launched pid is the node's
+ *     (none by default)
  */
 public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpath,
                           Map<String, String> controllerProperties, Map<String, String> brokerProperties,
-                          List<String> jvmOptions, Optional<Path> logbackConfig, Map<NodeRole, String> mainClasses) {
+                          List<String> jvmOptions, Optional<Path> logbackConfig, Map<NodeRole, String> mainClasses,
+                          Map<String, List<String>> launchPrefixes) {
+
+    /** A spec launching every node's JVM directly. */
+    public ClusterSpec(Path baseDir, ClusterTopology topology, String classpath,
+                       Map<String, String> controllerProperties, Map<String, String> brokerProperties,
+                       List<String> jvmOptions, Optional<Path> logbackConfig, Map<NodeRole, String> mainClasses) {
+        this(baseDir, topology, classpath, controllerProperties, brokerProperties, jvmOptions, logbackConfig,
+                mainClasses, Map.of());
+    }
 
     public ClusterSpec {
         baseDir = baseDir.toAbsolutePath().normalize();
@@ -30,6 +43,10 @@ public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpa
         brokerProperties = Map.copyOf(brokerProperties);
         jvmOptions = List.copyOf(jvmOptions);
         mainClasses = Map.copyOf(mainClasses);
+        launchPrefixes = Map.copyOf(launchPrefixes);
+        for (String name : launchPrefixes.keySet()) {
+            topology.node(name); // a prefix for a node this cluster does not have is a mistake
+        }
         for (NodeRole role : NodeRole.values()) {
             if (!mainClasses.containsKey(role)) {
                 throw new IllegalArgumentException("no main class for the " + role.prefix() + " role");
@@ -51,12 +68,12 @@ public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpa
 
     public ClusterSpec withLogbackConfig(Path config) {
         return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, jvmOptions,
-                Optional.of(config), mainClasses);
+                Optional.of(config), mainClasses, launchPrefixes);
     }
 
     public ClusterSpec withJvmOptions(List<String> options) {
         return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, options,
-                logbackConfig, mainClasses);
+                logbackConfig, mainClasses, launchPrefixes);
     }
 
     /** The same cluster with {@code mainClass} run for every node of {@code role}. */
@@ -64,16 +81,22 @@ public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpa
         Map<NodeRole, String> classes = new java.util.EnumMap<>(mainClasses);
         classes.put(role, mainClass);
         return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, jvmOptions,
-                logbackConfig, classes);
+                logbackConfig, classes, launchPrefixes);
     }
 
     /** The same cluster with other extra properties for one role. */
     public ClusterSpec withProperties(NodeRole role, Map<String, String> properties) {
         return role == NodeRole.CONTROLLER
                 ? new ClusterSpec(baseDir, topology, classpath, properties, brokerProperties, jvmOptions, logbackConfig,
-                        mainClasses)
+                        mainClasses, launchPrefixes)
                 : new ClusterSpec(baseDir, topology, classpath, controllerProperties, properties, jvmOptions,
-                        logbackConfig, mainClasses);
+                        logbackConfig, mainClasses, launchPrefixes);
+    }
+
+    /** The same cluster with each node's JVM launched behind its prefix in {@code prefixes} (by node name). */
+    public ClusterSpec withLaunchPrefixes(Map<String, List<String>> prefixes) {
+        return new ClusterSpec(baseDir, topology, classpath, controllerProperties, brokerProperties, jvmOptions,
+                logbackConfig, mainClasses, prefixes);
     }
 
     /**
@@ -91,6 +114,11 @@ public record ClusterSpec(Path baseDir, ClusterTopology topology, String classpa
             entries.add(wildcard ? path.resolve("*").toString() : path.toString());
         }
         return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    /** The command {@code node}'s JVM command line is appended to; empty for a direct launch. */
+    List<String> launchPrefix(NodeName node) {
+        return launchPrefixes.getOrDefault(node.toString(), List.of());
     }
 
     Map<String, String> extraProperties(NodeName node) {

@@ -2,30 +2,46 @@ package io.wharf.cli.cluster;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.wharf.client.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
  * Which nodes a local cluster has and where each listens: controller-N serves gRPC on
  * {@code portBase+N} and Raft on {@code portBase+100+N}, broker-N serves gRPC on
  * {@code portBase+200+N} and its HTTP endpoint (metrics, health) on {@code portBase+300+N}; controller-N's
- * HTTP endpoint is on {@code portBase+400+N}; all on {@code host}.
- * Stored as {@code cluster.json}. Immutable.
+ * HTTP endpoint is on {@code portBase+400+N}; all on {@code host}, unless {@code nodeHosts} gives a
+ * node a host of its own (a test that runs each node in its own network namespace, so that it can
+ * cut the links between them). Stored as {@code cluster.json}. Immutable.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ClusterTopology(String host, int portBase, int controllers, int brokers) {
+public record ClusterTopology(String host, int portBase, int controllers, int brokers,
+                              @JsonProperty("node_hosts") @JsonInclude(JsonInclude.Include.NON_EMPTY)
+                              Map<String, String> nodeHosts) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT_BASE = 17000;
     public static final int MAX_CONTROLLERS = 99;
     public static final int MAX_BROKERS = 99;
 
+    /** Every node on {@code host}. */
+    public ClusterTopology(String host, int portBase, int controllers, int brokers) {
+        this(host, portBase, controllers, brokers, Map.of());
+    }
+
+    /**
+     * @param nodeHosts the host of each node (by name, e.g. {@code broker-1}) that does not listen
+     *     on {@code host}; null or empty when all do
+     */
     @JsonCreator
     public ClusterTopology(@JsonProperty("host") String host, @JsonProperty("port_base") int portBase,
-                           @JsonProperty("controllers") int controllers, @JsonProperty("brokers") int brokers) {
+                           @JsonProperty("controllers") int controllers, @JsonProperty("brokers") int brokers,
+                           @JsonProperty("node_hosts") Map<String, String> nodeHosts) {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("the cluster host must not be blank");
         }
@@ -42,6 +58,10 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
         this.portBase = portBase;
         this.controllers = controllers;
         this.brokers = brokers;
+        this.nodeHosts = nodeHosts == null ? Map.of() : Map.copyOf(new TreeMap<>(nodeHosts));
+        for (String name : this.nodeHosts.keySet()) {
+            node(name); // a host for a node this topology does not have is a mistake
+        }
     }
 
     public static ClusterTopology local(int controllers, int brokers) {
@@ -87,6 +107,11 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
                         .collect(Collectors.joining(", "))));
     }
 
+    /** The host {@code node} listens on. */
+    public String host(NodeName node) {
+        return nodeHosts.getOrDefault(node.toString(), host);
+    }
+
     /** The gRPC port: ControllerService on a controller, BrokerService on a broker. */
     public int rpcPort(NodeName node) {
         return portBase + (node.isController() ? 0 : 200) + node.id();
@@ -106,18 +131,18 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
     }
 
     public List<Endpoint> controllerEndpoints() {
-        return nodes().stream().filter(NodeName::isController).map(node -> new Endpoint(host, rpcPort(node))).toList();
+        return nodes().stream().filter(NodeName::isController).map(node -> new Endpoint(host(node), rpcPort(node))).toList();
     }
 
     /** The BrokerService endpoints of every broker. */
     public List<Endpoint> brokerEndpoints() {
-        return nodes().stream().filter(node -> !node.isController()).map(node -> new Endpoint(host, rpcPort(node))).toList();
+        return nodes().stream().filter(node -> !node.isController()).map(node -> new Endpoint(host(node), rpcPort(node))).toList();
     }
 
     /** {@code controller.quorum.voters}: {@code id@host:rpcPort:raftPort,...}. */
     public String quorumVoters() {
         return nodes().stream().filter(NodeName::isController)
-                .map(node -> node.id() + "@" + host + ":" + rpcPort(node) + ":" + raftPort(node))
+                .map(node -> node.id() + "@" + host(node) + ":" + rpcPort(node) + ":" + raftPort(node))
                 .collect(Collectors.joining(","));
     }
 

@@ -357,7 +357,9 @@ public final class LocalCluster implements AutoCloseable {
             Files.createDirectories(paths.data());
             Files.writeString(paths.log(), "=== " + Instant.now() + " starting " + node + " ===\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            Process process = new ProcessBuilder(command.build(node, spec.mainClasses().get(node.role()), paths))
+            List<String> commandLine = new ArrayList<>(spec.launchPrefix(node));
+            commandLine.addAll(command.build(node, spec.mainClasses().get(node.role()), paths));
+            Process process = new ProcessBuilder(commandLine)
                     .directory(paths.dir().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)

@@ -31,7 +31,7 @@ public final class NodeProperties {
         if (node.isController()) {
             keys.put("controller.quorum.voters", topology.quorumVoters());
         } else {
-            keys.put("listen.host", topology.host());
+            keys.put("listen.host", topology.host(node));
             keys.put("rpc.port", Integer.toString(topology.rpcPort(node)));
             keys.put("controller.bootstrap", topology.controllerBootstrap());
         }

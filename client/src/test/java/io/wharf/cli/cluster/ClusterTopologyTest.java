@@ -86,6 +86,21 @@ class ClusterTopologyTest {
         assertEquals(18202, json.get("nodes").get(4).get("rpc_port").asInt());
         assertEquals(18302, json.get("nodes").get(4).get("metrics_port").asInt());
         assertEquals(18401, json.get("nodes").get(0).get("metrics_port").asInt());
+        assertFalse(json.has("node_hosts"), "a cluster on one host writes cluster.json as before");
+    }
+
+    @Test
+    void nodesWithHostsOfTheirOwnListenAndAreReachedThere(@TempDir Path dir) {
+        ClusterTopology spread = new ClusterTopology("127.0.0.1", 18000, 2, 1,
+                java.util.Map.of("controller-2", "10.77.0.12", "broker-1", "10.77.0.21"));
+        assertEquals("127.0.0.1", spread.host(NodeName.controller(1)));
+        assertEquals("10.77.0.12", spread.host(NodeName.controller(2)));
+        assertEquals("1@127.0.0.1:18001:18101,2@10.77.0.12:18002:18102", spread.quorumVoters());
+        assertEquals("[10.77.0.21:18201]", spread.brokerEndpoints().toString());
+        ClusterFile.write(dir, spread);
+        assertEquals(Optional.of(spread), ClusterFile.read(dir));
+        assertThrows(IllegalArgumentException.class, () -> new ClusterTopology("127.0.0.1", 18000, 2, 1,
+                java.util.Map.of("broker-2", "10.77.0.22")));
     }
 
     @Test

@@ -72,6 +72,24 @@ class LocalClusterProcessTest {
     }
 
     @Test
+    void aNodeLaunchedBehindAPrefixIsStillFoundByItsPid(@TempDir Path dir) {
+        NodeName broker = NodeName.broker(1);
+        // env execs the JVM in place, as `ip netns exec` does for the nemesis suite's namespaces.
+        ClusterSpec spec = spec(dir, 1, 1).withLaunchPrefixes(Map.of(broker.toString(), List.of("env", "WHARF_PREFIXED=1")));
+        try (LocalCluster cluster = new LocalCluster(spec)) {
+            cluster.up();
+            long pid = cluster.pid(broker).orElseThrow();
+            assertTrue(ProcessHandle.of(pid).orElseThrow().info().commandLine().orElse(FakeNodeMain.class.getName())
+                    .contains(FakeNodeMain.class.getName()), "the pid file names the JVM the prefix exec'd");
+            assertTrue(cluster.kill(broker));
+            assertFalse(cluster.isRunning(broker));
+            cluster.down();
+        }
+        assertThrows(IllegalArgumentException.class, () -> spec(dir, 1, 1)
+                .withLaunchPrefixes(Map.of("broker-2", List.of("env"))), "a prefix for a node the cluster lacks");
+    }
+
+    @Test
     void upRefusesADirectoryHoldingAnotherTopology(@TempDir Path dir) {
         ClusterFile.write(dir, new ClusterTopology("127.0.0.1", 31000, 3, 3));
         try (LocalCluster cluster = new LocalCluster(spec(dir, 1, 1))) {
