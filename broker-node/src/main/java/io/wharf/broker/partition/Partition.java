@@ -313,13 +313,20 @@ public final class Partition implements AutoCloseable {
      */
     public ReplicaFetchResult replicaFetch(int replicaId, long fetchOffset, long durableEndOffset,
                                            int currentLeaderEpoch, int lastFetchedEpoch, int maxBytes) {
-        Optional<EpochEndOffset> diverging = DivergenceCheck.diverging(log::endOffsetForEpoch, fetchOffset,
-                lastFetchedEpoch);
+        // Below the log start the epochs that would place the follower's log are gone with their
+        // records: it must restart at the log start (OFFSET_OUT_OF_RANGE, as Kafka answers), not
+        // truncate by an epoch the leader no longer knows, which it would do again on every fetch.
+        long startBefore = log.logStartOffset();
+        Optional<EpochEndOffset> diverging = fetchOffset < startBefore ? Optional.empty()
+                : DivergenceCheck.diverging(log::endOffsetForEpoch, fetchOffset, lastFetchedEpoch);
         List<Runnable> fire = List.of();
         long hw;
         synchronized (this) {
             LeaderReplicaState current = requireLeader();
             ReadRefusals.checkLeaderEpoch(current.leaderEpoch(), currentLeaderEpoch);
+            if (fetchOffset < startBefore) {
+                throw ReadRefusals.outOfRange(topicPartition, fetchOffset, startBefore, log.logEndOffset(), "log end");
+            }
             if (diverging.isEmpty() && current.onFollowerFetch(replicaId, fetchOffset, durableEndOffset,
                     log.logEndOffset(), clock.millis())) {
                 fire = highWatermarkMoved();

@@ -129,6 +129,35 @@ class PartitionTest {
         assertEquals(8, expand.partitionEpoch());
     }
 
+    /**
+     * Found by the nemesis suite (seed 49499518656195): a queue's log start had passed a restarted
+     * follower's whole log, the leader's epochs began at its current one, and every fetch was
+     * answered "diverging at epoch -1", so the follower truncated to its HW and asked again
+     * forever. Below the log start the answer is OFFSET_OUT_OF_RANGE, as Kafka's, which makes the
+     * follower restart its log at the leader's log start.
+     */
+    @Test
+    void aFollowerBelowTheLogStartIsToldOutOfRangeNotToTruncateByAnEpochTheLeaderForgot() {
+        Partition p = open();
+        p.becomeLeader(state(1, 3, List.of(1), 0), 1);
+        for (int i = 0; i < 3; i++) {
+            p.appendAsLeader(batch("epoch-3-" + i), 1, clock.millis());
+        }
+        p.becomeLeader(state(1, 5, List.of(1), 1), 1);
+        for (int i = 0; i < 3; i++) {
+            p.appendAsLeader(batch("epoch-5-" + i), 1, clock.millis());
+        }
+        p.log().deleteRecordsBefore(4);  // every record of epoch 3 is gone, and epoch 3 with them
+        assertEquals(-1, p.log().endOffsetForEpoch(3).epoch(), "the leader no longer knows epoch 3");
+
+        ReplicationException refused = assertThrows(ReplicationException.class,
+                () -> p.replicaFetch(2, 2, 2, 5, 3, 1 << 20));
+        assertEquals(ErrorCode.OFFSET_OUT_OF_RANGE, refused.errorCode());
+
+        assertThrows(ReplicationException.class, () -> p.replicaFetch(2, 2, 2, 4, 3, 1 << 20),
+                "a fenced leader epoch is still refused first");
+    }
+
     @Test
     void aChangedMinInsyncReplicasReachesTheCurrentLeader() {
         Partition p = open();
