@@ -147,7 +147,8 @@ public final class BrokerNode implements AutoCloseable {
         metrics = instruments;
         partitions = new PartitionRegistry(new PartitionRegistry.Settings(id, config.dataDir(), config.logFlushMode(),
                 config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
-                config.defaultRetention(), config.logRetentionCheckInterval(), config.cleaner()), clock,
+                config.defaultRetention(), config.logRetentionCheckInterval(), config.producerIdExpiration(),
+                config.cleaner()), clock,
                 nanos -> instruments.recordProduceStage(ProduceStage.LOCAL_FSYNC, nanos), logFiles,
                 new CleanerMetrics(instruments));
         // One log directory per broker: when it fails, a controlled shutdown moves every leadership

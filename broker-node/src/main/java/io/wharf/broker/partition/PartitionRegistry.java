@@ -53,12 +53,15 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      * @param checkpointInterval     how often the high watermarks are checkpointed
      * @param defaultRetention       the broker's log.retention.ms / log.retention.bytes, for
      *                               topics that do not set their own
-     * @param retentionCheckInterval how often retention runs over the hosted replicas
+     * @param retentionCheckInterval how often retention (and producer-id expiry) runs over the hosted replicas
+     * @param producerIdExpiration   producer.id.expiration.ms: how long after its last batch's
+     *                               timestamp a replica forgets an idempotent producer
      * @param cleaner                the log cleaner's settings (log.cleaner.*)
      */
     public record Settings(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
                            Duration checkpointInterval, RetentionPolicy defaultRetention,
-                           Duration retentionCheckInterval, CleanerSettings cleaner) {
+                           Duration retentionCheckInterval, Duration producerIdExpiration,
+                           CleanerSettings cleaner) {
     }
 
     static final long FIRST_RETRY_MS = 100;
@@ -112,7 +115,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
                 new ReplicaContext(brokerId, clock, settings.lagTimeMaxMs(), ackTimer, directory.flusher()), directory,
                 partitions);
         this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied,
-                settings.defaultRetention(), settings.retentionCheckInterval());
+                settings.defaultRetention(), settings.retentionCheckInterval(), settings.producerIdExpiration());
         this.cleaner = new CleanerThread(brokerId, partitions::values, settings.cleaner(), cleanings, System::nanoTime);
         retention.start();
         if (settings.cleaner().enabled()) {

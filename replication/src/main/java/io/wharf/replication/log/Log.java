@@ -440,6 +440,17 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * Forgets the idempotent producers whose last batch's max timestamp is {@code expirationMs}
+     * (Kafka's {@code producer.id.expiration.ms}) or more before now, by this log's clock (see
+     * {@link ProducerStateTable#removeExpired}). Call it periodically from a thread the caller owns.
+     *
+     * @return the number of producers forgotten
+     */
+    public int removeExpiredProducers(long expirationMs) {
+        return locked(appendLock, "expiring producer ids", () -> producers.removeExpired(clock.millis(), expirationMs));
+    }
+
+    /**
      * The idempotent-producer state, for inspection (tests, tools). Not thread-safe: read it only
      * while no append runs.
      */
