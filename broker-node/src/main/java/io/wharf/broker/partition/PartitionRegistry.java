@@ -57,11 +57,13 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      * @param producerIdExpiration   producer.id.expiration.ms: how long after its last batch's
      *                               timestamp a replica forgets an idempotent producer
      * @param cleaner                the log cleaner's settings (log.cleaner.*)
+     * @param resumeFreeBytes        log.dir.resume.free.bytes: usable bytes after which a full
+     *                               log directory serves again
      */
     public record Settings(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
                            Duration checkpointInterval, RetentionPolicy defaultRetention,
                            Duration retentionCheckInterval, Duration producerIdExpiration,
-                           CleanerSettings cleaner) {
+                           CleanerSettings cleaner, long resumeFreeBytes) {
     }
 
     static final long FIRST_RETRY_MS = 100;
@@ -110,7 +112,7 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         timer.setRemoveOnCancelPolicy(true);  // a cancelled deadline leaves the queue at once
         this.ackTimer = timer;
         this.directory = new LogDirectory(brokerId, settings.dataDir(), clock, settings.checkpointInterval(),
-                partitions::values, fsyncNanos, channels, this::onStorageFault);
+                partitions::values, fsyncNanos, channels, this::onStorageFault, settings.resumeFreeBytes());
         this.applier = new AssignmentApplier(settings.flushMode(),
                 new ReplicaContext(brokerId, clock, settings.lagTimeMaxMs(), ackTimer, directory.flusher()), directory,
                 partitions);
@@ -136,6 +138,11 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      */
     public void onDirectoryOffline(Consumer<LogOfflineException> listener) {
         offlineListeners.add(listener);
+    }
+
+    /** Whether the log directory is full: the broker then asks to be fenced (decision disk-full-fences-the-broker.md). */
+    public DirectorySpace space() {
+        return directory.space();
     }
 
     /** The storage fault that took the log directory offline, if one did. */

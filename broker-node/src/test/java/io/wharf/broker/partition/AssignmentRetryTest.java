@@ -50,7 +50,7 @@ class AssignmentRetryTest {
         Path blocker = Files.writeString(dataDir.resolve("a-0"), "not a directory");
         registry = new PartitionRegistry(new PartitionRegistry.Settings(1, dataDir, FlushMode.SYNC, 5000,
                 Duration.ofHours(1), RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Duration.ofDays(1),
-                CleanerThreadTest.DISABLED),
+                CleanerThreadTest.DISABLED, 1),
                 Clock.systemUTC(), fsyncNanos -> { }, LogFileChannels.DEFAULT, CleanerThreadTest.IGNORED);
         registry.onImageChanged(MetadataImage.empty(), metadata.image());
 

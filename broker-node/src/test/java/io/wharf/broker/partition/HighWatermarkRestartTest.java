@@ -118,7 +118,7 @@ class HighWatermarkRestartTest {
     private Partition startLeader(Duration checkpointInterval) {
         registry = new PartitionRegistry(new PartitionRegistry.Settings(assigned.leader(), dataDir, FlushMode.SYNC, 5000,
                 checkpointInterval, RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Duration.ofDays(1),
-                CleanerThreadTest.DISABLED),
+                CleanerThreadTest.DISABLED, 1),
                 Clock.systemUTC(), fsyncNanos -> { }, LogFileChannels.DEFAULT, CleanerThreadTest.IGNORED);
         registry.onImageChanged(MetadataImage.empty(), metadata.image());
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.partition(TP).map(Partition::isLeader)
