@@ -50,6 +50,8 @@ public final class BrokerConfig {
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String LOG_DIR_RESUME_FREE_BYTES = "log.dir.resume.free.bytes";
     public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
     public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
     public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
@@ -87,6 +89,10 @@ public final class BrokerConfig {
     /** Kafka's default: 168 hours. */
     static final long DEFAULT_LOG_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
     static final long DEFAULT_LOG_RETENTION_BYTES = -1;
+    /** Room for a few default-sized batches and segment rolls before the disk is full again. */
+    static final long DEFAULT_LOG_DIR_RESUME_FREE_BYTES = 64L * 1024 * 1024;
+    /** Kafka's default: one day. */
+    static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24L * 60 * 60 * 1000;
     static final boolean DEFAULT_LOG_CLEANER_ENABLE = true;
     /** Kafka's default: 128 MiB for the key map of one cleaning. */
     static final long DEFAULT_LOG_CLEANER_DEDUPE_BUFFER_SIZE = 128L * 1024 * 1024;
@@ -122,7 +128,8 @@ public final class BrokerConfig {
             CONTROLLER_REQUEST_TIMEOUT_MS, CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE,
             REPLICA_LAG_TIME_MAX_MS,
             REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, LOG_CLEANER_ENABLE,
+            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, PRODUCER_ID_EXPIRATION_MS,
+            LOG_DIR_RESUME_FREE_BYTES, LOG_CLEANER_ENABLE,
             LOG_CLEANER_DEDUPE_BUFFER_SIZE, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, LOG_CLEANER_BACKOFF_MS, METRICS_PORT,
             NUM_NETWORK_THREADS, OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR,
             OFFSETS_TOPIC_SEGMENT_BYTES, OFFSETS_COMMIT_TIMEOUT_MS,
@@ -150,6 +157,8 @@ public final class BrokerConfig {
     private final Duration highWatermarkCheckpointInterval;
     private final Duration logRetentionCheckInterval;
     private final RetentionPolicy defaultRetention;
+    private final Duration producerIdExpiration;
+    private final long logDirResumeFreeBytes;
     private final CleanerSettings cleaner;
     private final int metricsPort;
     private final GroupCoordinatorService.Settings groupCoordinator;
@@ -203,6 +212,9 @@ public final class BrokerConfig {
         defaultRetention = new RetentionPolicy(
                 longValue(values, LOG_RETENTION_MS, DEFAULT_LOG_RETENTION_MS, -1, Long.MAX_VALUE),
                 longValue(values, LOG_RETENTION_BYTES, DEFAULT_LOG_RETENTION_BYTES, -1, Long.MAX_VALUE));
+        producerIdExpiration = millis(values, PRODUCER_ID_EXPIRATION_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+        logDirResumeFreeBytes = longValue(values, LOG_DIR_RESUME_FREE_BYTES, DEFAULT_LOG_DIR_RESUME_FREE_BYTES, 0,
+                Long.MAX_VALUE);
         cleaner = cleaner(values);
         metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
         numNetworkThreads = (int) longValue(values, NUM_NETWORK_THREADS, DEFAULT_NUM_NETWORK_THREADS, 0, 256);
@@ -333,6 +345,22 @@ public final class BrokerConfig {
     }
 
     /**
+     * How long after the timestamp of an idempotent producer's last batch a partition forgets the
+     * producer (checked with retention, every log.retention.check.interval.ms).
+     */
+    public Duration producerIdExpiration() {
+        return producerIdExpiration;
+    }
+
+    /**
+     * Usable bytes the data directory's file system must have again before a broker whose
+     * directory filled up asks to be unfenced.
+     */
+    public long logDirResumeFreeBytes() {
+        return logDirResumeFreeBytes;
+    }
+
+    /**
      * log.cleaner.*: whether the log cleaner runs, its key map's memory, its I/O limit and its
      * pause when no compacted log is dirty enough.
      */
@@ -440,6 +468,8 @@ public final class BrokerConfig {
                 + ", " + LOG_RETENTION_CHECK_INTERVAL_MS + "=" + logRetentionCheckInterval.toMillis()
                 + ", " + LOG_RETENTION_MS + "=" + defaultRetention.retentionMs()
                 + ", " + LOG_RETENTION_BYTES + "=" + defaultRetention.retentionBytes()
+                + ", " + PRODUCER_ID_EXPIRATION_MS + "=" + producerIdExpiration.toMillis()
+                + ", " + LOG_DIR_RESUME_FREE_BYTES + "=" + logDirResumeFreeBytes
                 + ", " + LOG_CLEANER_ENABLE + "=" + cleaner.enabled()
                 + ", " + LOG_CLEANER_DEDUPE_BUFFER_SIZE + "=" + cleaner.dedupeBufferBytes()
                 + ", " + LOG_CLEANER_IO_MAX_BYTES_PER_SECOND + "="

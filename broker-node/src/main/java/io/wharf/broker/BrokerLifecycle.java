@@ -14,6 +14,7 @@ import java.util.OptionalLong;
  *   FENCED --heartbeat(fenced=false)--> ACTIVE
  *   ACTIVE --heartbeat(fenced=true)--> FENCED
  *   FENCED, ACTIVE --STALE_BROKER_EPOCH / UNKNOWN_BROKER--> REGISTERING
+ *   REGISTERING --DUPLICATE_BROKER_ID--> STOPPED (another live process holds the broker id)
  *   any --beginShutdown--> SHUTTING_DOWN --shutdownFinished--> STOPPED
  * </pre>
  * At most one request is outstanding: after {@link #poll} hands out a request it answers
@@ -101,6 +102,17 @@ public final class BrokerLifecycle {
             return;
         }
         nextDueMs = nowMs + retryBackoffMs;
+    }
+
+    /**
+     * The controllers refused the registration for good: another live process holds this broker
+     * id (DUPLICATE_BROKER_ID). Nothing is sent any more; the broker stops.
+     */
+    public void onDuplicateBrokerId() {
+        if (!answered()) {
+            return;
+        }
+        state = State.STOPPED;
     }
 
     /** The active controller answered a heartbeat without error. */

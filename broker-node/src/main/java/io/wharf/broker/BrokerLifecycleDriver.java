@@ -15,6 +15,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -39,6 +41,8 @@ final class BrokerLifecycleDriver {
     private final LongConsumer leaderMetadataOffset;
     private final Duration retryBackoff;
     private final BrokerLifecycle lifecycle;
+    private final Consumer<Throwable> fatal;
+    private final BooleanSupplier wantFence;
 
     // Written on the scheduler thread only; volatile so observers on any thread read them.
     private volatile BrokerLifecycle.State state = BrokerLifecycle.State.REGISTERING;
@@ -54,10 +58,14 @@ final class BrokerLifecycleDriver {
      * @param nowMs monotonic milliseconds
      * @param metadataOffset the offset of the broker's current image, reported in heartbeats
      * @param leaderMetadataOffset told the active controller's metadata offset from each answered heartbeat
+     * @param fatal told, once, when this broker may not run at all: its id belongs to another live process
+     * @param wantFence asked at each heartbeat whether this broker cannot serve (its log directory is
+     *     full) and must be fenced
      */
     BrokerLifecycleDriver(RegisterBrokerRequest registration, ControllerChannels controllers,
                           ScheduledExecutorService scheduler, LongSupplier nowMs, LongSupplier metadataOffset,
-                          LongConsumer leaderMetadataOffset, Duration heartbeatInterval, Duration retryBackoff) {
+                          LongConsumer leaderMetadataOffset, Duration heartbeatInterval, Duration retryBackoff,
+                          Consumer<Throwable> fatal, BooleanSupplier wantFence) {
         this.brokerId = registration.getBrokerId();
         this.registration = registration;
         this.controllers = controllers;
@@ -66,6 +74,8 @@ final class BrokerLifecycleDriver {
         this.metadataOffset = metadataOffset;
         this.leaderMetadataOffset = leaderMetadataOffset;
         this.retryBackoff = retryBackoff;
+        this.fatal = fatal;
+        this.wantFence = wantFence;
         this.lifecycle = new BrokerLifecycle(heartbeatInterval.toMillis(), retryBackoff.toMillis());
     }
 
@@ -149,6 +159,13 @@ final class BrokerLifecycleDriver {
             registrationFailed(e.getMessage());
             return;
         }
+        if (response.getError().getCode() == ErrorCode.DUPLICATE_BROKER_ID) {
+            lifecycle.onDuplicateBrokerId();
+            observe();
+            fatal.accept(new DuplicateBrokerIdException(brokerId, registration.getIncarnationId(),
+                    response.getError().getMessage()));
+            return;
+        }
         if (response.getError().getCode() != ErrorCode.NONE) {
             registrationFailed("refused: " + describe(response.getError()));
             return;
@@ -194,6 +211,7 @@ final class BrokerLifecycleDriver {
                 .setBrokerId(brokerId)
                 .setBrokerEpoch(epoch)
                 .setMetadataOffset(metadataOffset.getAsLong())
+                .setWantFence(wantFence.getAsBoolean())
                 .build();
         BrokerHeartbeatResponse response;
         try {

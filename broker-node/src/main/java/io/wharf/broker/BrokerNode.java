@@ -147,7 +147,8 @@ public final class BrokerNode implements AutoCloseable {
         metrics = instruments;
         partitions = new PartitionRegistry(new PartitionRegistry.Settings(id, config.dataDir(), config.logFlushMode(),
                 config.replicaLagTimeMax().toMillis(), config.highWatermarkCheckpointInterval(),
-                config.defaultRetention(), config.logRetentionCheckInterval(), config.cleaner()), clock,
+                config.defaultRetention(), config.logRetentionCheckInterval(), config.producerIdExpiration(),
+                config.cleaner(), config.logDirResumeFreeBytes()), clock,
                 nanos -> instruments.recordProduceStage(ProduceStage.LOCAL_FSYNC, nanos), logFiles,
                 new CleanerMetrics(instruments));
         // One log directory per broker: when it fails, a controlled shutdown moves every leadership
@@ -205,7 +206,8 @@ public final class BrokerNode implements AutoCloseable {
         lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler, monotonicMs,
                 () -> follower.image().offset(),
                 leaderOffset -> follower.onLeaderOffset(leaderOffset, monotonicMs.getAsLong()),
-                config.heartbeatInterval(), config.controllerRetryBackoff());
+                config.heartbeatInterval(), config.controllerRetryBackoff(), this::fail,
+                () -> partitions.space().isFull());
         BrokerLifecycleDriver driver = lifecycle;
         follower.addListener(new LocalStateLogger(id));
         follower.addListener(new MetadataMetrics(id, metrics));
@@ -329,7 +331,10 @@ public final class BrokerNode implements AutoCloseable {
         });
     }
 
-    /** Why the node stopped on its own, if it did (its metadata fell behind, or its log directory failed). */
+    /**
+     * Why the node stopped on its own, if it did: its metadata fell behind, its log directory
+     * failed, or its broker id belongs to another live process ({@link DuplicateBrokerIdException}).
+     */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
     }

@@ -83,6 +83,11 @@ final class InProcessCluster implements AutoCloseable {
         }
     }
 
+    /** host:port,... of the controllers, once they are started. */
+    String bootstrap() {
+        return bootstrap;
+    }
+
     /** Starts broker {@code id} (again, after {@link #stopBroker}) with {@code overrides} on top of the test defaults. */
     BrokerNode startBroker(int id, Map<String, String> overrides) throws Exception {
         return startBroker(id, overrides, LogFileChannels.DEFAULT);

@@ -8,8 +8,9 @@ import java.util.TreeMap;
 
 /**
  * Broker sessions as the active controller sees them: when each broker (at which epoch) last
- * heartbeated, and whose session has run out. Soft state, never replicated: a new active controller
- * starts every registered broker on a fresh session. Pure (time is passed in); not thread-safe,
+ * heartbeated, and whose session has run out or ended because its process was seen gone. Soft
+ * state, never replicated: a new active controller starts every registered broker on a fresh
+ * session, which is not a heartbeat from the broker ({@link #lastHeartbeatMs}). Pure (time is passed in); not thread-safe,
  * owned by {@link LeaderDuties}.
  */
 final class BrokerLiveness {
@@ -18,7 +19,12 @@ final class BrokerLiveness {
     record ExpiredSession(int brokerId, long epoch) {
     }
 
-    private record Session(long epoch, long lastHeartbeatMs) {
+    /**
+     * @param lastHeartbeatMs     the last heartbeat, or when the session was granted
+     * @param lastFromBrokerMs    the last heartbeat the broker itself sent at this epoch, -1 when none yet
+     * @param gone                its process was seen gone; a heartbeat at this epoch revives it
+     */
+    private record Session(long epoch, long lastHeartbeatMs, long lastFromBrokerMs, boolean gone) {
     }
 
     private final long sessionTimeoutMs;
@@ -36,7 +42,7 @@ final class BrokerLiveness {
     void heartbeat(int brokerId, long epoch, long nowMs) {
         Session current = sessions.get(brokerId);
         if (current == null || epoch >= current.epoch()) {
-            sessions.put(brokerId, new Session(epoch, nowMs));
+            sessions.put(brokerId, new Session(epoch, nowMs, nowMs, false));
         }
     }
 
@@ -48,8 +54,33 @@ final class BrokerLiveness {
     void ensureSession(int brokerId, long epoch, long nowMs) {
         Session current = sessions.get(brokerId);
         if (current == null || epoch > current.epoch()) {
-            sessions.put(brokerId, new Session(epoch, nowMs));
+            sessions.put(brokerId, new Session(epoch, nowMs, -1, false));
         }
+    }
+
+    /** Ends the session of {@code brokerId} at {@code epoch}: its process was seen gone. */
+    void markGone(int brokerId, long epoch) {
+        Session current = sessions.get(brokerId);
+        if (current != null && current.epoch() == epoch) {
+            sessions.put(brokerId, new Session(epoch, current.lastHeartbeatMs(), current.lastFromBrokerMs(), true));
+        }
+    }
+
+    /**
+     * True when the session of {@code brokerId} at {@code epoch} is over: there is none at that
+     * epoch (a newer registration replaced it), it ran out, or its process was seen gone.
+     */
+    boolean ended(int brokerId, long epoch, long nowMs) {
+        Session session = sessions.get(brokerId);
+        return session == null || session.epoch() != epoch || session.gone()
+                || nowMs - session.lastHeartbeatMs() > sessionTimeoutMs;
+    }
+
+    /** When {@code brokerId} itself last heartbeated at {@code epoch}; empty when it has not to this controller. */
+    OptionalLong lastHeartbeatMs(int brokerId, long epoch) {
+        Session session = sessions.get(brokerId);
+        return session == null || session.epoch() != epoch || session.lastFromBrokerMs() < 0
+                ? OptionalLong.empty() : OptionalLong.of(session.lastFromBrokerMs());
     }
 
     /** Forgets a broker that is no longer registered. */

@@ -172,9 +172,29 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
      * that newer registration (see {@code RegisterBrokerCommand.received_at_offset}). A controller
      * lagging behind a registration it has not applied yet refuses a fresh process too; that
      * broker's next attempt, after the controller caught up, passes.
+     *
+     * <p>A registration of an id another process holds is judged first, by the active controller
+     * only, since only it keeps sessions ({@link DuplicateBrokerCheck}): BROKER_ID_IN_USE while the
+     * holder may be alive, DUPLICATE_BROKER_ID once it proved alive; other controllers redirect it
+     * with NOT_CONTROLLER.
      */
     @Override
     public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
+        Optional<Error> refusal = duplicateRefusal(request);
+        if (refusal.isPresent()) {
+            // BROKER_ID_IN_USE repeats every retry backoff of a restarting broker: worth a line only when final.
+            if (refusal.get().getCode() == ErrorCode.DUPLICATE_BROKER_ID) {
+                LOG.warn("Controller {}: registration of broker {} (incarnation {}) refused: {}", nodeId,
+                        request.getBrokerId(), request.getIncarnationId(), refusal.get().getMessage());
+            } else {
+                LOG.debug("Controller {}: registration of broker {} (incarnation {}) refused: {} {}", nodeId,
+                        request.getBrokerId(), request.getIncarnationId(), refusal.get().getCode(),
+                        refusal.get().getMessage());
+            }
+            complete(out, () -> RegisterBrokerResponse.newBuilder().setError(refusal.get()).setBrokerEpoch(-1)
+                    .setFenced(true).build());
+            return;
+        }
         ControllerCommand command = ControllerCommand.newBuilder().setRegisterBroker(RegisterBrokerCommand.newBuilder()
                 .setBrokerId(request.getBrokerId())
                 .setHost(request.getHost())
@@ -193,6 +213,30 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
                 },
                 failure -> RegisterBrokerResponse.newBuilder().setError(WireErrors.of(failure)).setBrokerEpoch(-1)
                         .setFenced(true).build());
+    }
+
+    /** Why {@code request} may not register now because another process holds its broker id, if it may not. */
+    private Optional<Error> duplicateRefusal(RegisterBrokerRequest request) {
+        Optional<BrokerRegistration> holder = applied.image().broker(request.getBrokerId());
+        if (!DuplicateBrokerCheck.competes(holder, request.getIncarnationId())) {
+            return Optional.empty();
+        }
+        Optional<LeaderDuties> active = duties.get();
+        if (active.isEmpty()) {
+            return Optional.of(WireErrors.notController(nodeId, cluster.leader().filter(voter -> voter.id() != nodeId)));
+        }
+        String held = "broker id " + request.getBrokerId() + " is registered with epoch " + holder.get().epoch()
+                + " by another process (incarnation '" + holder.get().incarnationId() + "', " + holder.get().host()
+                + ":" + holder.get().port() + ")";
+        return switch (active.get().judgeRegistration(request.getBrokerId(), request.getIncarnationId())) {
+            case ADMIT -> Optional.empty();
+            case WAIT -> Optional.of(WireErrors.of(ErrorCode.BROKER_ID_IN_USE, held + " whose session is still "
+                    + "alive; register again: a process that died is fenced within the session timeout"));
+            case DUPLICATE -> Optional.of(WireErrors.of(ErrorCode.DUPLICATE_BROKER_ID, held + " that is alive: it "
+                    + "heartbeated after this process (incarnation '" + request.getIncarnationId() + "', "
+                    + request.getHost() + ":" + request.getPort() + ") was told to wait. Two processes were started "
+                    + "with node.id " + request.getBrokerId() + "; stop this one and give it its own node.id"));
+        };
     }
 
     /** Registrations are rare and decide broker epochs; each outcome is worth a line when diagnosing fencing. */
@@ -537,7 +581,7 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
         }
         complete(out, () -> {
             LeaderDuties.HeartbeatVerdict verdict = active.get().heartbeat(request.getBrokerId(),
-                    request.getBrokerEpoch(), request.getMetadataOffset());
+                    request.getBrokerEpoch(), request.getMetadataOffset(), request.getWantFence());
             BrokerHeartbeatResponse.Builder response = BrokerHeartbeatResponse.newBuilder()
                     .setError(WireErrors.none())
                     .setFenced(verdict != LeaderDuties.HeartbeatVerdict.ACTIVE)

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * What only the active controller does, from {@code notifyLeaderReady} until it stops leading:
  * tracks broker sessions, fences brokers whose session expired, unfences brokers that caught up,
  * and (unless disabled) rebalances leaderships to preferred replicas ({@link LeaderRebalance}) and
- * fences brokers whose process is seen gone before their session expires ({@link BrokerCrashDetector}).
+ * fences brokers whose process is seen gone before their session expires ({@link BrokerCrashDetector}),
+ * and judges registrations of a broker id another process holds ({@link DuplicateBrokerCheck}).
  * Thread-safe: heartbeats arrive on gRPC threads and the expiry check runs on the one scheduler
  * thread this object owns (started by {@link #start}, stopped by {@link #close}); both take this
  * object's lock around {@link BrokerLiveness}. The crash detector's reports arrive on its own
@@ -45,6 +47,7 @@ final class LeaderDuties implements AutoCloseable {
     private final LongSupplier clockMs;
     private final long checkIntervalMs;
     private final BrokerLiveness liveness;
+    private final DuplicateBrokerCheck duplicates = new DuplicateBrokerCheck();
     private final Set<Integer> fencing = new HashSet<>();
     private final Set<Integer> unfencing = new HashSet<>();
     private final ScheduledExecutorService scheduler;
@@ -97,22 +100,32 @@ final class LeaderDuties implements AutoCloseable {
     /**
      * Records a heartbeat. A fenced broker that has applied metadata up to its own registration is
      * unfenced (asynchronously, one command at a time per broker) unless it completed a controlled
-     * shutdown at this epoch. The command is submitted after this object's lock is released:
-     * submitting may block inside Ratis, and {@link #close} must never wait behind it.
+     * shutdown at this epoch or it wants to be fenced. A broker that wants to be fenced (its log
+     * directory is full) and is active is fenced, as after a session expiry. Commands are submitted
+     * after this object's lock is released: submitting may block inside Ratis, and {@link #close}
+     * must never wait behind it.
      */
-    HeartbeatVerdict heartbeat(int brokerId, long epoch, long metadataOffset) {
+    HeartbeatVerdict heartbeat(int brokerId, long epoch, long metadataOffset, boolean wantFence) {
         synchronized (this) {
             BrokerRegistration registration = applied.image().brokers().get(brokerId);
             if (registration == null || registration.epoch() != epoch) {
                 return HeartbeatVerdict.STALE_EPOCH;
             }
             liveness.heartbeat(brokerId, epoch, clockMs.getAsLong());
-            if (!registration.fenced()) {
+            if (wantFence && (registration.fenced() || closed || !fencing.add(brokerId))) {
+                return HeartbeatVerdict.FENCED;  // fenced already, or being fenced: stays so while it asks
+            }
+            if (!wantFence && !registration.fenced()) {
                 return HeartbeatVerdict.ACTIVE;
             }
-            if (metadataOffset < epoch || registration.shutDown() || closed || !unfencing.add(brokerId)) {
+            if (!wantFence && (metadataOffset < epoch || registration.shutDown() || closed
+                    || !unfencing.add(brokerId))) {
                 return HeartbeatVerdict.FENCED;
             }
+        }
+        if (wantFence) {
+            fence(brokerId, epoch, "asked to be fenced (it cannot serve: its log directory is full)");
+            return HeartbeatVerdict.FENCED;
         }
         ControllerCommand unfence = ControllerCommand.newBuilder().setUnfenceBroker(
                 UnfenceBrokerCommand.newBuilder().setBrokerId(brokerId).setBrokerEpoch(epoch)).build();
@@ -123,6 +136,22 @@ final class LeaderDuties implements AutoCloseable {
             }
         });
         return HeartbeatVerdict.FENCED;
+    }
+
+    /**
+     * Whether a process with {@code incarnationId} may register {@code brokerId} now, given the
+     * current registration of that id and its session here (see {@link DuplicateBrokerCheck}).
+     */
+    synchronized DuplicateBrokerCheck.Verdict judgeRegistration(int brokerId, String incarnationId) {
+        MetadataImage image = applied.image();
+        long now = clockMs.getAsLong();
+        // A holder registered since the last session check has no session yet; it gets a fresh one
+        // rather than counting as ended.
+        grantSessions(image, now);
+        Optional<BrokerRegistration> current = image.broker(brokerId);
+        long epoch = current.map(BrokerRegistration::epoch).orElse(-1L);
+        return duplicates.judge(current, incarnationId, liveness.ended(brokerId, epoch, now),
+                liveness.lastHeartbeatMs(brokerId, epoch), now);
     }
 
     /** Milliseconds since {@code brokerId} last heartbeated to this controller, -1 when unknown. */
@@ -182,7 +211,12 @@ final class LeaderDuties implements AutoCloseable {
      */
     boolean brokerGone(int brokerId, long epoch) {
         synchronized (this) {
-            if (closed || !BrokerCrashRules.shouldFence(applied.image(), brokerId, epoch) || !fencing.add(brokerId)) {
+            if (closed) {
+                return false;
+            }
+            // Its session is over even before the fence commits: a restarted process may register.
+            liveness.markGone(brokerId, epoch);
+            if (!BrokerCrashRules.shouldFence(applied.image(), brokerId, epoch) || !fencing.add(brokerId)) {
                 return false;
             }
         }

@@ -10,6 +10,8 @@ import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.PartitionState;
 import io.wharf.metadata.TopicImage;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.controller.ControlledShutdownRequest;
+import io.wharf.proto.controller.ControlledShutdownResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,6 +158,11 @@ class BrokerCrashDetectionTest {
 
         // A new incarnation registers while the port never stopped listening (as a restart faster
         // than the connection drop would look): the old registration's watch gives way to the new one.
+        // The old process hands its registration over first: while its session is alive a new
+        // incarnation is refused (decision duplicate-broker-id.md), and it lasts 30 s here.
+        ControlledShutdownResponse handedOver = quorum.stub(leader.nodeId()).controlledShutdown(
+                ControlledShutdownRequest.newBuilder().setBrokerId(2).setBrokerEpoch(oldEpoch).build());
+        assertEquals(ErrorCode.NONE, handedOver.getError().getCode(), handedOver.toString());
         broker.restart();
         long newEpoch = broker.register(1);
         assertTrue(newEpoch > oldEpoch);

@@ -146,6 +146,50 @@ class BrokerLifecycleTest {
     }
 
     @Test
+    void aSecondLiveProcessWithTheSameBrokerIdIsRefusedAndTheFirstKeepsItsRegistration() {
+        FakeBroker first = brokers.get(0);
+        long epoch = first.epoch();
+        FakeBroker second = new FakeBroker(quorum, 1, 19100);
+        int active = quorum.awaitLeader().nodeId();
+
+        RegisterBrokerResponse elsewhere = second.attemptRegistration(quorum.aFollower().nodeId());
+        assertEquals(ErrorCode.NOT_CONTROLLER, elsewhere.getError().getCode(), "only the active one keeps sessions");
+        assertEquals(active, elsewhere.getError().getLeaderId());
+        RegisterBrokerResponse waiting = second.attemptRegistration(active);
+        assertEquals(ErrorCode.BROKER_ID_IN_USE, waiting.getError().getCode(), waiting.toString());
+        // The first process heartbeats (every 100 ms): it is alive, and the second is refused for good.
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                second.attemptRegistration(active).getError().getCode() == ErrorCode.DUPLICATE_BROKER_ID);
+        RegisterBrokerResponse refused = second.attemptRegistration(active);
+        assertEquals(ErrorCode.DUPLICATE_BROKER_ID, refused.getError().getCode());
+        assertTrue(refused.getError().getMessage().contains("19001"), refused.getError().getMessage());
+
+        quorum.awaitConverged();
+        BrokerRegistration registration = quorum.awaitLeader().image().brokers().get(1);
+        assertEquals(epoch, registration.epoch());
+        assertEquals(19001, registration.port());
+        assertFalse(registration.fenced());
+        assertFalse(first.heartbeat().getFenced());
+    }
+
+    @Test
+    void aProcessRestartedBeforeItsPredecessorsSessionEndedRegistersOnceItEnds() {
+        FakeBroker killed = brokers.get(0);
+        long epoch = killed.epoch();
+        int active = quorum.awaitLeader().nodeId();
+        beating.silence(killed);
+        killed.restart();
+
+        RegisterBrokerResponse early = killed.attemptRegistration(active);
+        assertEquals(ErrorCode.BROKER_ID_IN_USE, early.getError().getCode(), early.toString());
+        // No heartbeat of the predecessor follows; its session times out and the new process gets in.
+        RegisterBrokerResponse admitted = killed.registration(active);
+        assertTrue(admitted.getBrokerEpoch() > epoch);
+        beating.resume(killed);
+        await().atMost(Duration.ofSeconds(10)).until(() -> quorum.awaitLeader().image().isActive(1));
+    }
+
+    @Test
     void heartbeatsNeedTheActiveControllerAndTheCurrentEpoch() {
         ControllerNode leader = quorum.awaitLeader();
         ControllerNode follower = quorum.aFollower();

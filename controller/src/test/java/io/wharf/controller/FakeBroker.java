@@ -1,5 +1,7 @@
 package io.wharf.controller;
 
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.proto.common.ErrorCode;
@@ -10,8 +12,11 @@ import io.wharf.proto.controller.RegisterBrokerResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A broker made of nothing but ControllerService calls: it registers (under an incarnation id that
@@ -89,15 +94,38 @@ final class FakeBroker {
         return registration(via).getBrokerEpoch();
     }
 
-    /** Registers through controller {@code via} and adopts the answered epoch; returns the whole answer. */
+    /**
+     * Registers through controller {@code via} and adopts the answered epoch; returns the whole
+     * answer. As a broker does, it follows a NOT_CONTROLLER redirect (a registration of an id
+     * another incarnation holds is judged by the active controller only) and registers again while
+     * the answer is BROKER_ID_IN_USE (its previous process's session has not ended yet).
+     */
     synchronized RegisterBrokerResponse registration(int via) {
-        RegisterBrokerResponse response = quorum.stub(via).registerBroker(RegisterBrokerRequest.newBuilder()
-                .setBrokerId(id).setHost("127.0.0.1").setPort(port).setIncarnationId(incarnation).build());
+        AtomicReference<RegisterBrokerResponse> answer = new AtomicReference<>();
+        AtomicInteger target = new AtomicInteger(via);
+        // In this thread: the condition calls this object's synchronized methods, whose lock this thread holds.
+        await().pollInSameThread().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            RegisterBrokerResponse response = attemptRegistration(target.get());
+            answer.set(response);
+            ErrorCode code = response.getError().getCode();
+            if (code == ErrorCode.NOT_CONTROLLER && response.getError().getLeaderId() > 0) {
+                target.set(response.getError().getLeaderId());
+                return false;
+            }
+            return code != ErrorCode.BROKER_ID_IN_USE;
+        });
+        RegisterBrokerResponse response = answer.get();
         if (response.getError().getCode() != ErrorCode.NONE) {
             throw new IllegalStateException("broker " + id + " could not register: " + response.getError());
         }
         epoch = response.getBrokerEpoch();
         return response;
+    }
+
+    /** One RegisterBroker through controller {@code via}, answered as it is; adopts nothing. */
+    synchronized RegisterBrokerResponse attemptRegistration(int via) {
+        return quorum.stub(via).registerBroker(RegisterBrokerRequest.newBuilder()
+                .setBrokerId(id).setHost("127.0.0.1").setPort(port).setIncarnationId(incarnation).build());
     }
 
     /** Becomes a new process of this broker: a new incarnation id, no epoch until it registers. */

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. It owns three threads: the {@link DirectoryFlusher} fsyncs what leaders and
  * followers appended in {@code flush.mode=sync}; the roll flusher fsyncs the segments its logs
  * roll, off the append path (Kafka flushes rolled segments in the background too); the third
- * writes the {@link HighWatermarkCheckpoint} every checkpoint interval.
+ * writes the {@link HighWatermarkCheckpoint} every checkpoint interval and, every
+ * {@value #SPACE_CHECK_INTERVAL_MS} ms, lets a full directory ({@link DirectorySpace}) find out that
+ * space was freed (one statvfs call; nothing when the directory is not full).
  * {@link #stopCheckpointing()} writes it a last time while the logs are open; {@link #close()}
  * stops both threads after the caller closed the logs.
  */
@@ -49,6 +51,9 @@ final class LogDirectory implements AutoCloseable {
 
     /** File in each partition directory naming the topic id, so a re-created topic never reuses old data. */
     static final String TOPIC_ID_FILE = "partition.metadata";
+
+    /** How often a full directory checks whether space was freed. */
+    static final long SPACE_CHECK_INTERVAL_MS = 500;
 
     private static final Logger log = LoggerFactory.getLogger(LogDirectory.class);
 
@@ -58,6 +63,7 @@ final class LogDirectory implements AutoCloseable {
     private final Supplier<Collection<Partition>> hosted;
     private final LogFileChannels channels;
     private final Consumer<LogOfflineException> onOffline;
+    private final DirectorySpace space;
     private final ExecutorService rollFlusher;
     private final DirectoryFlusher flusher;
     private final ScheduledExecutorService checkpointer;
@@ -79,16 +85,18 @@ final class LogDirectory implements AutoCloseable {
      * @param channels   opens the segment files (a fault-injecting one in tests)
      * @param onOffline  told, on the thread that hit it, of the first storage fault of each log: the
      *                   directory must go offline; it must not call back into that log
+     * @param resumeFreeBytes usable bytes after which a full directory serves again ({@link DirectorySpace})
      */
     LogDirectory(int brokerId, Path dataDir, Clock clock, Duration checkpointInterval,
                  Supplier<Collection<Partition>> hosted, LongConsumer fsyncNanos, LogFileChannels channels,
-                 Consumer<LogOfflineException> onOffline) {
+                 Consumer<LogOfflineException> onOffline, long resumeFreeBytes) {
         this.brokerId = brokerId;
         this.dataDir = dataDir;
         this.clock = clock;
         this.hosted = hosted;
         this.channels = channels;
         this.onOffline = onOffline;
+        this.space = new DirectorySpace(brokerId, dataDir, resumeFreeBytes);
         this.rollFlusher = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "broker-" + brokerId + "-log-flusher");
             thread.setDaemon(true);
@@ -109,6 +117,13 @@ final class LogDirectory implements AutoCloseable {
         });
         checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, checkpointInterval.toMillis(),
                 checkpointInterval.toMillis(), TimeUnit.MILLISECONDS);
+        checkpointer.scheduleWithFixedDelay(space::checkFreed, SPACE_CHECK_INTERVAL_MS, SPACE_CHECK_INTERVAL_MS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether this directory is full (see {@link DirectorySpace}). */
+    DirectorySpace space() {
+        return space;
     }
 
     /** The fsync thread of this directory, for replicas in deferred durability. */
@@ -142,6 +157,7 @@ final class LogDirectory implements AutoCloseable {
         }
         Log opened = Log.open(dir, config, clock, rollFlusher, channels);
         opened.onOffline(onOffline);
+        opened.onDirectoryFull(space::onFull);
         return new Opened(opened, notYetOpened.remove(tp));
     }
 

@@ -18,6 +18,7 @@ import io.wharf.replication.replica.LeaderReplicaState;
 import io.wharf.replication.replica.ReplicationException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -356,6 +357,16 @@ public final class Partition implements AutoCloseable {
      */
     public int enforceRetention(RetentionPolicy policy) {
         return log.enforceRetention(policy, highWatermark());
+    }
+
+    /**
+     * Forgets the idempotent producers whose last batch is {@code expiration} or more older than
+     * now ({@link Log#removeExpiredProducers}); every replica does it by the same rule.
+     *
+     * @return the number of producers forgotten
+     */
+    public int removeExpiredProducers(Duration expiration) {
+        return log.removeExpiredProducers(expiration.toMillis());
     }
 
     /** Where this replica stands as a follower, or empty when it does not follow. */

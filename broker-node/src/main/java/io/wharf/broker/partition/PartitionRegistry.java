@@ -53,12 +53,17 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      * @param checkpointInterval     how often the high watermarks are checkpointed
      * @param defaultRetention       the broker's log.retention.ms / log.retention.bytes, for
      *                               topics that do not set their own
-     * @param retentionCheckInterval how often retention runs over the hosted replicas
+     * @param retentionCheckInterval how often retention (and producer-id expiry) runs over the hosted replicas
+     * @param producerIdExpiration   producer.id.expiration.ms: how long after its last batch's
+     *                               timestamp a replica forgets an idempotent producer
      * @param cleaner                the log cleaner's settings (log.cleaner.*)
+     * @param resumeFreeBytes        log.dir.resume.free.bytes: usable bytes after which a full
+     *                               log directory serves again
      */
     public record Settings(int brokerId, Path dataDir, FlushMode flushMode, long lagTimeMaxMs,
                            Duration checkpointInterval, RetentionPolicy defaultRetention,
-                           Duration retentionCheckInterval, CleanerSettings cleaner) {
+                           Duration retentionCheckInterval, Duration producerIdExpiration,
+                           CleanerSettings cleaner, long resumeFreeBytes) {
     }
 
     static final long FIRST_RETRY_MS = 100;
@@ -107,12 +112,12 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
         timer.setRemoveOnCancelPolicy(true);  // a cancelled deadline leaves the queue at once
         this.ackTimer = timer;
         this.directory = new LogDirectory(brokerId, settings.dataDir(), clock, settings.checkpointInterval(),
-                partitions::values, fsyncNanos, channels, this::onStorageFault);
+                partitions::values, fsyncNanos, channels, this::onStorageFault, settings.resumeFreeBytes());
         this.applier = new AssignmentApplier(settings.flushMode(),
                 new ReplicaContext(brokerId, clock, settings.lagTimeMaxMs(), ackTimer, directory.flusher()), directory,
                 partitions);
         this.retention = new RetentionEnforcer(brokerId, partitions::values, () -> applied,
-                settings.defaultRetention(), settings.retentionCheckInterval());
+                settings.defaultRetention(), settings.retentionCheckInterval(), settings.producerIdExpiration());
         this.cleaner = new CleanerThread(brokerId, partitions::values, settings.cleaner(), cleanings, System::nanoTime);
         retention.start();
         if (settings.cleaner().enabled()) {
@@ -133,6 +138,11 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
      */
     public void onDirectoryOffline(Consumer<LogOfflineException> listener) {
         offlineListeners.add(listener);
+    }
+
+    /** Whether the log directory is full: the broker then asks to be fenced (decision disk-full-fences-the-broker.md). */
+    public DirectorySpace space() {
+        return directory.space();
     }
 
     /** The storage fault that took the log directory offline, if one did. */

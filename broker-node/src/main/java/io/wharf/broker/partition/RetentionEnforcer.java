@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * read from the metadata at each run, so topic config changes and new partitions are picked up;
  * a topic's {@code retention.ms} / {@code retention.bytes}, when set, override the broker's
  * {@code log.retention.ms} / {@code log.retention.bytes}. Only segments below a replica's high
- * watermark go ({@link Partition#enforceRetention}); a failure on one partition is logged and the
- * others go on.
+ * watermark go ({@link Partition#enforceRetention}). In the same run each replica forgets the
+ * idempotent producers past {@code producer.id.expiration.ms} ({@link Partition#removeExpiredProducers};
+ * Kafka checks those on its own 10-minute schedule, one schedule is enough here). A failure on one
+ * partition is logged and the others go on.
  *
  * <p>Threading: owns one daemon thread, started by {@link #start()} and stopped by
  * {@link #close()} (without interrupting a run, whose file I/O an interrupt would break);
@@ -36,6 +38,7 @@ final class RetentionEnforcer implements AutoCloseable {
     private final Supplier<MetadataImage> image;
     private final RetentionPolicy brokerDefault;
     private final Duration checkInterval;
+    private final Duration producerIdExpiration;
     private final ScheduledExecutorService thread;
 
     /**
@@ -43,14 +46,16 @@ final class RetentionEnforcer implements AutoCloseable {
      * @param image         the metadata last applied to them (asked at each run)
      * @param brokerDefault the broker's log.retention.ms / log.retention.bytes
      * @param checkInterval the pause between two runs
+     * @param producerIdExpiration producer.id.expiration.ms
      */
     RetentionEnforcer(int brokerId, Supplier<Collection<Partition>> hosted, Supplier<MetadataImage> image,
-                      RetentionPolicy brokerDefault, Duration checkInterval) {
+                      RetentionPolicy brokerDefault, Duration checkInterval, Duration producerIdExpiration) {
         this.brokerId = brokerId;
         this.hosted = hosted;
         this.image = image;
         this.brokerDefault = brokerDefault;
         this.checkInterval = checkInterval;
+        this.producerIdExpiration = producerIdExpiration;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "broker-" + brokerId + "-log-retention");
             t.setDaemon(true);
@@ -110,6 +115,11 @@ final class RetentionEnforcer implements AutoCloseable {
                     log.info("Broker {} deleted {} segment(s) of {} past its retention {}; its log start offset is "
                             + "now {}", brokerId, segments, partition.topicPartition(), policy,
                             partition.log().logStartOffset());
+                }
+                int producers = partition.removeExpiredProducers(producerIdExpiration);
+                if (producers > 0) {
+                    log.info("Broker {} forgot {} idempotent producer(s) of {} whose last batch is older than {} ms",
+                            brokerId, producers, partition.topicPartition(), producerIdExpiration.toMillis());
                 }
             } catch (RuntimeException e) {
                 if (hosted.get().contains(partition)) {

@@ -49,7 +49,8 @@ class AssignmentRetryTest {
         // A plain file where a-0's directory must go: opening that replica fails until it is gone.
         Path blocker = Files.writeString(dataDir.resolve("a-0"), "not a directory");
         registry = new PartitionRegistry(new PartitionRegistry.Settings(1, dataDir, FlushMode.SYNC, 5000,
-                Duration.ofHours(1), RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), CleanerThreadTest.DISABLED),
+                Duration.ofHours(1), RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Duration.ofDays(1),
+                CleanerThreadTest.DISABLED, 1),
                 Clock.systemUTC(), fsyncNanos -> { }, LogFileChannels.DEFAULT, CleanerThreadTest.IGNORED);
         registry.onImageChanged(MetadataImage.empty(), metadata.image());
 

@@ -117,7 +117,8 @@ class HighWatermarkRestartTest {
     /** A registry for the partition's leader broker, once it has taken leadership. */
     private Partition startLeader(Duration checkpointInterval) {
         registry = new PartitionRegistry(new PartitionRegistry.Settings(assigned.leader(), dataDir, FlushMode.SYNC, 5000,
-                checkpointInterval, RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), CleanerThreadTest.DISABLED),
+                checkpointInterval, RetentionPolicy.KEEP_FOREVER, Duration.ofHours(1), Duration.ofDays(1),
+                CleanerThreadTest.DISABLED, 1),
                 Clock.systemUTC(), fsyncNanos -> { }, LogFileChannels.DEFAULT, CleanerThreadTest.IGNORED);
         registry.onImageChanged(MetadataImage.empty(), metadata.image());
         await().atMost(Duration.ofSeconds(10)).until(() -> registry.partition(TP).map(Partition::isLeader)

@@ -75,7 +75,8 @@ class RetentionEnforcerTest {
     }
 
     private RetentionEnforcer enforcer(RetentionPolicy brokerDefault, Duration interval) {
-        RetentionEnforcer enforcer = new RetentionEnforcer(1, () -> hosted, () -> metadata.image(), brokerDefault, interval);
+        RetentionEnforcer enforcer = new RetentionEnforcer(1, () -> hosted, () -> metadata.image(), brokerDefault, interval,
+                Duration.ofDays(1));
         toClose.add(0, enforcer);
         return enforcer;
     }

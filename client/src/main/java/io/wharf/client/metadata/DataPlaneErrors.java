@@ -19,6 +19,8 @@ public final class DataPlaneErrors {
         return switch (code) {
             case NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
                     NOT_CONTROLLER, CONTROLLER_UNAVAILABLE, UNKNOWN_PRODUCER_ID, STORAGE_ERROR,
+                    // broker registration: the broker retries it until the other session ends
+                    BROKER_ID_IN_USE,
                     // consumer groups: GroupCoordinatorClient and GroupMember say how each is retried
                     NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, STALE_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID -> true;
             default -> false;

@@ -54,7 +54,14 @@ public final class LeaderEpochCache {
      */
     public synchronized void assign(int epoch, long startOffset) {
         if (add(epoch, startOffset)) {
-            persist();
+            try {
+                persist();
+            } catch (RuntimeException e) {
+                // Keep memory as the file is (a full disk may refuse the checkpoint): the append
+                // that needed the epoch fails, and its retry assigns and persists it again.
+                entries.remove(entries.size() - 1);
+                throw e;
+            }
         }
     }
 

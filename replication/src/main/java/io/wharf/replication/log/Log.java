@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
@@ -79,6 +80,7 @@ public final class Log implements AutoCloseable {
     private final AtomicInteger cleaningPauses = new AtomicInteger();
     private final LogCleaner cleaner;
     private volatile boolean closed;
+    private final List<Consumer<? super LogDirectoryFullException>> directoryFullListeners = new CopyOnWriteArrayList<>();
 
     private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
                 Executor flushExecutor, RecoveryPointTracker.SegmentFsync segmentFsync) throws IOException {
@@ -193,8 +195,7 @@ public final class Log implements AutoCloseable {
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch, long producerIdLimit) {
         List<RecordBatch> parsed = AppendValidator.validate(batches, true, config);
         List<BatchIdentity> identities = AppendValidator.identities(parsed, producerIdLimit);
-        return maybeAwaitFlush(locked(appendLock, "append",
-                () -> appender.asLeader(batches, parsed, identities, leaderEpoch, config)));
+        return maybeAwaitFlush(appendLocked(() -> appender.asLeader(batches, parsed, identities, leaderEpoch, config)));
     }
 
     /**
@@ -208,7 +209,36 @@ public final class Log implements AutoCloseable {
      */
     public LogAppendInfo appendAsFollower(ByteBuffer batches) {
         List<RecordBatch> parsed = AppendValidator.validate(batches, false, config);
-        return maybeAwaitFlush(locked(appendLock, "append", () -> appender.asFollower(batches, parsed, config)));
+        return maybeAwaitFlush(appendLocked(() -> appender.asFollower(batches, parsed, config)));
+    }
+
+    /**
+     * Runs an append under the append lock. A full disk that refused it before anything of it
+     * reached the log ({@link LogDirectoryFullException}: the segment write rolled back by the
+     * segments, or the leader-epoch checkpoint, whose cache rolled back) leaves the log online;
+     * the listeners hear of it and the caller gets the exception. Any other storage fault takes the
+     * log offline.
+     */
+    private LogAppendInfo appendLocked(OfflineSwitch.StorageCall<LogAppendInfo> append) {
+        try {
+            return locked(appendLock, "append", () -> {
+                long logEnd = segments.logEndOffset();
+                try {
+                    return append.call();
+                } catch (LogDirectoryFullException e) {
+                    throw withoutEpochsPast(logEnd, e);
+                } catch (LogStorageException e) {
+                    if (!LogDirectoryFullException.isNoSpace(e) || segments.logEndOffset() != logEnd) {
+                        throw e;
+                    }
+                    throw withoutEpochsPast(logEnd,
+                            new LogDirectoryFullException(dir, "the leader-epoch checkpoint of an append", e));
+                }
+            });
+        } catch (LogDirectoryFullException e) {
+            directoryFullListeners.forEach(listener -> listener.accept(e));
+            throw e;
+        }
     }
 
     private LogAppendInfo maybeAwaitFlush(LogAppendInfo info) {
@@ -440,6 +470,17 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * Forgets the idempotent producers whose last batch's max timestamp is {@code expirationMs}
+     * (Kafka's {@code producer.id.expiration.ms}) or more before now, by this log's clock (see
+     * {@link ProducerStateTable#removeExpired}). Call it periodically from a thread the caller owns.
+     *
+     * @return the number of producers forgotten
+     */
+    public int removeExpiredProducers(long expirationMs) {
+        return locked(appendLock, "expiring producer ids", () -> producers.removeExpired(clock.millis(), expirationMs));
+    }
+
+    /**
      * The idempotent-producer state, for inspection (tests, tools). Not thread-safe: read it only
      * while no append runs.
      */
@@ -552,6 +593,29 @@ public final class Log implements AutoCloseable {
      */
     public void onOffline(Consumer<? super LogOfflineException> listener) {
         offline.addListener(listener);
+    }
+
+    /**
+     * Drops the epoch a refused append assigned (it starts at the unchanged log end, with no batch
+     * in it), so that the log is as before the append. If the checkpoint cannot be rewritten (the
+     * disk is still full) the file keeps that entry, which the next open drops as past the log end.
+     */
+    private LogDirectoryFullException withoutEpochsPast(long logEnd, LogDirectoryFullException full) {
+        try {
+            epochCache.truncateFromEnd(logEnd);
+        } catch (LogStorageException persist) {
+            full.addSuppressed(persist);
+        }
+        return full;
+    }
+
+    /**
+     * Registers {@code listener} to learn of every append refused because the file system is full
+     * ({@link LogDirectoryFullException}; the log stays online). It runs on the appending thread,
+     * after the append lock was released, before the exception reaches the caller.
+     */
+    public void onDirectoryFull(Consumer<? super LogDirectoryFullException> listener) {
+        directoryFullListeners.add(listener);
     }
 
     private void ensureOpen() {

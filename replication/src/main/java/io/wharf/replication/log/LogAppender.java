@@ -77,7 +77,7 @@ final class LogAppender {
         duplicates.forEach(d -> bases.add(d.baseOffset()));
         for (int i = skip; i < parsed.size(); i++) {
             RecordBatch batch = parsed.get(i);
-            producers.appended(identities.get(i), batch.baseOffset(), batch.lastOffset());
+            producers.appended(identities.get(i), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
             bases.add(batch.baseOffset());
         }
         return new LogAppendInfo(bases.get(0), appended.lastOffset(), parsed.size(), appended.sizeInBytes(), false,
@@ -115,7 +115,7 @@ final class LogAppender {
         }
         LogAppendInfo info = segments.append(batches, parsed, config, clock.millis());
         for (RecordBatch batch : parsed) {
-            producers.appended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset());
+            producers.appended(BatchIdentity.of(batch), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
         }
         return info;
     }

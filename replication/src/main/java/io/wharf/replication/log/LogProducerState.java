@@ -33,15 +33,21 @@ final class LogProducerState {
         return ((AppendCheck.Accepted) check).duplicates();
     }
 
-    /** The log took a batch of {@code identity}'s producer at these offsets. */
-    void appended(BatchIdentity identity, long baseOffset, long lastOffset) {
-        table.onAppended(identity, baseOffset, lastOffset);
+    /** The log took a batch of {@code identity}'s producer at these offsets, with this max timestamp. */
+    void appended(BatchIdentity identity, long baseOffset, long lastOffset, long maxTimestamp) {
+        table.onAppended(identity, baseOffset, lastOffset, maxTimestamp);
+    }
+
+    /** Forgets the producers whose last batch is {@code expirationMs} or more older than {@code nowMs}. */
+    int removeExpired(long nowMs, long expirationMs) {
+        return table.removeExpired(nowMs, expirationMs);
     }
 
     /** Forgets every producer and replays the header of every batch in {@code segments}, oldest first. */
     void rebuild(SegmentSet segments) throws IOException {
         table.clear();
-        segments.forEachBatchHeader(header -> table.onAppended(header.identity(), header.baseOffset(), header.lastOffset()));
+        segments.forEachBatchHeader(header -> table.onAppended(header.identity(), header.baseOffset(),
+                header.lastOffset(), header.maxTimestamp()));
     }
 
     /** Forgets every producer: nothing of theirs is left in the log. */

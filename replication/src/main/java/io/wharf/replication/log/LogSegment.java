@@ -223,8 +223,19 @@ final class LogSegment {
         int start = size;
         long at = start;
         ByteBuffer source = contiguous.duplicate();
-        while (source.hasRemaining()) {
-            at += channel.write(source, at);
+        try {
+            while (source.hasRemaining()) {
+                at += channel.write(source, at);
+            }
+        } catch (IOException e) {
+            // Bytes past the published size belong to no batch: cut them, so that a full disk
+            // (whose write fails part way) leaves the file as it was. Truncating needs no space.
+            try {
+                channel.truncate(start);
+            } catch (IOException truncation) {
+                e.addSuppressed(truncation);
+            }
+            throw e;
         }
         int position = start;
         for (RecordBatch batch : batches) {

@@ -2,6 +2,7 @@ package io.wharf.replication.log;
 
 import io.wharf.record.RecordBatch;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,21 @@ final class SegmentSet {
      * says no longer fits the active one.
      */
     LogAppendInfo append(ByteBuffer buffer, List<RecordBatch> batches, LogConfig config, long nowMs) throws IOException {
+        try {
+            return appendRuns(buffer, batches, config, nowMs);
+        } catch (IOException e) {
+            // A full disk is survivable only while nothing of this append is in the log: the
+            // failed write cut its own partial bytes (LogSegment.append). Once an earlier run is
+            // in, or a roll failed (unchecked), the fault takes the log offline like any other.
+            if (LogDirectoryFullException.isNoSpace(e) && active.nextOffset() == batches.get(0).baseOffset()) {
+                throw new LogDirectoryFullException(dir, "append", e);
+            }
+            throw e;
+        }
+    }
+
+    private LogAppendInfo appendRuns(ByteBuffer buffer, List<RecordBatch> batches, LogConfig config, long nowMs)
+            throws IOException {
         int runStartIndex = 0;
         int runStartPosition = buffer.position();
         int runBytes = 0;
@@ -98,7 +114,13 @@ final class SegmentSet {
             if (active.shouldRoll(config, runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(),
                     batchTime)) {
                 writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), nowMs);
-                roll(batch.baseOffset(), config);
+                try {
+                    roll(batch.baseOffset(), config);
+                } catch (IOException e) {
+                    // Unchecked, so that append() does not take a failed roll (sealed segment, no
+                    // successor) for a rolled-back write: the log goes offline.
+                    throw new UncheckedIOException("rolling to a new segment at offset " + batch.baseOffset(), e);
+                }
                 runStartIndex = i;
                 runStartPosition += runBytes;
                 runBytes = 0;

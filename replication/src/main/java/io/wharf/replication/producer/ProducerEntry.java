@@ -5,15 +5,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What a partition remembers of one idempotent producer: its epoch and its last
- * {@link ProducerStateTable#RETAINED_BATCHES} batches, oldest first. Not thread-safe; owned by
- * its {@link ProducerStateTable}.
+ * What a partition remembers of one idempotent producer: its epoch, its last
+ * {@link ProducerStateTable#RETAINED_BATCHES} batches, oldest first, and the max timestamp of the
+ * last batch it wrote (what its expiry is measured from). Not thread-safe; owned by its
+ * {@link ProducerStateTable}.
  */
 public final class ProducerEntry {
 
     private final long producerId;
     private final short epoch;
     private final ArrayDeque<SequencedBatch> batches = new ArrayDeque<>();
+    private long lastTimestamp;
 
     ProducerEntry(long producerId, short epoch) {
         this.producerId = producerId;
@@ -33,6 +35,11 @@ public final class ProducerEntry {
         return List.copyOf(batches);
     }
 
+    /** The max timestamp of the last batch written, as its header holds it. */
+    public long lastTimestamp() {
+        return lastTimestamp;
+    }
+
     /** The sequence of the last record written. */
     public int lastSequence() {
         return batches.getLast().lastSequence();
@@ -48,8 +55,9 @@ public final class ProducerEntry {
         return Optional.empty();
     }
 
-    void add(SequencedBatch batch) {
+    void add(SequencedBatch batch, long maxTimestamp) {
         batches.addLast(batch);
+        lastTimestamp = maxTimestamp;
         while (batches.size() > ProducerStateTable.RETAINED_BATCHES) {
             batches.removeFirst();
         }

@@ -26,6 +26,11 @@ import java.util.Set;
  * epoch starts at 0; an older epoch is fenced. A producer this replica has no state for must start
  * at 0, unless {@code stateMayBeIncomplete} (records were removed from the log start, so its earlier
  * batches may have gone with them), when any sequence is accepted, as Kafka does.
+ *
+ * <p>Expiry (Kafka's {@code producer.id.expiration.ms}): {@link #removeExpired} forgets a producer
+ * whose last batch's max timestamp is that long before the given time. The timestamps come from the
+ * batches in the log, so every replica, and a replica rebuilt from its log, expires the same
+ * producers for the same time.
  */
 public final class ProducerStateTable {
 
@@ -54,6 +59,18 @@ public final class ProducerStateTable {
     /** Number of producers with state here. */
     public int size() {
         return producers.size();
+    }
+
+    /**
+     * Forgets every producer whose last batch's max timestamp is {@code expirationMs} or more
+     * before {@code nowMs}; such a producer is then treated like one never seen here.
+     *
+     * @return the number of producers forgotten
+     */
+    public int removeExpired(long nowMs, long expirationMs) {
+        int before = producers.size();
+        producers.values().removeIf(entry -> nowMs - entry.lastTimestamp() >= expirationMs);
+        return before - producers.size();
     }
 
     /** Forgets every producer (before a rebuild from the log). */
@@ -116,8 +133,10 @@ public final class ProducerStateTable {
      * Records a batch the log has taken, at any replica. Followers and rebuilds trust the log: the
      * leader checked the batch. A batch from an older epoch than the producer's known one changes
      * nothing; a newer epoch starts the producer afresh. Non-idempotent batches are ignored.
+     *
+     * @param maxTimestamp the batch header's max timestamp, from which the producer's expiry is measured
      */
-    public void onAppended(BatchIdentity batch, long baseOffset, long lastOffset) {
+    public void onAppended(BatchIdentity batch, long baseOffset, long lastOffset, long maxTimestamp) {
         if (!batch.isIdempotent() || batch.firstSequence() < 0) {
             return;
         }
@@ -129,7 +148,7 @@ public final class ProducerStateTable {
             entry = new ProducerEntry(batch.producerId(), batch.producerEpoch());
             producers.put(batch.producerId(), entry);
         }
-        entry.add(new SequencedBatch(batch.firstSequence(), batch.lastSequence(), baseOffset, lastOffset));
+        entry.add(new SequencedBatch(batch.firstSequence(), batch.lastSequence(), baseOffset, lastOffset), maxTimestamp);
     }
 
     private static Optional<String> followsInRequest(BatchIdentity previous, BatchIdentity batch) {

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FaultyFileChannels implements LogFileChannels {
     private final Set<Path> failingWrites = ConcurrentHashMap.newKeySet();
     private final Set<Path> failingFsyncs = ConcurrentHashMap.newKeySet();
+    private final Set<Path> fullDisks = ConcurrentHashMap.newKeySet();
     private final Map<Path, Duration> slowFsyncs = new ConcurrentHashMap<>();
     private final AtomicInteger injectedFailures = new AtomicInteger();
     private final AtomicInteger fsyncs = new AtomicInteger();
@@ -33,6 +34,15 @@ public final class FaultyFileChannels implements LogFileChannels {
     /** Every write to a file under {@code dir} throws from now on. */
     public void failWrites(Path dir) {
         failingWrites.add(key(dir));
+    }
+
+    /**
+     * The disk under {@code dir} is full from now on: a positional write (how segments are
+     * written) writes half its bytes and then throws the JDK's ENOSPC IOException, as a write
+     * that runs out of space part way does; other writes throw it at once.
+     */
+    public void fillDisk(Path dir) {
+        fullDisks.add(key(dir));
     }
 
     /** Every fsync ({@link FileChannel#force}) of a file under {@code dir} throws from now on. */
@@ -50,6 +60,7 @@ public final class FaultyFileChannels implements LogFileChannels {
         Path key = key(dir);
         failingWrites.remove(key);
         failingFsyncs.remove(key);
+        fullDisks.remove(key);
         slowFsyncs.remove(key);
     }
 
@@ -95,6 +106,14 @@ public final class FaultyFileChannels implements LogFileChannels {
             if (covers(failingWrites, file)) {
                 throw injected("write", file);
             }
+            if (covers(fullDisks, file)) {
+                throw noSpace();
+            }
+        }
+
+        private IOException noSpace() {
+            injectedFailures.incrementAndGet();
+            return new IOException("No space left on device");
         }
 
         @Override
@@ -130,6 +149,12 @@ public final class FaultyFileChannels implements LogFileChannels {
 
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
+            if (covers(fullDisks, file) && src.remaining() > 1) {
+                ByteBuffer half = src.duplicate();
+                half.limit(half.position() + half.remaining() / 2);
+                real.write(half, position);
+                throw noSpace();
+            }
             beforeWrite();
             return real.write(src, position);
         }

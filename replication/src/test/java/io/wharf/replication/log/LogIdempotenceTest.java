@@ -127,4 +127,33 @@ class LogIdempotenceTest {
             assertEquals(22, reopened.producerState().entry(5).orElseThrow().lastSequence() - 1);
         }
     }
+
+    @Test
+    void producerStateExpiresByItsBatchTimestampsOnEveryReplicaAndAfterAReopen() throws Exception {
+        long expiration = 60_000;
+        Files.createDirectories(dir.resolve("leader"));
+        try (Log leader = Log.open(dir.resolve("leader"), config(), clock);
+             Log follower = Log.open(dir.resolve("follower"), config(), clock)) {
+            leader.appendAsLeader(idempotent(5, 0, 2, clock.millis(), "old"), 0, 1000);
+            clock.advance(10_000);
+            leader.appendAsLeader(idempotent(6, 0, 2, clock.millis(), "young"), 0, 1000);
+            follower.appendAsFollower(leader.read(0, 64 * 1024).toByteBuffer());
+            clock.advance(expiration - 10_000);
+
+            assertEquals(1, leader.removeExpiredProducers(expiration));
+            assertEquals(1, follower.removeExpiredProducers(expiration));
+            assertEquals(List.of(false, true), List.of(follower.producerState().entry(5).isPresent(),
+                    follower.producerState().entry(6).isPresent()));
+
+            InvalidAppendException expired = assertThrows(InvalidAppendException.class,
+                    () -> leader.appendAsLeader(idempotent(5, 2, 1, clock.millis(), "after"), 0, 1000));
+            assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE, expired.errorCode());
+            assertEquals(List.of(4L), leader.appendAsLeader(idempotent(5, 0, 1, clock.millis(), "anew"), 0, 1000)
+                    .batchBaseOffsets());
+        }
+        try (Log reopened = Log.open(dir.resolve("follower"), config(), clock)) {
+            assertEquals(1, reopened.removeExpiredProducers(expiration), "the rebuilt state expires the same producer");
+            assertEquals(6, reopened.producerState().entry(6).orElseThrow().producerId());
+        }
+    }
 }

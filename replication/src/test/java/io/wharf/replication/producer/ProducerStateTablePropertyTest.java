@@ -168,7 +168,7 @@ class ProducerStateTablePropertyTest {
                 for (BatchIdentity b : written) {
                     long last = logEnd + (b.isIdempotent() ? Integer.toUnsignedLong(b.lastSequence() - b.firstSequence()) : 0);
                     batches.add(batch(b, logEnd, (int) (last - logEnd + 1)));
-                    leader.onAppended(b, logEnd, last);
+                    leader.onAppended(b, logEnd, last, 0);
                     if (b.isIdempotent()) {
                         model.appended(b, logEnd, last);
                     }

@@ -17,8 +17,12 @@ class ProducerStateTableTest {
     }
 
     private void append(BatchIdentity batch, long baseOffset) {
+        append(batch, baseOffset, 0);
+    }
+
+    private void append(BatchIdentity batch, long baseOffset, long maxTimestamp) {
         assertInstanceOf(AppendCheck.Accepted.class, table.check(List.of(batch), false));
-        table.onAppended(batch, baseOffset, baseOffset + batch.lastSequence() - batch.firstSequence());
+        table.onAppended(batch, baseOffset, baseOffset + batch.lastSequence() - batch.firstSequence(), maxTimestamp);
     }
 
     private ErrorCode rejection(List<BatchIdentity> batches, boolean stateMayBeIncomplete) {
@@ -74,7 +78,7 @@ class ProducerStateTableTest {
 
     @Test
     void anOlderEpochIsFencedAndANewerOneStartsAtZero() {
-        table.onAppended(new BatchIdentity(7, (short) 2, 0, 0), 0, 0);
+        table.onAppended(new BatchIdentity(7, (short) 2, 0, 0), 0, 0, 0);
 
         assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH,
                 rejection(List.of(new BatchIdentity(7, (short) 1, 1, 1)), false));
@@ -90,7 +94,7 @@ class ProducerStateTableTest {
 
     @Test
     void sequencesWrapFromIntegerMaxValueToZero() {
-        table.onAppended(batch(7, Integer.MAX_VALUE - 1, Integer.MAX_VALUE), 0, 1);
+        table.onAppended(batch(7, Integer.MAX_VALUE - 1, Integer.MAX_VALUE), 0, 1, 0);
         append(batch(7, 0, 1), 2);
         assertEquals(1, table.entry(7).orElseThrow().lastSequence());
     }
@@ -104,5 +108,25 @@ class ProducerStateTableTest {
         assertEquals(retained, table.entry(7).orElseThrow().batches().size());
         assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE, rejection(List.of(batch(7, 1, 1)), false));
         assertInstanceOf(AppendCheck.Accepted.class, table.check(List.of(batch(7, 2, 2)), false));
+    }
+
+    @Test
+    void aProducerExpiresExpirationMsAfterItsLastBatchsTimestampAndMustThenStartAtZero() {
+        long expiration = 86_400_000;
+        append(batch(7, 0, 1), 0, 1_000);
+        append(batch(7, 2, 2), 2, 5_000);
+        append(batch(8, 0, 0), 3, 3_000);
+
+        assertEquals(0, table.removeExpired(3_000 + expiration - 1, expiration));
+        assertEquals(1, table.removeExpired(3_000 + expiration, expiration), "8 is past it; 7's last batch is younger");
+        assertTrue(table.entry(8).isEmpty());
+        assertEquals(0, table.removeExpired(5_000 + expiration - 1, expiration));
+        assertEquals(1, table.removeExpired(5_000 + expiration, expiration));
+
+        assertEquals(0, table.size());
+        assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE, rejection(List.of(batch(7, 3, 3)), false));
+        assertInstanceOf(AppendCheck.Accepted.class, table.check(List.of(batch(7, 3, 3)), true),
+                "on a log that lost its start, as for any producer without state");
+        assertEquals(new AppendCheck.Accepted(List.of()), table.check(List.of(batch(7, 0, 0)), false));
     }
 }
