@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.wharf.broker.console.Console;
 import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.queue.QueueService;
 import io.wharf.broker.metrics.BrokerMetrics;
@@ -24,6 +25,7 @@ import io.wharf.broker.producer.ProducerIdAllocator;
 import io.wharf.broker.replica.IsrUpdater;
 import io.wharf.broker.replica.ReplicaFetchers;
 import io.wharf.broker.replica.ReplicationGrpcService;
+import io.wharf.http.HealthHandler;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import java.io.IOException;
@@ -88,6 +90,7 @@ public final class BrokerNode implements AutoCloseable {
     private volatile QueueService queues;
     private volatile BrokerMetrics metrics;
     private volatile MetricsEndpoint metricsEndpoint;
+    private volatile Console console;
     private volatile Throwable failure;
     private boolean started;   // guarded by stateLock
     private boolean closing;   // guarded by stateLock
@@ -221,10 +224,17 @@ public final class BrokerNode implements AutoCloseable {
                 config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
                 config.controllerBootstrap());
         if (config.metricsPort() >= 0) {
+            GroupCoordinatorService coordinator = groups;
+            QueueService queueService = queues;
+            PartitionRegistry registry = partitions;
+            console = new Console(id, config.console(), new Console.BrokerState(metadata::image,
+                    registry::partitions, queueService::figures, coordinator::listGroups), controllers, clock);
+            follower.addListener(console.metadataListener());
             metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
-                    this::notReadyReason);
-            log.info("Broker {} serving metrics on http://{}:{}/metrics", id, config.listenHost(),
-                    metricsEndpoint.port());
+                    console.routes(new HealthHandler(this::notReadyReason)), config.console().maxClients());
+            console.start();
+            log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/", id,
+                    config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
         }
         follower.start();
         lifecycle.start();
@@ -392,6 +402,9 @@ public final class BrokerNode implements AutoCloseable {
         }
         if (follower != null) {
             follower.close();
+        }
+        if (console != null) {
+            console.close();  // after the follower: no image change reaches it any more
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
