@@ -54,8 +54,9 @@ function renderControllers(controllers) {
 }
 
 function renderBrokers(snapshot) {
-  fill('brokers', snapshot.brokers.map(b => el('tr', {'data-broker': b.id, 'data-state': b.state},
-      el('td', {}, b.id + (b.id === snapshot.brokerId ? ' (this page)' : '')), el('td', {}, b.endpoint),
+  fill('brokers', snapshot.brokers.map(b => el('tr', {'data-broker': b.id, 'data-state': b.state,
+        class: b.id === snapshot.brokerId ? 'here' : null, title: b.id === snapshot.brokerId ? 'this page comes from this broker' : null},
+      el('td', {}, b.id), el('td', {}, b.endpoint),
       el('td', {}, b.rack || '–'), el('td', {class: 'state state-' + b.state.replace(' ', '-')}, b.state),
       el('td', {}, b.epoch), el('td', {}, ms(b.heartbeatAgeMs)), el('td', {}, b.leaderships))),
       'no broker registered', 7);

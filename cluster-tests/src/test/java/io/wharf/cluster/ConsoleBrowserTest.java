@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -115,26 +115,36 @@ class ConsoleBrowserTest {
         LOG.info("Console screenshot saved to {}", SCREENSHOT.toAbsolutePath());
     }
 
+    // The page renders each pushed snapshot afresh, so elements found in one call may be gone in the
+    // next: each read below is one script, which sees one rendering.
+
     /** Leader by partition of {@link #TOPIC}, as the page's partition rows show it. */
     private Map<Integer, Integer> pageLeaders() {
         Map<Integer, Integer> leaders = new TreeMap<>();
-        for (WebElement row : browser.findElements(By.cssSelector("tr[data-topic='" + TOPIC + "'][data-partition]"))) {
-            leaders.put(Integer.parseInt(row.getDomAttribute("data-partition")),
-                    Integer.parseInt(row.getDomAttribute("data-leader")));
+        List<?> rows = (List<?>) script().executeScript("return Array.from(document.querySelectorAll("
+                + "\"tr[data-topic='" + TOPIC + "'][data-partition]\")).map(r => [r.dataset.partition, r.dataset.leader]);");
+        for (Object row : rows) {
+            List<?> cells = (List<?>) row;
+            leaders.put(Integer.parseInt((String) cells.get(0)), Integer.parseInt((String) cells.get(1)));
         }
         return leaders;
     }
 
     private String brokerState(int broker) {
-        List<WebElement> rows = browser.findElements(By.cssSelector("tr[data-broker='" + broker + "']"));
-        return rows.isEmpty() ? "" : rows.get(0).getDomAttribute("data-state");
+        Object state = script().executeScript("const row = document.querySelector(\"tr[data-broker='" + broker
+                + "']\"); return row ? row.dataset.state : '';");
+        return (String) state;
     }
 
-    /** True when the timeline lists the partition's move away from {@code previousLeader} with a duration. */
+    /** True when the timeline lists the partition's move away from {@code previousLeader} with a duration shown. */
     private boolean timedFailover(int previousLeader, int partition) {
-        return browser.findElements(By.cssSelector("#timeline li[data-topic='" + TOPIC + "'][data-partition='"
-                        + partition + "'][data-previous-leader='" + previousLeader + "']")).stream()
-                .anyMatch(item -> item.getDomAttribute("data-duration-ms") != null
-                        && !item.findElement(By.className("duration")).getText().isBlank());
+        return (Boolean) script().executeScript("return Array.from(document.querySelectorAll(\"#timeline li[data-topic='"
+                + TOPIC + "'][data-partition='" + partition + "'][data-previous-leader='" + previousLeader + "']\"))"
+                + ".some(item => item.dataset.durationMs !== undefined"
+                + " && item.querySelector('.duration').textContent.trim() !== '');");
+    }
+
+    private JavascriptExecutor script() {
+        return (JavascriptExecutor) browser;
     }
 }

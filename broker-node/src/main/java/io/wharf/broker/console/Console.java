@@ -22,8 +22,13 @@ import java.util.function.Supplier;
  */
 public final class Console implements AutoCloseable {
 
-    /** How often snapshots are rebuilt without a metadata change, and the controllers asked. */
+    /** How often snapshots are rebuilt without a metadata change (rates, heartbeat ages, queue figures). */
     static final Duration REFRESH_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * How often the controllers are asked; a failover's start is dated from the last heartbeat the
+     * latest answer reported, so this bounds how much a shown duration may exceed the real one.
+     */
+    static final Duration CONTROLLER_POLL_INTERVAL = Duration.ofMillis(500);
 
     /**
      * @param adminEnabled whether the page may create and delete topics ({@code console.admin.enabled})
@@ -62,7 +67,7 @@ public final class Console implements AutoCloseable {
     /** Starts polling the controllers and refreshing snapshots. */
     public void start() {
         refresher.start();
-        poller.start(REFRESH_INTERVAL);
+        poller.start(CONTROLLER_POLL_INTERVAL);
     }
 
     /** The HTTP handler for the console's paths; every other path goes to {@code fallback}. */
