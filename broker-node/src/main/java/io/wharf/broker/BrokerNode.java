@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * metadata follower, the register/heartbeat loop and the partition replicas it hosts.
  * Thread-safe; it owns one scheduler thread (heartbeats, reconnects), the data timer threads
  * (acks=all timeouts, long-poll fetches), the partition registry's thread, the gRPC server's
- * threads, the controller channels and the metrics endpoint, and {@link #close()} releases all of them.
+ * threads, the controller channels, the HTTP endpoint (metrics, health) and the web console, and
+ * {@link #close()} releases all of them.
  *
  * <p>Usable in-process: {@code new BrokerNode(config).start()}, then wait for {@link #isActive()}.
  */
