@@ -1,5 +1,6 @@
 package io.wharf.broker;
 
+import io.wharf.broker.console.Console;
 import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.queue.QueueBrokerSettings;
 import io.wharf.broker.partition.CleanerSettings;
@@ -57,6 +58,8 @@ public final class BrokerConfig {
     public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
     public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String METRICS_PORT = "metrics.port";
+    public static final String CONSOLE_ADMIN_ENABLED = "console.admin.enabled";
+    public static final String CONSOLE_MAX_CLIENTS = "console.max.clients";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
@@ -105,6 +108,10 @@ public final class BrokerConfig {
      * and an ephemeral one is nothing a scrape configuration can name.
      */
     static final long DEFAULT_METRICS_PORT = -1;
+    /** Read-only unless asked for: anyone who reaches the HTTP port reaches the console. */
+    static final boolean DEFAULT_CONSOLE_ADMIN_ENABLED = false;
+    /** Each streaming page holds one HTTP thread. */
+    static final long DEFAULT_CONSOLE_MAX_CLIENTS = 8;
 
     /** 0: gRPC's shared event loops (two per core). */
     static final long DEFAULT_NUM_NETWORK_THREADS = 0;
@@ -131,6 +138,7 @@ public final class BrokerConfig {
             LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, PRODUCER_ID_EXPIRATION_MS,
             LOG_DIR_RESUME_FREE_BYTES, LOG_CLEANER_ENABLE,
             LOG_CLEANER_DEDUPE_BUFFER_SIZE, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, LOG_CLEANER_BACKOFF_MS, METRICS_PORT,
+            CONSOLE_ADMIN_ENABLED, CONSOLE_MAX_CLIENTS,
             NUM_NETWORK_THREADS, OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR,
             OFFSETS_TOPIC_SEGMENT_BYTES, OFFSETS_COMMIT_TIMEOUT_MS,
             GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
@@ -161,6 +169,7 @@ public final class BrokerConfig {
     private final long logDirResumeFreeBytes;
     private final CleanerSettings cleaner;
     private final int metricsPort;
+    private final Console.Settings console;
     private final GroupCoordinatorService.Settings groupCoordinator;
     private final QueueBrokerSettings queues;
     private final int numNetworkThreads;
@@ -217,6 +226,8 @@ public final class BrokerConfig {
                 Long.MAX_VALUE);
         cleaner = cleaner(values);
         metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
+        console = new Console.Settings(booleanValue(values, CONSOLE_ADMIN_ENABLED, DEFAULT_CONSOLE_ADMIN_ENABLED),
+                (int) longValue(values, CONSOLE_MAX_CLIENTS, DEFAULT_CONSOLE_MAX_CLIENTS, 1, 256));
         numNetworkThreads = (int) longValue(values, NUM_NETWORK_THREADS, DEFAULT_NUM_NETWORK_THREADS, 0, 256);
         groupCoordinator = groupCoordinator(values);
         queues = queues(values);
@@ -387,6 +398,11 @@ public final class BrokerConfig {
      */
     public int metricsPort() {
         return metricsPort;
+    }
+
+    /** The web console's settings (served on {@link #metricsPort()} with the metrics). */
+    public Console.Settings console() {
+        return console;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.wharf.broker.console.Console;
 import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.queue.QueueService;
 import io.wharf.broker.metrics.BrokerMetrics;
@@ -24,6 +25,7 @@ import io.wharf.broker.producer.ProducerIdAllocator;
 import io.wharf.broker.replica.IsrUpdater;
 import io.wharf.broker.replica.ReplicaFetchers;
 import io.wharf.broker.replica.ReplicationGrpcService;
+import io.wharf.http.HealthHandler;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import java.io.IOException;
@@ -52,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * metadata follower, the register/heartbeat loop and the partition replicas it hosts.
  * Thread-safe; it owns one scheduler thread (heartbeats, reconnects), the data timer threads
  * (acks=all timeouts, long-poll fetches), the partition registry's thread, the gRPC server's
- * threads, the controller channels and the metrics endpoint, and {@link #close()} releases all of them.
+ * threads, the controller channels, the HTTP endpoint (metrics, health) and the web console, and
+ * {@link #close()} releases all of them.
  *
  * <p>Usable in-process: {@code new BrokerNode(config).start()}, then wait for {@link #isActive()}.
  */
@@ -88,6 +91,7 @@ public final class BrokerNode implements AutoCloseable {
     private volatile QueueService queues;
     private volatile BrokerMetrics metrics;
     private volatile MetricsEndpoint metricsEndpoint;
+    private volatile Console console;
     private volatile Throwable failure;
     private boolean started;   // guarded by stateLock
     private boolean closing;   // guarded by stateLock
@@ -223,10 +227,17 @@ public final class BrokerNode implements AutoCloseable {
                 config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
                 config.controllerBootstrap());
         if (config.metricsPort() >= 0) {
+            GroupCoordinatorService coordinator = groups;
+            QueueService queueService = queues;
+            PartitionRegistry registry = partitions;
+            console = new Console(id, config.console(), new Console.BrokerState(metadata::image,
+                    registry::partitions, queueService::figures, coordinator::listGroups), controllers, clock);
+            follower.addListener(console.metadataListener());
             metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
-                    this::notReadyReason);
-            log.info("Broker {} serving metrics on http://{}:{}/metrics", id, config.listenHost(),
-                    metricsEndpoint.port());
+                    console.routes(new HealthHandler(this::notReadyReason)), config.console().maxClients());
+            console.start();
+            log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/", id,
+                    config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
         }
         follower.start();
         lifecycle.start();
@@ -397,6 +408,9 @@ public final class BrokerNode implements AutoCloseable {
         }
         if (follower != null) {
             follower.close();
+        }
+        if (console != null) {
+            console.close();  // after the follower: no image change reaches it any more
         }
         if (scheduler != null) {
             scheduler.shutdownNow();

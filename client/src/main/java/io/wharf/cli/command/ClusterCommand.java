@@ -82,6 +82,10 @@ public final class ClusterCommand implements Runnable {
                 } else {
                     env.out().printf("cluster healthy after %.1f s%n", (System.nanoTime() - started) / 1e9);
                     StatusPrinter.print(status, env.out());
+                    if (topology.brokers() > 0) {
+                        env.out().printf("console: http://%s:%d/console/ (every broker serves it on its METRICS port)%n",
+                                topology.host(), topology.metricsPort(NodeName.broker(1)));
+                    }
                 }
             }
         }
