@@ -57,13 +57,7 @@ class DeadLetteringTest {
 
     @BeforeEach
     void everyBrokerRuns() throws Exception {
-        for (int id = 1; id <= 3; id++) {
-            if (!cluster.brokers().containsKey(id)) {
-                cluster.startBroker(id, BROKER_OVERRIDES);
-            }
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
+        cluster.startMissingBrokers(3, BROKER_OVERRIDES);
     }
 
     @AfterEach

@@ -62,6 +62,10 @@ class GroupCoordinatorTest {
     @TempDir
     static Path dir;
     private static InProcessCluster cluster;
+    private static final Map<String, String> BROKER_OVERRIDES = Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "3",
+            BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
+            BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SESSION_TIMEOUT_MS, "20000",
+            BrokerConfig.GROUP_MIN_HEARTBEAT_INTERVAL_MS, "100", BrokerConfig.GROUP_HEARTBEAT_INTERVAL_MS, "200");
     private static int groups;
     private final String group = "settlement-" + ++groups;
 
@@ -136,31 +140,15 @@ class GroupCoordinatorTest {
     static void startCluster() throws Exception {
         cluster = new InProcessCluster(dir);
         cluster.startControllers(Map.of());
-        everyBrokerRuns();
+        cluster.startMissingBrokers(3, BROKER_OVERRIDES);
         cluster.createTopic(TOPIC, 3, Map.of());
     }
 
     @BeforeEach
     void brokersRun() throws Exception {
-        everyBrokerRuns();
+        cluster.startMissingBrokers(3, BROKER_OVERRIDES);
     }
 
-    private static void everyBrokerRuns() throws Exception {
-        for (int id = 1; id <= 3; id++) {
-            if (!cluster.brokers().containsKey(id)) {
-                startBroker(id);
-            }
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
-    }
-
-    private static void startBroker(int id) throws Exception {
-        cluster.startBroker(id, Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "3",
-                BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
-                BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SESSION_TIMEOUT_MS, "20000",
-                BrokerConfig.GROUP_MIN_HEARTBEAT_INTERVAL_MS, "100", BrokerConfig.GROUP_HEARTBEAT_INTERVAL_MS, "200"));
-    }
 
     @AfterAll
     static void stopCluster() throws InterruptedException {

@@ -104,6 +104,20 @@ final class InProcessCluster implements AutoCloseable {
         return broker;
     }
 
+    /**
+     * Starts each of brokers 1 to {@code count} that is not running (never started, or stopped by
+     * a test) with {@code overrides}; returns once every running broker is active. Test classes
+     * that share one cluster call it before each test.
+     */
+    void startMissingBrokers(int count, Map<String, String> overrides) throws Exception {
+        for (int id = 1; id <= count; id++) {
+            if (!brokers.containsKey(id)) {
+                startBroker(id, overrides);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> brokers.values().stream().allMatch(BrokerNode::isActive));
+    }
+
     /** Closes broker {@code id} (a clean stop). */
     void stopBroker(int id) {
         dropChannel(id);

@@ -48,11 +48,7 @@ final class QueueTestAdmin {
     /** Starts the controllers and brokers 1 to 3 with {@code brokerOverrides}; returns once all are active. */
     void startCluster(Map<String, String> brokerOverrides) throws Exception {
         cluster.startControllers(Map.of());
-        for (int id = 1; id <= 3; id++) {
-            cluster.startBroker(id, brokerOverrides);
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
+        cluster.startMissingBrokers(3, brokerOverrides);
     }
 
     /** A consumer of {@code queue} on its leader with {@code prefetch}; closed by {@link #closeConsumers}. */

@@ -64,13 +64,7 @@ class QueuesTest {
 
     @BeforeEach
     void everyBrokerRuns() throws Exception {
-        for (int id = 1; id <= 3; id++) {
-            if (!cluster.brokers().containsKey(id)) {
-                startBroker(id);
-            }
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
-                .allMatch(BrokerNode::isActive));
+        cluster.startMissingBrokers(3, BROKER_OVERRIDES);
     }
 
     private static void startBroker(int id) throws Exception {
