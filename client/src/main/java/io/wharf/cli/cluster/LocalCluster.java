@@ -47,6 +47,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private final ClusterSpec spec;
     private final NodeCommand command;
+    private final ReadinessProbe readiness = new ReadinessProbe();
     private AdminClient admin;
 
     public LocalCluster(ClusterSpec spec) {
@@ -223,9 +224,10 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * Waits until the cluster is healthy at {@code level}. Fails at once when a node's process is
-     * gone, and after {@code timeout} otherwise; the message names the problem and shows the tail of
-     * the log of the node to blame.
+     * Waits until the cluster is healthy at {@code level} and every node answers its own
+     * {@code /health/ready} (the probe an orchestrator would use). Fails at once when a node's
+     * process is gone, and after {@code timeout} otherwise; the message names the problem and shows
+     * the tail of the log of the node to blame.
      */
     public ClusterStatus awaitHealthy(Duration timeout, ClusterHealth.Level level) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -236,7 +238,13 @@ public final class LocalCluster implements AutoCloseable {
                 throw failure(dead.get() + " is not running", dead.get());
             }
             Optional<DescribeClusterResponse> description = describeCluster();
-            List<HealthProblem> problems = ClusterHealth.problems(spec.topology(), running, description, level);
+            List<HealthProblem> problems = new ArrayList<>(ClusterHealth.problems(spec.topology(), running,
+                    description, level));
+            if (problems.isEmpty()) {
+                for (NodeName node : spec.topology().nodes()) {
+                    readiness.notReady(spec.topology(), node).ifPresent(why -> problems.add(HealthProblem.of(node, why)));
+                }
+            }
             if (problems.isEmpty()) {
                 return statusOf(running, description, problems);
             }
