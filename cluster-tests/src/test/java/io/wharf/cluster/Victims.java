@@ -44,8 +44,10 @@ final class Victims {
             case PARTITION_LEADER -> new Victim(cluster.broker(cluster.partition(topic, partition).getLeader()),
                     "leader of " + topic + "-" + partition);
             case FOLLOWER -> {
+                // Any replica but the leader, in the ISR or not: right after a fault the ISR may be
+                // the leader alone, and a follower still catching up is a victim like any other.
                 PartitionInfo info = cluster.partition(topic, partition);
-                List<Integer> followers = info.getIsrList().stream().filter(id -> id != info.getLeader()).toList();
+                List<Integer> followers = info.getReplicasList().stream().filter(id -> id != info.getLeader()).toList();
                 yield new Victim(cluster.broker(followers.get(random.nextInt(followers.size()))),
                         "follower of " + topic + "-" + partition);
             }
