@@ -112,9 +112,13 @@ class RetentionOnScheduleTest {
     private void startCluster() throws Exception {
         // A loaded 2-core machine can stall heartbeats; a fenced leader would only slow this test down.
         cluster.startControllers(Map.of(ControllerConfig.BROKER_SESSION_TIMEOUT_MS, "6000"));
+        // The aged records are two days old, and a producer's state expires by its batches'
+        // timestamps (as Kafka's): with the default day the producer writing them would be
+        // forgotten between two of its requests by a retention run.
         for (int id = 1; id <= 3; id++) {
             cluster.startBroker(id, Map.of(BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "100",
-                    BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS, "100"));
+                    BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS, "100",
+                    BrokerConfig.PRODUCER_ID_EXPIRATION_MS, String.valueOf(7 * 24 * 3_600_000L)));
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.brokers().values().stream()
                 .allMatch(BrokerNode::isActive));
