@@ -8,13 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.fake.FakeCluster;
 import io.wharf.proto.broker.GroupHeartbeatRequest;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,13 +36,7 @@ class BenchCliTest {
     }
 
     private int run(String... args) {
-        CliEnvironment env = new CliEnvironment(clusterDir, Optional.empty(), "unused-classpath",
-                new PrintWriter(out, true), new PrintWriter(err, true));
-        String[] withBootstrap = new String[args.length + 2];
-        System.arraycopy(args, 0, withBootstrap, 0, args.length);
-        withBootstrap[args.length] = "--bootstrap";
-        withBootstrap[args.length + 1] = cluster.bootstrapString();
-        return WharfCli.execute(env, withBootstrap);
+        return CliCalls.execute(clusterDir, out, err, "", cluster.bootstrapString(), args);
     }
 
     @Test

@@ -10,13 +10,10 @@ import io.wharf.client.TopicPartition;
 import io.wharf.client.dlq.BlockedKeys;
 import io.wharf.client.fake.FakeCluster;
 import io.wharf.record.Record;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,13 +58,7 @@ class DlqBlockedKeysCliTest {
     private int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CliEnvironment env = new CliEnvironment(clusterDir, Optional.empty(), "unused-classpath",
-                new PrintWriter(out, true), new PrintWriter(err, true), new ByteArrayInputStream(new byte[0]));
-        String[] withBootstrap = new String[args.length + 2];
-        System.arraycopy(args, 0, withBootstrap, 0, args.length);
-        withBootstrap[args.length] = "--bootstrap";
-        withBootstrap[args.length + 1] = cluster.bootstrapString();
-        return WharfCli.execute(env, withBootstrap);
+        return CliCalls.execute(clusterDir, out, err, "", cluster.bootstrapString(), args);
     }
 
     private JsonNode json() throws Exception {

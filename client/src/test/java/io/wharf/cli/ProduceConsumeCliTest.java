@@ -9,13 +9,10 @@ import io.wharf.client.TopicPartition;
 import io.wharf.client.fake.FakeCluster;
 import io.wharf.client.producer.Murmur2;
 import io.wharf.record.Record;
-import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,14 +40,7 @@ class ProduceConsumeCliTest {
     private int run(String stdin, String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CliEnvironment env = new CliEnvironment(clusterDir, Optional.empty(), "unused-classpath",
-                new PrintWriter(out, true), new PrintWriter(err, true),
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-        String[] withBootstrap = new String[args.length + 2];
-        System.arraycopy(args, 0, withBootstrap, 0, args.length);
-        withBootstrap[args.length] = "--bootstrap";
-        withBootstrap[args.length + 1] = cluster.bootstrapString();
-        return WharfCli.execute(env, withBootstrap);
+        return CliCalls.execute(clusterDir, out, err, stdin, cluster.bootstrapString(), args);
     }
 
     private static String utf8(byte[] bytes) {
