@@ -14,6 +14,7 @@ import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.queue.QueueService;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.CleanerMetrics;
+import io.wharf.broker.metrics.DeadLetterTopicMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
 import io.wharf.broker.metrics.MetricsEndpoint;
 import io.wharf.broker.metrics.ProduceStage;
@@ -171,7 +172,8 @@ public final class BrokerNode implements AutoCloseable {
                 controllers, clock);
         queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, controllers, clock,
                 MAX_INBOUND_MESSAGE_BYTES);
-        instruments.registry().register(new QueueMetrics(queues::figures));
+        instruments.registry().register(new QueueMetrics(queues::figures, clock));
+        instruments.registry().register(new DeadLetterTopicMetrics(partitions::partitions, clock));
         MetadataFollower metadata = follower;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
                 config.rpcPort()));

@@ -16,6 +16,7 @@ import io.wharf.proto.broker.ProduceRequest;
 import io.wharf.proto.broker.ProduceResponse;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CompressionType;
+import io.wharf.record.Header;
 import io.wharf.record.RecordBatchBuilder;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -121,6 +123,46 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void aDeadLetterTopicsLeaderServesItsDepthOldestAgeAndCauses() throws Exception {
+        start(Map.of(BrokerConfig.METRICS_PORT, "0"));
+        int port = broker.metricsPort().orElseThrow();
+        quorum.createTopic("orders-dlq", 1, 1);
+        quorum.createTopic("orders", 1, 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> scrape(port).value("wharf_leader_partitions")
+                .orElseThrow() == 2.0);
+        Exposition empty = scrape(port);
+        assertEquals(0.0, empty.value("wharf_dead_letter_topic_records", "topic", "orders-dlq", "partition", "0")
+                .orElseThrow());
+        assertEquals(0.0, empty.value("wharf_dead_letter_topic_oldest_record_age_seconds", "topic", "orders-dlq",
+                "partition", "0").orElseThrow(), "empty");
+
+        long twoMinutesAgo = System.currentTimeMillis() - 120_000;
+        RecordBatchBuilder deadLetters = new RecordBatchBuilder(CompressionType.LZ4);
+        deadLetters.append(twoMinutesAgo, null, bytes("a"), List.of(header("error.cause", "java.io.IOException")));
+        deadLetters.append(twoMinutesAgo + 1, null, bytes("b"), List.of(header("error.cause", "blocked_by_previous_failure")));
+        deadLetters.append(twoMinutesAgo + 2, null, bytes("c"), List.of(header("error.cause", "java.io.IOException")));
+        deadLetters.append(twoMinutesAgo + 3, null, bytes("d"), List.of());
+        produce("orders-dlq", ByteString.copyFrom(deadLetters.build()));
+        produce("orders", batch("not", "dead"));
+
+        Exposition written = scrape(port);
+        assertEquals(4.0, written.value("wharf_dead_letter_topic_records", "topic", "orders-dlq", "partition", "0")
+                .orElseThrow(), "up to the high watermark (acks=1 on one replica: at once)");
+        double age = written.value("wharf_dead_letter_topic_oldest_record_age_seconds", "topic", "orders-dlq",
+                "partition", "0").orElseThrow();
+        assertTrue(age >= 120 && age < 180, "the first record's timestamp is two minutes old: " + age);
+        assertEquals(2.0, written.value("wharf_dead_letter_topic_records_in_total", "topic", "orders-dlq", "cause",
+                "java.io.IOException").orElseThrow());
+        assertEquals(1.0, written.value("wharf_dead_letter_topic_records_in_total", "topic", "orders-dlq", "cause",
+                "blocked_by_previous_failure").orElseThrow());
+        assertEquals(1.0, written.value("wharf_dead_letter_topic_records_in_total", "topic", "orders-dlq", "cause",
+                "").orElseThrow(), "a record without error.cause");
+        assertTrue(written.samples("wharf_dead_letter_topic_records", "topic", "orders").isEmpty(),
+                "orders is no dead-letter topic");
+        assertTrue(written.samples("wharf_dead_letter_topic_records_in_total", "topic", "orders").isEmpty());
+    }
+
+    @Test
     void minusOneServesNoEndpoint() throws Exception {
         start(Map.of(BrokerConfig.METRICS_PORT, "-1"));
         assertTrue(broker.metricsPort().isEmpty());
@@ -158,6 +200,20 @@ class MetricsEndpointTest {
         HttpResponse<String> response = get(port);
         assertEquals(200, response.statusCode(), response.body());
         return Exposition.parse(response.body());
+    }
+
+    private void produce(String topic, ByteString records) {
+        ProduceResponse produced = stub().produce(ProduceRequest.newBuilder().setAcks(1).addPartitions(
+                ProducePartition.newBuilder().setTopic(topic).setPartition(0).setRecords(records)).build());
+        assertEquals(ErrorCode.NONE, produced.getPartitions(0).getError().getCode(), produced.toString());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Header header(String key, String value) {
+        return new Header(key, bytes(value));
     }
 
     private BrokerServiceGrpc.BrokerServiceBlockingStub stub() {

@@ -95,8 +95,18 @@ class QueueMetricsEndpointTest {
         assertEquals(Optional.of(0.0), work.value("wharf_queue_messages_discarded_total",
                 "queue", "work", "reason", "rejected"), "dead-lettered, not discarded");
 
+        // The dead-letter queue's figures: its depth, the rejected one by reason, and its age.
         awaitSeries(admin.leaderOf("parked"), "parked", Map.of("wharf_queue_messages_ready", 1.0,
                 "wharf_queue_published_total", 1.0));
+        Exposition parked = scrape(admin.leaderOf("parked"));
+        assertEquals(Optional.of(1.0), parked.value("wharf_queue_dead_letters", "queue", "parked",
+                "reason", "rejected"));
+        assertEquals(Optional.of(0.0), parked.value("wharf_queue_dead_letters", "queue", "parked",
+                "reason", "expired"));
+        assertEquals(Optional.of(0.0), work.value("wharf_queue_dead_letters", "queue", "work", "reason", "rejected"),
+                "work's messages were published, not dead-lettered");
+        double age = parked.value("wharf_queue_oldest_message_age_seconds", "queue", "parked").orElseThrow();
+        assertTrue(age > 0 && age < 60, "the dead letter was stored moments ago: " + age);
         int plainLeader = admin.leaderOf("plain");
         awaitSeries(plainLeader, "plain", Map.of("wharf_queue_messages_ready", 0.0,
                 "wharf_queue_messages_unacked", 0.0, "wharf_queue_delivered_total", 1.0));
@@ -133,14 +143,25 @@ class QueueMetricsEndpointTest {
         for (int i = 0; i < 3; i++) {
             publish("work", "job-" + i);
         }
+        // A dead letter as the broker writes one, published by hand: the new leader counts it from the log.
+        PublishResponse confirm = admin.publish(admin.leaderOf("work"), "test-" + publishers++, "", "work",
+                List.of(Message.newBuilder().putHeaders("x-last-death-reason", "expired")
+                        .setBody(ByteString.copyFromUtf8("late")).build()), false).get(1L);
+        assertTrue(confirm.getAck(), confirm.toString());
         int first = admin.leaderOf("work");
-        awaitSeries(first, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 3.0));
+        awaitSeries(first, "work", Map.of("wharf_queue_messages_ready", 4.0, "wharf_queue_published_total", 4.0));
+        double firstAge = scrape(first).value("wharf_queue_oldest_message_age_seconds", "queue", "work").orElseThrow();
 
         cluster.stopBroker(first);
         await().atMost(Duration.ofSeconds(20)).until(() -> admin.leaderOf("work") > 0);
         int second = admin.leaderOf("work");
         // The depth is the queue's, from its log; the counters are what this broker saw while leading.
-        awaitSeries(second, "work", Map.of("wharf_queue_messages_ready", 3.0, "wharf_queue_published_total", 0.0));
+        awaitSeries(second, "work", Map.of("wharf_queue_messages_ready", 4.0, "wharf_queue_published_total", 0.0));
+        Exposition after = scrape(second);
+        assertEquals(Optional.of(1.0), after.value("wharf_queue_dead_letters", "queue", "work", "reason", "expired"),
+                "the dead-letter counts are the queue's, rebuilt from its log");
+        assertTrue(after.value("wharf_queue_oldest_message_age_seconds", "queue", "work").orElseThrow() >= firstAge,
+                "the oldest message keeps its age across the failover");
         for (int follower : cluster.brokers().keySet()) {
             if (follower != second) {
                 assertTrue(scrape(follower).samples("wharf_queue_messages_ready", "queue", "work").isEmpty(),

@@ -21,8 +21,26 @@ public final class DeadLetteredMessage {
     private static final String LAST_DEATH_QUEUE = "x-last-death-queue";
     private static final String LAST_DEATH_REASON = "x-last-death-reason";
     private static final String LAST_DEATH_EXCHANGE = "x-last-death-exchange";
+    /** What the SDK's ordered dead-lettering for queues writes instead of x-death (it publishes itself). */
+    private static final String SDK_ERROR_CAUSE = "error.cause";
 
     private DeadLetteredMessage() {
+    }
+
+    /**
+     * Why {@code message} died last, when it is a dead letter: its {@code x-last-death-reason}
+     * header, else the reason of its first {@code x-death} entry (the latest death), else the
+     * {@code error.cause} header the SDK writes; "" for a message that is no dead letter.
+     */
+    public static String lastReason(Message message) {
+        String last = message.getHeadersMap().get(LAST_DEATH_REASON);
+        if (last != null) {
+            return last;
+        }
+        if (message.getXDeathCount() > 0) {
+            return message.getXDeath(0).getReason();
+        }
+        return message.getHeadersMap().getOrDefault(SDK_ERROR_CAUSE, "");
     }
 
     /**

@@ -3,7 +3,9 @@ package io.wharf.queue;
 import io.wharf.proto.queue.Checkpoint;
 import io.wharf.proto.queue.IdRange;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -19,6 +21,7 @@ final class Messages {
     private final TreeMap<Long, Long> idByLocation = new TreeMap<>();
     private long readyBytes;
     private long dyingBytes;
+    private final Map<String, Integer> deadLetters = new HashMap<>();
 
     /** The messages of a checkpoint (holders as written; the caller reconciles them with consumers). */
     static Messages restore(Checkpoint checkpoint) {
@@ -28,8 +31,10 @@ final class Messages {
             for (long id = range.getFirst(); id <= range.getLast(); id++) {
                 int size = index < checkpoint.getPlainSizesCount() ? checkpoint.getPlainSizes(index) : 0;
                 long expiresAtMs = index < checkpoint.getPlainExpiriesCount() ? checkpoint.getPlainExpiries(index) : 0;
+                long enqueuedAtMs = index < checkpoint.getPlainEnqueuedAtMsCount()
+                        ? checkpoint.getPlainEnqueuedAtMs(index) : 0;
                 index++;
-                messages.put(StoredMessage.enqueued(id, size, expiresAtMs));
+                messages.put(StoredMessage.enqueued(id, size, expiresAtMs, enqueuedAtMs, ""));
             }
         }
         checkpoint.getMessagesList().forEach(state -> messages.put(StoredMessage.of(state)));
@@ -48,6 +53,7 @@ final class Messages {
                 continue;
             }
             checkpoint.addPlainSizes(message.size());
+            checkpoint.addPlainEnqueuedAtMs(message.enqueuedAtMs());
             expiries.add(message.expiresAtMs());
             anyExpires |= message.expiresAtMs() != 0;
             if (first >= 0 && message.id() == last + 1) {
@@ -74,6 +80,9 @@ final class Messages {
         remove(message.id());
         byId.put(message.id(), message);
         idByLocation.put(message.location(), message.id());
+        if (!message.arrivalReason().isEmpty()) {
+            deadLetters.merge(message.arrivalReason(), 1, Integer::sum);
+        }
         if (message.isReady()) {
             ready.add(message.id());
             readyBytes += message.size();
@@ -93,6 +102,9 @@ final class Messages {
         StoredMessage message = byId.remove(id);
         if (message != null) {
             idByLocation.remove(message.location());
+            if (!message.arrivalReason().isEmpty()) {
+                deadLetters.merge(message.arrivalReason(), -1, (count, minusOne) -> count == 1 ? null : count - 1);
+            }
             if (ready.remove(id)) {
                 readyBytes -= message.size();
             }
@@ -142,6 +154,20 @@ final class Messages {
         List<StoredMessage> messages = new ArrayList<>();
         dying.forEach(id -> messages.add(byId.get(id)));
         return messages;
+    }
+
+    /** Live messages that came as dead letters, by the reason of their latest death; absent reasons have none. */
+    Map<String, Integer> deadLettersByReason() {
+        return Map.copyOf(deadLetters);
+    }
+
+    /**
+     * When the live message stored first (the smallest id) was stored, or 0 when there is none or
+     * that is unknown. Ids are offsets, so this is the oldest message as long as the leaders'
+     * clocks agree.
+     */
+    long firstEnqueuedAtMs() {
+        return byId.isEmpty() ? 0 : byId.firstEntry().getValue().enqueuedAtMs();
     }
 
     /** The smallest location of any live message, or {@code whenNone}. */

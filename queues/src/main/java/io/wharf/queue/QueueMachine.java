@@ -10,6 +10,7 @@ import io.wharf.proto.queue.Settle;
 import io.wharf.proto.queue.Subscribe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -126,6 +127,25 @@ public final class QueueMachine {
     /** Messages that died and wait to be dead-lettered. */
     public int deadLetteringCount() {
         return messages.dyingCount();
+    }
+
+    /**
+     * Live messages (ready, held, dead-lettering) that came as dead letters, by why they died
+     * last: what a dead-letter queue holds, by reason, as {@code wharf dlq list} counts them — the
+     * {@code x-last-death-reason} header, else the reason of the first {@code x-death} entry (the
+     * latest death), else the {@code error.cause} header the SDK's ordered mode writes. Reasons
+     * with none are absent.
+     */
+    public Map<String, Integer> deadLettersByReason() {
+        return messages.deadLettersByReason();
+    }
+
+    /**
+     * When the oldest live message was stored (its Enqueue's timestamp), 0 when the queue holds
+     * none (or the oldest came from a checkpoint that did not record it).
+     */
+    public long oldestEnqueuedAtMs() {
+        return messages.firstEnqueuedAtMs();
     }
 
     /** Ready, held and dead-lettering messages. */
@@ -260,7 +280,8 @@ public final class QueueMachine {
             publishers.record(publisherId, sequence);
         }
         String expiration = enqueue.getMessage().getProperties().getExpiration();
-        messages.put(StoredMessage.enqueued(offset, size, limits.expiresAtMs(timestampMs, expiration)));
+        messages.put(StoredMessage.enqueued(offset, size, limits.expiresAtMs(timestampMs, expiration), timestampMs,
+                DeadLetteredMessage.lastReason(enqueue.getMessage())));
         if (limits.overflow() == Overflow.DROP_HEAD) {
             while (limits.exceeded(messages.readyCount(), messages.readyBytes())) {
                 die(messages.firstReady(), DeathReason.MAXLEN, timestampMs, effects);

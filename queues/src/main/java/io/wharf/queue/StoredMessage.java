@@ -17,12 +17,17 @@ import io.wharf.proto.queue.MessageState;
  * @param expiresAtMs    when it expires if ready, 0: never
  * @param deathReason    why it died, while it waits to be dead-lettered; null while it lives
  * @param diedAtMs       the timestamp of the entry it died at, 0 while it lives
+ * @param enqueuedAtMs   the Enqueue's timestamp (when it was stored here); 0 when unknown (restored
+ *                       from a checkpoint written before it was kept)
+ * @param arrivalReason  when it came as a dead letter, why it died last (see
+ *                       {@link QueueMachine#deadLettersByReason()}); "" for a message that is no dead letter
  */
 record StoredMessage(long id, long location, int size, int deliveryCount, int acquiredCount, String holder,
-                     long heldSinceMs, long expiresAtMs, DeathReason deathReason, long diedAtMs) {
+                     long heldSinceMs, long expiresAtMs, DeathReason deathReason, long diedAtMs,
+                     long enqueuedAtMs, String arrivalReason) {
 
-    static StoredMessage enqueued(long id, int size, long expiresAtMs) {
-        return new StoredMessage(id, id, size, 0, 0, "", 0, expiresAtMs, null, 0);
+    static StoredMessage enqueued(long id, int size, long expiresAtMs, long enqueuedAtMs, String arrivalReason) {
+        return new StoredMessage(id, id, size, 0, 0, "", 0, expiresAtMs, null, 0, enqueuedAtMs, arrivalReason);
     }
 
     static StoredMessage of(MessageState state) {
@@ -30,7 +35,8 @@ record StoredMessage(long id, long location, int size, int deliveryCount, int ac
         return new StoredMessage(state.getId(), state.getLocation(), state.getSize(), state.getDeliveryCount(),
                 state.getAcquiredCount(), reason == null ? state.getHolder() : "",
                 reason == null ? state.getHeldSinceMs() : 0, state.getExpiresAtMs(), reason,
-                reason == null ? 0 : state.getDiedAtMs());
+                reason == null ? 0 : state.getDiedAtMs(), state.getEnqueuedAtMs(),
+                state.getArrivalReason());
     }
 
     boolean isReady() {
@@ -50,36 +56,41 @@ record StoredMessage(long id, long location, int size, int deliveryCount, int ac
         return expiresAtMs != 0 && expiresAtMs <= nowMs;
     }
 
-    /** Ready, never delivered, never moved: a checkpoint writes it as part of an id range. */
+    /**
+     * Ready, never delivered, never moved, not a dead letter: a checkpoint writes it as part of an
+     * id range.
+     */
     boolean isPlain() {
-        return isReady() && deliveryCount == 0 && acquiredCount == 0 && location == id;
+        return isReady() && deliveryCount == 0 && acquiredCount == 0 && location == id && arrivalReason.isEmpty();
     }
 
     StoredMessage deliveredTo(String consumerId, long nowMs) {
         return new StoredMessage(id, location, size, deliveryCount, acquiredCount + 1, consumerId, nowMs,
-                expiresAtMs, null, 0);
+                expiresAtMs, null, 0, enqueuedAtMs, arrivalReason);
     }
 
     /** Back to ready; {@code failed} counts the delivery that ended as a failed one. */
     StoredMessage released(boolean failed) {
         return new StoredMessage(id, location, size, deliveryCount + (failed ? 1 : 0), acquiredCount, "", 0,
-                expiresAtMs, null, 0);
+                expiresAtMs, null, 0, enqueuedAtMs, arrivalReason);
     }
 
     /** Dying: waiting to be dead-lettered, for {@code reason}, since {@code nowMs}. */
     StoredMessage dying(DeathReason reason, long nowMs) {
-        return new StoredMessage(id, location, size, deliveryCount, acquiredCount, "", 0, expiresAtMs, reason, nowMs);
+        return new StoredMessage(id, location, size, deliveryCount, acquiredCount, "", 0, expiresAtMs, reason, nowMs,
+                enqueuedAtMs, arrivalReason);
     }
 
     StoredMessage movedTo(long newLocation) {
         return new StoredMessage(id, newLocation, size, deliveryCount, acquiredCount, holder, heldSinceMs,
-                expiresAtMs, deathReason, diedAtMs);
+                expiresAtMs, deathReason, diedAtMs, enqueuedAtMs, arrivalReason);
     }
 
     MessageState toState() {
         MessageState.Builder state = MessageState.newBuilder().setId(id).setLocation(location).setSize(size)
                 .setDeliveryCount(deliveryCount).setAcquiredCount(acquiredCount).setHolder(holder)
-                .setHeldSinceMs(heldSinceMs).setExpiresAtMs(expiresAtMs);
+                .setHeldSinceMs(heldSinceMs).setExpiresAtMs(expiresAtMs).setEnqueuedAtMs(enqueuedAtMs)
+                .setArrivalReason(arrivalReason);
         if (deathReason != null) {
             state.setDeadLetterReason(deathReason.toProto()).setDiedAtMs(diedAtMs);
         }

@@ -52,10 +52,12 @@ class CheckpointTest {
         assertEquals(List.of(3, 1), checkpoint.getPlainSizesList());
         assertEquals(List.of(
                 MessageState.newBuilder().setId(0).setLocation(0).setSize(1).setAcquiredCount(1).setHolder("c1")
-                        .setHeldSinceMs(1_000).build(),
+                        .setHeldSinceMs(1_000).setEnqueuedAtMs(1_000).build(),
                 MessageState.newBuilder().setId(1).setLocation(1).setSize(2).setAcquiredCount(1).setHolder("c2")
-                        .setHeldSinceMs(3_000).build(),
-                MessageState.newBuilder().setId(4).setLocation(5).setSize(4).build()), checkpoint.getMessagesList());
+                        .setHeldSinceMs(3_000).setEnqueuedAtMs(1_000).build(),
+                MessageState.newBuilder().setId(4).setLocation(5).setSize(4).setEnqueuedAtMs(1_000).build()),
+                checkpoint.getMessagesList());
+        assertEquals(List.of(1_000L, 1_000L), checkpoint.getPlainEnqueuedAtMsList());
         assertEquals(List.of("c1", "c2"), checkpoint.getConsumersList().stream().map(s -> s.getConsumerId()).toList());
         // Both consumers were served last round: the next turn is after the last of them.
         assertEquals(2, checkpoint.getNextConsumerOrder());

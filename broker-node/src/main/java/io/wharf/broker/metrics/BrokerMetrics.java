@@ -11,6 +11,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import io.wharf.broker.TopicPartition;
 import io.wharf.broker.partition.Partition;
 import io.wharf.metadata.PartitionState;
+import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
 import java.nio.ByteBuffer;
@@ -44,6 +45,8 @@ public final class BrokerMetrics {
     private static final double NATIVE_MIN_ZERO_THRESHOLD_SECONDS = 0.00001;
     private static final double NATIVE_MAX_ZERO_THRESHOLD_SECONDS = 0.0001;
     private static final double NANOS_PER_SECOND = 1e9;
+    /** The {@code cause} label of dead letters whose batch did not decode. */
+    static final String UNDECODABLE_CAUSE = "<undecodable>";
 
     /**
      * Heap, GC and thread metrics describe the JVM, not a broker, and {@link JvmMetrics} adds GC
@@ -59,6 +62,7 @@ public final class BrokerMetrics {
     private final Counter bytesOut;
     private final Counter recordsIn;
     private final Counter recordsOut;
+    private final Counter deadLettersIn;
     private final Counter isrShrinks;
     private final Counter isrExpands;
 
@@ -88,6 +92,10 @@ public final class BrokerMetrics {
                 "Records producers appended to partitions this broker leads.");
         recordsOut = topicCounter("wharf_records_out_total",
                 "Records this broker sent to consumers (not to followers), counted by whole batches.");
+        deadLettersIn = Counter.builder().name("wharf_dead_letter_topic_records_in_total").withoutExemplars()
+                .help("Records producers appended to dead-letter topics (named *" + DeadLetterTopics.SUFFIX
+                        + ") this broker leads, by their " + DeadLetterTopics.CAUSE + " header.")
+                .labelNames("topic", "cause").register(registry);
         isrShrinks = Counter.builder().name("wharf_isr_shrinks_total").withoutExemplars()
                 .help("Committed ISR changes that removed a replica from a partition this broker leads.")
                 .register(registry);
@@ -137,6 +145,24 @@ public final class BrokerMetrics {
     public void recordProduced(String topic, ByteBuffer batches) {
         bytesIn.labelValues(topic).inc(batches.remaining());
         recordsIn.labelValues(topic).inc(recordCount(batches));
+        if (DeadLetterTopics.isDeadLetterTopic(topic)) {
+            recordDeadLetters(topic, batches);
+        }
+    }
+
+    /**
+     * Dead-letter topics are written at the rate things fail, so decoding their records here costs
+     * the produce path little. The log accepted these batches, so a batch that does not decode is
+     * counted under a cause of its own rather than failing a produce that is already appended.
+     */
+    private void recordDeadLetters(String topic, ByteBuffer batches) {
+        Map<String, Long> causes;
+        try {
+            causes = DeadLetterTopics.causes(batches);
+        } catch (CorruptRecordException e) {
+            causes = Map.of(UNDECODABLE_CAUSE, recordCount(batches));
+        }
+        causes.forEach((cause, records) -> deadLettersIn.labelValues(topic, cause).inc(records));
     }
 
     /**
@@ -162,6 +188,7 @@ public final class BrokerMetrics {
         bytesOut.remove(topic);
         recordsIn.remove(topic);
         recordsOut.remove(topic);
+        deadLettersIn.removeIf(labels -> labels.get(0).equals(topic));
     }
 
     private void registerPartitionGauges(Supplier<? extends Collection<Partition>> hosted) {

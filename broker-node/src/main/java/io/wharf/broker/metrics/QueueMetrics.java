@@ -11,6 +11,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.wharf.broker.queue.QueueFigures;
 import io.wharf.queue.DeathReason;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,15 +59,21 @@ public final class QueueMetrics implements MultiCollector {
                     "Dead letters dropped (no exchange, no route, too large) while this broker led the queue.",
                     QueueFigures::deadLettersDropped));
     private static final String DISCARDED = "wharf_queue_messages_discarded";
+    private static final String OLDEST_AGE = "wharf_queue_oldest_message_age_seconds";
+    private static final String DEAD_LETTERS = "wharf_queue_dead_letters";
+    private static final double MILLIS_PER_SECOND = 1000.0;
 
     private final Supplier<Map<String, QueueFigures>> figures;
+    private final Clock clock;
 
     /**
      * @param figures the figures of the queues this broker serves, by name; asked once per scrape,
      *                from the scrape's thread
+     * @param clock   what a scrape measures the oldest message's age against
      */
-    public QueueMetrics(Supplier<Map<String, QueueFigures>> figures) {
+    public QueueMetrics(Supplier<Map<String, QueueFigures>> figures, Clock clock) {
         this.figures = figures;
+        this.clock = clock;
     }
 
     @Override
@@ -98,6 +105,44 @@ public final class QueueMetrics implements MultiCollector {
             }
         });
         snapshots.add(discarded.build());
+        snapshots.add(oldestAge(queues));
+        snapshots.add(deadLetters(queues));
         return new MetricSnapshots(snapshots);
+    }
+
+    /**
+     * Measured at the scrape rather than at the upkeep round, so the age keeps growing between
+     * rounds; a clock behind the message's timestamp (another leader's) reads as 0, not negative.
+     */
+    private GaugeSnapshot oldestAge(Map<String, QueueFigures> queues) {
+        long nowMs = clock.millis();
+        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(OLDEST_AGE)
+                .help("Seconds since the oldest message the queue holds (ready, unacked or dead-lettering) was "
+                        + "stored; 0 when it holds none.");
+        queues.forEach((queue, figures) -> {
+            long storedAt = figures.oldestEnqueuedAtMs();
+            double age = storedAt == 0 ? 0 : Math.max(0, nowMs - storedAt) / MILLIS_PER_SECOND;
+            gauge.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("queue", queue)).value(age).build());
+        });
+        return gauge.build();
+    }
+
+    /**
+     * Every reason of x-death is served for every queue (0 when none), so a query over a reason
+     * never finds it missing; a reason from elsewhere (the SDK's error.cause) only while present.
+     */
+    private static GaugeSnapshot deadLetters(Map<String, QueueFigures> queues) {
+        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(DEAD_LETTERS)
+                .help("Messages the queue holds that came as dead letters, by the reason they died last.");
+        queues.forEach((queue, figures) -> {
+            Map<String, Integer> byReason = new TreeMap<>();
+            for (DeathReason reason : DeathReason.values()) {
+                byReason.put(reason.text(), 0);
+            }
+            byReason.putAll(figures.deadLetters());
+            byReason.forEach((reason, count) -> gauge.dataPoint(GaugeDataPointSnapshot.builder()
+                    .labels(Labels.of("queue", queue, "reason", reason)).value(count).build()));
+        });
+        return gauge.build();
     }
 }

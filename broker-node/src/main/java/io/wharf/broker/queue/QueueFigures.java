@@ -22,10 +22,15 @@ import java.util.Map;
  *                           this broker led the queue
  * @param delivered          deliveries, to consumers and basic.get, while this broker led the queue
  * @param acked              deliveries acknowledged (explicitly or by no-ack), while this broker led the queue
+ * @param oldestEnqueuedAtMs when the oldest message the queue holds (ready, unacked or dead-lettering) was
+ *                           stored, epoch milliseconds; 0 when it holds none
+ * @param deadLetters        the messages it holds that came as dead letters, by why they died last
+ *                           (reasons with none absent): a dead-letter queue's content by reason
  */
 public record QueueFigures(long ready, long unacked, long readyBytes, long consumers, long deadLettering,
                            long redeliveries, long deadLettersDropped, Map<DeathReason, Long> discarded,
-                           long published, long delivered, long acked) {
+                           long published, long delivered, long acked, long oldestEnqueuedAtMs,
+                           Map<String, Integer> deadLetters) {
 
     public QueueFigures {
         Map<DeathReason, Long> all = new EnumMap<>(DeathReason.class);
@@ -33,5 +38,6 @@ public record QueueFigures(long ready, long unacked, long readyBytes, long consu
             all.put(reason, discarded.getOrDefault(reason, 0L));
         }
         discarded = Map.copyOf(all);
+        deadLetters = Map.copyOf(deadLetters);
     }
 }

@@ -180,7 +180,7 @@ final class QueueShard {
     QueueFigures figures() {
         return new QueueFigures(machine.readyCount(), machine.unackedCount(), machine.readyBytes(),
                 machine.consumers().size(), machine.deadLetteringCount(), redeliveries, deadLettersDropped(),
-                discarded, published, delivered, acked);
+                discarded, published, delivered, acked, machine.oldestEnqueuedAtMs(), machine.deadLettersByReason());
     }
 
     /** Leads and has applied everything earlier leaders appended: it may take requests. */

@@ -76,7 +76,7 @@ class SnapshotBuilderTest {
         metadata.submit(ControllerCommand.newBuilder().setDeclareQueue(DeclareQueueCommand.newBuilder().setName("jobs")
                 .setReplicationFactor(1)).build());
         createTopic("orders", 1, 1);
-        QueueFigures jobs = new QueueFigures(5, 2, 100, 1, 0, 0, 0, Map.of(), 7, 2, 0);
+        QueueFigures jobs = new QueueFigures(5, 2, 100, 1, 0, 0, 0, Map.of(), 7, 2, 0, 0, Map.of());
 
         ClusterSnapshot snapshot = SnapshotBuilder.build(new ConsoleInputs(1, false, metadata.image(),
                 ControllerView.notPolledYet(), ReplicaFigures.none(), Map.of(), Map.of("jobs", jobs),
