@@ -11,10 +11,12 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.wharf.broker.console.Console;
 import io.wharf.broker.group.GroupCoordinatorService;
+import io.wharf.broker.group.GroupLagSampler;
 import io.wharf.broker.queue.QueueService;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.CleanerMetrics;
 import io.wharf.broker.metrics.DeadLetterTopicMetrics;
+import io.wharf.broker.metrics.GroupMetrics;
 import io.wharf.broker.metrics.MetadataMetrics;
 import io.wharf.broker.metrics.MetricsEndpoint;
 import io.wharf.broker.metrics.ProduceStage;
@@ -70,6 +72,9 @@ public final class BrokerNode implements AutoCloseable {
     private static final long ISR_CHECK_INTERVAL_MS = 250;
     /** A produce request may carry several partitions of batches up to max.message.bytes each. */
     private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** Group lag is sampled a few times per usual scrape interval (15 s), which is all a dashboard sees. */
+    private static final Duration GROUP_LAG_SAMPLE_INTERVAL = Duration.ofSeconds(5);
+    private static final Duration GROUP_LAG_REQUEST_TIMEOUT = Duration.ofSeconds(2);
 
     private final BrokerConfig config;
     private final LogFileChannels logFiles;
@@ -89,6 +94,7 @@ public final class BrokerNode implements AutoCloseable {
     private volatile IsrUpdater isrUpdater;
     private volatile ProducerIdAllocator producerIds;
     private volatile GroupCoordinatorService groups;
+    private volatile GroupLagSampler groupLag;
     private volatile QueueService queues;
     private volatile BrokerMetrics metrics;
     private volatile MetricsEndpoint metricsEndpoint;
@@ -172,6 +178,9 @@ public final class BrokerNode implements AutoCloseable {
                 controllers, clock);
         queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, controllers, clock,
                 MAX_INBOUND_MESSAGE_BYTES);
+        groupLag = new GroupLagSampler(id, groups, partitions, follower::image, GROUP_LAG_SAMPLE_INTERVAL,
+                GROUP_LAG_REQUEST_TIMEOUT);
+        instruments.registry().register(new GroupMetrics(groupLag::figures));
         instruments.registry().register(new QueueMetrics(queues::figures, clock));
         instruments.registry().register(new DeadLetterTopicMetrics(partitions::partitions, clock));
         MetadataFollower metadata = follower;
@@ -432,6 +441,9 @@ public final class BrokerNode implements AutoCloseable {
         }
         if (producerIds != null) {
             producerIds.close();
+        }
+        if (groupLag != null) {
+            groupLag.close();  // before the coordinator it asks
         }
         if (groups != null) {
             groups.close();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Context;
 import io.wharf.broker.group.OffsetsTopic;
+import io.wharf.broker.metrics.Exposition;
 import io.wharf.group.GroupsImage;
 import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.DescribeGroupRequest;
@@ -37,6 +38,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -65,7 +67,8 @@ class GroupCoordinatorTest {
     private static final Map<String, String> BROKER_OVERRIDES = Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "3",
             BrokerConfig.REPLICA_FETCH_MAX_WAIT_MS, "200",
             BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SESSION_TIMEOUT_MS, "20000",
-            BrokerConfig.GROUP_MIN_HEARTBEAT_INTERVAL_MS, "100", BrokerConfig.GROUP_HEARTBEAT_INTERVAL_MS, "200");
+            BrokerConfig.GROUP_MIN_HEARTBEAT_INTERVAL_MS, "100", BrokerConfig.GROUP_HEARTBEAT_INTERVAL_MS, "200",
+            BrokerConfig.METRICS_PORT, "0");
     private static int groups;
     private final String group = "settlement-" + ++groups;
 
@@ -345,6 +348,44 @@ class GroupCoordinatorTest {
                                 "x".getBytes(StandardCharsets.UTF_8)).build()))).build());
         assertEquals(ErrorCode.INVALID_REQUEST, produced.getPartitions(0).getError().getCode(),
                 "only the coordinator writes the internal topic");
+    }
+
+    @Test
+    void theCoordinatorServesEachGroupsLagAgainstTheLeadersHighWatermarks() throws Exception {
+        // Three partitions led by three brokers: the coordinator learns most high watermarks remotely.
+        int[] behind = {3, 0, 5};
+        Map<Integer, Long> committed = new HashMap<>();
+        for (int p = 0; p < 3; p++) {
+            TopicPartition tp = new TopicPartition(TOPIC, p);
+            int leader = cluster.awaitLeader(tp);
+            cluster.produceAll(leader, tp, "lag", 5);
+            long highWatermark = cluster.replica(leader, tp).orElseThrow().highWatermark();
+            committed.put(p, highWatermark - behind[p]);
+            assertEquals(ErrorCode.NONE, commit("admin", -1, p, highWatermark - behind[p]).getPartitions(0)
+                    .getError().getCode());
+        }
+        int coordinator = coordinatorId();
+        int port = cluster.brokers().get(coordinator).metricsPort().orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Exposition scraped = Exposition.scrape(port);
+            for (int p = 0; p < 3; p++) {
+                String partition = Integer.toString(p);
+                assertEquals(Optional.of((double) behind[p]), scraped.value("wharf_consumer_group_lag",
+                        "group", group, "topic", TOPIC, "partition", partition), "lag of partition " + p);
+                assertEquals(Optional.of((double) committed.get(p)), scraped.value(
+                        "wharf_consumer_group_committed_offset", "group", group, "topic", TOPIC, "partition",
+                        partition));
+            }
+            assertEquals(Optional.of(0.0), scraped.value("wharf_consumer_group_members", "group", group),
+                    "committed by an admin: no member");
+        });
+        for (int other : cluster.brokers().keySet()) {
+            if (other != coordinator) {
+                assertTrue(Exposition.scrape(cluster.brokers().get(other).metricsPort().orElseThrow())
+                        .samples("wharf_consumer_group_lag", "group", group).isEmpty(),
+                        "only the coordinator serves the group's series, broker " + other + " does too");
+            }
+        }
     }
 
     // ---- helpers ----

@@ -45,6 +45,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -461,6 +462,19 @@ public final class GroupCoordinatorService implements AutoCloseable {
             }
         }
         shards.keySet().retainAll(hosted);
+    }
+
+    /**
+     * The state of the shards this broker leads, brought up to date on the coordinator's thread:
+     * every group it coordinates with its committed offsets. Fails with a
+     * {@link java.util.concurrent.RejectedExecutionException} once closed.
+     */
+    public CompletableFuture<List<GroupsImage>> ledGroups() {
+        return CompletableFuture.supplyAsync(() -> {
+            syncAll();
+            return shards.values().stream().filter(CoordinatorShard::isLeading)
+                    .map(shard -> shard.coordinator().image()).toList();
+        }, thread);
     }
 
     @Override

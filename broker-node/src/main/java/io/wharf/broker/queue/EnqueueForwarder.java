@@ -1,9 +1,7 @@
 package io.wharf.broker.queue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.wharf.broker.HostPort;
+import io.wharf.broker.BrokerChannels;
 import io.wharf.broker.partition.PartitionLookup;
 import io.wharf.proto.broker.BrokerServiceGrpc;
 import io.wharf.proto.broker.EnqueueItem;
@@ -17,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,14 +35,13 @@ final class EnqueueForwarder implements AutoCloseable {
     static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
     private final long timeoutMs;
-    private final int maxInboundBytes;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final BrokerChannels channels;
     /** Guarded by itself. */
     private final Map<Key, List<Item>> waiting = new HashMap<>();
 
     EnqueueForwarder(long timeoutMs, int maxInboundBytes) {
         this.timeoutMs = timeoutMs;
-        this.maxInboundBytes = maxInboundBytes;
+        this.channels = new BrokerChannels(maxInboundBytes);
     }
 
     /** Completes with NONE once the leader at {@code endpoint} committed the message, else with why not. */
@@ -74,7 +70,7 @@ final class EnqueueForwarder implements AutoCloseable {
                 .setPublisherId(key.publisherId()).setTimeoutMs(timeoutMs);
         items.forEach(item -> request.addItems(EnqueueItem.newBuilder().setSequence(item.sequence())
                 .setMessage(item.message())));
-        BrokerServiceGrpc.newStub(channel(key.endpoint())).withDeadlineAfter(timeoutMs + 1000, TimeUnit.MILLISECONDS)
+        BrokerServiceGrpc.newStub(channels.channel(key.endpoint())).withDeadlineAfter(timeoutMs + 1000, TimeUnit.MILLISECONDS)
                 .enqueue(request.build(), new StreamObserver<>() {
                     @Override
                     public void onNext(EnqueueResponse response) {
@@ -129,17 +125,8 @@ final class EnqueueForwarder implements AutoCloseable {
         send(key, batch);
     }
 
-    private ManagedChannel channel(String endpoint) {
-        return channels.computeIfAbsent(endpoint, e -> {
-            HostPort hostPort = HostPort.parse(e);
-            return NettyChannelBuilder.forAddress(hostPort.host(), hostPort.port()).usePlaintext()
-                    .maxInboundMessageSize(maxInboundBytes).build();
-        });
-    }
-
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
-        channels.clear();
+        channels.close();
     }
 }

@@ -5,7 +5,12 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -65,6 +70,18 @@ public final class Exposition {
                     Double.parseDouble(sample.group(3))));
         }
         return new Exposition(samples, types);
+    }
+
+    /** What the {@code /metrics} endpoint on 127.0.0.1:{@code port} serves now, over HTTP; fails unless 200. */
+    public static Exposition scrape(int port) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (response.statusCode() != 200) {
+            throw new IOException("GET /metrics on port " + port + " answered " + response.statusCode() + ": "
+                    + response.body());
+        }
+        return parse(response.body());
     }
 
     /** What {@code registry} would serve as text now. */
