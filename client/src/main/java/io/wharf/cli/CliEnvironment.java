@@ -2,6 +2,7 @@ package io.wharf.cli;
 
 import io.wharf.cli.cluster.ClusterFile;
 import io.wharf.cli.cluster.ClusterTopology;
+import io.wharf.cli.cluster.NodeClassArchives;
 import io.wharf.client.Endpoint;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -54,6 +55,19 @@ public record CliEnvironment(Path clusterDir, Optional<Path> home, String classp
     public Optional<Path> nodeLogbackConfig() {
         return home.map(dir -> dir.resolve("deploy").resolve("config").resolve("logback-node.xml"))
                 .filter(Files::isRegularFile);
+    }
+
+    /**
+     * Class-data sharing archives for the local cluster's nodes, kept in the checkout's
+     * {@code deploy/target} next to the CLI's; none outside a checkout, for a classpath other than
+     * {@code ./wharf}'s, or when the {@code WHARF_NO_CDS} environment variable is set.
+     */
+    public Optional<NodeClassArchives> nodeClassArchives() {
+        if (System.getenv("WHARF_NO_CDS") != null) {
+            return Optional.empty();
+        }
+        return home.map(dir -> dir.resolve("deploy").resolve("target")).filter(Files::isDirectory)
+                .flatMap(dir -> NodeClassArchives.forClasspath(classpath, dir));
     }
 
     /** The local cluster's controllers when one is described in {@link #clusterDir()}, else the default ports. */

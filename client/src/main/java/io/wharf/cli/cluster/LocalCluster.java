@@ -47,12 +47,19 @@ public final class LocalCluster implements AutoCloseable {
 
     private final ClusterSpec spec;
     private final NodeCommand command;
+    private final Optional<NodeClassArchives> classArchives;
     private final ReadinessProbe readiness = new ReadinessProbe();
     private AdminClient admin;
 
     public LocalCluster(ClusterSpec spec) {
+        this(spec, Optional.empty());
+    }
+
+    /** A cluster whose nodes start from the class-data sharing archives {@code classArchives}, when given. */
+    public LocalCluster(ClusterSpec spec, Optional<NodeClassArchives> classArchives) {
         this.spec = spec;
         this.command = NodeCommand.forThisJvm(spec.classpath(), spec.jvmOptions(), spec.logbackConfig());
+        this.classArchives = classArchives;
     }
 
     /**
@@ -366,7 +373,9 @@ public final class LocalCluster implements AutoCloseable {
             Files.writeString(paths.log(), "=== " + Instant.now() + " starting " + node + " ===\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             List<String> commandLine = new ArrayList<>(spec.launchPrefix(node));
-            commandLine.addAll(command.build(node, spec.mainClasses().get(node.role()), paths));
+            List<String> archiveOptions = classArchives.map(archives -> archives.jvmOptions(node, this::isRunning))
+                    .orElse(List.of());
+            commandLine.addAll(command.build(node, spec.mainClasses().get(node.role()), paths, archiveOptions));
             Process process = new ProcessBuilder(commandLine)
                     .directory(paths.dir().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

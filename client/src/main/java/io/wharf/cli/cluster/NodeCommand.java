@@ -41,10 +41,16 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
 
     /** The command starting {@code node} with {@code mainClass} and its properties file. */
     public List<String> build(NodeName node, String mainClass, NodePaths paths) {
+        return build(node, mainClass, paths, List.of());
+    }
+
+    /** The same, with {@code extraJvmOptions} (this launch's only, e.g. a class-data archive) after the others. */
+    public List<String> build(NodeName node, String mainClass, NodePaths paths, List<String> extraJvmOptions) {
         List<String> command = new ArrayList<>();
         setsid.ifPresent(path -> command.add(path.toString()));
         command.add(javaBinary.toString());
         command.addAll(jvmOptions);
+        command.addAll(extraJvmOptions);
         command.add("-Dwharf.node=" + node);
         // The marker goes before the classpath: the OS may report only the first few KiB of a long
         // command line, and a test classpath easily fills them.

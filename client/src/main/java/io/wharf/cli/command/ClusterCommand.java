@@ -69,7 +69,7 @@ public final class ClusterCommand implements Runnable {
                         topology.controllers(), topology.brokers());
             }
             long started = System.nanoTime();
-            try (LocalCluster cluster = new LocalCluster(ClusterAccess.spec(env, topology))) {
+            try (LocalCluster cluster = new LocalCluster(ClusterAccess.spec(env, topology), env.nodeClassArchives())) {
                 if (!json.enabled()) {
                     env.err().println("starting " + topology.controllers() + " controllers and " + topology.brokers()
                             + " brokers in " + env.clusterDir() + " ...");

@@ -1,0 +1,136 @@
+package io.wharf.cli.cluster;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * Class-data sharing archives for the local cluster's node JVMs, one per role
+ * ({@code wharf-controller.jsa}, {@code wharf-broker.jsa}), so that a node maps the classes it
+ * needs (Ratis, gRPC, Netty, protobuf, its own) instead of loading and verifying them at every
+ * start (docs/decisions/node-class-data-sharing.md).
+ *
+ * <p>An archive is made by the nodes themselves: while a role has no archive newer than every jar
+ * of the node classpath, each of its nodes starts with {@code -XX:ArchiveClassesAtExit} writing a
+ * file of its own ({@code wharf-broker.jsa.broker-2.part}) when its JVM exits cleanly. At a later
+ * launch, the newest part file whose node is not running becomes the role's archive. A node killed
+ * with SIGKILL writes none; the JVM checks an archive against the classpath and ignores one that
+ * does not match, silently (its CDS logging is off).
+ */
+public final class NodeClassArchives {
+
+    private static final String SUFFIX = ".jsa";
+    private static final String PART = ".part";
+    private static final List<String> QUIET = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+
+    private final Path dir;
+    private final Path libDir;
+
+    /**
+     * @param dir    where the archives are kept (e.g. {@code deploy/target})
+     * @param libDir the directory of the node classpath's jars: an archive older than any of them is stale
+     */
+    public NodeClassArchives(Path dir, Path libDir) {
+        this.dir = dir;
+        this.libDir = libDir;
+    }
+
+    /**
+     * The archives for a node classpath that is one {@code <dir>/*} wildcard (what {@code ./wharf}
+     * runs), kept in {@code archiveDir}; empty for any other classpath (tests), which then runs
+     * without.
+     */
+    public static Optional<NodeClassArchives> forClasspath(String classpath, Path archiveDir) {
+        if (!classpath.endsWith("/*") || classpath.contains(java.io.File.pathSeparator)) {
+            return Optional.empty();
+        }
+        return Optional.of(new NodeClassArchives(archiveDir, Path.of(classpath.substring(0, classpath.length() - 2))));
+    }
+
+    /**
+     * The JVM options for starting {@code node}: map its role's archive when there is a current
+     * one, else write one at exit.
+     *
+     * @param running whether a node (by name) is running now: its part file may be incomplete
+     */
+    public List<String> jvmOptions(NodeName node, Predicate<NodeName> running) {
+        String role = node.role().prefix();
+        Path archive = dir.resolve("wharf-" + role + SUFFIX);
+        promote(role, archive, running);
+        List<String> options = new ArrayList<>();
+        if (isCurrent(archive)) {
+            options.add("-XX:SharedArchiveFile=" + archive);
+        } else {
+            options.add("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-" + role + SUFFIX + "." + node + PART));
+        }
+        options.addAll(QUIET);
+        return options;
+    }
+
+    /** Makes the newest finished part file of {@code role} its archive, when the archive is not current. */
+    private void promote(String role, Path archive, Predicate<NodeName> running) {
+        if (isCurrent(archive)) {
+            return;
+        }
+        String prefix = "wharf-" + role + SUFFIX + ".";
+        List<Path> finished;
+        try (Stream<Path> files = Files.list(dir)) {
+            finished = files.filter(file -> {
+                String name = file.getFileName().toString();
+                if (!name.startsWith(prefix) || !name.endsWith(PART)) {
+                    return false;
+                }
+                Optional<NodeName> writer = NodeName.tryParse(name.substring(prefix.length(), name.length() - PART.length()));
+                return writer.isPresent() && !running.test(writer.get());
+            }).sorted(Comparator.comparing(NodeClassArchives::modified).reversed()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the class-data archives in " + dir, e);
+        }
+        if (finished.isEmpty()) {
+            return;
+        }
+        try {
+            try {
+                Files.move(finished.get(0), archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(finished.get(0), archive, StandardCopyOption.REPLACE_EXISTING);
+            }
+            for (Path older : finished.subList(1, finished.size())) {
+                Files.deleteIfExists(older);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the class-data archive " + archive, e);
+        }
+    }
+
+    /** An archive is current when it exists and no jar of the classpath is newer. */
+    private boolean isCurrent(Path archive) {
+        if (!Files.isRegularFile(archive)) {
+            return false;
+        }
+        FileTime made = modified(archive);
+        try (Stream<Path> jars = Files.list(libDir)) {
+            return jars.noneMatch(jar -> modified(jar).compareTo(made) > 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the node classpath " + libDir, e);
+        }
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the time of " + file, e);
+        }
+    }
+}

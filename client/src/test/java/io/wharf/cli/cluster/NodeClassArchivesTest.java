@@ -1,0 +1,93 @@
+package io.wharf.cli.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeClassArchivesTest {
+
+    private static final List<String> QUIET = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    private static final Instant BUILT = Instant.parse("2026-12-06T08:00:00Z");
+
+    @TempDir
+    Path dir;
+    private Path lib;
+    private NodeClassArchives archives;
+
+    @BeforeEach
+    void build() throws IOException {
+        lib = Files.createDirectories(dir.resolve("lib"));
+        touch(lib.resolve("wharf-broker.jar"), BUILT);
+        touch(lib.resolve("ratis-server.jar"), BUILT.minusSeconds(3600));
+        archives = NodeClassArchives.forClasspath(lib + "/*", dir).orElseThrow();
+    }
+
+    @Test
+    void withoutAnArchiveEachNodeWritesItsOwnAtExit() {
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-broker.jsa.broker-2.part")),
+                archives.jvmOptions(NodeName.broker(2), node -> false));
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-controller.jsa.controller-1.part")),
+                archives.jvmOptions(NodeName.controller(1), node -> false));
+    }
+
+    @Test
+    void theNewestPartOfAStoppedNodeBecomesItsRolesArchive() throws IOException {
+        touch(dir.resolve("wharf-broker.jsa.broker-1.part"), BUILT.plusSeconds(60));
+        touch(dir.resolve("wharf-broker.jsa.broker-2.part"), BUILT.plusSeconds(90));
+        touch(dir.resolve("wharf-broker.jsa.broker-3.part"), BUILT.plusSeconds(120));
+        // broker-3 still runs: its part may be half written.
+        Set<NodeName> running = Set.of(NodeName.broker(3));
+
+        assertEquals(concat("-XX:SharedArchiveFile=" + dir.resolve("wharf-broker.jsa")),
+                archives.jvmOptions(NodeName.broker(1), running::contains));
+        assertTrue(Files.isRegularFile(dir.resolve("wharf-broker.jsa")));
+        assertEquals(FileTime.from(BUILT.plusSeconds(90)), Files.getLastModifiedTime(dir.resolve("wharf-broker.jsa")),
+                "broker-2's, the newest finished one");
+        assertFalse(Files.exists(dir.resolve("wharf-broker.jsa.broker-1.part")), "the older one is removed");
+        assertTrue(Files.exists(dir.resolve("wharf-broker.jsa.broker-3.part")), "a running node's part is left");
+        // The controllers have none yet.
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-controller.jsa.controller-2.part")),
+                archives.jvmOptions(NodeName.controller(2), running::contains));
+    }
+
+    @Test
+    void aNewBuildMakesTheArchiveStale() throws IOException {
+        touch(dir.resolve("wharf-broker.jsa"), BUILT.plusSeconds(60));
+        assertEquals(concat("-XX:SharedArchiveFile=" + dir.resolve("wharf-broker.jsa")),
+                archives.jvmOptions(NodeName.broker(1), node -> false));
+
+        touch(lib.resolve("wharf-broker.jar"), BUILT.plusSeconds(120));
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-broker.jsa.broker-1.part")),
+                archives.jvmOptions(NodeName.broker(1), node -> false));
+    }
+
+    @Test
+    void onlyAClasspathOfOneJarDirectoryGetsArchives() {
+        assertEquals(Optional.empty(), NodeClassArchives.forClasspath("/a/classes:/b/lib/*", dir));
+        assertEquals(Optional.empty(), NodeClassArchives.forClasspath("/a/classes", dir));
+        assertTrue(NodeClassArchives.forClasspath("/b/lib/*", dir).isPresent());
+    }
+
+    private static List<String> concat(String option) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(option), QUIET.stream()).toList();
+    }
+
+    private static void touch(Path file, Instant time) throws IOException {
+        if (!Files.exists(file)) {
+            Files.createFile(file);
+        }
+        Files.setLastModifiedTime(file, FileTime.from(time));
+    }
+}
