@@ -25,9 +25,16 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
      * collector and only the quick C1 compiler. A freshly started JVM otherwise spends its first
      * seconds, and on two cores its first minutes under load, in C2 compilations that take CPU
      * from the other nodes exactly when a failover or a benchmark needs it (decision 0007).
+     * The heap starts small and each of the two Netty copies in a node (gRPC's, Ratis's) keeps one
+     * pooled arena instead of two per core, so an idle node stays small
+     * (docs/decisions/node-memory.md).
      */
-    public static final List<String> DEFAULT_JVM_OPTIONS =
-            List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1");
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms16m", "-Xmx512m", "-XX:+UseSerialGC",
+            "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1",
+            "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1",
+            "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numHeapArenas=1");
 
     public NodeCommand {
         jvmOptions = List.copyOf(jvmOptions);
