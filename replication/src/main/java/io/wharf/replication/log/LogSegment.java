@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -65,10 +66,17 @@ final class LogSegment {
         this.config = config;
         this.logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix);
         this.channel = channels.open(logFile);
-        this.offsetIndex = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + fileSuffix), baseOffset,
-                config.segmentIndexBytes());
-        this.timeIndex = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + fileSuffix), baseOffset,
-                config.segmentIndexBytes());
+        try {
+            this.offsetIndex = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + fileSuffix),
+                    baseOffset, config.segmentIndexBytes());
+            this.timeIndex = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + fileSuffix),
+                    baseOffset, config.segmentIndexBytes());
+        } catch (IOException | RuntimeException e) {
+            // Half a segment must not keep its file open (a full disk refuses a roll, and the log
+            // goes on with its active segment). The indexes hold no descriptor once mapped.
+            closeQuietly(channel::close, e);
+            throw e;
+        }
         this.nextOffset = baseOffset;
         this.offsetOfMaxTimestamp = baseOffset;
     }
@@ -77,12 +85,38 @@ final class LogSegment {
         return String.format("%020d%s", baseOffset, suffix);
     }
 
-    /** Creates an empty segment, replacing stale files with the same base offset. */
+    /**
+     * Creates an empty segment, replacing stale files with the same base offset. When it cannot
+     * (a full disk), it leaves none of its files behind.
+     */
     static LogSegment create(Path dir, long baseOffset, LogConfig config, LogFileChannels channels) throws IOException {
-        for (String suffix : List.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)) {
-            Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix)));
+        List<Path> files = Stream.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)
+                .map(suffix -> dir.resolve(fileName(baseOffset, suffix))).toList();
+        for (Path file : files) {
+            Files.deleteIfExists(file);
         }
-        return new LogSegment(dir, baseOffset, config, channels, "");
+        try {
+            return new LogSegment(dir, baseOffset, config, channels, "");
+        } catch (IOException e) {
+            for (Path file : files) {
+                closeQuietly(() -> Files.deleteIfExists(file), e);
+            }
+            throw e;
+        }
+    }
+
+    /** Undoing after {@code failure}: what fails here is added to it rather than hiding it. */
+    private static void closeQuietly(IoAction action, Exception failure) {
+        try {
+            action.run();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     /**

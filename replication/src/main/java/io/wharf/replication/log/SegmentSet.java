@@ -94,8 +94,9 @@ final class SegmentSet {
             return appendRuns(buffer, batches, config, nowMs);
         } catch (IOException e) {
             // A full disk is survivable only while nothing of this append is in the log: the
-            // failed write cut its own partial bytes (LogSegment.append). Once an earlier run is
-            // in, or a roll failed (unchecked), the fault takes the log offline like any other.
+            // failed write cut its own partial bytes (LogSegment.append), a refused roll left the
+            // active segment as it was. Once an earlier run is in, or sealing a segment for a roll
+            // failed (unchecked), the fault takes the log offline like any other.
             if (LogDirectoryFullException.isNoSpace(e) && active.nextOffset() == batches.get(0).baseOffset()) {
                 throw new LogDirectoryFullException(dir, "append", e);
             }
@@ -114,13 +115,7 @@ final class SegmentSet {
             if (active.shouldRoll(config, runBytes, i - runStartIndex, batch.sizeInBytes(), batch.lastOffset(),
                     batchTime)) {
                 writeRun(buffer, runStartPosition, runBytes, batches.subList(runStartIndex, i), nowMs);
-                try {
-                    roll(batch.baseOffset(), config);
-                } catch (IOException e) {
-                    // Unchecked, so that append() does not take a failed roll (sealed segment, no
-                    // successor) for a rolled-back write: the log goes offline.
-                    throw new UncheckedIOException("rolling to a new segment at offset " + batch.baseOffset(), e);
-                }
+                roll(batch.baseOffset(), config);
                 runStartIndex = i;
                 runStartPosition += runBytes;
                 runBytes = 0;
@@ -150,15 +145,32 @@ final class SegmentSet {
      * Seals the active segment and starts a new one at {@code newBase}. The sealed segment is
      * fsynced inline (advancing the recovery point now) or, with a flush executor, by a task
      * that advances it once the fsync is done.
+     *
+     * <p>The new segment is created before the active one is sealed: a full disk that refuses it
+     * leaves the active segment as it was, so the append that needed the roll is refused like any
+     * other on a full disk (thrown as is) and the log stays online. A failure once the old segment
+     * is being sealed is thrown unchecked, so that {@link #append} does not take a sealed segment
+     * without a successor for a rolled-back write: the log goes offline.
      */
     private void roll(long newBase, LogConfig config) throws IOException {
         LogSegment old = active;
-        if (rollFlushExecutor == null) {
-            old.becomeInactive();
-        } else {
-            old.seal();
-        }
         LogSegment next = LogSegment.create(dir, newBase, config, channels);
+        try {
+            if (rollFlushExecutor == null) {
+                old.becomeInactive();
+            } else {
+                old.seal();
+            }
+        } catch (IOException e) {
+            UncheckedIOException failure = new UncheckedIOException("sealing segment " + old + " to roll to offset "
+                    + newBase, e);
+            try {
+                next.delete();
+            } catch (IOException deleting) {
+                failure.addSuppressed(deleting);
+            }
+            throw failure;
+        }
         segments.put(newBase, next);
         active = next;
         if (rollFlushExecutor == null) {

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -39,7 +40,8 @@ public final class FaultyFileChannels implements LogFileChannels {
     /**
      * The disk under {@code dir} is full from now on: a positional write (how segments are
      * written) writes half its bytes and then throws the JDK's ENOSPC IOException, as a write
-     * that runs out of space part way does; other writes throw it at once.
+     * that runs out of space part way does; other writes throw it at once, and so does opening a
+     * file that does not exist yet.
      */
     public void fillDisk(Path dir) {
         fullDisks.add(key(dir));
@@ -74,9 +76,15 @@ public final class FaultyFileChannels implements LogFileChannels {
         return fsyncs.get();
     }
 
+    /** On a full disk a new file cannot be created either (no space for its first block or its inode). */
     @Override
     public FileChannel open(Path file) throws IOException {
-        return new FaultyChannel(key(file), LogFileChannels.DEFAULT.open(file));
+        Path key = key(file);
+        if (covers(fullDisks, key) && !Files.exists(key)) {
+            injectedFailures.incrementAndGet();
+            throw new IOException("No space left on device");
+        }
+        return new FaultyChannel(key, LogFileChannels.DEFAULT.open(file));
     }
 
     private static Path key(Path path) {

@@ -73,6 +73,40 @@ class LogDiskFullTest {
         }
     }
 
+    @Test
+    void aRollTheFullDiskRefusesLeavesTheActiveSegmentAndTheNextAppendRollsOnceSpaceIsBack() throws IOException {
+        Path dir = root.resolve("p-1");
+        // Segments of about one batch: the second append must roll.
+        LogConfig small = LogConfig.builder().flushMode(FlushMode.SYNC).segmentBytes(200).build();
+        List<Record> acknowledged;
+        try (Log log = Log.open(dir, small, clock, null, disk)) {
+            log.appendAsLeader(batch(3, clock.millis(), "first segment"), 0);
+            List<Path> filesBefore = files(dir);
+
+            disk.fillDisk(dir);
+            assertThrows(LogDirectoryFullException.class,
+                    () -> log.appendAsLeader(batch(3, clock.millis(), "needs a new segment"), 0));
+            assertFalse(log.isOffline(), "a refused roll is a full disk, not a broken log");
+            assertEquals(3, log.logEndOffset());
+            assertEquals(filesBefore, files(dir), "the refused segment left no file behind");
+
+            disk.heal(dir);
+            assertEquals(3, log.appendAsLeader(batch(3, clock.millis(), "second segment"), 0).firstOffset());
+            assertEquals(2, files(dir).stream().filter(f -> f.toString().endsWith(".log")).count(), files(dir).toString());
+            acknowledged = TestBatches.readAll(log, 0);
+        }
+        try (Log reopened = Log.open(dir, small, clock)) {
+            assertEquals(acknowledged, TestBatches.readAll(reopened, 0));
+            assertEquals(6, acknowledged.size(), acknowledged.toString());
+        }
+    }
+
+    private static List<Path> files(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().matches(".*\\.(log|index|timeindex)$")).sorted().toList();
+        }
+    }
+
     /** A one-record batch as a follower gets it from its leader: at {@code baseOffset}, in epoch 1. */
     private ByteBuffer batchAt(long baseOffset, String tag) {
         return new RecordBatchBuilder(CompressionType.NONE).baseOffset(baseOffset).partitionLeaderEpoch(1)
