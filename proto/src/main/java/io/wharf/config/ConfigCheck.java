@@ -39,6 +39,14 @@ public interface ConfigCheck {
         };
     }
 
+    /**
+     * Any value of the key's type, with {@code allowed} describing its format: for a format the
+     * node parses itself, naming the key in its messages (such as the controller's voter list).
+     */
+    static ConfigCheck format(String allowed) {
+        return of(allowed, value -> Optional.empty());
+    }
+
     /** A whole number from {@code min} to {@code max}, both included. */
     static ConfigCheck between(long min, long max) {
         return of(min + " to " + max, value -> {
