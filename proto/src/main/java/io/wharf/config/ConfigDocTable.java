@@ -17,7 +17,7 @@ public final class ConfigDocTable {
         for (ConfigKey key : keys.keys()) {
             table.append("| `").append(key.name()).append("` | ").append(key.type().displayName())
                     .append(" | ").append(cell(defaultCell(key)))
-                    .append(" | ").append(cell(key.allowed()))
+                    .append(" | ").append(cell(key.allowed().isEmpty() ? "any" : key.allowed()))
                     .append(" | ").append(key.dynamic() ? "yes" : "no")
                     .append(" | ").append(cell(key.doc())).append(" |\n");
         }

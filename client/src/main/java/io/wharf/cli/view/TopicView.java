@@ -70,7 +70,8 @@ public record TopicView(String name, @JsonProperty("topic_id") String topicId,
                 .toList();
         int replicationFactor = partitions.isEmpty() ? 0 : partitions.get(0).replicas().size();
         return new TopicView(topic.getName(), topic.getTopicId(), partitions.size(), replicationFactor,
-                topic.getConfigsMap().getOrDefault(TopicConfigKeys.CLEANUP_POLICY.name(), DEFAULT_CLEANUP_POLICY), topic.getConfigsMap(),
+                topic.getConfigsMap().getOrDefault(TopicConfigKeys.CLEANUP_POLICY.name(), DEFAULT_CLEANUP_POLICY),
+                topic.getConfigsMap(),
                 partitions);
     }
 
