@@ -38,8 +38,8 @@ class ConfigKeyNamesTest {
             if (keys.size() > 1) {
                 assertTrue(SHARED_NODE_KEYS.contains(name), name + " is defined " + keys.size() + " times");
                 assertEquals(2, keys.size(), name);
-                assertTrue(ControllerConfigKeys.SET.key(name).isPresent() && BrokerConfigKeys.SET.key(name).isPresent(),
-                        name + " is shared by the node kinds only");
+                assertTrue(ControllerConfigKeys.SET.key(name).isPresent()
+                        && BrokerConfigKeys.SET.key(name).isPresent(), name + " is shared by the node kinds only");
                 assertEquals(keys.get(0).type(), keys.get(1).type(), name + " has one type on every node");
             }
         });

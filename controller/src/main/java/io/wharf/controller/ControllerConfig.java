@@ -30,8 +30,10 @@ public final class ControllerConfig {
     public static final String LIVENESS_CHECK_INTERVAL_MS = ControllerConfigKeys.LIVENESS_CHECK_INTERVAL_MS.name();
     public static final String BROKER_CRASH_DETECTION = ControllerConfigKeys.BROKER_CRASH_DETECTION.name();
     public static final String AUTO_LEADER_REBALANCE_ENABLE = ControllerConfigKeys.AUTO_LEADER_REBALANCE_ENABLE.name();
-    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_MS = ControllerConfigKeys.LEADER_IMBALANCE_CHECK_INTERVAL_MS.name();
-    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = ControllerConfigKeys.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE.name();
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_MS =
+            ControllerConfigKeys.LEADER_IMBALANCE_CHECK_INTERVAL_MS.name();
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE =
+            ControllerConfigKeys.LEADER_IMBALANCE_PER_BROKER_PERCENTAGE.name();
     public static final String HISTORY_BATCHES = ControllerConfigKeys.HISTORY_BATCHES.name();
     public static final String WATCH_MAX_PENDING = ControllerConfigKeys.WATCH_MAX_PENDING.name();
     public static final String RAFT_TIMEOUT_MIN_MS = ControllerConfigKeys.RAFT_TIMEOUT_MIN_MS.name();

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one controller process: {@code --config FILE [--set key=value]...}. A shutdown hook (SIGTERM,
  * Ctrl-C) closes the node cleanly, handing leadership over first. Exit codes: 0 after a clean stop,
- * 2 for bad arguments or configuration (reported by {@link ConfigExit}, as every node does), 1 when start-up fails, 70 after a fatal apply error.
+ * 2 for bad arguments or configuration (reported by {@link ConfigExit}, as every node does), 1 when
+ * start-up fails, 70 after a fatal apply error.
  */
 public final class ControllerMain {
 
