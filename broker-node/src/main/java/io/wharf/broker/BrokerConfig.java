@@ -2,149 +2,85 @@ package io.wharf.broker;
 
 import io.wharf.broker.console.Console;
 import io.wharf.broker.group.GroupCoordinatorService;
-import io.wharf.broker.queue.QueueBrokerSettings;
 import io.wharf.broker.partition.CleanerSettings;
+import io.wharf.broker.queue.QueueBrokerSettings;
+import io.wharf.config.ConfigKey;
+import io.wharf.config.InvalidConfigException;
+import io.wharf.config.ParsedConfig;
+import io.wharf.config.PropertiesFile;
 import io.wharf.group.GroupConfig;
 import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.RetentionPolicy;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The validated configuration of one broker node. Immutable.
  *
- * <p>Every key, its default and its meaning is documented in {@code deploy/config/broker.properties};
- * keep that template in step with the constants here.
+ * <p>Every key is defined once, with its default, bounds and meaning, in {@link BrokerConfigKeys}
+ * (and listed in docs/configuration.md); this class groups the values for the parts that use them,
+ * derives the ones that default to others, and adds the checks that involve several keys. The
+ * names below are those keys' names.
  */
 public final class BrokerConfig {
 
-    public static final String NODE_ID = "node.id";
-    public static final String LISTEN_HOST = "listen.host";
-    public static final String RPC_PORT = "rpc.port";
-    public static final String ADVERTISED_HOST = "advertised.host";
-    public static final String DATA_DIR = "data.dir";
-    public static final String RACK = "rack";
-    public static final String CONTROLLER_BOOTSTRAP = "controller.bootstrap";
-    public static final String HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
-    public static final String METADATA_MAX_LAG_MS = "broker.metadata.max.lag.ms";
-    public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "controller.request.timeout.ms";
-    public static final String CONTROLLER_RETRY_BACKOFF_MS = "controller.retry.backoff.ms";
-    public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
-    public static final String LOG_FLUSH_MODE = "log.flush.mode";
-    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
-    public static final String REPLICA_FETCH_MAX_WAIT_MS = "replica.fetch.max.wait.ms";
-    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String NODE_ID = BrokerConfigKeys.NODE_ID.name();
+    public static final String LISTEN_HOST = BrokerConfigKeys.LISTEN_HOST.name();
+    public static final String RPC_PORT = BrokerConfigKeys.RPC_PORT.name();
+    public static final String ADVERTISED_HOST = BrokerConfigKeys.ADVERTISED_HOST.name();
+    public static final String DATA_DIR = BrokerConfigKeys.DATA_DIR.name();
+    public static final String RACK = BrokerConfigKeys.RACK.name();
+    public static final String CONTROLLER_BOOTSTRAP = BrokerConfigKeys.CONTROLLER_BOOTSTRAP.name();
+    public static final String HEARTBEAT_INTERVAL_MS = BrokerConfigKeys.HEARTBEAT_INTERVAL_MS.name();
+    public static final String METADATA_MAX_LAG_MS = BrokerConfigKeys.METADATA_MAX_LAG_MS.name();
+    public static final String CONTROLLER_REQUEST_TIMEOUT_MS = BrokerConfigKeys.CONTROLLER_REQUEST_TIMEOUT_MS.name();
+    public static final String CONTROLLER_RETRY_BACKOFF_MS = BrokerConfigKeys.CONTROLLER_RETRY_BACKOFF_MS.name();
+    public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = BrokerConfigKeys.CONTROLLED_SHUTDOWN_TIMEOUT_MS.name();
+    public static final String LOG_FLUSH_MODE = BrokerConfigKeys.LOG_FLUSH_MODE.name();
+    public static final String REPLICA_LAG_TIME_MAX_MS = BrokerConfigKeys.REPLICA_LAG_TIME_MAX_MS.name();
+    public static final String REPLICA_FETCH_MAX_WAIT_MS = BrokerConfigKeys.REPLICA_FETCH_MAX_WAIT_MS.name();
+    public static final String REPLICA_FETCH_MAX_BYTES = BrokerConfigKeys.REPLICA_FETCH_MAX_BYTES.name();
     public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS =
-            "replica.high.watermark.checkpoint.interval.ms";
-    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
-    public static final String LOG_RETENTION_MS = "log.retention.ms";
-    public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
-    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
-    public static final String LOG_DIR_RESUME_FREE_BYTES = "log.dir.resume.free.bytes";
-    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
-    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
-    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
-    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
-    public static final String METRICS_PORT = "metrics.port";
-    public static final String CONSOLE_ADMIN_ENABLED = "console.admin.enabled";
-    public static final String CONSOLE_MAX_CLIENTS = "console.max.clients";
-    public static final String NUM_NETWORK_THREADS = "num.network.threads";
-    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
-    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
-    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
-    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
-    public static final String GROUP_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
-    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.consumer.min.session.timeout.ms";
-    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.consumer.max.session.timeout.ms";
-    public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
-    public static final String GROUP_MIN_HEARTBEAT_INTERVAL_MS = "group.consumer.min.heartbeat.interval.ms";
-    public static final String GROUP_MAX_HEARTBEAT_INTERVAL_MS = "group.consumer.max.heartbeat.interval.ms";
-    public static final String QUEUE_COMMIT_TIMEOUT_MS = "queue.commit.timeout.ms";
-    public static final String QUEUE_CONSUMER_TIMEOUT_MS = "queue.consumer.timeout.ms";
-    public static final String QUEUE_MAX_MESSAGE_BYTES = "queue.max.message.bytes";
-    public static final String QUEUE_CHECKPOINT_INTERVAL_ENTRIES = "queue.checkpoint.interval.entries";
-    public static final String QUEUE_MOVE_THRESHOLD_ENTRIES = "queue.move.threshold.entries";
-
-    static final String DEFAULT_LISTEN_HOST = "127.0.0.1";
-    static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
-    static final long DEFAULT_METADATA_MAX_LAG_MS = 3000;
-    static final long DEFAULT_CONTROLLER_REQUEST_TIMEOUT_MS = 1000;
-    static final long DEFAULT_CONTROLLER_RETRY_BACKOFF_MS = 100;
-    static final long DEFAULT_CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
-    static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 5000;
-    static final long DEFAULT_REPLICA_FETCH_MAX_WAIT_MS = 500;
-    static final long DEFAULT_REPLICA_FETCH_MAX_BYTES = 10 * 1024 * 1024;
-    static final long DEFAULT_REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS = 5000;
-    /** Kafka's default: five minutes. */
-    static final long DEFAULT_LOG_RETENTION_CHECK_INTERVAL_MS = 300_000;
-    /** Kafka's default: 168 hours. */
-    static final long DEFAULT_LOG_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
-    static final long DEFAULT_LOG_RETENTION_BYTES = -1;
-    /** Room for a few default-sized batches and segment rolls before the disk is full again. */
-    static final long DEFAULT_LOG_DIR_RESUME_FREE_BYTES = 64L * 1024 * 1024;
-    /** Kafka's default: one day. */
-    static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 24L * 60 * 60 * 1000;
-    static final boolean DEFAULT_LOG_CLEANER_ENABLE = true;
-    /** Kafka's default: 128 MiB for the key map of one cleaning. */
-    static final long DEFAULT_LOG_CLEANER_DEDUPE_BUFFER_SIZE = 128L * 1024 * 1024;
-    /** The least CleanerOptions accepts; the most is Kafka's bound for one cleaner thread, 2 GiB - 1. */
-    static final long MIN_LOG_CLEANER_DEDUPE_BUFFER_SIZE = 1024;
-    /** Kafka's default: 15 seconds. */
-    static final long DEFAULT_LOG_CLEANER_BACKOFF_MS = 15_000;
-    /**
-     * Off unless asked for: a fixed port would keep a second broker on the same host from starting,
-     * and an ephemeral one is nothing a scrape configuration can name.
-     */
-    static final long DEFAULT_METRICS_PORT = -1;
-    /** Read-only unless asked for: anyone who reaches the HTTP port reaches the console. */
-    static final boolean DEFAULT_CONSOLE_ADMIN_ENABLED = false;
-    /** Each streaming page holds one HTTP thread. */
-    static final long DEFAULT_CONSOLE_MAX_CLIENTS = 8;
-
-    /** 0: gRPC's shared event loops (two per core). */
-    static final long DEFAULT_NUM_NETWORK_THREADS = 0;
-    /** Kafka's defaults for the consumer-group coordinator. */
-    static final long DEFAULT_OFFSETS_TOPIC_NUM_PARTITIONS = 50;
-    static final long DEFAULT_OFFSETS_TOPIC_REPLICATION_FACTOR = 3;
-    /** Kafka's default: 100 MiB, smaller than a topic's 1 GiB so that compaction finds closed segments sooner. */
-    static final long DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES = 100L * 1024 * 1024;
-    /** The smallest segment a log accepts (LogConfig). */
-    static final long MIN_OFFSETS_TOPIC_SEGMENT_BYTES = 128;
-    static final long DEFAULT_OFFSETS_COMMIT_TIMEOUT_MS = 5000;
-    static final long DEFAULT_GROUP_SESSION_TIMEOUT_MS = 45_000;
-    static final long DEFAULT_GROUP_MIN_SESSION_TIMEOUT_MS = 45_000;
-    static final long DEFAULT_GROUP_MAX_SESSION_TIMEOUT_MS = 60_000;
-    static final long DEFAULT_GROUP_HEARTBEAT_INTERVAL_MS = 5000;
-    static final long DEFAULT_GROUP_MIN_HEARTBEAT_INTERVAL_MS = 5000;
-    static final long DEFAULT_GROUP_MAX_HEARTBEAT_INTERVAL_MS = 15_000;
-
-    static final Set<String> KNOWN_KEYS = Set.of(NODE_ID, LISTEN_HOST, RPC_PORT, ADVERTISED_HOST,
-            DATA_DIR, RACK, CONTROLLER_BOOTSTRAP, HEARTBEAT_INTERVAL_MS, METADATA_MAX_LAG_MS,
-            CONTROLLER_REQUEST_TIMEOUT_MS, CONTROLLER_RETRY_BACKOFF_MS, CONTROLLED_SHUTDOWN_TIMEOUT_MS, LOG_FLUSH_MODE,
-            REPLICA_LAG_TIME_MAX_MS,
-            REPLICA_FETCH_MAX_WAIT_MS, REPLICA_FETCH_MAX_BYTES, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-            LOG_RETENTION_CHECK_INTERVAL_MS, LOG_RETENTION_MS, LOG_RETENTION_BYTES, PRODUCER_ID_EXPIRATION_MS,
-            LOG_DIR_RESUME_FREE_BYTES, LOG_CLEANER_ENABLE,
-            LOG_CLEANER_DEDUPE_BUFFER_SIZE, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, LOG_CLEANER_BACKOFF_MS, METRICS_PORT,
-            CONSOLE_ADMIN_ENABLED, CONSOLE_MAX_CLIENTS,
-            NUM_NETWORK_THREADS, OFFSETS_TOPIC_NUM_PARTITIONS, OFFSETS_TOPIC_REPLICATION_FACTOR,
-            OFFSETS_TOPIC_SEGMENT_BYTES, OFFSETS_COMMIT_TIMEOUT_MS,
-            GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
-            GROUP_HEARTBEAT_INTERVAL_MS, GROUP_MIN_HEARTBEAT_INTERVAL_MS, GROUP_MAX_HEARTBEAT_INTERVAL_MS,
-            QUEUE_COMMIT_TIMEOUT_MS, QUEUE_CONSUMER_TIMEOUT_MS, QUEUE_MAX_MESSAGE_BYTES,
-            QUEUE_CHECKPOINT_INTERVAL_ENTRIES, QUEUE_MOVE_THRESHOLD_ENTRIES);
+            BrokerConfigKeys.REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS.name();
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS =
+            BrokerConfigKeys.LOG_RETENTION_CHECK_INTERVAL_MS.name();
+    public static final String LOG_RETENTION_MS = BrokerConfigKeys.LOG_RETENTION_MS.name();
+    public static final String LOG_RETENTION_BYTES = BrokerConfigKeys.LOG_RETENTION_BYTES.name();
+    public static final String PRODUCER_ID_EXPIRATION_MS = BrokerConfigKeys.PRODUCER_ID_EXPIRATION_MS.name();
+    public static final String LOG_DIR_RESUME_FREE_BYTES = BrokerConfigKeys.LOG_DIR_RESUME_FREE_BYTES.name();
+    public static final String LOG_CLEANER_ENABLE = BrokerConfigKeys.LOG_CLEANER_ENABLE.name();
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = BrokerConfigKeys.LOG_CLEANER_DEDUPE_BUFFER_SIZE.name();
+    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND =
+            BrokerConfigKeys.LOG_CLEANER_IO_MAX_BYTES_PER_SECOND.name();
+    public static final String LOG_CLEANER_BACKOFF_MS = BrokerConfigKeys.LOG_CLEANER_BACKOFF_MS.name();
+    public static final String METRICS_PORT = BrokerConfigKeys.METRICS_PORT.name();
+    public static final String CONSOLE_ADMIN_ENABLED = BrokerConfigKeys.CONSOLE_ADMIN_ENABLED.name();
+    public static final String CONSOLE_MAX_CLIENTS = BrokerConfigKeys.CONSOLE_MAX_CLIENTS.name();
+    public static final String NUM_NETWORK_THREADS = BrokerConfigKeys.NUM_NETWORK_THREADS.name();
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = BrokerConfigKeys.OFFSETS_TOPIC_NUM_PARTITIONS.name();
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR =
+            BrokerConfigKeys.OFFSETS_TOPIC_REPLICATION_FACTOR.name();
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = BrokerConfigKeys.OFFSETS_TOPIC_SEGMENT_BYTES.name();
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = BrokerConfigKeys.OFFSETS_COMMIT_TIMEOUT_MS.name();
+    public static final String GROUP_SESSION_TIMEOUT_MS = BrokerConfigKeys.GROUP_SESSION_TIMEOUT_MS.name();
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = BrokerConfigKeys.GROUP_MIN_SESSION_TIMEOUT_MS.name();
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = BrokerConfigKeys.GROUP_MAX_SESSION_TIMEOUT_MS.name();
+    public static final String GROUP_HEARTBEAT_INTERVAL_MS = BrokerConfigKeys.GROUP_HEARTBEAT_INTERVAL_MS.name();
+    public static final String GROUP_MIN_HEARTBEAT_INTERVAL_MS =
+            BrokerConfigKeys.GROUP_MIN_HEARTBEAT_INTERVAL_MS.name();
+    public static final String GROUP_MAX_HEARTBEAT_INTERVAL_MS =
+            BrokerConfigKeys.GROUP_MAX_HEARTBEAT_INTERVAL_MS.name();
+    public static final String QUEUE_COMMIT_TIMEOUT_MS = BrokerConfigKeys.QUEUE_COMMIT_TIMEOUT_MS.name();
+    public static final String QUEUE_CONSUMER_TIMEOUT_MS = BrokerConfigKeys.QUEUE_CONSUMER_TIMEOUT_MS.name();
+    public static final String QUEUE_MAX_MESSAGE_BYTES = BrokerConfigKeys.QUEUE_MAX_MESSAGE_BYTES.name();
+    public static final String QUEUE_CHECKPOINT_INTERVAL_ENTRIES =
+            BrokerConfigKeys.QUEUE_CHECKPOINT_INTERVAL_ENTRIES.name();
+    public static final String QUEUE_MOVE_THRESHOLD_ENTRIES = BrokerConfigKeys.QUEUE_MOVE_THRESHOLD_ENTRIES.name();
 
     private final int nodeId;
     private final String listenHost;
@@ -173,95 +109,112 @@ public final class BrokerConfig {
     private final GroupCoordinatorService.Settings groupCoordinator;
     private final QueueBrokerSettings queues;
     private final int numNetworkThreads;
-    private final Set<String> unknownKeys;
 
-    private BrokerConfig(Map<String, String> values) {
-        nodeId = (int) longValue(values, NODE_ID, null, 0, Integer.MAX_VALUE);
-        listenHost = stringValue(values, LISTEN_HOST, DEFAULT_LISTEN_HOST);
-        if (listenHost.isEmpty()) {
-            throw new InvalidConfigException(LISTEN_HOST, "must name a host or address to bind");
-        }
-        rpcPort = (int) longValue(values, RPC_PORT, null, 0, 65535);
-        advertisedHost = stringValue(values, ADVERTISED_HOST, listenHost);
-        if (advertisedHost.isEmpty() || isWildcard(advertisedHost)) {
-            throw new InvalidConfigException(ADVERTISED_HOST, "'" + advertisedHost
+    private BrokerConfig(ParsedConfig values) {
+        nodeId = values.intValue(BrokerConfigKeys.NODE_ID);
+        listenHost = values.stringValue(BrokerConfigKeys.LISTEN_HOST);
+        rpcPort = values.intValue(BrokerConfigKeys.RPC_PORT);
+        advertisedHost = values.optional(BrokerConfigKeys.ADVERTISED_HOST).map(String.class::cast).orElse(listenHost);
+        if (isWildcard(advertisedHost)) {
+            throw values.invalid(BrokerConfigKeys.ADVERTISED_HOST, "'" + advertisedHost
                     + "' is not an address others can connect to; set advertised.host to this machine's address");
         }
-        dataDir = Path.of(stringValue(values, DATA_DIR, "./data/broker-" + nodeId));
-        rack = stringValue(values, RACK, "");
-        String bootstrap = stringValue(values, CONTROLLER_BOOTSTRAP, null);
-        if (bootstrap == null) {
-            throw new InvalidConfigException(CONTROLLER_BOOTSTRAP, "is required (host:port,... of the controllers)");
-        }
-        try {
-            controllerBootstrap = HostPort.parseList(bootstrap);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException(CONTROLLER_BOOTSTRAP, e.getMessage() + " (expected host:port,...)");
-        }
-        heartbeatInterval = millis(values, HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_INTERVAL_MS);
-        metadataMaxLag = millis(values, METADATA_MAX_LAG_MS, DEFAULT_METADATA_MAX_LAG_MS);
-        controllerRequestTimeout = millis(values, CONTROLLER_REQUEST_TIMEOUT_MS, DEFAULT_CONTROLLER_REQUEST_TIMEOUT_MS);
-        controllerRetryBackoff = millis(values, CONTROLLER_RETRY_BACKOFF_MS, DEFAULT_CONTROLLER_RETRY_BACKOFF_MS);
-        controlledShutdownTimeout = millis(values, CONTROLLED_SHUTDOWN_TIMEOUT_MS,
-                DEFAULT_CONTROLLED_SHUTDOWN_TIMEOUT_MS);
-        String flushMode = stringValue(values, LOG_FLUSH_MODE, "sync").toLowerCase(Locale.ROOT);
-        switch (flushMode) {
-            case "sync" -> logFlushMode = FlushMode.SYNC;
-            case "lazy" -> logFlushMode = FlushMode.LAZY;
-            default -> throw new InvalidConfigException(LOG_FLUSH_MODE, "'" + flushMode + "' must be sync or lazy");
-        }
-        replicaLagTimeMax = millis(values, REPLICA_LAG_TIME_MAX_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS);
-        replicaFetchMaxWait = millis(values, REPLICA_FETCH_MAX_WAIT_MS, DEFAULT_REPLICA_FETCH_MAX_WAIT_MS);
-        replicaFetchMaxBytes = (int) longValue(values, REPLICA_FETCH_MAX_BYTES, DEFAULT_REPLICA_FETCH_MAX_BYTES,
-                1024, Integer.MAX_VALUE);
-        highWatermarkCheckpointInterval = millis(values, REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS,
-                DEFAULT_REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS);
-        logRetentionCheckInterval = millis(values, LOG_RETENTION_CHECK_INTERVAL_MS,
-                DEFAULT_LOG_RETENTION_CHECK_INTERVAL_MS);
-        defaultRetention = new RetentionPolicy(
-                longValue(values, LOG_RETENTION_MS, DEFAULT_LOG_RETENTION_MS, -1, Long.MAX_VALUE),
-                longValue(values, LOG_RETENTION_BYTES, DEFAULT_LOG_RETENTION_BYTES, -1, Long.MAX_VALUE));
-        producerIdExpiration = millis(values, PRODUCER_ID_EXPIRATION_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
-        logDirResumeFreeBytes = longValue(values, LOG_DIR_RESUME_FREE_BYTES, DEFAULT_LOG_DIR_RESUME_FREE_BYTES, 0,
-                Long.MAX_VALUE);
+        dataDir = Path.of(values.optional(BrokerConfigKeys.DATA_DIR).map(String.class::cast)
+                .orElse("./data/broker-" + nodeId));
+        rack = values.stringValue(BrokerConfigKeys.RACK);
+        controllerBootstrap = HostPort.parseList(String.join(",",
+                values.listValue(BrokerConfigKeys.CONTROLLER_BOOTSTRAP)));
+        heartbeatInterval = millis(values, BrokerConfigKeys.HEARTBEAT_INTERVAL_MS);
+        metadataMaxLag = millis(values, BrokerConfigKeys.METADATA_MAX_LAG_MS);
+        controllerRequestTimeout = millis(values, BrokerConfigKeys.CONTROLLER_REQUEST_TIMEOUT_MS);
+        controllerRetryBackoff = millis(values, BrokerConfigKeys.CONTROLLER_RETRY_BACKOFF_MS);
+        controlledShutdownTimeout = millis(values, BrokerConfigKeys.CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+        logFlushMode = values.stringValue(BrokerConfigKeys.LOG_FLUSH_MODE).toLowerCase(Locale.ROOT).equals("lazy")
+                ? FlushMode.LAZY : FlushMode.SYNC;
+        replicaLagTimeMax = millis(values, BrokerConfigKeys.REPLICA_LAG_TIME_MAX_MS);
+        replicaFetchMaxWait = millis(values, BrokerConfigKeys.REPLICA_FETCH_MAX_WAIT_MS);
+        replicaFetchMaxBytes = values.intValue(BrokerConfigKeys.REPLICA_FETCH_MAX_BYTES);
+        highWatermarkCheckpointInterval = millis(values,
+                BrokerConfigKeys.REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS);
+        logRetentionCheckInterval = millis(values, BrokerConfigKeys.LOG_RETENTION_CHECK_INTERVAL_MS);
+        defaultRetention = new RetentionPolicy(values.longValue(BrokerConfigKeys.LOG_RETENTION_MS),
+                values.longValue(BrokerConfigKeys.LOG_RETENTION_BYTES));
+        producerIdExpiration = millis(values, BrokerConfigKeys.PRODUCER_ID_EXPIRATION_MS);
+        logDirResumeFreeBytes = values.longValue(BrokerConfigKeys.LOG_DIR_RESUME_FREE_BYTES);
         cleaner = cleaner(values);
-        metricsPort = (int) longValue(values, METRICS_PORT, DEFAULT_METRICS_PORT, -1, 65535);
-        console = new Console.Settings(booleanValue(values, CONSOLE_ADMIN_ENABLED, DEFAULT_CONSOLE_ADMIN_ENABLED),
-                (int) longValue(values, CONSOLE_MAX_CLIENTS, DEFAULT_CONSOLE_MAX_CLIENTS, 1, 256));
-        numNetworkThreads = (int) longValue(values, NUM_NETWORK_THREADS, DEFAULT_NUM_NETWORK_THREADS, 0, 256);
+        metricsPort = values.intValue(BrokerConfigKeys.METRICS_PORT);
+        console = new Console.Settings(values.booleanValue(BrokerConfigKeys.CONSOLE_ADMIN_ENABLED),
+                values.intValue(BrokerConfigKeys.CONSOLE_MAX_CLIENTS));
+        numNetworkThreads = values.intValue(BrokerConfigKeys.NUM_NETWORK_THREADS);
         groupCoordinator = groupCoordinator(values);
         queues = queues(values);
-        Set<String> unknown = new TreeSet<>(values.keySet());
-        unknown.removeAll(KNOWN_KEYS);
-        unknownKeys = Set.copyOf(unknown);
     }
 
     /**
      * Builds a configuration from key/value pairs.
      *
-     * @throws InvalidConfigException naming the first key that is missing or malformed
+     * @throws InvalidConfigException naming the first key that is missing, unknown or malformed
      */
     public static BrokerConfig from(Map<String, String> values) {
-        return new BrokerConfig(Map.copyOf(values));
+        return new BrokerConfig(BrokerConfigKeys.SET.parse(values));
     }
 
     /**
      * Reads a properties file, then applies {@code overrides} on top (later wins).
      *
      * @throws IOException when the file cannot be read
-     * @throws InvalidConfigException naming the first key that is missing or malformed
+     * @throws InvalidConfigException naming the first key that is missing, unknown or malformed
      */
     public static BrokerConfig load(Path file, Map<String, String> overrides) throws IOException {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
+        return from(PropertiesFile.read(file, overrides));
+    }
+
+    private static Duration millis(ParsedConfig values, ConfigKey key) {
+        return Duration.ofMillis(values.longValue(key));
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+    }
+
+    private static CleanerSettings cleaner(ParsedConfig values) {
+        // Unlimited unless set, as in Kafka (whose default is Double.MAX_VALUE bytes per second).
+        OptionalLong ioMaxBytesPerSecond = values.optional(BrokerConfigKeys.LOG_CLEANER_IO_MAX_BYTES_PER_SECOND)
+                .map(value -> OptionalLong.of((Long) value)).orElse(OptionalLong.empty());
+        return new CleanerSettings(values.booleanValue(BrokerConfigKeys.LOG_CLEANER_ENABLE),
+                values.longValue(BrokerConfigKeys.LOG_CLEANER_DEDUPE_BUFFER_SIZE), ioMaxBytesPerSecond,
+                millis(values, BrokerConfigKeys.LOG_CLEANER_BACKOFF_MS));
+    }
+
+    private static GroupCoordinatorService.Settings groupCoordinator(ParsedConfig values) {
+        GroupConfig groups;
+        try {
+            groups = GroupConfig.defaults().withTimeouts(
+                    (int) values.longValue(BrokerConfigKeys.GROUP_SESSION_TIMEOUT_MS),
+                    (int) values.longValue(BrokerConfigKeys.GROUP_MIN_SESSION_TIMEOUT_MS),
+                    (int) values.longValue(BrokerConfigKeys.GROUP_MAX_SESSION_TIMEOUT_MS),
+                    (int) values.longValue(BrokerConfigKeys.GROUP_HEARTBEAT_INTERVAL_MS),
+                    (int) values.longValue(BrokerConfigKeys.GROUP_MIN_HEARTBEAT_INTERVAL_MS),
+                    (int) values.longValue(BrokerConfigKeys.GROUP_MAX_HEARTBEAT_INTERVAL_MS));
+        } catch (IllegalArgumentException e) {
+            throw values.invalid(BrokerConfigKeys.GROUP_SESSION_TIMEOUT_MS, e.getMessage()
+                    + " (the group.consumer.* timeouts must satisfy min <= default <= max, heartbeat < session)");
         }
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String name : properties.stringPropertyNames()) {
-            values.put(name, properties.getProperty(name));
-        }
-        values.putAll(overrides);
-        return from(values);
+        return new GroupCoordinatorService.Settings(values.intValue(BrokerConfigKeys.OFFSETS_TOPIC_NUM_PARTITIONS),
+                values.intValue(BrokerConfigKeys.OFFSETS_TOPIC_REPLICATION_FACTOR),
+                values.intValue(BrokerConfigKeys.OFFSETS_TOPIC_SEGMENT_BYTES),
+                millis(values, BrokerConfigKeys.OFFSETS_COMMIT_TIMEOUT_MS), groups);
+    }
+
+    private static QueueBrokerSettings queues(ParsedConfig values) {
+        QueueBrokerSettings defaults = QueueBrokerSettings.defaults();
+        return new QueueBrokerSettings(values.longValue(BrokerConfigKeys.QUEUE_COMMIT_TIMEOUT_MS),
+                values.longValue(BrokerConfigKeys.QUEUE_CONSUMER_TIMEOUT_MS),
+                values.intValue(BrokerConfigKeys.QUEUE_MAX_MESSAGE_BYTES),
+                defaults.maxBatchBytes(), defaults.messageCacheBytes(),
+                values.longValue(BrokerConfigKeys.QUEUE_CHECKPOINT_INTERVAL_ENTRIES),
+                values.longValue(BrokerConfigKeys.QUEUE_MOVE_THRESHOLD_ENTRIES),
+                defaults.moveBatch());
     }
 
     public int nodeId() {
@@ -379,18 +332,6 @@ public final class BrokerConfig {
         return cleaner;
     }
 
-    private static CleanerSettings cleaner(Map<String, String> values) {
-        boolean enabled = booleanValue(values, LOG_CLEANER_ENABLE, DEFAULT_LOG_CLEANER_ENABLE);
-        long dedupeBufferBytes = longValue(values, LOG_CLEANER_DEDUPE_BUFFER_SIZE,
-                DEFAULT_LOG_CLEANER_DEDUPE_BUFFER_SIZE, MIN_LOG_CLEANER_DEDUPE_BUFFER_SIZE, Integer.MAX_VALUE);
-        // Unlimited unless set, as in Kafka (whose default is Double.MAX_VALUE bytes per second).
-        OptionalLong ioMaxBytesPerSecond = stringValue(values, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, "").isEmpty()
-                ? OptionalLong.empty()
-                : OptionalLong.of(longValue(values, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, null, 1, Long.MAX_VALUE));
-        Duration backoff = millis(values, LOG_CLEANER_BACKOFF_MS, DEFAULT_LOG_CLEANER_BACKOFF_MS);
-        return new CleanerSettings(enabled, dedupeBufferBytes, ioMaxBytesPerSecond, backoff);
-    }
-
     /**
      * The port of the HTTP endpoint ({@code /metrics}, {@code /health/live}, {@code /health/ready})
      * on {@link #listenHost()}; 0 binds an ephemeral port (see {@link BrokerNode#metricsPort()}), -1
@@ -418,52 +359,9 @@ public final class BrokerConfig {
         return groupCoordinator;
     }
 
-    private static GroupCoordinatorService.Settings groupCoordinator(Map<String, String> values) {
-        int partitions = (int) longValue(values, OFFSETS_TOPIC_NUM_PARTITIONS, DEFAULT_OFFSETS_TOPIC_NUM_PARTITIONS, 1,
-                10_000);
-        int replicationFactor = (int) longValue(values, OFFSETS_TOPIC_REPLICATION_FACTOR,
-                DEFAULT_OFFSETS_TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
-        int segmentBytes = (int) longValue(values, OFFSETS_TOPIC_SEGMENT_BYTES, DEFAULT_OFFSETS_TOPIC_SEGMENT_BYTES,
-                MIN_OFFSETS_TOPIC_SEGMENT_BYTES, Integer.MAX_VALUE);
-        Duration commitTimeout = millis(values, OFFSETS_COMMIT_TIMEOUT_MS, DEFAULT_OFFSETS_COMMIT_TIMEOUT_MS);
-        GroupConfig groups;
-        try {
-            groups = GroupConfig.defaults().withTimeouts(
-                    (int) millis(values, GROUP_SESSION_TIMEOUT_MS, DEFAULT_GROUP_SESSION_TIMEOUT_MS).toMillis(),
-                    (int) millis(values, GROUP_MIN_SESSION_TIMEOUT_MS, DEFAULT_GROUP_MIN_SESSION_TIMEOUT_MS).toMillis(),
-                    (int) millis(values, GROUP_MAX_SESSION_TIMEOUT_MS, DEFAULT_GROUP_MAX_SESSION_TIMEOUT_MS).toMillis(),
-                    (int) millis(values, GROUP_HEARTBEAT_INTERVAL_MS, DEFAULT_GROUP_HEARTBEAT_INTERVAL_MS).toMillis(),
-                    (int) millis(values, GROUP_MIN_HEARTBEAT_INTERVAL_MS,
-                            DEFAULT_GROUP_MIN_HEARTBEAT_INTERVAL_MS).toMillis(),
-                    (int) millis(values, GROUP_MAX_HEARTBEAT_INTERVAL_MS,
-                            DEFAULT_GROUP_MAX_HEARTBEAT_INTERVAL_MS).toMillis());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigException(GROUP_SESSION_TIMEOUT_MS, e.getMessage()
-                    + " (the group.consumer.* timeouts must satisfy min <= default <= max, heartbeat < session)");
-        }
-        return new GroupCoordinatorService.Settings(partitions, replicationFactor, segmentBytes, commitTimeout, groups);
-    }
-
     /** How the queues this broker leads are run: commit and consumer timeouts, message size, checkpoints, moves. */
     public QueueBrokerSettings queues() {
         return queues;
-    }
-
-    private static QueueBrokerSettings queues(Map<String, String> values) {
-        QueueBrokerSettings defaults = QueueBrokerSettings.defaults();
-        return new QueueBrokerSettings(
-                millis(values, QUEUE_COMMIT_TIMEOUT_MS, defaults.commitTimeoutMs()).toMillis(),
-                millis(values, QUEUE_CONSUMER_TIMEOUT_MS, defaults.consumerTimeoutMs()).toMillis(),
-                (int) longValue(values, QUEUE_MAX_MESSAGE_BYTES, (long) defaults.maxMessageBytes(), 1, 64 << 20),
-                defaults.maxBatchBytes(), defaults.messageCacheBytes(),
-                longValue(values, QUEUE_CHECKPOINT_INTERVAL_ENTRIES, defaults.checkpointEntries(), 1, Long.MAX_VALUE),
-                longValue(values, QUEUE_MOVE_THRESHOLD_ENTRIES, defaults.moveThresholdEntries(), 2, Long.MAX_VALUE),
-                defaults.moveBatch());
-    }
-
-    /** Keys that were given but mean nothing to the broker (likely typos); the caller warns. */
-    public Set<String> unknownKeys() {
-        return unknownKeys;
     }
 
     @Override
@@ -501,48 +399,5 @@ public final class BrokerConfig {
                 + "/" + groupCoordinator.groups().sessionTimeoutMs() + "/" + groupCoordinator.groups().maxSessionTimeoutMs()
                 + ", heartbeat interval ms=" + groupCoordinator.groups().minHeartbeatIntervalMs() + "/"
                 + groupCoordinator.groups().heartbeatIntervalMs() + "/" + groupCoordinator.groups().maxHeartbeatIntervalMs();
-    }
-
-    private static boolean isWildcard(String host) {
-        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
-    }
-
-    private static String stringValue(Map<String, String> values, String key, String defaultValue) {
-        String value = values.get(key);
-        return value == null ? defaultValue : value.trim();
-    }
-
-    private static Duration millis(Map<String, String> values, String key, long defaultValue) {
-        return Duration.ofMillis(longValue(values, key, defaultValue, 1, Integer.MAX_VALUE));
-    }
-
-    private static boolean booleanValue(Map<String, String> values, String key, boolean defaultValue) {
-        String text = stringValue(values, key, "").toLowerCase(Locale.ROOT);
-        return switch (text) {
-            case "" -> defaultValue;
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new InvalidConfigException(key, "'" + text + "' must be true or false");
-        };
-    }
-
-    private static long longValue(Map<String, String> values, String key, Long defaultValue, long min, long max) {
-        String text = stringValue(values, key, null);
-        if (text == null || text.isEmpty()) {
-            if (defaultValue == null) {
-                throw new InvalidConfigException(key, "is required");
-            }
-            return defaultValue;
-        }
-        long value;
-        try {
-            value = Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigException(key, "'" + text + "' is not an integer");
-        }
-        if (value < min || value > max) {
-            throw new InvalidConfigException(key, value + " is outside " + min + ".." + max);
-        }
-        return value;
     }
 }

@@ -1,5 +1,6 @@
 package io.wharf.broker;
 
+import io.wharf.config.ConfigExit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * hook closes the node, so SIGTERM (or Ctrl-C) performs a controlled shutdown before exit.
  *
  * <p>Exit codes: 0 after a clean stop, 1 when the node stopped on a fatal error or failed to
- * start, 2 on bad arguments or configuration.
+ * start, 2 on bad arguments or configuration (reported by {@link ConfigExit}, as every node does).
  */
 public final class BrokerMain {
 
@@ -27,13 +28,8 @@ public final class BrokerMain {
         try {
             config = parse(args);
         } catch (IllegalArgumentException | IOException e) {
-            System.err.println("broker: " + e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
+            ConfigExit.exit("broker", e, USAGE);
             return;
-        }
-        for (String key : config.unknownKeys()) {
-            log.warn("Ignoring unknown broker config key '{}'", key);
         }
         log.info("Starting broker with {}", config);
         BrokerNode node = new BrokerNode(config);

@@ -1,5 +1,6 @@
 package io.wharf.controller;
 
+import io.wharf.config.ConfigExit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one controller process: {@code --config FILE [--set key=value]...}. A shutdown hook (SIGTERM,
  * Ctrl-C) closes the node cleanly, handing leadership over first. Exit codes: 0 after a clean stop,
- * 2 for bad arguments or configuration, 1 when start-up fails, 70 after a fatal apply error.
+ * 2 for bad arguments or configuration (reported by {@link ConfigExit}, as every node does), 1 when
+ * start-up fails, 70 after a fatal apply error.
  */
 public final class ControllerMain {
 
@@ -25,14 +27,8 @@ public final class ControllerMain {
         ControllerConfig config;
         try {
             config = parse(List.of(args));
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        } catch (java.io.IOException e) {
-            System.err.println("cannot read the config file: " + e);
-            System.exit(2);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            ConfigExit.exit("controller", e, USAGE);
             return;
         }
         ControllerNode node = new ControllerNode(config, failure -> {
@@ -87,6 +83,10 @@ public final class ControllerMain {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("config file " + file + " does not exist");
         }
-        return ControllerConfig.load(file, overrides);
+        try {
+            return ControllerConfig.load(file, overrides);
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -24,24 +24,24 @@ public record QuorumVoter(int id, String host, int rpcPort, int raftPort) {
     /**
      * Parses one {@code id@host:rpcPort:raftPort} entry.
      *
-     * @throws InvalidConfigException naming {@code key} and what is wrong with the entry
+     * @throws io.wharf.config.InvalidConfigException naming {@code key} and what is wrong with the entry
      */
     static QuorumVoter parse(String key, String entry) {
         String text = entry.trim();
         int at = text.indexOf('@');
         String[] hostPorts = at < 0 ? new String[0] : text.substring(at + 1).split(":", -1);
         if (at <= 0 || hostPorts.length != 3 || hostPorts[0].isBlank()) {
-            throw new InvalidConfigException(key, "'" + text
+            throw ControllerConfigKeys.SET.invalid(key, "'" + text
                     + "' is not of the form id@host:rpcPort:raftPort (e.g. 1@127.0.0.1:17001:17101)");
         }
         int id = parseInt(key, text, "id", text.substring(0, at));
         if (id < 1) {
-            throw new InvalidConfigException(key, "'" + text + "' has id " + id + "; ids must be >= 1");
+            throw ControllerConfigKeys.SET.invalid(key, "'" + text + "' has id " + id + "; ids must be >= 1");
         }
         int rpcPort = parsePort(key, text, "rpcPort", hostPorts[1]);
         int raftPort = parsePort(key, text, "raftPort", hostPorts[2]);
         if (rpcPort == raftPort) {
-            throw new InvalidConfigException(key, "'" + text + "' uses port " + rpcPort
+            throw ControllerConfigKeys.SET.invalid(key, "'" + text + "' uses port " + rpcPort
                     + " for both rpcPort and raftPort; they must differ");
         }
         return new QuorumVoter(id, hostPorts[0].trim(), rpcPort, raftPort);
@@ -50,7 +50,7 @@ public record QuorumVoter(int id, String host, int rpcPort, int raftPort) {
     private static int parsePort(String key, String entry, String what, String value) {
         int port = parseInt(key, entry, what, value);
         if (port < 1 || port > 65535) {
-            throw new InvalidConfigException(key, "'" + entry + "' has " + what + " " + port
+            throw ControllerConfigKeys.SET.invalid(key, "'" + entry + "' has " + what + " " + port
                     + "; ports must be in 1..65535");
         }
         return port;
@@ -60,7 +60,7 @@ public record QuorumVoter(int id, String host, int rpcPort, int raftPort) {
         try {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new InvalidConfigException(key, "'" + entry + "' has " + what + " '" + value
+            throw ControllerConfigKeys.SET.invalid(key, "'" + entry + "' has " + what + " '" + value
                     + "', which is not an integer");
         }
     }

@@ -1,5 +1,6 @@
 package io.wharf.broker.group;
 
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.proto.metadata.TopicSpec;
 
 /**
@@ -32,11 +33,11 @@ public final class OffsetsTopic {
     public static TopicSpec spec(int partitions, int replicationFactor, int segmentBytes, int activeBrokers) {
         int factor = Math.max(1, Math.min(replicationFactor, activeBrokers));
         return TopicSpec.newBuilder().setName(NAME).setPartitions(partitions).setReplicationFactor(factor)
-                .putConfigs("min.insync.replicas", String.valueOf(Math.min(2, factor)))
-                .putConfigs("cleanup.policy", "compact")
-                .putConfigs("segment.bytes", String.valueOf(segmentBytes))
-                .putConfigs("retention.ms", "-1")
-                .putConfigs("retention.bytes", "-1")
+                .putConfigs(TopicConfigKeys.MIN_INSYNC_REPLICAS.name(), String.valueOf(Math.min(2, factor)))
+                .putConfigs(TopicConfigKeys.CLEANUP_POLICY.name(), "compact")
+                .putConfigs(TopicConfigKeys.SEGMENT_BYTES.name(), String.valueOf(segmentBytes))
+                .putConfigs(TopicConfigKeys.RETENTION_MS.name(), "-1")
+                .putConfigs(TopicConfigKeys.RETENTION_BYTES.name(), "-1")
                 .build();
     }
 }

@@ -3,6 +3,7 @@ package io.wharf.cli.view;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.admin.PartitionLog;
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.proto.common.PartitionInfo;
 import io.wharf.proto.common.TopicDescription;
 import java.util.Comparator;
@@ -21,8 +22,8 @@ public record TopicView(String name, @JsonProperty("topic_id") String topicId,
                         @JsonProperty("cleanup_policy") String cleanupPolicy,
                         Map<String, String> configs, List<Partition> partitions) {
 
-    /** A topic that does not set cleanup.policy deletes old segments (the default of TopicConfigs). */
-    static final String DEFAULT_CLEANUP_POLICY = "delete";
+    /** The cleanup.policy of a topic that does not set it. */
+    static final String DEFAULT_CLEANUP_POLICY = TopicConfigKeys.CLEANUP_POLICY.defaultValue().orElseThrow();
 
     public TopicView {
         configs = new TreeMap<>(configs);
@@ -69,7 +70,8 @@ public record TopicView(String name, @JsonProperty("topic_id") String topicId,
                 .toList();
         int replicationFactor = partitions.isEmpty() ? 0 : partitions.get(0).replicas().size();
         return new TopicView(topic.getName(), topic.getTopicId(), partitions.size(), replicationFactor,
-                topic.getConfigsMap().getOrDefault("cleanup.policy", DEFAULT_CLEANUP_POLICY), topic.getConfigsMap(),
+                topic.getConfigsMap().getOrDefault(TopicConfigKeys.CLEANUP_POLICY.name(), DEFAULT_CLEANUP_POLICY),
+                topic.getConfigsMap(),
                 partitions);
     }
 

@@ -1,58 +1,58 @@
 package io.wharf.replication.log;
 
+import io.wharf.config.ParsedConfig;
+import io.wharf.config.TopicConfigKeys;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Settings of one partition log. Immutable; build with {@link #builder()} or
- * {@link #fromProperties(Map)}. Keys and defaults (Kafka's where Kafka has the key); retention
- * is not here but a {@link RetentionPolicy} given to each {@link Log#enforceRetention} call,
- * since it may change while the log is open:
+ * {@link #fromProperties(Map)}. Most keys are topic configs, whose defaults and bounds are defined
+ * once in {@link TopicConfigKeys} (listed in docs/configuration.md): segment.bytes, segment.ms,
+ * max.message.bytes, cleanup.policy ({@link CleanupPolicy}; a compacted log refuses producer
+ * records without a key), min.cleanable.dirty.ratio, min.compaction.lag.ms, max.compaction.lag.ms
+ * and delete.retention.ms. Retention is not here but a {@link RetentionPolicy} given to each
+ * {@link Log#enforceRetention} call, since it may change while the log is open. The others are the
+ * log's own, set by the broker rather than by a topic:
  *
  * <table>
- * <caption>log configuration keys</caption>
+ * <caption>the log's own keys</caption>
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
- * <tr><td>segment.bytes</td><td>1073741824 (1 GiB)</td><td>roll when the active segment would grow past this</td></tr>
- * <tr><td>segment.ms</td><td>604800000 (7 days)</td><td>roll when the active segment's first batch is older than this</td></tr>
  * <tr><td>flush.mode</td><td>sync</td><td>sync: fsync before an append returns (group commit); lazy: page cache, fsync on roll (in the background if the log has a flush executor), flush() and close</td></tr>
  * <tr><td>index.interval.bytes</td><td>4096</td><td>bytes of batches between two sparse index entries</td></tr>
  * <tr><td>segment.index.bytes</td><td>10485760 (10 MiB)</td><td>preallocated size of each offset and time index file</td></tr>
- * <tr><td>max.message.bytes</td><td>1048588</td><td>largest batch an append accepts</td></tr>
- * <tr><td>cleanup.policy</td><td>delete</td><td>delete, compact or compact,delete ({@link CleanupPolicy}); a compacted
- * log refuses producer records without a key</td></tr>
- * <tr><td>min.cleanable.dirty.ratio</td><td>0.5</td><td>the cleaner takes a compacted log once this share of its cleanable
- * bytes is dirty (not yet cleaned)</td></tr>
- * <tr><td>min.compaction.lag.ms</td><td>0</td><td>a record stays uncompacted at least this long after its timestamp</td></tr>
- * <tr><td>max.compaction.lag.ms</td><td>9223372036854775807</td><td>a dirty record older than this makes its log due
- * for cleaning whatever its dirty ratio</td></tr>
- * <tr><td>delete.retention.ms</td><td>86400000 (1 day)</td><td>how long a tombstone (null value) stays after its
- * timestamp, so slow readers see the delete</td></tr>
  * </table>
  */
 public final class LogConfig {
-    public static final String SEGMENT_BYTES = "segment.bytes";
-    public static final String SEGMENT_MS = "segment.ms";
+    public static final String SEGMENT_BYTES = TopicConfigKeys.SEGMENT_BYTES.name();
+    public static final String SEGMENT_MS = TopicConfigKeys.SEGMENT_MS.name();
     public static final String FLUSH_MODE = "flush.mode";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
     public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
-    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
-    public static final String CLEANUP_POLICY = "cleanup.policy";
-    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
-    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
-    public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
-    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String MAX_MESSAGE_BYTES = TopicConfigKeys.MAX_MESSAGE_BYTES.name();
+    public static final String CLEANUP_POLICY = TopicConfigKeys.CLEANUP_POLICY.name();
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO.name();
+    public static final String MIN_COMPACTION_LAG_MS = TopicConfigKeys.MIN_COMPACTION_LAG_MS.name();
+    public static final String MAX_COMPACTION_LAG_MS = TopicConfigKeys.MAX_COMPACTION_LAG_MS.name();
+    public static final String DELETE_RETENTION_MS = TopicConfigKeys.DELETE_RETENTION_MS.name();
 
-    public static final int DEFAULT_SEGMENT_BYTES = 1024 * 1024 * 1024;
-    public static final long DEFAULT_SEGMENT_MS = 7L * 24 * 60 * 60 * 1000;
+    public static final int DEFAULT_SEGMENT_BYTES = TopicConfigKeys.DEFAULTS.intValue(TopicConfigKeys.SEGMENT_BYTES);
+    public static final long DEFAULT_SEGMENT_MS = TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.SEGMENT_MS);
     public static final FlushMode DEFAULT_FLUSH_MODE = FlushMode.SYNC;
     public static final int DEFAULT_INDEX_INTERVAL_BYTES = 4096;
     public static final int DEFAULT_SEGMENT_INDEX_BYTES = 10 * 1024 * 1024;
-    public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
-    public static final CleanupPolicy DEFAULT_CLEANUP_POLICY = CleanupPolicy.DELETE;
-    public static final double DEFAULT_MIN_CLEANABLE_DIRTY_RATIO = 0.5;
-    public static final long DEFAULT_MIN_COMPACTION_LAG_MS = 0;
-    public static final long DEFAULT_MAX_COMPACTION_LAG_MS = Long.MAX_VALUE;
-    public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 60 * 60 * 1000;
+    public static final int DEFAULT_MAX_MESSAGE_BYTES =
+            TopicConfigKeys.DEFAULTS.intValue(TopicConfigKeys.MAX_MESSAGE_BYTES);
+    public static final CleanupPolicy DEFAULT_CLEANUP_POLICY =
+            cleanupPolicy(TopicConfigKeys.DEFAULTS);
+    public static final double DEFAULT_MIN_CLEANABLE_DIRTY_RATIO =
+            TopicConfigKeys.DEFAULTS.doubleValue(TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO);
+    public static final long DEFAULT_MIN_COMPACTION_LAG_MS =
+            TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.MIN_COMPACTION_LAG_MS);
+    public static final long DEFAULT_MAX_COMPACTION_LAG_MS =
+            TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.MAX_COMPACTION_LAG_MS);
+    public static final long DEFAULT_DELETE_RETENTION_MS =
+            TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.DELETE_RETENTION_MS);
 
     private final int segmentBytes;
     private final long segmentMs;
@@ -111,35 +111,27 @@ public final class LogConfig {
     }
 
     /**
-     * Reads the keys listed in the class comment; absent keys take their defaults, other keys are
-     * ignored (topic configs carry more than the log's).
+     * Reads the topic configs through their definitions ({@link TopicConfigKeys}) and the log's own
+     * keys; absent keys take their defaults, other keys are ignored (topic configs carry more than
+     * the log's).
      *
-     * @throws IllegalArgumentException naming the key whose value is not a number in range or,
-     *     for flush.mode, not sync or lazy
+     * @throws IllegalArgumentException naming the key whose value is not allowed: for a topic
+     *     config an {@link io.wharf.config.InvalidConfigException}; for flush.mode, not sync,
+     *     deferred or lazy
      */
     public static LogConfig fromProperties(Map<String, String> properties) {
+        ParsedConfig topic = TopicConfigKeys.SET.parseIgnoringUnknown(properties);
         Builder b = builder();
-        b.segmentBytes((int) number(properties, SEGMENT_BYTES, b.segmentBytes, Integer.MAX_VALUE));
-        b.segmentMs(number(properties, SEGMENT_MS, b.segmentMs, Long.MAX_VALUE));
+        b.segmentBytes(topic.intValue(TopicConfigKeys.SEGMENT_BYTES));
+        b.segmentMs(topic.longValue(TopicConfigKeys.SEGMENT_MS));
+        b.maxMessageBytes(topic.intValue(TopicConfigKeys.MAX_MESSAGE_BYTES));
+        b.cleanupPolicy(cleanupPolicy(topic));
+        b.minCleanableDirtyRatio(topic.doubleValue(TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO));
+        b.minCompactionLagMs(topic.longValue(TopicConfigKeys.MIN_COMPACTION_LAG_MS));
+        b.maxCompactionLagMs(topic.longValue(TopicConfigKeys.MAX_COMPACTION_LAG_MS));
+        b.deleteRetentionMs(topic.longValue(TopicConfigKeys.DELETE_RETENTION_MS));
         b.indexIntervalBytes((int) number(properties, INDEX_INTERVAL_BYTES, b.indexIntervalBytes, Integer.MAX_VALUE));
         b.segmentIndexBytes((int) number(properties, SEGMENT_INDEX_BYTES, b.segmentIndexBytes, Integer.MAX_VALUE));
-        b.maxMessageBytes((int) number(properties, MAX_MESSAGE_BYTES, b.maxMessageBytes, Integer.MAX_VALUE));
-        b.minCompactionLagMs(number(properties, MIN_COMPACTION_LAG_MS, b.minCompactionLagMs, Long.MAX_VALUE));
-        b.maxCompactionLagMs(number(properties, MAX_COMPACTION_LAG_MS, b.maxCompactionLagMs, Long.MAX_VALUE));
-        b.deleteRetentionMs(number(properties, DELETE_RETENTION_MS, b.deleteRetentionMs, Long.MAX_VALUE));
-        String policy = properties.get(CLEANUP_POLICY);
-        if (policy != null) {
-            b.cleanupPolicy(CleanupPolicy.parse(policy));
-        }
-        String ratio = properties.get(MIN_CLEANABLE_DIRTY_RATIO);
-        if (ratio != null) {
-            try {
-                b.minCleanableDirtyRatio(Double.parseDouble(ratio.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(MIN_CLEANABLE_DIRTY_RATIO + " is '" + ratio
-                        + "' but must be a number from 0 to 1", e);
-            }
-        }
         String mode = properties.get(FLUSH_MODE);
         if (mode != null) {
             switch (mode.trim().toLowerCase(Locale.ROOT)) {
@@ -153,6 +145,11 @@ public final class LogConfig {
         return b.build();
     }
 
+    private static CleanupPolicy cleanupPolicy(ParsedConfig topic) {
+        return CleanupPolicy.parse(String.join(",", topic.listValue(TopicConfigKeys.CLEANUP_POLICY)));
+    }
+
+    /** One of the log's own numeric keys, which are not topic configs and so have no definition there. */
     private static long number(Map<String, String> properties, String key, long fallback, long max) {
         String raw = properties.get(key);
         if (raw == null) {
