@@ -29,6 +29,8 @@ final class BrokerLiveness {
 
     private final long sessionTimeoutMs;
     private final Map<Integer, Session> sessions = new TreeMap<>();
+    /** When the last session check ran; -1 before the first. */
+    private long lastCheckMs = -1;
 
     /** @param sessionTimeoutMs a broker silent for longer than this is expired */
     BrokerLiveness(long sessionTimeoutMs) {
@@ -81,6 +83,25 @@ final class BrokerLiveness {
         Session session = sessions.get(brokerId);
         return session == null || session.epoch() != epoch || session.lastFromBrokerMs() < 0
                 ? OptionalLong.empty() : OptionalLong.of(session.lastFromBrokerMs());
+    }
+
+    /**
+     * Called by each session check before {@link #expired}: when this controller did not check for
+     * more than half a session (its process was paused — SIGSTOP, a long GC, a frozen VM — or
+     * starved), the brokers' silence over that time is its own, not theirs: every session restarts
+     * now, as for a new active controller, instead of all of them expiring at once. A broker that
+     * really died meanwhile is fenced one session later (or at once by the crash detector).
+     *
+     * @return true when the sessions were restarted
+     */
+    boolean restartIfStalled(long nowMs) {
+        boolean stalled = lastCheckMs >= 0 && nowMs - lastCheckMs > sessionTimeoutMs / 2;
+        lastCheckMs = nowMs;
+        if (stalled) {
+            sessions.replaceAll((id, session) -> new Session(session.epoch(), nowMs, session.lastFromBrokerMs(),
+                    session.gone()));
+        }
+        return stalled;
     }
 
     /** Forgets a broker that is no longer registered. */

@@ -170,6 +170,11 @@ final class LeaderDuties implements AutoCloseable {
                 MetadataImage image = applied.image();
                 long now = clockMs.getAsLong();
                 grantSessions(image, now);
+                if (liveness.restartIfStalled(now)) {
+                    LOG.warn("Controller {}: its broker session check did not run for more than half a session "
+                            + "(this process was paused or starved); every broker session restarts now instead of "
+                            + "expiring", nodeId);
+                }
                 for (BrokerLiveness.ExpiredSession expired : liveness.expired(now)) {
                     BrokerRegistration registration = image.brokers().get(expired.brokerId());
                     if (registration != null && !registration.fenced() && registration.epoch() == expired.epoch()

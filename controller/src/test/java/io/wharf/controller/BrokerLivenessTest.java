@@ -1,6 +1,7 @@
 package io.wharf.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,26 @@ class BrokerLivenessTest {
         liveness.heartbeat(1, 10, 5_000);
         assertEquals(List.of(), liveness.expired(6_000));
         assertEquals(List.of(new ExpiredSession(1, 10)), liveness.expired(6_001));
+    }
+
+    @Test
+    void aControllerThatStalledRestartsEverySessionInsteadOfExpiringThem() {
+        liveness.heartbeat(1, 10, 0);
+        liveness.heartbeat(2, 20, 0);
+        liveness.markGone(2, 20);
+        assertFalse(liveness.restartIfStalled(100));
+        assertFalse(liveness.restartIfStalled(200), "checks at the usual interval");
+        assertFalse(liveness.restartIfStalled(700), "half a session (500 ms) is not a stall yet");
+        // Paused for 3 s: the brokers' heartbeats of that time are still in its sockets.
+        assertTrue(liveness.restartIfStalled(3_700));
+        assertEquals(List.of(), liveness.expired(3_700));
+        assertTrue(liveness.ended(2, 20, 3_700), "a broker seen gone stays gone");
+        assertFalse(liveness.ended(1, 10, 3_700));
+        assertEquals(OptionalLong.of(0), liveness.lastHeartbeatMs(1, 10),
+                "a restart is not a heartbeat from the broker");
+        // A broker that stays silent after the restart expires one session later.
+        assertFalse(liveness.restartIfStalled(3_800));
+        assertEquals(List.of(new ExpiredSession(1, 10), new ExpiredSession(2, 20)), liveness.expired(4_701));
     }
 
     @Test
