@@ -451,7 +451,7 @@ public final class ControllerNode implements AutoCloseable {
                     return;
                 }
                 stopDuties();
-                LeaderDuties fresh = new LeaderDuties(config, applied, quorum::submit, clockMs);
+                LeaderDuties fresh = new LeaderDuties(config, applied, quorum::submit, clockMs, term());
                 fresh.start();
                 duties = fresh;
             }

@@ -45,6 +45,8 @@ final class LeaderDuties implements AutoCloseable {
     private final AppliedMetadata applied;
     private final Function<ControllerCommand, CompletableFuture<CommandResult>> submit;
     private final LongSupplier clockMs;
+    /** The Raft term this controller leads in; its fences are valid in that term only. */
+    private final long term;
     private final long checkIntervalMs;
     private final BrokerLiveness liveness;
     private final DuplicateBrokerCheck duplicates = new DuplicateBrokerCheck();
@@ -59,13 +61,15 @@ final class LeaderDuties implements AutoCloseable {
     /**
      * @param submit  commits a command through the quorum
      * @param clockMs a monotonic clock in milliseconds
+     * @param term    the Raft term this controller became active in
      */
     LeaderDuties(ControllerConfig config, AppliedMetadata applied,
-            Function<ControllerCommand, CompletableFuture<CommandResult>> submit, LongSupplier clockMs) {
+            Function<ControllerCommand, CompletableFuture<CommandResult>> submit, LongSupplier clockMs, long term) {
         this.nodeId = config.nodeId();
         this.applied = applied;
         this.submit = submit;
         this.clockMs = clockMs;
+        this.term = term;
         this.checkIntervalMs = config.livenessCheckIntervalMs();
         this.liveness = new BrokerLiveness(config.brokerSessionTimeoutMs());
         this.rebalance = config.autoLeaderRebalance()
@@ -237,8 +241,10 @@ final class LeaderDuties implements AutoCloseable {
 
     private void fence(int brokerId, long epoch, String why) {
         LOG.info("Controller {}: broker {} (epoch {}) {}; fencing it", nodeId, brokerId, epoch, why);
-        ControllerCommand command = ControllerCommand.newBuilder().setFenceBroker(
-                FenceBrokerCommand.newBuilder().setBrokerId(brokerId).setBrokerEpoch(epoch)).build();
+        // Stamped with this leadership's term: should it end before the fence commits (a pause, a
+        // partition), the fence is rejected rather than applied by the next leader's log.
+        ControllerCommand command = ControllerCommand.newBuilder().setFenceBroker(FenceBrokerCommand.newBuilder()
+                .setBrokerId(brokerId).setBrokerEpoch(epoch).setDecidedInTerm(term)).build();
         submit.apply(command).whenComplete((result, failure) -> {
             report("fence", brokerId, epoch, result, failure);
             synchronized (this) {

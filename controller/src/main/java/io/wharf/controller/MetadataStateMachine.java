@@ -187,7 +187,7 @@ final class MetadataStateMachine extends BaseStateMachine {
             ControllerCommand command = ControllerCommand.parseFrom(
                     entry.getStateMachineLogEntry().getLogData().toByteArray());
             MetadataImage before = applied.image();
-            CommandOutcome outcome = CommandProcessor.process(before, command, index);
+            CommandOutcome outcome = CommandProcessor.process(before, command, index, entry.getTerm());
             if (!outcome.records().isEmpty()) {
                 MetadataRecordBatch batch = outcome.batch();
                 applied.append(before.apply(batch), batch);

@@ -48,9 +48,31 @@ public final class CommandProcessor {
      * @throws IllegalArgumentException when {@code offset} is not above the image's offset
      */
     public static CommandOutcome process(MetadataImage image, ControllerCommand command, long offset) {
+        return process(image, command, offset, 0);
+    }
+
+    /**
+     * Processes {@code command} committed in Raft term {@code term}, as {@link #process(MetadataImage,
+     * ControllerCommand, long)} does, except that a broker fence decided by the active controller
+     * of another term ({@code FenceBrokerCommand.decided_in_term}) is rejected with NOT_CONTROLLER
+     * and changes nothing: its controller judged the broker's liveness from a leadership that is
+     * over (it was paused or cut off while the brokers heartbeated to its successor), and a stale
+     * fence would move leaderships away from a live broker. {@code term} 0 checks nothing.
+     */
+    public static CommandOutcome process(MetadataImage image, ControllerCommand command, long offset, long term) {
         if (offset <= image.offset()) {
             throw new IllegalArgumentException("command offset " + offset + " is not above the image offset "
                     + image.offset());
+        }
+        if (command.hasFenceBroker()) {
+            long decidedIn = command.getFenceBroker().getDecidedInTerm();
+            if (term > 0 && decidedIn > 0 && decidedIn != term) {
+                return BrokerCommands.rejection(BrokerCommands.itemName(command.getFenceBroker().getBrokerId()),
+                        Error.newBuilder().setCode(ErrorCode.NOT_CONTROLLER).setMessage("the fence of broker "
+                                + command.getFenceBroker().getBrokerId() + " was decided by the active controller of "
+                                + "term " + decidedIn + " and reached the log in term " + term
+                                + "; the active controller of this term judges the broker itself").build(), offset);
+            }
         }
         return switch (command.getCommandCase()) {
             case CREATE_TOPICS -> TopicCommands.create(image, command.getCreateTopics(), offset);

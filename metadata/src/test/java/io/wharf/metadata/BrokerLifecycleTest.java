@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.metadata.ItemResult;
 import io.wharf.proto.metadata.MetadataRecord;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -189,6 +190,22 @@ class BrokerLifecycleTest {
         cluster.rejected(controlledShutdown(1, stale), ErrorCode.STALE_BROKER_EPOCH);
         cluster.rejected(fence(-1, 1), ErrorCode.INVALID_REQUEST);
         cluster.rejected(fence(1, -1), ErrorCode.INVALID_REQUEST);
+    }
+
+    @Test
+    void aFenceDecidedInAnEarlierTermIsRejectedAndChangesNothing() {
+        Cluster cluster = Cluster.withActiveBrokers(2);
+        cluster.ok(createTopic("t", 2, 2));
+        cluster.term = 5;
+        // A controller active in term 4 was paused or cut off; its fence reaches the log in term 5.
+        ItemResult stale = cluster.rejected(fence(1, cluster.epoch(1), 4), ErrorCode.NOT_CONTROLLER);
+        assertTrue(stale.getError().getMessage().contains("term 4"), stale.toString());
+        assertFalse(cluster.image().brokers().get(1).fenced());
+
+        cluster.ok(fence(1, cluster.epoch(1), 5));
+        assertTrue(cluster.image().brokers().get(1).fenced(), "the active controller of this term fences");
+        cluster.ok(fence(0, cluster.epoch(0), 0));
+        assertTrue(cluster.image().brokers().get(0).fenced(), "an unstamped fence is not checked");
     }
 
     @Test

@@ -31,9 +31,12 @@ final class Cluster {
         return image;
     }
 
+    /** The Raft term commands are committed in; 0 checks no term. */
+    long term;
+
     /** Processes and applies {@code command}; returns its outcome. */
     CommandOutcome run(ControllerCommand command) {
-        CommandOutcome outcome = CommandProcessor.process(image, command, nextOffset++);
+        CommandOutcome outcome = CommandProcessor.process(image, command, nextOffset++, term);
         assertEquals(outcome.result().getOffset(), nextOffset - 1);
         image = image.apply(outcome.batch());
         return outcome;

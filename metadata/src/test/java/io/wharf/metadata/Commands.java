@@ -82,6 +82,12 @@ final class Commands {
                 .setFenceBroker(FenceBrokerCommand.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)).build();
     }
 
+    /** A fence as an active controller decides it, stamped with its term. */
+    static ControllerCommand fence(int id, long epoch, long decidedInTerm) {
+        return ControllerCommand.newBuilder().setFenceBroker(FenceBrokerCommand.newBuilder().setBrokerId(id)
+                .setBrokerEpoch(epoch).setDecidedInTerm(decidedInTerm)).build();
+    }
+
     static ControllerCommand unfence(int id, long epoch) {
         return ControllerCommand.newBuilder()
                 .setUnfenceBroker(UnfenceBrokerCommand.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)).build();
