@@ -1,10 +1,14 @@
 package io.wharf.broker;
 
 import io.wharf.config.ConfigExit;
+import io.wharf.replication.log.LogFileChannels;
+import io.wharf.replication.log.fault.DiskFaultControlFile;
+import io.wharf.replication.log.fault.FaultInjectingFileChannels;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +23,12 @@ public final class BrokerMain {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerMain.class);
     private static final String USAGE = "usage: BrokerMain --config FILE [--set key=value]...";
+    /**
+     * JVM system property naming a directory of disk fault control files; when set, broker N's
+     * segment files go through {@link FaultInjectingFileChannels} driven by
+     * {@code <dir>/broker-N.faults}. Only the nemesis suite sets it (decision disk-fault-injection.md).
+     */
+    static final String DISK_FAULT_CONTROL_DIR = "wharf.test.disk.fault.control.dir";
 
     private BrokerMain() {
     }
@@ -32,7 +42,7 @@ public final class BrokerMain {
             return;
         }
         log.info("Starting broker with {}", config);
-        BrokerNode node = new BrokerNode(config);
+        BrokerNode node = new BrokerNode(config, logFiles(config.nodeId(), System.getProperties()));
         Thread hook = new Thread(node::close, "broker-" + config.nodeId() + "-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -49,6 +59,21 @@ public final class BrokerMain {
         }
         // Reached only when the node stopped by itself (a shutdown hook exits the JVM on its own).
         System.exit(node.failure().isPresent() ? 1 : 0);
+    }
+
+    /**
+     * Real segment files, or, when {@code systemProperties} hold {@link #DISK_FAULT_CONTROL_DIR},
+     * files with the faults that directory's control file for {@code nodeId} asks for.
+     */
+    static LogFileChannels logFiles(int nodeId, Properties systemProperties) {
+        String dir = systemProperties.getProperty(DISK_FAULT_CONTROL_DIR);
+        if (dir == null || dir.isBlank()) {
+            return LogFileChannels.DEFAULT;
+        }
+        DiskFaultControlFile control = new DiskFaultControlFile(Path.of(dir).resolve("broker-" + nodeId + ".faults"));
+        log.warn("Disk fault injection is on ({}): segment writes and fsyncs follow {}", DISK_FAULT_CONTROL_DIR,
+                control.file());
+        return FaultInjectingFileChannels.controlledBy(control);
     }
 
     /**

@@ -41,6 +41,8 @@ final class AcknowledgedRecords {
 
     private final String topic;
     private final Map<Long, RecordMetadata> acknowledged = new ConcurrentHashMap<>();
+    /** System.nanoTime() at the send of each acknowledged record whose sender said when. */
+    private final Map<Long, Long> sentNanos = new ConcurrentHashMap<>();
     private final AtomicInteger failed = new AtomicInteger();
 
     AcknowledgedRecords(String topic) {
@@ -63,6 +65,25 @@ final class AcknowledgedRecords {
         } else {
             failed.incrementAndGet();
         }
+    }
+
+    /** As {@link #completed(long, RecordMetadata, Throwable)}, for a record sent at {@code sentAtNanos} (System.nanoTime()). */
+    void completed(long sequence, long sentAtNanos, RecordMetadata metadata, Throwable failure) {
+        if (failure == null) {
+            sentNanos.put(sequence, sentAtNanos);
+        }
+        completed(sequence, metadata, failure);
+    }
+
+    /** The acknowledged records whose send time is known, with times in ms since {@code startNanos}. */
+    List<FencedLeaderAcks.Ack> acks(long startNanos) {
+        List<FencedLeaderAcks.Ack> acks = new ArrayList<>();
+        sentNanos.forEach((sequence, sent) -> {
+            RecordMetadata metadata = acknowledged.get(sequence);
+            acks.add(new FencedLeaderAcks.Ack(metadata.partition(), metadata.offset(),
+                    new String(value(sequence), StandardCharsets.UTF_8), (sent - startNanos) / 1_000_000));
+        });
+        return acks;
     }
 
     int acknowledgedCount() {

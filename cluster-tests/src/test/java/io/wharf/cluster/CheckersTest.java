@@ -3,9 +3,11 @@ package io.wharf.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.cli.cluster.NodeName;
 import io.wharf.client.producer.RecordMetadata;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,6 +112,88 @@ class CheckersTest {
         assertTrue(anomalies.get(0).startsWith("1 lost") && anomalies.get(0).contains("lost]"), anomalies.toString());
         assertTrue(anomalies.get(1).startsWith("1 unexpected"), anomalies.toString());
         assertTrue(anomalies.get(2).startsWith("1 acked redelivered"), anomalies.toString());
+    }
+
+    @Test
+    void aFenceWithinASessionOfAFaultOnThatBrokerIsExcused() {
+        EarlyFences fences = new EarlyFences(300);
+        fences.observed(1, 2, 10, false, 9_000);
+        fences.observed(1, 2, 10, true, 12_000);   // paused from 10 s: silent for the session, then fenced
+        fences.observed(1, 3, 11, false, 12_000);  // another broker, never fenced
+        assertEquals(1, fences.fences().size());
+        assertEquals(List.of(), fences.violations(List.of(fault("pause", 2, 10_000, 14_000, 15_000))));
+    }
+
+    @Test
+    void aFenceOfABrokerNoFaultHitIsEarly() {
+        EarlyFences fences = new EarlyFences(300);
+        fences.observed(1, 2, 10, false, 9_000);
+        fences.observed(1, 2, 10, true, 9_100);
+        assertOne("fenced early: broker 2 (registration 10)", fences.violations(List.of(
+                fault("pause", 3, 8_000, 11_000, 12_000),        // another broker
+                fault("kill", 2, 1_000, 2_000, 5_500),            // recovered before 9.0 - 2 - 0.3 - 1 = 5.7 s
+                fault("slow-disk", 2, 8_000, 10_000, 10_500))));  // slow, not gone: still no excuse
+    }
+
+    @Test
+    void aFaultEndingJustInsideTheBoundExcusesTheFence() {
+        EarlyFences fences = new EarlyFences(300);
+        fences.observed(1, 2, 10, false, 9_000);
+        fences.observed(1, 2, 10, true, 9_100);
+        assertEquals(List.of(), fences.violations(List.of(fault("kill", 2, 1_000, 2_000, 5_700))));
+    }
+
+    @Test
+    void aNewRegistrationOrAStaleLeadersAnswerIsNoFence() {
+        EarlyFences fences = new EarlyFences(300);
+        fences.observed(2, 1, 10, false, 1_000);
+        fences.observed(1, 1, 10, true, 1_100);   // a deposed leader's older term: ignored
+        fences.observed(2, 1, 15, true, 1_200);   // restarted: its new registration starts fenced
+        fences.observed(2, 1, 15, false, 3_000);
+        assertEquals(List.of(), fences.fences());
+    }
+
+    @Test
+    void acknowledgementsInTheLeadersOwnEpochAreClean() {
+        FencedLeaderAcks leaders = new FencedLeaderAcks();
+        leaders.observed(1, 0, 5, 1, 0);
+        leaders.observed(1, 0, 6, 2, 10_000);
+        List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
+        Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
+                0L, new FencedLeaderAcks.Stored(5, "t-0"),
+                1L, new FencedLeaderAcks.Stored(5, "t-1"),     // sent before the move, taken by the new leader
+                2L, new FencedLeaderAcks.Stored(6, "t-2")));
+        assertEquals(List.of(), leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 0, "t-0", 100),
+                new FencedLeaderAcks.Ack(0, 1, "t-1", 11_500), new FencedLeaderAcks.Ack(0, 2, "t-2", 20_000)),
+                log, fences));
+    }
+
+    @Test
+    void aWriteStoredInTheEpochOfALeaderFencedAndReplacedBeforeItWasSentIsFound() {
+        FencedLeaderAcks leaders = new FencedLeaderAcks();
+        leaders.observed(1, 0, 5, 1, 0);
+        leaders.observed(1, 0, 6, 2, 10_000);
+        List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
+        Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
+                7L, new FencedLeaderAcks.Stored(5, "t-7")));
+        assertOne("fenced leader acknowledged: t-7 acknowledged at 0@7 in epoch 5 of broker 1",
+                leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 7, "t-7", 12_500)), log, fences));
+    }
+
+    @Test
+    void anAcknowledgementAtAnOffsetOfAnEpochThatBeganBeforeTheSendIsAZombieAck() {
+        FencedLeaderAcks leaders = new FencedLeaderAcks();
+        leaders.observed(1, 0, 5, 1, 0);
+        leaders.observed(1, 0, 6, 2, 10_000);
+        Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
+                3L, new FencedLeaderAcks.Stored(6, "t-9")));  // the new leader's record where t-3 was acked
+        assertOne("zombie ack: t-3 acknowledged at 0@3",
+                leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 3, "t-3", 10_500)), log, List.of()));
+    }
+
+    private static FaultLog.Entry fault(String kind, int brokerId, long injectedMs, long healedMs, long recoveredMs) {
+        return new FaultLog.Entry(1, kind, kind + " broker-" + brokerId, Set.of(NodeName.broker(brokerId)), injectedMs,
+                healedMs, recoveredMs);
     }
 
     /** Records acknowledged in partition 0: send sequence to offset. */

@@ -66,7 +66,7 @@ final class ContinuousProducer implements AutoCloseable {
             try {
                 producer.send(new ProducerRecord(records.topic(), null, null, key, records.value(sequence), headers))
                         .whenComplete((metadata, failure) -> {
-                            records.completed(sequence, metadata, failure);
+                            records.completed(sequence, sentAt, metadata, failure);
                             if (failure == null) {
                                 newestAckedSendNanos.accumulateAndGet(metadata.partition(), sentAt,
                                         (a, b) -> a == NONE || b - a > 0 ? b : a);

@@ -2,6 +2,7 @@ package io.wharf.cluster;
 
 import java.time.Duration;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * SIGKILL of a broker (a leader or a follower of the workload's topic), then damage to the last
@@ -43,6 +44,6 @@ final class CorruptRestartNemesis implements Nemesis {
         String damage = SegmentDamage.damageLastBatch(ReplicaLogs.partitionDir(cluster, victim.node().id(), topic,
                 partition), random).orElse("nothing to damage yet");
         return Fault.of("SIGKILL " + victim + ", then in " + topic + "-" + partition + ": " + damage,
-                () -> cluster.launcher().start(victim.node()));
+                Set.of(victim.node()), () -> cluster.launcher().start(victim.node()));
     }
 }

@@ -1,8 +1,10 @@
 package io.wharf.cluster;
 
+import io.wharf.cli.cluster.NodeName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -12,8 +14,21 @@ import java.util.TreeMap;
  */
 final class FaultLog {
 
-    /** One injected fault: when it started, when it was healed, when the cluster had recovered (-1: never). */
-    record Entry(int number, String kind, String description, long injectedMs, long healedMs, long recoveredMs) {
+    /**
+     * One injected fault: the nodes it hit, when it started, when it was healed, when the cluster
+     * had recovered (-1: never).
+     */
+    record Entry(int number, String kind, String description, Set<NodeName> nodes, long injectedMs, long healedMs,
+                 long recoveredMs) {
+        Entry {
+            nodes = Set.copyOf(nodes);
+        }
+
+        /** Until when the fault may still explain what its nodes do: recovery, or healing when it never recovered. */
+        long effectEndMs() {
+            return recoveredMs < 0 ? healedMs : recoveredMs;
+        }
+
         @Override
         public String toString() {
             return String.format("#%d at %.1f s: %s: %s; healed at %.1f s, %s", number, injectedMs / 1000.0, kind,
@@ -37,6 +52,10 @@ final class FaultLog {
 
     int size() {
         return entries.size();
+    }
+
+    List<Entry> entries() {
+        return List.copyOf(entries);
     }
 
     @Override

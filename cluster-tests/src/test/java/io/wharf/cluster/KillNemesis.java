@@ -2,6 +2,7 @@ package io.wharf.cluster;
 
 import java.time.Duration;
 import java.util.Random;
+import java.util.Set;
 
 /** SIGKILL of a node picked by role; healed by starting it again on the same data. */
 final class KillNemesis implements Nemesis {
@@ -29,6 +30,6 @@ final class KillNemesis implements Nemesis {
     public Fault inject(Random random) {
         Victims.Victim victim = victims.pickAny(random);
         cluster.launcher().kill(victim.node());
-        return Fault.of("SIGKILL " + victim, () -> cluster.launcher().start(victim.node()));
+        return Fault.of("SIGKILL " + victim, Set.of(victim.node()), () -> cluster.launcher().start(victim.node()));
     }
 }

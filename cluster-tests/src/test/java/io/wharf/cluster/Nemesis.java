@@ -1,11 +1,13 @@
 package io.wharf.cluster;
 
+import io.wharf.cli.cluster.NodeName;
 import java.time.Duration;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * One kind of fault a nemesis run can inject into a real cluster: kill, pause, corrupt restart,
- * network partition. Usable alone (inject, wait, heal) or drawn by a {@link FaultSchedule}.
+ * network partition, slow disk, failing disk. Usable alone (inject, wait, heal) or drawn by a {@link FaultSchedule}.
  */
 interface Nemesis {
 
@@ -27,15 +29,27 @@ interface Nemesis {
         /** What was done to whom, e.g. {@code SIGSTOP broker-2 (leader of nemesis-1)}. */
         String description();
 
+        /**
+         * The nodes the fault hit: the process killed, paused or with a faulty disk, or every node
+         * with a link cut. A checker excuses what happens to these nodes while the fault lasts.
+         */
+        Set<NodeName> nodes();
+
         /** Undoes the fault: restarts, resumes, reconnects. Called once. */
         void heal();
 
-        /** A fault described by {@code description}, healed by {@code heal}. */
-        static Fault of(String description, Runnable heal) {
+        /** A fault described by {@code description}, hitting {@code nodes}, healed by {@code heal}. */
+        static Fault of(String description, Set<NodeName> nodes, Runnable heal) {
+            Set<NodeName> hit = Set.copyOf(nodes);
             return new Fault() {
                 @Override
                 public String description() {
                     return description;
+                }
+
+                @Override
+                public Set<NodeName> nodes() {
+                    return hit;
                 }
 
                 @Override

@@ -1,12 +1,16 @@
 package io.wharf.cluster;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.client.admin.AdminException;
 import io.wharf.metadata.QueueNames;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * history: every acknowledged record read back at its offset, once ({@link AcknowledgedRecords});
  * the replicas identical below the high watermark ({@link ReplicaLogs}); at most one controller
  * leader per term; no broker's metadata going backwards; no confirmed queue message lost, no acked
- * one redelivered, nothing unexpected ({@link QueueDeliveries}). Each fault is injected, held for
+ * one redelivered, nothing unexpected ({@link QueueDeliveries}); no broker fenced while no fault
+ * hit it ({@link EarlyFences}); no write acknowledged by a fenced, replaced leader
+ * ({@link FencedLeaderAcks}). Each fault is injected, held for
  * its planned time (the one timed wait here: a fault's duration is the experiment, not a
  * condition), healed, and followed by a wait until the cluster serves again with every replica in
  * sync and writes flowing.
@@ -40,7 +46,8 @@ final class NemesisRun {
 
     /** What a clean run did. */
     record Report(Map<String, Integer> faultsByKind, int acknowledged, int failedSends, long recordsRead,
-                  int controllerTerms, long metadataReports, int queueConfirmed, long queueDeliveries) {
+                  int controllerTerms, long metadataReports, int queueConfirmed, long queueDeliveries,
+                  int brokerFences, int leaderEpochs) {
     }
 
     private final ProcessCluster cluster;
@@ -78,7 +85,7 @@ final class NemesisRun {
         startNanos = System.nanoTime();
         AcknowledgedRecords records = new AcknowledgedRecords(topic);
         Optional<QueueDeliveries> queueHistory;
-        try (ClusterObserver observer = new ClusterObserver(cluster.launcher(), startNanos)) {
+        try (ClusterObserver observer = new ClusterObserver(cluster.launcher(), topic, startNanos)) {
             // A null resource is allowed (and not closed): a run without the queue workload.
             try (QueueWorkload queueWork = queue.map(name -> new QueueWorkload(name,
                     cluster.launcher().topology().brokerEndpoints())).orElse(null)) {
@@ -96,20 +103,50 @@ final class NemesisRun {
                             + h.deliveredCount() + " delivered (" + h.deliveries() + " deliveries)").orElse("none"));
             AcknowledgedRecords.ReadBack readBack = records.assertReadBack(
                     cluster.launcher().topology().brokerEndpoints());
-            cluster.assertReplicasIdentical(topic, readBack.highWatermarks(), RECOVERY_LIMIT);
+            Map<Integer, ReplicaLogs.Replica> replicas = cluster.assertReplicasIdentical(topic,
+                    readBack.highWatermarks(), RECOVERY_LIMIT);
             queueHistory.ifPresent(history -> {
                 assertEquals(List.of(), history.anomalies(), "queue " + queue.get());
                 assertTrue(history.confirmedCount() > 0, "the queue publisher made progress");
             });
             assertEquals(List.of(), observer.termLeaders().violations(), "at most one controller leader per term");
             assertEquals(List.of(), observer.metadataOffsets().violations(), "broker metadata never goes backwards");
-            assertTrue(observer.termLeaders().termsWithALeader() > 0 && observer.metadataOffsets().reports() > 0,
-                    "the observer saw controller leaders and broker metadata offsets (else its checks prove nothing)");
+            List<EarlyFences.Fence> fences = observer.fences().fences();
+            LOG.info("brokers fenced: {}", fences);
+            // Both judged before either fails: an early fence and a zombie ack often come from one event.
+            List<String> earlyFences = observer.fences().violations(faultLog.entries());
+            List<String> fencedLeaderAcks = observer.leaderEpochs().violations(records.acks(startNanos),
+                    storedRecords(replicas), fences);
+            assertAll(() -> assertEquals(List.of(), earlyFences,
+                            "no broker fenced unless a fault hit it within a session timeout"),
+                    () -> assertEquals(List.of(), fencedLeaderAcks, "no write acknowledged by a fenced, replaced leader"));
+            assertTrue(observer.termLeaders().termsWithALeader() > 0 && observer.metadataOffsets().reports() > 0
+                            && observer.leaderEpochs().epochsSeen() > 0, "the observer saw controller leaders, broker "
+                            + "metadata offsets and partition leaders (else its checks prove nothing)");
             return new Report(faultLog.countsByKind(), records.acknowledgedCount(), records.failedCount(),
                     readBack.recordsRead(), observer.termLeaders().termsWithALeader(),
                     observer.metadataOffsets().reports(), queueHistory.map(QueueDeliveries::confirmedCount).orElse(0),
-                    queueHistory.map(QueueDeliveries::deliveries).orElse(0L));
+                    queueHistory.map(QueueDeliveries::deliveries).orElse(0L), fences.size(),
+                    observer.leaderEpochs().epochsSeen());
         }
+    }
+
+    /** The final log as {@link FencedLeaderAcks} reads it: partition, then offset, to epoch and value. */
+    private static Map<Integer, Map<Long, FencedLeaderAcks.Stored>> storedRecords(
+            Map<Integer, ReplicaLogs.Replica> replicas) {
+        HexFormat hex = HexFormat.of();
+        Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = new HashMap<>();
+        replicas.forEach((partition, replica) -> {
+            Map<Long, FencedLeaderAcks.Stored> records = log.computeIfAbsent(partition, p -> new HashMap<>());
+            for (ReplicaLogs.StoredBatch batch : replica.batches()) {
+                for (ReplicaLogs.StoredRecord record : batch.records()) {
+                    String value = record.value() == null ? ""
+                            : new String(hex.parseHex(record.value()), StandardCharsets.UTF_8);
+                    records.put(record.offset(), new FencedLeaderAcks.Stored(batch.leaderEpoch(), value));
+                }
+            }
+        });
+        return log;
     }
 
     private void inject(FaultSchedule.PlannedFault planned, ContinuousProducer producer) {
@@ -131,7 +168,7 @@ final class NemesisRun {
             awaitWritesSince(producer, System.nanoTime());
             recoveredAt = System.nanoTime();
         } finally {
-            faultLog.add(new FaultLog.Entry(planned.number(), planned.kind(), fault.description(),
+            faultLog.add(new FaultLog.Entry(planned.number(), planned.kind(), fault.description(), fault.nodes(),
                     elapsedMillis(injectedAt), elapsedMillis(healedAt),
                     recoveredAt < 0 ? -1 : elapsedMillis(recoveredAt)));
         }

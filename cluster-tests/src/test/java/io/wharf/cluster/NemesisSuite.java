@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.client.admin.NewTopic;
 import io.wharf.metadata.QueueNames;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@code nemesis} profile: a cluster of 3 controllers and 3 brokers named {@code nemesis} on ports
  * from 29000, each node in a network namespace of its own where namespaces can be made (else on
  * 127.0.0.1, and the schedule has no partitions), a topic of 3 partitions (RF 3,
- * min.insync.replicas 2) and a replicated queue for the workloads, every nemesis, and a
- * {@link NemesisRun} of the seeded schedule. Owns the
- * cluster and the namespaces until {@link #close()}.
+ * min.insync.replicas 2) and a replicated queue for the workloads, every nemesis (the brokers run
+ * with disk fault injection on, driven by {@link BrokerDisks}), and a {@link NemesisRun} of the
+ * seeded schedule. Owns the cluster and the namespaces until {@link #close()}.
  */
 final class NemesisSuite implements AutoCloseable {
 
@@ -34,10 +35,12 @@ final class NemesisSuite implements AutoCloseable {
 
     private final ProcessCluster cluster;
     private final Optional<NetworkNamespaces> network;
+    private final BrokerDisks disks;
 
-    private NemesisSuite(ProcessCluster cluster, Optional<NetworkNamespaces> network) {
+    private NemesisSuite(ProcessCluster cluster, Optional<NetworkNamespaces> network, BrokerDisks disks) {
         this.cluster = cluster;
         this.network = network;
+        this.disks = disks;
     }
 
     /**
@@ -60,13 +63,16 @@ final class NemesisSuite implements AutoCloseable {
      */
     static NemesisSuite start(boolean withPartitions) {
         Optional<NetworkNamespaces> network = Optional.empty();
+        // Outside the cluster's directory, which ProcessCluster.start deletes.
+        BrokerDisks disks = new BrokerDisks(Path.of(System.getProperty("wharf.cluster.dir", "target/clusters"))
+                .resolve(NAME + "-disk-faults"));
         ProcessCluster cluster;
         if (withPartitions) {
             network = Optional.of(NetworkNamespaces.create(new ClusterTopology(ClusterTopology.DEFAULT_HOST,
                     PORT_BASE, 3, 3).nodes()));
             try {
                 cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3, Map.of(), network.get().hosts(),
-                        network.get().launchPrefixes());
+                        network.get().launchPrefixes(), disks.jvmOptions());
             } catch (RuntimeException e) {
                 network.get().close();
                 throw e;
@@ -74,9 +80,9 @@ final class NemesisSuite implements AutoCloseable {
         } else {
             LOG.warn("network namespaces cannot be made here (root, CAP_NET_ADMIN and `ip` are needed): "
                     + "the schedule has no network partitions");
-            cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3);
+            cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3, Map.of(), Map.of(), Map.of(), disks.jvmOptions());
         }
-        NemesisSuite suite = new NemesisSuite(cluster, network);
+        NemesisSuite suite = new NemesisSuite(cluster, network, disks);
         try {
             assertTrue(cluster.admin().createTopics(List.of(new NewTopic(NAME, PARTITIONS, 3,
                     Map.of("min.insync.replicas", "2")))).get(0).succeeded());
@@ -97,7 +103,8 @@ final class NemesisSuite implements AutoCloseable {
     NemesisRun.Report run(long seed, int faults) {
         Victims victims = new Victims(cluster, NAME, PARTITIONS);
         List<Nemesis> nemeses = new ArrayList<>(List.of(new KillNemesis(cluster, victims),
-                new PauseNemesis(cluster, victims), new CorruptRestartNemesis(cluster, victims, NAME, PARTITIONS)));
+                new PauseNemesis(cluster, victims), new CorruptRestartNemesis(cluster, victims, NAME, PARTITIONS),
+                new SlowDiskNemesis(disks, victims), new FailingDiskNemesis(cluster, disks, victims)));
         network.ifPresent(namespaces -> nemeses.add(new PartitionNemesis(namespaces, victims,
                 cluster.launcher().topology().nodes())));
         FaultSchedule schedule = FaultSchedule.plan(seed, faults, nemeses);

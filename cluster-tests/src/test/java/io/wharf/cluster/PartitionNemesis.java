@@ -4,8 +4,10 @@ import io.wharf.cli.cluster.NodeName;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Network partitions between nodes ({@link NetworkNamespaces}); clients in the test still reach
@@ -49,47 +51,50 @@ final class PartitionNemesis implements Nemesis {
     @Override
     public Fault inject(Random random) {
         Shape shape = Shape.values()[random.nextInt(Shape.values().length)];
+        Set<NodeName> cut = new HashSet<>();
         String description = switch (shape) {
-            case MINORITY -> minority(random);
-            case LEADER_FROM_FOLLOWERS -> leaderFromFollowers(random);
-            case ISOLATED_NODE -> isolated(random);
-            case BRIDGE -> bridge(random);
+            case MINORITY -> minority(random, cut);
+            case LEADER_FROM_FOLLOWERS -> leaderFromFollowers(random, cut);
+            case ISOLATED_NODE -> isolated(random, cut);
+            case BRIDGE -> bridge(random, cut);
         };
-        return Fault.of(shape + ": " + description, network::healAll);
+        return Fault.of(shape + ": " + description, cut, network::healAll);
     }
 
-    private String minority(Random random) {
+    private String minority(Random random, Set<NodeName> cut) {
         NodeName controller = victims.pick(random.nextBoolean() ? Victims.Role.ACTIVE_CONTROLLER
                 : Victims.Role.ANY_CONTROLLER, random).node();
         NodeName broker = victims.pick(Victims.Role.ANY_BROKER, random).node();
         List<NodeName> minority = List.of(controller, broker);
-        return split(minority, rest(minority));
+        return split(minority, rest(minority), cut);
     }
 
-    private String leaderFromFollowers(Random random) {
+    private String leaderFromFollowers(Random random, Set<NodeName> cut) {
         Victims.Victim leader = victims.pick(Victims.Role.PARTITION_LEADER, random);
         List<NodeName> otherBrokers = nodes.stream()
                 .filter(node -> !node.isController() && !node.equals(leader.node())).toList();
-        return leader + " " + split(List.of(leader.node()), otherBrokers);
+        return leader + " " + split(List.of(leader.node()), otherBrokers, cut);
     }
 
-    private String isolated(Random random) {
+    private String isolated(Random random, Set<NodeName> cut) {
         Victims.Victim victim = victims.pick(random.nextBoolean() ? Victims.Role.PARTITION_LEADER
                 : Victims.Role.ACTIVE_CONTROLLER, random);
-        return victim + " " + split(List.of(victim.node()), rest(List.of(victim.node())));
+        return victim + " " + split(List.of(victim.node()), rest(List.of(victim.node())), cut);
     }
 
-    private String bridge(Random random) {
+    private String bridge(Random random, Set<NodeName> cut) {
         List<NodeName> shuffled = new ArrayList<>(nodes);
         Collections.shuffle(shuffled, random);
         NodeName bridge = shuffled.remove(0);
         List<NodeName> left = shuffled.subList(0, shuffled.size() / 2);
         List<NodeName> right = shuffled.subList(shuffled.size() / 2, shuffled.size());
-        return split(left, right) + ", " + bridge + " bridging";
+        return split(left, right, cut) + ", " + bridge + " bridging";
     }
 
-    /** Cuts every link between {@code side} and {@code other}; describes the cut. */
-    private String split(List<NodeName> side, List<NodeName> other) {
+    /** Cuts every link between {@code side} and {@code other}, adding both to {@code cut}; describes the cut. */
+    private String split(List<NodeName> side, List<NodeName> other, Set<NodeName> cut) {
+        cut.addAll(side);
+        cut.addAll(other);
         for (NodeName a : side) {
             for (NodeName b : other) {
                 network.cut(a, b);

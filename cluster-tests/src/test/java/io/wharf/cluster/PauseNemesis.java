@@ -2,6 +2,7 @@ package io.wharf.cluster;
 
 import java.time.Duration;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * SIGSTOP of a node picked by role for longer than the broker session timeout (2 s) and a
@@ -36,6 +37,6 @@ final class PauseNemesis implements Nemesis {
         long pid = cluster.launcher().pid(victim.node()).orElseThrow(() ->
                 new IllegalStateException("cannot pause " + victim + ": it is not running"));
         ProcessSignals.pause(pid);
-        return Fault.of("SIGSTOP " + victim + ", pid " + pid, () -> ProcessSignals.resume(pid));
+        return Fault.of("SIGSTOP " + victim + ", pid " + pid, Set.of(victim.node()), () -> ProcessSignals.resume(pid));
     }
 }

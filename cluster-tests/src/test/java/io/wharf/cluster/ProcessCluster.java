@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A cluster of real node processes for one test class: each controller and broker its own JVM,
@@ -62,6 +63,16 @@ final class ProcessCluster implements AutoCloseable {
     static ProcessCluster start(String name, int portBase, int controllers, int brokers,
                                 Map<String, String> brokerProperties, Map<String, String> nodeHosts,
                                 Map<String, List<String>> launchPrefixes) {
+        return start(name, portBase, controllers, brokers, brokerProperties, nodeHosts, launchPrefixes, List.of());
+    }
+
+    /**
+     * As {@link #start(String, int, int, int, Map, Map, Map)}, with {@code extraJvmOptions} after
+     * the default JVM options of every node (e.g. a system property a test hook reads).
+     */
+    static ProcessCluster start(String name, int portBase, int controllers, int brokers,
+                                Map<String, String> brokerProperties, Map<String, String> nodeHosts,
+                                Map<String, List<String>> launchPrefixes, List<String> extraJvmOptions) {
         Path dir = Path.of(System.getProperty("wharf.cluster.dir", "target/clusters")).resolve(name);
         deleteRecursively(dir);
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -70,6 +81,11 @@ final class ProcessCluster implements AutoCloseable {
         ClusterSpec spec = new ClusterSpec(defaults.baseDir(), defaults.topology(), classpath, Map.of(),
                 brokerProperties, defaults.jvmOptions(), defaults.logbackConfig(), defaults.mainClasses(),
                 launchPrefixes);
+        if (!extraJvmOptions.isEmpty()) {
+            List<String> options = new ArrayList<>(spec.jvmOptions());
+            options.addAll(extraJvmOptions);
+            spec = spec.withJvmOptions(options);
+        }
         String logback = System.getProperty("wharf.node.logback");
         if (logback != null && Files.isRegularFile(Path.of(logback))) {
             spec = spec.withLogbackConfig(Path.of(logback));
@@ -139,14 +155,19 @@ final class ProcessCluster implements AutoCloseable {
     /**
      * Waits until every replica of {@code topic} is back in the ISR, then asserts that the replicas
      * of each partition are identical on disk below {@code highWatermarks} (see {@link ReplicaLogs}).
+     *
+     * @return one replica of each partition, by partition
      */
-    void assertReplicasIdentical(String topic, Map<Integer, Long> highWatermarks, Duration timeout) {
+    Map<Integer, ReplicaLogs.Replica> assertReplicasIdentical(String topic, Map<Integer, Long> highWatermarks,
+                                                              Duration timeout) {
         await(topic + " fully replicated").atMost(timeout)
                 .ignoreException(AdminException.class).until(() -> fullyReplicated(topic));
+        Map<Integer, ReplicaLogs.Replica> replicas = new TreeMap<>();
         for (PartitionInfo p : admin.describeTopics(List.of(topic)).topics().get(0).getPartitionsList()) {
-            ReplicaLogs.assertIdenticalUpTo(this, topic, p.getPartition(), p.getReplicasList(),
-                    highWatermarks.get(p.getPartition()), timeout);
+            replicas.put(p.getPartition(), ReplicaLogs.assertIdenticalUpTo(this, topic, p.getPartition(),
+                    p.getReplicasList(), highWatermarks.get(p.getPartition()), timeout).get(0));
         }
+        return replicas;
     }
 
     /** Partitions (as "topic-p") led by {@code brokerId}. */
