@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.wharf.cli.cluster.ClusterFile;
 import io.wharf.cli.cluster.ClusterSpec;
+import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.cli.cluster.LocalCluster;
 import java.io.File;
 import java.io.IOException;
@@ -18,6 +19,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -49,20 +53,27 @@ class ReadmeWalkthroughTest {
     private static final Pattern LEADER_ROW = Pattern.compile("(?m)^(\\d+)\\s+\\S+\\s+leader\\s");
 
     @BeforeEach
-    void noClusterLeftFromAnEarlierRun() {
+    void noClusterLeftFromAnEarlierRun() throws Exception {
         tearDown();
     }
 
-    /** Kills every node (a clean stop would add seconds and prove nothing here) and deletes the cluster's files. */
+    /**
+     * Kills every node at once (a clean stop would add seconds and prove nothing here), waits until
+     * they are gone and deletes the cluster's files.
+     */
     @AfterEach
-    void tearDown() {
-        ClusterFile.read(CLUSTER_DIR).ifPresent(topology -> {
-            try (LocalCluster cluster = new LocalCluster(ClusterSpec.of(CLUSTER_DIR, topology,
-                    System.getProperty("java.class.path"), Map.of()))) {
-                topology.nodes().forEach(cluster::kill);
-                cluster.deleteData();
-            }
-        });
+    void tearDown() throws Exception {
+        Optional<ClusterTopology> topology = ClusterFile.read(CLUSTER_DIR);
+        if (topology.isEmpty()) {
+            return;
+        }
+        try (LocalCluster cluster = new LocalCluster(ClusterSpec.of(CLUSTER_DIR, topology.get(),
+                System.getProperty("java.class.path"), Map.of()))) {
+            List<CompletableFuture<ProcessHandle>> exits = topology.get().nodes().stream()
+                    .flatMap(node -> cluster.killNoWait(node).stream()).map(ProcessHandle::onExit).toList();
+            CompletableFuture.allOf(exits.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+            cluster.deleteData();
+        }
     }
 
     @Test
