@@ -45,7 +45,7 @@ class GroupCoordinatorKillsTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinatorKillsTest.class);
     private static final long SEED = Long.getLong("wharf.groupKills.seed", System.nanoTime());
-    private static final int ROUNDS = Integer.getInteger("wharf.groupKills.rounds", 3);
+    private static final int ROUNDS = Integer.getInteger("wharf.groupKills.rounds", 2);
     private static final String TOPIC = "ad-clicks";
     private static final String GROUP = "settlement";
     private static final int PARTITIONS = 3;

@@ -43,7 +43,7 @@ class QueueKillsTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueKillsTest.class);
     private static final long SEED = Long.getLong("wharf.queueKills.seed", System.nanoTime());
-    private static final int ROUNDS = Integer.getInteger("wharf.queueKills.rounds", 3);
+    private static final int ROUNDS = Integer.getInteger("wharf.queueKills.rounds", 2);
     private static final String QUEUE = "jobs";
     private static final Duration RESUME_LIMIT = Duration.ofSeconds(30);
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(60);
