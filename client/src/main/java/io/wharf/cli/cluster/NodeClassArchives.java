@@ -46,15 +46,28 @@ public final class NodeClassArchives {
     }
 
     /**
-     * The archives for a node classpath that is one {@code <dir>/*} wildcard (what {@code ./wharf}
-     * runs), kept in {@code archiveDir}; empty for any other classpath (tests), which then runs
-     * without.
+     * The archives for a node classpath of jars from one directory (what {@code ./wharf} runs:
+     * {@code deploy/target/lib/*}, which the java launcher expands into the jar list the running
+     * CLI sees), kept in {@code archiveDir}; empty for any other classpath (tests run from class
+     * directories), which then runs without.
      */
     public static Optional<NodeClassArchives> forClasspath(String classpath, Path archiveDir) {
-        if (!classpath.endsWith("/*") || classpath.contains(java.io.File.pathSeparator)) {
-            return Optional.empty();
+        Path libDir = null;
+        for (String entry : classpath.split(java.io.File.pathSeparator)) {
+            Path dir;
+            if (entry.endsWith("/*")) {
+                dir = Path.of(entry.substring(0, entry.length() - 2));
+            } else if (entry.endsWith(".jar")) {
+                dir = Path.of(entry).toAbsolutePath().getParent();
+            } else {
+                return Optional.empty();
+            }
+            if (libDir != null && !libDir.equals(dir)) {
+                return Optional.empty();
+            }
+            libDir = dir;
         }
-        return Optional.of(new NodeClassArchives(archiveDir, Path.of(classpath.substring(0, classpath.length() - 2))));
+        return libDir == null ? Optional.empty() : Optional.of(new NodeClassArchives(archiveDir, libDir));
     }
 
     /**

@@ -77,7 +77,17 @@ class NodeClassArchivesTest {
     void onlyAClasspathOfOneJarDirectoryGetsArchives() {
         assertEquals(Optional.empty(), NodeClassArchives.forClasspath("/a/classes:/b/lib/*", dir));
         assertEquals(Optional.empty(), NodeClassArchives.forClasspath("/a/classes", dir));
+        assertEquals(Optional.empty(), NodeClassArchives.forClasspath("/a/x.jar:/b/y.jar", dir));
         assertTrue(NodeClassArchives.forClasspath("/b/lib/*", dir).isPresent());
+    }
+
+    @Test
+    void theJarListTheLauncherExpandsTheWildcardIntoWorksToo() {
+        // java -cp 'lib/*' shows the running CLI its jars one by one.
+        NodeClassArchives expanded = NodeClassArchives.forClasspath(lib.resolve("wharf-broker.jar") + ":"
+                + lib.resolve("ratis-server.jar"), dir).orElseThrow();
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-broker.jsa.broker-1.part")),
+                expanded.jvmOptions(NodeName.broker(1), node -> false));
     }
 
     private static List<String> concat(String option) {
