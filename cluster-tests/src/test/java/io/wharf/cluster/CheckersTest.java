@@ -181,6 +181,26 @@ class CheckersTest {
     }
 
     @Test
+    void aFencedLeaderThatNobodyReplacedMayStillAppendUntilItLearnsOfTheFence() {
+        // Every broker cut from the active controller: all fenced, the partition left without a
+        // leader (epoch 6, leader -1) until they are back; broker 1 re-elected at epoch 7.
+        FencedLeaderAcks leaders = new FencedLeaderAcks();
+        leaders.observed(1, 0, 5, 1, 0);
+        leaders.observed(1, 0, 6, -1, 10_000);
+        leaders.observed(1, 0, 7, 1, 16_000);
+        List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
+        Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
+                7L, new FencedLeaderAcks.Stored(5, "t-7")));
+        assertEquals(List.of(), leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 7, "t-7", 12_500)), log,
+                fences));
+        // Once another broker leads a later epoch, the same append is a zombie's.
+        leaders.observed(1, 0, 8, 2, 20_000);
+        assertOne("fenced leader acknowledged: t-8 acknowledged at 0@8 in epoch 5 of broker 1",
+                leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 8, "t-8", 22_500)),
+                        Map.of(0, Map.of(8L, new FencedLeaderAcks.Stored(5, "t-8"))), fences));
+    }
+
+    @Test
     void anAcknowledgementAtAnOffsetOfAnEpochThatBeganBeforeTheSendIsAZombieAck() {
         FencedLeaderAcks leaders = new FencedLeaderAcks();
         leaders.observed(1, 0, 5, 1, 0);

@@ -15,8 +15,8 @@ import java.util.TreeMap;
  * each partition and when it fenced each broker ({@link EarlyFences}). For an acknowledged record:
  * <ul>
  *   <li>stored at its acknowledged offset, in a batch of epoch {@code e} led by broker {@code L}:
- *       it must have been sent before the controller had both fenced {@code L} and moved the
- *       partition past {@code e}, give or take {@link #APPLY_BOUND_MS}. The new leader takes the
+ *       it must have been sent before the controller had both fenced {@code L} and given the
+ *       partition to another broker in a later epoch, give or take {@link #APPLY_BOUND_MS}. The new leader takes the
  *       old leader's appends only until it applies its own epoch; later ones in epoch {@code e}
  *       mean a fenced leader kept appending and a replica kept accepting;</li>
  *   <li>not stored at its acknowledged offset (a loss {@link AcknowledgedRecords} also reports):
@@ -99,7 +99,7 @@ final class FencedLeaderAcks {
             Optional<Long> deposed = deposedAt(epochs, stored.leaderEpoch(), leadership, fences);
             if (deposed.isPresent() && ack.sentMs() > deposed.get() + APPLY_BOUND_MS) {
                 violations.add(String.format("fenced leader acknowledged: %s in epoch %d of broker %d, sent at %.1f s, "
-                                + "after the controller had fenced it and moved the partition on (seen at %.1f s)",
+                                + "after the controller had fenced it and given the partition to another broker (seen at %.1f s)",
                         where, stored.leaderEpoch(), leadership.leaderId(), ack.sentMs() / 1000.0,
                         deposed.get() / 1000.0));
             }
@@ -108,12 +108,20 @@ final class FencedLeaderAcks {
     }
 
     /**
-     * When the controller was first seen to have both moved the partition past {@code epoch} and
-     * fenced its leader (a fence seen after the epoch was); empty when either was never seen.
+     * When the controller was first seen to have both given the partition to another broker in a
+     * later epoch and fenced {@code epoch}'s leader (a fence seen after the epoch was); empty when
+     * either was never seen. A later epoch without a leader (every replica fenced: a partition
+     * that cut the brokers from the active controller) replaces nobody: the fenced leader's appends
+     * until it learns of the fence (up to {@code broker.metadata.max.lag.ms} when its metadata
+     * stream is cut) reach only replicas that also still follow it, and any later leader comes
+     * from them, so they are not a zombie's.
      */
     private static Optional<Long> deposedAt(NavigableMap<Integer, Leadership> epochs, int epoch, Leadership leadership,
                                             List<EarlyFences.Fence> fences) {
-        Map.Entry<Integer, Leadership> next = epochs.higherEntry(epoch);
+        Map.Entry<Integer, Leadership> next = epochs.tailMap(epoch, false).entrySet().stream()
+                .filter(later -> later.getValue().leaderId() >= 0
+                        && later.getValue().leaderId() != leadership.leaderId())
+                .findFirst().orElse(null);
         Optional<Long> fenced = fences.stream()
                 .filter(f -> f.brokerId() == leadership.leaderId() && f.seenFencedMs() >= leadership.firstSeenMs())
                 .map(EarlyFences.Fence::seenFencedMs).min(Long::compare);
