@@ -3,18 +3,22 @@ package io.wharf.cli;
 import io.wharf.cli.cluster.ClusterFile;
 import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.cli.cluster.NodeClassArchives;
+import io.grpc.ManagedChannel;
+import io.wharf.client.ClientTransport;
 import io.wharf.client.Endpoint;
+import io.wharf.client.EndpointChannels;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Where the CLI runs: the local-cluster directory, the Wharf checkout (when launched by
- * {@code ./wharf}), the classpath nodes are started on, and the output streams. Immutable (the
- * writers are shared, not owned).
+ * {@code ./wharf}), the classpath nodes are started on, the output streams and the channels clients
+ * use. Immutable (the writers and the transport are shared, not owned).
  *
  * @param clusterDir the local cluster's directory ({@code <checkout>/.wharf})
  * @param home the Wharf checkout, from the {@code wharf.home} system property
@@ -22,11 +26,19 @@ import java.util.Optional;
  * @param out where results go
  * @param err where errors go
  * @param in where {@code wharf produce} reads records from
+ * @param channels the gRPC channels every client of the call uses: on the CLI process's own
+ *     {@link ClientTransport}, which {@link WharfCli#main} stops before exiting
  */
 public record CliEnvironment(Path clusterDir, Optional<Path> home, String classpath, PrintWriter out,
-                             PrintWriter err, InputStream in) {
+                             PrintWriter err, InputStream in, Function<Endpoint, ManagedChannel> channels) {
 
-    /** With the process's standard input. */
+    /** With gRPC's shared channels (an embedding such as a test, whose process outlives the call). */
+    public CliEnvironment(Path clusterDir, Optional<Path> home, String classpath, PrintWriter out, PrintWriter err,
+                          InputStream in) {
+        this(clusterDir, home, classpath, out, err, in, EndpointChannels.plaintext());
+    }
+
+    /** With the process's standard input and gRPC's shared channels. */
     public CliEnvironment(Path clusterDir, Optional<Path> home, String classpath, PrintWriter out, PrintWriter err) {
         this(clusterDir, home, classpath, out, err, System.in);
     }
@@ -41,14 +53,15 @@ public record CliEnvironment(Path clusterDir, Optional<Path> home, String classp
 
     /**
      * From system properties: {@code wharf.home} (set by {@code ./wharf}) and
-     * {@code wharf.cluster.dir} (default {@code <wharf.home>/.wharf}, else {@code ./.wharf}).
+     * {@code wharf.cluster.dir} (default {@code <wharf.home>/.wharf}, else {@code ./.wharf}), with
+     * the process's standard input and channels on {@code transport}.
      */
-    public static CliEnvironment fromSystem(PrintWriter out, PrintWriter err) {
+    public static CliEnvironment fromSystem(PrintWriter out, PrintWriter err, ClientTransport transport) {
         Optional<Path> home = Optional.ofNullable(System.getProperty("wharf.home")).map(Path::of);
         Path clusterDir = Optional.ofNullable(System.getProperty("wharf.cluster.dir")).map(Path::of)
                 .orElseGet(() -> home.orElse(Path.of("")).resolve(".wharf"));
         return new CliEnvironment(clusterDir.toAbsolutePath().normalize(), home,
-                System.getProperty("java.class.path"), out, err);
+                System.getProperty("java.class.path"), out, err, System.in, transport.plaintextChannels());
     }
 
     /** The node logging config of the checkout, when there is one. */

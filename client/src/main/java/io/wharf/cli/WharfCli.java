@@ -16,10 +16,13 @@ import io.wharf.cli.command.MetadataCommand;
 import io.wharf.cli.command.ProduceCommand;
 import io.wharf.cli.command.TopicsCommand;
 import io.wharf.client.ClientException;
+import io.wharf.client.ClientTransport;
 import io.wharf.client.admin.AdminException;
 import io.wharf.proto.common.ErrorCode;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,12 +39,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "wharf", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         version = "wharf 0.1.0-SNAPSHOT",
-        description = "Run and administer a Wharf cluster.",
-        subcommands = {ClusterCommand.class, MetadataCommand.class, TopicsCommand.class, ProduceCommand.class,
-                ConsumeCommand.class, GroupsCommand.class, ExchangesCommand.class, QueuesCommand.class,
-                BindCommand.class, UnbindCommand.class, PublishCommand.class, SubscribeCommand.class,
-                DlqCommand.class, BenchCommand.class})
+        description = "Run and administer a Wharf cluster.")
 public final class WharfCli implements Runnable {
+
+    /**
+     * The commands, in the order help lists them. Registered in {@link #execute} rather than in the
+     * annotation: picocli builds a command's model by reflection, and building all of them took
+     * about a fifth of a short call's time, so a call naming one command builds only that one.
+     */
+    private static final List<Class<?>> COMMANDS = List.of(ClusterCommand.class, MetadataCommand.class,
+            TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
+            ExchangesCommand.class, QueuesCommand.class, BindCommand.class, UnbindCommand.class, PublishCommand.class,
+            SubscribeCommand.class, DlqCommand.class, BenchCommand.class);
 
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -59,7 +68,11 @@ public final class WharfCli implements Runnable {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = execute(CliEnvironment.fromSystem(out, err), args);
+        int code;
+        // Stopped before exiting: a network thread still waiting in the kernel holds the JVM's exit ~300 ms.
+        try (ClientTransport transport = ClientTransport.create("wharf-cli-io")) {
+            code = execute(CliEnvironment.fromSystem(out, err, transport), args);
+        }
         out.flush();
         err.flush();
         System.exit(code);
@@ -68,8 +81,10 @@ public final class WharfCli implements Runnable {
     /** Runs one command line in {@code env}; returns the exit code. */
     public static int execute(CliEnvironment env, String... args) {
         boolean json = Arrays.asList(args).contains("--json");
-        CommandLine commandLine = new CommandLine(new WharfCli(), new EnvironmentFactory(env))
-                .setOut(env.out())
+        CommandLine commandLine = new CommandLine(new WharfCli(), new EnvironmentFactory(env));
+        commandsFor(args).forEach(commandLine::addSubcommand);
+        // Set after the subcommands are added: picocli passes these settings down only to those it has.
+        commandLine.setOut(env.out())
                 .setErr(env.err())
                 .setParameterExceptionHandler((ex, ignoredArgs) -> {
                     String command = ex.getCommandLine().getCommandSpec().qualifiedName();
@@ -81,6 +96,17 @@ public final class WharfCli implements Runnable {
         env.out().flush();
         env.err().flush();
         return code;
+    }
+
+    /**
+     * The command the arguments name, alone; every command when they name none (help, a typo that
+     * picocli answers with suggestions, or no command at all).
+     */
+    static List<Class<?>> commandsFor(String... args) {
+        Optional<String> named = Arrays.stream(args).filter(arg -> !arg.startsWith("-")).findFirst();
+        return named.flatMap(name -> COMMANDS.stream()
+                        .filter(command -> command.getAnnotation(Command.class).name().equals(name)).findFirst())
+                .<List<Class<?>>>map(List::of).orElse(COMMANDS);
     }
 
     private static int handle(CliEnvironment env, boolean json, Exception ex) {

@@ -10,6 +10,7 @@ import io.wharf.cli.cluster.ClusterTopology;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -124,5 +125,24 @@ class WharfCliArgumentsTest {
             withHelp[command.length] = "--help";
             assertEquals(0, run(withHelp), String.join(" ", command));
         }
+    }
+
+    @Test
+    void aCallNamingOneCommandBuildsOnlyThatOneAndHelpStillListsThemAll() {
+        assertEquals(List.of(io.wharf.cli.command.MetadataCommand.class), WharfCli.commandsFor("metadata", "--json"));
+        assertEquals(List.of(io.wharf.cli.command.TopicsCommand.class), WharfCli.commandsFor("topics", "list"));
+        assertEquals(14, WharfCli.commandsFor("--help").size());
+        assertEquals(14, WharfCli.commandsFor("tpoics", "list").size());
+
+        assertEquals(0, run("--help"));
+        for (String command : List.of("cluster", "metadata", "topics", "produce", "consume", "groups", "exchanges",
+                "queues", "bind", "unbind", "publish", "subscribe", "dlq", "bench")) {
+            assertTrue(out.toString().contains("  " + command + " "), command + " in\n" + out);
+        }
+        streams();
+        assertOneLineError(2, run("tpoics", "list"), "Unmatched arguments from index 0: 'tpoics', 'list'");
+        streams();
+        assertEquals(0, run("metadata", "--version"), "an option inherited from the root works on a lone command");
+        assertTrue(out.toString().contains("wharf 0.1.0-SNAPSHOT"), out.toString());
     }
 }

@@ -1,6 +1,8 @@
 package io.wharf.cli.bench;
 
+import io.grpc.ManagedChannel;
 import io.wharf.cli.CliException;
+import io.wharf.client.Endpoint;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.consumer.Consumer;
 import io.wharf.client.consumer.ConsumerConfig;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * One member of a benchmark consumer group: its own thread creates a {@link Consumer}, subscribes
@@ -30,21 +33,22 @@ public final class GroupBenchMember implements AutoCloseable {
     private volatile RuntimeException failure;
 
     private GroupBenchMember(String name, long closeTimeoutMs, ConsumerConfig config, String topic,
-                             GroupOwnership ownership) {
+                             GroupOwnership ownership, Function<Endpoint, ManagedChannel> channels) {
         this.name = name;
         this.closeTimeoutMs = closeTimeoutMs;
-        this.thread = new Thread(() -> runMember(config, topic, ownership), "bench-member-" + name);
+        this.thread = new Thread(() -> runMember(config, topic, ownership, channels), "bench-member-" + name);
         // a member that does not close in time must not keep the CLI's JVM alive
         thread.setDaemon(true);
     }
 
     /**
      * Starts a member named {@code name} of {@code config}'s group, subscribed to {@code topic};
-     * {@link #awaitClosed} waits up to {@code closeTimeoutMs} for it to leave.
+     * {@link #awaitClosed} waits up to {@code closeTimeoutMs} for it to leave. Its gRPC channels
+     * come from {@code channels}.
      */
     public static GroupBenchMember start(String name, ConsumerConfig config, String topic, GroupOwnership ownership,
-                                         long closeTimeoutMs) {
-        GroupBenchMember member = new GroupBenchMember(name, closeTimeoutMs, config, topic, ownership);
+                                         long closeTimeoutMs, Function<Endpoint, ManagedChannel> channels) {
+        GroupBenchMember member = new GroupBenchMember(name, closeTimeoutMs, config, topic, ownership, channels);
         member.thread.start();
         return member;
     }
@@ -98,7 +102,8 @@ public final class GroupBenchMember implements AutoCloseable {
         }
     }
 
-    private void runMember(ConsumerConfig config, String topic, GroupOwnership ownership) {
+    private void runMember(ConsumerConfig config, String topic, GroupOwnership ownership,
+                           Function<Endpoint, ManagedChannel> channels) {
         Set<TopicPartition> owned = new HashSet<>();
         RebalanceListener listener = new RebalanceListener() {
             @Override
@@ -116,7 +121,7 @@ public final class GroupBenchMember implements AutoCloseable {
             }
         };
         try {
-            Consumer consumer = new Consumer(config);
+            Consumer consumer = new Consumer(config, channels);
             try {
                 consumer.subscribe(List.of(topic), listener);
                 while (!stopping) {

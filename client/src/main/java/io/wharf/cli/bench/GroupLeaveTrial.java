@@ -1,8 +1,10 @@
 package io.wharf.cli.bench;
 
+import io.grpc.ManagedChannel;
 import io.wharf.client.Endpoint;
 import io.wharf.client.consumer.ConsumerConfig;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One trial of "reassignment after a clean leave" (issue #9): members A and B of a new group share
@@ -16,13 +18,16 @@ public final class GroupLeaveTrial {
     private final String topic;
     private final int partitions;
     private final long timeoutMs;
+    private final Function<Endpoint, ManagedChannel> channels;
 
     /**
      * @param partitions the topic's partition count, at least 2 so that both members own some
      * @param timeoutMs how long each phase may take: sharing the partitions, B taking them all,
      *     each member closing
+     * @param channels the members' gRPC channels
      */
-    public GroupLeaveTrial(List<Endpoint> bootstrap, String topic, int partitions, long timeoutMs) {
+    public GroupLeaveTrial(List<Endpoint> bootstrap, String topic, int partitions, long timeoutMs,
+                           Function<Endpoint, ManagedChannel> channels) {
         if (partitions < 2) {
             throw new IllegalArgumentException("topic " + topic + " has " + partitions + " partition(s); two members "
                     + "can both own partitions only with at least 2");
@@ -31,6 +36,7 @@ public final class GroupLeaveTrial {
         this.topic = topic;
         this.partitions = partitions;
         this.timeoutMs = timeoutMs;
+        this.channels = channels;
     }
 
     /**
@@ -43,8 +49,8 @@ public final class GroupLeaveTrial {
     public double measure(String groupId) {
         ConsumerConfig config = ConsumerConfig.builder(bootstrap).groupId(groupId).build();
         GroupOwnership ownership = new GroupOwnership(partitions);
-        try (GroupBenchMember a = GroupBenchMember.start("A", config, topic, ownership, timeoutMs);
-             GroupBenchMember b = GroupBenchMember.start("B", config, topic, ownership, timeoutMs)) {
+        try (GroupBenchMember a = GroupBenchMember.start("A", config, topic, ownership, timeoutMs, channels);
+             GroupBenchMember b = GroupBenchMember.start("B", config, topic, ownership, timeoutMs, channels)) {
             ownership.awaitSplit(a.name(), b.name(), timeoutMs);
             a.stop();
             long bOwnsAll = ownership.awaitOwnsAll(b.name(), timeoutMs);

@@ -1,5 +1,6 @@
 package io.wharf.cli.cluster;
 
+import io.grpc.ManagedChannel;
 import io.wharf.client.Endpoint;
 import io.wharf.client.admin.AdminClient;
 import io.wharf.client.admin.AdminClientConfig;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Measures controller failover on a local cluster: kills the leader with SIGKILL and times until a
@@ -39,10 +41,12 @@ public final class ControllerFailover {
 
     private final LocalCluster cluster;
     private final Duration healthTimeout;
+    private final Function<Endpoint, ManagedChannel> channels;
 
-    public ControllerFailover(LocalCluster cluster, Duration healthTimeout) {
+    public ControllerFailover(LocalCluster cluster, Duration healthTimeout, Function<Endpoint, ManagedChannel> channels) {
         this.cluster = cluster;
         this.healthTimeout = healthTimeout;
+        this.channels = channels;
     }
 
     /** Runs {@code trials} trials, handing each to {@code onTrial} as it completes. */
@@ -79,7 +83,7 @@ public final class ControllerFailover {
         try (AdminClient admin = new AdminClient(AdminClientConfig.of(survivors)
                 .withAttemptTimeout(WRITE_ATTEMPT_TIMEOUT)
                 .withTotalTimeout(WRITE_TOTAL_TIMEOUT)
-                .withRetryBackoff(WRITE_RETRY_BACKOFF))) {
+                .withRetryBackoff(WRITE_RETRY_BACKOFF), channels)) {
             // Connect before the kill, so the measurement holds the failover and not TCP/HTTP2 setup.
             admin.describeCluster();
             settle();

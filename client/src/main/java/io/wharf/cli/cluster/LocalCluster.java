@@ -1,5 +1,8 @@
 package io.wharf.cli.cluster;
 
+import io.grpc.ManagedChannel;
+import io.wharf.client.Endpoint;
+import io.wharf.client.EndpointChannels;
 import io.wharf.client.admin.AdminClient;
 import io.wharf.client.admin.AdminClientConfig;
 import io.wharf.client.admin.AdminException;
@@ -24,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -49,6 +53,7 @@ public final class LocalCluster implements AutoCloseable {
     private final NodeCommand command;
     private final Optional<NodeClassArchives> classArchives;
     private final ReadinessProbe readiness = new ReadinessProbe();
+    private final Function<Endpoint, ManagedChannel> channels;
     private AdminClient admin;
 
     public LocalCluster(ClusterSpec spec) {
@@ -57,9 +62,16 @@ public final class LocalCluster implements AutoCloseable {
 
     /** A cluster whose nodes start from the class-data sharing archives {@code classArchives}, when given. */
     public LocalCluster(ClusterSpec spec, Optional<NodeClassArchives> classArchives) {
+        this(spec, classArchives, EndpointChannels.plaintext());
+    }
+
+    /** As above, asking the controllers over {@code channels} (the CLI's own transport). */
+    public LocalCluster(ClusterSpec spec, Optional<NodeClassArchives> classArchives,
+                        Function<Endpoint, ManagedChannel> channels) {
         this.spec = spec;
         this.command = NodeCommand.forThisJvm(spec.classpath(), spec.jvmOptions(), spec.logbackConfig());
         this.classArchives = classArchives;
+        this.channels = channels;
     }
 
     /**
@@ -424,7 +436,7 @@ public final class LocalCluster implements AutoCloseable {
             admin = new AdminClient(AdminClientConfig.of(spec.topology().controllerEndpoints())
                     .withAttemptTimeout(Duration.ofMillis(800))
                     .withTotalTimeout(Duration.ofMillis(1500))
-                    .withRetryBackoff(Duration.ofMillis(20)));
+                    .withRetryBackoff(Duration.ofMillis(20)), channels);
         }
         return admin;
     }

@@ -125,7 +125,7 @@ public final class BenchCommand implements Runnable {
             AtomicReference<Exception> firstError = new AtomicReference<>();
             Throttle throttle = new Throttle(throughput);
             long start;
-            try (Producer producer = new Producer(config)) {
+            try (Producer producer = new Producer(config, env.channels())) {
                 producer.partitionCount(topic);
                 start = System.nanoTime();
                 long windowStart = start;
@@ -232,7 +232,7 @@ public final class BenchCommand implements Runnable {
             long start;
             long end;
             long firstRecord = -1;
-            try (Consumer consumer = new Consumer(builder.build())) {
+            try (Consumer consumer = new Consumer(builder.build(), env.channels())) {
                 List<TopicPartition> partitions = consumer.partitionsFor(topic);
                 start = System.nanoTime();
                 if (group == null) {

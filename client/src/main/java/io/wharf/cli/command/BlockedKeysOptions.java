@@ -64,7 +64,8 @@ public final class BlockedKeysOptions {
     BlockedKeys open(CliEnvironment env) {
         String topic = topic();
         List<Endpoint> brokers = bootstrap.endpoints(env);
-        try (Consumer lookup = new Consumer(ConsumerConfig.builder(brokers).defaultApiTimeout(LOOKUP).build())) {
+        try (Consumer lookup = new Consumer(ConsumerConfig.builder(brokers).defaultApiTimeout(LOOKUP).build(),
+                env.channels())) {
             lookup.partitionsFor(topic);
         } catch (ClientException e) {
             if (e.code() != ErrorCode.UNKNOWN_TOPIC) {
@@ -74,6 +75,6 @@ public final class BlockedKeysOptions {
                     + "or --queue (ordered mode keeps the blocks on <group>-dlq-blocked, <queue>-dlq-blocked) or name "
                     + "the topic with --blocked-topic");
         }
-        return BlockedKeys.open(brokers, topic);
+        return BlockedKeys.open(brokers, topic, env.channels());
     }
 }

@@ -31,6 +31,7 @@ public final class BootstrapOption {
         if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
             throw new IllegalArgumentException("--timeout must be between 1 and 3600 seconds, got " + timeoutSeconds);
         }
-        return new AdminClient(AdminClientConfig.of(endpoints(env)).withTotalTimeout(Duration.ofSeconds(timeoutSeconds)));
+        return new AdminClient(AdminClientConfig.of(endpoints(env)).withTotalTimeout(Duration.ofSeconds(timeoutSeconds)),
+                env.channels());
     }
 }

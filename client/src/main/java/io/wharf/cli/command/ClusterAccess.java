@@ -18,7 +18,7 @@ final class ClusterAccess {
     static LocalCluster open(CliEnvironment env) {
         ClusterTopology topology = ClusterFile.read(env.clusterDir()).orElseThrow(() -> new CliException("NO_CLUSTER",
                 "no local cluster in " + env.clusterDir() + "; start one with: wharf cluster up"));
-        return new LocalCluster(spec(env, topology), env.nodeClassArchives());
+        return new LocalCluster(spec(env, topology), env.nodeClassArchives(), env.channels());
     }
 
     static ClusterSpec spec(CliEnvironment env, ClusterTopology topology) {

@@ -69,7 +69,7 @@ public final class ClusterCommand implements Runnable {
                         topology.controllers(), topology.brokers());
             }
             long started = System.nanoTime();
-            try (LocalCluster cluster = new LocalCluster(ClusterAccess.spec(env, topology), env.nodeClassArchives())) {
+            try (LocalCluster cluster = new LocalCluster(ClusterAccess.spec(env, topology), env.nodeClassArchives(), env.channels())) {
                 if (!json.enabled()) {
                     env.err().println("starting " + topology.controllers() + " controllers and " + topology.brokers()
                             + " brokers in " + env.clusterDir() + " ...");
@@ -244,7 +244,7 @@ public final class ClusterCommand implements Runnable {
             requireRange(spec, "--trials", trials, 1, 100);
             requireRange(spec, "--timeout", timeoutSeconds, 1, 3600);
             try (LocalCluster cluster = ClusterAccess.open(env)) {
-                FailoverSummary summary = new ControllerFailover(cluster, Duration.ofSeconds(timeoutSeconds))
+                FailoverSummary summary = new ControllerFailover(cluster, Duration.ofSeconds(timeoutSeconds), env.channels())
                         .run(trials, trial -> {
                             if (!json.enabled()) {
                                 env.out().printf("trial %d: killed %s at %s; %s committed a write after %.1f ms%n",

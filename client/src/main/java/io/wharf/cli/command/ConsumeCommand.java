@@ -80,7 +80,7 @@ public final class ConsumeCommand implements Runnable {
         // Ctrl-C ends the loop instead of the process, so close() leaves the group at once and the
         // others get its partitions now rather than after its session timeout
         StopOnInterrupt interrupt = StopOnInterrupt.install("wharf-consume-shutdown");
-        try (Consumer consumer = new Consumer(config.build())) {
+        try (Consumer consumer = new Consumer(config.build(), env.channels())) {
             if (group != null) {
                 consumer.partitionsFor(topic); // an unknown topic fails here rather than waiting for an assignment
                 consumer.subscribe(List.of(topic), RebalanceListener.NONE);

@@ -102,7 +102,7 @@ public final class DlqListCommand implements Runnable {
                 feedWarning(admin, feed).ifPresent(warnings::add);
             }
             if (!routes.deadLetterQueues().isEmpty()) {
-                try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(DlqCommand.brokers(admin)))) {
+                try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(DlqCommand.brokers(admin)), env.channels())) {
                     for (String queue : routes.deadLetterQueues()) {
                         Entry entry = entry(admin.describeQueue(queue), routes.sourcesOf(queue), consumer);
                         entries.add(entry);
@@ -116,7 +116,7 @@ public final class DlqListCommand implements Runnable {
             List<String> topics = admin.listTopics().stream()
                     .filter(t -> t.endsWith(topicSuffix) && t.length() > topicSuffix.length()).toList();
             if (!topics.isEmpty()) {
-                try (Consumer consumer = new Consumer(DlqCommand.topicReaderConfig(DlqCommand.brokers(admin)))) {
+                try (Consumer consumer = new Consumer(DlqCommand.topicReaderConfig(DlqCommand.brokers(admin)), env.channels())) {
                     for (String topic : topics) {
                         topicEntries.add(topicEntry(consumer, topic));
                     }

@@ -153,14 +153,14 @@ public final class DlqReplayCommand implements Callable<Integer> {
         DeadLetterReplay.Selection selection = new DeadLetterReplay.Selection(ready, maxMessages,
                 Optional.ofNullable(reason));
         int window = (int) Math.min(WINDOW, Math.min(ready, maxMessages));
-        try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(brokers));
+        try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(brokers), env.channels());
              DeadLetterReader reader = DeadLetterReader.open(consumer, queue, window)) {
             if (dryRun) {
                 return new DeadLetterReplay(reader, Optional.empty(), destination, DlqCommand.IDLE, ACK_TIMEOUT)
                         .run(selection);
             }
             try (QueuePublisher publisher = new QueuePublisher(QueuePublisherConfig.of(brokers)
-                    .withDeliveryTimeout(timeout).withMaxBlock(timeout))) {
+                    .withDeliveryTimeout(timeout).withMaxBlock(timeout), env.channels())) {
                 return new DeadLetterReplay(reader, Optional.of(publisher), destination, DlqCommand.IDLE, ACK_TIMEOUT)
                         .run(selection);
             }
@@ -178,8 +178,8 @@ public final class DlqReplayCommand implements Callable<Integer> {
                 Optional.ofNullable(key), Optional.ofNullable(to), maxMessages, Set.copyOf(topics));
         List<TopicReplay.Outcome> outcomes;
         Map<TopicPartition, Long> progress;
-        try (GroupAdmin groups = new GroupAdmin(brokers, timeout);
-             Consumer reader = new Consumer(DlqCommand.topicReaderConfig(brokers))) {
+        try (GroupAdmin groups = new GroupAdmin(brokers, timeout, env.channels());
+             Consumer reader = new Consumer(DlqCommand.topicReaderConfig(brokers), env.channels())) {
             Map<TopicPartition, Long> from = committed(groups, replayGroup);
             if (dryRun) {
                 outcomes = new TopicReplay(reader, Optional.empty(), DlqCommand.IDLE, timeout).run(queue, from, selection);
@@ -187,7 +187,7 @@ public final class DlqReplayCommand implements Callable<Integer> {
                 try (Producer producer = new Producer(ProducerConfig.builder(brokers).acks(-1).idempotence(true)
                         .maxBlock(timeout).deliveryTimeout(timeout.plusSeconds(1))
                         .requestTimeout(timeout.compareTo(Duration.ofSeconds(30)) < 0 ? timeout : Duration.ofSeconds(30))
-                        .build())) {
+                        .build(), env.channels())) {
                     outcomes = new TopicReplay(reader, Optional.of(producer), DlqCommand.IDLE, timeout)
                             .run(queue, from, selection);
                 }

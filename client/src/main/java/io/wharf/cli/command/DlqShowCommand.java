@@ -57,7 +57,7 @@ public final class DlqShowCommand implements Runnable {
                 return;
             }
             description = admin.describeQueue(queue);
-            try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(DlqCommand.brokers(admin)))) {
+            try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(DlqCommand.brokers(admin)), env.channels())) {
                 messages = DeadLetterReader.peek(consumer, queue, (int) Math.min(maxMessages, description.ready()),
                         DlqCommand.IDLE).stream().map(DeadLetterView::of).toList();
             }
@@ -75,7 +75,7 @@ public final class DlqShowCommand implements Runnable {
 
     private void showTopic(AdminClient admin) {
         DeadLetterTopicReader.Snapshot snapshot;
-        try (Consumer consumer = new Consumer(DlqCommand.topicReaderConfig(DlqCommand.brokers(admin)))) {
+        try (Consumer consumer = new Consumer(DlqCommand.topicReaderConfig(DlqCommand.brokers(admin)), env.channels())) {
             snapshot = DeadLetterTopicReader.read(consumer, queue, maxMessages, DlqCommand.IDLE);
         }
         List<TopicDeadLetterView> records = snapshot.records().stream().map(TopicDeadLetterView::of).toList();

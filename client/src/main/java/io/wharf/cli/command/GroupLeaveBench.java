@@ -50,7 +50,8 @@ public final class GroupLeaveBench implements Runnable {
             throw new IllegalArgumentException("--trials and --timeout-ms must be at least 1");
         }
         List<Endpoint> endpoints = bootstrap.endpoints(env);
-        GroupLeaveTrial trial = new GroupLeaveTrial(endpoints, topic, partitionCount(endpoints), timeoutMs);
+        GroupLeaveTrial trial = new GroupLeaveTrial(endpoints, topic, partitionCount(endpoints), timeoutMs,
+                env.channels());
         // one id per run, so that each trial's group is new even when the command runs again
         String run = UUID.randomUUID().toString().substring(0, 8);
         List<Double> times = new ArrayList<>();
@@ -74,7 +75,7 @@ public final class GroupLeaveBench implements Runnable {
 
     private int partitionCount(List<Endpoint> endpoints) {
         ConsumerConfig lookup = ConsumerConfig.builder(endpoints).defaultApiTimeout(Duration.ofMillis(timeoutMs)).build();
-        try (Consumer consumer = new Consumer(lookup)) {
+        try (Consumer consumer = new Consumer(lookup, env.channels())) {
             return consumer.partitionsFor(topic).size();
         }
     }

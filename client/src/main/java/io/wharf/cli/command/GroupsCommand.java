@@ -42,7 +42,7 @@ public final class GroupsCommand implements Runnable {
     }
 
     static GroupAdmin connect(BrokerBootstrapOption bootstrap, CliEnvironment env) {
-        return new GroupAdmin(bootstrap.endpoints(env), TIMEOUT);
+        return new GroupAdmin(bootstrap.endpoints(env), TIMEOUT, env.channels());
     }
 
     /** {@code groups list}: every group of the cluster (each broker is asked for the groups it coordinates). */

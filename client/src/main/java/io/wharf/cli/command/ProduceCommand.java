@@ -79,7 +79,7 @@ public final class ProduceCommand implements Runnable {
                 .deliveryTimeout(timeout.plusSeconds(1)).build();
         List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
-        try (Producer producer = new Producer(config)) {
+        try (Producer producer = new Producer(config, env.channels())) {
             producer.partitionCount(topic); // an unknown topic or unreachable cluster fails once, before any line
             BufferedReader reader = new BufferedReader(new InputStreamReader(env.in(), StandardCharsets.UTF_8));
             String line;

@@ -61,7 +61,7 @@ public final class PublishCommand implements Runnable {
         QueuePublisherConfig config = QueuePublisherConfig.of(bootstrap.endpoints(env)).withDeliveryTimeout(timeout)
                 .withMaxBlock(timeout);
         List<CompletableFuture<PublishOutcome>> sent = new ArrayList<>();
-        try (QueuePublisher publisher = new QueuePublisher(config)) {
+        try (QueuePublisher publisher = new QueuePublisher(config, env.channels())) {
             BufferedReader reader = new BufferedReader(new InputStreamReader(env.in(), StandardCharsets.UTF_8));
             String line;
             while ((line = reader.readLine()) != null) {

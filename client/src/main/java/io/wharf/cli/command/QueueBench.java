@@ -108,7 +108,7 @@ public final class QueueBench implements Runnable {
         long publishEnd;
         try {
             for (int i = 0; i < consumers; i++) {
-                QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(bootstrap.endpoints(env)));
+                QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(bootstrap.endpoints(env)), env.channels());
                 consuming.add(consumer);
                 consumer.subscribe(queue, SubscribeOptions.defaults().withPrefetch(prefetch), delivery -> {
                     long sentAt = delivery.message().getBody().asReadOnlyByteBuffer().getLong();
@@ -148,7 +148,7 @@ public final class QueueBench implements Runnable {
     private void declare() {
         List<Endpoint> controllerEndpoints = controllers == null ? env.defaultControllers()
                 : Endpoint.parseList(controllers);
-        try (AdminClient admin = new AdminClient(AdminClientConfig.of(controllerEndpoints))) {
+        try (AdminClient admin = new AdminClient(AdminClientConfig.of(controllerEndpoints), env.channels())) {
             admin.declareQueue(queue, Map.of());
             if (!exchange.isEmpty()) {
                 admin.declareExchange(exchange, ExchangeType.DIRECT, false, Map.of());
@@ -184,7 +184,7 @@ public final class QueueBench implements Runnable {
         Throttle throttle = new Throttle(rate / producers);
         // the default exchange routes by queue name, and the bench binds its exchange by the queue's name too
         String routingKey = queue;
-        try (QueuePublisher publisher = new QueuePublisher(config)) {
+        try (QueuePublisher publisher = new QueuePublisher(config, env.channels())) {
             long start = System.nanoTime();
             for (long sent = 0; System.nanoTime() < deadlineNanos; sent++) {
                 long delay = throttle.delayNanos(sent, System.nanoTime() - start);

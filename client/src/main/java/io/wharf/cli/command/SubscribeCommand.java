@@ -84,7 +84,7 @@ public final class SubscribeCommand implements Runnable {
         // Ctrl-C ends the loop instead of the process, so close() cancels the subscription: a broken
         // stream would count what it held as failed deliveries (x-delivery-count)
         StopOnInterrupt interrupt = StopOnInterrupt.install("wharf-subscribe-shutdown");
-        try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(bootstrap.endpoints(env)))) {
+        try (QueueConsumer consumer = new QueueConsumer(QueueConsumerConfig.of(bootstrap.endpoints(env)), env.channels())) {
             QueueSubscription subscription = consumer.subscribe(queue, SubscribeOptions.defaults()
                     .withPrefetch(prefetch).withNoAck(noAck), arrived::add);
             long lastMessageAt = System.currentTimeMillis();
