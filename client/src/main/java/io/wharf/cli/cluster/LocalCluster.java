@@ -388,7 +388,9 @@ public final class LocalCluster implements AutoCloseable {
             List<String> archiveOptions = classArchives.map(archives -> archives.jvmOptions(node, this::isRunning))
                     .orElse(List.of());
             commandLine.addAll(command.build(node, spec.mainClasses().get(node.role()), paths, archiveOptions));
-            Process process = new ProcessBuilder(commandLine)
+            ProcessBuilder builder = new ProcessBuilder(commandLine);
+            NodeCommand.DEFAULT_ENVIRONMENT.forEach(builder.environment()::putIfAbsent);
+            Process process = builder
                     .directory(paths.dir().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)

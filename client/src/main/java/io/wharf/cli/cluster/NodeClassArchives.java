@@ -32,6 +32,14 @@ public final class NodeClassArchives {
     private static final String SUFFIX = ".jsa";
     private static final String PART = ".part";
     private static final List<String> QUIET = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    /**
+     * Maps the archives at the address they were written for. By default this JDK maps them
+     * elsewhere (for address-space randomisation) and relocates every pointer in them, which dirties
+     * every page: each node then held its whole archive, ~60 MiB, privately, instead of sharing the
+     * read-only half with the other nodes through the page cache (docs/decisions/node-memory.md).
+     */
+    static final List<String> MAP_AT_ARCHIVED_ADDRESS = List.of("-XX:+UnlockDiagnosticVMOptions",
+            "-XX:ArchiveRelocationMode=0");
 
     private final Path dir;
     private final Path libDir;
@@ -83,6 +91,7 @@ public final class NodeClassArchives {
         List<String> options = new ArrayList<>();
         if (isCurrent(archive)) {
             options.add("-XX:SharedArchiveFile=" + archive);
+            options.addAll(MAP_AT_ARCHIVED_ADDRESS);
         } else {
             options.add("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-" + role + SUFFIX + "." + node + PART));
         }

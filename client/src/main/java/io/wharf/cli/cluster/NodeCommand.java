@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,6 +36,13 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
             "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1",
             "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1",
             "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numHeapArenas=1");
+
+    /**
+     * Environment for a node's process: glibc's malloc otherwise keeps up to eight arenas per core
+     * for a JVM's many threads, and an idle controller held ~12 MiB in fifteen of them where two
+     * arenas hold ~3 MiB (docs/decisions/node-memory.md). A value already in the environment wins.
+     */
+    public static final Map<String, String> DEFAULT_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
 
     public NodeCommand {
         jvmOptions = List.copyOf(jvmOptions);

@@ -50,7 +50,7 @@ class NodeClassArchivesTest {
         // broker-3 still runs: its part may be half written.
         Set<NodeName> running = Set.of(NodeName.broker(3));
 
-        assertEquals(concat("-XX:SharedArchiveFile=" + dir.resolve("wharf-broker.jsa")),
+        assertEquals(mapped(dir.resolve("wharf-broker.jsa")),
                 archives.jvmOptions(NodeName.broker(1), running::contains));
         assertTrue(Files.isRegularFile(dir.resolve("wharf-broker.jsa")));
         assertEquals(FileTime.from(BUILT.plusSeconds(90)), Files.getLastModifiedTime(dir.resolve("wharf-broker.jsa")),
@@ -65,7 +65,7 @@ class NodeClassArchivesTest {
     @Test
     void aNewBuildMakesTheArchiveStale() throws IOException {
         touch(dir.resolve("wharf-broker.jsa"), BUILT.plusSeconds(60));
-        assertEquals(concat("-XX:SharedArchiveFile=" + dir.resolve("wharf-broker.jsa")),
+        assertEquals(mapped(dir.resolve("wharf-broker.jsa")),
                 archives.jvmOptions(NodeName.broker(1), node -> false));
 
         touch(lib.resolve("wharf-broker.jar"), BUILT.plusSeconds(120));
@@ -88,6 +88,11 @@ class NodeClassArchivesTest {
                 + lib.resolve("ratis-server.jar"), dir).orElseThrow();
         assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-broker.jsa.broker-1.part")),
                 expanded.jvmOptions(NodeName.broker(1), node -> false));
+    }
+
+    private static List<String> mapped(Path archive) {
+        return java.util.stream.Stream.of(List.of("-XX:SharedArchiveFile=" + archive),
+                NodeClassArchives.MAP_AT_ARCHIVED_ADDRESS, QUIET).flatMap(List::stream).toList();
     }
 
     private static List<String> concat(String option) {
