@@ -33,22 +33,34 @@ import org.slf4j.LoggerFactory;
  * read the run's topic, each on a thread this class owns, and commit what each poll returned with
  * commitSync; a reader thread fetches the group's committed offsets every {@link #READ_INTERVAL}.
  * Everything lands in a {@link GroupHistory}: what each member was told it owns and at which
- * member epoch, every commit and its outcome, every read. A member whose poll fails (its
- * coordinator gone past the API timeout, a fatal group error) is closed and replaced by a new one,
- * as an application would restart it. {@link #stop} stops the members and the reader, reads the
+ * member epoch, every commit and its outcome, every read. Each member leaves after a while and a
+ * new one takes its place, so the group rebalances throughout the run; one whose poll fails (its
+ * coordinator gone past the API timeout, a fatal group error) is replaced at once, as an
+ * application would restart it. {@link #stop} stops the members and the reader, reads the
  * committed offsets once more, and returns the history to check.
  */
 final class GroupWorkload implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupWorkload.class);
     private static final int MEMBERS = 3;
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(300);
+    /** More than the producer writes to a partition in {@link #FETCH_MAX_WAIT}: each fetch waits it out. */
+    private static final int FETCH_MIN_BYTES = 64 * 1024;
+    private static final Duration FETCH_MAX_WAIT = Duration.ofMillis(250);
     private static final Duration READ_INTERVAL = Duration.ofMillis(250);
     /** The members' session: short, so a member cut off from its coordinator by a fault is fenced and rejoins. */
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
     /** Bounds how long a blocked poll or commit holds up {@link #stop}. */
     private static final Duration API_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_LIMIT = Duration.ofSeconds(60);
+    /**
+     * How long a member stays before it leaves and a new one joins in its place (the n-th thread's
+     * members {@code n} times {@link #LIFETIME_STAGGER} longer): the group rebalances every few
+     * seconds whatever the faults do, so hand-overs happen while they are held. Faults alone rarely
+     * move partitions: a coordinator that fails over keeps every member and its epoch.
+     */
+    private static final Duration MEMBER_LIFETIME = Duration.ofSeconds(20);
+    private static final Duration LIFETIME_STAGGER = Duration.ofSeconds(7);
 
     private final String group;
     private final String topic;
@@ -73,7 +85,8 @@ final class GroupWorkload implements AutoCloseable {
         this.members = Executors.newFixedThreadPool(MEMBERS, runnable -> daemon(runnable, group + "-member"));
         this.reader = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, group + "-reader"));
         for (int i = 0; i < MEMBERS; i++) {
-            memberThreads.add(members.submit(this::runMembers));
+            Duration lifetime = MEMBER_LIFETIME.plus(LIFETIME_STAGGER.multipliedBy(i));
+            memberThreads.add(members.submit(() -> runMembers(lifetime)));
         }
         reader.scheduleWithFixedDelay(this::read, 0, READ_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -85,13 +98,13 @@ final class GroupWorkload implements AutoCloseable {
     }
 
     /**
-     * One member after another on this thread, each replacing the last when its poll failed; any
-     * other exception ends the thread and is rethrown by {@link #stop}.
+     * One member after another on this thread, each replacing the last after {@code lifetime} or
+     * when its poll failed; any other exception ends the thread and is rethrown by {@link #stop}.
      */
-    private void runMembers() {
+    private void runMembers(Duration lifetime) {
         while (running) {
             try (Consumer consumer = new Consumer(config())) {
-                consume(consumer);
+                consume(consumer, System.nanoTime() + lifetime.toNanos());
             } catch (ClientException e) {
                 if (running) {
                     LOG.info("group {}: a member failed, a new one replaces it: {}", group, e.getMessage());
@@ -102,15 +115,19 @@ final class GroupWorkload implements AutoCloseable {
 
     private ConsumerConfig config() {
         return ConsumerConfig.builder(brokers).groupId(group).autoOffsetReset(OffsetResetPolicy.EARLIEST)
-                .enableAutoCommit(false).sessionTimeout(SESSION_TIMEOUT).fetchMaxWait(Duration.ofMillis(100))
+                .enableAutoCommit(false).sessionTimeout(SESSION_TIMEOUT)
+                // Fetches of a few hundred ms each: a commit per poll stays a few per second per
+                // member, so the group's load does not slow the cluster's recovery from the faults.
+                .fetchMinBytes(FETCH_MIN_BYTES).fetchMaxWait(FETCH_MAX_WAIT)
                 .requestTimeout(Duration.ofSeconds(5)).defaultApiTimeout(API_TIMEOUT).build();
     }
 
-    private void consume(Consumer consumer) {
+    /** Polls and commits until the run stops or {@code leaveAtNanos} (System.nanoTime()) passes. */
+    private void consume(Consumer consumer, long leaveAtNanos) {
         consumer.subscribe(List.of(topic), new Recording(consumer));
         ConsumerGroupMetadata noted = null;
         Set<TopicPartition> notedAssignment = Set.of();
-        while (running) {
+        while (running && System.nanoTime() - leaveAtNanos < 0) {
             List<ConsumerRecord> records = consumer.poll(POLL_TIMEOUT);
             ConsumerGroupMetadata membership = consumer.groupMetadata();
             Set<TopicPartition> assignment = consumer.assignment();
