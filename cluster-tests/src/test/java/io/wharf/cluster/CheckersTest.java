@@ -176,8 +176,24 @@ class CheckersTest {
         List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
         Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
                 7L, new FencedLeaderAcks.Stored(5, "t-7")));
+        long sent = 10_000 + FencedLeaderAcks.APPLY_BOUND_MS + 500;
         assertOne("fenced leader acknowledged: t-7 acknowledged at 0@7 in epoch 5 of broker 1",
-                leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 7, "t-7", 12_500)), log, fences));
+                leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 7, "t-7", sent)), log, fences));
+    }
+
+    @Test
+    void aNewLeaderCutFromTheActiveControllerMayTakeTheDeposedLeadersAppendsUntilItsMetadataCatchesUp() {
+        // Broker 2, named leader at 10 s, learns of it only once it noticed its metadata lag and
+        // resumed the stream elsewhere; it follows broker 1 until then.
+        FencedLeaderAcks leaders = new FencedLeaderAcks();
+        leaders.observed(1, 0, 5, 1, 0);
+        leaders.observed(1, 0, 6, 2, 10_000);
+        List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
+        Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
+                7L, new FencedLeaderAcks.Stored(5, "t-7"),
+                8L, new FencedLeaderAcks.Stored(5, "t-8")));
+        assertEquals(List.of(), leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 7, "t-7", 12_500),
+                new FencedLeaderAcks.Ack(0, 8, "t-8", 10_000 + FencedLeaderAcks.APPLY_BOUND_MS - 100)), log, fences));
     }
 
     @Test
@@ -187,16 +203,18 @@ class CheckersTest {
         FencedLeaderAcks leaders = new FencedLeaderAcks();
         leaders.observed(1, 0, 5, 1, 0);
         leaders.observed(1, 0, 6, -1, 10_000);
-        leaders.observed(1, 0, 7, 1, 16_000);
+        leaders.observed(1, 0, 7, 1, 18_000);
         List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
         Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
                 7L, new FencedLeaderAcks.Stored(5, "t-7")));
-        assertEquals(List.of(), leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 7, "t-7", 12_500)), log,
+        long sent = 10_000 + FencedLeaderAcks.APPLY_BOUND_MS + 500;  // beyond the bound: excused by no replacement
+        assertEquals(List.of(), leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 7, "t-7", sent)), log,
                 fences));
         // Once another broker leads a later epoch, the same append is a zombie's.
         leaders.observed(1, 0, 8, 2, 20_000);
         assertOne("fenced leader acknowledged: t-8 acknowledged at 0@8 in epoch 5 of broker 1",
-                leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 8, "t-8", 22_500)),
+                leaders.violations(List.of(new FencedLeaderAcks.Ack(0, 8, "t-8",
+                                20_000 + FencedLeaderAcks.APPLY_BOUND_MS + 500)),
                         Map.of(0, Map.of(8L, new FencedLeaderAcks.Stored(5, "t-8"))), fences));
     }
 

@@ -1,5 +1,7 @@
 package io.wharf.cluster;
 
+import io.wharf.broker.BrokerConfigKeys;
+import io.wharf.config.ConfigKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,11 +32,18 @@ final class FencedLeaderAcks {
 
     /**
      * How long a new leader may keep taking its predecessor's appends after the controller moved
-     * the leadership: it applies the change from its metadata stream (milliseconds when healthy;
-     * the nemesis hits one node at a time, and the new leader is a live, unfenced ISR member); one
-     * broker session timeout of margin.
+     * the leadership: until it applies the change from its metadata stream (milliseconds when
+     * healthy). A new leader that is itself cut from the active controller learns of its leadership
+     * only when it notices its metadata lag ({@code broker.metadata.max.lag.ms}) and resumes the
+     * stream on another controller (one call timing out, {@code controller.request.timeout.ms}, and
+     * a retry backoff); until then it still follows the deposed leader and acknowledges its appends
+     * as an ISR member (the 100-fault replay saw acks sent 2.0 s after the move). Plus one broker
+     * session timeout of margin, the bound before that case was known. From the brokers' defaults,
+     * which the nemesis cluster runs with.
      */
-    static final long APPLY_BOUND_MS = EarlyFences.SESSION_TIMEOUT_MS;
+    static final long APPLY_BOUND_MS = defaultMillis(BrokerConfigKeys.METADATA_MAX_LAG_MS)
+            + defaultMillis(BrokerConfigKeys.CONTROLLER_REQUEST_TIMEOUT_MS)
+            + defaultMillis(BrokerConfigKeys.CONTROLLER_RETRY_BACKOFF_MS) + EarlyFences.SESSION_TIMEOUT_MS;
 
     /** An acknowledged record: where its acknowledgement put it, its value, when it was sent (ms since start). */
     record Ack(int partition, long offset, String value, long sentMs) {
@@ -62,6 +71,10 @@ final class FencedLeaderAcks {
         newestTerm = term;
         leaderships.computeIfAbsent(partition, p -> new TreeMap<>())
                 .putIfAbsent(leaderEpoch, new Leadership(leaderId, atMs));
+    }
+
+    private static long defaultMillis(ConfigKey key) {
+        return Long.parseLong(key.defaultValue().orElseThrow());
     }
 
     /** Leader epochs seen, over all partitions. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.client.Endpoint;
 import io.wharf.client.admin.AdminException;
 import io.wharf.metadata.QueueNames;
 import java.nio.charset.StandardCharsets;
@@ -23,17 +24,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a {@link FaultSchedule} against a cluster under a continuous acks=all producer and (unless
- * left out) a queue workload, with a {@link ClusterObserver} polling every node, then checks the
- * history: every acknowledged record read back at its offset, once ({@link AcknowledgedRecords});
- * the replicas identical below the high watermark ({@link ReplicaLogs}); at most one controller
+ * Runs a {@link FaultSchedule} against a cluster under a continuous acks=all producer, a consumer
+ * group reading and committing the same topic ({@link GroupWorkload}) and (unless left out) a
+ * queue workload, with a {@link ClusterObserver} polling every node, then checks the history:
+ * every acknowledged record read back at its offset, once ({@link AcknowledgedRecords}); the
+ * replicas identical below the high watermark ({@link ReplicaLogs}); at most one controller
  * leader per term; no broker's metadata going backwards; no confirmed queue message lost, no acked
- * one redelivered, nothing unexpected ({@link QueueDeliveries}); no broker fenced while no fault
- * hit it ({@link EarlyFences}); no write acknowledged by a fenced, replaced leader
- * ({@link FencedLeaderAcks}). Each fault is injected, held for
- * its planned time (the one timed wait here: a fault's duration is the experiment, not a
- * condition), healed, and followed by a wait until the cluster serves again with every replica in
- * sync and writes flowing.
+ * one redelivered, nothing unexpected ({@link QueueDeliveries}); no committed group offset
+ * regressing or read back below an acknowledged commit, no partition owned by two members in one
+ * epoch, no commit acknowledged from a member whose partition another member held at a later
+ * epoch ({@link GroupHistory}); no broker fenced while no fault hit it ({@link EarlyFences}); no
+ * write acknowledged by a fenced, replaced leader ({@link FencedLeaderAcks}). The workloads run
+ * concurrently with the faults; after the last one the queue is drained and the group's members
+ * stopped (and its committed offsets read once more) before the history is checked. Each fault is
+ * injected, held for its planned time (the one timed wait here: a fault's duration is the
+ * experiment, not a condition), healed, and followed by a wait until the cluster serves again with
+ * every replica in sync and writes flowing.
  *
  * <p>A failure is rethrown with the seed, the plan and the faults as injected, so it replays.
  */
@@ -43,11 +49,13 @@ final class NemesisRun {
     /** Generous bounds; the log shows the real figures (a few seconds). */
     private static final Duration RESUME_LIMIT = Duration.ofSeconds(30);
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(60);
+    /** The consumer group of the run's {@link GroupWorkload} is named after the topic with this suffix. */
+    private static final String GROUP_SUFFIX = "-readers";
 
     /** What a clean run did. */
     record Report(Map<String, Integer> faultsByKind, int acknowledged, int failedSends, long recordsRead,
                   int controllerTerms, long metadataReports, int queueConfirmed, long queueDeliveries,
-                  int brokerFences, int leaderEpochs) {
+                  long groupCommits, int groupReads, long groupPartitionMoves, int brokerFences, int leaderEpochs) {
     }
 
     private final ProcessCluster cluster;
@@ -84,31 +92,36 @@ final class NemesisRun {
     private Report runAndCheck(FaultSchedule schedule) {
         startNanos = System.nanoTime();
         AcknowledgedRecords records = new AcknowledgedRecords(topic);
+        List<Endpoint> brokers = cluster.launcher().topology().brokerEndpoints();
         Optional<QueueDeliveries> queueHistory;
+        GroupHistory groupHistory;
         try (ClusterObserver observer = new ClusterObserver(cluster.launcher(), topic, startNanos)) {
             // A null resource is allowed (and not closed): a run without the queue workload.
-            try (QueueWorkload queueWork = queue.map(name -> new QueueWorkload(name,
-                    cluster.launcher().topology().brokerEndpoints())).orElse(null)) {
-                try (ContinuousProducer producer = new ContinuousProducer(records, partitions,
-                        cluster.launcher().topology().brokerEndpoints())) {
+            try (QueueWorkload queueWork = queue.map(name -> new QueueWorkload(name, brokers)).orElse(null);
+                 GroupWorkload groupWork = new GroupWorkload(topic + GROUP_SUFFIX, topic, brokers, startNanos)) {
+                try (ContinuousProducer producer = new ContinuousProducer(records, partitions, brokers)) {
                     awaitWritesSince(producer, System.nanoTime());
                     for (FaultSchedule.PlannedFault planned : schedule.faults()) {
                         inject(planned, producer);
                     }
                 }
                 queueHistory = Optional.ofNullable(queueWork).map(QueueWorkload::drain);
+                groupHistory = groupWork.stop();
             }
-            LOG.info("{}\n{} acknowledged, {} sends failed; queue: {}", faultLog, records.acknowledgedCount(),
-                    records.failedCount(), queueHistory.map(h -> h.confirmedCount() + " confirmed, "
-                            + h.deliveredCount() + " delivered (" + h.deliveries() + " deliveries)").orElse("none"));
-            AcknowledgedRecords.ReadBack readBack = records.assertReadBack(
-                    cluster.launcher().topology().brokerEndpoints());
+            LOG.info("{}\n{} acknowledged, {} sends failed; queue: {}; group: {}", faultLog,
+                    records.acknowledgedCount(), records.failedCount(), queueHistory.map(h -> h.confirmedCount()
+                            + " confirmed, " + h.deliveredCount() + " delivered (" + h.deliveries() + " deliveries)")
+                            .orElse("none"), groupHistory.summary());
+            AcknowledgedRecords.ReadBack readBack = records.assertReadBack(brokers);
             Map<Integer, ReplicaLogs.Replica> replicas = cluster.assertReplicasIdentical(topic,
                     readBack.highWatermarks(), RECOVERY_LIMIT);
             queueHistory.ifPresent(history -> {
                 assertEquals(List.of(), history.anomalies(), "queue " + queue.get());
                 assertTrue(history.confirmedCount() > 0, "the queue publisher made progress");
             });
+            assertEquals(List.of(), groupHistory.anomalies(), "group " + topic + GROUP_SUFFIX);
+            assertTrue(groupHistory.acknowledgedCommits() > 0 && groupHistory.reads() > 0, "the group members "
+                    + "committed and the committed offsets were read (else the group checks prove nothing)");
             assertEquals(List.of(), observer.termLeaders().violations(), "at most one controller leader per term");
             assertEquals(List.of(), observer.metadataOffsets().violations(), "broker metadata never goes backwards");
             List<EarlyFences.Fence> fences = observer.fences().fences();
@@ -126,7 +139,8 @@ final class NemesisRun {
             return new Report(faultLog.countsByKind(), records.acknowledgedCount(), records.failedCount(),
                     readBack.recordsRead(), observer.termLeaders().termsWithALeader(),
                     observer.metadataOffsets().reports(), queueHistory.map(QueueDeliveries::confirmedCount).orElse(0),
-                    queueHistory.map(QueueDeliveries::deliveries).orElse(0L), fences.size(),
+                    queueHistory.map(QueueDeliveries::deliveries).orElse(0L), groupHistory.acknowledgedCommits(),
+                    groupHistory.reads(), groupHistory.ownershipChanges(), fences.size(),
                     observer.leaderEpochs().epochsSeen());
         }
     }

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.broker.BrokerConfig;
 import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.client.admin.NewTopic;
 import io.wharf.metadata.QueueNames;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * from 29000, each node in a network namespace of its own where namespaces can be made (else on
  * 127.0.0.1, and the schedule has no partitions), a topic of 3 partitions (RF 3,
  * min.insync.replicas 2) and a replicated queue for the workloads, every nemesis (the brokers run
- * with disk fault injection on, driven by {@link BrokerDisks}), and a {@link NemesisRun} of the
+ * with disk fault injection on, driven by {@link BrokerDisks}, and with short consumer group
+ * sessions), and a {@link NemesisRun} of the
  * seeded schedule. Owns the cluster and the namespaces until {@link #close()}.
  */
 final class NemesisSuite implements AutoCloseable {
@@ -32,6 +34,14 @@ final class NemesisSuite implements AutoCloseable {
     private static final int PORT_BASE = 29000;
     private static final int PARTITIONS = 3;
     private static final String QUEUE = "nemesis-jobs";
+    /**
+     * Group sessions short enough for a fault to fence a member of {@link GroupWorkload} (Kafka's
+     * 45 s would outlast every fault), with heartbeats well inside them.
+     */
+    private static final Map<String, String> BROKER_PROPERTIES = Map.of(
+            BrokerConfig.GROUP_MIN_SESSION_TIMEOUT_MS, String.valueOf(GroupWorkload.SESSION_TIMEOUT.toMillis()),
+            BrokerConfig.GROUP_MIN_HEARTBEAT_INTERVAL_MS, "1000",
+            BrokerConfig.GROUP_HEARTBEAT_INTERVAL_MS, "1000");
 
     private final ProcessCluster cluster;
     private final Optional<NetworkNamespaces> network;
@@ -71,7 +81,7 @@ final class NemesisSuite implements AutoCloseable {
             network = Optional.of(NetworkNamespaces.create(new ClusterTopology(ClusterTopology.DEFAULT_HOST,
                     PORT_BASE, 3, 3).nodes()));
             try {
-                cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3, Map.of(), network.get().hosts(),
+                cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3, BROKER_PROPERTIES, network.get().hosts(),
                         network.get().launchPrefixes(), disks.jvmOptions());
             } catch (RuntimeException e) {
                 network.get().close();
@@ -80,7 +90,7 @@ final class NemesisSuite implements AutoCloseable {
         } else {
             LOG.warn("network namespaces cannot be made here (root, CAP_NET_ADMIN and `ip` are needed): "
                     + "the schedule has no network partitions");
-            cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3, Map.of(), Map.of(), Map.of(), disks.jvmOptions());
+            cluster = ProcessCluster.start(NAME, PORT_BASE, 3, 3, BROKER_PROPERTIES, Map.of(), Map.of(), disks.jvmOptions());
         }
         NemesisSuite suite = new NemesisSuite(cluster, network, disks);
         try {

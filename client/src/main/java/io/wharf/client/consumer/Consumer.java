@@ -77,6 +77,8 @@ public final class Consumer implements AutoCloseable {
     /** The group membership once {@link #subscribe} was called; null for a consumer that assigns. */
     private GroupMember member;
     private RebalanceListener listener = RebalanceListener.NONE;
+    /** The member epoch of the assignment reconcile last applied: what {@link #groupMetadata} tells. */
+    private int appliedEpoch;
     private long nextAutoCommitMs;
     /** Outcomes of async commits, to be told on the polling thread. */
     private final ConcurrentLinkedQueue<Runnable> commitCallbacks = new ConcurrentLinkedQueue<>();
@@ -147,6 +149,18 @@ public final class Consumer implements AutoCloseable {
             nextAutoCommitMs = System.currentTimeMillis() + config.autoCommitInterval().toMillis();
         }
         return member;
+    }
+
+    /**
+     * The group membership as this consumer's polling thread applied it: a listener called by poll
+     * sees the member epoch of the assignment it is told about (the old one while revoking or
+     * losing partitions, the new one once they are assigned).
+     *
+     * @throws IllegalStateException before {@link #subscribe}
+     */
+    public ConsumerGroupMetadata groupMetadata() {
+        GroupMember current = requireMember("groupMetadata");
+        return new ConsumerGroupMetadata(config.groupId().orElseThrow(), current.memberId(), appliedEpoch);
     }
 
     /** Reads exactly these partitions from now on; positions of partitions kept stay where they are. */
@@ -491,6 +505,7 @@ public final class Consumer implements AutoCloseable {
                     listener.onPartitionsLost(lost);
                 }
             } finally {
+                appliedEpoch = 0;
                 member.lostHandled(); // rejoins only now, as Kafka does once the callback is done
             }
             return;
@@ -511,6 +526,7 @@ public final class Consumer implements AutoCloseable {
             listener.onPartitionsRevoked(Set.copyOf(revoked));
             assigned.keySet().removeAll(revoked);
         }
+        appliedEpoch = target.memberEpoch();
         Set<TopicPartition> added = new HashSet<>(target.partitions());
         added.removeAll(assigned.keySet());
         if (!added.isEmpty()) {

@@ -51,9 +51,10 @@ final class GroupMember implements AutoCloseable {
 
     /**
      * What the poll thread must act on, in this order: a fatal error; the loss of every partition
-     * (fenced); the partitions to own now (null before the first assignment since the last join).
+     * (fenced); the partitions to own now (null before the first assignment since the last join),
+     * with the member epoch the coordinator gave them at (read together, so the two always match).
      */
-    record Target(ClientException fatal, boolean lost, Set<TopicPartition> partitions) {
+    record Target(ClientException fatal, boolean lost, Set<TopicPartition> partitions, int memberEpoch) {
     }
 
     private final String groupId;
@@ -126,7 +127,12 @@ final class GroupMember implements AutoCloseable {
     }
 
     synchronized Target target() {
-        return new Target(fatal, lost, target);
+        return new Target(fatal, lost, target, memberEpoch);
+    }
+
+    /** The id this member joins with, generated once and kept across rejoins. */
+    String memberId() {
+        return memberId;
     }
 
     /** The member epoch to commit with; 0 while (re)joining. */

@@ -24,6 +24,8 @@ import io.wharf.proto.broker.OffsetCommitPartition;
 import io.wharf.proto.broker.OffsetCommitPartitionResult;
 import io.wharf.proto.broker.OffsetCommitRequest;
 import io.wharf.proto.broker.OffsetCommitResponse;
+import io.wharf.proto.broker.OffsetFetchRequest;
+import io.wharf.proto.broker.OffsetFetchResponse;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import java.time.Duration;
@@ -159,6 +161,31 @@ public final class GroupAdmin implements AutoCloseable {
             }
         }
         return ends;
+    }
+
+    /**
+     * Every committed offset of the group (the next offset to consume, per partition), read with
+     * one OffsetFetch from its coordinator, after Kafka's {@code Admin.listConsumerGroupOffsets}:
+     * unlike {@link #describeGroup} it asks no partition leader for lag. Empty for a group that
+     * does not exist.
+     *
+     * @throws ClientException INVALID_GROUP_ID, or a retriable code after the timeout
+     */
+    public Map<TopicPartition, Long> committedOffsets(String groupId) {
+        OffsetFetchResponse response = coordinator.call(groupId, "OffsetFetch",
+                stub -> stub.offsetFetch(OffsetFetchRequest.newBuilder().setGroupId(groupId).build()),
+                OffsetFetchResponse::getError, timeout);
+        if (response.getError().getCode() == ErrorCode.GROUP_ID_NOT_FOUND) {
+            return Map.of();
+        }
+        requireNone(groupId, "fetching the committed offsets of", response.getError());
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        for (CommittedPartitionOffset offset : response.getOffsetsList()) {
+            if (offset.getOffset() >= 0) {
+                committed.put(new TopicPartition(offset.getTopic(), offset.getPartition()), offset.getOffset());
+            }
+        }
+        return Map.copyOf(committed);
     }
 
     /**

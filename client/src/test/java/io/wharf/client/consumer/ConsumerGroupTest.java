@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.wharf.client.ClientException;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.fake.FakeCluster;
+import io.wharf.client.group.GroupAdmin;
 import io.wharf.client.producer.Producer;
 import io.wharf.client.producer.ProducerConfig;
 import io.wharf.client.producer.ProducerRecord;
@@ -388,6 +389,51 @@ class ConsumerGroupTest {
         consumer.commitSync(Map.of(P2, 0L));
         assertEquals(0L, cluster.committedOffset("stale", P2));
         assertTrue(cluster.heartbeats("stale").size() > before, "no heartbeat between the two attempts");
+    }
+
+    @Test
+    void groupMetadataTellsTheMemberIdAndTheEpochOfTheAssignmentTheListenerIsToldAbout() {
+        Consumer consumer = new Consumer(config("epochs").build(), cluster.channels());
+        consumers.add(consumer);
+        assertThrows(IllegalStateException.class, consumer::groupMetadata);
+        List<String> told = new ArrayList<>();
+        consumer.subscribe(List.of(TOPIC), new RebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(Set<TopicPartition> partitions) {
+                told.add("assigned at " + consumer.groupMetadata().memberEpoch());
+            }
+
+            @Override
+            public void onPartitionsLost(Set<TopicPartition> partitions) {
+                told.add("lost at " + consumer.groupMetadata().memberEpoch());
+            }
+        });
+        assertEquals(0, consumer.groupMetadata().memberEpoch(), "no assignment applied yet");
+        pollUntil(() -> told.size() == 1, consumer);
+        ConsumerGroupMetadata joined = consumer.groupMetadata();
+        String memberId = cluster.heartbeats("epochs").get(0).getMemberId();
+        assertEquals(new ConsumerGroupMetadata("epochs", memberId, joined.memberEpoch()), joined);
+        assertTrue(joined.memberEpoch() > 0, joined.toString());
+
+        cluster.failNextHeartbeats(ErrorCode.FENCED_MEMBER_EPOCH);
+        pollUntil(() -> told.size() == 3, consumer);
+        ConsumerGroupMetadata rejoined = consumer.groupMetadata();
+        assertTrue(rejoined.memberEpoch() > joined.memberEpoch(), rejoined + " after " + joined);
+        assertEquals(List.of("assigned at " + joined.memberEpoch(), "lost at " + joined.memberEpoch(),
+                "assigned at " + rejoined.memberEpoch()), told);
+        assertEquals(memberId, rejoined.memberId());
+    }
+
+    @Test
+    void theGroupAdminReadsEveryCommittedOffsetOfAGroup() {
+        Recorder a = new Recorder("a");
+        Consumer consumer = subscribe(config("read"), a);
+        pollUntil(() -> a.owned.equals(ALL), consumer);
+        consumer.commitSync(Map.of(P0, 4L, P2, 7L));
+        try (GroupAdmin admin = new GroupAdmin(cluster.bootstrap(), Duration.ofSeconds(5), cluster.channels())) {
+            assertEquals(Map.of(P0, 4L, P2, 7L), admin.committedOffsets("read"));
+            assertEquals(Map.of(), admin.committedOffsets("nobody"));
+        }
     }
 
     @Test
