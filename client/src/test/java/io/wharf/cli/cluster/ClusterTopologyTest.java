@@ -108,5 +108,17 @@ class ClusterTopologyTest {
         Files.writeString(dir.resolve("cluster.json"), "{not json");
         LocalClusterException error = assertThrows(LocalClusterException.class, () -> ClusterFile.read(dir));
         assertTrue(error.getMessage().contains("delete the directory"), error.getMessage());
+        for (String damaged : java.util.List.of("[]", "{\"host\":\"127.0.0.1\",\"port_base\":\"x\",\"controllers\":1}",
+                "{\"port_base\":18000,\"controllers\":1,\"brokers\":0}", "{\"host\":\"h\",\"port_base\":18000,"
+                        + "\"controllers\":1,\"brokers\":0,\"node_hosts\":{\"controller-1\":7}}",
+                "{\"host\":\"h\",\"port_base\":18000,\"controllers\":1,\"brokers\":0")) {
+            Files.writeString(dir.resolve("cluster.json"), damaged);
+            error = assertThrows(LocalClusterException.class, () -> ClusterFile.read(dir), damaged);
+            assertTrue(error.getMessage().contains("is not a readable cluster description"), error.getMessage());
+        }
+        Files.writeString(dir.resolve("cluster.json"), "{\"host\":\"h\",\"future_key\":{\"a\":[1,{}]},"
+                + "\"port_base\":18000,\"controllers\":1,\"brokers\":2,\"nodes\":[{\"name\":\"controller-1\"}]}");
+        assertEquals(Optional.of(new ClusterTopology("h", 18000, 1, 2)), ClusterFile.read(dir),
+                "unknown keys and the derived node list are skipped");
     }
 }
