@@ -66,6 +66,7 @@ public final class WharfCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.setProperty(CliLogging.PROPERTY, "stderr"); // before anything logs (CliLogging)
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code;
