@@ -32,7 +32,7 @@ class CliLoggingTest {
         LoggingEvent event = new LoggingEvent(Logger.class.getName(), context.getLogger("io.wharf.client.admin.AdminClient"),
                 Level.WARN, "controller 2 did not answer", null, null);
         String line = new String(((PatternLayoutEncoder) stderr.getEncoder()).encode(event), StandardCharsets.UTF_8);
-        assertEquals("wharf: WARN i.w.c.admin.AdminClient: controller 2 did not answer" + System.lineSeparator(), line);
+        assertEquals("wharf: WARN i.w.c.a.AdminClient: controller 2 did not answer" + System.lineSeparator(), line);
     }
 
     @Test
