@@ -1,6 +1,6 @@
 package io.wharf.controller;
 
-import static org.awaitility.Awaitility.await;
+import static io.wharf.controller.QuickPolling.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
