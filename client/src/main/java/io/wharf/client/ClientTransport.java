@@ -22,10 +22,13 @@ public final class ClientTransport implements AutoCloseable {
 
     private static final long CLOSE_LIMIT_MS = 2_000;
 
-    private final EventLoopGroup eventLoop;
+    private final ThreadFactory threads;
+    /** Made with the first channel: a call that opens none (help, a usage error) starts no Netty at all. */
+    private EventLoopGroup eventLoop;
+    private boolean closed;
 
-    private ClientTransport(EventLoopGroup eventLoop) {
-        this.eventLoop = eventLoop;
+    private ClientTransport(ThreadFactory threads) {
+        this.threads = threads;
     }
 
     /**
@@ -35,24 +38,40 @@ public final class ClientTransport implements AutoCloseable {
      */
     public static ClientTransport create(String threadPrefix) {
         AtomicInteger count = new AtomicInteger();
-        ThreadFactory threads = runnable -> {
+        return new ClientTransport(runnable -> {
             Thread thread = new Thread(runnable, threadPrefix + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        };
-        return new ClientTransport(new NioEventLoopGroup(0, threads));
+        });
     }
 
     /** Plaintext channels on this transport's threads, configured as {@link EndpointChannels#plaintext()}'s. */
     public Function<Endpoint, ManagedChannel> plaintextChannels() {
         return endpoint -> NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
-                .eventLoopGroup(eventLoop).channelType(NioSocketChannel.class)
+                .eventLoopGroup(eventLoop()).channelType(NioSocketChannel.class)
                 .usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
+    }
+
+    private synchronized EventLoopGroup eventLoop() {
+        if (closed) {
+            throw new IllegalStateException("the client transport is closed");
+        }
+        if (eventLoop == null) {
+            eventLoop = new NioEventLoopGroup(0, threads);
+        }
+        return eventLoop;
     }
 
     /** Stops the threads at once (no quiet period) and waits for them, up to two seconds. */
     @Override
     public void close() {
-        eventLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(CLOSE_LIMIT_MS);
+        EventLoopGroup started;
+        synchronized (this) {
+            closed = true;
+            started = eventLoop;
+        }
+        if (started != null) {
+            started.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(CLOSE_LIMIT_MS);
+        }
     }
 }
