@@ -26,7 +26,8 @@ class NodeCommandTest {
         NodeCommand command = new NodeCommand(Path.of("java"), List.of(), Optional.empty(), "cp", Optional.empty());
         NodePaths paths = NodePaths.of(Path.of("/b"), NodeName.controller(1));
 
-        assertEquals(List.of("java", "-Dwharf.node=controller-1",
+        assertEquals(List.of("java", "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7",
+                "-Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7", "-Dwharf.node=controller-1",
                 "-Dwharf.node.config=/b/controller-1/node.properties", "-cp", "cp", "io.wharf.controller.ControllerMain",
                 "--config", "/b/controller-1/node.properties"),
                 command.build(NodeName.controller(1), NodeRole.CONTROLLER.mainClass(), paths));
