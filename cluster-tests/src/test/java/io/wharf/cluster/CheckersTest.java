@@ -155,10 +155,8 @@ class CheckersTest {
 
     @Test
     void acknowledgementsInTheLeadersOwnEpochAreClean() {
-        FencedLeaderAcks leaders = new FencedLeaderAcks();
-        leaders.observed(1, 0, 5, 1, 0);
-        leaders.observed(1, 0, 6, 2, 10_000);
-        List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
+        FencedLeaderAcks leaders = brokerOneLeadsThenBrokerTwoFromTenSeconds();
+        List<EarlyFences.Fence> fences = List.of(BROKER_ONE_FENCED_AT_TEN_SECONDS);
         Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
                 0L, new FencedLeaderAcks.Stored(5, "t-0"),
                 1L, new FencedLeaderAcks.Stored(5, "t-1"),     // sent before the move, taken by the new leader
@@ -170,10 +168,8 @@ class CheckersTest {
 
     @Test
     void aWriteStoredInTheEpochOfALeaderFencedAndReplacedBeforeItWasSentIsFound() {
-        FencedLeaderAcks leaders = new FencedLeaderAcks();
-        leaders.observed(1, 0, 5, 1, 0);
-        leaders.observed(1, 0, 6, 2, 10_000);
-        List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
+        FencedLeaderAcks leaders = brokerOneLeadsThenBrokerTwoFromTenSeconds();
+        List<EarlyFences.Fence> fences = List.of(BROKER_ONE_FENCED_AT_TEN_SECONDS);
         Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
                 7L, new FencedLeaderAcks.Stored(5, "t-7")));
         long sent = 10_000 + FencedLeaderAcks.APPLY_BOUND_MS + 500;
@@ -185,10 +181,8 @@ class CheckersTest {
     void aNewLeaderCutFromTheActiveControllerMayTakeTheDeposedLeadersAppendsUntilItsMetadataCatchesUp() {
         // Broker 2, named leader at 10 s, learns of it only once it noticed its metadata lag and
         // resumed the stream elsewhere; it follows broker 1 until then.
-        FencedLeaderAcks leaders = new FencedLeaderAcks();
-        leaders.observed(1, 0, 5, 1, 0);
-        leaders.observed(1, 0, 6, 2, 10_000);
-        List<EarlyFences.Fence> fences = List.of(new EarlyFences.Fence(1, 3, 9_000, 10_000));
+        FencedLeaderAcks leaders = brokerOneLeadsThenBrokerTwoFromTenSeconds();
+        List<EarlyFences.Fence> fences = List.of(BROKER_ONE_FENCED_AT_TEN_SECONDS);
         Map<Integer, Map<Long, FencedLeaderAcks.Stored>> log = Map.of(0, Map.of(
                 7L, new FencedLeaderAcks.Stored(5, "t-7"),
                 8L, new FencedLeaderAcks.Stored(5, "t-8")));
@@ -245,5 +239,16 @@ class CheckersTest {
     private static void assertOne(String expectedStart, List<String> anomalies) {
         assertEquals(1, anomalies.size(), anomalies.toString());
         assertTrue(anomalies.get(0).startsWith(expectedStart), anomalies.toString());
+    }
+
+    /** Broker 1, registration epoch 3, last active at 9 s, seen fenced at 10 s. */
+    private static final EarlyFences.Fence BROKER_ONE_FENCED_AT_TEN_SECONDS = new EarlyFences.Fence(1, 3, 9_000, 10_000);
+
+    /** Partition 0 led by broker 1 in epoch 5 from the start, then by broker 2 in epoch 6 from 10 s. */
+    private static FencedLeaderAcks brokerOneLeadsThenBrokerTwoFromTenSeconds() {
+        FencedLeaderAcks leaders = new FencedLeaderAcks();
+        leaders.observed(1, 0, 5, 1, 0);
+        leaders.observed(1, 0, 6, 2, 10_000);
+        return leaders;
     }
 }
