@@ -1,6 +1,7 @@
 package io.wharf.replication.log.fault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,5 +57,13 @@ class DiskFaultControlFileTest {
                 DiskFaults.parse("fsync.delay.ms=300\n"));
         assertThrows(IllegalArgumentException.class, () -> DiskFaults.parse("fail.disk=true\n"));
         assertThrows(IllegalArgumentException.class, () -> DiskFaults.parse("fail.fsyncs=yes\n"));
+    }
+
+    @Test
+    void aFullDiskReadsBackAndOldFilesMeanSpaceIsLeft() {
+        DiskFaults full = new DiskFaults(Duration.ZERO, Duration.ZERO, false, false, true);
+        assertEquals(full, DiskFaults.parse(full.format()));
+        assertEquals(full, DiskFaults.parse("disk.full=true\n"));
+        assertFalse(DiskFaults.parse("fail.writes=true\n").diskFull());
     }
 }

@@ -27,7 +27,7 @@ class FaultInjectingFileChannelsTest {
     private final AtomicReference<DiskFaults> faults = new AtomicReference<>(DiskFaults.NONE);
     private final List<Duration> delays = new CopyOnWriteArrayList<>();
     private final FaultInjectingFileChannels channels = new FaultInjectingFileChannels(LogFileChannels.DEFAULT,
-            faults::get, delays::add);
+            (file, operation) -> faults.get(), delays::add);
 
     @Test
     void aHealthyDiskPassesWritesReadsAndFsyncsThrough() throws IOException {
@@ -93,9 +93,45 @@ class FaultInjectingFileChannelsTest {
     }
 
     @Test
+    void aFullDiskWritesHalfAPositionalWriteAndRefusesOtherWritesAndNewFiles() throws IOException {
+        Path file = dir.resolve("f.log");
+        try (FileChannel channel = channels.open(file)) {
+            faults.set(new DiskFaults(Duration.ZERO, Duration.ZERO, false, false, true));
+            IOException full = assertThrows(IOException.class, () -> channel.write(bytes("abcd"), 0));
+            assertTrue(full.getMessage().startsWith("No space left on device"), full.getMessage());
+            assertThrows(IOException.class, () -> channel.write(bytes("e")));
+            assertThrows(IOException.class, () -> channel.transferFrom(channel, 0, 1));
+            channel.force(true);
+            try (FileChannel existing = channels.open(file)) {
+                assertEquals(2, existing.size(), "an existing file still opens");
+            }
+            assertThrows(IOException.class, () -> channels.open(dir.resolve("g.log")));
+        }
+        assertEquals("ab", Files.readString(file));
+        assertTrue(Files.notExists(dir.resolve("g.log")), "the refused file was not created");
+    }
+
+    @Test
+    void theSourceIsAskedForEachFileAndOperation() throws IOException {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        FaultInjectingFileChannels recording = new FaultInjectingFileChannels(LogFileChannels.DEFAULT,
+                (file, operation) -> {
+                    asked.add(file.getFileName() + " " + operation);
+                    return DiskFaults.NONE;
+                }, delays::add);
+        try (FileChannel channel = recording.open(dir.resolve("h.log"))) {
+            channel.write(bytes("x"), 0);
+            channel.force(false);
+            channel.read(ByteBuffer.allocate(1), 0);
+            recording.open(dir.resolve("h.log")).close();
+        }
+        assertEquals(List.of("h.log CREATE", "h.log WRITE", "h.log FSYNC"), asked);
+    }
+
+    @Test
     void anInterruptedDelayFailsTheOperationAndKeepsTheInterrupt() throws IOException {
         FaultInjectingFileChannels interrupted = new FaultInjectingFileChannels(LogFileChannels.DEFAULT,
-                () -> new DiskFaults(Duration.ZERO, Duration.ofMillis(100), false, false), duration -> {
+                (file, operation) -> new DiskFaults(Duration.ZERO, Duration.ofMillis(100), false, false), duration -> {
                     throw new InterruptedException("stopping");
                 });
         try (FileChannel channel = interrupted.open(dir.resolve("e.log"))) {
