@@ -1,5 +1,6 @@
 package io.wharf.metadata;
 
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.CommandResult;
@@ -91,13 +92,13 @@ final class QueueCommands {
         int minInsync = Math.min(command.getMinInsyncReplicas() > 0 ? command.getMinInsyncReplicas()
                 : DEFAULT_MIN_INSYNC_REPLICAS, replicationFactor);
         Map<String, String> configs = new TreeMap<>();
-        configs.put(TopicConfigs.MIN_INSYNC_REPLICAS, Integer.toString(minInsync));
+        configs.put(TopicConfigKeys.MIN_INSYNC_REPLICAS.name(), Integer.toString(minInsync));
         // a queue deletes messages when they are acknowledged, never by age or size
-        configs.put(TopicConfigs.RETENTION_MS, "-1");
-        configs.put(TopicConfigs.RETENTION_BYTES, "-1");
-        configs.put(TopicConfigs.CLEANUP_POLICY, "delete");
-        configs.put(TopicConfigs.SEGMENT_BYTES, SEGMENT_BYTES);
-        configs.put(TopicConfigs.MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES);
+        configs.put(TopicConfigKeys.RETENTION_MS.name(), "-1");
+        configs.put(TopicConfigKeys.RETENTION_BYTES.name(), "-1");
+        configs.put(TopicConfigKeys.CLEANUP_POLICY.name(), "delete");
+        configs.put(TopicConfigKeys.SEGMENT_BYTES.name(), SEGMENT_BYTES);
+        configs.put(TopicConfigKeys.MAX_MESSAGE_BYTES.name(), MAX_MESSAGE_BYTES);
         return TopicSpec.newBuilder()
                 .setName(QueueNames.topicFor(command.getName()))
                 .setPartitions(1)

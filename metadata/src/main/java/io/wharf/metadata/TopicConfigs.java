@@ -21,18 +21,6 @@ import java.util.TreeMap;
  */
 public final class TopicConfigs {
 
-    public static final String RETENTION_MS = TopicConfigKeys.RETENTION_MS.name();
-    public static final String RETENTION_BYTES = TopicConfigKeys.RETENTION_BYTES.name();
-    public static final String MIN_INSYNC_REPLICAS = TopicConfigKeys.MIN_INSYNC_REPLICAS.name();
-    public static final String SEGMENT_BYTES = TopicConfigKeys.SEGMENT_BYTES.name();
-    public static final String SEGMENT_MS = TopicConfigKeys.SEGMENT_MS.name();
-    public static final String MAX_MESSAGE_BYTES = TopicConfigKeys.MAX_MESSAGE_BYTES.name();
-    public static final String CLEANUP_POLICY = TopicConfigKeys.CLEANUP_POLICY.name();
-    public static final String MIN_CLEANABLE_DIRTY_RATIO = TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO.name();
-    public static final String MIN_COMPACTION_LAG_MS = TopicConfigKeys.MIN_COMPACTION_LAG_MS.name();
-    public static final String MAX_COMPACTION_LAG_MS = TopicConfigKeys.MAX_COMPACTION_LAG_MS.name();
-    public static final String DELETE_RETENTION_MS = TopicConfigKeys.DELETE_RETENTION_MS.name();
-
     private TopicConfigs() {
     }
 
@@ -91,7 +79,8 @@ public final class TopicConfigs {
         long maxLag = config.longValue(TopicConfigKeys.MAX_COMPACTION_LAG_MS);
         if (minLag > maxLag) {
             throw config.invalid(TopicConfigKeys.MIN_COMPACTION_LAG_MS, "'" + minLag + "' is above "
-                    + MAX_COMPACTION_LAG_MS + " " + maxLag + "; allowed: at most " + MAX_COMPACTION_LAG_MS);
+                    + TopicConfigKeys.MAX_COMPACTION_LAG_MS.name() + " " + maxLag + "; allowed: at most "
+                    + TopicConfigKeys.MAX_COMPACTION_LAG_MS.name());
         }
     }
 }

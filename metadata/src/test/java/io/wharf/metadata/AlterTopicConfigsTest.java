@@ -6,6 +6,7 @@ import static io.wharf.metadata.Commands.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.ItemResult;
 import java.util.Map;
@@ -34,7 +35,7 @@ class AlterTopicConfigsTest {
         cluster.ok(alterConfigs("t", Map.of("segment.bytes", "1048576"), "retention.ms"));
         assertEquals(Map.of("min.insync.replicas", "2", "segment.bytes", "1048576"), configs());
         assertEquals(String.valueOf(7L * 24 * 60 * 60 * 1000),
-                cluster.image().topic("t").orElseThrow().config(TopicConfigs.RETENTION_MS), "back to the default");
+                cluster.image().topic("t").orElseThrow().config(TopicConfigKeys.RETENTION_MS.name()), "back to the default");
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.metadata.ItemResult;
 import io.wharf.proto.metadata.MetadataRecord;
@@ -46,8 +47,8 @@ class CreateTopicsTest {
 
         TopicImage topic = cluster.image().topic("logs").orElseThrow();
         assertEquals(Map.of("retention.ms", "-1", "min.insync.replicas", "2"), topic.configs());
-        assertEquals("-1", topic.config(TopicConfigs.RETENTION_MS));
-        assertEquals("1073741824", topic.config(TopicConfigs.SEGMENT_BYTES));
+        assertEquals("-1", topic.config(TopicConfigKeys.RETENTION_MS.name()));
+        assertEquals("1073741824", topic.config(TopicConfigKeys.SEGMENT_BYTES.name()));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.wharf.metadata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import java.util.List;
@@ -20,8 +21,8 @@ class TopicConfigsTest {
                 Map.entry("cleanup.policy", "delete"), Map.entry("min.cleanable.dirty.ratio", "0.5"),
                 Map.entry("min.compaction.lag.ms", "0"), Map.entry("max.compaction.lag.ms", "9223372036854775807"),
                 Map.entry("delete.retention.ms", "86400000")), TopicConfigs.defaults());
-        assertEquals(604800000L, TopicConfigs.effectiveLong(Map.of(), TopicConfigs.RETENTION_MS));
-        assertEquals(-1L, TopicConfigs.effectiveLong(Map.of("retention.ms", "-1"), TopicConfigs.RETENTION_MS));
+        assertEquals(604800000L, TopicConfigs.effectiveLong(Map.of(), TopicConfigKeys.RETENTION_MS.name()));
+        assertEquals(-1L, TopicConfigs.effectiveLong(Map.of("retention.ms", "-1"), TopicConfigKeys.RETENTION_MS.name()));
         assertEquals("5", TopicConfigs.withDefaults(Map.of("segment.ms", "5")).get("segment.ms"));
     }
 

@@ -1,6 +1,7 @@
 package io.wharf.broker.partition;
 
 import io.wharf.broker.TopicPartition;
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.PartitionState;
 import io.wharf.metadata.TopicConfigs;
@@ -101,7 +102,7 @@ final class AssignmentApplier {
      * thrown at the end so that the topic is tried again.
      */
     private void applyTopic(TopicImage topic) {
-        int minIsr = (int) TopicConfigs.effectiveLong(topic.configs(), TopicConfigs.MIN_INSYNC_REPLICAS);
+        int minIsr = (int) TopicConfigs.effectiveLong(topic.configs(), TopicConfigKeys.MIN_INSYNC_REPLICAS.name());
         RuntimeException firstFailure = null;
         for (PartitionState state : topic.partitions().values()) {
             TopicPartition tp = new TopicPartition(topic.name(), state.partition());

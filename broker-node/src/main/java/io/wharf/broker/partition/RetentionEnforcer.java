@@ -1,5 +1,6 @@
 package io.wharf.broker.partition;
 
+import io.wharf.config.TopicConfigKeys;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.TopicConfigs;
 import io.wharf.metadata.TopicImage;
@@ -77,8 +78,8 @@ final class RetentionEnforcer implements AutoCloseable {
      */
     static RetentionPolicy effectivePolicy(Map<String, String> explicitTopicConfigs, RetentionPolicy brokerDefault) {
         return new RetentionPolicy(
-                number(explicitTopicConfigs, TopicConfigs.RETENTION_MS, brokerDefault.retentionMs()),
-                number(explicitTopicConfigs, TopicConfigs.RETENTION_BYTES, brokerDefault.retentionBytes()));
+                number(explicitTopicConfigs, TopicConfigKeys.RETENTION_MS.name(), brokerDefault.retentionMs()),
+                number(explicitTopicConfigs, TopicConfigKeys.RETENTION_BYTES.name(), brokerDefault.retentionBytes()));
     }
 
     private static long number(Map<String, String> configs, String key, long fallback) {

@@ -1,5 +1,14 @@
 package io.wharf.replication.log;
 
+import static io.wharf.config.TopicConfigKeys.CLEANUP_POLICY;
+import static io.wharf.config.TopicConfigKeys.DELETE_RETENTION_MS;
+import static io.wharf.config.TopicConfigKeys.MAX_COMPACTION_LAG_MS;
+import static io.wharf.config.TopicConfigKeys.MAX_MESSAGE_BYTES;
+import static io.wharf.config.TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO;
+import static io.wharf.config.TopicConfigKeys.MIN_COMPACTION_LAG_MS;
+import static io.wharf.config.TopicConfigKeys.SEGMENT_BYTES;
+import static io.wharf.config.TopicConfigKeys.SEGMENT_MS;
+
 import io.wharf.config.ParsedConfig;
 import io.wharf.config.TopicConfigKeys;
 import java.util.Locale;
@@ -24,35 +33,27 @@ import java.util.Map;
  * </table>
  */
 public final class LogConfig {
-    public static final String SEGMENT_BYTES = TopicConfigKeys.SEGMENT_BYTES.name();
-    public static final String SEGMENT_MS = TopicConfigKeys.SEGMENT_MS.name();
     public static final String FLUSH_MODE = "flush.mode";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
     public static final String SEGMENT_INDEX_BYTES = "segment.index.bytes";
-    public static final String MAX_MESSAGE_BYTES = TopicConfigKeys.MAX_MESSAGE_BYTES.name();
-    public static final String CLEANUP_POLICY = TopicConfigKeys.CLEANUP_POLICY.name();
-    public static final String MIN_CLEANABLE_DIRTY_RATIO = TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO.name();
-    public static final String MIN_COMPACTION_LAG_MS = TopicConfigKeys.MIN_COMPACTION_LAG_MS.name();
-    public static final String MAX_COMPACTION_LAG_MS = TopicConfigKeys.MAX_COMPACTION_LAG_MS.name();
-    public static final String DELETE_RETENTION_MS = TopicConfigKeys.DELETE_RETENTION_MS.name();
 
-    public static final int DEFAULT_SEGMENT_BYTES = TopicConfigKeys.DEFAULTS.intValue(TopicConfigKeys.SEGMENT_BYTES);
-    public static final long DEFAULT_SEGMENT_MS = TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.SEGMENT_MS);
+    public static final int DEFAULT_SEGMENT_BYTES = TopicConfigKeys.DEFAULTS.intValue(SEGMENT_BYTES);
+    public static final long DEFAULT_SEGMENT_MS = TopicConfigKeys.DEFAULTS.longValue(SEGMENT_MS);
     public static final FlushMode DEFAULT_FLUSH_MODE = FlushMode.SYNC;
     public static final int DEFAULT_INDEX_INTERVAL_BYTES = 4096;
     public static final int DEFAULT_SEGMENT_INDEX_BYTES = 10 * 1024 * 1024;
     public static final int DEFAULT_MAX_MESSAGE_BYTES =
-            TopicConfigKeys.DEFAULTS.intValue(TopicConfigKeys.MAX_MESSAGE_BYTES);
+            TopicConfigKeys.DEFAULTS.intValue(MAX_MESSAGE_BYTES);
     public static final CleanupPolicy DEFAULT_CLEANUP_POLICY =
             cleanupPolicy(TopicConfigKeys.DEFAULTS);
     public static final double DEFAULT_MIN_CLEANABLE_DIRTY_RATIO =
-            TopicConfigKeys.DEFAULTS.doubleValue(TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO);
+            TopicConfigKeys.DEFAULTS.doubleValue(MIN_CLEANABLE_DIRTY_RATIO);
     public static final long DEFAULT_MIN_COMPACTION_LAG_MS =
-            TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.MIN_COMPACTION_LAG_MS);
+            TopicConfigKeys.DEFAULTS.longValue(MIN_COMPACTION_LAG_MS);
     public static final long DEFAULT_MAX_COMPACTION_LAG_MS =
-            TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.MAX_COMPACTION_LAG_MS);
+            TopicConfigKeys.DEFAULTS.longValue(MAX_COMPACTION_LAG_MS);
     public static final long DEFAULT_DELETE_RETENTION_MS =
-            TopicConfigKeys.DEFAULTS.longValue(TopicConfigKeys.DELETE_RETENTION_MS);
+            TopicConfigKeys.DEFAULTS.longValue(DELETE_RETENTION_MS);
 
     private final int segmentBytes;
     private final long segmentMs;
@@ -67,27 +68,27 @@ public final class LogConfig {
     private final long deleteRetentionMs;
 
     private LogConfig(Builder b) {
-        this.segmentBytes = atLeast(SEGMENT_BYTES, b.segmentBytes, 128);
-        this.segmentMs = atLeast(SEGMENT_MS, b.segmentMs, 1);
+        this.segmentBytes = atLeast(SEGMENT_BYTES.name(), b.segmentBytes, 128);
+        this.segmentMs = atLeast(SEGMENT_MS.name(), b.segmentMs, 1);
         if (b.flushMode == null) {
             throw new IllegalArgumentException(FLUSH_MODE + " must be sync or lazy");
         }
         this.flushMode = b.flushMode;
         this.indexIntervalBytes = atLeast(INDEX_INTERVAL_BYTES, b.indexIntervalBytes, 0);
         this.segmentIndexBytes = atLeast(SEGMENT_INDEX_BYTES, b.segmentIndexBytes, 24);
-        this.maxMessageBytes = atLeast(MAX_MESSAGE_BYTES, b.maxMessageBytes, 61);
+        this.maxMessageBytes = atLeast(MAX_MESSAGE_BYTES.name(), b.maxMessageBytes, 61);
         if (b.cleanupPolicy == null) {
-            throw new IllegalArgumentException(CLEANUP_POLICY + " must be delete, compact or compact,delete");
+            throw new IllegalArgumentException(CLEANUP_POLICY.name() + " must be delete, compact or compact,delete");
         }
         this.cleanupPolicy = b.cleanupPolicy;
         if (!(b.minCleanableDirtyRatio >= 0 && b.minCleanableDirtyRatio <= 1)) {
-            throw new IllegalArgumentException(MIN_CLEANABLE_DIRTY_RATIO + " is " + b.minCleanableDirtyRatio
+            throw new IllegalArgumentException(MIN_CLEANABLE_DIRTY_RATIO.name() + " is " + b.minCleanableDirtyRatio
                     + " but must be from 0 to 1");
         }
         this.minCleanableDirtyRatio = b.minCleanableDirtyRatio;
-        this.minCompactionLagMs = atLeast(MIN_COMPACTION_LAG_MS, b.minCompactionLagMs, 0);
-        this.maxCompactionLagMs = atLeast(MAX_COMPACTION_LAG_MS, b.maxCompactionLagMs, 1);
-        this.deleteRetentionMs = atLeast(DELETE_RETENTION_MS, b.deleteRetentionMs, 0);
+        this.minCompactionLagMs = atLeast(MIN_COMPACTION_LAG_MS.name(), b.minCompactionLagMs, 0);
+        this.maxCompactionLagMs = atLeast(MAX_COMPACTION_LAG_MS.name(), b.maxCompactionLagMs, 1);
+        this.deleteRetentionMs = atLeast(DELETE_RETENTION_MS.name(), b.deleteRetentionMs, 0);
     }
 
     private static int atLeast(String key, int value, int min) {
@@ -122,14 +123,14 @@ public final class LogConfig {
     public static LogConfig fromProperties(Map<String, String> properties) {
         ParsedConfig topic = TopicConfigKeys.SET.parseIgnoringUnknown(properties);
         Builder b = builder();
-        b.segmentBytes(topic.intValue(TopicConfigKeys.SEGMENT_BYTES));
-        b.segmentMs(topic.longValue(TopicConfigKeys.SEGMENT_MS));
-        b.maxMessageBytes(topic.intValue(TopicConfigKeys.MAX_MESSAGE_BYTES));
+        b.segmentBytes(topic.intValue(SEGMENT_BYTES));
+        b.segmentMs(topic.longValue(SEGMENT_MS));
+        b.maxMessageBytes(topic.intValue(MAX_MESSAGE_BYTES));
         b.cleanupPolicy(cleanupPolicy(topic));
-        b.minCleanableDirtyRatio(topic.doubleValue(TopicConfigKeys.MIN_CLEANABLE_DIRTY_RATIO));
-        b.minCompactionLagMs(topic.longValue(TopicConfigKeys.MIN_COMPACTION_LAG_MS));
-        b.maxCompactionLagMs(topic.longValue(TopicConfigKeys.MAX_COMPACTION_LAG_MS));
-        b.deleteRetentionMs(topic.longValue(TopicConfigKeys.DELETE_RETENTION_MS));
+        b.minCleanableDirtyRatio(topic.doubleValue(MIN_CLEANABLE_DIRTY_RATIO));
+        b.minCompactionLagMs(topic.longValue(MIN_COMPACTION_LAG_MS));
+        b.maxCompactionLagMs(topic.longValue(MAX_COMPACTION_LAG_MS));
+        b.deleteRetentionMs(topic.longValue(DELETE_RETENTION_MS));
         b.indexIntervalBytes((int) number(properties, INDEX_INTERVAL_BYTES, b.indexIntervalBytes, Integer.MAX_VALUE));
         b.segmentIndexBytes((int) number(properties, SEGMENT_INDEX_BYTES, b.segmentIndexBytes, Integer.MAX_VALUE));
         String mode = properties.get(FLUSH_MODE);
@@ -146,7 +147,7 @@ public final class LogConfig {
     }
 
     private static CleanupPolicy cleanupPolicy(ParsedConfig topic) {
-        return CleanupPolicy.parse(String.join(",", topic.listValue(TopicConfigKeys.CLEANUP_POLICY)));
+        return CleanupPolicy.parse(String.join(",", topic.listValue(CLEANUP_POLICY)));
     }
 
     /** One of the log's own numeric keys, which are not topic configs and so have no definition there. */
@@ -220,13 +221,13 @@ public final class LogConfig {
 
     @Override
     public String toString() {
-        return "LogConfig(" + SEGMENT_BYTES + "=" + segmentBytes + ", " + SEGMENT_MS + "=" + segmentMs + ", "
+        return "LogConfig(" + SEGMENT_BYTES.name() + "=" + segmentBytes + ", " + SEGMENT_MS.name() + "=" + segmentMs + ", "
                 + FLUSH_MODE + "=" + flushMode.name().toLowerCase(Locale.ROOT) + ", "
                 + INDEX_INTERVAL_BYTES + "=" + indexIntervalBytes + ", " + SEGMENT_INDEX_BYTES + "=" + segmentIndexBytes
-                + ", " + MAX_MESSAGE_BYTES + "=" + maxMessageBytes + ", " + CLEANUP_POLICY + "="
-                + cleanupPolicy.configValue() + (cleanupPolicy.compacts() ? ", " + MIN_CLEANABLE_DIRTY_RATIO + "="
-                + minCleanableDirtyRatio + ", " + MIN_COMPACTION_LAG_MS + "=" + minCompactionLagMs + ", "
-                + MAX_COMPACTION_LAG_MS + "=" + maxCompactionLagMs + ", " + DELETE_RETENTION_MS + "=" + deleteRetentionMs
+                + ", " + MAX_MESSAGE_BYTES.name() + "=" + maxMessageBytes + ", " + CLEANUP_POLICY.name() + "="
+                + cleanupPolicy.configValue() + (cleanupPolicy.compacts() ? ", " + MIN_CLEANABLE_DIRTY_RATIO.name() + "="
+                + minCleanableDirtyRatio + ", " + MIN_COMPACTION_LAG_MS.name() + "=" + minCompactionLagMs + ", "
+                + MAX_COMPACTION_LAG_MS.name() + "=" + maxCompactionLagMs + ", " + DELETE_RETENTION_MS.name() + "=" + deleteRetentionMs
                 : "") + ")";
     }
 
