@@ -37,8 +37,7 @@ final class CorruptRestartNemesis implements Nemesis {
 
     @Override
     public Fault inject(Random random) {
-        Victims.Victim victim = victims.pick(random.nextBoolean() ? Victims.Role.PARTITION_LEADER
-                : Victims.Role.FOLLOWER, random);
+        Victims.Victim victim = victims.pickReplica(random);
         cluster.launcher().kill(victim.node());
         int partition = random.nextInt(partitions);
         String damage = SegmentDamage.damageLastBatch(ReplicaLogs.partitionDir(cluster, victim.node().id(), topic,

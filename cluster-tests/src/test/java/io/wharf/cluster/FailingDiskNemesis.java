@@ -44,8 +44,7 @@ final class FailingDiskNemesis implements Nemesis {
 
     @Override
     public Fault inject(Random random) {
-        Victims.Victim victim = victims.pick(random.nextBoolean() ? Victims.Role.PARTITION_LEADER
-                : Victims.Role.FOLLOWER, random);
+        Victims.Victim victim = victims.pickReplica(random);
         boolean writesToo = random.nextBoolean();
         disks.inject(victim.node(), new DiskFaults(Duration.ZERO, Duration.ZERO, true, writesToo));
         return Fault.of("failing disk under " + victim + ": fsyncs" + (writesToo ? " and writes" : "") + " throw",

@@ -34,8 +34,7 @@ final class SlowDiskNemesis implements Nemesis {
 
     @Override
     public Fault inject(Random random) {
-        Victims.Victim victim = victims.pick(random.nextBoolean() ? Victims.Role.PARTITION_LEADER
-                : Victims.Role.FOLLOWER, random);
+        Victims.Victim victim = victims.pickReplica(random);
         DiskFaults slow = new DiskFaults(Duration.ofMillis(random.nextInt(101)),
                 Duration.ofMillis(50 + random.nextInt(451)), false, false);
         disks.inject(victim.node(), slow);

@@ -37,6 +37,14 @@ final class Victims {
         this.controllers = cluster.launcher().topology().controllers();
     }
 
+    /**
+     * A replica of a partition whose log matters to the checks: its leader or a follower, even odds
+     * (one draw from {@code random}, then {@link #pick}'s).
+     */
+    Victim pickReplica(Random random) {
+        return pick(random.nextBoolean() ? Role.PARTITION_LEADER : Role.FOLLOWER, random);
+    }
+
     /** A node playing {@code role} now, chosen with {@code random} where several do. */
     Victim pick(Role role, Random random) {
         int partition = random.nextInt(partitions);
