@@ -17,6 +17,8 @@ import io.wharf.cli.command.ProduceCommand;
 import io.wharf.cli.command.TopicsCommand;
 import io.wharf.client.ClientException;
 import io.wharf.client.ClientTransport;
+import io.wharf.client.NettyTransport;
+import io.wharf.client.OkHttpTransport;
 import io.wharf.client.admin.AdminException;
 import io.wharf.proto.common.ErrorCode;
 import java.io.PrintWriter;
@@ -71,7 +73,7 @@ public final class WharfCli implements Runnable {
         PrintWriter err = new PrintWriter(System.err, true);
         int code;
         // Stopped before exiting: a network thread still waiting in the kernel holds the JVM's exit ~300 ms.
-        try (ClientTransport transport = ClientTransport.create("wharf-cli-io")) {
+        try (ClientTransport transport = transportFor(args)) {
             code = execute(CliEnvironment.fromSystem(out, err, transport), args);
         }
         out.flush();
@@ -79,20 +81,29 @@ public final class WharfCli implements Runnable {
         System.exit(code);
     }
 
+    /**
+     * Netty for {@code wharf bench}, which moves data for minutes; grpc-okhttp for every other
+     * call, which makes a few calls and exits, and whose start Netty's would dominate.
+     */
+    static ClientTransport transportFor(String... args) {
+        return commandsFor(args).equals(List.of(BenchCommand.class))
+                ? NettyTransport.create("wharf-cli-io") : OkHttpTransport.create("wharf-cli-io");
+    }
+
     /** Runs one command line in {@code env}; returns the exit code. */
     public static int execute(CliEnvironment env, String... args) {
         boolean json = Arrays.asList(args).contains("--json");
         CommandLine commandLine = new CommandLine(new WharfCli(), new EnvironmentFactory(env));
-        commandsFor(args).forEach(commandLine::addSubcommand);
+        for (Class<?> command : commandsFor(args)) {
+            commandLine.addSubcommand(command);
+        }
         // Set after the subcommands are added: picocli passes these settings down only to those it has.
+        // Named classes, not lambdas: a lambda implementing a picocli interface makes the class-data
+        // sharing dump link picocli's (pre-Java 6) classes, which then cannot be archived (./wharf).
         commandLine.setOut(env.out())
                 .setErr(env.err())
-                .setParameterExceptionHandler((ex, ignoredArgs) -> {
-                    String command = ex.getCommandLine().getCommandSpec().qualifiedName();
-                    return fail(env, json, EXIT_USAGE, "INVALID_ARGUMENT",
-                            ex.getMessage() + " (see: " + command + " --help)");
-                })
-                .setExecutionExceptionHandler((ex, cmd, parseResult) -> handle(env, json, ex));
+                .setParameterExceptionHandler(new UsageErrorHandler(env, json))
+                .setExecutionExceptionHandler(new FailureHandler(env, json));
         int code = commandLine.execute(args);
         env.out().flush();
         env.err().flush();
@@ -108,6 +119,23 @@ public final class WharfCli implements Runnable {
         return named.flatMap(name -> COMMANDS.stream()
                         .filter(command -> command.getAnnotation(Command.class).name().equals(name)).findFirst())
                 .<List<Class<?>>>map(List::of).orElse(COMMANDS);
+    }
+
+    /** Answers a command line picocli could not parse: exit 2, pointing at the command's help. */
+    private record UsageErrorHandler(CliEnvironment env, boolean json) implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(ParameterException ex, String[] args) {
+            String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            return fail(env, json, EXIT_USAGE, "INVALID_ARGUMENT", ex.getMessage() + " (see: " + command + " --help)");
+        }
+    }
+
+    /** Answers a command that threw: its code and message, one line. */
+    private record FailureHandler(CliEnvironment env, boolean json) implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+            return handle(env, json, ex);
+        }
     }
 
     private static int handle(CliEnvironment env, boolean json, Exception ex) {

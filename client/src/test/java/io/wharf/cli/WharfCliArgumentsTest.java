@@ -145,4 +145,18 @@ class WharfCliArgumentsTest {
         assertEquals(0, run("metadata", "--version"), "an option inherited from the root works on a lone command");
         assertTrue(out.toString().contains("wharf 0.1.0-SNAPSHOT"), out.toString());
     }
+
+    @Test
+    void onlyTheBenchmarksRunOnNettyEveryOtherCallOnTheQuickerStartingTransport() {
+        for (String[] args : new String[][] {{"bench", "produce", "--topic", "t"}, {"bench", "queue", "--queue", "q"}}) {
+            try (io.wharf.client.ClientTransport transport = WharfCli.transportFor(args)) {
+                assertTrue(transport instanceof io.wharf.client.NettyTransport, String.join(" ", args));
+            }
+        }
+        for (String[] args : new String[][] {{"metadata"}, {"consume", "demo", "--partition", "0"}, {"--help"}, {}}) {
+            try (io.wharf.client.ClientTransport transport = WharfCli.transportFor(args)) {
+                assertTrue(transport instanceof io.wharf.client.OkHttpTransport, String.join(" ", args));
+            }
+        }
+    }
 }

@@ -9,37 +9,52 @@ import io.grpc.ManagedChannel;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ClientTransportTest {
+
+    static Stream<Arguments> transports() {
+        return Stream.of(
+                Arguments.of("netty", (Function<String, ClientTransport>) NettyTransport::create),
+                Arguments.of("okhttp", (Function<String, ClientTransport>) OkHttpTransport::create));
+    }
 
     private static List<Thread> threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(thread -> thread.getName().startsWith(prefix + "-") && thread.isAlive()).toList();
     }
 
-    @Test
-    void itsThreadsStartWithTheFirstChannelAndAreGoneWhenItCloses() throws Exception {
-        ClientTransport transport = ClientTransport.create("transport-test-io");
-        assertEquals(List.of(), threadsNamed("transport-test-io"), "no thread before a channel is used");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transports")
+    void itsThreadsStartWithTheFirstChannelAndAreGoneWhenItCloses(String kind, Function<String, ClientTransport> create)
+            throws Exception {
+        String prefix = kind + "-transport-test-io";
+        ClientTransport transport = create.apply(prefix);
+        assertEquals(List.of(), threadsNamed(prefix), "no thread before a channel is used");
         try (ServerSocket listening = new ServerSocket(0)) {
             ManagedChannel channel = transport.plaintextChannels().apply(new Endpoint("127.0.0.1", listening.getLocalPort()));
             channel.getState(true); // connects on a transport thread
-            org.awaitility.Awaitility.await().until(() -> !threadsNamed("transport-test-io").isEmpty());
-            assertTrue(threadsNamed("transport-test-io").stream().allMatch(Thread::isDaemon));
+            Awaitility.await().until(() -> !threadsNamed(prefix).isEmpty());
+            assertTrue(threadsNamed(prefix).stream().allMatch(Thread::isDaemon));
             channel.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
             assertTrue(channel.isTerminated() || channel.getState(false) == ConnectivityState.SHUTDOWN);
         }
         transport.close();
-        assertEquals(List.of(), threadsNamed("transport-test-io"), "close waits for its threads to end");
+        assertEquals(List.of(), threadsNamed(prefix), "close waits for its threads to end");
         assertThrows(IllegalStateException.class,
                 () -> transport.plaintextChannels().apply(new Endpoint("127.0.0.1", 1)));
     }
 
-    @Test
-    void aTransportNeverUsedClosesWithoutStartingAnything() {
-        ClientTransport transport = ClientTransport.create("unused-transport-io");
-        transport.close();
-        assertEquals(List.of(), threadsNamed("unused-transport-io"));
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("transports")
+    void aTransportNeverUsedClosesWithoutStartingAnything(String kind, Function<String, ClientTransport> create) {
+        String prefix = kind + "-unused-transport-io";
+        create.apply(prefix).close();
+        assertEquals(List.of(), threadsNamed(prefix));
     }
 }

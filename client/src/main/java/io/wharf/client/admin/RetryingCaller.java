@@ -18,7 +18,13 @@ import org.slf4j.LoggerFactory;
  */
 final class RetryingCaller {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RetryingCaller.class);
+    /**
+     * Made on the first failed attempt: a call answered at once then never starts the logging
+     * framework, which took a tenth of a short CLI call.
+     */
+    private static final class FailedAttempts {
+        static final Logger LOG = LoggerFactory.getLogger(RetryingCaller.class);
+    }
 
     private final ControllerChannels channels;
     private final AdminClientConfig config;
@@ -80,8 +86,8 @@ final class RetryingCaller {
                 }
                 next = channels.after(target);
             }
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("{} attempt {} at {} failed after {} ms ({} ms into the call): {}: {}; next {}", operation, attempts,
+            if (FailedAttempts.LOG.isDebugEnabled()) {
+                FailedAttempts.LOG.debug("{} attempt {} at {} failed after {} ms ({} ms into the call): {}: {}; next {}", operation, attempts,
                         target, (System.nanoTime() - attemptStart) / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000,
                         last.code, last.message, next);
             }

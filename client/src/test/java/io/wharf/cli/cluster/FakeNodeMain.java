@@ -4,8 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Stands in for ControllerMain / BrokerMain in launcher tests: prints its arguments and the node id
- * from its properties file, then idles until it is signalled. Single-threaded (its main thread).
+ * Stands in for ControllerMain / BrokerMain in launcher tests: prints its arguments, the node id
+ * from its properties file and its own pid, then idles until it is signalled. Single-threaded (its main thread).
  */
 public final class FakeNodeMain {
 
@@ -18,6 +18,7 @@ public final class FakeNodeMain {
             properties.load(reader);
         }
         System.out.println("fake node " + properties.getProperty("node.id") + " started with " + String.join(" ", args));
+        System.out.println("fake node pid " + ProcessHandle.current().pid());
         System.out.flush();
         Thread.currentThread().join();
     }
