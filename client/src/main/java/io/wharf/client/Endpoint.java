@@ -60,4 +60,16 @@ public record Endpoint(String host, int port) {
     public String toString() {
         return host + ":" + port;
     }
+
+    // equals and hashCode written out: a record's own bootstrap method handles on first use, about
+    // 20 ms of a short CLI call, which keys its channels by endpoint.
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Endpoint that && port == that.port && host.equals(that.host);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * host.hashCode() + port;
+    }
 }

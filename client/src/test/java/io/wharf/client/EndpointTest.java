@@ -1,6 +1,7 @@
 package io.wharf.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,17 @@ class EndpointTest {
     void parsesAListOfHostPorts() {
         assertEquals(List.of(new Endpoint("127.0.0.1", 17001), new Endpoint("ctl-2", 9)),
                 Endpoint.parseList("127.0.0.1:17001, ctl-2:9"));
+    }
+
+    @Test
+    void endpointsAreEqualExactlyWhenHostAndPortAre() {
+        Endpoint endpoint = new Endpoint("ctl-1", 17001);
+        assertEquals(endpoint, new Endpoint("ctl-1", 17001));
+        assertEquals(endpoint.hashCode(), new Endpoint("ctl-1", 17001).hashCode());
+        assertNotEquals(endpoint, new Endpoint("ctl-1", 17002));
+        assertNotEquals(endpoint, new Endpoint("ctl-2", 17001));
+        assertNotEquals(endpoint, "ctl-1:17001");
+        assertEquals(java.util.Set.of(endpoint), new java.util.HashSet<>(List.of(endpoint, new Endpoint("ctl-1", 17001))));
     }
 
     @Test
