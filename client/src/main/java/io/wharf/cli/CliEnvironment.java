@@ -22,7 +22,7 @@ import java.util.function.Function;
  *
  * @param clusterDir the local cluster's directory ({@code <checkout>/.wharf})
  * @param home the Wharf checkout, from the {@code wharf.home} system property
- * @param classpath the classpath for node JVMs (this JVM's)
+ * @param classpath the classpath for node JVMs
  * @param out where results go
  * @param err where errors go
  * @param in where {@code wharf produce} reads records from
@@ -52,16 +52,24 @@ public record CliEnvironment(Path clusterDir, Optional<Path> home, String classp
             new Endpoint("127.0.0.1", 17201), new Endpoint("127.0.0.1", 17202), new Endpoint("127.0.0.1", 17203));
 
     /**
-     * From system properties: {@code wharf.home} (set by {@code ./wharf}) and
-     * {@code wharf.cluster.dir} (default {@code <wharf.home>/.wharf}, else {@code ./.wharf}), with
-     * the process's standard input and channels on {@code transport}.
+     * The classpath nodes are started on, when it is not this JVM's: {@code ./wharf} runs the CLI on
+     * the client jar alone and names the whole {@code deploy/target/lib} here.
+     */
+    public static final String NODE_CLASSPATH_PROPERTY = "wharf.node.classpath";
+
+    /**
+     * From system properties: {@code wharf.home} (set by {@code ./wharf}),
+     * {@code wharf.cluster.dir} (default {@code <wharf.home>/.wharf}, else {@code ./.wharf}) and
+     * {@link #NODE_CLASSPATH_PROPERTY} (default this JVM's classpath), with the process's standard
+     * input and channels on {@code transport}.
      */
     public static CliEnvironment fromSystem(PrintWriter out, PrintWriter err, ClientTransport transport) {
         Optional<Path> home = Optional.ofNullable(System.getProperty("wharf.home")).map(Path::of);
         Path clusterDir = Optional.ofNullable(System.getProperty("wharf.cluster.dir")).map(Path::of)
                 .orElseGet(() -> home.orElse(Path.of("")).resolve(".wharf"));
-        return new CliEnvironment(clusterDir.toAbsolutePath().normalize(), home,
-                System.getProperty("java.class.path"), out, err, System.in, transport.plaintextChannels());
+        String nodeClasspath = System.getProperty(NODE_CLASSPATH_PROPERTY, System.getProperty("java.class.path"));
+        return new CliEnvironment(clusterDir.toAbsolutePath().normalize(), home, nodeClasspath, out, err, System.in,
+                transport.plaintextChannels());
     }
 
     /** The node logging config of the checkout, when there is one. */

@@ -9,13 +9,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher over real processes, with a stand-in main class instead of real nodes. */
 class LocalClusterProcessTest {
+
+    /** Taken down after each test, passed or failed: a failed assertion must not leave node processes behind. */
+    private final List<LocalCluster> opened = new ArrayList<>();
+
+    @AfterEach
+    void takeEveryClusterDown() {
+        opened.forEach(LocalCluster::down);
+    }
+
+    private LocalCluster open(ClusterSpec spec) {
+        LocalCluster cluster = new LocalCluster(spec);
+        opened.add(cluster);
+        return cluster;
+    }
 
     private static ClusterSpec spec(Path dir, int controllers, int brokers) {
         return ClusterSpec.of(dir, new ClusterTopology("127.0.0.1", 31000, controllers, brokers),
@@ -29,7 +45,7 @@ class LocalClusterProcessTest {
     void nodesStartCrashRestartStopAndGoDown(@TempDir Path dir) throws Exception {
         NodeName controller = NodeName.controller(1);
         NodeName broker = NodeName.broker(1);
-        try (LocalCluster cluster = new LocalCluster(spec(dir, 1, 1))) {
+        try (LocalCluster cluster = open(spec(dir, 1, 1))) {
             cluster.up();
 
             assertTrue(cluster.isRunning(controller) && cluster.isRunning(broker));
@@ -77,7 +93,7 @@ class LocalClusterProcessTest {
         NodeName broker = NodeName.broker(1);
         // env execs the JVM in place, as `ip netns exec` does for the nemesis suite's namespaces.
         ClusterSpec spec = spec(dir, 1, 1).withLaunchPrefixes(Map.of(broker.toString(), List.of("env", "WHARF_PREFIXED=1")));
-        try (LocalCluster cluster = new LocalCluster(spec)) {
+        try (LocalCluster cluster = open(spec)) {
             cluster.up();
             long pid = cluster.pid(broker).orElseThrow();
             await("the pid file names the JVM the prefix exec'd").atMost(Duration.ofSeconds(30))
@@ -93,7 +109,7 @@ class LocalClusterProcessTest {
     @Test
     void upRefusesADirectoryHoldingAnotherTopology(@TempDir Path dir) {
         ClusterFile.write(dir, new ClusterTopology("127.0.0.1", 31000, 3, 3));
-        try (LocalCluster cluster = new LocalCluster(spec(dir, 1, 1))) {
+        try (LocalCluster cluster = open(spec(dir, 1, 1))) {
             LocalClusterException error = assertThrows(LocalClusterException.class, cluster::up);
             assertTrue(error.getMessage().contains("already holds a cluster of 3 controllers and 3 brokers"), error.getMessage());
             assertFalse(Files.exists(dir.resolve("controller-1")));
@@ -102,7 +118,7 @@ class LocalClusterProcessTest {
 
     @Test
     void unknownNodeIsRejectedListingTheValidNames(@TempDir Path dir) {
-        try (LocalCluster cluster = new LocalCluster(spec(dir, 1, 2))) {
+        try (LocalCluster cluster = open(spec(dir, 1, 2))) {
             IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> cluster.kill(NodeName.broker(3)));
             assertEquals("unknown node 'broker-3'; this cluster has controller-1, broker-1, broker-2", error.getMessage());
         }
