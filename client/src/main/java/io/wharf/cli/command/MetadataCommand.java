@@ -7,13 +7,20 @@ import io.wharf.cli.view.MetadataView;
 import io.wharf.client.admin.AdminClient;
 import io.wharf.client.admin.TopicDescriptions;
 import io.wharf.proto.controller.DescribeClusterResponse;
+import io.wharf.proto.common.BindingInfo;
+import io.wharf.proto.common.ExchangeInfo;
+import io.wharf.proto.common.QueueInfo;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code wharf metadata}: controllers, brokers, topics, exchanges, queues and bindings in one view. Single-threaded; one per invocation. */
+/** {@code wharf metadata}: controllers, brokers, topics, exchanges, queues and bindings in one view. One per invocation; its reads run on threads of its own. */
 @Command(name = "metadata", description = "Show controllers (roles, terms), brokers (states, epochs), topics (leaders, ISRs), exchanges, queues and bindings.")
 public final class MetadataCommand implements Runnable {
 
@@ -27,16 +34,36 @@ public final class MetadataCommand implements Runnable {
 
     @Override
     public void run() {
+        MetadataView view;
+        // The five reads at once: each is a round trip to the controllers, and only the first one
+        // has to wait for the connection, which then carries all five.
+        ExecutorService reads = Executors.newFixedThreadPool(4);
         try (AdminClient admin = bootstrap.connect(env)) {
+            CompletableFuture<TopicDescriptions> topics = CompletableFuture.supplyAsync(() -> admin.describeTopics(List.of()), reads);
+            CompletableFuture<List<ExchangeInfo>> exchanges = CompletableFuture.supplyAsync(admin::listExchanges, reads);
+            CompletableFuture<List<QueueInfo>> queues = CompletableFuture.supplyAsync(admin::listQueues, reads);
+            CompletableFuture<List<BindingInfo>> bindings = CompletableFuture.supplyAsync(() -> admin.listBindings(""), reads);
             DescribeClusterResponse cluster = admin.describeCluster();
-            TopicDescriptions topics = admin.describeTopics(List.of());
-            MetadataView view = MetadataView.of(cluster, topics.topics(), admin.listExchanges(), admin.listQueues(),
-                    admin.listBindings(""));
-            if (json.enabled()) {
-                Json.print(env.out(), view);
-            } else {
-                print(view, env.out());
+            view = MetadataView.of(cluster, answer(topics).topics(), answer(exchanges), answer(queues), answer(bindings));
+        } finally {
+            reads.shutdownNow();
+        }
+        if (json.enabled()) {
+            Json.print(env.out(), view);
+        } else {
+            print(view, env.out());
+        }
+    }
+
+    /** The read's result, or the exception it failed with, as the CLI reports it. */
+    private static <T> T answer(CompletableFuture<T> read) {
+        try {
+            return read.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
             }
+            throw e;
         }
     }
 
