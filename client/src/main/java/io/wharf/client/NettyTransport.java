@@ -7,7 +7,6 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -36,12 +35,7 @@ public final class NettyTransport implements ClientTransport {
      * does not keep the JVM alive.
      */
     public static NettyTransport create(String threadPrefix) {
-        AtomicInteger count = new AtomicInteger();
-        return new NettyTransport(runnable -> {
-            Thread thread = new Thread(runnable, threadPrefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        return new NettyTransport(DaemonThreads.named(threadPrefix));
     }
 
     @Override

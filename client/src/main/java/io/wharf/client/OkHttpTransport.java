@@ -7,7 +7,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -33,12 +32,7 @@ public final class OkHttpTransport implements ClientTransport {
 
     /** A transport whose daemon threads are named {@code <threadPrefix>-<n>}. */
     public static OkHttpTransport create(String threadPrefix) {
-        AtomicInteger count = new AtomicInteger();
-        return new OkHttpTransport(runnable -> {
-            Thread thread = new Thread(runnable, threadPrefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        return new OkHttpTransport(DaemonThreads.named(threadPrefix));
     }
 
     @Override
