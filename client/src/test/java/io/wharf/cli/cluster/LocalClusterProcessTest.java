@@ -107,6 +107,22 @@ class LocalClusterProcessTest {
     }
 
     @Test
+    void aNodeWhosePortAnotherProcessHoldsIsNotLaunched(@TempDir Path dir) throws Exception {
+        // Port base 31000: broker-1's gRPC port is 31201.
+        try (java.net.ServerSocket other = new java.net.ServerSocket(31201, 50, java.net.InetAddress.getByName("127.0.0.1"));
+             LocalCluster cluster = open(spec(dir, 1, 1))) {
+            LocalClusterException error = assertThrows(LocalClusterException.class, cluster::up);
+            assertEquals("cannot start broker-1: port 31201 on 127.0.0.1 is in use by another process (another cluster"
+                    + " on the same ports?); stop it, or set this cluster up on other ports", error.getMessage());
+            assertFalse(cluster.isRunning(NodeName.broker(1)));
+        }
+        try (LocalCluster cluster = open(spec(dir, 1, 1))) {
+            cluster.up(); // the port is free again
+            assertTrue(cluster.isRunning(NodeName.broker(1)));
+        }
+    }
+
+    @Test
     void upRefusesADirectoryHoldingAnotherTopology(@TempDir Path dir) {
         ClusterFile.write(dir, new ClusterTopology("127.0.0.1", 31000, 3, 3));
         try (LocalCluster cluster = open(spec(dir, 1, 1))) {
