@@ -471,6 +471,11 @@ public final class QueueService implements AutoCloseable {
                 listening.remove(tp);
                 drain(tp);
             }));
+            // A listener fires once: a high watermark that moved after the shard last read it and
+            // before this one was added told nobody, and would wait for the partition's next change.
+            if (shard.behind(partition.highWatermark())) {
+                wake(shard);
+            }
         }
     }
 

@@ -100,6 +100,8 @@ final class QueueShard {
     private QueueMachine machine;
     /** The next log offset to apply. */
     private long nextOffset;
+    /** The high watermark the last catch-up applied up to. */
+    private long caughtUpTo;
     /** Feeds the machine, skipping what precedes the first checkpoint when the log starts after 0. */
     private QueueReplay replay;
     private int leaderEpoch = NOT_LEADING;
@@ -235,6 +237,14 @@ final class QueueShard {
         if (leading && !prepared && nextOffset >= epochStartOffset) {
             prepare(nowMs);
         }
+    }
+
+    /**
+     * Whether {@code highWatermark} is past what the last {@link #sync} applied up to: entries
+     * committed since wait to be applied.
+     */
+    boolean behind(long highWatermark) {
+        return highWatermark > caughtUpTo;
     }
 
     /**
@@ -774,6 +784,7 @@ final class QueueShard {
     }
 
     private void catchUp(Log log, long endOffset) {
+        caughtUpTo = endOffset;
         if (nextOffset < log.logStartOffset()) {
             // The state before the log start lives only in the first checkpoint after it.
             nextOffset = log.logStartOffset();
