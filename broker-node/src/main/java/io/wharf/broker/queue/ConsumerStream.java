@@ -174,12 +174,12 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
     }
 
     private void send(ConsumeResponse response) {
-        flushDeliveries();
+        sendDeliveries();
         sendNow(response);
     }
 
-    /** Sends the deliveries gathered in this turn of the queue thread as one message. */
-    private void flushDeliveries() {
+    @Override
+    public void sendDeliveries() {
         if (unsentDeliveries.getDeliveriesCount() > 0) {
             Deliveries deliveries = unsentDeliveries.build();
             unsentDeliveries = Deliveries.newBuilder();
@@ -228,8 +228,8 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
     }
 
     /**
-     * Gathers the delivery; the queue thread sends what it gathered once it is done with its
-     * current task (applying a batch of entries delivers many messages at once).
+     * Gathers the delivery; the shard sends what it gathered once it has applied what is committed
+     * (applying a batch of entries delivers many messages at once).
      */
     @Override
     public void deliver(Delivery delivery) {
@@ -238,10 +238,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
         }
         int size = delivery.getSerializedSize();
         if (unsentDeliveries.getDeliveriesCount() > 0 && unsentBytes + size > MAX_BATCH_BYTES) {
-            flushDeliveries();
-        }
-        if (unsentDeliveries.getDeliveriesCount() == 0) {
-            service.onQueueThread(this::flushDeliveries);
+            sendDeliveries();
         }
         unsentDeliveries.addDeliveries(delivery);
         unsentBytes += size;

@@ -24,7 +24,11 @@ interface LocalConsumer {
     /** Its Subscribe is committed; {@code active}: it receives messages now (not a waiting single active consumer). */
     void subscribed(boolean active);
 
+    /** Gathers a delivery for it; {@link #sendDeliveries} sends what was gathered. */
     void deliver(Delivery delivery);
+
+    /** Sends the deliveries gathered since the last call, in order, as few stream messages as their size allows. */
+    void sendDeliveries();
 
     /** Its acks or nacks of these tags are committed. */
     void settled(List<Long> deliveryTags);

@@ -221,7 +221,9 @@ public final class QueueService implements AutoCloseable {
                 target.shard().enqueue(store.publisherId(), store.sequence(), store.message())
                         .whenComplete((error, failure) -> result.complete(error != null ? error : internal(failure)));
             }
-            served.values().stream().filter(s -> s.error().isEmpty()).forEach(s -> wake(s.shard()));
+            // Appended in this turn rather than by a drain queued behind whatever waits for the
+            // queue thread: a publish batch is already a batch, and acks pending meanwhile go with it.
+            served.values().stream().filter(s -> s.error().isEmpty()).forEach(s -> drain(s.shard().topicPartition()));
         });
         return results;
     }
@@ -469,6 +471,11 @@ public final class QueueService implements AutoCloseable {
                 listening.remove(tp);
                 drain(tp);
             }));
+            // A listener fires once: a high watermark that moved after the shard last read it and
+            // before this one was added told nobody, and would wait for the partition's next change.
+            if (shard.behind(partition.highWatermark())) {
+                wake(shard);
+            }
         }
     }
 

@@ -37,6 +37,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,6 +100,8 @@ final class QueueShard {
     private QueueMachine machine;
     /** The next log offset to apply. */
     private long nextOffset;
+    /** The high watermark the last catch-up applied up to. */
+    private long caughtUpTo;
     /** Feeds the machine, skipping what precedes the first checkpoint when the log starts after 0. */
     private QueueReplay replay;
     private int leaderEpoch = NOT_LEADING;
@@ -108,6 +111,8 @@ final class QueueShard {
 
     // Leader-only state, dropped when leadership goes.
     private final Map<String, LocalConsumer> consumers = new LinkedHashMap<>();
+    /** Consumers given deliveries by the catch-up under way: they are sent when it ends. */
+    private final Set<LocalConsumer> delivering = new LinkedHashSet<>();
     private final ArrayDeque<PendingEntry> pending = new ArrayDeque<>();
     private final TreeMap<Long, Waiter> waiters = new TreeMap<>();
     /** Entries this leader appended and has not applied yet: applied from here, not read back from the log. */
@@ -224,10 +229,32 @@ final class QueueShard {
                 prepared = false;
             }
         }
-        catchUp(partition.log(), partition.highWatermark());
+        try {
+            catchUp(partition.log(), partition.highWatermark());
+        } finally {
+            sendDeliveries();  // what was applied before a failed read is delivered all the same
+        }
         if (leading && !prepared && nextOffset >= epochStartOffset) {
             prepare(nowMs);
         }
+    }
+
+    /**
+     * Whether {@code highWatermark} is past what the last {@link #sync} applied up to: entries
+     * committed since wait to be applied.
+     */
+    boolean behind(long highWatermark) {
+        return highWatermark > caughtUpTo;
+    }
+
+    /**
+     * Sends each consumer what this catch-up delivered to it, as one message, in the same turn
+     * of the queue thread: a consumer's latency is a commit's, not a commit's plus a wait behind
+     * the queue thread's other tasks.
+     */
+    private void sendDeliveries() {
+        delivering.forEach(LocalConsumer::sendDeliveries);
+        delivering.clear();
     }
 
     /** The previous leaders' consumers are gone: what they held goes back to the queue. */
@@ -757,6 +784,7 @@ final class QueueShard {
     }
 
     private void catchUp(Log log, long endOffset) {
+        caughtUpTo = endOffset;
         if (nextOffset < log.logStartOffset()) {
             // The state before the log start lives only in the first checkpoint after it.
             nextOffset = log.logStartOffset();
@@ -814,6 +842,7 @@ final class QueueShard {
                 consumer.deliver(Delivery.newBuilder().setDeliveryTag(deliver.id())
                         .setRedelivered(deliver.redelivered()).setDeliveryCount(deliver.deliveryCount())
                         .setMessage(message(log, deliver.location())).setQueue(queue).build());
+                delivering.add(consumer);
                 if (consumer.noAck()) {
                     addSettle(consumer.consumerId(), List.of(deliver.id()), Settle.Outcome.ACK, false);
                 }
