@@ -95,6 +95,9 @@ class ReadmeWalkthroughTest {
                 timePerSection.merge(block.heading(), outcome.elapsed(), Duration::plus);
                 assertEquals(0, outcome.exitCode(), () -> "`" + outcome.command() + "` under '" + block.heading()
                         + "' exited with " + outcome.exitCode() + ":\n" + outcome.output());
+                // The CLI's own logging must be set up: without it SLF4J warns on every call that logs.
+                assertFalse(outcome.output().contains("SLF4J("), () -> "`" + outcome.command()
+                        + "` printed SLF4J's warnings:\n" + outcome.output());
             }
         }
         timePerSection.forEach((section, time) -> System.out.printf("%6.1f s  %s%n", time.toMillis() / 1000.0, section));
