@@ -130,6 +130,12 @@ public record ClusterTopology(String host, int portBase, int controllers, int br
         return portBase + (node.isController() ? 400 : 300) + node.id();
     }
 
+    /** Every port {@code node} listens on: gRPC, Raft (controllers) and HTTP. */
+    public List<Integer> ports(NodeName node) {
+        return node.isController() ? List.of(rpcPort(node), raftPort(node), metricsPort(node))
+                : List.of(rpcPort(node), metricsPort(node));
+    }
+
     public List<Endpoint> controllerEndpoints() {
         return nodes().stream().filter(NodeName::isController).map(node -> new Endpoint(host(node), rpcPort(node))).toList();
     }

@@ -380,7 +380,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private void launch(NodeName node) {
         String host = spec.topology().host(node);
-        PortsInUse.first(host, PortsInUse.of(spec.topology(), node)).ifPresent(port -> {
+        PortsInUse.first(host, spec.topology().ports(node)).ifPresent(port -> {
             throw new LocalClusterException("cannot start " + node + ": port " + port + " on " + host
                     + " is in use by another process (another cluster on the same ports?); stop it, or set this"
                     + " cluster up on other ports");

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,16 +16,6 @@ import java.util.Optional;
 final class PortsInUse {
 
     private PortsInUse() {
-    }
-
-    /** The ports {@code node} listens on: gRPC, Raft (controllers) and HTTP. */
-    static List<Integer> of(ClusterTopology topology, NodeName node) {
-        List<Integer> ports = new ArrayList<>(List.of(topology.rpcPort(node)));
-        if (node.isController()) {
-            ports.add(topology.raftPort(node));
-        }
-        ports.add(topology.metricsPort(node));
-        return ports;
     }
 
     /**
