@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Chooses the replicas of new partitions over the active brokers so that leaders, replicas and
- * failover successors stay evenly spread, counting what existing topics already place there.
+ * Chooses the replicas of new partitions over the active brokers so that preferred leaders, replicas
+ * and failover successors stay evenly spread, counting what existing topics already place there.
  * Deterministic: the same image and seed give the same placements. Single-threaded; owned by one
  * {@link CommandProcessor} call, and it remembers its own placements so a topic's partitions
  * spread among themselves too.
@@ -36,9 +36,13 @@ final class ReplicaPlacer {
             leaders.put(broker, 0);
             replicas.put(broker, 0);
         }
+        // Existing partitions count for their preferred leader, not the current one: a broker back from
+        // a failure leads nothing for a moment, then the preferred-leader election gives it all back.
         for (TopicImage topic : image.topics().values()) {
             for (PartitionState partition : topic.partitions().values()) {
-                count(partition.leader(), partition.replicas());
+                if (!partition.replicas().isEmpty()) {
+                    count(partition.replicas().get(0), partition.replicas());
+                }
             }
         }
         this.start = brokers.isEmpty() ? 0 : Math.floorMod(Long.hashCode(seed * 0x9E3779B97F4A7C15L), brokers.size());

@@ -64,6 +64,24 @@ class ReplicaPlacementTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {3, 5})
+    void aBrokerBackFromAFailureIsCountedWithTheLeadershipsItWillGetBack(int brokers) {
+        Cluster cluster = Cluster.withActiveBrokers(brokers);
+        cluster.ok(createTopic("old", 4 * brokers, 3));
+        cluster.ok(Commands.fence(0, cluster.epoch(0)));
+        cluster.ok(Commands.unfence(0, cluster.epoch(0)));
+        // Broker 0 leads nothing now, but the preferred-leader election gives its partitions back.
+        cluster.ok(createTopic("new", brokers, 3));
+
+        Map<Integer, Integer> preferred = new HashMap<>();
+        for (PartitionState p : cluster.image().topic("new").orElseThrow().partitions().values()) {
+            preferred.merge(p.replicas().get(0), 1, Integer::sum);
+        }
+        assertEquals(brokers, preferred.size(), "each broker is the preferred leader of one new partition: "
+                + preferred);
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {1, 2, 3})
     void placementOnlyUsesActiveBrokers(int fenced) {
         Cluster cluster = Cluster.withActiveBrokers(5);
