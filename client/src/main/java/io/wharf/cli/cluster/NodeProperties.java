@@ -11,7 +11,8 @@ import java.util.TreeMap;
 
 /**
  * The properties file of one node of a local cluster: the keys its main class needs to find its
- * peers (see docs/architecture.md), then the extra keys the cluster was given. Stateless.
+ * peers (see docs/architecture.md), a broker's one event loop, then the extra keys the cluster was
+ * given. Stateless.
  */
 public final class NodeProperties {
 
@@ -34,6 +35,9 @@ public final class NodeProperties {
             keys.put("listen.host", topology.host(node));
             keys.put("rpc.port", Integer.toString(topology.rpcPort(node)));
             keys.put("controller.bootstrap", topology.controllerBootstrap());
+            // Three brokers on one small machine wake each other less with one event loop each than
+            // with gRPC's shared loops (docs/benchmarks.md, "Network threads").
+            keys.put("num.network.threads", "1");
         }
         keys.putAll(extra);
         return keys;

@@ -38,6 +38,7 @@ class NodePropertiesTest {
         assertEquals("localhost", keys.get("listen.host"), "extra keys override generated ones");
         assertEquals("127.0.0.1:17001,127.0.0.1:17002,127.0.0.1:17003", keys.get("controller.bootstrap"));
         assertEquals("100", keys.get("broker.heartbeat.interval.ms"));
+        assertEquals("1", keys.get("num.network.threads"), "one event loop per broker on a shared machine");
     }
 
     @Test
