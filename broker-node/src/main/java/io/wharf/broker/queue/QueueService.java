@@ -35,6 +35,7 @@ import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.queue.ConsumerGone;
 import io.wharf.proto.queue.Message;
+import io.wharf.proto.queue.Purge;
 import io.wharf.proto.queue.QueueEntry;
 import io.wharf.proto.queue.Settle;
 import io.wharf.proto.queue.Subscribe;
@@ -218,7 +219,7 @@ public final class QueueService implements AutoCloseable {
                     result.complete(target.error().get());
                     continue;
                 }
-                target.shard().enqueue(store.publisherId(), store.sequence(), store.message())
+                target.shard().publishes().enqueue(store.publisherId(), store.sequence(), store.message())
                         .whenComplete((error, failure) -> result.complete(error != null ? error : internal(failure)));
             }
             // Appended in this turn rather than by a drain queued behind whatever waits for the
@@ -238,16 +239,16 @@ public final class QueueService implements AutoCloseable {
                 return;
             }
             QueueShard shard = served.shard();
-            String getter = QueueShard.newConsumerId();
-            shard.submit(QueueEntry.newBuilder().setSubscribe(Subscribe.newBuilder().setConsumerId(getter)
+            String getter = AttachedConsumers.newConsumerId();
+            shard.appender().submit(QueueEntry.newBuilder().setSubscribe(Subscribe.newBuilder().setConsumerId(getter)
                     .setConsumerTag("basic.get").setPrefetch(1)).build(), new AnswerOnFailure<>(answer, e ->
                     GetResponse.newBuilder().setError(e).build()) {
                 @Override
                 public void applied(List<QueueEffect> effects) {
-                    List<QueueEffect.Deliver> got = QueueShard.deliveriesTo(getter, effects);
+                    List<QueueEffect.Deliver> got = deliveriesTo(getter, effects);
                     Partition partition = registry.partition(shard.topicPartition()).orElse(null);
                     if (got.isEmpty() || partition == null) {
-                        shard.submit(QueueShard.goneEntry(getter, ConsumerGone.Reason.CANCELLED), null);
+                        shard.appender().submit(AttachedConsumers.goneEntry(getter, ConsumerGone.Reason.CANCELLED), null);
                         answer.complete(GetResponse.newBuilder().setError(PartitionLookup.none()).setEmpty(true)
                                 .setMessageCount(shard.machine().readyCount()).build());
                         wake(shard);
@@ -256,11 +257,11 @@ public final class QueueService implements AutoCloseable {
                     QueueEffect.Deliver delivered = got.get(0);
                     Delivery delivery = Delivery.newBuilder().setDeliveryTag(delivered.id())
                             .setRedelivered(delivered.redelivered()).setDeliveryCount(delivered.deliveryCount())
-                            .setMessage(shard.message(partition.log(), delivered.location()))
+                            .setMessage(shard.bodies().message(partition.log(), delivered.location()))
                             .setQueue(request.getQueue()).build();
-                    shard.submit(QueueEntry.newBuilder().setSettle(Settle.newBuilder().setConsumerId(getter)
+                    shard.appender().submit(QueueEntry.newBuilder().setSettle(Settle.newBuilder().setConsumerId(getter)
                             .addMessageIds(delivered.id()).setOutcome(Settle.Outcome.ACK)).build(), null);
-                    shard.submit(QueueShard.goneEntry(getter, ConsumerGone.Reason.CANCELLED), new AnswerOnFailure<>(answer,
+                    shard.appender().submit(AttachedConsumers.goneEntry(getter, ConsumerGone.Reason.CANCELLED), new AnswerOnFailure<>(answer,
                             e -> GetResponse.newBuilder().setError(e).build()) {
                         @Override
                         public void applied(List<QueueEffect> settled) {
@@ -276,8 +277,19 @@ public final class QueueService implements AutoCloseable {
         return answer;
     }
 
+    /** Deliveries in {@code effects} to {@code consumerId}, in order. */
+    private static List<QueueEffect.Deliver> deliveriesTo(String consumerId, List<QueueEffect> effects) {
+        List<QueueEffect.Deliver> out = new ArrayList<>();
+        for (QueueEffect effect : effects) {
+            if (effect instanceof QueueEffect.Deliver d && d.consumerId().equals(consumerId)) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
     /** A waiter that answers {@code answer} with the error response when its entry fails. */
-    private abstract static class AnswerOnFailure<T> implements QueueShard.Waiter {
+    private abstract static class AnswerOnFailure<T> implements QueueEntryAppender.Waiter {
         private final CompletableFuture<T> answer;
         private final Function<Error, T> onError;
 
@@ -305,7 +317,7 @@ public final class QueueService implements AutoCloseable {
             DescribeQueueResponse.Builder response = DescribeQueueResponse.newBuilder().setError(PartitionLookup.none())
                     .setQueue(MetadataViews.toQueueInfo(current.queue(request.getQueue()).orElseThrow(), current))
                     .setReady(machine.readyCount()).setUnacked(machine.unackedCount())
-                    .setReadyBytes(machine.readyBytes()).setRedeliveries(shard.redeliveries())
+                    .setReadyBytes(machine.readyBytes()).setRedeliveries(shard.consumers().redeliveries())
                     .setDeadLettering(machine.deadLetteringCount()).setDeadLettersDropped(shard.deadLettersDropped());
             shard.discarded().forEach((reason, count) -> response.putDiscarded(reason.text(), count));
             for (ConsumerInfo consumer : machine.consumers()) {
@@ -329,12 +341,31 @@ public final class QueueService implements AutoCloseable {
                 answer.complete(PurgeQueueResponse.newBuilder().setError(served.error().get()).build());
                 return;
             }
-            served.shard().purge().whenComplete((count, failure) -> answer.complete(failure == null
+            purge(served.shard()).whenComplete((count, failure) -> answer.complete(failure == null
                     ? PurgeQueueResponse.newBuilder().setError(PartitionLookup.none()).setPurged(count).build()
                     : PurgeQueueResponse.newBuilder().setError(errorOf(failure)).build()));
             wake(served.shard());
         });
         return answer;
+    }
+
+    /** Appends a Purge to {@code shard}; completes with how many ready messages it dropped. */
+    private static CompletableFuture<Long> purge(QueueShard shard) {
+        CompletableFuture<Long> purged = new CompletableFuture<>();
+        shard.appender().submit(QueueEntry.newBuilder().setPurge(Purge.getDefaultInstance()).build(),
+                new QueueEntryAppender.Waiter() {
+                    @Override
+                    public void applied(List<QueueEffect> effects) {
+                        purged.complete(effects.stream().filter(QueueEffect.Purged.class::isInstance)
+                                .mapToLong(e -> ((QueueEffect.Purged) e).count()).sum());
+                    }
+
+                    @Override
+                    public void failed(Error error) {
+                        purged.completeExceptionally(new QueueRequestException(error));
+                    }
+                });
+        return purged;
     }
 
     /** Deletes a queue after checking if_unused / if_empty on its leader. */
@@ -416,20 +447,17 @@ public final class QueueService implements AutoCloseable {
         try {
             partition = lookup.leader(topic, 0);
         } catch (RuntimeException e) {
-            return new Served(null, Optional.of(withQueueName(queue, lookup.toError(e, topic, 0))));
+            return new Served(null, Optional.of(QueueErrors.withQueueName(queue, lookup.toError(e, topic, 0))));
         }
         QueueShard shard = shardFor(partition, queueImage.get());
         shard.sync(partition, clock.millis());
         listen(shard, partition);
         if (!shard.isServing()) {
-            return new Served(null, Optional.of(withQueueName(queue, lookup.toError(new ReplicationException(
-                    ErrorCode.NOT_LEADER, "broker " + brokerId + " is taking over queue '" + queue + "'"), topic, 0))));
+            return new Served(null, Optional.of(QueueErrors.withQueueName(queue, lookup.toError(
+                    new ReplicationException(ErrorCode.NOT_LEADER, "broker " + brokerId + " is taking over queue '"
+                            + queue + "'"), topic, 0))));
         }
         return new Served(shard, Optional.empty());
-    }
-
-    private static Error withQueueName(String queue, Error error) {
-        return error.toBuilder().setMessage("queue '" + queue + "': " + error.getMessage()).build();
     }
 
     /** Has the shard append what is pending and apply what is committed, soon, on the queue thread. */
@@ -507,14 +535,6 @@ public final class QueueService implements AutoCloseable {
                 Optional<Partition> partition = registry.partition(shard.topicPartition());
                 if (partition.isEmpty()) {
                     continue;
-                }
-                for (LocalConsumer overdue : shard.overdueConsumers(now)) {
-                    LOG.info("Queue '{}': consumer {} held a delivery longer than the consumer timeout; closing it",
-                            shard.queue(), overdue.consumerTag());
-                    shard.consumerGone(overdue.consumerId(), ConsumerGone.Reason.TIMEOUT);
-                    overdue.close(PartitionLookup.error(ErrorCode.PRECONDITION_FAILED, "delivery acknowledgement "
-                            + "timed out: a message was held unacked longer than the consumer timeout; its messages "
-                            + "were returned to queue '" + shard.queue() + "'"));
                 }
                 shard.maintain(partition.get(), now);
             }
