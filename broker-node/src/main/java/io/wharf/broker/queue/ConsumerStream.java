@@ -44,7 +44,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
 
     private final QueueService service;
     private final StreamObserver<ConsumeResponse> responses;
-    private final String consumerId = QueueShard.newConsumerId();
+    private final String consumerId = AttachedConsumers.newConsumerId();
     private State state = State.NEW;
     private QueueShard shard;
     private String consumerTag = "";
@@ -113,7 +113,8 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
                 : request.getConsumerTag();
         noAck = request.getNoAck();
         exclusive = request.getExclusive();
-        Optional<Error> refused = shard.subscribe(this, request.getPrefetch(), exclusive, request.getPriority());
+        Optional<Error> refused = shard.consumers().subscribe(this, request.getPrefetch(), exclusive,
+                request.getPriority());
         if (refused.isPresent()) {
             fail(refused.get());
             return;
@@ -133,10 +134,11 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
             return;
         }
         Optional<Error> refused = request.getDeliveryTagsCount() > 0
-                ? shard.settleEach(this, request.getDeliveryTagsList(), outcome, request.getConfirm())
-                : shard.settle(this, request.getDeliveryTag(), request.getMultiple(), outcome, request.getConfirm());
+                ? shard.consumers().settleEach(this, request.getDeliveryTagsList(), outcome, request.getConfirm())
+                : shard.consumers().settle(this, request.getDeliveryTag(), request.getMultiple(), outcome,
+                        request.getConfirm());
         if (refused.isPresent()) {
-            shard.consumerGone(consumerId, ConsumerGone.Reason.CHANNEL_ERROR);
+            shard.consumers().gone(consumerId, ConsumerGone.Reason.CHANNEL_ERROR);
             service.wake(shard);
             fail(refused.get());
             return;
@@ -151,7 +153,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
             fail(PartitionLookup.error(ErrorCode.INVALID_ARGUMENT, "prefetch must be 0 (unlimited) or more, got "
                     + prefetch));
         } else {
-            shard.submit(QueueEntry.newBuilder().setQos(Qos.newBuilder().setConsumerId(consumerId)
+            shard.appender().submit(QueueEntry.newBuilder().setQos(Qos.newBuilder().setConsumerId(consumerId)
                     .setPrefetch(prefetch)).build(), null);
             service.wake(shard);
         }
@@ -159,7 +161,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
 
     private void gone(ConsumerGone.Reason reason) {
         if (state == State.SUBSCRIBED) {
-            shard.consumerGone(consumerId, reason);
+            shard.consumers().gone(consumerId, reason);
             service.wake(shard);
         }
         state = State.CLOSED;
@@ -167,7 +169,7 @@ final class ConsumerStream implements StreamObserver<ConsumeRequest>, LocalConsu
 
     private void fail(Error error) {
         if (state == State.SUBSCRIBED) {
-            shard.consumerGone(consumerId, ConsumerGone.Reason.CHANNEL_ERROR);
+            shard.consumers().gone(consumerId, ConsumerGone.Reason.CHANNEL_ERROR);
             service.wake(shard);
         }
         close(error);

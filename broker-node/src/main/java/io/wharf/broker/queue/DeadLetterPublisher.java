@@ -68,7 +68,7 @@ final class DeadLetterPublisher {
     private final String queue;
     private final String publisherId;
     private final Supplier<MetadataImage> image;
-    private final Function<List<QueueService.Store>, List<CompletableFuture<Error>>> store;
+    private final Function<List<MessageStores.Store>, List<CompletableFuture<Error>>> store;
     /** Runs a completion on the queue thread (and has the shard drained after it). */
     private final Executor queueThread;
     private final LongSupplier clock;
@@ -87,7 +87,7 @@ final class DeadLetterPublisher {
      *                starts its message ids again, and must not look like a retry to the targets)
      */
     DeadLetterPublisher(String queue, String queueId, Supplier<MetadataImage> image,
-                        Function<List<QueueService.Store>, List<CompletableFuture<Error>>> store,
+                        Function<List<MessageStores.Store>, List<CompletableFuture<Error>>> store,
                         Executor queueThread, LongSupplier clock) {
         this.queue = queue;
         this.publisherId = "dlx:" + queueId;
@@ -135,8 +135,8 @@ final class DeadLetterPublisher {
             }
             one.stage = Stage.STORING;
             storing++;
-            List<QueueService.Store> stores = route.queues().stream()
-                    .map(target -> new QueueService.Store(target, publisherId, id, route.message())).toList();
+            List<MessageStores.Store> stores = route.queues().stream()
+                    .map(target -> new MessageStores.Store(target, publisherId, id, route.message())).toList();
             List<CompletableFuture<Error>> stored = store.apply(stores);
             long sent = generation;
             CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((all, failure) ->

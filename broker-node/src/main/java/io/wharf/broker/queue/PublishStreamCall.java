@@ -31,7 +31,7 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
     private static final Logger LOG = LoggerFactory.getLogger(PublishStreamCall.class);
 
     private final Supplier<MetadataImage> image;
-    private final QueueService queues;
+    private final MessageStores queues;
     private final StreamObserver<PublishConfirms> responses;
     /** Sends the confirms gathered meanwhile; runs after whatever completed them is done. */
     private final Executor flusher;
@@ -44,7 +44,7 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
     private List<PublishResponse> unsent = new ArrayList<>();
     private boolean flushScheduled;
 
-    PublishStreamCall(Supplier<MetadataImage> image, QueueService queues, StreamObserver<PublishConfirms> responses,
+    PublishStreamCall(Supplier<MetadataImage> image, MessageStores queues, StreamObserver<PublishConfirms> responses,
                       Executor flusher) {
         this.image = image;
         this.queues = queues;
@@ -58,7 +58,7 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
             outstanding += batch.getPublishesCount();
         }
         MetadataImage current = image.get();
-        List<QueueService.Store> stores = new ArrayList<>();
+        List<MessageStores.Store> stores = new ArrayList<>();
         List<Routed> routed = new ArrayList<>();
         for (PublishRequest request : batch.getPublishesList()) {
             route(current, request, stores, routed);
@@ -76,7 +76,7 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
     private record Routed(long sequence, int firstStore, int targets) {
     }
 
-    private void route(MetadataImage current, PublishRequest request, List<QueueService.Store> stores,
+    private void route(MetadataImage current, PublishRequest request, List<MessageStores.Store> stores,
                        List<Routed> routed) {
         long sequence = request.getSequence();
         Route route = ExchangeRouter.route(current, request.getExchange(), request.getRoutingKey(),
@@ -102,7 +102,7 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
                 .setRoutingKey(request.getRoutingKey()).build();
         routed.add(new Routed(sequence, stores.size(), targets.size()));
         for (String queue : targets) {
-            stores.add(new QueueService.Store(queue, request.getPublisherId(), sequence, message));
+            stores.add(new MessageStores.Store(queue, request.getPublisherId(), sequence, message));
         }
     }
 

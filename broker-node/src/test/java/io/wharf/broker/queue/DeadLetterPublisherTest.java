@@ -25,13 +25,13 @@ class DeadLetterPublisherTest {
 
     private final MetadataScript metadata = new MetadataScript();
     /** Each store asked for, with the future the test completes. */
-    private final List<QueueService.Store> stores = new ArrayList<>();
+    private final List<MessageStores.Store> stores = new ArrayList<>();
     private final List<CompletableFuture<Error>> outcomes = new ArrayList<>();
     private long now = 1_000;
     private final DeadLetterPublisher publisher = new DeadLetterPublisher("source", "q-1", metadata::image,
             asked -> {
                 List<CompletableFuture<Error>> futures = new ArrayList<>();
-                for (QueueService.Store store : asked) {
+                for (MessageStores.Store store : asked) {
                     stores.add(store);
                     CompletableFuture<Error> future = new CompletableFuture<>();
                     outcomes.add(future);
@@ -69,7 +69,7 @@ class DeadLetterPublisherTest {
         publisher.add(died(4, "dlq"));
         publishDue();
         assertEquals(1, stores.size(), "one attempt at a time");
-        QueueService.Store store = stores.get(0);
+        MessageStores.Store store = stores.get(0);
         assertEquals("dlq", store.queue());
         assertEquals("dlx:q-1", store.publisherId());
         assertEquals(4, store.sequence());
