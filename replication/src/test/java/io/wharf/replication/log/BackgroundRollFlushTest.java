@@ -490,7 +490,7 @@ class BackgroundRollFlushTest {
                 Path image = root.resolve("image" + round);
                 copyDirectory(live, image);
                 Placed victim = pendingBatches.get(random.nextInt(pendingBatches.size()));
-                Path segmentFile = image.resolve(LogSegment.fileName(victim.segmentBase(), LogSegment.LOG_SUFFIX));
+                Path segmentFile = image.resolve(SegmentFileNames.fileName(victim.segmentBase(), SegmentFileNames.LOG_SUFFIX));
                 long damageAt;
                 try (RandomAccessFile file = new RandomAccessFile(segmentFile.toFile(), "rw")) {
                     if (round % 2 == 0) {

@@ -357,7 +357,7 @@ class LogCompactionTest {
             }
             assertEquals(5, model.size());
             try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
-                assertFalse(files.anyMatch(f -> f.toString().endsWith(LogSegment.CLEANED_SUFFIX)));
+                assertFalse(files.anyMatch(f -> f.toString().endsWith(SegmentFileNames.CLEANED_SUFFIX)));
             }
         }
     }
