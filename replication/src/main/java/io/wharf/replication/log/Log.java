@@ -13,20 +13,22 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The storage of one partition: a directory of {@link LogSegment}s holding Kafka v2 batches,
- * with offsets, leader epochs, durability, truncation and retention. It owns no threads.
+ * The storage of one partition (Kafka's UnifiedLog): a directory of segments holding Kafka v2
+ * batches ({@link SegmentSet}, Kafka's LocalLog), with offsets, leader epochs, idempotent
+ * producers, durability, truncation and retention. It owns no threads.
  *
  * <p>Threading: thread-safe. Appends, rolls, truncation, retention and close are serialized by
  * an append lock; reads run concurrently with appends and see whole batches only. Structural
  * changes that remove bytes (truncation, segment deletion) also take the write side of a
- * read/write lock that reads hold while locating batches ({@link LogLocks}). In {@link FlushMode#SYNC} an append
- * returns only after its batches are fsynced; the fsync is group-committed by the appending
- * threads themselves ({@link GroupCommit}), so concurrent appenders share one fsync. In
- * {@link FlushMode#DEFERRED} an append returns once written and the owner fsyncs with
- * {@link #flush()}; only fsynced offsets count as durable.
+ * read/write lock that reads hold while locating batches ({@link LogLocks}). In
+ * {@link FlushMode#SYNC} an append returns only after its batches are fsynced; the fsync is
+ * group-committed by the appending threads themselves ({@link GroupCommit}), so concurrent
+ * appenders share one fsync. In {@link FlushMode#DEFERRED} an append returns once written and the
+ * owner fsyncs with {@link #flush()}; only fsynced offsets count as durable.
  *
- * <p>Rolling a segment fsyncs the sealed segment, unless {@link FlushMode#SYNC} on a flush executor
- * if {@link #open(Path, LogConfig, Clock, Executor) given one} ({@link RecoveryPointTracker}).
+ * <p>Rolling a segment fsyncs the sealed segment; unless {@link FlushMode#SYNC}, a flush executor
+ * given to {@link #open(Path, LogConfig, Clock, Executor)} runs that fsync, and the recovery point
+ * and {@link #flushedOffset()} wait for it ({@link RecoveryPointTracker}).
  *
  * <p>Files in the partition directory: {@code <base>.log/.index/.timeindex} per segment,
  * {@code log-offsets.checkpoint} (log start offset, recovery point), {@code cleaner-offset-checkpoint},
@@ -36,7 +38,7 @@ import java.util.concurrent.RejectedExecutionException;
  * original offsets and refuses out-of-order ones; the state it checks is rebuilt from the batch
  * headers when the log opens and after a truncation ({@link LogProducerState}).
  *
- * <p>Compaction ({@code cleanup.policy} compact) is the {@link #compaction()}'s.
+ * <p>Compaction ({@code cleanup.policy} compact): see {@link #compaction()}.
  *
  * <p>Storage faults: the first I/O error in the log's files takes the log offline for good
  * ({@link #faults()}): that call and every later append, read, flush, truncation and retention

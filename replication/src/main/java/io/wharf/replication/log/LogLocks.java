@@ -62,7 +62,7 @@ final class LogLocks {
         return locked(structureLock.writeLock(), operation, call);
     }
 
-    /** Runs {@code call} like {@link #appending}, under the append lock and the structure write lock, for calls that remove bytes. */
+    /** Runs {@code call} like {@link #appending}, holding the structure write lock too: for calls that remove bytes. */
     <T> T removing(String operation, OfflineSwitch.StorageCall<T> call) {
         return locked(appendLock, operation, () -> locked(structureLock.writeLock(), operation, call));
     }

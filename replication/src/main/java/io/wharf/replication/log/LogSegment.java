@@ -115,7 +115,7 @@ final class LogSegment {
      * trusts. The open channel and mappings stay valid across the rename.
      */
     void renameSuffix(String suffix) throws IOException {
-        indexes.renameSuffix(dir, baseOffset, suffix);
+        indexes.renameSuffix(suffix);
         data.renameTo(dir.resolve(fileName(baseOffset, LOG_SUFFIX) + suffix));
     }
 
@@ -350,13 +350,13 @@ final class LogSegment {
         long cutOffset = header.baseOffset();
         size = position;
         data.cut(position);
-        indexes.truncateTo(cutOffset, position, baseOffset);
+        indexes.truncateTo(cutOffset, position);
         nextOffset = cutOffset;
         rescanTimestamps();
         return end - position;
     }
 
-    /** Gives the indexes the max timestamps of the batches a truncation left; restarts segment.ms when none are left. */
+    /** Gives the indexes the max timestamps of the batches a truncation left; restarts segment.ms if none is left. */
     private void rescanTimestamps() throws IOException {
         ByteBuffer scratch = FileBatchHeader.scratch();
         int position = 0;
@@ -379,7 +379,7 @@ final class LogSegment {
      * base offset, CRC-32C), rebuilds both indexes, and cuts the file at the first damaged batch.
      */
     RecoveryResult recover(EpochObserver epochs, long nowMs) throws IOException {
-        indexes.resetForRecovery(baseOffset);
+        indexes.resetForRecovery();
         rollingBaseMs = -1;
         int fileEnd = data.length();
         RecoveryScan.Outcome scan = RecoveryScan.verify(data, baseOffset, fileEnd, header -> {

@@ -15,6 +15,8 @@ import java.nio.file.Path;
  * complete entries only, the max timestamp is volatile).
  */
 final class SegmentIndexes {
+    private final Path dir;
+    private final long baseOffset;
     private final LogConfig config;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
@@ -22,13 +24,15 @@ final class SegmentIndexes {
     private long offsetOfMaxTimestamp;
     private int bytesSinceLastIndexEntry;
 
-    /** Opens (or creates, preallocated to {@code segment.index.bytes}) the index files of the segment at {@code baseOffset}. */
+    /** Opens the index files of the segment at {@code baseOffset}, creating them preallocated when absent. */
     SegmentIndexes(Path dir, long baseOffset, LogConfig config, String fileSuffix) throws IOException {
+        this.dir = dir;
+        this.baseOffset = baseOffset;
         this.config = config;
-        this.offsetIndex = new OffsetIndex(dir.resolve(SegmentFileNames.fileName(baseOffset, SegmentFileNames.INDEX_SUFFIX) + fileSuffix),
-                baseOffset, config.segmentIndexBytes());
-        this.timeIndex = new TimeIndex(dir.resolve(SegmentFileNames.fileName(baseOffset, SegmentFileNames.TIME_INDEX_SUFFIX) + fileSuffix),
-                baseOffset, config.segmentIndexBytes());
+        this.offsetIndex = new OffsetIndex(file(SegmentFileNames.INDEX_SUFFIX, fileSuffix), baseOffset,
+                config.segmentIndexBytes());
+        this.timeIndex = new TimeIndex(file(SegmentFileNames.TIME_INDEX_SUFFIX, fileSuffix), baseOffset,
+                config.segmentIndexBytes());
         this.offsetOfMaxTimestamp = baseOffset;
     }
 
@@ -106,7 +110,7 @@ final class SegmentIndexes {
      * {@code newSize} bytes, and forgets the max timestamp: the caller rescans the batches left
      * through {@link #observeTimestamp}.
      */
-    void truncateTo(long cutOffset, int newSize, long baseOffset) {
+    void truncateTo(long cutOffset, int newSize) {
         offsetIndex.truncateTo(cutOffset);
         timeIndex.truncateTo(cutOffset);
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -115,7 +119,7 @@ final class SegmentIndexes {
     }
 
     /** Empties both indexes, at their preallocated size, for a recovery that re-indexes every batch. */
-    void resetForRecovery(long baseOffset) throws IOException {
+    void resetForRecovery() throws IOException {
         offsetIndex.resize(config.segmentIndexBytes());
         timeIndex.resize(config.segmentIndexBytes());
         offsetIndex.reset();
@@ -146,9 +150,14 @@ final class SegmentIndexes {
     }
 
     /** Renames both files to the segment's names with {@code suffix}. */
-    void renameSuffix(Path dir, long baseOffset, String suffix) throws IOException {
-        offsetIndex.renameTo(dir.resolve(SegmentFileNames.fileName(baseOffset, SegmentFileNames.INDEX_SUFFIX) + suffix));
-        timeIndex.renameTo(dir.resolve(SegmentFileNames.fileName(baseOffset, SegmentFileNames.TIME_INDEX_SUFFIX) + suffix));
+    void renameSuffix(String suffix) throws IOException {
+        offsetIndex.renameTo(file(SegmentFileNames.INDEX_SUFFIX, suffix));
+        timeIndex.renameTo(file(SegmentFileNames.TIME_INDEX_SUFFIX, suffix));
+    }
+
+    /** The segment's index file of kind {@code kind}, named with {@code suffix}. */
+    private Path file(String kind, String suffix) {
+        return dir.resolve(SegmentFileNames.fileName(baseOffset, kind) + suffix);
     }
 
     void delete() throws IOException {
