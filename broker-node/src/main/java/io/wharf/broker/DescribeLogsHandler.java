@@ -10,6 +10,7 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.replication.log.CleanableSection;
 import io.wharf.replication.log.CleanupPolicy;
 import io.wharf.replication.log.Log;
+import io.wharf.replication.log.LogCompaction;
 import io.wharf.replication.log.LogOfflineException;
 import java.util.Comparator;
 import java.util.List;
@@ -19,7 +20,7 @@ import java.util.Set;
 /**
  * Serves {@code DescribeLogs}, as Kafka's DescribeLogDirs: the log of every replica this broker
  * hosts (of the named topics), led or followed, and for a topic that compacts where the log
- * cleaner stands in it ({@link Log#cleanableSection}). Only reads; thread-safe.
+ * cleaner stands in it ({@link LogCompaction#cleanableSection}). Only reads; thread-safe.
  */
 final class DescribeLogsHandler {
 
@@ -75,7 +76,7 @@ final class DescribeLogsHandler {
                 .setCleanupPolicy(policy.configValue())
                 .setFirstDirtyOffset(-1);
         if (policy.compacts()) {
-            CleanableSection section = log.cleanableSection(highWatermark);
+            CleanableSection section = log.compaction().cleanableSection(highWatermark);
             replica.setFirstDirtyOffset(section.firstDirtyOffset()).setDirtyRatio(section.dirtyRatio());
         }
         return replica.build();

@@ -6,6 +6,7 @@ import io.wharf.replication.log.CleanableSection;
 import io.wharf.replication.log.CleanerOptions;
 import io.wharf.replication.log.IoThrottle;
 import io.wharf.replication.log.Log;
+import io.wharf.replication.log.LogCompaction;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Compacts the logs of the hosted replicas whose topic's {@code cleanup.policy} includes
  * {@code compact}: Kafka's log cleaner thread, deciding which log and when; how is
- * {@link Log#clean}'s. Each round measures every such log ({@link Log#cleanableSection}) and
+ * {@link LogCompaction#clean}'s. Each round measures every such log ({@link LogCompaction#cleanableSection}) and
  * cleans the one with the highest dirty ratio among those worth it: dirty enough for their
  * {@code min.cleanable.dirty.ratio}, or due by {@code max.compaction.lag.ms}. Both stop at the
  * replica's high watermark, so nothing that a new leader could truncate is compacted; leaders and
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * and stopped by {@link #close()}. The thread is never interrupted: an interrupt closes the file
  * channel a cleaning is writing. Instead {@code close()} makes the throttle, which a cleaning
  * calls after every chunk it reads or writes, throw {@link InterruptedException} (waking it if it
- * is pacing the I/O), so the cleaning stops at its next chunk with its log whole; {@link Log#clean}
+ * is pacing the I/O), so the cleaning stops at its next chunk with its log whole; {@link LogCompaction#clean}
  * swaps segments in only when they are complete. {@link #runOnce()} may be called by tests while
  * the thread is not started: every field but the stop signal is confined to the one thread running rounds.
  */
@@ -125,7 +126,7 @@ final class CleanerThread implements AutoCloseable {
                 continue;
             }
             try {
-                CleanableSection section = partitionLog.cleanableSection(partition.highWatermark());
+                CleanableSection section = partitionLog.compaction().cleanableSection(partition.highWatermark());
                 maxDirtyRatio = Math.max(maxDirtyRatio, section.dirtyRatio());
                 compacted.put(partition.topicPartition(), partition);
                 measured.add(new Measured(partition.topicPartition(), section,
@@ -151,7 +152,7 @@ final class CleanerThread implements AutoCloseable {
     /** Cleans one log up to its high watermark now; true when that compacted it further. */
     private boolean clean(Partition partition, CleanableSection measured) throws InterruptedException {
         long started = nanoTime.getAsLong();
-        CleanResult result = partition.log().clean(partition.highWatermark(), options);
+        CleanResult result = partition.log().compaction().clean(partition.highWatermark(), options);
         long nanos = nanoTime.getAsLong() - started;
         if (result.firstDirtyOffsetAfter() <= result.firstDirtyOffsetBefore()) {
             log.debug("Broker {} found nothing to clean in {} after all (measured {})", brokerId,

@@ -156,8 +156,8 @@ final class LogDirectory implements AutoCloseable {
             throw new LogStorageException("cannot prepare the directory " + dir + " of " + tp, e);
         }
         Log opened = Log.open(dir, config, clock, rollFlusher, channels);
-        opened.onOffline(onOffline);
-        opened.onDirectoryFull(space::onFull);
+        opened.faults().onOffline(onOffline);
+        opened.faults().onDirectoryFull(space::onFull);
         return new Opened(opened, notYetOpened.remove(tp));
     }
 

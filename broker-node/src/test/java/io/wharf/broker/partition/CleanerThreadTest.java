@@ -291,7 +291,7 @@ class CleanerThreadTest {
         for (int i = 40; i < 80; i++) {
             compacted.appendAsLeader(keyed(i, clock.millis()), -1, clock.millis() + 10_000);
         }
-        assertTrue(compacted.log().cleanableSection(compacted.highWatermark()).worthCleaning(0.5));
+        assertTrue(compacted.log().compaction().cleanableSection(compacted.highWatermark()).worthCleaning(0.5));
         assertEquals(cleanings, cleaned.size(), "a closed cleaner cleans nothing more");
     }
 
@@ -308,6 +308,6 @@ class CleanerThreadTest {
         assertEquals(List.of(), cleaned, "the cleaning never finished");
         assertEquals(200, recordCount(compacted.log()), "nothing was swapped in");
         assertEquals(latest, latestByKey(compacted.log()));
-        assertEquals(0, compacted.log().cleanableSection(compacted.highWatermark()).firstDirtyOffset());
+        assertEquals(0, compacted.log().compaction().cleanableSection(compacted.highWatermark()).firstDirtyOffset());
     }
 }

@@ -1,7 +1,7 @@
 package io.wharf.replication.log;
 
 /**
- * The broker-wide settings of a cleaning ({@link Log#clean}). Immutable.
+ * The broker-wide settings of a cleaning ({@link LogCompaction#clean}). Immutable.
  *
  * @param dedupeBufferBytes memory for the key → latest offset map of one cleaning
  *                          ({@code log.cleaner.dedupe.buffer.size}); a dirty section whose keys do

@@ -9,52 +9,39 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
- * The storage of one partition: a directory of {@link LogSegment}s holding Kafka v2 batches,
- * with offsets, leader epochs, durability, truncation and retention. It owns no threads.
+ * The storage of one partition (Kafka's UnifiedLog): a directory of segments holding Kafka v2
+ * batches ({@link SegmentSet}, Kafka's LocalLog), with offsets, leader epochs, idempotent
+ * producers, durability, truncation and retention. It owns no threads.
  *
  * <p>Threading: thread-safe. Appends, rolls, truncation, retention and close are serialized by
  * an append lock; reads run concurrently with appends and see whole batches only. Structural
  * changes that remove bytes (truncation, segment deletion) also take the write side of a
- * read/write lock that reads hold while locating batches. In {@link FlushMode#SYNC} an append
- * returns only after its batches are fsynced; the fsync is group-committed by the appending
- * threads themselves ({@link GroupCommit}), so concurrent appenders share one fsync. In
- * {@link FlushMode#DEFERRED} an append returns once written and the owner fsyncs with
- * {@link #flush()}; only fsynced offsets count as durable.
+ * read/write lock that reads hold while locating batches ({@link LogLocks}). In
+ * {@link FlushMode#SYNC} an append returns only after its batches are fsynced; the fsync is
+ * group-committed by the appending threads themselves ({@link GroupCommit}), so concurrent
+ * appenders share one fsync. In {@link FlushMode#DEFERRED} an append returns once written and the
+ * owner fsyncs with {@link #flush()}; only fsynced offsets count as durable.
  *
- * <p>Rolling a segment fsyncs the sealed segment. Unless {@link FlushMode#SYNC}, with a flush executor
- * ({@link #open(Path, LogConfig, Clock, Executor)}) that fsync runs on the executor instead of the
- * appending thread; the recovery point (checkpoint) and {@link #flushedOffset()} advance only once
- * it has completed ({@link RecoveryPointTracker}).
+ * <p>Rolling a segment fsyncs the sealed segment; unless {@link FlushMode#SYNC}, a flush executor
+ * given to {@link #open(Path, LogConfig, Clock, Executor)} runs that fsync, and the recovery point
+ * and {@link #flushedOffset()} wait for it ({@link RecoveryPointTracker}).
  *
  * <p>Files in the partition directory: {@code <base>.log/.index/.timeindex} per segment,
  * {@code log-offsets.checkpoint} (log start offset, recovery point), {@code cleaner-offset-checkpoint},
  * {@code leader-epoch-checkpoint}, and {@code .clean-shutdown} while closed cleanly.
  *
- * <p>Idempotent producers: the log keeps a {@link ProducerStateTable} (guarded by the append
- * lock). A leader append checks each producer's sequences against it, answers batches written
- * before with their original offsets and refuses out-of-order ones; every append (leader or
- * follower) records its batches in it. It is rebuilt from the batch headers of the whole log
- * when the log opens and after a truncation (headers only, no records are read).
+ * <p>Idempotent producers: a leader append answers batches a producer wrote before with their
+ * original offsets and refuses out-of-order ones; the state it checks is rebuilt from the batch
+ * headers when the log opens and after a truncation ({@link LogProducerState}).
  *
- * <p>Compaction ({@code cleanup.policy} compact): {@link #clean} rewrites closed segments keeping
- * the latest record of each key ({@link LogCleaner}); offsets are unchanged, so the log then has
- * gaps, which reads skip and follower appends accept. {@code cleaner-offset-checkpoint} holds
- * where the next cleaning starts.
+ * <p>Compaction ({@code cleanup.policy} compact): see {@link #compaction()}.
  *
  * <p>Storage faults: the first I/O error in the log's files takes the log offline for good
- * ({@link #onOffline}): that call and every later append, read, flush, truncation and retention
+ * ({@link #faults()}): that call and every later append, read, flush, truncation and retention
  * call throw {@link LogOfflineException}. A failed fsync is never retried, so
  * {@link #flushedOffset()} never passes what an fsync covered. Reopening the directory recovers it.
  */
@@ -62,9 +49,8 @@ public final class Log implements AutoCloseable {
     private final Path dir;
     private volatile LogConfig config;   // replaced by updateConfig; each use reads one immutable value
     private final Clock clock;
-    private final ReentrantLock appendLock = new ReentrantLock();
-    private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
     private final OfflineSwitch offline;
+    private final LogLocks locks;
     private final LeaderEpochCache epochCache;
     private final GroupCommit groupCommit;
     private final RecoveryPointTracker recovery;
@@ -74,13 +60,8 @@ public final class Log implements AutoCloseable {
     private final LogProducerState producers = new LogProducerState();
     private final LogAppender appender;
     private final LogTruncation truncation;
-    /** Held by a cleaning throughout; taken (before the append lock) by everything that removes segments. */
-    private final ReentrantLock cleanerLock = new ReentrantLock();
-    /** Callers waiting for the cleaner lock: a running cleaning stops early when there are any. */
-    private final AtomicInteger cleaningPauses = new AtomicInteger();
-    private final LogCleaner cleaner;
-    private volatile boolean closed;
-    private final List<Consumer<? super LogDirectoryFullException>> directoryFullListeners = new CopyOnWriteArrayList<>();
+    private final LogCompaction compaction;
+    private final LogFaults faults;
 
     private Log(Path dir, LogConfig config, Clock clock, LogFileChannels channels, LogLoader.Loaded loaded,
                 Executor flushExecutor, RecoveryPointTracker.SegmentFsync segmentFsync) throws IOException {
@@ -88,6 +69,8 @@ public final class Log implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.offline = new OfflineSwitch(dir);
+        this.locks = new LogLocks(dir, offline);
+        this.faults = new LogFaults(offline);
         this.epochCache = loaded.epochCache();
         long logEnd = loaded.segments().lastEntry().getValue().nextOffset();
         this.groupCommit = new GroupCommit(this::logEndOffset, this::flushAppended, logEnd);
@@ -96,10 +79,11 @@ public final class Log implements AutoCloseable {
         this.segments = new SegmentSet(dir, channels, loaded.segments(), recovery,
                 config.flushMode() != FlushMode.SYNC ? flushExecutor : null);
         this.logStart = new LogStart(loaded.logStartOffset(), segments, recovery, epochCache, clock,
-                structureLock.writeLock());
-        this.appender = new LogAppender(segments, epochCache, producers, logStart, clock);
+                locks.deletionLock());
+        this.appender = new LogAppender(dir, segments, epochCache, producers, logStart, clock);
         this.truncation = new LogTruncation(segments, logStart, epochCache, recovery, producers);
-        this.cleaner = new LogCleaner(dir, segments, channels);
+        this.compaction = new LogCompaction(dir, channels, this::config, clock, locks, offline, segments, logStart,
+                recovery, producers);
         producers.rebuild(segments);
     }
 
@@ -132,8 +116,8 @@ public final class Log implements AutoCloseable {
      * Truncation and deletion of a segment cancel its task if it has not started and otherwise
      * wait for the fsync in progress (holding the append lock, so appends wait too — bounded by
      * one segment's fsync). A failed background fsync is never thrown to the executor: it takes the
-     * log offline (see {@link #onOffline}, whose listeners then run on the executor's thread), the
-     * recovery point stays below that segment, and the next call on the log throws
+     * log offline (see {@link LogFaults#onOffline}, whose listeners then run on the executor's
+     * thread), the recovery point stays below that segment, and the next call on the log throws
      * {@link LogOfflineException}.
      *
      * @param flushExecutor runs background fsyncs of rolled segments; null fsyncs them inline
@@ -167,10 +151,7 @@ public final class Log implements AutoCloseable {
         }
     }
 
-    /**
-     * {@link #appendAsLeader(ByteBuffer, int, long)} without checking that producer ids were
-     * allocated (every id counts as known).
-     */
+    /** {@link #appendAsLeader(ByteBuffer, int, long)} with every producer id counted as allocated. */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
         return appendAsLeader(batches, leaderEpoch, Long.MAX_VALUE);
     }
@@ -213,30 +194,14 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Runs an append under the append lock. A full disk that refused it before anything of it
-     * reached the log ({@link LogDirectoryFullException}: the segment write rolled back by the
-     * segments, or the leader-epoch checkpoint, whose cache rolled back) leaves the log online;
-     * the listeners hear of it and the caller gets the exception. Any other storage fault takes the
-     * log offline.
+     * Runs an append under the append lock. A full disk that refused it whole leaves the log online
+     * ({@link LogAppender}) and its listeners hear of it; any other storage fault takes it offline.
      */
     private LogAppendInfo appendLocked(OfflineSwitch.StorageCall<LogAppendInfo> append) {
         try {
-            return locked(appendLock, "append", () -> {
-                long logEnd = segments.logEndOffset();
-                try {
-                    return append.call();
-                } catch (LogDirectoryFullException e) {
-                    throw withoutEpochsPast(logEnd, e);
-                } catch (LogStorageException e) {
-                    if (!LogDirectoryFullException.isNoSpace(e) || segments.logEndOffset() != logEnd) {
-                        throw e;
-                    }
-                    throw withoutEpochsPast(logEnd,
-                            new LogDirectoryFullException(dir, "the leader-epoch checkpoint of an append", e));
-                }
-            });
+            return locks.appending("append", append);
         } catch (LogDirectoryFullException e) {
-            directoryFullListeners.forEach(listener -> listener.accept(e));
+            faults.directoryFull(e);
             throw e;
         }
     }
@@ -252,7 +217,7 @@ public final class Log implements AutoCloseable {
 
     /** The group-commit fsync: rolled segments still waiting for a background fsync first, then the active one. */
     private void flushAppended() {
-        locked(structureLock.readLock(), "fsync", () -> {
+        locks.reading("fsync", () -> {
             segments.flushAppended();
             return null;
         });
@@ -277,7 +242,7 @@ public final class Log implements AutoCloseable {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);
         }
-        return locked(structureLock.readLock(), "read",
+        return locks.reading("read",
                 () -> segments.read(startOffset, maxBytes, maxOffsetExclusive, logStart.offset()));
     }
 
@@ -292,7 +257,7 @@ public final class Log implements AutoCloseable {
      *     above the log end offset
      */
     public ByteBuffer readCopy(long startOffset, int maxBytes, long maxOffsetExclusive) {
-        return locked(structureLock.readLock(), "read", () -> {
+        return locks.reading("read", () -> {
             LogSlice slice = read(startOffset, maxBytes, maxOffsetExclusive);
             return slice.isEmpty() ? ByteBuffer.allocate(0) : slice.toByteBuffer();
         });
@@ -303,7 +268,7 @@ public final class Log implements AutoCloseable {
      * (Kafka's ListOffsets by time), or null when every record is older.
      */
     public TimestampOffset offsetForTimestamp(long timestamp) {
-        return locked(structureLock.readLock(), "timestamp lookup",
+        return locks.reading("timestamp lookup",
                 () -> segments.offsetForTimestamp(timestamp, logStart.offset()));
     }
 
@@ -315,7 +280,7 @@ public final class Log implements AutoCloseable {
      * @return the new log end offset (≤ {@code offset})
      */
     public long truncateTo(long offset) {
-        return withCleaningPaused(() -> lockedForRemoval("truncation to offset " + offset,
+        return locks.withCleaningPaused(() -> locks.removing("truncation to offset " + offset,
                 () -> truncation.truncateTo(offset, config)));
     }
 
@@ -338,10 +303,8 @@ public final class Log implements AutoCloseable {
         if (newOffset < 0) {
             throw new IllegalArgumentException("a log cannot start at a negative offset, got " + newOffset);
         }
-        withCleaningPaused(() -> lockedForRemoval("restarting empty at offset " + newOffset, () -> {
-            truncation.restartEmptyAt(newOffset, config);
-            // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
-            producers.clear();
+        locks.withCleaningPaused(() -> locks.removing("restarting empty at offset " + newOffset, () -> {
+            truncation.restartFullyAt(newOffset, config);
             return null;
         }));
     }
@@ -354,7 +317,7 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException if {@code offset} is beyond the log end offset
      */
     public long deleteRecordsBefore(long offset) {
-        return withCleaningPaused(() -> locked(appendLock, "deleting records below offset " + offset,
+        return locks.withCleaningPaused(() -> locks.appending("deleting records below offset " + offset,
                 () -> logStart.deleteRecordsBefore(offset)));
     }
 
@@ -377,96 +340,12 @@ public final class Log implements AutoCloseable {
         if (!config.cleanupPolicy().deletes()) {
             return 0;  // cleanup.policy=compact: old segments are compacted, never deleted by age or size
         }
-        return withCleaningPaused(() -> locked(appendLock, "retention", () -> logStart.enforce(policy, upperBoundOffset)));
+        return locks.withCleaningPaused(() -> locks.appending("retention", () -> logStart.enforce(policy, upperBoundOffset)));
     }
 
-    /**
-     * What the cleaner could do to this log now (see {@link CleanableSection}); for a log whose
-     * policy does not compact, an empty section.
-     *
-     * @param highWatermark nothing at or above it is cleaned (records not yet committed may be truncated)
-     */
-    public CleanableSection cleanableSection(long highWatermark) {
-        LogConfig current = config;
-        long start = logStart.offset();
-        if (!current.cleanupPolicy().compacts()) {
-            return new CleanableSection(start, start, 0, 0, false);
-        }
-        return cleaner.section(current, start, cleanableUpperBound(highWatermark), clock.millis());
-    }
-
-    /** Below the high watermark (committed) and the recovery point (fsynced, so no roll fsync is pending there). */
-    private long cleanableUpperBound(long highWatermark) {
-        return Math.min(highWatermark, recovery.recoveryPoint());
-    }
-
-    /**
-     * Compacts the dirty section (see {@link CleanableSection}): keeps the latest record of every
-     * key, drops tombstones older than {@code delete.retention.ms}, keeps each producer's last
-     * batch (empty if need be) so its sequences survive, and rewrites the closed segments from
-     * the log start to the end of the dirty section, merging small ones, offsets unchanged. Each
-     * group of segments is written beside the old ones and swapped in so that a crash at any step
-     * reopens with either the old or the new segments whole ({@link LogCleaner}). Appends and
-     * reads go on meanwhile; truncation, retention and close ask a running cleaning to stop and
-     * wait for it (one batch). Called by the broker's cleaner thread. A storage fault takes the
-     * log offline as for any other call.
-     *
-     * @param highWatermark nothing at or above it is cleaned
-     * @return what was done ({@link CleanResult#nothing} when nothing was dirty, the policy does
-     *     not compact, or the cleaning was stopped early)
-     * @throws InterruptedException if the thread is interrupted while throttled
-     * @throws IllegalStateException if not even one segment's keys fit {@code options}' dedupe buffer
-     */
-    public CleanResult clean(long highWatermark, CleanerOptions options) throws InterruptedException {
-        cleanerLock.lock();
-        try {
-            ensureOpen();
-            LogConfig current = config;
-            long start = logStart.offset();
-            if (!current.cleanupPolicy().compacts()) {
-                return CleanResult.nothing(start);
-            }
-            long nowMs = clock.millis();
-            CleanableSection section = cleaner.section(current, start, cleanableUpperBound(highWatermark), nowMs);
-            Set<Long> producerLastBatches = locked(appendLock, "cleaning",
-                    () -> producers.table().lastBatchBaseOffsets());
-            try {
-                return offline.call("cleaning", () -> cleaner.clean(section, current, options, nowMs,
-                        producerLastBatches, () -> closed || cleaningPauses.get() > 0, this::swapIn));
-            } catch (LogCleaner.CleaningAbortedException e) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException("cleaning of " + dir + " interrupted while throttled");
-                }
-                return CleanResult.nothing(section.firstDirtyOffset());
-            }
-        } finally {
-            cleanerLock.unlock();
-        }
-    }
-
-    private void swapIn(List<LogSegment> old, LogSegment cleaned) {
-        locked(structureLock.writeLock(), "swapping in a cleaned segment", () -> {
-            segments.replace(old, cleaned);
-            return null;
-        });
-    }
-
-    /**
-     * Runs {@code call} holding the cleaner lock: a running cleaning is asked to stop and awaited
-     * first, so segments are not removed under it.
-     */
-    private <T> T withCleaningPaused(Supplier<T> call) {
-        cleaningPauses.incrementAndGet();
-        try {
-            cleanerLock.lock();
-            try {
-                return call.get();
-            } finally {
-                cleanerLock.unlock();
-            }
-        } finally {
-            cleaningPauses.decrementAndGet();
-        }
+    /** The compaction of this log ({@code cleanup.policy} compact): what is cleanable now, and the cleaning. */
+    public LogCompaction compaction() {
+        return compaction;
     }
 
     /**
@@ -477,7 +356,7 @@ public final class Log implements AutoCloseable {
      * @return the number of producers forgotten
      */
     public int removeExpiredProducers(long expirationMs) {
-        return locked(appendLock, "expiring producer ids", () -> producers.removeExpired(clock.millis(), expirationMs));
+        return locks.appending("expiring producer ids", () -> producers.removeExpired(clock.millis(), expirationMs));
     }
 
     /**
@@ -490,7 +369,7 @@ public final class Log implements AutoCloseable {
 
     /** fsyncs everything appended so far (LAZY mode's explicit flush); returns the flushed offset. */
     public long flush() {
-        ensureOpen();
+        locks.ensureOpen();
         offline.ensureOnline();
         groupCommit.awaitFlushed(segments.logEndOffset());
         return groupCommit.flushedOffset();
@@ -578,66 +457,9 @@ public final class Log implements AutoCloseable {
         config = newConfig;
     }
 
-    /** True once a storage fault took this log offline ({@link LogOfflineException}), until it is reopened. */
-    public boolean isOffline() {
-        return offline.isOffline();
-    }
-
-    /**
-     * Registers {@code listener} to learn, exactly once, that this log went offline after a
-     * storage fault: at once on this thread if it is offline already, otherwise on the thread that
-     * hit the fault (an appender, a reader, the flush executor's), possibly holding this log's
-     * locks. So it must not call this log, not even {@link #close()}, but hand the directory to a
-     * thread of its own that takes it offline (Kafka's LogDirFailureChannel). What it throws is
-     * logged and suppressed in the {@link LogOfflineException} of the faulting call.
-     */
-    public void onOffline(Consumer<? super LogOfflineException> listener) {
-        offline.addListener(listener);
-    }
-
-    /**
-     * Drops the epoch a refused append assigned (it starts at the unchanged log end, with no batch
-     * in it), so that the log is as before the append. If the checkpoint cannot be rewritten (the
-     * disk is still full) the file keeps that entry, which the next open drops as past the log end.
-     */
-    private LogDirectoryFullException withoutEpochsPast(long logEnd, LogDirectoryFullException full) {
-        try {
-            epochCache.truncateFromEnd(logEnd);
-        } catch (LogStorageException persist) {
-            full.addSuppressed(persist);
-        }
-        return full;
-    }
-
-    /**
-     * Registers {@code listener} to learn of every append refused because the file system is full
-     * ({@link LogDirectoryFullException}; the log stays online). It runs on the appending thread,
-     * after the append lock was released, before the exception reaches the caller.
-     */
-    public void onDirectoryFull(Consumer<? super LogDirectoryFullException> listener) {
-        directoryFullListeners.add(listener);
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("log " + dir + " is closed");
-        }
-    }
-
-    /** Runs {@code call} under {@code lock} if the log is open and online; an I/O failure takes it offline. */
-    private <T> T locked(Lock lock, String operation, OfflineSwitch.StorageCall<T> call) {
-        lock.lock();
-        try {
-            ensureOpen();
-            return offline.call(operation, call);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** {@link #locked} under the append lock and the structure write lock, for calls that remove bytes. */
-    private <T> T lockedForRemoval(String operation, OfflineSwitch.StorageCall<T> call) {
-        return locked(appendLock, operation, () -> locked(structureLock.writeLock(), operation, call));
+    /** The storage faults of this log: whether it went offline, and listeners for its faults. */
+    public LogFaults faults() {
+        return faults;
     }
 
     /**
@@ -651,24 +473,7 @@ public final class Log implements AutoCloseable {
      */
     @Override
     public void close() {
-        withCleaningPaused(() -> {
-            closeSegments();
-            return null;
-        });
-    }
-
-    private void closeSegments() {
-        appendLock.lock();
-        structureLock.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                segments.close(offline);
-            }
-        } finally {
-            structureLock.writeLock().unlock();
-            appendLock.unlock();
-        }
+        locks.close(() -> segments.close(offline));
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.wharf.replication.producer.BatchIdentity;
 import io.wharf.replication.producer.SequencedBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,17 +16,20 @@ import java.util.List;
  * Turns validated batches into an append: as leader it answers producers' retries with their
  * original offsets, stamps offsets and the leader epoch on the rest and writes them; as follower
  * it writes the leader's batches as they are. Either way the leader-epoch history and the producer
- * state learn of what was written. Not thread-safe: the {@link Log} calls it under its append lock.
+ * state learn of what was written. An append refused by a full disk before anything of it reached
+ * the log leaves the log as it was. Not thread-safe: the {@link Log} calls it under its append lock.
  */
 final class LogAppender {
+    private final Path dir;
     private final SegmentSet segments;
     private final LeaderEpochCache epochCache;
     private final LogProducerState producers;
     private final LogStart logStart;
     private final Clock clock;
 
-    LogAppender(SegmentSet segments, LeaderEpochCache epochCache, LogProducerState producers, LogStart logStart,
-                Clock clock) {
+    LogAppender(Path dir, SegmentSet segments, LeaderEpochCache epochCache, LogProducerState producers,
+                LogStart logStart, Clock clock) {
+        this.dir = dir;
         this.segments = segments;
         this.epochCache = epochCache;
         this.producers = producers;
@@ -39,14 +43,52 @@ final class LogAppender {
      *
      * @throws InvalidAppendException if the epoch is older than the log's latest, or a producer's
      *     sequence or epoch does not continue what this log holds; nothing is appended then
+     * @throws LogDirectoryFullException if a full disk refused the append; nothing is appended then
      */
     LogAppendInfo asLeader(ByteBuffer batches, List<RecordBatch> parsed, List<BatchIdentity> identities,
                            int leaderEpoch, LogConfig config) throws IOException {
-        AppendValidator.checkLeaderEpoch(leaderEpoch, epochCache.latestEpoch());
-        List<SequencedBatch> duplicates = producers.leadingDuplicates(identities, logStart.mayHaveRemovedRecords());
-        return duplicates.size() == parsed.size()
-                ? duplicatesOnly(duplicates)
-                : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch, config);
+        return wholeOrNothingWhenFull(() -> {
+            AppendValidator.checkLeaderEpoch(leaderEpoch, epochCache.latestEpoch());
+            List<SequencedBatch> duplicates = producers.leadingDuplicates(identities, logStart.mayHaveRemovedRecords());
+            return duplicates.size() == parsed.size()
+                    ? duplicatesOnly(duplicates)
+                    : writeAfterDuplicates(batches, parsed, identities, duplicates, leaderEpoch, config);
+        });
+    }
+
+    /**
+     * Runs {@code append} so that a full disk that refused it before anything of it reached the
+     * log ({@link LogDirectoryFullException}: the segment write rolled back by the segments, or the
+     * leader-epoch checkpoint, whose cache rolled back) leaves the log as before, and is thrown as
+     * a {@link LogDirectoryFullException}. Any other storage fault is thrown as it is.
+     */
+    private LogAppendInfo wholeOrNothingWhenFull(OfflineSwitch.StorageCall<LogAppendInfo> append) throws IOException {
+        long logEnd = segments.logEndOffset();
+        try {
+            return append.call();
+        } catch (LogDirectoryFullException e) {
+            throw withoutEpochsPast(logEnd, e);
+        } catch (LogStorageException e) {
+            if (!LogDirectoryFullException.isNoSpace(e) || segments.logEndOffset() != logEnd) {
+                throw e;
+            }
+            throw withoutEpochsPast(logEnd,
+                    new LogDirectoryFullException(dir, "the leader-epoch checkpoint of an append", e));
+        }
+    }
+
+    /**
+     * Drops the epoch a refused append assigned (it starts at the unchanged log end, with no batch
+     * in it), so that the log is as before the append. If the checkpoint cannot be rewritten (the
+     * disk is still full) the file keeps that entry, which the next open drops as past the log end.
+     */
+    private LogDirectoryFullException withoutEpochsPast(long logEnd, LogDirectoryFullException full) {
+        try {
+            epochCache.truncateFromEnd(logEnd);
+        } catch (LogStorageException persist) {
+            full.addSuppressed(persist);
+        }
+        return full;
     }
 
     private static LogAppendInfo duplicatesOnly(List<SequencedBatch> duplicates) {
@@ -94,8 +136,14 @@ final class LogAppender {
      * epochs.
      *
      * @throws InvalidAppendException if the offsets do not continue the log; nothing is appended then
+     * @throws LogDirectoryFullException if a full disk refused the append; nothing is appended then
      */
     LogAppendInfo asFollower(ByteBuffer batches, List<RecordBatch> parsed, LogConfig config) throws IOException {
+        return wholeOrNothingWhenFull(() -> appendFollowing(batches, parsed, config));
+    }
+
+    private LogAppendInfo appendFollowing(ByteBuffer batches, List<RecordBatch> parsed, LogConfig config)
+            throws IOException {
         long logEnd = segments.logEndOffset();
         RecordBatch first = parsed.get(0);
         if (isFiller(first) && first.baseOffset() < logEnd && first.lastOffset() >= logEnd) {

@@ -23,8 +23,8 @@ import java.util.function.BooleanSupplier;
  * corrupted base offset). The first dirty offset is kept in {@code cleaner-offset-checkpoint} so the next cleaning maps only
  * what is new.
  *
- * <p>Crash safety: a group's replacement is written under {@link LogSegment#CLEANED_SUFFIX} and
- * fsynced; renaming its log file to {@link LogSegment#SWAP_SUFFIX} commits it. Then the old
+ * <p>Crash safety: a group's replacement is written under {@link SegmentFileNames#CLEANED_SUFFIX} and
+ * fsynced; renaming its log file to {@link SegmentFileNames#SWAP_SUFFIX} commits it. Then the old
  * segments are deleted and the swap file renamed to its live name. {@link LogLoader} deletes
  * {@code .cleaned} files and completes a committed swap, so a crash at any step reopens with
  * either the old or the new segments whole.
@@ -257,8 +257,8 @@ final class LogCleaner {
 
     /**
      * Writes the records of {@code group} that survive into a new segment under
-     * {@link LogSegment#CLEANED_SUFFIX}, fsyncs it and commits it by renaming it to
-     * {@link LogSegment#SWAP_SUFFIX}. On any failure the new files are deleted.
+     * {@link SegmentFileNames#CLEANED_SUFFIX}, fsyncs it and commits it by renaming it to
+     * {@link SegmentFileNames#SWAP_SUFFIX}. On any failure the new files are deleted.
      */
     private LogSegment rewrite(List<LogSegment> group, OffsetMap map, TombstoneHorizon tombstones, LogConfig config,
                                Set<Long> producerLastBatches, Progress progress, long nowMs) throws IOException {
@@ -291,7 +291,7 @@ final class LogCleaner {
             writeFiller(writer, removed);
             writer.flush();
             cleaned.becomeInactive();
-            cleaned.renameSuffix(LogSegment.SWAP_SUFFIX);
+            cleaned.renameSuffix(SegmentFileNames.SWAP_SUFFIX);
             CheckpointFile.fsyncDirectory(dir);
             return cleaned;
         } catch (IOException | RuntimeException e) {

@@ -82,8 +82,8 @@ final class LogLoader {
 
     /**
      * Finishes what a crash left of a cleaning ({@link LogCleaner}): files still
-     * {@link LogSegment#CLEANED_SUFFIX} were never committed and go, as do index files renamed to
-     * {@link LogSegment#SWAP_SUFFIX} whose log file was not; a log file named {@code .swap} was
+     * {@link SegmentFileNames#CLEANED_SUFFIX} were never committed and go, as do index files renamed to
+     * {@link SegmentFileNames#SWAP_SUFFIX} whose log file was not; a log file named {@code .swap} was
      * committed: the old segments it replaces (those starting from its base offset up to its
      * last batch) are deleted and it takes its live name.
      *
@@ -96,13 +96,13 @@ final class LogLoader {
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
             for (Path path : stream) {
                 String name = path.getFileName().toString();
-                if (name.endsWith(LogSegment.CLEANED_SUFFIX)) {
+                if (name.endsWith(SegmentFileNames.CLEANED_SUFFIX)) {
                     leftovers.add(path);
-                } else if (name.endsWith(LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX)) {
+                } else if (name.endsWith(SegmentFileNames.LOG_SUFFIX + SegmentFileNames.SWAP_SUFFIX)) {
                     swapLogs.add(path);
-                } else if (name.endsWith(LogSegment.SWAP_SUFFIX)) {
+                } else if (name.endsWith(SegmentFileNames.SWAP_SUFFIX)) {
                     String base = name.substring(0, name.indexOf('.'));
-                    if (!Files.exists(dir.resolve(base + LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX))) {
+                    if (!Files.exists(dir.resolve(base + SegmentFileNames.LOG_SUFFIX + SegmentFileNames.SWAP_SUFFIX))) {
                         leftovers.add(path);
                     }
                 }
@@ -114,20 +114,20 @@ final class LogLoader {
         }
         for (Path swap : swapLogs) {
             String name = swap.getFileName().toString();
-            long base = parseBase(name, LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX);
+            long base = SegmentFileNames.parseBase(name, SegmentFileNames.LOG_SUFFIX + SegmentFileNames.SWAP_SUFFIX);
             long end = Math.max(base + 1, lastOffsetIn(swap) + 1);
             for (Map.Entry<Long, Path> old : scanLogFiles(dir).entrySet()) {
                 if (old.getKey() >= base && old.getKey() < end) {
-                    for (String suffix : List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
-                            LogSegment.TIME_INDEX_SUFFIX)) {
-                        Files.deleteIfExists(dir.resolve(LogSegment.fileName(old.getKey(), suffix)));
+                    for (String suffix : List.of(SegmentFileNames.LOG_SUFFIX, SegmentFileNames.INDEX_SUFFIX,
+                            SegmentFileNames.TIME_INDEX_SUFFIX)) {
+                        Files.deleteIfExists(dir.resolve(SegmentFileNames.fileName(old.getKey(), suffix)));
                     }
                 }
             }
-            for (String suffix : List.of(LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX, LogSegment.LOG_SUFFIX)) {
-                Path from = dir.resolve(LogSegment.fileName(base, suffix) + LogSegment.SWAP_SUFFIX);
+            for (String suffix : List.of(SegmentFileNames.INDEX_SUFFIX, SegmentFileNames.TIME_INDEX_SUFFIX, SegmentFileNames.LOG_SUFFIX)) {
+                Path from = dir.resolve(SegmentFileNames.fileName(base, suffix) + SegmentFileNames.SWAP_SUFFIX);
                 if (Files.exists(from)) {
-                    Files.move(from, dir.resolve(LogSegment.fileName(base, suffix)), StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(from, dir.resolve(SegmentFileNames.fileName(base, suffix)), StandardCopyOption.ATOMIC_MOVE);
                 }
             }
             swapped.add(base);
@@ -157,9 +157,9 @@ final class LogLoader {
 
     private static Map<Long, Path> scanLogFiles(Path dir) throws IOException {
         Map<Long, Path> logFiles = new TreeMap<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + LogSegment.LOG_SUFFIX)) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + SegmentFileNames.LOG_SUFFIX)) {
             for (Path path : stream) {
-                logFiles.put(parseBase(path.getFileName().toString(), LogSegment.LOG_SUFFIX), path);
+                logFiles.put(SegmentFileNames.parseBase(path.getFileName().toString(), SegmentFileNames.LOG_SUFFIX), path);
             }
         }
         return logFiles;
@@ -174,9 +174,9 @@ final class LogLoader {
                 String name = path.getFileName().toString();
                 if (name.endsWith(".tmp")) {
                     Files.delete(path);
-                } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
-                    logFiles.put(parseBase(name, LogSegment.LOG_SUFFIX), path);
-                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
+                } else if (name.endsWith(SegmentFileNames.LOG_SUFFIX)) {
+                    logFiles.put(SegmentFileNames.parseBase(name, SegmentFileNames.LOG_SUFFIX), path);
+                } else if (name.endsWith(SegmentFileNames.INDEX_SUFFIX) || name.endsWith(SegmentFileNames.TIME_INDEX_SUFFIX)) {
                     indexFiles.add(path);
                 }
             }
@@ -184,20 +184,11 @@ final class LogLoader {
         for (Path index : indexFiles) {
             String name = index.getFileName().toString();
             String base = name.substring(0, name.indexOf('.'));
-            if (!Files.exists(dir.resolve(base + LogSegment.LOG_SUFFIX))) {
+            if (!Files.exists(dir.resolve(base + SegmentFileNames.LOG_SUFFIX))) {
                 Files.delete(index);
             }
         }
         return logFiles;
-    }
-
-    private static long parseBase(String name, String suffix) {
-        String digits = name.substring(0, name.length() - suffix.length());
-        try {
-            return Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            throw new LogStorageException("unexpected file " + name + " in a partition directory: segment files are named <20-digit base offset>" + suffix);
-        }
     }
 
     private static void recover(ConcurrentSkipListMap<Long, LogSegment> segments, boolean clean, long recoveryPoint,

@@ -1,21 +1,25 @@
 package io.wharf.replication.log;
 
+import static io.wharf.replication.log.SegmentFileNames.CLEANED_SUFFIX;
+import static io.wharf.replication.log.SegmentFileNames.INDEX_SUFFIX;
+import static io.wharf.replication.log.SegmentFileNames.LOG_SUFFIX;
+import static io.wharf.replication.log.SegmentFileNames.TIME_INDEX_SUFFIX;
+import static io.wharf.replication.log.SegmentFileNames.fileName;
+
 import io.wharf.record.RecordBatch;
 import io.wharf.record.Record;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
- * One segment of a partition log: {@code <20-digit base offset>.log} holding batches back to back,
- * with its sparse {@link OffsetIndex} ({@code .index}) and {@link TimeIndex} ({@code .timeindex}).
+ * One segment of a partition log: {@code <20-digit base offset>.log} holding batches back to back
+ * ({@link SegmentDataFile}), with its sparse indexes ({@link SegmentIndexes}: {@code .index} and
+ * {@code .timeindex}).
  * Mutations (append, truncate, recover, roll hooks, close) come from one thread at a time — the
  * {@link Log} under its append lock; reads may run concurrently from any thread and see only
  * batches whose append completed (the committed size is published through a volatile). Once
@@ -23,15 +27,6 @@ import java.util.zip.CRC32C;
  * thread; the {@link Log} keeps truncation, deletion and close from overlapping that fsync.
  */
 final class LogSegment {
-    static final String LOG_SUFFIX = ".log";
-    static final String INDEX_SUFFIX = ".index";
-    static final String TIME_INDEX_SUFFIX = ".timeindex";
-    /** Added to the file names of a segment the cleaner is still writing; deleted when found at open. */
-    static final String CLEANED_SUFFIX = ".cleaned";
-    /** Added to the file names of a cleaned segment that is to replace old ones; completed when found at open. */
-    static final String SWAP_SUFFIX = ".swap";
-    private static final int CRC_CHUNK = 64 * 1024;
-
     /** Receives each recovered batch's leader epoch, so the epoch cache can be rebuilt. */
     interface EpochObserver {
         void onBatch(int partitionLeaderEpoch, long baseOffset);
@@ -43,18 +38,11 @@ final class LogSegment {
 
     private final long baseOffset;
     private final Path dir;
-    /** Changed only by {@link #renameSuffix}, by the thread that owns the segment before it is published. */
-    private Path logFile;
-    private final LogConfig config;
-    private final FileChannel channel;
-    private final OffsetIndex offsetIndex;
-    private final TimeIndex timeIndex;
+    private final SegmentDataFile data;
+    private final SegmentIndexes indexes;
 
     private volatile int size;
     private volatile long nextOffset;
-    private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-    private long offsetOfMaxTimestamp;
-    private int bytesSinceLastIndexEntry;
     /** Start of the segment.ms clock: the first batch's max timestamp, or the clock at its append if it had none. */
     private long rollingBaseMs = -1;
     private boolean tailConsistent = true;
@@ -63,26 +51,16 @@ final class LogSegment {
             throws IOException {
         this.baseOffset = baseOffset;
         this.dir = dir;
-        this.config = config;
-        this.logFile = dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix);
-        this.channel = channels.open(logFile);
+        this.data = new SegmentDataFile(dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix), channels);
         try {
-            this.offsetIndex = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + fileSuffix),
-                    baseOffset, config.segmentIndexBytes());
-            this.timeIndex = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + fileSuffix),
-                    baseOffset, config.segmentIndexBytes());
+            this.indexes = new SegmentIndexes(dir, baseOffset, config, fileSuffix);
         } catch (IOException | RuntimeException e) {
             // Half a segment must not keep its file open (a full disk refuses a roll, and the log
             // goes on with its active segment). The indexes hold no descriptor once mapped.
-            closeQuietly(channel::close, e);
+            closeQuietly(data::close, e);
             throw e;
         }
         this.nextOffset = baseOffset;
-        this.offsetOfMaxTimestamp = baseOffset;
-    }
-
-    static String fileName(long baseOffset, String suffix) {
-        return String.format("%020d%s", baseOffset, suffix);
     }
 
     /**
@@ -121,7 +99,7 @@ final class LogSegment {
 
     /**
      * Creates an empty segment the cleaner writes beside the live ones: its files carry
-     * {@link #CLEANED_SUFFIX} until {@link #renameSuffix} commits them.
+     * {@link SegmentFileNames#CLEANED_SUFFIX} until {@link #renameSuffix} commits them.
      */
     static LogSegment createCleaned(Path dir, long baseOffset, LogConfig config, LogFileChannels channels)
             throws IOException {
@@ -137,11 +115,8 @@ final class LogSegment {
      * trusts. The open channel and mappings stay valid across the rename.
      */
     void renameSuffix(String suffix) throws IOException {
-        offsetIndex.renameTo(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + suffix));
-        timeIndex.renameTo(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + suffix));
-        Path renamed = dir.resolve(fileName(baseOffset, LOG_SUFFIX) + suffix);
-        Files.move(logFile, renamed, StandardCopyOption.ATOMIC_MOVE);
-        logFile = renamed;
+        indexes.renameSuffix(suffix);
+        data.renameTo(dir.resolve(fileName(baseOffset, LOG_SUFFIX) + suffix));
     }
 
     /**
@@ -157,18 +132,18 @@ final class LogSegment {
     }
 
     private void loadState(long nowMs) throws IOException {
-        int fileSize = (int) Math.min(channel.size(), Integer.MAX_VALUE);
+        int fileSize = data.length();
         size = fileSize;
-        boolean offsetIndexSane = offsetIndex.isSane(fileSize);
-        int position = offsetIndexSane ? offsetIndex.lastPosition() : 0;
+        boolean offsetIndexSane = indexes.offsetIndexIsSane(fileSize);
+        int position = offsetIndexSane ? indexes.lastIndexedPosition() : 0;
         ByteBuffer scratch = FileBatchHeader.scratch();
         long next = baseOffset;
         if (position > 0) {
-            FileBatchHeader indexed = FileBatchHeader.read(channel, position, fileSize, scratch);
+            FileBatchHeader indexed = data.headerAt(position, fileSize, scratch);
             next = indexed == null ? baseOffset : indexed.baseOffset();
         }
         while (position < fileSize) {
-            FileBatchHeader header = FileBatchHeader.read(channel, position, fileSize, scratch);
+            FileBatchHeader header = data.headerAt(position, fileSize, scratch);
             if (header == null) {
                 break;
             }
@@ -176,11 +151,9 @@ final class LogSegment {
             position += header.size();
         }
         nextOffset = next;
-        tailConsistent = offsetIndexSane && position == fileSize && timeIndex.isSane(next);
-        maxTimestamp = timeIndex.lastTimestamp();
-        offsetOfMaxTimestamp = timeIndex.lastOffset();
-        bytesSinceLastIndexEntry = fileSize - offsetIndex.lastPosition();
-        FileBatchHeader first = FileBatchHeader.read(channel, 0, fileSize, scratch);
+        tailConsistent = offsetIndexSane && position == fileSize && indexes.timeIndexIsSane(next);
+        indexes.resumeFromEntries(fileSize);
+        FileBatchHeader first = data.headerAt(0, fileSize, scratch);
         if (first != null) {
             rollingBaseMs = first.maxTimestamp() >= 0 ? first.maxTimestamp() : nowMs;
         }
@@ -211,7 +184,7 @@ final class LogSegment {
 
     /** Largest batch max timestamp in the segment, or -1 when no batch carries a timestamp. */
     long maxTimestamp() {
-        return maxTimestamp;
+        return indexes.maxTimestamp();
     }
 
     /** When the segment.ms clock started, or -1 while empty. */
@@ -235,8 +208,7 @@ final class LogSegment {
         }
         return (long) size + pendingBytes + bytes > current.segmentBytes()
                 || (rollingBaseMs >= 0 && batchTimeMs - rollingBaseMs >= rollAfterMs(current))
-                || !offsetIndex.hasRoomFor(pendingBatches + 1)
-                || !timeIndex.hasRoomFor(pendingBatches + 2)
+                || !indexes.haveRoomFor(pendingBatches)
                 || lastOffset - baseOffset > Integer.MAX_VALUE;
     }
 
@@ -255,25 +227,10 @@ final class LogSegment {
      */
     void append(ByteBuffer contiguous, List<RecordBatch> batches, long nowMs) throws IOException {
         int start = size;
-        long at = start;
-        ByteBuffer source = contiguous.duplicate();
-        try {
-            while (source.hasRemaining()) {
-                at += channel.write(source, at);
-            }
-        } catch (IOException e) {
-            // Bytes past the published size belong to no batch: cut them, so that a full disk
-            // (whose write fails part way) leaves the file as it was. Truncating needs no space.
-            try {
-                channel.truncate(start);
-            } catch (IOException truncation) {
-                e.addSuppressed(truncation);
-            }
-            throw e;
-        }
+        data.write(contiguous, start);
         int position = start;
         for (RecordBatch batch : batches) {
-            indexBatch(batch.baseOffset(), batch.maxTimestamp(), position, batch.sizeInBytes());
+            indexes.onBatch(batch.baseOffset(), batch.maxTimestamp(), position, batch.sizeInBytes());
             position += batch.sizeInBytes();
             if (rollingBaseMs < 0) {
                 rollingBaseMs = batch.maxTimestamp() >= 0 ? batch.maxTimestamp() : nowMs;
@@ -281,21 +238,6 @@ final class LogSegment {
         }
         nextOffset = batches.get(batches.size() - 1).nextOffset();
         size = position;
-    }
-
-    private void indexBatch(long batchBaseOffset, long batchMaxTimestamp, int position, int batchSize) {
-        if (batchMaxTimestamp > maxTimestamp) {
-            maxTimestamp = batchMaxTimestamp;
-            offsetOfMaxTimestamp = batchBaseOffset;
-        }
-        if (bytesSinceLastIndexEntry > config.indexIntervalBytes() && position > 0) {
-            offsetIndex.append(batchBaseOffset, position);
-            if (maxTimestamp >= 0) {
-                timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-            }
-            bytesSinceLastIndexEntry = 0;
-        }
-        bytesSinceLastIndexEntry += batchSize;
     }
 
     /**
@@ -308,10 +250,10 @@ final class LogSegment {
     LogSlice read(long startOffset, int maxBytes, long maxOffsetExclusive) throws IOException {
         int end = size;
         ByteBuffer scratch = FileBatchHeader.scratch();
-        int position = offsetIndex.lookup(startOffset);
+        int position = indexes.positionAtOrBefore(startOffset);
         FileBatchHeader first;
         while (true) {
-            first = FileBatchHeader.read(channel, position, end, scratch);
+            first = data.headerAt(position, end, scratch);
             if (first == null) {
                 return null;
             }
@@ -328,7 +270,7 @@ final class LogSegment {
         int count = 1;
         position += first.size();
         while (total < maxBytes) {
-            FileBatchHeader header = FileBatchHeader.read(channel, position, end, scratch);
+            FileBatchHeader header = data.headerAt(position, end, scratch);
             if (header == null || header.lastOffset() >= maxOffsetExclusive || total + header.size() > maxBytes) {
                 break;
             }
@@ -337,7 +279,7 @@ final class LogSegment {
             count++;
             position += header.size();
         }
-        return new LogSlice(channel, first.position(), total, first.baseOffset(), next, count);
+        return data.slice(first, total, next, count);
     }
 
     /**
@@ -345,20 +287,17 @@ final class LogSegment {
      * null if this segment has none.
      */
     TimestampOffset findOffsetByTimestamp(long timestamp, long minOffset) throws IOException {
-        if (maxTimestamp < timestamp) {
+        if (indexes.maxTimestamp() < timestamp) {
             return null;
         }
-        long from = Math.max(timeIndex.lookup(timestamp), minOffset);
+        long from = Math.max(indexes.offsetAtOrBefore(timestamp), minOffset);
         int end = size;
-        int position = offsetIndex.lookup(from);
+        int position = indexes.positionAtOrBefore(from);
         ByteBuffer scratch = FileBatchHeader.scratch();
         FileBatchHeader header;
-        while ((header = FileBatchHeader.read(channel, position, end, scratch)) != null) {
+        while ((header = data.headerAt(position, end, scratch)) != null) {
             if (header.lastOffset() >= from && header.maxTimestamp() >= timestamp) {
-                ByteBuffer bytes = ByteBuffer.allocate(header.size());
-                readFully(bytes, position);
-                bytes.flip();
-                for (Record record : RecordBatch.wrap(bytes).records()) {
+                for (Record record : readBatch(header).records()) {
                     if (record.offset() >= minOffset && record.timestamp() >= timestamp) {
                         return new TimestampOffset(record.timestamp(), record.offset());
                     }
@@ -371,15 +310,12 @@ final class LogSegment {
 
     /** The header of the batch at {@code position}, or null past the last batch. */
     FileBatchHeader headerAt(int position, ByteBuffer scratch) throws IOException {
-        return FileBatchHeader.read(channel, position, size, scratch);
+        return data.headerAt(position, size, scratch);
     }
 
     /** The whole batch {@code header} describes, read into a new heap buffer. */
     RecordBatch readBatch(FileBatchHeader header) throws IOException {
-        ByteBuffer bytes = ByteBuffer.allocate(header.size());
-        readFully(bytes, header.position());
-        bytes.flip();
-        return RecordBatch.wrap(bytes);
+        return data.readBatch(header);
     }
 
     /** Calls {@code visitor} with the header of every batch in this segment, in order; the records are not read. */
@@ -388,20 +324,9 @@ final class LogSegment {
         int position = 0;
         ByteBuffer scratch = FileBatchHeader.scratch();
         FileBatchHeader header;
-        while ((header = FileBatchHeader.read(channel, position, end, scratch)) != null) {
+        while ((header = data.headerAt(position, end, scratch)) != null) {
             visitor.accept(header);
             position += header.size();
-        }
-    }
-
-    private void readFully(ByteBuffer target, long position) throws IOException {
-        long at = position;
-        while (target.hasRemaining()) {
-            int n = channel.read(target, at);
-            if (n < 0) {
-                throw new LogStorageException("segment " + logFile + " ended at " + at + " inside a batch");
-            }
-            at += n;
         }
     }
 
@@ -414,9 +339,9 @@ final class LogSegment {
     int truncateTo(long offset) throws IOException {
         int end = size;
         ByteBuffer scratch = FileBatchHeader.scratch();
-        int position = offsetIndex.lookup(offset);
+        int position = indexes.positionAtOrBefore(offset);
         FileBatchHeader header;
-        while ((header = FileBatchHeader.read(channel, position, end, scratch)) != null && header.lastOffset() < offset) {
+        while ((header = data.headerAt(position, end, scratch)) != null && header.lastOffset() < offset) {
             position += header.size();
         }
         if (header == null) {
@@ -424,31 +349,24 @@ final class LogSegment {
         }
         long cutOffset = header.baseOffset();
         size = position;
-        channel.truncate(position);
-        channel.force(true);
-        offsetIndex.truncateTo(cutOffset);
-        timeIndex.truncateTo(cutOffset);
+        data.cut(position);
+        indexes.truncateTo(cutOffset, position);
         nextOffset = cutOffset;
-        recomputeTimestamps();
-        bytesSinceLastIndexEntry = size - offsetIndex.lastPosition();
+        rescanTimestamps();
         return end - position;
     }
 
-    private void recomputeTimestamps() throws IOException {
-        maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        offsetOfMaxTimestamp = baseOffset;
+    /** Gives the indexes the max timestamps of the batches a truncation left; restarts segment.ms if none is left. */
+    private void rescanTimestamps() throws IOException {
         ByteBuffer scratch = FileBatchHeader.scratch();
         int position = 0;
         FileBatchHeader header;
         FileBatchHeader first = null;
-        while ((header = FileBatchHeader.read(channel, position, size, scratch)) != null) {
+        while ((header = data.headerAt(position, size, scratch)) != null) {
             if (first == null) {
                 first = header;
             }
-            if (header.maxTimestamp() > maxTimestamp) {
-                maxTimestamp = header.maxTimestamp();
-                offsetOfMaxTimestamp = header.baseOffset();
-            }
+            indexes.observeTimestamp(header.maxTimestamp(), header.baseOffset());
             position += header.size();
         }
         if (first == null) {
@@ -461,89 +379,29 @@ final class LogSegment {
      * base offset, CRC-32C), rebuilds both indexes, and cuts the file at the first damaged batch.
      */
     RecoveryResult recover(EpochObserver epochs, long nowMs) throws IOException {
-        offsetIndex.resize(config.segmentIndexBytes());
-        timeIndex.resize(config.segmentIndexBytes());
-        offsetIndex.reset();
-        timeIndex.reset();
-        maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        offsetOfMaxTimestamp = baseOffset;
-        bytesSinceLastIndexEntry = 0;
+        indexes.resetForRecovery();
         rollingBaseMs = -1;
-        int fileEnd = (int) Math.min(channel.size(), Integer.MAX_VALUE);
-        ByteBuffer scratch = FileBatchHeader.scratch();
-        ByteBuffer chunk = ByteBuffer.allocateDirect(CRC_CHUNK);
-        int position = 0;
-        long expected = baseOffset;
-        String damage = null;
-        while (position < fileEnd) {
-            FileBatchHeader header = FileBatchHeader.read(channel, position, fileEnd, scratch);
-            if (header == null) {
-                damage = "torn or mis-sized batch at position " + position;
-                break;
-            }
-            damage = headerProblem(header, expected);
-            if (damage == null && crcOf(header, chunk) != header.crc()) {
-                damage = "CRC mismatch in the batch at position " + position + " (base offset " + header.baseOffset() + ")";
-            }
-            if (damage != null) {
-                break;
-            }
-            indexBatch(header.baseOffset(), header.maxTimestamp(), position, header.size());
+        int fileEnd = data.length();
+        RecoveryScan.Outcome scan = RecoveryScan.verify(data, baseOffset, fileEnd, header -> {
+            indexes.onBatch(header.baseOffset(), header.maxTimestamp(), header.position(), header.size());
             if (rollingBaseMs < 0) {
                 rollingBaseMs = header.maxTimestamp() >= 0 ? header.maxTimestamp() : nowMs;
             }
             epochs.onBatch(header.partitionLeaderEpoch(), header.baseOffset());
-            position += header.size();
-            expected = header.nextOffset();
-        }
+        });
+        int position = scan.validBytes();
         if (position < fileEnd) {
-            channel.truncate(position);
-            channel.force(true);
+            data.cut(position);
         }
         size = position;
-        nextOffset = expected;
+        nextOffset = scan.nextOffset();
         tailConsistent = true;
-        return new RecoveryResult(fileEnd - position, damage);
-    }
-
-    private static String headerProblem(FileBatchHeader header, long expectedOffset) {
-        if (header.magic() != RecordBatch.MAGIC) {
-            return "magic " + header.magic() + " at position " + header.position();
-        }
-        if (header.baseOffset() != expectedOffset) {
-            return "base offset " + header.baseOffset() + " at position " + header.position() + " where " + expectedOffset + " was expected";
-        }
-        if (header.recordCount() < 0 || header.lastOffsetDelta() < 0
-                || (header.recordCount() > 0 && header.lastOffsetDelta() < header.recordCount() - 1)) {
-            return "record count " + header.recordCount() + " / last offset delta " + header.lastOffsetDelta()
-                    + " at position " + header.position();
-        }
-        if ((header.attributes() & 0x07) > 4) {
-            return "unknown compression id " + (header.attributes() & 0x07) + " at position " + header.position();
-        }
-        return null;
-    }
-
-    private long crcOf(FileBatchHeader header, ByteBuffer chunk) throws IOException {
-        CRC32C crc = new CRC32C();
-        long at = header.position() + RecordBatch.ATTRIBUTES_OFFSET;
-        long end = (long) header.position() + header.size();
-        while (at < end) {
-            chunk.clear().limit((int) Math.min(chunk.capacity(), end - at));
-            int n = channel.read(chunk, at);
-            if (n < 0) {
-                return -1;
-            }
-            chunk.flip();
-            crc.update(chunk);
-            at += n;
-        }
-        return crc.getValue();
+        return new RecoveryResult(fileEnd - position, scan.damage());
     }
 
     /** fsyncs the log data only (what a durable append needs; indexes are rebuilt by recovery). */
     void flushData() throws IOException {
-        channel.force(false);
+        data.flushData();
     }
 
     /** Seals the segment when a newer one takes over and fsyncs it: {@link #seal()} then {@link #flushAll()}. */
@@ -558,39 +416,31 @@ final class LogSegment {
      * segment active again, so a flusher thread may run {@code flushAll} concurrently with reads.
      */
     void seal() throws IOException {
-        if (maxTimestamp >= 0) {
-            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-        }
-        offsetIndex.trimToEntries();
-        timeIndex.trimToEntries();
+        indexes.seal();
     }
 
     /** Grows the indexes back to their preallocated size so appends can index again. */
     void becomeActive() throws IOException {
-        offsetIndex.resize(config.segmentIndexBytes());
-        timeIndex.resize(config.segmentIndexBytes());
+        indexes.grow();
     }
 
     void flushAll() throws IOException {
-        channel.force(true);
-        offsetIndex.flush();
-        timeIndex.flush();
+        data.flushAll();
+        indexes.flush();
     }
 
     void close() throws IOException {
-        channel.close();
+        data.close();
     }
 
     /** Closes and removes the segment's three files. */
     void delete() throws IOException {
-        channel.close();
-        Files.deleteIfExists(logFile);
-        offsetIndex.delete();
-        timeIndex.delete();
+        data.delete();
+        indexes.delete();
     }
 
     @Override
     public String toString() {
-        return "LogSegment(" + logFile.getFileName() + ", offsets " + baseOffset + ".." + nextOffset + ", " + size + " bytes)";
+        return "LogSegment(" + data.file().getFileName() + ", offsets " + baseOffset + ".." + nextOffset + ", " + size + " bytes)";
     }
 }

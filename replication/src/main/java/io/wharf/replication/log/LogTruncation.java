@@ -46,6 +46,16 @@ final class LogTruncation {
         return newEnd;
     }
 
+    /**
+     * Empties the log and restarts it at {@code offset} (Kafka's {@code truncateFullyAndStartAt}):
+     * {@link #restartEmptyAt}, and the producer state is cleared as well.
+     */
+    void restartFullyAt(long offset, LogConfig config) throws IOException {
+        restartEmptyAt(offset, config);
+        // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
+        producers.clear();
+    }
+
     /** Deletes every segment and starts the log, empty, at {@code offset}; the epoch history goes too. */
     void restartEmptyAt(long offset, LogConfig config) throws IOException {
         logStart.restartAt(offset);

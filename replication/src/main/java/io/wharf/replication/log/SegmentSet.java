@@ -94,7 +94,7 @@ final class SegmentSet {
             return appendRuns(buffer, batches, config, nowMs);
         } catch (IOException e) {
             // A full disk is survivable only while nothing of this append is in the log: the
-            // failed write cut its own partial bytes (LogSegment.append), a refused roll left the
+            // failed write cut its own partial bytes (SegmentDataFile.write), a refused roll left the
             // active segment as it was. Once an earlier run is in, or sealing a segment for a roll
             // failed (unchecked), the fault takes the log offline like any other.
             if (LogDirectoryFullException.isNoSpace(e) && active.nextOffset() == batches.get(0).baseOffset()) {
@@ -298,7 +298,7 @@ final class SegmentSet {
     }
 
     /**
-     * Puts {@code cleaned}, whose files carry {@link LogSegment#SWAP_SUFFIX}, in place of the
+     * Puts {@code cleaned}, whose files carry {@link SegmentFileNames#SWAP_SUFFIX}, in place of the
      * closed segments {@code old} (it starts at the first one's base offset), deletes their files
      * and gives {@code cleaned} its live file names. The caller holds the structure write lock, so
      * no read sees the set halfway.

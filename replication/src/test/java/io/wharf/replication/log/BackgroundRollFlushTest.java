@@ -375,7 +375,7 @@ class BackgroundRollFlushTest {
         };
         List<String> listenedOn = Collections.synchronizedList(new ArrayList<>());
         Log log = open(dir, failing);
-        log.onOffline(e -> listenedOn.add(Thread.currentThread().getName()));
+        log.faults().onOffline(e -> listenedOn.add(Thread.currentThread().getName()));
         appendUntilSegments(log, 2);
         List<Record> all = TestBatches.readAll(log, 0);
 
@@ -384,7 +384,7 @@ class BackgroundRollFlushTest {
 
         assertNull(failure.get(), "a background failure never reaches the caller's executor");
         assertEquals(List.of("test-flusher"), listenedOn, "told once, on the thread that hit the fault");
-        assertTrue(log.isOffline());
+        assertTrue(log.faults().isOffline());
         assertEquals(1, log.pendingRollFlushes());
         assertEquals(0, log.recoveryPoint());
         assertEquals(0, checkpointedRecoveryPoint(dir));
@@ -490,7 +490,7 @@ class BackgroundRollFlushTest {
                 Path image = root.resolve("image" + round);
                 copyDirectory(live, image);
                 Placed victim = pendingBatches.get(random.nextInt(pendingBatches.size()));
-                Path segmentFile = image.resolve(LogSegment.fileName(victim.segmentBase(), LogSegment.LOG_SUFFIX));
+                Path segmentFile = image.resolve(SegmentFileNames.fileName(victim.segmentBase(), SegmentFileNames.LOG_SUFFIX));
                 long damageAt;
                 try (RandomAccessFile file = new RandomAccessFile(segmentFile.toFile(), "rw")) {
                     if (round % 2 == 0) {

@@ -60,7 +60,7 @@ class LogCleanerCrashTest {
     @Test
     void aCrashWhileWritingTheCleanedSegmentReopensTheOldSegments() throws IOException {
         Path crashed = crashedCopy();
-        copySegmentFiles(cleaned, crashed, 0, LogSegment.CLEANED_SUFFIX, List.of(".log", ".index", ".timeindex"));
+        copySegmentFiles(cleaned, crashed, 0, SegmentFileNames.CLEANED_SUFFIX, List.of(".log", ".index", ".timeindex"));
 
         assertEquals(originalRecords, reopenedRecords(crashed));
         assertNoCleanerFilesLeft(crashed);
@@ -69,8 +69,8 @@ class LogCleanerCrashTest {
     @Test
     void aCrashAfterTheIndexesButBeforeTheLogWasRenamedToSwapReopensTheOldSegments() throws IOException {
         Path crashed = crashedCopy();
-        copySegmentFiles(cleaned, crashed, 0, LogSegment.SWAP_SUFFIX, List.of(".index", ".timeindex"));
-        copySegmentFiles(cleaned, crashed, 0, LogSegment.CLEANED_SUFFIX, List.of(".log"));
+        copySegmentFiles(cleaned, crashed, 0, SegmentFileNames.SWAP_SUFFIX, List.of(".index", ".timeindex"));
+        copySegmentFiles(cleaned, crashed, 0, SegmentFileNames.CLEANED_SUFFIX, List.of(".log"));
 
         assertEquals(originalRecords, reopenedRecords(crashed));
         assertNoCleanerFilesLeft(crashed);
@@ -79,7 +79,7 @@ class LogCleanerCrashTest {
     @Test
     void aCrashAfterTheSwapWasCommittedReopensTheNewSegment() throws IOException {
         Path crashed = crashedCopy();
-        copySegmentFiles(cleaned, crashed, 0, LogSegment.SWAP_SUFFIX, List.of(".log", ".index", ".timeindex"));
+        copySegmentFiles(cleaned, crashed, 0, SegmentFileNames.SWAP_SUFFIX, List.of(".log", ".index", ".timeindex"));
 
         assertSwappedIn(reopenedRecords(crashed), crashed);
     }
@@ -87,8 +87,8 @@ class LogCleanerCrashTest {
     @Test
     void aCrashWhileTheOldSegmentWasBeingDeletedReopensTheNewSegment() throws IOException {
         Path crashed = crashedCopy();
-        copySegmentFiles(cleaned, crashed, 0, LogSegment.SWAP_SUFFIX, List.of(".log", ".index", ".timeindex"));
-        Files.delete(crashed.resolve(LogSegment.fileName(0, ".log")));
+        copySegmentFiles(cleaned, crashed, 0, SegmentFileNames.SWAP_SUFFIX, List.of(".log", ".index", ".timeindex"));
+        Files.delete(crashed.resolve(SegmentFileNames.fileName(0, ".log")));
 
         assertSwappedIn(reopenedRecords(crashed), crashed);
     }
@@ -97,10 +97,10 @@ class LogCleanerCrashTest {
     void aCrashWhileTheSwapWasRenamedToItsLiveNameReopensTheNewSegment() throws IOException {
         Path crashed = crashedCopy();
         for (String suffix : List.of(".log", ".index", ".timeindex")) {
-            Files.delete(crashed.resolve(LogSegment.fileName(0, suffix)));
+            Files.delete(crashed.resolve(SegmentFileNames.fileName(0, suffix)));
         }
         copySegmentFiles(cleaned, crashed, 0, "", List.of(".index", ".timeindex"));
-        copySegmentFiles(cleaned, crashed, 0, LogSegment.SWAP_SUFFIX, List.of(".log"));
+        copySegmentFiles(cleaned, crashed, 0, SegmentFileNames.SWAP_SUFFIX, List.of(".log"));
 
         assertSwappedIn(reopenedRecords(crashed), crashed);
     }
@@ -138,16 +138,16 @@ class LogCleanerCrashTest {
     private static void assertNoCleanerFilesLeft(Path crashed) throws IOException {
         try (Stream<Path> files = Files.list(crashed)) {
             List<String> left = files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(LogSegment.CLEANED_SUFFIX) || n.endsWith(LogSegment.SWAP_SUFFIX)).toList();
+                    .filter(n -> n.endsWith(SegmentFileNames.CLEANED_SUFFIX) || n.endsWith(SegmentFileNames.SWAP_SUFFIX)).toList();
             assertTrue(left.isEmpty(), "left behind: " + left);
         }
-        assertFalse(Files.exists(crashed.resolve(LogSegment.fileName(0, ".log") + LogSegment.SWAP_SUFFIX)));
+        assertFalse(Files.exists(crashed.resolve(SegmentFileNames.fileName(0, ".log") + SegmentFileNames.SWAP_SUFFIX)));
     }
 
     private static void copySegmentFiles(Path from, Path to, long base, String suffix, List<String> kinds)
             throws IOException {
         for (String kind : kinds) {
-            Files.copy(from.resolve(LogSegment.fileName(base, kind)), to.resolve(LogSegment.fileName(base, kind) + suffix));
+            Files.copy(from.resolve(SegmentFileNames.fileName(base, kind)), to.resolve(SegmentFileNames.fileName(base, kind) + suffix));
         }
     }
 

@@ -92,7 +92,7 @@ class LogCompactionPropertyTest {
             clock.advance(2);
             log.appendAsLeader(keyed(clock.millis(), "sentinel", "end"), 0);
             long sentinel = log.logEndOffset() - 1;
-            while (log.cleanableSection(log.logEndOffset()).dirtyBytes() > 0) {
+            while (log.compaction().cleanableSection(log.logEndOffset()).dirtyBytes() > 0) {
                 LogCompactionTest.clean(log, log.logEndOffset());
             }
             // A cleaning removes expired tombstones only when it runs: one more pass over a now clean log.
@@ -137,7 +137,7 @@ class LogCompactionPropertyTest {
                 assertEquals(w.value(), rebuilt.get(key), "latest value of " + key);
             }
         });
-        long cleanedEnd = log.cleanableSection(0).firstDirtyOffset();
+        long cleanedEnd = log.compaction().cleanableSection(0).firstDirtyOffset();
         assertEachKeyOnce(all.stream().filter(r -> r.offset() < cleanedEnd).toList());
     }
 }

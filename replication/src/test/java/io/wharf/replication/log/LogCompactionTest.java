@@ -64,7 +64,7 @@ class LogCompactionTest {
             Map<String, String> model = writeCycling(log, 60, 7, "v");
             Map<Long, Record> original = byOffset(records(log));
             long sizeBefore = log.sizeInBytes();
-            CleanableSection before = log.cleanableSection(log.logEndOffset());
+            CleanableSection before = log.compaction().cleanableSection(log.logEndOffset());
             assertTrue(before.dirtyBytes() > 0 && before.cleanBytes() == 0, before.toString());
             assertEquals(1.0, before.dirtyRatio());
 
@@ -79,7 +79,7 @@ class LogCompactionTest {
             assertEachKeyOnce(cleaned);
             assertTrue(result.recordsRemoved() > 0 && result.bytesAfter() < result.bytesBefore(), result.toString());
             assertTrue(log.sizeInBytes() < sizeBefore);
-            assertEquals(0, log.cleanableSection(log.logEndOffset()).dirtyBytes(), "nothing dirty is left");
+            assertEquals(0, log.compaction().cleanableSection(log.logEndOffset()).dirtyBytes(), "nothing dirty is left");
             assertEquals(60, log.logEndOffset(), "the log end does not move");
         }
     }
@@ -100,7 +100,7 @@ class LogCompactionTest {
             assertEquals(aboveBefore.stream().filter(r -> r.offset() >= result.firstDirtyOffsetAfter()).toList(),
                     untouched, "every record from the end of the cleaned section on is still there");
             assertTrue(after.stream().anyMatch(r -> r.offset() >= activeBase), "the active segment is whole");
-            assertEquals(log.cleanableSection(highWatermark).cleanableEndOffset(), result.firstDirtyOffsetAfter());
+            assertEquals(log.compaction().cleanableSection(highWatermark).cleanableEndOffset(), result.firstDirtyOffsetAfter());
         }
     }
 
@@ -154,14 +154,14 @@ class LogCompactionTest {
         LogConfig lagged = compactConfig().minCompactionLagMs(60_000).maxCompactionLagMs(120_000).build();
         try (Log log = Log.open(dir, lagged, clock)) {
             writeCycling(log, 40, 4, "v");
-            assertEquals(0, log.cleanableSection(log.logEndOffset()).dirtyBytes(), "younger than min.compaction.lag.ms");
+            assertEquals(0, log.compaction().cleanableSection(log.logEndOffset()).dirtyBytes(), "younger than min.compaction.lag.ms");
             assertEquals(0, clean(log, log.logEndOffset()).recordsRemoved());
 
             clock.advance(61_000);
-            CleanableSection old = log.cleanableSection(log.logEndOffset());
+            CleanableSection old = log.compaction().cleanableSection(log.logEndOffset());
             assertTrue(old.dirtyBytes() > 0 && !old.compactionDue(), old.toString());
             clock.advance(60_000);
-            CleanableSection due = log.cleanableSection(log.logEndOffset());
+            CleanableSection due = log.compaction().cleanableSection(log.logEndOffset());
             assertTrue(due.compactionDue() && due.worthCleaning(1.0), "past max.compaction.lag.ms: " + due);
         }
     }
@@ -175,7 +175,7 @@ class LogCompactionTest {
             clock.advance(60_001);
             log.appendAsLeader(keyed(clock.millis(), "key-0", "late"), 0);
             assertEquals(List.of(0L, 10L), log.segmentBaseOffsets(), "rolled at max.compaction.lag.ms, not segment.ms");
-            assertTrue(log.cleanableSection(log.logEndOffset()).compactionDue());
+            assertTrue(log.compaction().cleanableSection(log.logEndOffset()).compactionDue());
         }
     }
 
@@ -185,7 +185,7 @@ class LogCompactionTest {
             writeCycling(log, 60, 5, "v");
             CleanResult first = clean(log, log.logEndOffset());
             Map<String, String> model = writeCycling(log, 20, 5, "w");
-            CleanableSection section = log.cleanableSection(log.logEndOffset());
+            CleanableSection section = log.compaction().cleanableSection(log.logEndOffset());
             assertEquals(first.firstDirtyOffsetAfter(), section.firstDirtyOffset());
             assertTrue(section.cleanBytes() > 0 && section.dirtyRatio() < 1, section.toString());
             assertFalse(section.worthCleaning(0.99));
@@ -225,7 +225,7 @@ class LogCompactionTest {
             }
             CleanerOptions small = new CleanerOptions(1024, IoThrottle.UNLIMITED);
             int passes = 0;
-            while (log.cleanableSection(log.logEndOffset()).dirtyBytes() > 0) {
+            while (log.compaction().cleanableSection(log.logEndOffset()).dirtyBytes() > 0) {
                 CleanResult result = cleanWith(log, log.logEndOffset(), small);
                 assertTrue(result.firstDirtyOffsetAfter() > result.firstDirtyOffsetBefore(), "each pass progresses");
                 passes++;
@@ -249,7 +249,7 @@ class LogCompactionTest {
                 log.appendAsLeader(keyed(clock.millis(), keysAndValues), 0);  // one batch per segment
             }
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> log.clean(log.logEndOffset(), new CleanerOptions(1024, IoThrottle.UNLIMITED)));
+                    () -> log.compaction().clean(log.logEndOffset(), new CleanerOptions(1024, IoThrottle.UNLIMITED)));
             assertTrue(e.getMessage().contains("log.cleaner.dedupe.buffer.size"), e.getMessage());
             assertEquals(60, records(log).size(), "nothing changed");
         }
@@ -279,7 +279,7 @@ class LogCompactionTest {
             assertEquals(0, log.enforceRetention(tiny, log.logEndOffset()));
             log.updateConfig(compactConfig().cleanupPolicy(CleanupPolicy.COMPACT_DELETE).build());
             assertTrue(log.enforceRetention(tiny, log.logEndOffset()) > 0);
-            assertTrue(log.cleanableSection(log.logEndOffset()).firstDirtyOffset() >= log.logStartOffset());
+            assertTrue(log.compaction().cleanableSection(log.logEndOffset()).firstDirtyOffset() >= log.logStartOffset());
         }
     }
 
@@ -357,7 +357,7 @@ class LogCompactionTest {
             }
             assertEquals(5, model.size());
             try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
-                assertFalse(files.anyMatch(f -> f.toString().endsWith(LogSegment.CLEANED_SUFFIX)));
+                assertFalse(files.anyMatch(f -> f.toString().endsWith(SegmentFileNames.CLEANED_SUFFIX)));
             }
         }
     }
@@ -379,7 +379,7 @@ class LogCompactionTest {
 
     static CleanResult cleanWith(Log log, long highWatermark, CleanerOptions options) {
         try {
-            return log.clean(highWatermark, options);
+            return log.compaction().clean(highWatermark, options);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }

@@ -45,7 +45,7 @@ class LogDiskFullTest {
         List<LogDirectoryFullException> heard = new ArrayList<>();
         List<Record> acknowledged;
         try (Log log = Log.open(dir, config(), clock, null, disk)) {
-            log.onDirectoryFull(heard::add);
+            log.faults().onDirectoryFull(heard::add);
             log.appendAsLeader(batch(3, clock.millis(), "before"), 0);
             acknowledged = TestBatches.readAll(log, 0);
             long bytes = segmentFileBytes(dir);
@@ -58,7 +58,7 @@ class LogDiskFullTest {
 
             assertEquals(dir, leader.directory());
             assertEquals(2, heard.size());
-            assertFalse(log.isOffline());
+            assertFalse(log.faults().isOffline());
             assertEquals(3, log.logEndOffset());
             assertEquals(bytes, segmentFileBytes(dir), "the half-written batch was cut off");
             assertEquals(acknowledged, TestBatches.readAll(log, 0));
@@ -86,7 +86,7 @@ class LogDiskFullTest {
             disk.fillDisk(dir);
             assertThrows(LogDirectoryFullException.class,
                     () -> log.appendAsLeader(batch(3, clock.millis(), "needs a new segment"), 0));
-            assertFalse(log.isOffline(), "a refused roll is a full disk, not a broken log");
+            assertFalse(log.faults().isOffline(), "a refused roll is a full disk, not a broken log");
             assertEquals(3, log.logEndOffset());
             assertEquals(filesBefore, files(dir), "the refused segment left no file behind");
 

@@ -153,7 +153,7 @@ class LogRecoveryTest {
             copyDirectory(live, image);
             Files.delete(image.resolve(LogOffsetsCheckpoint.FILE_NAME));
             long damagedBase = bases.get(2);
-            Path damaged = image.resolve(LogSegment.fileName(damagedBase, ".log"));
+            Path damaged = image.resolve(SegmentFileNames.fileName(damagedBase, ".log"));
             try (RandomAccessFile file = new RandomAccessFile(damaged.toFile(), "rw")) {
                 file.seek(file.length() - 3);
                 file.write(0x5A ^ file.read());
@@ -164,7 +164,7 @@ class LogRecoveryTest {
                 long end = recovered.logEndOffset();
                 assertTrue(end > damagedBase && end < bases.get(3), "end " + end);
                 assertEquals(all.subList(0, (int) end), TestBatches.readAll(recovered, 0));
-                assertFalse(Files.exists(image.resolve(LogSegment.fileName(bases.get(3), ".log"))));
+                assertFalse(Files.exists(image.resolve(SegmentFileNames.fileName(bases.get(3), ".log"))));
                 assertTrue(recovered.leaderEpochCache().entries().stream().allMatch(e -> e.startOffset() < end));
             }
         }

@@ -43,7 +43,7 @@ class LogRetentionTest {
             assertEquals(before.size() - 1, log.enforceRetention(tenMinutes, Long.MAX_VALUE));
             assertEquals(List.of(before.get(before.size() - 1)), log.segmentBaseOffsets(), "the active segment stays");
             assertEquals(before.get(before.size() - 1), log.logStartOffset());
-            assertFalse(Files.exists(dir.resolve(LogSegment.fileName(0, ".log"))));
+            assertFalse(Files.exists(dir.resolve(SegmentFileNames.fileName(0, ".log"))));
             OffsetOutOfRangeException e = assertThrows(OffsetOutOfRangeException.class, () -> log.read(0, 100));
             assertEquals(log.logStartOffset(), e.logStartOffset());
             assertTrue(e.getMessage().contains("from " + log.logStartOffset()), e.getMessage());

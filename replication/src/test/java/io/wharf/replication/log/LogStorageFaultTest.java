@@ -54,7 +54,7 @@ class LogStorageFaultTest {
 
     private Log open(Path dir, LogConfig config) {
         Log log = Log.open(dir, config, clock, null, disk);
-        log.onOffline(fault -> notified.add(new Notified(fault, Thread.currentThread())));
+        log.faults().onOffline(fault -> notified.add(new Notified(fault, Thread.currentThread())));
         return log;
     }
 
@@ -106,7 +106,7 @@ class LogStorageFaultTest {
         LogOfflineException fault = assertThrows(LogOfflineException.class,
                 () -> log.appendAsLeader(batch(2, clock.millis(), "lost"), 0));
 
-        assertTrue(log.isOffline());
+        assertTrue(log.faults().isOffline());
         assertEquals(dir, fault.directory());
         assertTrue(fault.getMessage().contains(dir.toString()) && fault.getMessage().contains("injected write failure"),
                 fault.getMessage());
@@ -120,7 +120,7 @@ class LogStorageFaultTest {
         }
         assertEquals(1, notified.size(), "later refusals tell nobody");
         List<LogOfflineException> late = new ArrayList<>();
-        log.onOffline(late::add);
+        log.faults().onOffline(late::add);
         assertEquals(List.of(fault), late, "a listener registered afterwards learns of the fault at once");
 
         assertTrue(openFilesIn(dir) > 0);
@@ -128,7 +128,7 @@ class LogStorageFaultTest {
         assertEquals(0, openFilesIn(dir), "close released the segment files");
         assertFalse(Files.exists(dir.resolve(LogLoader.CLEAN_SHUTDOWN_FILE)));
         try (Log reopened = Log.open(dir, config(FlushMode.SYNC), clock)) {
-            assertFalse(reopened.isOffline());
+            assertFalse(reopened.faults().isOffline());
             assertEquals(acknowledged, TestBatches.readAll(reopened, 0));
             reopened.appendAsLeader(batch(1, clock.millis(), "after"), 0);
         }
@@ -151,7 +151,7 @@ class LogStorageFaultTest {
             assertTrue(fault.getMessage().contains("injected fsync failure"), fault.getMessage());
             assertEquals(flushedBefore + 2, log.logEndOffset(), "the batch was written, only its fsync failed");
             assertEquals(flushedBefore, log.flushedOffset(), "flushed offset passed what an fsync covered");
-            assertTrue(log.isOffline());
+            assertTrue(log.faults().isOffline());
             assertEquals(1, notified.size());
             assertSame(fault, notified.get(0).fault());
         }
@@ -220,7 +220,7 @@ class LogStorageFaultTest {
             disk.failFsyncs(dir);
             LogOfflineException fault = assertThrows(LogOfflineException.class, () -> log.truncateTo(3));
             assertTrue(fault.getMessage().contains("truncation to offset 3"), fault.getMessage());
-            assertTrue(log.isOffline());
+            assertTrue(log.faults().isOffline());
             assertEquals(1, notified.size());
         }
     }
@@ -233,11 +233,11 @@ class LogStorageFaultTest {
             disk.failWrites(logDir.resolve("a-0"));
             assertThrows(LogOfflineException.class, () -> appendSome(a, 1));
             appendSome(b, 1);
-            assertFalse(b.isOffline());
+            assertFalse(b.faults().isOffline());
 
             disk.failFsyncs(logDir);
             assertThrows(LogOfflineException.class, () -> appendSome(b, 1));
-            assertTrue(b.isOffline());
+            assertTrue(b.faults().isOffline());
             assertEquals(List.of(a.directory(), b.directory()), notified.stream().map(n -> n.fault().directory()).toList());
         }
     }
@@ -250,8 +250,8 @@ class LogStorageFaultTest {
             Consumer<LogOfflineException> throwing = fault -> {
                 throw listenerBug;
             };
-            log.onOffline(throwing);
-            log.onOffline(fault -> notified.add(new Notified(fault, Thread.currentThread())));
+            log.faults().onOffline(throwing);
+            log.faults().onOffline(fault -> notified.add(new Notified(fault, Thread.currentThread())));
             disk.failWrites(dir);
             LogOfflineException fault = assertThrows(LogOfflineException.class, () -> appendSome(log, 1));
             assertEquals(List.of(listenerBug), List.of(fault.getSuppressed()));

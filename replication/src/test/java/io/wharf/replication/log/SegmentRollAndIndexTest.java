@@ -46,7 +46,7 @@ class SegmentRollAndIndexTest {
             assertTrue(bases.size() > 4, "rolled into " + bases);
             assertEquals(expectedBases, bases);
             for (long base : bases) {
-                assertTrue(Files.size(dir.resolve(LogSegment.fileName(base, ".log"))) <= segmentBytes);
+                assertTrue(Files.size(dir.resolve(SegmentFileNames.fileName(base, ".log"))) <= segmentBytes);
                 assertEquals(base, log.read(base, 1).firstOffset());
             }
             assertEquals(bases.get(bases.size() - 1), log.flushedOffset(),
@@ -61,7 +61,7 @@ class SegmentRollAndIndexTest {
                 log.appendAsLeader(batch(CompressionType.NONE, 4, clock.millis(), "r" + i, 40), 0);
             }
             assertEquals(List.of(0L), log.segmentBaseOffsets());
-            long activeBytes = Files.size(dir.resolve(LogSegment.fileName(0, ".log")));
+            long activeBytes = Files.size(dir.resolve(SegmentFileNames.fileName(0, ".log")));
 
             log.updateConfig(log.config().toBuilder().segmentBytes((int) activeBytes).build());
             log.appendAsLeader(batch(CompressionType.NONE, 4, clock.millis(), "next", 40), 0);

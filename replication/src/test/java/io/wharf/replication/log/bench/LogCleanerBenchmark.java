@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Cleaner throughput: one {@link Log#clean} of a freshly written, fully dirty compacted log of
+ * Cleaner throughput: one {@link LogCompaction#clean} of a freshly written, fully dirty compacted log of
  * 128 MiB (1 KiB records in 16-record batches, keys drawn uniformly from {@code keys}, 16 MiB
  * segments). Each iteration writes a new log (setup, not measured) and cleans it once (single shot):
  * MB/s of dirty log cleaned = 128 / the reported seconds. State per benchmark; JMH owns the thread.
@@ -88,7 +88,7 @@ public class LogCleanerBenchmark {
 
     @Benchmark
     public CleanResult cleanOnce(DirtyLog state) throws InterruptedException {
-        return state.log.clean(state.log.logEndOffset(),
+        return state.log.compaction().clean(state.log.logEndOffset(),
                 new CleanerOptions(128L * 1024 * 1024, IoThrottle.UNLIMITED));
     }
 }
