@@ -1,8 +1,15 @@
 package io.wharf.broker.replica;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.stub.StreamObserver;
 import io.wharf.broker.HostPort;
 import io.wharf.broker.TopicPartition;
 import io.wharf.broker.partition.FollowerPosition;
@@ -23,7 +30,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -36,8 +44,13 @@ import org.slf4j.LoggerFactory;
  * leader's log start offset) before the next request, whose fetch offsets report the progress
  * back. Within a fetch session ({@link FollowerFetchSession}) a request lists only the partitions
  * whose position changed and the answer only those with news; a session error or a failed
- * request starts over with a full request. Owns one thread and one channel; {@link #close()}
- * stops both.
+ * request starts over with a full request.
+ *
+ * <p>Owns one channel and the one event-loop thread that runs it: the thread that reads an answer
+ * also applies it, fsyncs what it appended and writes the next request, so a replication round
+ * hands no work to another thread on this side (a blocking call handed each answer to a fetcher
+ * thread and each request back to the channel's loop). The loop serves this channel only, so its
+ * fsyncs hold up nothing else. {@link #close()} stops both.
  */
 final class ReplicaFetcher implements AutoCloseable {
 
@@ -54,9 +67,10 @@ final class ReplicaFetcher implements AutoCloseable {
     private final int maxBytes;
     private final Duration backoff;
     private final Duration requestSlack;
+    private final EventLoopGroup loop;
     private final ManagedChannel channel;
-    private final Thread thread;
-    private final CountDownLatch stopping = new CountDownLatch(1);
+    private volatile boolean stopping;
+    /** Touched only on the loop. */
     private final FollowerFetchSession session = new FollowerFetchSession();
 
     ReplicaFetcher(int brokerId, int leaderId, HostPort endpoint, PartitionRegistry registry, LongSupplier brokerEpoch,
@@ -70,10 +84,17 @@ final class ReplicaFetcher implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.backoff = backoff;
         this.requestSlack = requestSlack;
+        ThreadFactory named = runnable -> {
+            Thread thread = new Thread(runnable, "broker-" + brokerId + "-fetcher-from-" + leaderId);
+            thread.setDaemon(true);
+            return thread;
+        };
+        boolean epoll = Epoll.isAvailable();
+        this.loop = epoll ? new EpollEventLoopGroup(1, named) : new NioEventLoopGroup(1, named);
+        // directExecutor: the answer's callbacks run on the loop that read it, not on gRPC's executor.
         this.channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port()).usePlaintext()
-                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
-        this.thread = new Thread(this::run, "broker-" + brokerId + "-fetcher-from-" + leaderId);
-        this.thread.setDaemon(true);
+                .eventLoopGroup(loop).channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .directExecutor().maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
     }
 
     HostPort endpoint() {
@@ -81,28 +102,93 @@ final class ReplicaFetcher implements AutoCloseable {
     }
 
     void start() {
-        thread.start();
+        log.info("Broker {} fetching from leader {} at {}", brokerId, leaderId, endpoint);
+        loop.execute(this::fetch);
     }
 
-    private void run() {
-        log.info("Broker {} fetching from leader {} at {}", brokerId, leaderId, endpoint);
-        while (stopping.getCount() > 0) {
+    /** On the loop: sends the next request, or tries again after the backoff when there is none to send. */
+    private void fetch() {
+        if (stopping) {
+            return;
+        }
+        try {
+            Optional<Round> round = nextRound();
+            if (round.isEmpty()) {
+                fetchAfterBackoff();
+                return;
+            }
+            ReplicationServiceGrpc.newStub(channel)
+                    .withDeadlineAfter(maxWait.plus(requestSlack).toMillis(), TimeUnit.MILLISECONDS)
+                    .replicaFetch(round.get().request(), new Answer(round.get()));
+        } catch (RuntimeException e) {
+            log.error("Broker {} fetcher from {} failed; retrying after {} ms", brokerId, leaderId,
+                    backoff.toMillis(), e);
+            fetchAfterBackoff();
+        }
+    }
+
+    private void fetchAfterBackoff() {
+        if (stopping) {
+            return;
+        }
+        try {
+            loop.schedule(this::fetch, backoff.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // close() shut the loop down between the check and the schedule: nothing is left to fetch.
+        }
+    }
+
+    /** One request: the positions it reports and the replicas they belong to. */
+    private record Round(ReplicaFetchRequest request, FollowerFetchSession.Next next,
+                         Map<TopicPartition, FollowerPosition> positions, Map<TopicPartition, Partition> partitions) {
+    }
+
+    /** Receives one request's answer on the loop, applies it, and sends the next request. */
+    private final class Answer implements StreamObserver<ReplicaFetchResponse> {
+
+        private final Round round;
+        private ReplicaFetchResponse response;
+
+        Answer(Round round) {
+            this.round = round;
+        }
+
+        @Override
+        public void onNext(ReplicaFetchResponse value) {
+            response = value;
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            session.reset();
+            if (!stopping) {
+                log.debug("Broker {} ReplicaFetch to {} at {} failed: {}", brokerId, leaderId, endpoint,
+                        Status.fromThrowable(failure));
+            }
+            fetchAfterBackoff();
+        }
+
+        @Override
+        public void onCompleted() {
+            boolean fine;
             try {
-                if (!fetchOnce() && pause(backoff)) {
-                    break;
-                }
+                // A unary call completes after its one answer; without it, treat the round as failed.
+                fine = response != null && apply(round, response);
             } catch (RuntimeException e) {
                 log.error("Broker {} fetcher from {} failed; retrying after {} ms", brokerId, leaderId,
                         backoff.toMillis(), e);
-                if (pause(backoff)) {
-                    break;
-                }
+                fine = false;
+            }
+            if (fine) {
+                fetch();
+            } else {
+                fetchAfterBackoff();
             }
         }
     }
 
-    /** One request and its application; false when the caller should back off before the next. */
-    private boolean fetchOnce() {
+    /** The next request, empty when this broker follows nothing on that leader. */
+    private Optional<Round> nextRound() {
         Map<TopicPartition, FollowerPosition> positions = new LinkedHashMap<>();
         Map<TopicPartition, Partition> partitions = new HashMap<>();
         for (Partition partition : registry.partitions()) {
@@ -114,7 +200,7 @@ final class ReplicaFetcher implements AutoCloseable {
             partitions.put(partition.topicPartition(), partition);
         }
         if (positions.isEmpty()) {
-            return false;
+            return Optional.empty();
         }
         FollowerFetchSession.Next next = session.next(positions);
         ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder().setReplicaId(brokerId)
@@ -126,18 +212,13 @@ final class ReplicaFetcher implements AutoCloseable {
                 .setLastFetchedEpoch(at.lastFetchedEpoch()).setPartitionMaxBytes(maxBytes)));
         next.forgotten().forEach(tp -> request.addForgotten(ReplicaFetchTopicPartition.newBuilder()
                 .setTopic(tp.topic()).setPartition(tp.partition())));
-        ReplicaFetchResponse response;
-        try {
-            response = ReplicationServiceGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(maxWait.plus(requestSlack).toMillis(), TimeUnit.MILLISECONDS)
-                    .replicaFetch(request.build());
-        } catch (StatusRuntimeException e) {
-            session.reset();
-            if (stopping.getCount() > 0) {
-                log.debug("Broker {} ReplicaFetch to {} at {} failed: {}", brokerId, leaderId, endpoint, e.getStatus());
-            }
-            return false;
-        }
+        return Optional.of(new Round(request.build(), next, positions, partitions));
+    }
+
+    /** Applies one answer; false when the next request should wait for the backoff. */
+    private boolean apply(Round round, ReplicaFetchResponse response) {
+        Map<TopicPartition, FollowerPosition> positions = round.positions();
+        Map<TopicPartition, Partition> partitions = round.partitions();
         ErrorCode sessionError = response.getSessionError().getCode();
         if (sessionError != ErrorCode.NONE) {
             session.reset();
@@ -148,7 +229,7 @@ final class ReplicaFetcher implements AutoCloseable {
                 return true;
             }
         } else {
-            session.answered(next, response.getSessionId());
+            session.answered(round.next(), response.getSessionId());
         }
         boolean allFine = sessionError == ErrorCode.NONE;
         List<Partition> appended = new ArrayList<>();
@@ -237,26 +318,16 @@ final class ReplicaFetcher implements AutoCloseable {
         return false;
     }
 
-    /** Waits {@code duration} unless closed meanwhile; true when closing. */
-    private boolean pause(Duration duration) {
-        try {
-            return stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-    }
-
     @Override
     public void close() {
-        stopping.countDown();
+        stopping = true;
         channel.shutdownNow();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(5));
-            if (thread.isAlive()) {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+            // The loop may be applying an answer; it finishes that, then stops.
+            if (!loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS)) {
                 log.warn("Broker {} fetcher from {} did not stop within 5 s", brokerId, leaderId);
             }
-            channel.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
