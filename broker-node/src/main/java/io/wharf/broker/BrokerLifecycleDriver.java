@@ -11,10 +11,12 @@ import io.wharf.proto.controller.RegisterBrokerResponse;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Runs the {@link BrokerLifecycle} against the controllers: sends what it asks for, feeds the
  * answers back, and sleeps until it wants to act again. Every lifecycle step runs on the node's
  * single scheduler thread; calls are blocking with short deadlines, so at most one request is in
- * flight. The public methods are thread-safe and only hand work to that thread.
+ * flight. Its methods are thread-safe and hand work to that thread; only
+ * {@link #shutDownControlled} waits for it.
  */
 final class BrokerLifecycleDriver {
 
@@ -103,11 +106,26 @@ final class BrokerLifecycleDriver {
 
     /**
      * Stops heartbeating and asks the controllers to move this broker's leaderships away and
-     * fence it, retrying until {@code timeout} has passed.
-     *
-     * @return completes when the controllers confirmed, refused, or the time ran out
+     * fence it, retrying until {@code timeout} has passed; returns when they confirmed, refused, or
+     * the time ran out. Never fails: when it cannot finish, it logs and the broker stops anyway.
      */
-    CompletableFuture<Void> shutdown(Duration timeout) {
+    void shutDownControlled(Duration timeout) {
+        // A heartbeat in flight may hold the scheduler thread for its own bounded retries first.
+        long attemptsMs = controllers.longestCall().toMillis();
+        try {
+            shutdown(timeout).get(timeout.toMillis() + attemptsMs + 1000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("Broker {} controlled shutdown did not finish in time; stopping anyway", brokerId);
+        } catch (ExecutionException e) {
+            log.warn("Broker {} controlled shutdown failed; stopping anyway", brokerId, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            log.warn("Broker {} interrupted during controlled shutdown; stopping anyway", brokerId);
+        }
+    }
+
+    /** The controlled shutdown on the scheduler thread: completes when it is over. */
+    private CompletableFuture<Void> shutdown(Duration timeout) {
         long deadlineMs = nowMs.getAsLong() + timeout.toMillis();
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {

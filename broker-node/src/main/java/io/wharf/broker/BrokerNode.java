@@ -1,14 +1,5 @@
 package io.wharf.broker;
 
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.wharf.broker.console.Console;
 import io.wharf.broker.group.GroupCoordinatorService;
 import io.wharf.broker.group.GroupLagSampler;
@@ -32,7 +23,6 @@ import io.wharf.http.HealthHandler;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,13 +31,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,8 +70,7 @@ public final class BrokerNode implements AutoCloseable {
 
     // Set by start(), read after; guarded by stateLock for writes, volatile for readers.
     private volatile ScheduledExecutorService scheduler;
-    private volatile Server server;
-    private volatile EventLoopGroup serverLoops;
+    private volatile GrpcServer server;
     private volatile ControllerChannels controllers;
     private volatile MetadataFollower follower;
     private volatile BrokerLifecycleDriver lifecycle;
@@ -143,11 +129,7 @@ public final class BrokerNode implements AutoCloseable {
     private void startComponents() throws IOException {
         int id = config.nodeId();
         Files.createDirectories(config.dataDir());
-        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "broker-" + id + "-lifecycle");
-            thread.setDaemon(true);
-            return thread;
-        });
+        scheduler = Executors.newSingleThreadScheduledExecutor(ServiceThreads.daemon("broker-" + id + "-lifecycle"));
         controllers = new ControllerChannels(config.controllerBootstrap(), ControllerChannels.nettyChannels(),
                 config.controllerRequestTimeout());
         follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(),
@@ -165,11 +147,8 @@ public final class BrokerNode implements AutoCloseable {
         // One log directory per broker: when it fails, a controlled shutdown moves every leadership
         // away and the node stops (decision storage-fault-stops-the-broker.md).
         partitions.onDirectoryOffline(this::fail);
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(DATA_TIMER_THREADS, runnable -> {
-            Thread thread = new Thread(runnable, "broker-" + id + "-data-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(DATA_TIMER_THREADS,
+                ServiceThreads.daemon("broker-" + id + "-data-timer"));
         timer.setRemoveOnCancelPolicy(true);  // a long poll answered early leaves no task behind
         dataTimer = timer;
         PartitionLookup lookup = new PartitionLookup(id, partitions, follower::image);
@@ -184,36 +163,18 @@ public final class BrokerNode implements AutoCloseable {
         instruments.registry().register(new QueueMetrics(queues::figures, clock));
         instruments.registry().register(new DeadLetterTopicMetrics(partitions::partitions, clock));
         MetadataFollower metadata = follower;
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(),
-                config.rpcPort()));
-        if (config.numNetworkThreads() > 0) {
-            ThreadFactory network = runnable -> {
-                Thread thread = new Thread(runnable, "broker-" + id + "-network");
-                thread.setDaemon(true);
-                return thread;
-            };
-            boolean epoll = Epoll.isAvailable();
-            serverLoops = epoll ? new EpollEventLoopGroup(config.numNetworkThreads(), network)
-                    : new NioEventLoopGroup(config.numNetworkThreads(), network);
-            builder.bossEventLoopGroup(serverLoops).workerEventLoopGroup(serverLoops)
-                    .channelType(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
-        }
-        server = builder
-                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                .callExecutor(new CallsOnTransportThread())
-                .addService(ServerInterceptors.intercept(new BrokerGrpcService(id, follower::image,
+        server = GrpcServer.start(id, config.listenHost(), config.rpcPort(), config.numNetworkThreads(),
+                MAX_INBOUND_MESSAGE_BYTES, new BrokerGrpcService(id, follower::image,
                         new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
                         new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup),
-                        new DescribeLogsHandler(id, partitions), producerIds, groups, queues, instruments), new ClientAddress()))
-                .addService(new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments))
-                .build()
-                .start();
+                        new DescribeLogsHandler(id, partitions), producerIds, groups, queues, instruments),
+                new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments));
         // One incarnation id per start: every registration attempt of this process carries it, so an
         // attempt the controllers commit after this broker stopped waiting for it cannot bump its epoch.
         RegisterBrokerRequest registration = RegisterBrokerRequest.newBuilder()
                 .setBrokerId(id)
                 .setHost(config.advertisedHost())
-                .setPort(server.getPort())
+                .setPort(server.port())
                 .setRack(config.rack())
                 .setIncarnationId(UUID.randomUUID().toString())
                 .build();
@@ -235,7 +196,7 @@ public final class BrokerNode implements AutoCloseable {
         follower.addListener(partitions);
         follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
         log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
-                config.listenHost(), server.getPort(), config.advertisedHost(), server.getPort(),
+                config.listenHost(), server.port(), config.advertisedHost(), server.port(),
                 config.controllerBootstrap());
         if (config.metricsPort() >= 0) {
             GroupCoordinatorService coordinator = groups;
@@ -265,38 +226,24 @@ public final class BrokerNode implements AutoCloseable {
 
     /** The bound BrokerService port (the configured one, or the ephemeral one when configured 0). */
     public int rpcPort() {
-        Server bound = server;
-        if (bound == null) {
-            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
-        }
-        return bound.getPort();
+        return started(server).port();
     }
 
     /** The bound port of the HTTP endpoint (metrics and health); empty when {@code metrics.port} is -1. */
     public OptionalInt metricsPort() {
-        if (server == null) {
-            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
-        }
+        started(server);
         MetricsEndpoint endpoint = metricsEndpoint;
         return endpoint == null ? OptionalInt.empty() : OptionalInt.of(endpoint.port());
     }
 
     /** This broker's instruments, served by its metrics endpoint (recorded into even when none is served). */
     public BrokerMetrics metrics() {
-        BrokerMetrics current = metrics;
-        if (current == null) {
-            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
-        }
-        return current;
+        return started(metrics);
     }
 
     /** The metadata follower, to read the image or add a {@link MetadataListener}. */
     public MetadataFollower metadata() {
-        MetadataFollower current = follower;
-        if (current == null) {
-            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
-        }
-        return current;
+        return started(follower);
     }
 
     /** The broker's current metadata image (empty before start). */
@@ -389,27 +336,11 @@ public final class BrokerNode implements AutoCloseable {
             return;
         }
         try {
-            shutDownControlled();
+            lifecycle.shutDownControlled(config.controlledShutdownTimeout());
             stopComponents();
             log.info("Broker {} stopped", config.nodeId());
         } finally {
             stopped.countDown();
-        }
-    }
-
-    private void shutDownControlled() {
-        Duration timeout = config.controlledShutdownTimeout();
-        // A heartbeat in flight may hold the lifecycle thread for its own bounded retries first.
-        long attemptsMs = (config.controllerBootstrap().size() + 2L) * config.controllerRequestTimeout().toMillis();
-        try {
-            lifecycle.shutdown(timeout).get(timeout.toMillis() + attemptsMs + 1000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            log.warn("Broker {} controlled shutdown did not finish in time; stopping anyway", config.nodeId());
-        } catch (ExecutionException e) {
-            log.warn("Broker {} controlled shutdown failed; stopping anyway", config.nodeId(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            log.warn("Broker {} interrupted during controlled shutdown; stopping anyway", config.nodeId());
         }
     }
 
@@ -423,18 +354,13 @@ public final class BrokerNode implements AutoCloseable {
         if (console != null) {
             console.close();  // after the follower: no image change reaches it any more
         }
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            awaitTermination("lifecycle thread", () -> scheduler.awaitTermination(5, TimeUnit.SECONDS));
+        // Interrupted meanwhile, the caller stops waiting; only a thread that outlived the wait is news.
+        if (scheduler != null && !ServiceThreads.stop(Duration.ofSeconds(5), scheduler)
+                && !Thread.currentThread().isInterrupted()) {
+            log.warn("Broker {} lifecycle thread did not stop in time", config.nodeId());
         }
         if (server != null) {
-            server.shutdown();
-            if (!awaitTermination("BrokerService server", () -> server.awaitTermination(1, TimeUnit.SECONDS))) {
-                server.shutdownNow();
-            }
-        }
-        if (serverLoops != null) {
-            serverLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            server.close();
         }
         if (isrUpdater != null) {
             isrUpdater.close();
@@ -467,20 +393,12 @@ public final class BrokerNode implements AutoCloseable {
 
     /** The consumer-group coordinator (for tests and tools). */
     public GroupCoordinatorService groups() {
-        GroupCoordinatorService current = groups;
-        if (current == null) {
-            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
-        }
-        return current;
+        return started(groups);
     }
 
     /** The replicas this broker hosts (for tests and tools). */
     public PartitionRegistry partitions() {
-        PartitionRegistry current = partitions;
-        if (current == null) {
-            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
-        }
-        return current;
+        return started(partitions);
     }
 
     /** A fatal error from a component: record it and stop the node (off the reporting thread). */
@@ -492,20 +410,12 @@ public final class BrokerNode implements AutoCloseable {
         stopper.start();
     }
 
-    private interface Wait {
-        boolean await() throws InterruptedException;
-    }
-
-    private boolean awaitTermination(String what, Wait wait) {
-        try {
-            if (wait.await()) {
-                return true;
-            }
-            log.warn("Broker {} {} did not stop in time", config.nodeId(), what);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** {@code component}, which is null until {@link #start()} made it. */
+    private <T> T started(T component) {
+        if (component == null) {
+            throw new IllegalStateException("broker " + config.nodeId() + " is not started");
         }
-        return false;
+        return component;
     }
 
     private void awaitQuietly() {

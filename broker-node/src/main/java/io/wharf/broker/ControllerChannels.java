@@ -83,6 +83,11 @@ public final class ControllerChannels implements AutoCloseable {
         return requestTimeout;
     }
 
+    /** The longest a call with the configured deadline can take: every one of its attempts timing out. */
+    public Duration longestCall() {
+        return requestTimeout.multipliedBy(maxAttempts());
+    }
+
     /** The controller to try first for a call any controller can answer. */
     public synchronized HostPort current() {
         return bootstrap.get(cursor);
@@ -124,7 +129,7 @@ public final class ControllerChannels implements AutoCloseable {
      */
     public <R> R call(Target target, Rpc<R> rpc, Function<R, Error> errorOf, Duration attemptTimeout)
             throws ControllerUnavailableException {
-        int maxAttempts = bootstrap.size() + 2;
+        int maxAttempts = maxAttempts();
         HostPort next = null;
         StatusRuntimeException lastFailure = null;
         R lastRedirect = null;
@@ -170,6 +175,10 @@ public final class ControllerChannels implements AutoCloseable {
     static String describe(Status status) {
         return status.getDescription() == null ? status.getCode().toString()
                 : status.getCode() + " (" + status.getDescription() + ")";
+    }
+
+    private int maxAttempts() {
+        return bootstrap.size() + 2;
     }
 
     private synchronized HostPort firstTarget(Target target) {

@@ -1,5 +1,6 @@
 package io.wharf.broker;
 
+import io.wharf.broker.partition.LeaderReads;
 import io.wharf.broker.partition.LongPoll;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionLookup;
@@ -64,7 +65,7 @@ final class FetchHandler {
                     long hw = partition.leaderHighWatermark(asked.getCurrentLeaderEpoch());
                     result.setHighWatermark(hw).setLogStartOffset(partition.log().logStartOffset());
                 } else {
-                    ReadResult read = partition.read(asked.getFetchOffset(),
+                    ReadResult read = LeaderReads.read(partition, asked.getFetchOffset(),
                             Math.min(partitionMax, Math.max(1, remaining)), asked.getCurrentLeaderEpoch());
                     result.setHighWatermark(read.highWatermark()).setLogStartOffset(read.logStartOffset())
                             .setRecords(read.records());

@@ -6,8 +6,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The threads a broker service owns (the group coordinator's, the queues'): named daemon threads
- * that the service stops on close. Stateless.
+ * The threads a broker's parts own (the node's lifecycle, timer and network threads, the group
+ * coordinator's, the queues'): named daemon threads that their owner stops on close. Stateless.
  */
 public final class ServiceThreads {
 

@@ -1,7 +1,5 @@
 package io.wharf.broker.partition;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import io.wharf.broker.TopicPartition;
 import io.wharf.metadata.PartitionState;
 import io.wharf.proto.common.ErrorCode;
@@ -9,16 +7,12 @@ import io.wharf.replication.log.EpochEndOffset;
 import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogAppendInfo;
-import io.wharf.replication.log.OffsetOutOfRangeException;
-import io.wharf.replication.log.RetentionPolicy;
-import io.wharf.replication.replica.DivergenceCheck;
 import io.wharf.replication.replica.DurableOffsets;
 import io.wharf.replication.replica.FollowerReplica;
 import io.wharf.replication.replica.LeaderReplicaState;
 import io.wharf.replication.replica.ReplicationException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
  * as the metadata last assigned it.
  *
  * <p>Thread-safe. Role and replication state are guarded by this object's monitor; log appends
- * and reads run outside it (the log is thread-safe), so concurrent producers share fsyncs.
+ * and reads run outside it (the log is thread-safe), so concurrent producers share fsyncs. The
+ * leader's readers are answered by {@link LeaderReads}, retention by {@link RetentionEnforcer}.
  * Acks futures and change listeners run on the thread that moved the HW, always after it left the
  * monitor (their continuations build and send responses): keep them short. The acks=all waits
  * have one deadline timer per partition, armed for the earliest pending deadline and cancelled
@@ -285,88 +280,26 @@ public final class Partition implements AutoCloseable {
     }
 
     /**
-     * Reads whole batches below the high watermark for a consumer.
+     * The leader records a follower's position from its ReplicaFetch under
+     * {@code currentLeaderEpoch}, which may move the HW (and complete acks=all waits); the answer
+     * is read by {@link LeaderReads#replicaFetch}.
      *
-     * @throws ReplicationException NOT_LEADER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH,
-     *     OFFSET_OUT_OF_RANGE (with the valid range)
+     * @return the high watermark after it
+     * @throws ReplicationException NOT_LEADER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH
      */
-    public ReadResult read(long offset, int maxBytes, int currentLeaderEpoch) {
-        long hw;
-        synchronized (this) {
-            ReadRefusals.checkLeaderEpoch(requireLeader().leaderEpoch(), currentLeaderEpoch);
-            hw = leader.highWatermark();
-        }
-        long start = log.logStartOffset();
-        if (offset < start || offset > log.logEndOffset()) {
-            throw ReadRefusals.outOfRange(topicPartition, offset, start, hw, "high watermark");
-        }
-        try {
-            ByteString records = UnsafeByteOperations.unsafeWrap(log.readCopy(offset, Math.max(1, maxBytes), hw));
-            return new ReadResult(records, hw, log.logStartOffset());
-        } catch (OffsetOutOfRangeException e) {
-            throw ReadRefusals.outOfRange(topicPartition, offset, e.logStartOffset(), hw, "high watermark");
-        }
-    }
-
-    /**
-     * The leader's side of one follower partition in a ReplicaFetch: records the follower's
-     * progress (which may move the HW), then answers divergence or batches from its offset.
-     */
-    public ReplicaFetchResult replicaFetch(int replicaId, long fetchOffset, long durableEndOffset,
-                                           int currentLeaderEpoch, int lastFetchedEpoch, int maxBytes) {
-        // Below the log start the epochs that would place the follower's log are gone with their
-        // records: it must restart at the log start (OFFSET_OUT_OF_RANGE, as Kafka answers), not
-        // truncate by an epoch the leader no longer knows, which it would do again on every fetch.
-        long startBefore = log.logStartOffset();
-        Optional<EpochEndOffset> diverging = fetchOffset < startBefore ? Optional.empty()
-                : DivergenceCheck.diverging(log::endOffsetForEpoch, fetchOffset, lastFetchedEpoch);
+    public long onFollowerFetch(int replicaId, long fetchOffset, long durableEndOffset, int currentLeaderEpoch) {
         List<Runnable> fire = List.of();
         long hw;
         synchronized (this) {
             LeaderReplicaState current = requireLeader();
             ReadRefusals.checkLeaderEpoch(current.leaderEpoch(), currentLeaderEpoch);
-            if (fetchOffset < startBefore) {
-                throw ReadRefusals.outOfRange(topicPartition, fetchOffset, startBefore, log.logEndOffset(), "log end");
-            }
-            if (diverging.isEmpty() && current.onFollowerFetch(replicaId, fetchOffset, durableEndOffset,
-                    log.logEndOffset(), clock.millis())) {
+            if (current.onFollowerFetch(replicaId, fetchOffset, durableEndOffset, log.logEndOffset(), clock.millis())) {
                 fire = highWatermarkMoved();
             }
             hw = current.highWatermark();
         }
         fire.forEach(Runnable::run);
-        if (diverging.isPresent()) {
-            return new ReplicaFetchResult(ByteString.EMPTY, hw, log.logStartOffset(), diverging);
-        }
-        long start = log.logStartOffset();
-        if (fetchOffset < start || fetchOffset > log.logEndOffset()) {
-            throw ReadRefusals.outOfRange(topicPartition, fetchOffset, start, log.logEndOffset(), "log end");
-        }
-        ByteString records = UnsafeByteOperations.unsafeWrap(log.readCopy(fetchOffset, Math.max(1, maxBytes),
-                Long.MAX_VALUE));
-        return new ReplicaFetchResult(records, hw, log.logStartOffset(), Optional.empty());
-    }
-
-    /**
-     * Applies {@code policy} to this replica's log ({@link Log#enforceRetention}), deleting only
-     * segments below its high watermark (the leader's, or the one last learned from it): records
-     * not yet replicated everywhere are never deleted. Runs outside the monitor (it is file I/O);
-     * the log serializes it with appends and truncation.
-     *
-     * @return the number of segments deleted
-     */
-    public int enforceRetention(RetentionPolicy policy) {
-        return log.enforceRetention(policy, highWatermark());
-    }
-
-    /**
-     * Forgets the idempotent producers whose last batch is {@code expiration} or more older than
-     * now ({@link Log#removeExpiredProducers}); every replica does it by the same rule.
-     *
-     * @return the number of producers forgotten
-     */
-    public int removeExpiredProducers(Duration expiration) {
-        return log.removeExpiredProducers(expiration.toMillis());
+        return hw;
     }
 
     /** Where this replica stands as a follower, or empty when it does not follow. */

@@ -4,6 +4,7 @@ import io.wharf.config.TopicConfigKeys;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.TopicConfigs;
 import io.wharf.metadata.TopicImage;
+import io.wharf.replication.log.Log;
 import io.wharf.replication.log.RetentionPolicy;
 import java.time.Duration;
 import java.util.Collection;
@@ -21,14 +22,16 @@ import org.slf4j.LoggerFactory;
  * read from the metadata at each run, so topic config changes and new partitions are picked up;
  * a topic's {@code retention.ms} / {@code retention.bytes}, when set, override the broker's
  * {@code log.retention.ms} / {@code log.retention.bytes}. Only segments below a replica's high
- * watermark go ({@link Partition#enforceRetention}). In the same run each replica forgets the
- * idempotent producers past {@code producer.id.expiration.ms} ({@link Partition#removeExpiredProducers};
- * Kafka checks those on its own 10-minute schedule, one schedule is enough here). A failure on one
- * partition is logged and the others go on.
+ * watermark go (the leader's, or the one last learned from it, {@link Log#enforceRetention}):
+ * records not yet replicated everywhere are never deleted. In the same run each replica forgets
+ * the idempotent producers past {@code producer.id.expiration.ms} ({@link Log#removeExpiredProducers},
+ * every replica by the same rule; Kafka checks those on its own 10-minute schedule, one schedule
+ * is enough here). A failure on one partition is logged and the others go on.
  *
  * <p>Threading: owns one daemon thread, started by {@link #start()} and stopped by
  * {@link #close()} (without interrupting a run, whose file I/O an interrupt would break);
- * {@link #runOnce()} may also be called from any thread (tests), the logs serialize it.
+ * {@link #runOnce()} may also be called from any thread (tests), the logs serialize it with
+ * appends and truncation. A run holds no partition's monitor.
  */
 final class RetentionEnforcer implements AutoCloseable {
 
@@ -110,14 +113,14 @@ final class RetentionEnforcer implements AutoCloseable {
             RetentionPolicy policy = null;
             try {
                 policy = effectivePolicy(topic.configs(), brokerDefault);
-                int segments = partition.enforceRetention(policy);
+                int segments = partition.log().enforceRetention(policy, partition.highWatermark());
                 if (segments > 0) {
                     deleted += segments;
                     log.info("Broker {} deleted {} segment(s) of {} past its retention {}; its log start offset is "
                             + "now {}", brokerId, segments, partition.topicPartition(), policy,
                             partition.log().logStartOffset());
                 }
-                int producers = partition.removeExpiredProducers(producerIdExpiration);
+                int producers = partition.log().removeExpiredProducers(producerIdExpiration.toMillis());
                 if (producers > 0) {
                     log.info("Broker {} forgot {} idempotent producer(s) of {} whose last batch is older than {} ms",
                             brokerId, producers, partition.topicPartition(), producerIdExpiration.toMillis());

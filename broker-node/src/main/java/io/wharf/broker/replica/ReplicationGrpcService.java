@@ -6,6 +6,7 @@ import io.wharf.broker.TopicPartition;
 import io.grpc.stub.StreamObserver;
 import io.wharf.broker.metrics.BrokerMetrics;
 import io.wharf.broker.metrics.FetchKind;
+import io.wharf.broker.partition.LeaderReads;
 import io.wharf.broker.partition.LongPoll;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionLookup;
@@ -229,8 +230,9 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                 Partition partition = lookup.leader(tp.topic(), tp.partition());
                 int max = at.maxBytes() > 0 ? at.maxBytes() : remaining;
                 int budget = bytes > 0 ? Math.min(max, remaining) : max;
-                ReplicaFetchResult fetched = partition.replicaFetch(request.getReplicaId(), at.fetchOffset(),
-                        at.durableEndOffset(), at.currentLeaderEpoch(), at.lastFetchedEpoch(), Math.max(1, budget));
+                ReplicaFetchResult fetched = LeaderReads.replicaFetch(partition, request.getReplicaId(),
+                        at.fetchOffset(), at.durableEndOffset(), at.currentLeaderEpoch(), at.lastFetchedEpoch(),
+                        Math.max(1, budget));
                 result.setError(PartitionLookup.none()).setHighWatermark(fetched.highWatermark())
                         .setLogStartOffset(fetched.logStartOffset()).setRecords(fetched.records());
                 fetched.diverging().ifPresent(d -> result.setDivergingEpoch(DivergingEpoch.newBuilder()

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wharf.broker.TopicPartition;
+import io.wharf.broker.partition.LeaderReads;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.ReplicaContext;
 import io.wharf.metadata.PartitionState;
@@ -63,7 +64,7 @@ class HighWatermarkWaitTest {
         Partition p = leaderWithAnUncommittedRecord();
         CompletableFuture<Void> committed = HighWatermarkWait.until(p, 1, timer, Duration.ofSeconds(30));
         assertFalse(committed.isDone(), "the record at offset 0 is not on the follower yet");
-        p.replicaFetch(2, 1, 1, 3, 3, 1 << 20);
+        LeaderReads.replicaFetch(p, 2, 1, 1, 3, 3, 1 << 20);
         committed.get(5, TimeUnit.SECONDS);
         assertTrue(HighWatermarkWait.until(p, 1, timer, Duration.ofSeconds(30)).isDone(), "already committed");
     }

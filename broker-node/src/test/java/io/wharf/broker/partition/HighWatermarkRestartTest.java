@@ -138,7 +138,8 @@ class HighWatermarkRestartTest {
         long end = leader.log().logEndOffset();
         for (int follower : assigned.replicas()) {
             if (follower != assigned.leader()) {
-                leader.replicaFetch(follower, end, end, assigned.leaderEpoch(), assigned.leaderEpoch(), 1 << 20);
+                LeaderReads.replicaFetch(leader, follower, end, end, assigned.leaderEpoch(), assigned.leaderEpoch(),
+                        1 << 20);
             }
         }
         // The leader's own fsync runs on its directory's fsync thread: the HW passes once it did too.

@@ -123,7 +123,7 @@ class PartitionTest {
         assertEquals(7, shrink.partitionEpoch());
         p.onAssignmentUpdated(state(1, 3, List.of(1), 8));
         assertEquals(1, p.highWatermark(), "alone in the ISR, the leader's durable end is the HW");
-        p.replicaFetch(2, 1, 1, 3, 3, 1 << 20);
+        LeaderReads.replicaFetch(p, 2, 1, 1, 3, 3, 1 << 20);
         IsrProposal expand = p.isrProposal().orElseThrow();
         assertEquals(List.of(1, 2), expand.newIsr());
         assertEquals(8, expand.partitionEpoch());
@@ -151,10 +151,10 @@ class PartitionTest {
         assertEquals(-1, p.log().endOffsetForEpoch(3).epoch(), "the leader no longer knows epoch 3");
 
         ReplicationException refused = assertThrows(ReplicationException.class,
-                () -> p.replicaFetch(2, 2, 2, 5, 3, 1 << 20));
+                () -> LeaderReads.replicaFetch(p, 2, 2, 2, 5, 3, 1 << 20));
         assertEquals(ErrorCode.OFFSET_OUT_OF_RANGE, refused.errorCode());
 
-        assertThrows(ReplicationException.class, () -> p.replicaFetch(2, 2, 2, 4, 3, 1 << 20),
+        assertThrows(ReplicationException.class, () -> LeaderReads.replicaFetch(p, 2, 2, 2, 4, 3, 1 << 20),
                 "a fenced leader epoch is still refused first");
     }
 
@@ -193,7 +193,7 @@ class PartitionTest {
         AtomicReference<Boolean> heldOnSuccess = new AtomicReference<>();
         p.appendAsLeader(batch("a"), -1, clock.millis() + 10_000).replicated()
                 .whenComplete((hw, failure) -> heldOnSuccess.set(Thread.holdsLock(p)));
-        p.replicaFetch(2, 1, 1, 3, 3, 1 << 20);
+        LeaderReads.replicaFetch(p, 2, 1, 1, 3, 3, 1 << 20);
         assertEquals(Boolean.FALSE, heldOnSuccess.get(), "completed when the follower's fetch moved the HW");
 
         AtomicReference<Boolean> heldOnExpiry = new AtomicReference<>();
@@ -226,7 +226,7 @@ class PartitionTest {
 
         CompletableFuture<Long> served = p.appendAsLeader(batch("x"), -1, clock.millis() + 10_000).replicated();
         assertEquals(1, timer.getQueue().size());
-        p.replicaFetch(2, p.log().logEndOffset(), p.log().logEndOffset(), 3, 3, 1 << 20);
+        LeaderReads.replicaFetch(p, 2, p.log().logEndOffset(), p.log().logEndOffset(), 3, 3, 1 << 20);
         assertTrue(served.isDone() && !served.isCompletedExceptionally());
         assertEquals(0, timer.getQueue().size(), "the timer is removed once no wait is left");
     }

@@ -169,7 +169,8 @@ class RetentionEnforcerTest {
         Partition broken = leaderWith("plain", 0, 40);
         Partition healthy = leaderWith("plain", 1, 40);
         broken.log().close();  // every call on its log now fails
-        assertThrows(IllegalStateException.class, () -> broken.enforceRetention(new RetentionPolicy(0, 0)));
+        assertThrows(IllegalStateException.class, () -> broken.log().enforceRetention(new RetentionPolicy(0, 0),
+                broken.highWatermark()));
         RetentionEnforcer enforcer = enforcer(new RetentionPolicy(-1, 0), Duration.ofHours(1));
         int healthySegments = healthy.log().segmentBaseOffsets().size();
         assertEquals(healthySegments - 1, enforcer.runOnce());
