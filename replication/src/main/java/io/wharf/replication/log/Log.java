@@ -275,7 +275,8 @@ public final class Log implements AutoCloseable {
     /**
      * Removes every batch whose last offset is ≥ {@code offset} (a batch straddling it goes
      * entirely), deletes segments past it, truncates the leader-epoch cache and lowers the
-     * flushed offset. Below the log start offset the log restarts empty at {@code offset}.
+     * flushed offset. Below the log start offset the log restarts empty at {@code offset}, as
+     * {@link #truncateFullyAndStartAt} does, producer state included.
      *
      * @return the new log end offset (≤ {@code offset})
      */

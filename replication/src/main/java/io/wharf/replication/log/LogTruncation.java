@@ -26,7 +26,8 @@ final class LogTruncation {
 
     /**
      * Removes every batch whose last offset is ≥ {@code offset}; below the log start the log
-     * restarts empty at {@code offset}.
+     * restarts empty at {@code offset}, forgetting every producer as {@link #restartFullyAt} does
+     * (as Kafka's {@code truncateTo} does there).
      *
      * @return the new log end offset
      */
@@ -36,7 +37,9 @@ final class LogTruncation {
             return end;
         }
         if (offset < logStart.offset()) {
-            restartEmptyAt(offset, config);
+            // A producer state kept from the removed batches would, on a leader, take a retry of one
+            // of them for a duplicate and acknowledge it without writing it.
+            restartFullyAt(offset, config);
             return offset;
         }
         long newEnd = segments.truncateTo(offset);
@@ -48,18 +51,13 @@ final class LogTruncation {
 
     /**
      * Empties the log and restarts it at {@code offset} (Kafka's {@code truncateFullyAndStartAt}):
-     * {@link #restartEmptyAt}, and the producer state is cleared as well.
+     * every segment and the epoch history go, and the producer state is cleared as well.
      */
     void restartFullyAt(long offset, LogConfig config) throws IOException {
-        restartEmptyAt(offset, config);
-        // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
-        producers.clear();
-    }
-
-    /** Deletes every segment and starts the log, empty, at {@code offset}; the epoch history goes too. */
-    void restartEmptyAt(long offset, LogConfig config) throws IOException {
         logStart.restartAt(offset);
         segments.restartEmptyAt(offset, config);
         epochCache.clear();
+        // Nothing of any producer is left; one that goes on is accepted since the log no longer starts at 0.
+        producers.clear();
     }
 }

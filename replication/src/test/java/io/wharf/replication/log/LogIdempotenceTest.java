@@ -129,6 +129,26 @@ class LogIdempotenceTest {
     }
 
     @Test
+    void aTruncationBelowTheLogStartForgetsEveryProducerAsAFullRestartDoes() {
+        try (Log log = Log.open(dir, config(), clock)) {
+            ByteBuffer first = idempotent(5, 0, 3, clock.millis(), "a");
+            log.appendAsLeader(copy(first), 0, 1000);
+            for (int i = 0; i < 4; i++) {
+                log.appendAsLeader(batch(2, clock.millis(), "other"), 0);
+            }
+            log.deleteRecordsBefore(6);
+
+            assertEquals(4, log.truncateTo(4));
+            assertEquals(0, log.producerState().size(), "no batch of any producer is left in the log");
+            // A leader that kept producer 5's state would call this a duplicate and write nothing.
+            LogAppendInfo again = log.appendAsLeader(copy(first), 1, 1000);
+            assertEquals(0, again.duplicateBatches());
+            assertEquals(List.of("a-0", "a-1", "a-2"),
+                    TestBatches.readAll(log, 4).stream().map(TestBatches::value).toList());
+        }
+    }
+
+    @Test
     void producerStateExpiresByItsBatchTimestampsOnEveryReplicaAndAfterAReopen() throws Exception {
         long expiration = 60_000;
         Files.createDirectories(dir.resolve("leader"));
