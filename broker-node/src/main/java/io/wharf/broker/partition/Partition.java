@@ -50,6 +50,8 @@ public final class Partition implements AutoCloseable {
     private FollowerReplica follower;       // guarded by this: non-null while following
     private long lastKnownHighWatermark;    // guarded by this: carried across role changes
     private boolean closed;                 // guarded by this
+    /** What waiting acks=all produces were failed with at close, for an append that raced it. */
+    private ReplicationException closedWith; // guarded by this
 
     public Partition(TopicPartition topicPartition, String topicId, Log log, ReplicaContext context) {
         this.topicPartition = topicPartition;
@@ -225,6 +227,10 @@ public final class Partition implements AutoCloseable {
             fire.addAll(takeListeners());
             if (requiredAcks != -1) {
                 replicated = CompletableFuture.completedFuture(highWatermark());
+            } else if (closedWith != null) {
+                // Closed while appending: answered as the waits the close failed (STORAGE_ERROR when
+                // the log directory went offline), not as a leadership move.
+                replicated = CompletableFuture.failedFuture(closedWith);
             } else if (leader == null || leader.leaderEpoch() != epoch) {
                 replicated = CompletableFuture.failedFuture(new ReplicationException(ErrorCode.NOT_LEADER,
                         "leadership of " + topicPartition + " moved while appending; the write may not survive"));
@@ -398,6 +404,7 @@ public final class Partition implements AutoCloseable {
                 return;
             }
             closed = true;
+            closedWith = new ReplicationException(waitersGet, why);
             fire.addAll(failWaiters(waitersGet, why));
             leader = null;
             follower = null;

@@ -13,6 +13,7 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.record.CompressionType;
 import io.wharf.record.RecordBatchBuilder;
 import io.wharf.replication.log.EpochEndOffset;
+import io.wharf.replication.log.FlushMode;
 import io.wharf.replication.log.Log;
 import io.wharf.replication.log.LogConfig;
 import io.wharf.replication.log.ManualClock;
@@ -82,6 +83,24 @@ class PartitionTest {
         ReplicationException e = assertThrows(ReplicationException.class,
                 () -> p.appendAsLeader(batch("b"), 1, clock.millis()));
         assertEquals(ErrorCode.NOT_LEADER, e.errorCode());
+    }
+
+    @Test
+    void anAppendWhoseReplicaWentOfflineMeanwhileGetsStorageErrorNotNotLeader() {
+        timer.setRemoveOnCancelPolicy(true);
+        Log log = Log.open(dir.resolve("t-0"), LogConfig.builder().flushMode(FlushMode.DEFERRED).build(), clock);
+        // The flusher's fsync fails and the directory's replicas are closed before the appender
+        // looks at its leadership again: the interleaving of a failing disk under a produce.
+        partition = new Partition(new TopicPartition("t", 0), "id", log, new ReplicaContext(1, clock, 5000, timer,
+                flushed -> flushed.closeOffline("the log directory is offline: fsync failed")));
+        partition.becomeLeader(state(1, 3, List.of(1, 2), 0), 1);
+
+        AppendOutcome outcome = partition.appendAsLeader(batch("a"), -1, clock.millis() + 10_000);
+
+        ExecutionException e = assertThrows(ExecutionException.class, outcome.replicated()::get);
+        ReplicationException refused = assertInstanceOf(ReplicationException.class, e.getCause());
+        assertEquals(ErrorCode.STORAGE_ERROR, refused.errorCode(), refused.getMessage());
+        assertTrue(refused.getMessage().contains("offline"), refused.getMessage());
     }
 
     @Test
