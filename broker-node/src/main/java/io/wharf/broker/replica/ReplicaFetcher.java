@@ -160,12 +160,20 @@ final class ReplicaFetcher implements AutoCloseable {
 
         @Override
         public void onError(Throwable failure) {
-            session.reset();
-            if (!stopping) {
-                log.debug("Broker {} ReplicaFetch to {} at {} failed: {}", brokerId, leaderId, endpoint,
-                        Status.fromThrowable(failure));
+            // A call that fails before it reaches the transport (no connection, its deadline) is
+            // told so on another thread: the session is the loop's, so go back there first.
+            try {
+                loop.execute(() -> {
+                    session.reset();
+                    if (!stopping) {
+                        log.debug("Broker {} ReplicaFetch to {} at {} failed: {}", brokerId, leaderId, endpoint,
+                                Status.fromThrowable(failure));
+                    }
+                    fetchAfterBackoff();
+                });
+            } catch (RejectedExecutionException closing) {
+                // close() shut the loop down: the failure is the channel's shutdown, nothing to retry.
             }
-            fetchAfterBackoff();
         }
 
         @Override
