@@ -4,15 +4,9 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.wharf.broker.replica.ReplicationGrpcService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,12 +45,8 @@ final class GrpcServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port));
         EventLoopGroup loops = null;
         if (networkThreads > 0) {
-            ThreadFactory network = ServiceThreads.daemon("broker-" + brokerId + "-network");
-            boolean epoll = Epoll.isAvailable();
-            loops = epoll ? new EpollEventLoopGroup(networkThreads, network)
-                    : new NioEventLoopGroup(networkThreads, network);
-            builder.bossEventLoopGroup(loops).workerEventLoopGroup(loops)
-                    .channelType(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
+            loops = NettyLoops.group(networkThreads, ServiceThreads.daemon("broker-" + brokerId + "-network"));
+            builder.bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(NettyLoops.serverChannelType());
         }
         try {
             Server server = builder

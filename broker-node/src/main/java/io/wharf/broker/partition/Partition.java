@@ -49,8 +49,7 @@ public final class Partition implements AutoCloseable {
     private final AckPurgatory acks;        // guarded by this: takes waits while leading
     private FollowerReplica follower;       // guarded by this: non-null while following
     private long lastKnownHighWatermark;    // guarded by this: carried across role changes
-    private boolean closed;                 // guarded by this
-    /** What waiting acks=all produces were failed with at close, for an append that raced it. */
+    /** Set at close: what waiting acks=all produces were failed with, for an append that raced it. */
     private ReplicationException closedWith; // guarded by this
 
     public Partition(TopicPartition topicPartition, String topicId, Log log, ReplicaContext context) {
@@ -310,7 +309,7 @@ public final class Partition implements AutoCloseable {
 
     /** Where this replica stands as a follower, or empty when it does not follow. */
     public synchronized Optional<FollowerPosition> followerPosition() {
-        if (follower == null || closed) {
+        if (follower == null || closedWith != null) {
             return Optional.empty();
         }
         return Optional.of(new FollowerPosition(state.leader(), follower.leaderEpoch(), follower.fetchOffset(),
@@ -326,7 +325,7 @@ public final class Partition implements AutoCloseable {
      */
     public synchronized boolean applyFromLeader(int leaderEpoch, ByteBuffer records, long leaderHighWatermark,
                                                 long leaderLogStartOffset, Optional<EpochEndOffset> diverging) {
-        if (closed || follower == null || follower.leaderEpoch() != leaderEpoch) {
+        if (closedWith != null || follower == null || follower.leaderEpoch() != leaderEpoch) {
             return false;
         }
         if (diverging.isPresent()) {
@@ -344,7 +343,7 @@ public final class Partition implements AutoCloseable {
      * {@link #applyFromLeader}.
      */
     public synchronized boolean restartBelowLeaderLogStart(int leaderEpoch, long leaderLogStartOffset) {
-        if (closed || follower == null || follower.leaderEpoch() != leaderEpoch) {
+        if (closedWith != null || follower == null || follower.leaderEpoch() != leaderEpoch) {
             return false;
         }
         return follower.restartBelowLeaderLogStart(leaderLogStartOffset);
@@ -400,10 +399,9 @@ public final class Partition implements AutoCloseable {
     private void close(ErrorCode waitersGet, String why) {
         List<Runnable> fire = new ArrayList<>();
         synchronized (this) {
-            if (closed) {
+            if (closedWith != null) {
                 return;
             }
-            closed = true;
             closedWith = new ReplicationException(waitersGet, why);
             fire.addAll(failWaiters(waitersGet, why));
             leader = null;
@@ -415,7 +413,7 @@ public final class Partition implements AutoCloseable {
     }
 
     private LeaderReplicaState requireLeader() {
-        if (closed || leader == null) {
+        if (closedWith != null || leader == null) {
             throw new ReplicationException(ErrorCode.NOT_LEADER, "broker " + brokerId + " does not lead "
                     + topicPartition);
         }
@@ -449,7 +447,7 @@ public final class Partition implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (closed) {
+        if (closedWith != null) {
             throw new IllegalStateException("the replica of " + topicPartition + " is closed");
         }
     }

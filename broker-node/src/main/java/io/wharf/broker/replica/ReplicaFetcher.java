@@ -4,13 +4,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.StreamObserver;
 import io.wharf.broker.HostPort;
+import io.wharf.broker.NettyLoops;
+import io.wharf.broker.ServiceThreads;
 import io.wharf.broker.TopicPartition;
 import io.wharf.broker.partition.FollowerPosition;
 import io.wharf.broker.partition.Partition;
@@ -31,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -84,16 +80,10 @@ final class ReplicaFetcher implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.backoff = backoff;
         this.requestSlack = requestSlack;
-        ThreadFactory named = runnable -> {
-            Thread thread = new Thread(runnable, "broker-" + brokerId + "-fetcher-from-" + leaderId);
-            thread.setDaemon(true);
-            return thread;
-        };
-        boolean epoll = Epoll.isAvailable();
-        this.loop = epoll ? new EpollEventLoopGroup(1, named) : new NioEventLoopGroup(1, named);
+        this.loop = NettyLoops.group(1, ServiceThreads.daemon("broker-" + brokerId + "-fetcher-from-" + leaderId));
         // directExecutor: the answer's callbacks run on the loop that read it, not on gRPC's executor.
         this.channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port()).usePlaintext()
-                .eventLoopGroup(loop).channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .eventLoopGroup(loop).channelType(NettyLoops.clientChannelType())
                 .directExecutor().maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
     }
 
