@@ -9,9 +9,9 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * Runs {@code Produce}, {@code ProduceStream}, {@code ReplicaFetch}, {@code ReplicaDurable} and
- * the queue data calls ({@code Publish}, {@code Enqueue}, {@code Consume}) on the transport (Netty
- * event loop) thread of their connection instead of handing them to the gRPC executor; every other call keeps the
+ * Runs {@code Produce}, {@code ProduceStream}, {@code ReplicaFetch} and the queue data calls
+ * ({@code Publish}, {@code Enqueue}, {@code Consume}) on the transport (Netty event loop) thread
+ * of their connection instead of handing them to the gRPC executor; every other call keeps the
  * executor.
  *
  * <p>Each hand-off is a thread wake-up, and on a small virtual machine a context switch costs
@@ -39,8 +39,7 @@ final class CallsOnTransportThread implements ServerCallExecutorSupplier {
             BrokerServiceGrpc.getPublishMethod().getFullMethodName(),
             BrokerServiceGrpc.getEnqueueMethod().getFullMethodName(),
             BrokerServiceGrpc.getConsumeMethod().getFullMethodName(),
-            ReplicationServiceGrpc.getReplicaFetchMethod().getFullMethodName(),
-            ReplicationServiceGrpc.getReplicaDurableMethod().getFullMethodName());
+            ReplicationServiceGrpc.getReplicaFetchMethod().getFullMethodName());
 
     @Override
     public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata metadata) {

@@ -307,32 +307,6 @@ public final class Partition implements AutoCloseable {
         return hw;
     }
 
-    /**
-     * The leader records a follower's report, under {@code currentLeaderEpoch}, that its log is
-     * fsynced up to {@code durableEndOffset}, which may move the HW (and complete acks=all waits).
-     *
-     * @throws ReplicationException NOT_LEADER, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH
-     */
-    public void onFollowerDurable(int replicaId, long durableEndOffset, int currentLeaderEpoch) {
-        List<Runnable> fire = List.of();
-        synchronized (this) {
-            LeaderReplicaState current = requireLeader();
-            ReadRefusals.checkLeaderEpoch(current.leaderEpoch(), currentLeaderEpoch);
-            if (current.onFollowerDurable(replicaId, durableEndOffset)) {
-                fire = highWatermarkMoved();
-            }
-        }
-        fire.forEach(Runnable::run);
-    }
-
-    /**
-     * Whether appends reach the disk only by {@link #flushLog()} and only fsynced offsets count
-     * toward the high watermark ({@code flush.mode=sync}); false when {@link #flushLog()} does nothing.
-     */
-    public boolean defersDurability() {
-        return deferredDurability;
-    }
-
     /** Where this replica stands as a follower, or empty when it does not follow. */
     public synchronized Optional<FollowerPosition> followerPosition() {
         if (follower == null || closedWith != null) {

@@ -13,9 +13,6 @@ import io.wharf.broker.partition.FollowerPosition;
 import io.wharf.broker.partition.Partition;
 import io.wharf.broker.partition.PartitionRegistry;
 import io.wharf.proto.common.ErrorCode;
-import io.wharf.proto.replication.ReplicaDurablePartition;
-import io.wharf.proto.replication.ReplicaDurableRequest;
-import io.wharf.proto.replication.ReplicaDurableResponse;
 import io.wharf.proto.replication.ReplicaFetchPartition;
 import io.wharf.proto.replication.ReplicaFetchPartitionResult;
 import io.wharf.proto.replication.ReplicaFetchRequest;
@@ -24,15 +21,12 @@ import io.wharf.proto.replication.ReplicaFetchTopicPartition;
 import io.wharf.proto.replication.ReplicationServiceGrpc;
 import io.wharf.replication.log.EpochEndOffset;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.LinkedHashSet;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -48,19 +42,11 @@ import org.slf4j.LoggerFactory;
  * whose position changed and the answer only those with news; a session error or a failed
  * request starts over with a full request.
  *
- * <p>In {@code flush.mode=sync} the fsync of what an answer appended is not part of the round:
- * the next request leaves as soon as the answer is applied, reporting the new log end but the old
- * durable end, and the fsync runs beside it on this fetcher's fsync thread (one at a time; the
- * appends that arrive meanwhile share the next). When it ends, a {@code ReplicaDurable} call tells
- * the leader the new durable end, so the high watermark moves without waiting for the answer to
- * the request in flight, which long-polls when the leader has nothing new. A round therefore
- * costs a round trip and an append, and the follower's fsync overlaps the next round instead of
- * adding to every one.
- *
  * <p>Owns one channel and the one event-loop thread that runs it: the thread that reads an answer
- * also applies it and writes the next request, so a replication round hands no work to another
- * thread on this side. It also owns the fsync thread, which hands each finished fsync back to the
- * loop. {@link #close()} stops them.
+ * also applies it, fsyncs what it appended and writes the next request, so a replication round
+ * hands no work to another thread on this side (a blocking call handed each answer to a fetcher
+ * thread and each request back to the channel's loop). The loop serves this channel only, so its
+ * fsyncs hold up nothing else. {@link #close()} stops both.
  */
 final class ReplicaFetcher implements AutoCloseable {
 
@@ -79,16 +65,9 @@ final class ReplicaFetcher implements AutoCloseable {
     private final Duration requestSlack;
     private final EventLoopGroup loop;
     private final ManagedChannel channel;
-    private final ExecutorService fsyncThread;
     private volatile boolean stopping;
     /** Touched only on the loop. */
     private final FollowerFetchSession session = new FollowerFetchSession();
-    /** Replicas appended to since the fsync running now started, if one runs; touched only on the loop. */
-    private final Set<Partition> awaitingFsync = new LinkedHashSet<>();
-    /** Whether an fsync runs on {@link #fsyncThread}; touched only on the loop. */
-    private boolean fsyncRunning;
-    /** The durable end the leader last heard of per partition, by a request or a report; touched only on the loop. */
-    private final Map<TopicPartition, Long> durableTold = new HashMap<>();
 
     ReplicaFetcher(int brokerId, int leaderId, HostPort endpoint, PartitionRegistry registry, LongSupplier brokerEpoch,
                    Duration maxWait, int maxBytes, Duration backoff, Duration requestSlack) {
@@ -106,8 +85,6 @@ final class ReplicaFetcher implements AutoCloseable {
         this.channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port()).usePlaintext()
                 .eventLoopGroup(loop).channelType(NettyLoops.clientChannelType())
                 .directExecutor().maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
-        this.fsyncThread = Executors.newSingleThreadExecutor(
-                ServiceThreads.daemon("broker-" + brokerId + "-fetcher-fsync-from-" + leaderId));
     }
 
     HostPort endpoint() {
@@ -200,7 +177,6 @@ final class ReplicaFetcher implements AutoCloseable {
                         backoff.toMillis(), e);
                 fine = false;
             }
-            startFsync();
             if (fine) {
                 fetch();
             } else {
@@ -221,11 +197,9 @@ final class ReplicaFetcher implements AutoCloseable {
             positions.put(partition.topicPartition(), position.get());
             partitions.put(partition.topicPartition(), partition);
         }
-        durableTold.keySet().retainAll(positions.keySet());
         if (positions.isEmpty()) {
             return Optional.empty();
         }
-        positions.forEach((tp, at) -> durableTold.put(tp, at.durableEndOffset()));
         FollowerFetchSession.Next next = session.next(positions);
         ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder().setReplicaId(brokerId)
                 .setBrokerEpoch(brokerEpoch.getAsLong()).setMaxWaitMs((int) maxWait.toMillis()).setMinBytes(1)
@@ -256,6 +230,7 @@ final class ReplicaFetcher implements AutoCloseable {
             session.answered(round.next(), response.getSessionId());
         }
         boolean allFine = sessionError == ErrorCode.NONE;
+        List<Partition> appended = new ArrayList<>();
         for (ReplicaFetchPartitionResult result : response.getPartitionsList()) {
             TopicPartition tp = new TopicPartition(result.getTopic(), result.getPartition());
             // A partition the request left out has the position the session last sent for it.
@@ -281,8 +256,8 @@ final class ReplicaFetcher implements AutoCloseable {
             try {
                 if (partition.applyFromLeader(sent.leaderEpoch(), result.getRecords().asReadOnlyByteBuffer(),
                         result.getHighWatermark(), result.getLogStartOffset(), diverging)
-                        && !result.getRecords().isEmpty() && partition.defersDurability()) {
-                    awaitingFsync.add(partition);
+                        && !result.getRecords().isEmpty()) {
+                    appended.add(partition);
                 }
                 diverging.ifPresent(d -> log.info("Broker {} truncated {} to {} after the leader {} reported "
                         + "divergence at epoch {}", brokerId, tp, partition.log().logEndOffset(), leaderId, d.epoch()));
@@ -294,105 +269,27 @@ final class ReplicaFetcher implements AutoCloseable {
                         e.toString());
             }
         }
-        return allFine;
+        return flushAll(appended) && allFine;
     }
 
     /**
-     * On the loop: hands the replicas appended to since the last fsync to the fsync thread,
-     * unless an fsync runs; that one's end starts the next.
+     * fsyncs every partition this answer appended to, together and outside their monitors, so
+     * that the next fetch reports them durable (flush.mode=sync; a no-op in lazy mode).
+     *
+     * @return false when one could not be flushed
      */
-    private void startFsync() {
-        if (fsyncRunning || awaitingFsync.isEmpty() || stopping) {
-            return;
-        }
-        List<Partition> batch = List.copyOf(awaitingFsync);
-        awaitingFsync.clear();
-        fsyncRunning = true;
-        try {
-            fsyncThread.execute(() -> {
-                fsyncAll(batch);
-                try {
-                    loop.execute(() -> fsynced(batch));
-                } catch (RejectedExecutionException closing) {
-                    // close() shut the loop down: no leader is left to tell.
-                }
-            });
-        } catch (RejectedExecutionException closing) {
-            fsyncRunning = false;
-        }
-    }
-
-    /**
-     * On the fsync thread: fsyncs each replica outside its monitor. A failure is logged here;
-     * the log then takes its directory offline, which closes the replica.
-     */
-    private void fsyncAll(List<Partition> batch) {
-        for (Partition partition : batch) {
+    private boolean flushAll(List<Partition> appended) {
+        boolean allFlushed = true;
+        for (Partition partition : appended) {
             try {
                 partition.flushLog();
             } catch (RuntimeException e) {
+                allFlushed = false;
                 log.warn("Broker {} could not fsync its replica of {} fetched from leader {}: {}", brokerId,
                         partition.topicPartition(), leaderId, e.toString());
             }
         }
-    }
-
-    /** On the loop, after an fsync: tells the leader what it made durable, and starts the next one. */
-    private void fsynced(List<Partition> batch) {
-        fsyncRunning = false;
-        reportDurable(batch);
-        startFsync();
-    }
-
-    /**
-     * Sends {@code ReplicaDurable} for each replica of {@code batch} whose durable end is now past
-     * what the leader heard last. Its answer only matters for the log: a refused partition
-     * (leadership moved) is the fetch's to handle, and a failed call leaves the report to the
-     * next request.
-     */
-    private void reportDurable(List<Partition> batch) {
-        if (stopping) {
-            return;
-        }
-        ReplicaDurableRequest.Builder request = ReplicaDurableRequest.newBuilder().setReplicaId(brokerId)
-                .setBrokerEpoch(brokerEpoch.getAsLong());
-        for (Partition partition : batch) {
-            Optional<FollowerPosition> position = partition.followerPosition();
-            Long told = durableTold.get(partition.topicPartition());
-            if (position.isEmpty() || position.get().leaderId() != leaderId || told == null
-                    || position.get().durableEndOffset() <= told) {
-                continue;
-            }
-            durableTold.put(partition.topicPartition(), position.get().durableEndOffset());
-            request.addPartitions(ReplicaDurablePartition.newBuilder().setTopic(partition.topicPartition().topic())
-                    .setPartition(partition.topicPartition().partition())
-                    .setCurrentLeaderEpoch(position.get().leaderEpoch())
-                    .setDurableEndOffset(position.get().durableEndOffset()));
-        }
-        if (request.getPartitionsCount() == 0) {
-            return;
-        }
-        ReplicationServiceGrpc.newStub(channel).withDeadlineAfter(requestSlack.plus(backoff).toMillis(),
-                TimeUnit.MILLISECONDS).replicaDurable(request.build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(ReplicaDurableResponse response) {
-                        if (response.getError().getCode() != ErrorCode.NONE || response.getPartitionsCount() > 0) {
-                            log.debug("Broker {} ReplicaDurable to {} refused: {} {}", brokerId, leaderId,
-                                    response.getError(), response.getPartitionsList());
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable failure) {
-                        log.debug("Broker {} ReplicaDurable to {} failed: {}", brokerId, leaderId,
-                                Status.fromThrowable(failure));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        // the single answer was handled in onNext
-                    }
-                });
+        return allFlushed;
     }
 
     /**
@@ -428,11 +325,6 @@ final class ReplicaFetcher implements AutoCloseable {
             // The loop may be applying an answer; it finishes that, then stops.
             if (!loop.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS)) {
                 log.warn("Broker {} fetcher from {} did not stop within 5 s", brokerId, leaderId);
-            }
-            // Not interrupted: an interrupt during an fsync would close the log's file channel.
-            fsyncThread.shutdown();
-            if (!fsyncThread.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("Broker {} fetcher fsync thread from {} did not stop within 10 s", brokerId, leaderId);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -16,10 +16,6 @@ import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.replication.DivergingEpoch;
-import io.wharf.proto.replication.ReplicaDurablePartition;
-import io.wharf.proto.replication.ReplicaDurablePartitionResult;
-import io.wharf.proto.replication.ReplicaDurableRequest;
-import io.wharf.proto.replication.ReplicaDurableResponse;
 import io.wharf.proto.replication.ReplicaFetchPartition;
 import io.wharf.proto.replication.ReplicaFetchPartitionResult;
 import io.wharf.proto.replication.ReplicaFetchRequest;
@@ -53,11 +49,7 @@ import org.slf4j.LoggerFactory;
  * counts as fetched, which keeps a caught-up follower in the ISR), and the answer lists only the
  * partitions with something to say. An unknown session or an unexpected session epoch is
  * answered with a session error and no partition, and the follower starts over with a full
- * request.
- *
- * <p>{@code ReplicaDurable} takes a follower's word that its log is fsynced further than its
- * waiting fetch said (it fsyncs beside the fetch), which may move the high watermark at once.
- * Thread-safe.
+ * request. Thread-safe.
  */
 public final class ReplicationGrpcService extends ReplicationServiceGrpc.ReplicationServiceImplBase {
 
@@ -107,7 +99,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
     public void replicaFetch(ReplicaFetchRequest request, StreamObserver<ReplicaFetchResponse> observer) {
         long arrived = System.nanoTime();
         partitionsRequested.inc(request.getPartitionsCount());
-        Optional<String> stale = staleEpoch(request.getReplicaId(), request.getBrokerEpoch());
+        Optional<String> stale = staleEpoch(request);
         if (stale.isPresent()) {
             // Its fetcher stops until it registered again; a new session then starts from a full request.
             sessions.close(request.getReplicaId());
@@ -144,34 +136,6 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                         answer(observer, arrived, response, served.session());
                     }
                 });
-    }
-
-    /**
-     * Records a follower's durability report for each partition it names (see
-     * {@link Partition#onFollowerDurable}); answers only the partitions it refused. Never waits.
-     */
-    @Override
-    public void replicaDurable(ReplicaDurableRequest request, StreamObserver<ReplicaDurableResponse> observer) {
-        ReplicaDurableResponse.Builder response = ReplicaDurableResponse.newBuilder();
-        Optional<String> stale = staleEpoch(request.getReplicaId(), request.getBrokerEpoch());
-        if (stale.isPresent()) {
-            response.setError(PartitionLookup.error(ErrorCode.STALE_BROKER_EPOCH, stale.get()));
-        } else {
-            for (ReplicaDurablePartition reported : request.getPartitionsList()) {
-                try {
-                    lookup.leader(reported.getTopic(), reported.getPartition()).onFollowerDurable(
-                            request.getReplicaId(), reported.getDurableEndOffset(), reported.getCurrentLeaderEpoch());
-                } catch (RuntimeException e) {
-                    response.addPartitions(ReplicaDurablePartitionResult.newBuilder().setTopic(reported.getTopic())
-                            .setPartition(reported.getPartition())
-                            .setError(lookup.toError(e, reported.getTopic(), reported.getPartition())));
-                }
-            }
-        }
-        respond(observer, () -> {
-            observer.onNext(response.build());
-            observer.onCompleted();
-        });
     }
 
     /** The partitions one request is served for, and the session it opened or continued, if any. */
@@ -222,19 +186,19 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         });
     }
 
-    private static void respond(StreamObserver<?> observer, Runnable send) {
+    private static void respond(StreamObserver<ReplicaFetchResponse> observer, Runnable send) {
         try {
             send.run();
         } catch (RuntimeException e) {
-            log.debug("Could not answer a cancelled replication call: {}", e.toString());
+            log.debug("Could not answer a cancelled ReplicaFetch: {}", e.toString());
         }
     }
 
-    private Optional<String> staleEpoch(int replicaId, long brokerEpoch) {
-        long known = image.get().broker(replicaId).map(BrokerRegistration::epoch).orElse(-1L);
-        if (brokerEpoch < known) {
-            return Optional.of("broker " + replicaId + " called with registration epoch " + brokerEpoch
-                    + " but its current one is " + known + "; it must register again");
+    private Optional<String> staleEpoch(ReplicaFetchRequest request) {
+        long known = image.get().broker(request.getReplicaId()).map(BrokerRegistration::epoch).orElse(-1L);
+        if (request.getBrokerEpoch() < known) {
+            return Optional.of("broker " + request.getReplicaId() + " fetched with registration epoch "
+                    + request.getBrokerEpoch() + " but its current one is " + known + "; it must register again");
         }
         return Optional.empty();
     }

@@ -105,23 +105,6 @@ public final class LeaderReplicaState {
         return recomputeHighWatermark();
     }
 
-    /**
-     * Records a follower's report that its log is fsynced up to {@code durableEndOffset}, sent
-     * when its fsync ended while its next fetch was already on its way.
-     *
-     * @return true when the high watermark moved
-     * @throws ReplicationException INVALID_REQUEST when {@code replicaId} holds no replica
-     */
-    public boolean onFollowerDurable(int replicaId, long durableEndOffset) {
-        ReplicaProgress before = followers.get(replicaId);
-        if (before == null) {
-            throw new ReplicationException(ErrorCode.INVALID_REQUEST, "broker " + replicaId
-                    + " holds no replica of this partition (replicas " + replicas + ")");
-        }
-        followers.put(replicaId, before.afterDurableReport(durableEndOffset));
-        return recomputeHighWatermark();
-    }
-
     /** Records that the leader's own durable end offset moved; true when the high watermark moved. */
     public boolean onLeaderDurableEnd(long durableEnd) {
         leaderDurableEnd = Math.max(leaderDurableEnd, durableEnd);
