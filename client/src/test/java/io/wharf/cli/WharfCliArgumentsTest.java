@@ -54,6 +54,16 @@ class WharfCliArgumentsTest {
     }
 
     @Test
+    void clusterUpRefusesATopologyKeyAsNodeConfigAndWritesNothing() {
+        assertOneLineError(2, run("cluster", "up", "--broker-config", "rpc.port=9092"),
+                "--broker-config rpc.port: the local cluster sets rpc.port from its topology");
+        streams();
+        assertOneLineError(2, run("cluster", "up", "--controller-config", "node.id=7"),
+                "--controller-config node.id: the local cluster sets node.id from its topology");
+        assertTrue(ClusterFile.read(clusterDir).isEmpty(), "no cluster was written");
+    }
+
+    @Test
     void jsonModeAlsoPrintsTheErrorAsAnObject() throws Exception {
         ClusterFile.write(clusterDir, ClusterTopology.local(3, 3));
 

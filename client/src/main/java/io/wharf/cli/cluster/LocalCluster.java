@@ -102,8 +102,10 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * Writes {@code cluster.json} and every node's properties file, and starts every node that is
-     * not running. A directory holding another topology is refused.
+     * Writes {@code cluster.json} and every node's properties file (keeping the keys a file held
+     * besides those of the topology, see {@link NodeProperties}), and starts every node that is not
+     * running; a node already running reads its new keys when it next starts. A directory holding
+     * another topology is refused.
      */
     public void up() {
         Optional<ClusterTopology> existing = ClusterFile.read(spec.baseDir());
@@ -374,8 +376,8 @@ public final class LocalCluster implements AutoCloseable {
 
     private void writeProperties(NodeName node) {
         NodePaths paths = paths(node);
-        NodeProperties.write(paths.properties(), node,
-                NodeProperties.of(spec.topology(), node, paths, spec.extraProperties(node)));
+        NodeProperties.write(paths.properties(), node, NodeProperties.of(spec.topology(), node, paths,
+                NodeProperties.read(paths.properties()), spec.extraProperties(node)));
     }
 
     private void launch(NodeName node) {

@@ -1,31 +1,60 @@
 package io.wharf.cli.cluster;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
  * The properties file of one node of a local cluster: the keys its main class needs to find its
- * peers (see docs/architecture.md), a broker's one event loop, then the extra keys the cluster was
- * given. Stateless.
+ * peers (see docs/architecture.md), a broker's one event loop, the keys its file already held
+ * (a user's edits, or an earlier {@code cluster up --broker-config}), then the extra keys the
+ * cluster is given now. Stateless.
  */
 public final class NodeProperties {
+
+    /**
+     * The keys that place a node in its cluster: always written from the topology, so a file
+     * never keeps a stale one, and refused as extra keys from the command line.
+     */
+    public static final Set<String> TOPOLOGY_KEYS = Set.of("node.id", "data.dir", "metrics.port",
+            "controller.quorum.voters", "listen.host", "rpc.port", "controller.bootstrap");
 
     private NodeProperties() {
     }
 
-    /**
-     * The keys of {@code node}; {@code extra} adds keys or overrides generated ones (a test may
-     * shorten {@code broker.session.timeout.ms}, say).
-     */
+    /** {@link #of(ClusterTopology, NodeName, NodePaths, Map, Map)} for a node without a file yet. */
     public static SortedMap<String, String> of(ClusterTopology topology, NodeName node, NodePaths paths,
                                                Map<String, String> extra) {
+        return of(topology, node, paths, Map.of(), extra);
+    }
+
+    /**
+     * The keys of {@code node}: those its topology gives it, then the defaults of a local node,
+     * then what its file held ({@code kept}; its topology keys are written anew), then
+     * {@code extra}, which adds keys or overrides any other (a test may shorten
+     * {@code broker.session.timeout.ms}, say).
+     */
+    public static SortedMap<String, String> of(ClusterTopology topology, NodeName node, NodePaths paths,
+                                               Map<String, String> kept, Map<String, String> extra) {
         SortedMap<String, String> keys = new TreeMap<>();
+        if (!node.isController()) {
+            // Three brokers on one small machine wake each other less with one event loop each than
+            // with gRPC's shared loops (docs/benchmarks.md, "Network threads").
+            keys.put("num.network.threads", "1");
+        }
+        kept.forEach((key, value) -> {
+            if (!TOPOLOGY_KEYS.contains(key)) {
+                keys.put(key, value);
+            }
+        });
         keys.put("node.id", Integer.toString(node.id()));
         keys.put("data.dir", paths.data().toString());
         keys.put("metrics.port", Integer.toString(topology.metricsPort(node)));
@@ -35,11 +64,24 @@ public final class NodeProperties {
             keys.put("listen.host", topology.host(node));
             keys.put("rpc.port", Integer.toString(topology.rpcPort(node)));
             keys.put("controller.bootstrap", topology.controllerBootstrap());
-            // Three brokers on one small machine wake each other less with one event loop each than
-            // with gRPC's shared loops (docs/benchmarks.md, "Network threads").
-            keys.put("num.network.threads", "1");
         }
         keys.putAll(extra);
+        return keys;
+    }
+
+    /** The keys of a node's properties file; empty when there is none. */
+    public static Map<String, String> read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Map.of();
+        }
+        Properties loaded = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            loaded.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        Map<String, String> keys = new TreeMap<>();
+        loaded.stringPropertyNames().forEach(key -> keys.put(key, loaded.getProperty(key)));
         return keys;
     }
 

@@ -3,13 +3,18 @@ package io.wharf.cli.command;
 import io.wharf.cli.CliEnvironment;
 import io.wharf.cli.Json;
 import io.wharf.cli.cluster.ClusterFile;
+import io.wharf.cli.cluster.ClusterSpec;
 import io.wharf.cli.cluster.ClusterStatus;
 import io.wharf.cli.cluster.ClusterTopology;
 import io.wharf.cli.cluster.ControllerFailover;
 import io.wharf.cli.cluster.FailoverSummary;
 import io.wharf.cli.cluster.LocalCluster;
 import io.wharf.cli.cluster.NodeName;
+import io.wharf.cli.cluster.NodeProperties;
+import io.wharf.cli.cluster.NodeRole;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import picocli.CommandLine.Command;
@@ -49,6 +54,13 @@ public final class ClusterCommand implements Runnable {
         @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "90",
                 description = "How long to wait for a healthy cluster (default ${DEFAULT-VALUE}).")
         int timeoutSeconds;
+        @Option(names = "--broker-config", paramLabel = "KEY=VALUE", description = "A key for every broker's "
+                + "node.properties, e.g. log.flush.mode=lazy (repeatable). Kept by later ups; a running broker "
+                + "reads it when it next starts.")
+        Map<String, String> brokerConfig = new LinkedHashMap<>();
+        @Option(names = "--controller-config", paramLabel = "KEY=VALUE", description = "A key for every "
+                + "controller's node.properties (repeatable), kept like --broker-config.")
+        Map<String, String> controllerConfig = new LinkedHashMap<>();
         @Spec CommandSpec spec;
 
         public Up(CliEnvironment env) {
@@ -68,8 +80,13 @@ public final class ClusterCommand implements Runnable {
                 topology = new ClusterTopology(existing.get().host(), existing.get().portBase(),
                         topology.controllers(), topology.brokers());
             }
+            requireNodeKeys(spec, "--broker-config", brokerConfig);
+            requireNodeKeys(spec, "--controller-config", controllerConfig);
+            ClusterSpec clusterSpec = ClusterAccess.spec(env, topology)
+                    .withProperties(NodeRole.BROKER, brokerConfig)
+                    .withProperties(NodeRole.CONTROLLER, controllerConfig);
             long started = System.nanoTime();
-            try (LocalCluster cluster = new LocalCluster(ClusterAccess.spec(env, topology), env.nodeClassArchives(), env.channels())) {
+            try (LocalCluster cluster = new LocalCluster(clusterSpec, env.nodeClassArchives(), env.channels())) {
                 if (!json.enabled()) {
                     env.err().println("starting " + topology.controllers() + " controllers and " + topology.brokers()
                             + " brokers in " + env.clusterDir() + " ...");
@@ -87,6 +104,16 @@ public final class ClusterCommand implements Runnable {
                                 topology.host(), topology.metricsPort(NodeName.broker(1)));
                     }
                 }
+            }
+        }
+    }
+
+    /** Refuses keys the local cluster sets from its topology: a node given another would not find its peers. */
+    private static void requireNodeKeys(CommandSpec spec, String option, Map<String, String> keys) {
+        for (String key : keys.keySet()) {
+            if (NodeProperties.TOPOLOGY_KEYS.contains(key)) {
+                throw new ParameterException(spec.commandLine(), option + " " + key + ": the local cluster sets "
+                        + key + " from its topology; choose the topology with --controllers and --brokers");
             }
         }
     }

@@ -123,6 +123,23 @@ class LocalClusterProcessTest {
     }
 
     @Test
+    void upKeepsTheKeysANodesFileWasGivenAndWritesItsTopologyKeysAnew(@TempDir Path dir) throws Exception {
+        try (LocalCluster cluster = open(spec(dir, 1, 1))) {
+            cluster.up();
+            Path file = cluster.paths(NodeName.broker(1)).properties();
+            Files.writeString(file, Files.readString(file).replace("rpc.port=31201", "rpc.port=1")
+                    + "log.flush.mode=lazy\n");
+
+            cluster.up();
+
+            Map<String, String> keys = NodeProperties.read(file);
+            assertEquals("lazy", keys.get("log.flush.mode"), "a key added by hand");
+            assertEquals("31201", keys.get("rpc.port"), "a topology key is the topology's");
+            assertEquals("1500", keys.get("broker.session.timeout.ms"), "the spec's extra key");
+        }
+    }
+
+    @Test
     void upRefusesADirectoryHoldingAnotherTopology(@TempDir Path dir) {
         ClusterFile.write(dir, new ClusterTopology("127.0.0.1", 31000, 3, 3));
         try (LocalCluster cluster = open(spec(dir, 1, 1))) {
