@@ -1,5 +1,6 @@
 package io.wharf.broker.partition;
 
+import io.wharf.broker.ServiceThreads;
 import io.wharf.broker.TopicPartition;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.PartitionState;
@@ -97,11 +98,8 @@ final class LogDirectory implements AutoCloseable {
         this.channels = channels;
         this.onOffline = onOffline;
         this.space = new DirectorySpace(brokerId, dataDir, resumeFreeBytes);
-        this.rollFlusher = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "broker-" + brokerId + "-log-flusher");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.rollFlusher = Executors.newSingleThreadExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-log-flusher"));
         this.flusher = new DirectoryFlusher(brokerId, String.valueOf(dataDir.getFileName()), fsyncNanos);
         this.highWatermarks = new HighWatermarkCheckpoint(dataDir);
         try {
@@ -110,11 +108,8 @@ final class LogDirectory implements AutoCloseable {
             log.error("Broker {} ignores its high-watermark checkpoint; its replicas start without a known high "
                     + "watermark and the file is rewritten at the next checkpoint", brokerId, e);
         }
-        this.checkpointer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "broker-" + brokerId + "-hw-checkpoint");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.checkpointer = Executors.newSingleThreadScheduledExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-hw-checkpoint"));
         checkpointer.scheduleWithFixedDelay(this::checkpointQuietly, checkpointInterval.toMillis(),
                 checkpointInterval.toMillis(), TimeUnit.MILLISECONDS);
         checkpointer.scheduleWithFixedDelay(space::checkFreed, SPACE_CHECK_INTERVAL_MS, SPACE_CHECK_INTERVAL_MS,

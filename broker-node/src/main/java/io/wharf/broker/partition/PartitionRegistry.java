@@ -1,6 +1,7 @@
 package io.wharf.broker.partition;
 
 import io.wharf.broker.MetadataListener;
+import io.wharf.broker.ServiceThreads;
 import io.wharf.broker.TopicPartition;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.replication.log.FlushMode;
@@ -99,16 +100,10 @@ public final class PartitionRegistry implements MetadataListener, AutoCloseable 
                              CleaningListener cleanings) {
         int brokerId = settings.brokerId();
         this.brokerId = brokerId;
-        this.applierThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "broker-" + brokerId + "-partitions");
-            thread.setDaemon(true);
-            return thread;
-        });
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "broker-" + brokerId + "-ack-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.applierThread = Executors.newSingleThreadScheduledExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-partitions"));
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                ServiceThreads.daemon("broker-" + brokerId + "-ack-timer"));
         timer.setRemoveOnCancelPolicy(true);  // a cancelled deadline leaves the queue at once
         this.ackTimer = timer;
         this.directory = new LogDirectory(brokerId, settings.dataDir(), clock, settings.checkpointInterval(),

@@ -1,5 +1,6 @@
 package io.wharf.broker.partition;
 
+import io.wharf.broker.ServiceThreads;
 import io.wharf.config.TopicConfigKeys;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.metadata.TopicConfigs;
@@ -60,11 +61,8 @@ final class RetentionEnforcer implements AutoCloseable {
         this.brokerDefault = brokerDefault;
         this.checkInterval = checkInterval;
         this.producerIdExpiration = producerIdExpiration;
-        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread t = new Thread(runnable, "broker-" + brokerId + "-log-retention");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(
+                ServiceThreads.daemon("broker-" + brokerId + "-log-retention"));
     }
 
     /** Schedules a run every check interval, the first one interval from now. */

@@ -2,6 +2,7 @@ package io.wharf.broker.producer;
 
 import io.wharf.broker.ControllerChannels;
 import io.wharf.broker.ControllerUnavailableException;
+import io.wharf.broker.ServiceThreads;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.controller.AllocateProducerIdsRequest;
@@ -55,11 +56,7 @@ public final class ProducerIdAllocator implements AutoCloseable {
         this.brokerId = brokerId;
         this.controllers = controllers;
         this.brokerEpoch = brokerEpoch;
-        this.thread = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, "broker-" + brokerId + "-producer-ids");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadExecutor(ServiceThreads.daemon("broker-" + brokerId + "-producer-ids"));
     }
 
     /**
