@@ -18,7 +18,12 @@ final class ReadinessProbe {
 
     private static final Duration TIMEOUT = Duration.ofMillis(500);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    /**
+     * Built on the first probe, not with the probe: building one sets up the JDK's TLS classes,
+     * some 900 classes and a few hundred milliseconds that {@code wharf cluster status}, {@code kill}
+     * or {@code stop}, which never probe, should not pay for.
+     */
+    private HttpClient http;  // guarded by this
 
     /**
      * Why {@code node} is not ready, or empty when it answers 200; a node without an HTTP port
@@ -31,7 +36,7 @@ final class ReadinessProbe {
         }
         URI uri = URI.create("http://" + topology.host(node) + ":" + port + "/health/ready");
         try {
-            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
+            HttpResponse<String> answer = client().send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             return answer.statusCode() == 200 ? Optional.empty()
                     : Optional.of(node + " is not ready (" + uri + " answered " + answer.statusCode() + ": "
@@ -42,5 +47,12 @@ final class ReadinessProbe {
             Thread.currentThread().interrupt();
             return Optional.of("interrupted while asking " + uri);
         }
+    }
+
+    private synchronized HttpClient client() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+        }
+        return http;
     }
 }
