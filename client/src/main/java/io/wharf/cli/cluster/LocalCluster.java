@@ -24,9 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -412,12 +409,10 @@ public final class LocalCluster implements AutoCloseable {
 
     private void stopWithin(NodeName node, ProcessHandle process, Duration timeout) {
         try {
-            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            process.destroyForcibly();
-            awaitExit(node, process, KILL_TIMEOUT);
-        } catch (ExecutionException e) {
-            throw new LocalClusterException("cannot wait for " + node + " to exit: " + e.getCause(), e);
+            if (!ProcessLiveness.awaitGone(process, timeout)) {
+                process.destroyForcibly();
+                awaitExit(node, process, KILL_TIMEOUT);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LocalClusterException("interrupted while stopping " + node, e);
@@ -427,9 +422,10 @@ public final class LocalCluster implements AutoCloseable {
 
     private static void awaitExit(NodeName node, ProcessHandle process, Duration timeout) {
         try {
-            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            throw new LocalClusterException(node + " (pid " + process.pid() + ") did not exit after SIGKILL", e);
+            if (!ProcessLiveness.awaitGone(process, timeout)) {
+                throw new LocalClusterException(node + " (pid " + process.pid() + ") did not exit within "
+                        + timeout.toSeconds() + " s after SIGKILL");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LocalClusterException("interrupted while waiting for " + node + " to exit", e);

@@ -10,9 +10,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * A node's pid file and the check that the pid in it still names that node's process: alive, and
- * (where the OS tells) with a command line containing the node's marker — so a pid reused by an
- * unrelated process after a crash is not mistaken for the node. Stateless.
+ * A node's pid file and the check that the pid in it still names that node's process: running
+ * (not a zombie, {@link ProcessLiveness}), and (where the OS tells) with a command line containing
+ * the node's marker — so a pid reused by an unrelated process after a crash is not mistaken for
+ * the node. Stateless.
  */
 public final class PidFile {
 
@@ -54,7 +55,7 @@ public final class PidFile {
             return Optional.empty();
         }
         return ProcessHandle.of(pid.getAsLong())
-                .filter(ProcessHandle::isAlive)
+                .filter(ProcessLiveness::isRunning)
                 .filter(process -> process.info().commandLine().map(line -> line.contains(marker)).orElse(true));
     }
 }
