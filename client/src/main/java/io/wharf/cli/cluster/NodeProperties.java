@@ -14,9 +14,9 @@ import java.util.TreeMap;
 
 /**
  * The properties file of one node of a local cluster: the keys its main class needs to find its
- * peers (see docs/architecture.md), a broker's one event loop, the keys its file already held
- * (a user's edits, or an earlier {@code cluster up --broker-config}), then the extra keys the
- * cluster is given now. Stateless.
+ * peers (see docs/architecture.md), a broker's one event loop unless its file says otherwise, the
+ * other keys its file already held (a user's edits, or an earlier {@code cluster up
+ * --broker-config}), and the extra keys the cluster is given now. Stateless.
  */
 public final class NodeProperties {
 
@@ -37,9 +37,9 @@ public final class NodeProperties {
     }
 
     /**
-     * The keys of {@code node}: those its topology gives it, then the defaults of a local node,
-     * then what its file held ({@code kept}; its topology keys are written anew), then
-     * {@code extra}, which adds keys or overrides any other (a test may shorten
+     * The keys of {@code node}: the defaults of a local node, replaced by what its file held
+     * ({@code kept}) but for the {@link #TOPOLOGY_KEYS}, which always come from {@code topology};
+     * then {@code extra}, which adds keys or overrides any other (a test may shorten
      * {@code broker.session.timeout.ms}, say).
      */
     public static SortedMap<String, String> of(ClusterTopology topology, NodeName node, NodePaths paths,
