@@ -19,9 +19,9 @@ final class ReadinessProbe {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
 
     /**
-     * Built on the first probe, not with the probe: building one sets up the JDK's TLS classes,
-     * some 900 classes and a few hundred milliseconds that {@code wharf cluster status}, {@code kill}
-     * or {@code stop}, which never probe, should not pay for.
+     * Built on the first probe rather than with this object: building one sets up the JDK's TLS
+     * stack, some 900 classes and a few hundred milliseconds that {@code wharf cluster status},
+     * {@code kill} or {@code stop}, which never probe, should not pay for.
      */
     private HttpClient http;  // guarded by this
 
