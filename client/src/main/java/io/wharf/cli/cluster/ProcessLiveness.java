@@ -1,10 +1,12 @@
 package io.wharf.cli.cluster;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 
 /**
  * Whether a node's process still runs, counting a zombie as gone. A node launched by an earlier
@@ -20,7 +22,7 @@ final class ProcessLiveness {
     private ProcessLiveness() {
     }
 
-    /** True while {@code process} exists and has not exited (a zombie has). */
+    /** True while {@code process} exists and has not wholly exited (a zombie has). */
     static boolean isRunning(ProcessHandle process) {
         return process.isAlive() && !isZombie(process.pid());
     }
@@ -41,14 +43,26 @@ final class ProcessLiveness {
         return true;
     }
 
-    /** Whether the kernel lists {@code pid} as a zombie; false when it cannot tell. */
+    /**
+     * Whether {@code pid} has exited but is not reaped: the kernel lists it as a zombie and its
+     * other threads are gone. A JVM's main thread turns zombie as soon as it exits, while its other
+     * threads may still be exiting and holding the process's files, and with them its listening
+     * ports; a thread is removed from {@code /proc/PID/task} only once it has released them. False
+     * when it cannot tell.
+     */
     static boolean isZombie(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid));
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            String stat = Files.readString(proc.resolve("stat"), StandardCharsets.US_ASCII);
             // "pid (comm) state ...": comm may itself hold spaces and parentheses, so look after the last ')'.
             int end = stat.lastIndexOf(')');
-            return end >= 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
-        } catch (IOException e) {
+            if (end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z') {
+                return false;
+            }
+            try (Stream<Path> threads = Files.list(proc.resolve("task"))) {
+                return threads.count() <= 1;
+            }
+        } catch (IOException | UncheckedIOException e) {
             return false;
         }
     }
