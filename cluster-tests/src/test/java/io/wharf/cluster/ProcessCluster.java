@@ -183,10 +183,17 @@ final class ProcessCluster implements AutoCloseable {
         return led;
     }
 
+    /**
+     * Throws the cluster away: every node is killed (SIGKILL) rather than stopped cleanly, since
+     * its directory is deleted at the next start anyway, and a clean stop of three controllers one
+     * after another takes 10–16 s of the suite's time where killing them all takes about one.
+     */
     @Override
     public void close() {
         admin.close();
-        cluster.down();
+        List<NodeName> nodes = cluster.topology().nodes();
+        nodes.forEach(cluster::killNoWait);
+        nodes.forEach(cluster::kill);
         cluster.close();
     }
 
