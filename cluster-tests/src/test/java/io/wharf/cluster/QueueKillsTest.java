@@ -144,6 +144,10 @@ class QueueKillsTest {
         }
         all.forEach(cluster.launcher()::kill);
         all.forEach(cluster.launcher()::start);
+        // The controllers come back with the brokers registered and unfenced as before the kill
+        // (their sessions have not expired yet), so the metadata alone looks healthy at once: each
+        // node's own readiness says when it has registered again and caught up.
+        cluster.launcher().awaitHealthy(RECOVERY_LIMIT);
         await("the whole cluster back").atMost(RECOVERY_LIMIT).pollInterval(Duration.ofMillis(200))
                 .ignoreException(AdminException.class)
                 .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic));
