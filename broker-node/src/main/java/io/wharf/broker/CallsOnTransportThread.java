@@ -11,8 +11,7 @@ import java.util.concurrent.Executor;
 /**
  * Runs {@code Produce}, {@code ProduceStream}, {@code ReplicaFetch} and the queue data calls
  * ({@code Publish}, {@code Enqueue}, {@code Consume}) on the transport (Netty event loop) thread
- * of their connection instead of handing them to the gRPC executor; every other call keeps the
- * executor.
+ * of their connection; every other call goes to the server's pool for calls that may block.
  *
  * <p>Each hand-off is a thread wake-up, and on a small virtual machine a context switch costs
  * more than the work it hands over (measured with {@code perf}: a quarter of a broker's CPU in the
@@ -23,16 +22,17 @@ import java.util.concurrent.Executor;
  * thread. The queue calls only route a publish from the metadata image and hand it, or a
  * consumer's request, to the queue thread (a forward to another leader is an asynchronous call),
  * so the queue thread is one hand-off away from the wire rather than two. A consumer's
- * {@code Fetch} stays on the executor: it may read old segments from disk.
+ * {@code Fetch} goes to the pool: it may read old segments from disk.
  *
- * <p>It does not order separate unary calls: gRPC starts each call on its executor pool before
- * switching to this one, so two pipelined unary requests can overtake each other. The producer
- * therefore pipelines on one {@code ProduceStream} per broker, whose messages gRPC delivers in
- * order ({@link ProduceStreamCall}). Stateless.
+ * <p>The server's own executor must be the direct one ({@link GrpcServer} builds it so): gRPC looks
+ * a call's method up on that executor before it asks this supplier where to run the call, so with
+ * a pool there every unary call, a follower's fetch included, would cross to a pool thread and
+ * its answer back to the event loop: two wake-ups per call. Immutable.
  */
 final class CallsOnTransportThread implements ServerCallExecutorSupplier {
 
-    private static final Executor DIRECT = Runnable::run;
+    private final Executor mayBlock;
+
     private static final Set<String> ON_TRANSPORT = Set.of(
             BrokerServiceGrpc.getProduceMethod().getFullMethodName(),
             BrokerServiceGrpc.getProduceStreamMethod().getFullMethodName(),
@@ -41,8 +41,14 @@ final class CallsOnTransportThread implements ServerCallExecutorSupplier {
             BrokerServiceGrpc.getConsumeMethod().getFullMethodName(),
             ReplicationServiceGrpc.getReplicaFetchMethod().getFullMethodName());
 
+    /** @param mayBlock runs every call not listed above */
+    CallsOnTransportThread(Executor mayBlock) {
+        this.mayBlock = mayBlock;
+    }
+
+    /** Null (stay on the transport thread, the server's direct executor) for the data calls, else the pool. */
     @Override
     public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata metadata) {
-        return ON_TRANSPORT.contains(call.getMethodDescriptor().getFullMethodName()) ? DIRECT : null;
+        return ON_TRANSPORT.contains(call.getMethodDescriptor().getFullMethodName()) ? null : mayBlock;
     }
 }

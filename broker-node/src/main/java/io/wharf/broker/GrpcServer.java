@@ -7,6 +7,8 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.wharf.broker.replica.ReplicationGrpcService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,9 +16,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The broker's gRPC server: {@code BrokerService} (each call told its client's address,
  * {@link ClientAddress}) and {@code ReplicationService} on one port, the data calls run on the
- * transport threads ({@link CallsOnTransportThread}). With {@code num.network.threads} set it has
- * Netty event loops of its own, else it shares gRPC's. Thread-safe; owns its event loops until
- * {@link #close()}.
+ * transport threads ({@link CallsOnTransportThread}), the others on a pool of its own
+ * ({@code broker-N-calls}, threads made as calls need them, as gRPC's default executor). With
+ * {@code num.network.threads} set it has Netty event loops of its own, else it shares gRPC's.
+ * Thread-safe; owns its event loops and its pool until {@link #close()}.
  */
 final class GrpcServer implements AutoCloseable {
 
@@ -25,11 +28,13 @@ final class GrpcServer implements AutoCloseable {
     private final int brokerId;
     private final Server server;
     private final EventLoopGroup loops;  // null: gRPC's shared event loops
+    private final ExecutorService calls;
 
-    private GrpcServer(int brokerId, Server server, EventLoopGroup loops) {
+    private GrpcServer(int brokerId, Server server, EventLoopGroup loops, ExecutorService calls) {
         this.brokerId = brokerId;
         this.server = server;
         this.loops = loops;
+        this.calls = calls;
     }
 
     /**
@@ -48,16 +53,19 @@ final class GrpcServer implements AutoCloseable {
             loops = NettyLoops.group(networkThreads, ServiceThreads.daemon("broker-" + brokerId + "-network"));
             builder.bossEventLoopGroup(loops).workerEventLoopGroup(loops).channelType(NettyLoops.serverChannelType());
         }
+        ExecutorService calls = Executors.newCachedThreadPool(ServiceThreads.daemon("broker-" + brokerId + "-calls"));
         try {
             Server server = builder
                     .maxInboundMessageSize(maxInboundBytes)
-                    .callExecutor(new CallsOnTransportThread())
+                    .directExecutor()
+                    .callExecutor(new CallsOnTransportThread(calls))
                     .addService(ServerInterceptors.intercept(brokerService, new ClientAddress()))
                     .addService(replicationService)
                     .build()
                     .start();
-            return new GrpcServer(brokerId, server, loops);
+            return new GrpcServer(brokerId, server, loops, calls);
         } catch (IOException | RuntimeException e) {
+            calls.shutdownNow();
             if (loops != null) {
                 loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
@@ -89,6 +97,7 @@ final class GrpcServer implements AutoCloseable {
         if (!terminated) {
             server.shutdownNow();
         }
+        calls.shutdownNow();
         if (loops != null) {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }

@@ -459,8 +459,7 @@ class DataPlaneTest {
         PartitionState led = quorum.image().topic("mirrored").orElseThrow().partitions().values().stream()
                 .filter(p -> p.leader() == 1).findFirst().orElseThrow();
         int p = led.partition();
-        var replication = io.wharf.proto.replication.ReplicationServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        var replication = new io.wharf.broker.replica.ReplicaFetchStreamClient(channel);
         java.util.function.BiFunction<Long, Integer, io.wharf.proto.replication.ReplicaFetchRequest> fetchAt =
                 (offset, lastEpoch) -> io.wharf.proto.replication.ReplicaFetchRequest.newBuilder().setReplicaId(2)
                         .setBrokerEpoch(followerEpoch).setMaxWaitMs(0)
@@ -473,29 +472,36 @@ class DataPlaneTest {
                 .setTimeoutMs(20_000).addPartitions(part("mirrored", p, batch("a", "b", "c"))).build());
         await().atMost(Duration.ofSeconds(5)).until(() -> broker.partitions()
                 .partition(new TopicPartition("mirrored", p)).orElseThrow().log().logEndOffset() == 3);
-        var copied = replication.replicaFetch(fetchAt.apply(0L, -1)).getPartitions(0);
+        var copied = replication.fetch(fetchAt.apply(0L, -1)).getPartitions(0);
         assertCode(ErrorCode.NONE, copied.getError());
         assertEquals(List.of("a", "b", "c"), values(copied.getRecords()));
         assertEquals(0, copied.getHighWatermark(), "the follower has not reported anything yet");
         assertFalse(async.isDone());
-        var caughtUp = replication.replicaFetch(fetchAt.apply(3L, led.leaderEpoch())).getPartitions(0);
+        var caughtUp = replication.fetch(fetchAt.apply(3L, led.leaderEpoch())).getPartitions(0);
         assertEquals(3, caughtUp.getHighWatermark());
         assertCode(ErrorCode.NONE, async.get(5, TimeUnit.SECONDS).getPartitions(0).getError());
 
         // A follower claiming more of the epoch than the leader wrote must truncate to its end.
-        var diverged = replication.replicaFetch(fetchAt.apply(7L, led.leaderEpoch())).getPartitions(0);
+        var diverged = replication.fetch(fetchAt.apply(7L, led.leaderEpoch())).getPartitions(0);
         assertTrue(diverged.hasDivergingEpoch());
         assertEquals(led.leaderEpoch(), diverged.getDivergingEpoch().getEpoch());
         assertEquals(3, diverged.getDivergingEpoch().getEndOffset());
         assertTrue(diverged.getRecords().isEmpty());
 
-        var stale = replication.replicaFetch(fetchAt.apply(3L, led.leaderEpoch()).toBuilder()
+        var stale = replication.fetch(fetchAt.apply(3L, led.leaderEpoch()).toBuilder()
                 .setBrokerEpoch(followerEpoch - 1).build()).getPartitions(0);
         assertCode(ErrorCode.STALE_BROKER_EPOCH, stale.getError());
-        var fenced = replication.replicaFetch(fetchAt.apply(3L, led.leaderEpoch()).toBuilder().setPartitions(0,
+        var fenced = replication.fetch(fetchAt.apply(3L, led.leaderEpoch()).toBuilder().setPartitions(0,
                 fetchAt.apply(3L, led.leaderEpoch()).getPartitions(0).toBuilder()
                         .setCurrentLeaderEpoch(led.leaderEpoch() + 1)).build()).getPartitions(0);
         assertCode(ErrorCode.UNKNOWN_LEADER_EPOCH, fenced.getError());
+
+        // One request at a time on a stream: a second one while the first waits ends the stream.
+        replication.send(fetchAt.apply(3L, led.leaderEpoch()).toBuilder().setMaxWaitMs(10_000).build());
+        replication.send(fetchAt.apply(3L, led.leaderEpoch()));
+        Object ended = replication.next();
+        assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, io.grpc.Status.fromThrowable((Throwable) ended).getCode(),
+                "the stream ends with INVALID_ARGUMENT: " + ended);
     }
 
     @Test

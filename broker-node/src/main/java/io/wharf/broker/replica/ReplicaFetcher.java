@@ -4,7 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.wharf.broker.HostPort;
 import io.wharf.broker.NettyLoops;
 import io.wharf.broker.ServiceThreads;
@@ -28,19 +29,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pulls, from one leader broker, every partition this broker follows there: one long-poll
- * {@code ReplicaFetch} at a time, each answer applied (truncate on a diverging epoch, restart the
+ * Pulls, from one leader broker, every partition this broker follows there: one long-poll request
+ * at a time on a {@code ReplicaFetch} stream kept open to that leader, each answer applied (truncate on a diverging epoch, restart the
  * log at the leader's log start when it fell below it, else append and adopt the HW and the
  * leader's log start offset) before the next request, whose fetch offsets report the progress
  * back. Within a fetch session ({@link FollowerFetchSession}) a request lists only the partitions
- * whose position changed and the answer only those with news; a session error or a failed
- * request starts over with a full request.
+ * whose position changed and the answer only those with news; a session error, or a stream that
+ * fails or leaves a request unanswered past its max wait plus {@code requestSlack}, starts over
+ * with a full request on a new stream.
  *
  * <p>Owns one channel and the one event-loop thread that runs it: the thread that reads an answer
  * also applies it, fsyncs what it appended and writes the next request, so a replication round
@@ -68,6 +71,8 @@ final class ReplicaFetcher implements AutoCloseable {
     private volatile boolean stopping;
     /** Touched only on the loop. */
     private final FollowerFetchSession session = new FollowerFetchSession();
+    /** The open stream to the leader, null when there is none; touched only on the loop. */
+    private LeaderStream stream;
 
     ReplicaFetcher(int brokerId, int leaderId, HostPort endpoint, PartitionRegistry registry, LongSupplier brokerEpoch,
                    Duration maxWait, int maxBytes, Duration backoff, Duration requestSlack) {
@@ -107,13 +112,25 @@ final class ReplicaFetcher implements AutoCloseable {
                 fetchAfterBackoff();
                 return;
             }
-            ReplicationServiceGrpc.newStub(channel)
-                    .withDeadlineAfter(maxWait.plus(requestSlack).toMillis(), TimeUnit.MILLISECONDS)
-                    .replicaFetch(round.get().request(), new Answer(round.get()));
+            if (stream == null) {
+                stream = new LeaderStream();
+            }
+            stream.send(round.get());
         } catch (RuntimeException e) {
             log.error("Broker {} fetcher from {} failed; retrying after {} ms", brokerId, leaderId,
                     backoff.toMillis(), e);
+            endStream("the fetcher failed: " + e);
             fetchAfterBackoff();
+        }
+    }
+
+    /** On the loop: drops the stream (cancelling it) and the session, so the next request starts over. */
+    private void endStream(String why) {
+        session.reset();
+        LeaderStream ending = stream;
+        stream = null;
+        if (ending != null) {
+            ending.cancel(why);
         }
     }
 
@@ -133,45 +150,62 @@ final class ReplicaFetcher implements AutoCloseable {
                          Map<TopicPartition, FollowerPosition> positions, Map<TopicPartition, Partition> partitions) {
     }
 
-    /** Receives one request's answer on the loop, applies it, and sends the next request. */
-    private final class Answer implements StreamObserver<ReplicaFetchResponse> {
+    /**
+     * One {@code ReplicaFetch} stream to the leader, with at most one request on it. Its answers
+     * arrive on the loop (the channel runs on it, with the direct executor); a failure may be
+     * told on another thread and goes back to the loop first. A stream that is no longer
+     * {@link #stream} (ended, or replaced after a failure) is ignored.
+     */
+    private final class LeaderStream implements ClientResponseObserver<ReplicaFetchRequest, ReplicaFetchResponse> {
 
-        private final Round round;
-        private ReplicaFetchResponse response;
+        private ClientCallStreamObserver<ReplicaFetchRequest> requests;
+        private Round pending;
+        private ScheduledFuture<?> deadline;
 
-        Answer(Round round) {
-            this.round = round;
+        LeaderStream() {
+            ReplicationServiceGrpc.newStub(channel).replicaFetch(this);
         }
 
         @Override
-        public void onNext(ReplicaFetchResponse value) {
-            response = value;
+        public void beforeStart(ClientCallStreamObserver<ReplicaFetchRequest> requestStream) {
+            this.requests = requestStream;
         }
 
-        @Override
-        public void onError(Throwable failure) {
-            // A call that fails before it reaches the transport (no connection, its deadline) is
-            // told so on another thread: the session is the loop's, so go back there first.
-            try {
-                loop.execute(() -> {
-                    session.reset();
-                    if (!stopping) {
-                        log.debug("Broker {} ReplicaFetch to {} at {} failed: {}", brokerId, leaderId, endpoint,
-                                Status.fromThrowable(failure));
-                    }
-                    fetchAfterBackoff();
-                });
-            } catch (RejectedExecutionException closing) {
-                // close() shut the loop down: the failure is the channel's shutdown, nothing to retry.
+        /** On the loop: sends {@code round}'s request, and gives up on the stream if no answer comes in time. */
+        void send(Round round) {
+            pending = round;
+            deadline = loop.schedule(() -> unanswered(round), maxWait.plus(requestSlack).toMillis(),
+                    TimeUnit.MILLISECONDS);
+            requests.onNext(round.request());
+        }
+
+        private void unanswered(Round round) {
+            if (stream == this && pending == round) {
+                log.debug("Broker {} got no answer from leader {} at {} within {} ms; opening a new stream",
+                        brokerId, leaderId, endpoint, maxWait.plus(requestSlack).toMillis());
+                endStream("no answer within " + maxWait.plus(requestSlack).toMillis() + " ms");
+                fetchAfterBackoff();
             }
         }
 
+        void cancel(String why) {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            requests.cancel(why, null);
+        }
+
         @Override
-        public void onCompleted() {
+        public void onNext(ReplicaFetchResponse response) {
+            if (stream != this || pending == null) {
+                return;
+            }
+            Round round = pending;
+            pending = null;
+            deadline.cancel(false);
             boolean fine;
             try {
-                // A unary call completes after its one answer; without it, treat the round as failed.
-                fine = response != null && apply(round, response);
+                fine = apply(round, response);
             } catch (RuntimeException e) {
                 log.error("Broker {} fetcher from {} failed; retrying after {} ms", brokerId, leaderId,
                         backoff.toMillis(), e);
@@ -181,6 +215,34 @@ final class ReplicaFetcher implements AutoCloseable {
                 fetch();
             } else {
                 fetchAfterBackoff();
+            }
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            ended(Status.fromThrowable(failure).toString());
+        }
+
+        @Override
+        public void onCompleted() {
+            ended("the leader ended the stream");
+        }
+
+        private void ended(String why) {
+            try {
+                loop.execute(() -> {
+                    if (stream != this) {
+                        return;
+                    }
+                    if (!stopping) {
+                        log.debug("Broker {} ReplicaFetch stream to {} at {} ended: {}", brokerId, leaderId,
+                                endpoint, why);
+                    }
+                    endStream(why);
+                    fetchAfterBackoff();
+                });
+            } catch (RejectedExecutionException closing) {
+                // close() shut the loop down: the failure is the channel's shutdown, nothing to retry.
             }
         }
     }

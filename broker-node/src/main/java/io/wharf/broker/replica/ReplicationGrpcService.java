@@ -35,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's side of replication: serves a follower broker's {@code ReplicaFetch} for all the
- * partitions it follows here, recording each follower's progress (which moves the high
+ * The leader's side of replication: serves a follower broker's {@code ReplicaFetch} stream, one
+ * request at a time, for all the partitions it follows here, recording each follower's progress (which moves the high
  * watermark) and long-polling while there is nothing new. A fetch from a broker whose
  * registration epoch is older than the metadata's is refused with STALE_BROKER_EPOCH. Every
  * answer carries the leader's log start offset, which followers adopt as their own; a fetch
@@ -95,15 +95,24 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                 .withoutExemplars().register(metrics.registry());
     }
 
+    /**
+     * One follower's stream: its requests, one at a time, each answered on the stream once
+     * (long-polling while there is nothing new). A second request while one waits breaks that
+     * protocol and ends the stream with INVALID_ARGUMENT; the follower then starts over.
+     */
     @Override
-    public void replicaFetch(ReplicaFetchRequest request, StreamObserver<ReplicaFetchResponse> observer) {
+    public StreamObserver<ReplicaFetchRequest> replicaFetch(StreamObserver<ReplicaFetchResponse> responses) {
+        return new FetchStream(responses);
+    }
+
+    private void handle(ReplicaFetchRequest request, FetchStream stream) {
         long arrived = System.nanoTime();
         partitionsRequested.inc(request.getPartitionsCount());
         Optional<String> stale = staleEpoch(request);
         if (stale.isPresent()) {
             // Its fetcher stops until it registered again; a new session then starts from a full request.
             sessions.close(request.getReplicaId());
-            answer(observer, arrived, staleAnswer(request, stale.get()), Optional.empty());
+            answer(stream, arrived, staleAnswer(request, stale.get()), Optional.empty());
             return;
         }
         Served served;
@@ -112,7 +121,7 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
         } catch (FetchSessionException e) {
             sessionRequests.labelValues("refused").inc();
             log.debug("ReplicaFetch from broker {}: {}", request.getReplicaId(), e.getMessage());
-            answer(observer, arrived, ReplicaFetchResponse.newBuilder()
+            answer(stream, arrived, ReplicaFetchResponse.newBuilder()
                     .setSessionError(PartitionLookup.error(e.code(), e.getMessage())).build(), Optional.empty());
             return;
         }
@@ -130,12 +139,82 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
                     if (failure != null) {
                         log.error("ReplicaFetch from broker {} failed", request.getReplicaId(), failure);
                         // The follower starts over with a full request, which replaces this session.
-                        respond(observer, () -> observer.onError(
-                                Status.INTERNAL.withDescription(failure.toString()).asRuntimeException()));
+                        stream.end(Status.INTERNAL.withDescription(failure.toString()));
                     } else {
-                        answer(observer, arrived, response, served.session());
+                        answer(stream, arrived, response, served.session());
                     }
                 });
+    }
+
+    /**
+     * The leader's end of one follower's stream. Answers come from the transport thread, from
+     * the thread whose append or HW move completed a waiting request, or from the deadline
+     * executor; the monitor keeps them, and the end of the stream, one at a time.
+     */
+    private final class FetchStream implements StreamObserver<ReplicaFetchRequest> {
+
+        private final StreamObserver<ReplicaFetchResponse> responses;
+        private boolean waiting;   // guarded by this: a request is being served
+        private boolean ended;     // guarded by this
+
+        FetchStream(StreamObserver<ReplicaFetchResponse> responses) {
+            this.responses = responses;
+        }
+
+        @Override
+        public void onNext(ReplicaFetchRequest request) {
+            synchronized (this) {
+                if (ended) {
+                    return;
+                }
+                if (waiting) {
+                    endLocked(Status.INVALID_ARGUMENT.withDescription("broker " + request.getReplicaId()
+                            + " sent a ReplicaFetch request before the answer to its previous one; one at a time"));
+                    return;
+                }
+                waiting = true;
+            }
+            handle(request, this);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            // The follower cancelled (it stopped fetching here, or timed out): a waiting answer is dropped.
+            synchronized (this) {
+                ended = true;
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            synchronized (this) {
+                if (!ended) {
+                    ended = true;
+                    respond(responses::onCompleted);
+                }
+            }
+        }
+
+        /** Sends the answer to the request being served; false when the stream has ended. */
+        synchronized boolean send(ReplicaFetchResponse response) {
+            waiting = false;
+            if (ended) {
+                return false;
+            }
+            respond(() -> responses.onNext(response));
+            return true;
+        }
+
+        synchronized void end(Status status) {
+            endLocked(status);
+        }
+
+        private void endLocked(Status status) {
+            if (!ended) {
+                ended = true;
+                respond(() -> responses.onError(status.asRuntimeException()));
+            }
+        }
     }
 
     /** The partitions one request is served for, and the session it opened or continued, if any. */
@@ -170,27 +249,25 @@ public final class ReplicationGrpcService extends ReplicationServiceGrpc.Replica
      * Sends {@code response}, first recording in {@code session} the high watermarks and log
      * starts the follower adopts from it, so the next incremental answer leaves out what did not
      * change since. It adopts neither from an error or a diverging epoch. A follower whose
-     * request fails never learns of them, but it then starts over with a full request.
+     * stream ends never learns of them, but it then starts over with a full request.
      */
-    private void answer(StreamObserver<ReplicaFetchResponse> observer, long arrived, ReplicaFetchResponse response,
+    private void answer(FetchStream stream, long arrived, ReplicaFetchResponse response,
                         Optional<FetchSession> session) {
         session.ifPresent(s -> response.getPartitionsList().stream()
                 .filter(result -> result.getError().getCode() == ErrorCode.NONE && !result.hasDivergingEpoch())
                 .forEach(result -> s.sent(new TopicPartition(result.getTopic(), result.getPartition()),
                         result.getHighWatermark(), result.getLogStartOffset())));
         partitionsAnswered.inc(response.getPartitionsCount());
-        respond(observer, () -> {
-            observer.onNext(response);
-            observer.onCompleted();
+        if (stream.send(response)) {
             metrics.recordFetchRequest(FetchKind.FOLLOWER, System.nanoTime() - arrived);
-        });
+        }
     }
 
-    private static void respond(StreamObserver<ReplicaFetchResponse> observer, Runnable send) {
+    private static void respond(Runnable send) {
         try {
             send.run();
         } catch (RuntimeException e) {
-            log.debug("Could not answer a cancelled ReplicaFetch: {}", e.toString());
+            log.debug("Could not answer on a cancelled ReplicaFetch stream: {}", e.toString());
         }
     }
 
