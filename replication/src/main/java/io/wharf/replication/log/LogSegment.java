@@ -36,6 +36,12 @@ final class LogSegment {
     record RecoveryResult(long truncatedBytes, String damage) {
     }
 
+    /**
+     * How far ahead of its appends a segment's file is written with zeros, at most (never more
+     * than segment.bytes): see {@link SegmentDataFile}. Cut off when the segment is sealed or closed.
+     */
+    static final int PREALLOCATE_BYTES = 1 << 20;
+
     private final long baseOffset;
     private final Path dir;
     private final SegmentDataFile data;
@@ -47,11 +53,12 @@ final class LogSegment {
     private long rollingBaseMs = -1;
     private boolean tailConsistent = true;
 
-    private LogSegment(Path dir, long baseOffset, LogConfig config, LogFileChannels channels, String fileSuffix)
-            throws IOException {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, LogFileChannels channels, String fileSuffix,
+                       boolean takesAppends) throws IOException {
         this.baseOffset = baseOffset;
         this.dir = dir;
-        this.data = new SegmentDataFile(dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix), channels);
+        this.data = new SegmentDataFile(dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix), channels,
+                takesAppends ? (int) Math.min(PREALLOCATE_BYTES, config.segmentBytes()) : 0);
         try {
             this.indexes = new SegmentIndexes(dir, baseOffset, config, fileSuffix);
         } catch (IOException | RuntimeException e) {
@@ -74,7 +81,7 @@ final class LogSegment {
             Files.deleteIfExists(file);
         }
         try {
-            return new LogSegment(dir, baseOffset, config, channels, "");
+            return new LogSegment(dir, baseOffset, config, channels, "", true);
         } catch (IOException e) {
             for (Path file : files) {
                 closeQuietly(() -> Files.deleteIfExists(file), e);
@@ -106,7 +113,7 @@ final class LogSegment {
         for (String suffix : List.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)) {
             Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix) + CLEANED_SUFFIX));
         }
-        return new LogSegment(dir, baseOffset, config, channels, CLEANED_SUFFIX);
+        return new LogSegment(dir, baseOffset, config, channels, CLEANED_SUFFIX, false);
     }
 
     /**
@@ -126,7 +133,7 @@ final class LogSegment {
      */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, LogFileChannels channels, long nowMs)
             throws IOException {
-        LogSegment segment = new LogSegment(dir, baseOffset, config, channels, "");
+        LogSegment segment = new LogSegment(dir, baseOffset, config, channels, "", true);
         segment.loadState(nowMs);
         return segment;
     }
@@ -411,11 +418,12 @@ final class LogSegment {
     }
 
     /**
-     * Seals the segment without fsyncing it: final time-index entry and indexes trimmed to their
-     * entries. After this no mutation but {@link #flushAll()} happens until truncation makes the
+     * Seals the segment without fsyncing it: the data file cut to its batches, final time-index
+     * entry and indexes trimmed to their entries. After this no mutation but {@link #flushAll()} happens until truncation makes the
      * segment active again, so a flusher thread may run {@code flushAll} concurrently with reads.
      */
     void seal() throws IOException {
+        data.trimTo(size);
         indexes.seal();
     }
 
@@ -429,8 +437,13 @@ final class LogSegment {
         indexes.flush();
     }
 
+    /** Cuts the zeros written ahead of the data, then closes the file. */
     void close() throws IOException {
-        data.close();
+        try {
+            data.trimTo(size);
+        } finally {
+            data.close();
+        }
     }
 
     /** Closes and removes the segment's three files. */

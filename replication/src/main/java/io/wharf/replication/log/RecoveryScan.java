@@ -8,7 +8,9 @@ import java.util.function.Consumer;
 /**
  * The walk over a segment file that recovery makes, trusting nothing: each batch's framing,
  * magic, base offset (continuing from the previous batch, the first at the segment's base
- * offset), record count, compression id and CRC-32C are verified, up to the first damaged batch.
+ * offset), record count, compression id and CRC-32C are verified, up to the first damaged batch
+ * or a tail of zeros (written ahead of the appends, see {@link SegmentDataFile}), which ends the
+ * data without damage.
  * It only reads; the {@link LogSegment} indexes the verified batches and cuts the rest.
  */
 final class RecoveryScan {
@@ -41,7 +43,9 @@ final class RecoveryScan {
         while (position < fileEnd) {
             FileBatchHeader header = file.headerAt(position, fileEnd, scratch);
             if (header == null) {
-                damage = "torn or mis-sized batch at position " + position;
+                if (!file.zeroFrom(position, fileEnd)) {
+                    damage = "torn or mis-sized batch at position " + position;
+                }
                 break;
             }
             damage = headerProblem(header, expected);

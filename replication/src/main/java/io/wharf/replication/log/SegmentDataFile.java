@@ -17,16 +17,41 @@ import java.util.zip.CRC32C;
  * mean (offsets, indexes, the committed size) is the segment's: reads stop at an end the caller
  * passes, the segment's committed size, so they never see a batch whose append is under way.
  *
+ * <p>A file that takes appends is written with zeros ahead of its data, {@code preallocateBytes}
+ * at a time ({@link #write}), and cut back to its data when its segment is sealed or closed
+ * ({@link #trimTo}). An append then overwrites blocks the file already has, so the fsync after it
+ * writes the data alone: on ext4 an fsync of a file that grew also writes its inode (a second
+ * synchronous write, ~a quarter of the fsync's CPU measured with {@code perf}). A crash leaves the
+ * zeros in place; a header of zeros ends the batches like the end of the file does, and recovery
+ * takes a tail of zeros for the end of the data ({@link RecoveryScan}).
+ *
  * <p>Threading: as its segment's; positional reads run concurrently with the single writer.
  */
 final class SegmentDataFile {
+    private static final int ZEROS_CHUNK = 64 * 1024;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZEROS_CHUNK).asReadOnlyBuffer();
+
     private final FileChannel channel;
+    private final int preallocateBytes;
+    /** Bytes in the file: the data, then zeros written ahead of it. Touched by the writing thread only. */
+    private int fileEnd;
     /** Changed only by {@link #renameTo}, by the thread that owns the segment before it is published. */
     private Path file;
 
-    SegmentDataFile(Path file, LogFileChannels channels) throws IOException {
+    /**
+     * @param preallocateBytes how far ahead of its data {@link #write} extends the file with zeros,
+     *                         in steps of this size; 0 extends it only by what is written
+     */
+    SegmentDataFile(Path file, LogFileChannels channels, int preallocateBytes) throws IOException {
         this.file = file;
         this.channel = channels.open(file);
+        this.preallocateBytes = preallocateBytes;
+        try {
+            this.fileEnd = (int) Math.min(channel.size(), Integer.MAX_VALUE);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     Path file() {
@@ -44,25 +69,73 @@ final class SegmentDataFile {
     }
 
     /**
-     * Writes all of {@code bytes} at {@code start}. When that fails part way (a full disk) the
-     * file is cut back to {@code start}, which needs no space: bytes past the committed size
-     * belong to no batch.
+     * Writes all of {@code bytes} at {@code start}, first extending the file with zeros to the
+     * next multiple of the preallocation step past them when they would reach beyond it. When
+     * that fails part way (a full disk) the file is cut back to {@code start}, which needs no
+     * space: bytes past the committed size belong to no batch.
      */
     void write(ByteBuffer bytes, int start) throws IOException {
         long at = start;
+        long end = (long) start + bytes.remaining();
         ByteBuffer source = bytes.duplicate();
         try {
+            if (preallocateBytes > 0 && end > fileEnd) {
+                long ahead = Math.min(Integer.MAX_VALUE, (end + preallocateBytes - 1) / preallocateBytes * preallocateBytes);
+                writeZeros(Math.max(end, fileEnd), ahead);
+                fileEnd = (int) ahead;
+            }
             while (source.hasRemaining()) {
                 at += channel.write(source, at);
             }
+            fileEnd = (int) Math.max(fileEnd, at);
         } catch (IOException e) {
             try {
                 channel.truncate(start);
+                fileEnd = start;
             } catch (IOException truncation) {
                 e.addSuppressed(truncation);
             }
             throw e;
         }
+    }
+
+    private void writeZeros(long from, long to) throws IOException {
+        long at = from;
+        while (at < to) {
+            ByteBuffer zeros = ZEROS.duplicate();
+            zeros.limit((int) Math.min(ZEROS_CHUNK, to - at));
+            while (zeros.hasRemaining()) {
+                at += channel.write(zeros, at);
+            }
+        }
+    }
+
+    /** Cuts the zeros written ahead of the data off the file, so it ends with its last batch at {@code dataEnd}. */
+    void trimTo(int dataEnd) throws IOException {
+        if (fileEnd > dataEnd) {
+            channel.truncate(dataEnd);
+            fileEnd = dataEnd;
+        }
+    }
+
+    /** True when every byte of the file from {@code position} to {@code end} is zero: a tail written ahead of the data. */
+    boolean zeroFrom(int position, int end) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(ZEROS_CHUNK);
+        long at = position;
+        while (at < end) {
+            chunk.clear().limit((int) Math.min(ZEROS_CHUNK, end - at));
+            int n = channel.read(chunk, at);
+            if (n < 0) {
+                return true;
+            }
+            for (int i = 0; i < n; i++) {
+                if (chunk.get(i) != 0) {
+                    return false;
+                }
+            }
+            at += n;
+        }
+        return true;
     }
 
     /** The whole batch {@code header} describes, read into a new heap buffer. */
@@ -109,6 +182,7 @@ final class SegmentDataFile {
     /** Cuts the file to {@code length} bytes and fsyncs the cut. */
     void cut(int length) throws IOException {
         channel.truncate(length);
+        fileEnd = Math.min(fileEnd, length);
         channel.force(true);
     }
 

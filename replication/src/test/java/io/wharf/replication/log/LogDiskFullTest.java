@@ -48,7 +48,7 @@ class LogDiskFullTest {
             log.faults().onDirectoryFull(heard::add);
             log.appendAsLeader(batch(3, clock.millis(), "before"), 0);
             acknowledged = TestBatches.readAll(log, 0);
-            long bytes = segmentFileBytes(dir);
+            long bytes = log.sizeInBytes();
 
             disk.fillDisk(dir);
             LogDirectoryFullException leader = assertThrows(LogDirectoryFullException.class,
@@ -60,7 +60,8 @@ class LogDiskFullTest {
             assertEquals(2, heard.size());
             assertFalse(log.faults().isOffline());
             assertEquals(3, log.logEndOffset());
-            assertEquals(bytes, segmentFileBytes(dir), "the half-written batch was cut off");
+            assertEquals(bytes, log.sizeInBytes());
+            assertEquals(bytes, segmentFileBytes(dir), "the half-written batch and the zeros ahead of it were cut off");
             assertEquals(acknowledged, TestBatches.readAll(log, 0));
 
             disk.heal(dir);

@@ -171,6 +171,44 @@ class LogRecoveryTest {
     }
 
     @Test
+    void zerosWrittenAheadOfTheDataEndASegmentWithoutDamage() throws IOException {
+        Random random = new Random(505);
+        Path live = root.resolve("live");
+        try (Log log = Log.open(live, config(1500), clock)) {
+            fill(log, 60, random);
+            List<Long> bases = log.segmentBaseOffsets();
+            assertTrue(bases.size() >= 4, "segments " + bases);
+            List<Record> all = TestBatches.readAll(log, 0);
+            Path activeFile = live.resolve(SegmentFileNames.fileName(bases.get(bases.size() - 1), ".log"));
+            assertEquals(1500, Files.size(activeFile), "the active segment's file runs ahead of its data with zeros");
+            Path image = root.resolve("image");
+            copyDirectory(live, image);
+            Files.delete(image.resolve(LogOffsetsCheckpoint.FILE_NAME));
+            // A sealed segment whose cut of the zeros was lost in the crash.
+            Path sealed = image.resolve(SegmentFileNames.fileName(bases.get(1), ".log"));
+            long sealedBytes = Files.size(sealed);
+            Files.write(sealed, new byte[4096], java.nio.file.StandardOpenOption.APPEND);
+            try (Log recovered = Log.open(image, config(1500), clock)) {
+                assertEquals(bases, recovered.segmentBaseOffsets(), "no segment was taken for damaged");
+                assertEquals(all, TestBatches.readAll(recovered, 0));
+                assertEquals(sealedBytes, Files.size(sealed), "the zeros were cut off");
+            }
+        }
+    }
+
+    @Test
+    void aCleanCloseCutsTheZerosWrittenAheadOfTheData() throws IOException {
+        Path dir = root.resolve("closed");
+        long bytes;
+        try (Log log = Log.open(dir, config(1 << 20), clock)) {
+            log.appendAsLeader(batch(3, clock.millis(), "z"), 0);
+            bytes = log.sizeInBytes();
+            assertEquals(LogSegment.PREALLOCATE_BYTES, Files.size(dir.resolve("00000000000000000000.log")));
+        }
+        assertEquals(bytes, Files.size(dir.resolve("00000000000000000000.log")));
+    }
+
+    @Test
     void uncleanStopRebuildsIndexesAndTheEpochCache() throws IOException {
         Random random = new Random(404);
         Path live = root.resolve("live");

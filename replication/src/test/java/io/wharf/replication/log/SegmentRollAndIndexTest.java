@@ -61,7 +61,7 @@ class SegmentRollAndIndexTest {
                 log.appendAsLeader(batch(CompressionType.NONE, 4, clock.millis(), "r" + i, 40), 0);
             }
             assertEquals(List.of(0L), log.segmentBaseOffsets());
-            long activeBytes = Files.size(dir.resolve(SegmentFileNames.fileName(0, ".log")));
+            long activeBytes = log.sizeInBytes();
 
             log.updateConfig(log.config().toBuilder().segmentBytes((int) activeBytes).build());
             log.appendAsLeader(batch(CompressionType.NONE, 4, clock.millis(), "next", 40), 0);
