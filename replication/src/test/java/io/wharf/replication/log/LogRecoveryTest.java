@@ -140,18 +140,39 @@ class LogRecoveryTest {
         }
     }
 
-    @Test
-    void damageInAMiddleSegmentDropsEverySegmentAfterIt() throws IOException {
-        Random random = new Random(303);
+    /** A crash image of a log of several 1,500-byte segments: its directory, segments and records. */
+    private record SegmentedImage(Path live, Path image, List<Long> bases, List<Record> all) {
+    }
+
+    /**
+     * Fills a log of 1,500-byte segments and takes a crash image of it without the offsets
+     * checkpoint, so that recovery walks every segment; the live log stays open for {@code check}.
+     */
+    private void withSegmentedImage(long seed, IoCheck<SegmentedImage> check) throws IOException {
         Path live = root.resolve("live");
         try (Log log = Log.open(live, config(1500), clock)) {
-            fill(log, 60, random);
+            fill(log, 60, new Random(seed));
             List<Long> bases = log.segmentBaseOffsets();
             assertTrue(bases.size() >= 4, "segments " + bases);
             List<Record> all = TestBatches.readAll(log, 0);
             Path image = root.resolve("image");
             copyDirectory(live, image);
             Files.delete(image.resolve(LogOffsetsCheckpoint.FILE_NAME));
+            check.accept(new SegmentedImage(live, image, bases, all));
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoCheck<T> {
+        void accept(T value) throws IOException;
+    }
+
+    @Test
+    void damageInAMiddleSegmentDropsEverySegmentAfterIt() throws IOException {
+        withSegmentedImage(303, crashed -> {
+            Path image = crashed.image();
+            List<Long> bases = crashed.bases();
+            List<Record> all = crashed.all();
             long damagedBase = bases.get(2);
             Path damaged = image.resolve(SegmentFileNames.fileName(damagedBase, ".log"));
             try (RandomAccessFile file = new RandomAccessFile(damaged.toFile(), "rw")) {
@@ -167,33 +188,26 @@ class LogRecoveryTest {
                 assertFalse(Files.exists(image.resolve(SegmentFileNames.fileName(bases.get(3), ".log"))));
                 assertTrue(recovered.leaderEpochCache().entries().stream().allMatch(e -> e.startOffset() < end));
             }
-        }
+        });
     }
 
     @Test
     void zerosWrittenAheadOfTheDataEndASegmentWithoutDamage() throws IOException {
-        Random random = new Random(505);
-        Path live = root.resolve("live");
-        try (Log log = Log.open(live, config(1500), clock)) {
-            fill(log, 60, random);
-            List<Long> bases = log.segmentBaseOffsets();
-            assertTrue(bases.size() >= 4, "segments " + bases);
-            List<Record> all = TestBatches.readAll(log, 0);
-            Path activeFile = live.resolve(SegmentFileNames.fileName(bases.get(bases.size() - 1), ".log"));
+        withSegmentedImage(505, crashed -> {
+            Path image = crashed.image();
+            List<Long> bases = crashed.bases();
+            Path activeFile = crashed.live().resolve(SegmentFileNames.fileName(bases.get(bases.size() - 1), ".log"));
             assertEquals(1500, Files.size(activeFile), "the active segment's file runs ahead of its data with zeros");
-            Path image = root.resolve("image");
-            copyDirectory(live, image);
-            Files.delete(image.resolve(LogOffsetsCheckpoint.FILE_NAME));
             // A sealed segment whose cut of the zeros was lost in the crash.
             Path sealed = image.resolve(SegmentFileNames.fileName(bases.get(1), ".log"));
             long sealedBytes = Files.size(sealed);
             Files.write(sealed, new byte[4096], java.nio.file.StandardOpenOption.APPEND);
             try (Log recovered = Log.open(image, config(1500), clock)) {
                 assertEquals(bases, recovered.segmentBaseOffsets(), "no segment was taken for damaged");
-                assertEquals(all, TestBatches.readAll(recovered, 0));
+                assertEquals(crashed.all(), TestBatches.readAll(recovered, 0));
                 assertEquals(sealedBytes, Files.size(sealed), "the zeros were cut off");
             }
-        }
+        });
     }
 
     @Test
