@@ -37,13 +37,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Pulls, from one leader broker, every partition this broker follows there: one long-poll request
- * at a time on a {@code ReplicaFetch} stream kept open to that leader, each answer applied (truncate on a diverging epoch, restart the
- * log at the leader's log start when it fell below it, else append and adopt the HW and the
- * leader's log start offset) before the next request, whose fetch offsets report the progress
- * back. Within a fetch session ({@link FollowerFetchSession}) a request lists only the partitions
- * whose position changed and the answer only those with news; a session error, or a stream that
- * fails or leaves a request unanswered past its max wait plus {@code requestSlack}, starts over
- * with a full request on a new stream.
+ * at a time on a {@code ReplicaFetch} stream kept open to that leader, each answer applied
+ * (truncate on a diverging epoch, restart the log at the leader's log start when it fell below
+ * it, else append and adopt the HW and the leader's log start offset) before the next request,
+ * whose fetch offsets report the progress back. Within a fetch session
+ * ({@link FollowerFetchSession}) a request lists only the partitions whose position changed and
+ * the answer only those with news; a session error, or a stream that fails or leaves a request
+ * unanswered past its max wait plus {@code requestSlack}, starts over with a full request on a
+ * new stream.
  *
  * <p>Owns one channel and the one event-loop thread that runs it: the thread that reads an answer
  * also applies it, fsyncs what it appended and writes the next request, so a replication round

@@ -419,8 +419,9 @@ final class LogSegment {
 
     /**
      * Seals the segment without fsyncing it: the data file cut to its batches, final time-index
-     * entry and indexes trimmed to their entries. After this no mutation but {@link #flushAll()} happens until truncation makes the
-     * segment active again, so a flusher thread may run {@code flushAll} concurrently with reads.
+     * entry and indexes trimmed to their entries. After this no mutation but {@link #flushAll()}
+     * happens until truncation makes the segment active again, so a flusher thread may run
+     * {@code flushAll} concurrently with reads.
      */
     void seal() throws IOException {
         data.trimTo(size);

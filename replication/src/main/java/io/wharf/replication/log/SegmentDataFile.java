@@ -80,7 +80,8 @@ final class SegmentDataFile {
         ByteBuffer source = bytes.duplicate();
         try {
             if (preallocateBytes > 0 && end > fileEnd) {
-                long ahead = Math.min(Integer.MAX_VALUE, (end + preallocateBytes - 1) / preallocateBytes * preallocateBytes);
+                long steps = (end + preallocateBytes - 1) / preallocateBytes;
+                long ahead = Math.min(Integer.MAX_VALUE, steps * preallocateBytes);
                 writeZeros(Math.max(end, fileEnd), ahead);
                 fileEnd = (int) ahead;
             }
@@ -118,7 +119,7 @@ final class SegmentDataFile {
         }
     }
 
-    /** True when every byte of the file from {@code position} to {@code end} is zero: a tail written ahead of the data. */
+    /** True when every byte from {@code position} to {@code end} is zero: a tail written ahead of the data. */
     boolean zeroFrom(int position, int end) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocate(ZEROS_CHUNK);
         long at = position;
