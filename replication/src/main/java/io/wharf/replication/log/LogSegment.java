@@ -38,7 +38,7 @@ final class LogSegment {
 
     /**
      * How far ahead of its appends a segment's file is written with zeros, at most (never more
-     * than segment.bytes): see {@link SegmentDataFile}. Cut off when the segment is sealed or closed.
+     * than segment.bytes): see {@link SegmentDataFile}. Cut off when the segment is sealed.
      */
     static final int PREALLOCATE_BYTES = 1 << 20;
 
@@ -438,13 +438,8 @@ final class LogSegment {
         indexes.flush();
     }
 
-    /** Cuts the zeros written ahead of the data, then closes the file. */
     void close() throws IOException {
-        try {
-            data.trimTo(size);
-        } finally {
-            data.close();
-        }
+        data.close();
     }
 
     /** Closes and removes the segment's three files. */

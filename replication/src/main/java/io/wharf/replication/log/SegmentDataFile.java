@@ -18,12 +18,13 @@ import java.util.zip.CRC32C;
  * passes, the segment's committed size, so they never see a batch whose append is under way.
  *
  * <p>A file that takes appends is written with zeros ahead of its data, {@code preallocateBytes}
- * at a time ({@link #write}), and cut back to its data when its segment is sealed or closed
- * ({@link #trimTo}). An append then overwrites blocks the file already has, so the fsync after it
- * writes the data alone: on ext4 an fsync of a file that grew also writes its inode (a second
- * synchronous write, ~a quarter of the fsync's CPU measured with {@code perf}). A crash leaves the
- * zeros in place; a header of zeros ends the batches like the end of the file does, and recovery
- * takes a tail of zeros for the end of the data ({@link RecoveryScan}).
+ * at a time ({@link #write}), and cut back to its data when its segment is sealed
+ * ({@link #trimTo}): at a roll, and at a clean shutdown, which seals the active segment. An
+ * append then overwrites blocks the file already has, so the fsync after it writes the data
+ * alone: on ext4 an fsync of a file that grew also writes its inode (a second synchronous write,
+ * ~a quarter of the fsync's CPU measured with {@code perf}). A crash leaves the zeros in place; a
+ * header of zeros ends the batches like the end of the file does, and recovery takes a tail of
+ * zeros for the end of the data ({@link RecoveryScan}).
  *
  * <p>Threading: as its segment's; positional reads run concurrently with the single writer.
  */
