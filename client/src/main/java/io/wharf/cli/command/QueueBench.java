@@ -32,20 +32,25 @@ import picocli.CommandLine.Option;
 /**
  * {@code wharf bench queue}, after RabbitMQ's PerfTest: producers publish with confirms (each with
  * up to {@code --confirm} unconfirmed) and consumers consume with {@code --prefetch}, acking each
- * message, for {@code --duration} seconds; then the consumers drain what was confirmed. Reports
+ * message, for {@code --duration} seconds (after {@code --warmup} seconds counted nowhere); then the
+ * consumers drain what was confirmed. Reports
  * the publish rate with publish-to-confirm latency and the consume rate with end-to-end latency
  * (publish to delivery: the first 8 bytes of each body carry the publisher's {@link System#nanoTime},
  * so producers and consumers run in this one process). The queue is declared (and with
  * {@code --exchange}, a direct exchange declared and bound to it by the queue's name) through the
  * controllers first. Producers publish through the queue's leader unless {@code --no-via-leader}
- * (as PerfTest publishes through the RabbitMQ node that declared, and so leads, the queue). The bench thread and one thread per producer are owned by the command; each
- * consumer has its own handler thread.
+ * (as PerfTest publishes through the RabbitMQ node that declared, and so leads, the queue). The
+ * consumers are attached and the publishers connected before the clock starts, as PerfTest sets
+ * up its connections before its producers start. The bench thread and one thread per producer are
+ * owned by the command; each consumer has its own handler thread.
  */
 @Command(name = "queue", description = "Publish to and consume from a queue at once; report rates and latencies.")
 public final class QueueBench implements Runnable {
 
     /** How long the consumers may go without a message while draining before the bench gives up on the rest. */
     private static final Duration DRAIN_IDLE = Duration.ofSeconds(5);
+    /** How long a publisher may take to connect to its broker before the bench fails. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final CliEnvironment env;
     @Mixin JsonOption json;
@@ -82,6 +87,10 @@ public final class QueueBench implements Runnable {
     @Option(names = "--duration", defaultValue = "10", paramLabel = "SECONDS",
             description = "How long the producers publish (default ${DEFAULT-VALUE}).")
     int durationSeconds;
+    @Option(names = "--warmup", defaultValue = "0", paramLabel = "SECONDS",
+            description = "Seconds to publish and consume before --duration starts, counted in no figure: the "
+                    + "figures then leave out this client JVM's own warm-up (default ${DEFAULT-VALUE}).")
+    int warmupSeconds;
 
     private final LatencyRecorder confirmLatency = new LatencyRecorder();
     private final LatencyRecorder endToEndLatency = new LatencyRecorder();
@@ -90,6 +99,8 @@ public final class QueueBench implements Runnable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong lastConsumedNanos = new AtomicLong();
     private final AtomicReference<String> firstFailure = new AtomicReference<>();
+    /** Messages sent before this {@link System#nanoTime} belong to the warm-up and are counted nowhere. */
+    private volatile long measureFromNanos;
 
     public QueueBench(CliEnvironment env) {
         this.env = env;
@@ -98,9 +109,9 @@ public final class QueueBench implements Runnable {
     @Override
     public void run() {
         if (size < Long.BYTES || producers < 1 || consumers < 0 || prefetch < 0 || confirm < 1 || durationSeconds < 1
-                || rate < 0) {
+                || rate < 0 || warmupSeconds < 0) {
             throw new IllegalArgumentException("--size must be >= 8, --producers >= 1, --consumers >= 0, "
-                    + "--prefetch >= 0, --confirm >= 1, --duration >= 1 and --rate >= 0");
+                    + "--prefetch >= 0, --confirm >= 1, --duration >= 1, --rate >= 0 and --warmup >= 0");
         }
         declare();
         List<QueueConsumer> consuming = new ArrayList<>();
@@ -113,15 +124,25 @@ public final class QueueBench implements Runnable {
                 consumer.subscribe(queue, SubscribeOptions.defaults().withPrefetch(prefetch), delivery -> {
                     long sentAt = delivery.message().getBody().asReadOnlyByteBuffer().getLong();
                     long now = System.nanoTime();
+                    if (sentAt - measureFromNanos < 0) {
+                        delivery.ack();
+                        return;
+                    }
                     endToEndLatency.record(Math.max(0, now - sentAt) / 1000);
                     consumed.incrementAndGet();
                     lastConsumedNanos.accumulateAndGet(now, Math::max);
                     delivery.ack();
                 });
             }
-            start = System.nanoTime();
-            publish(start + Duration.ofSeconds(durationSeconds).toNanos());
-            publishEnd = System.nanoTime();
+            List<QueuePublisher> publishers = openPublishers();
+            try {
+                start = System.nanoTime() + Duration.ofSeconds(warmupSeconds).toNanos();
+                measureFromNanos = start;
+                publish(publishers, start + Duration.ofSeconds(durationSeconds).toNanos());
+                publishEnd = System.nanoTime();
+            } finally {
+                publishers.forEach(QueuePublisher::close);
+            }
             if (consumers > 0) {
                 drain();
             }
@@ -133,7 +154,8 @@ public final class QueueBench implements Runnable {
         BenchResult received = new BenchResult(consumed.get(), consumed.get() * size,
                 Math.max(1, lastConsumedNanos.get() - start), endToEndLatency.summary());
         if (json.enabled()) {
-            Json.print(env.out(), Json.object("queue", queue, "exchange", exchange, "published", published.toJson(),
+            Json.print(env.out(), Json.object("queue", queue, "exchange", exchange, "warmupSeconds", warmupSeconds,
+                    "published", published.toJson(),
                     "consumed", received.toJson(), "nacked", failed.get()));
         } else {
             env.out().println("publish (latency: publish to confirm): " + published.toText("messages", "confirmed"));
@@ -157,16 +179,36 @@ public final class QueueBench implements Runnable {
         }
     }
 
-    /** Runs the producers until {@code deadlineNanos}, each on its own thread, and waits for their confirms. */
-    private void publish(long deadlineNanos) {
-        List<Thread> threads = new ArrayList<>();
+    /**
+     * One publisher per producer, each with its stream open and connected before the clock starts,
+     * as PerfTest opens its connections and channels before its producers start: the first
+     * publishes then measure the broker, not the connection set-up.
+     */
+    private List<QueuePublisher> openPublishers() {
         QueuePublisherConfig config = QueuePublisherConfig.of(bootstrap.endpoints(env)).withMaxInFlight(confirm);
         if (viaLeader) {
             config = config.withHomeQueue(queue);
         }
-        QueuePublisherConfig producerConfig = config;
-        for (int i = 0; i < producers; i++) {
-            Thread thread = new Thread(() -> produce(producerConfig, deadlineNanos), "wharf-bench-producer-" + i);
+        List<QueuePublisher> publishers = new ArrayList<>();
+        try {
+            for (int i = 0; i < producers; i++) {
+                QueuePublisher publisher = new QueuePublisher(config, env.channels());
+                publishers.add(publisher);
+                publisher.connect(CONNECT_TIMEOUT);
+            }
+        } catch (RuntimeException e) {
+            publishers.forEach(QueuePublisher::close);
+            throw e;
+        }
+        return publishers;
+    }
+
+    /** Runs the producers until {@code deadlineNanos}, each on its own thread, and waits for their confirms. */
+    private void publish(List<QueuePublisher> publishers, long deadlineNanos) {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < publishers.size(); i++) {
+            QueuePublisher publisher = publishers.get(i);
+            Thread thread = new Thread(() -> produce(publisher, deadlineNanos), "wharf-bench-producer-" + i);
             threads.add(thread);
             thread.start();
         }
@@ -180,28 +222,29 @@ public final class QueueBench implements Runnable {
         }
     }
 
-    private void produce(QueuePublisherConfig config, long deadlineNanos) {
+    private void produce(QueuePublisher publisher, long deadlineNanos) {
         Throttle throttle = new Throttle(rate / producers);
         // the default exchange routes by queue name, and the bench binds its exchange by the queue's name too
         String routingKey = queue;
-        try (QueuePublisher publisher = new QueuePublisher(config, env.channels())) {
-            long start = System.nanoTime();
-            for (long sent = 0; System.nanoTime() < deadlineNanos; sent++) {
-                long delay = throttle.delayNanos(sent, System.nanoTime() - start);
-                if (delay > 0) {
-                    LockSupport.parkNanos(Math.min(delay, deadlineNanos - System.nanoTime()));
-                }
-                long sentAt = System.nanoTime();
-                byte[] body = new byte[size];
-                ByteBuffer.wrap(body).putLong(sentAt);
-                publisher.publish(exchange, routingKey, body).thenAccept(outcome -> onConfirm(outcome, sentAt));
+        long start = System.nanoTime();
+        for (long sent = 0; System.nanoTime() < deadlineNanos; sent++) {
+            long delay = throttle.delayNanos(sent, System.nanoTime() - start);
+            if (delay > 0) {
+                LockSupport.parkNanos(Math.min(delay, deadlineNanos - System.nanoTime()));
             }
-            publisher.flush();
+            long sentAt = System.nanoTime();
+            byte[] body = new byte[size];
+            ByteBuffer.wrap(body).putLong(sentAt);
+            publisher.publish(exchange, routingKey, body).thenAccept(outcome -> onConfirm(outcome, sentAt));
         }
+        publisher.flush();
     }
 
     private void onConfirm(PublishOutcome outcome, long sentAt) {
         if (outcome.acked()) {
+            if (sentAt - measureFromNanos < 0) {
+                return;
+            }
             confirmLatency.record((System.nanoTime() - sentAt) / 1000);
             confirmed.incrementAndGet();
         } else {

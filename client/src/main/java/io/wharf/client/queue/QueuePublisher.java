@@ -174,6 +174,29 @@ public final class QueuePublisher implements AutoCloseable {
         return future;
     }
 
+    /**
+     * Opens the publish stream now, instead of with the first publish, and waits until the
+     * connection to its broker is up: the first publish then pays neither for finding the home
+     * queue's leader nor for connecting, as a RabbitMQ client opens its channel before it
+     * publishes. Publishing without calling it works the same, only the first publish waits.
+     *
+     * @param timeout how long to wait for the connection
+     * @return the broker the stream goes to
+     * @throws ClientException REQUEST_TIMED_OUT when the connection is not up within {@code timeout}
+     * @throws IllegalStateException if the publisher is closed
+     */
+    public Endpoint connect(Duration timeout) {
+        if (closed) {
+            throw new IllegalStateException("the publisher is closed");
+        }
+        Endpoint broker;
+        synchronized (sendLock) {
+            broker = openStreamIfNone();
+        }
+        channels.awaitConnected(broker, timeout);
+        return broker;
+    }
+
     /** Publishes sent and not yet confirmed. */
     public synchronized int inFlight() {
         return pending.size();
@@ -234,13 +257,7 @@ public final class QueuePublisher implements AutoCloseable {
      */
     private void send(Pending entry) {
         synchronized (sendLock) {
-            if (stream == null) {
-                Endpoint broker = homeBroker().orElseGet(() ->
-                        config.bootstrap().get(Math.floorMod(brokerIndex, config.bootstrap().size())));
-                stream = new BrokerStream<>("Publish stream", broker, channels.channel(broker), BrokerServiceStub::publish,
-                        listener);
-                streamGeneration++;
-            }
+            openStreamIfNone();
             entry.sentOn = streamGeneration;
             outgoing.add(entry);
             if (flushScheduled) {
@@ -253,6 +270,18 @@ public final class QueuePublisher implements AutoCloseable {
                 // closed meanwhile: close() nacks whatever is pending
             }
         }
+    }
+
+    /** Opens a stream to the home queue's leader, else to a bootstrap broker, unless one is open. Caller holds sendLock. */
+    private Endpoint openStreamIfNone() {
+        if (stream == null) {
+            Endpoint broker = homeBroker().orElseGet(() ->
+                    config.bootstrap().get(Math.floorMod(brokerIndex, config.bootstrap().size())));
+            stream = new BrokerStream<>("Publish stream", broker, channels.channel(broker), BrokerServiceStub::publish,
+                    listener);
+            streamGeneration++;
+        }
+        return stream.broker();
     }
 
     /**

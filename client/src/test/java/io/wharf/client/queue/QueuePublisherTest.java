@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.wharf.client.ClientException;
 import io.wharf.client.fake.FakeQueueCluster;
 import io.wharf.client.fake.FakeQueueCluster.PublishFate;
+import io.wharf.client.fake.FakeQueueCluster.Received;
 import io.wharf.proto.broker.PublishBatch;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.common.ErrorCode;
@@ -107,6 +109,28 @@ class QueuePublisherTest {
         assertTrue(cluster.publishes().stream().allMatch(r -> r.broker() == 2), cluster.publishes().toString());
         assertThrows(IllegalArgumentException.class, () -> QueuePublisherConfig.of(cluster.bootstrap())
                 .withHomeQueue(""));
+    }
+
+    @Test
+    void connectOpensTheStreamToTheHomeLeaderBeforeAnyPublish() {
+        cluster.declareQueue("orders", 2);
+        QueuePublisher homed = publisher(QueuePublisherConfig.of(cluster.bootstrap()).withHomeQueue("orders"));
+        assertEquals(cluster.brokers().get(2), homed.connect(Duration.ofSeconds(5)));
+        assertEquals(List.of(), cluster.publishes(), "connecting publishes nothing");
+        assertTrue(homed.publish("", "orders", utf8("a")).join().acked());
+        assertEquals(List.of(2), cluster.publishes().stream().map(Received::broker).toList(),
+                "the first publish goes on the stream connect opened");
+        assertEquals(cluster.brokers().get(2), homed.connect(Duration.ofSeconds(5)), "connecting again keeps it");
+    }
+
+    @Test
+    void connectingToABrokerThatIsDownTimesOut() {
+        cluster.stopBroker(1);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(List.of(cluster.brokers().get(1))));
+        ClientException failure = assertThrows(ClientException.class,
+                () -> publisher.connect(Duration.ofMillis(300)));
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, failure.code());
+        assertTrue(failure.getMessage().contains(cluster.brokers().get(1).toString()), failure.getMessage());
     }
 
     @Test
