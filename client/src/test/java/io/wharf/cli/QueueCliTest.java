@@ -240,4 +240,19 @@ class QueueCliTest {
         assertEquals(published, result.get("consumed").get("records").asLong());
         assertEquals(0, result.get("nacked").asLong());
     }
+
+    @Test
+    void benchQueuePrintsTheFiguresOfEachReportingIntervalOnStderr() throws Exception {
+        assertEquals(0, data("", "bench", "queue", "--controllers", cluster.controller().toString(), "--queue", "ticks",
+                "--duration", "1", "--rate", "200", "--size", "16", "--reporting-interval-ms", "250"), err.toString());
+        List<String> lines = err.toString().lines().filter(line -> line.startsWith("time ")).toList();
+        assertTrue(lines.size() >= 3, err.toString());
+        assertTrue(lines.stream().allMatch(line -> line.matches(
+                "time [0-9.]+ s: [0-9]+ msg/s confirmed, [0-9]+ msg/s consumed, consumer latency p50 [0-9.]+ ms, "
+                        + "p95 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms")), lines.toString());
+
+        assertEquals(0, data("", "bench", "queue", "--controllers", cluster.controller().toString(), "--queue", "quiet",
+                "--duration", "1", "--rate", "200", "--size", "16", "--reporting-interval-ms", "0"), err.toString());
+        assertTrue(err.toString().lines().noneMatch(line -> line.startsWith("time ")), err.toString());
+    }
 }

@@ -5,6 +5,7 @@ import io.wharf.cli.CliException;
 import io.wharf.cli.Json;
 import io.wharf.cli.bench.BenchResult;
 import io.wharf.cli.bench.LatencyRecorder;
+import io.wharf.cli.bench.LatencySummary;
 import io.wharf.cli.bench.Throttle;
 import io.wharf.client.Endpoint;
 import io.wharf.client.admin.AdminClient;
@@ -21,7 +22,11 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -41,8 +46,9 @@ import picocli.CommandLine.Option;
  * controllers first. Producers publish through the queue's leader unless {@code --no-via-leader}
  * (as PerfTest publishes through the RabbitMQ node that declared, and so leads, the queue). The
  * consumers are attached and the publishers connected before the clock starts, as PerfTest sets
- * up its connections before its producers start. The bench thread and one thread per producer are
- * owned by the command; each consumer has its own handler thread.
+ * up its connections before its producers start. Each reporting interval (a second by default, as
+ * PerfTest) gets a line on stderr. The bench thread, one thread per producer and the reporter
+ * thread are owned by the command; each consumer has its own handler thread.
  */
 @Command(name = "queue", description = "Publish to and consume from a queue at once; report rates and latencies.")
 public final class QueueBench implements Runnable {
@@ -91,6 +97,10 @@ public final class QueueBench implements Runnable {
             description = "Seconds to publish and consume before --duration starts, counted in no figure: the "
                     + "figures then leave out this client JVM's own warm-up (default ${DEFAULT-VALUE}).")
     int warmupSeconds;
+    @Option(names = "--reporting-interval-ms", defaultValue = "1000", paramLabel = "MS",
+            description = "Print the rates and consumer latency of each interval this long on stderr, as PerfTest "
+                    + "does every second; 0 for none (default ${DEFAULT-VALUE}).")
+    long reportingIntervalMs;
 
     private final LatencyRecorder confirmLatency = new LatencyRecorder();
     private final LatencyRecorder endToEndLatency = new LatencyRecorder();
@@ -109,12 +119,18 @@ public final class QueueBench implements Runnable {
     @Override
     public void run() {
         if (size < Long.BYTES || producers < 1 || consumers < 0 || prefetch < 0 || confirm < 1 || durationSeconds < 1
-                || rate < 0 || warmupSeconds < 0) {
+                || rate < 0 || warmupSeconds < 0 || reportingIntervalMs < 0) {
             throw new IllegalArgumentException("--size must be >= 8, --producers >= 1, --consumers >= 0, "
-                    + "--prefetch >= 0, --confirm >= 1, --duration >= 1, --rate >= 0 and --warmup >= 0");
+                    + "--prefetch >= 0, --confirm >= 1, --duration >= 1, --rate >= 0, --warmup >= 0 and "
+                    + "--reporting-interval-ms >= 0");
         }
         declare();
         List<QueueConsumer> consuming = new ArrayList<>();
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "wharf-bench-progress");
+            thread.setDaemon(true);
+            return thread;
+        });
         long start = System.nanoTime();
         long publishEnd;
         try {
@@ -138,6 +154,12 @@ public final class QueueBench implements Runnable {
             try {
                 start = System.nanoTime() + Duration.ofSeconds(warmupSeconds).toNanos();
                 measureFromNanos = start;
+                if (reportingIntervalMs > 0) {
+                    IntervalReport report = new IntervalReport(start);
+                    reporter.scheduleAtFixedRate(report::print,
+                            TimeUnit.SECONDS.toMillis(warmupSeconds) + reportingIntervalMs, reportingIntervalMs,
+                            TimeUnit.MILLISECONDS);
+                }
                 publish(publishers, start + Duration.ofSeconds(durationSeconds).toNanos());
                 publishEnd = System.nanoTime();
             } finally {
@@ -147,6 +169,7 @@ public final class QueueBench implements Runnable {
                 drain();
             }
         } finally {
+            reporter.shutdownNow();
             consuming.forEach(QueueConsumer::close);
         }
         BenchResult published = new BenchResult(confirmed.get(), confirmed.get() * size,
@@ -238,6 +261,38 @@ public final class QueueBench implements Runnable {
             publisher.publish(exchange, routingKey, body).thenAccept(outcome -> onConfirm(outcome, sentAt));
         }
         publisher.flush();
+    }
+
+    /** The figures of each reporting interval since the last one, printed on stderr by the reporter thread. */
+    private final class IntervalReport {
+        private final long start;
+        private long last;
+        private long lastConfirmed;
+        private long lastConsumed;
+        private int lastLatencies;
+
+        IntervalReport(long start) {
+            this.start = start;
+            this.last = start;
+        }
+
+        void print() {
+            long now = System.nanoTime();
+            long confirmedNow = confirmed.get();
+            long consumedNow = consumed.get();
+            int latencies = endToEndLatency.count();
+            LatencySummary interval = endToEndLatency.summaryBetween(lastLatencies, latencies);
+            double seconds = Math.max(1, now - last) / 1e9;
+            env.err().println(String.format(Locale.ROOT, "time %.1f s: %.0f msg/s confirmed, %.0f msg/s consumed, "
+                            + "consumer latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms",
+                    (now - start) / 1e9, (confirmedNow - lastConfirmed) / seconds, (consumedNow - lastConsumed) / seconds,
+                    interval.p50(), interval.p95(), interval.p99(), interval.max()));
+            env.err().flush();
+            last = now;
+            lastConfirmed = confirmedNow;
+            lastConsumed = consumedNow;
+            lastLatencies = latencies;
+        }
     }
 
     private void onConfirm(PublishOutcome outcome, long sentAt) {

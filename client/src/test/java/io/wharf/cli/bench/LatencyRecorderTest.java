@@ -1,6 +1,7 @@
 package io.wharf.cli.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -56,5 +57,22 @@ class LatencyRecorderTest {
                     && s.p999() <= s.max(), s.toString());
             assertTrue(s.avg() <= s.max() && s.avg() >= min / 1000.0, s.toString());
         }
+    }
+
+    @Test
+    void anIntervalSummarisesOnlyTheSamplesRecordedInIt() {
+        LatencyRecorder recorder = new LatencyRecorder();
+        for (long ms = 1; ms <= 100; ms++) {
+            recorder.record(ms * 1000);
+        }
+        int mark = recorder.count();
+        for (long ms = 1001; ms <= 1004; ms++) {
+            recorder.record(ms * 1000);
+        }
+        assertEquals(new LatencySummary(1002.5, 1002.0, 1004.0, 1004.0, 1004.0, 1004.0, 4),
+                recorder.summaryBetween(mark, recorder.count()));
+        assertEquals(50.0, recorder.summaryBetween(0, mark).p50());
+        assertEquals(new LatencySummary(0, 0, 0, 0, 0, 0, 0), recorder.summaryBetween(mark, mark));
+        assertThrows(IllegalArgumentException.class, () -> recorder.summaryBetween(mark, recorder.count() + 1));
     }
 }
