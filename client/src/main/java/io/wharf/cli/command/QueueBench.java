@@ -38,10 +38,9 @@ import picocli.CommandLine.Option;
  * {@code wharf bench queue}, after RabbitMQ's PerfTest: producers publish with confirms (each with
  * up to {@code --confirm} unconfirmed) and consumers consume with {@code --prefetch}, acking each
  * message, for {@code --duration} seconds (after {@code --warmup} seconds counted nowhere); then the
- * consumers drain what was confirmed. Reports
- * the publish rate with publish-to-confirm latency and the consume rate with end-to-end latency
- * (publish to delivery: the first 8 bytes of each body carry the publisher's {@link System#nanoTime},
- * so producers and consumers run in this one process). The queue is declared (and with
+ * consumers drain what was confirmed. Reports the publish rate with publish-to-confirm latency and
+ * the consume rate with end-to-end latency (publish to delivery: the first 8 bytes of each body carry
+ * the publisher's {@link System#nanoTime}, so producers and consumers run in this one process). The queue is declared (and with
  * {@code --exchange}, a direct exchange declared and bound to it by the queue's name) through the
  * controllers first. Producers publish through the queue's leader unless {@code --no-via-leader}
  * (as PerfTest publishes through the RabbitMQ node that declared, and so leads, the queue). The
@@ -178,8 +177,7 @@ public final class QueueBench implements Runnable {
                 Math.max(1, lastConsumedNanos.get() - start), endToEndLatency.summary());
         if (json.enabled()) {
             Json.print(env.out(), Json.object("queue", queue, "exchange", exchange, "warmupSeconds", warmupSeconds,
-                    "published", published.toJson(),
-                    "consumed", received.toJson(), "nacked", failed.get()));
+                    "published", published.toJson(), "consumed", received.toJson(), "nacked", failed.get()));
         } else {
             env.out().println("publish (latency: publish to confirm): " + published.toText("messages", "confirmed"));
             env.out().println("consume (latency: publish to delivery): " + received.toText("messages", "consumed"));
