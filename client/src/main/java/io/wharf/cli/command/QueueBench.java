@@ -7,6 +7,7 @@ import io.wharf.cli.bench.BenchResult;
 import io.wharf.cli.bench.LatencyRecorder;
 import io.wharf.cli.bench.LatencySummary;
 import io.wharf.cli.bench.Throttle;
+import io.wharf.client.DaemonThreads;
 import io.wharf.client.Endpoint;
 import io.wharf.client.admin.AdminClient;
 import io.wharf.client.admin.AdminClientConfig;
@@ -125,11 +126,8 @@ public final class QueueBench implements Runnable {
         }
         declare();
         List<QueueConsumer> consuming = new ArrayList<>();
-        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "wharf-bench-progress");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads.named("wharf-bench-progress"));
         long start = System.nanoTime();
         long publishEnd;
         try {
