@@ -40,7 +40,6 @@ JLINK="${JAVA_HOME:+$JAVA_HOME/bin/}jlink"
 "$JLINK" --add-modules "$MODULES" --strip-debug --no-man-pages --no-header-files --compress=2 \
   --output "$STAGE/opt/wharf/jre"
 cp -r "$ROOT/deploy/target/lib" "$STAGE/opt/wharf/lib"
-cp "$ROOT/deploy/config/logback-node.xml" "$STAGE/opt/wharf/config/"
 cp "$ROOT/deploy/container/wharf-node" "$STAGE/opt/wharf/bin/wharf-node"
 cp "$ROOT/deploy/compose/controller.properties" "$ROOT/deploy/compose/broker.properties" "$STAGE/etc/wharf/"
 chmod 755 "$STAGE/opt/wharf/bin/wharf-node"

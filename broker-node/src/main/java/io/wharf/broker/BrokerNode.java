@@ -198,22 +198,28 @@ public final class BrokerNode implements AutoCloseable {
         log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
                 config.listenHost(), server.port(), config.advertisedHost(), server.port(),
                 config.controllerBootstrap());
+        Console webConsole = null;
         if (config.metricsPort() >= 0) {
             GroupCoordinatorService coordinator = groups;
             QueueService queueService = queues;
             PartitionRegistry registry = partitions;
-            console = new Console(id, config.console(), new Console.BrokerState(metadata::image,
+            webConsole = new Console(id, config.console(), new Console.BrokerState(metadata::image,
                     registry::partitions, queueService::figures, coordinator::listGroups), controllers, clock);
-            follower.addListener(console.metadataListener());
-            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
-                    console.routes(new HealthHandler(this::notReadyReason)), config.console().maxClients());
-            console.start();
-            log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/", id,
-                    config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
+            console = webConsole;
+            follower.addListener(webConsole.metadataListener());
         }
+        // Registration first: its round trips to the controllers then overlap with starting the
+        // HTTP endpoint and the console, instead of following them (docs/decisions/node-logging.md).
         follower.start();
         lifecycle.start();
         isrUpdater.start();
+        if (webConsole != null) {
+            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
+                    webConsole.routes(new HealthHandler(this::notReadyReason)), config.console().maxClients());
+            webConsole.start();
+            log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/", id,
+                    config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
+        }
     }
 
     public int nodeId() {

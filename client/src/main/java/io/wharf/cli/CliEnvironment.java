@@ -72,7 +72,10 @@ public record CliEnvironment(Path clusterDir, Optional<Path> home, String classp
                 transport.plaintextChannels());
     }
 
-    /** The node logging config of the checkout, when there is one. */
+    /**
+     * A logback configuration replacing the nodes' built-in logging ({@code io.wharf.logging.NodeLogging}),
+     * when the user has put one at {@code deploy/config/logback-node.xml} in the checkout.
+     */
     public Optional<Path> nodeLogbackConfig() {
         return home.map(dir -> dir.resolve("deploy").resolve("config").resolve("logback-node.xml"))
                 .filter(Files::isRegularFile);

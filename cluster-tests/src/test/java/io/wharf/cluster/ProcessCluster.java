@@ -86,10 +86,6 @@ final class ProcessCluster implements AutoCloseable {
             options.addAll(extraJvmOptions);
             spec = spec.withJvmOptions(options);
         }
-        String logback = System.getProperty("wharf.node.logback");
-        if (logback != null && Files.isRegularFile(Path.of(logback))) {
-            spec = spec.withLogbackConfig(Path.of(logback));
-        }
         LocalCluster cluster = new LocalCluster(spec);
         try {
             cluster.up();

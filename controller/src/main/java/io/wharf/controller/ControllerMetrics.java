@@ -4,12 +4,11 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
-import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.wharf.metadata.BrokerRegistration;
 import io.wharf.metadata.MetadataImage;
+import io.wharf.metrics.JvmMetricsRegistry;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -32,11 +31,6 @@ final class ControllerMetrics {
         0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     private static final double NANOS_PER_SECOND = 1e9;
 
-    /**
-     * JVM metrics describe the JVM, not a controller, and {@link JvmMetrics} adds GC listeners that
-     * are never removed: registered once per JVM, served by every controller's registry.
-     */
-    private static final PrometheusRegistry JVM = jvmRegistry();
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter leaderChanges;
@@ -81,7 +75,7 @@ final class ControllerMetrics {
         gauge("wharf_controller_fenced_brokers",
                 "Registered brokers fenced in this controller's metadata image.",
                 () -> countFenced(node.image()));
-        registry.register((MultiCollector) JVM::scrape);
+        registry.register(JvmMetricsRegistry.collector());
     }
 
     /** What the controller's {@code /metrics} endpoint serves. */
@@ -137,9 +131,4 @@ final class ControllerMetrics {
         return fenced;
     }
 
-    private static PrometheusRegistry jvmRegistry() {
-        PrometheusRegistry jvm = new PrometheusRegistry();
-        JvmMetrics.builder().register(jvm);
-        return jvm;
-    }
 }

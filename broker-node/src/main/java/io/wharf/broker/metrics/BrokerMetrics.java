@@ -4,13 +4,12 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
-import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.wharf.broker.TopicPartition;
 import io.wharf.broker.partition.Partition;
 import io.wharf.metadata.PartitionState;
+import io.wharf.metrics.JvmMetricsRegistry;
 import io.wharf.record.CorruptRecordException;
 import io.wharf.record.RecordBatch;
 import io.wharf.record.RecordBatches;
@@ -48,11 +47,6 @@ public final class BrokerMetrics {
     /** The {@code cause} label of dead letters whose batch did not decode. */
     static final String UNDECODABLE_CAUSE = "<undecodable>";
 
-    /**
-     * Heap, GC and thread metrics describe the JVM, not a broker, and {@link JvmMetrics} adds GC
-     * listeners that are never removed: registered once per JVM, served by every broker's registry.
-     */
-    private static final PrometheusRegistry JVM = jvmRegistry();
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Map<ProduceStage, DistributionDataPoint> produceStages = new EnumMap<>(ProduceStage.class);
@@ -103,7 +97,7 @@ public final class BrokerMetrics {
                 .help("Committed ISR changes that added a replica to a partition this broker leads.")
                 .register(registry);
         registerPartitionGauges(hostedPartitions);
-        registry.register((MultiCollector) JVM::scrape);
+        registry.register(JvmMetricsRegistry.collector());
     }
 
     /** What the broker's {@code /metrics} endpoint serves. */
@@ -254,9 +248,4 @@ public final class BrokerMetrics {
         return records;
     }
 
-    private static PrometheusRegistry jvmRegistry() {
-        PrometheusRegistry jvm = new PrometheusRegistry();
-        JvmMetrics.builder().register(jvm);
-        return jvm;
-    }
 }

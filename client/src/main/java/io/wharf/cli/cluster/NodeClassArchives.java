@@ -22,10 +22,13 @@ import java.util.stream.Stream;
  *
  * <p>An archive is made by the nodes themselves: while a role has no archive newer than every jar
  * of the node classpath, each of its nodes starts with {@code -XX:ArchiveClassesAtExit} writing a
- * file of its own ({@code wharf-broker.jsa.broker-2.part}) when its JVM exits cleanly. At a later
- * launch, the newest part file whose node is not running becomes the role's archive. A node killed
- * with SIGKILL writes none; the JVM checks an archive against the classpath and ignores one that
- * does not match, silently (its CDS logging is off).
+ * file of its own ({@code wharf-broker.jsa.broker-2.<build>.part}) when its JVM exits cleanly. At a
+ * later launch, the newest part file of the current build whose node is not running becomes the
+ * role's archive. The build in the name is the time of the newest jar when the node was launched:
+ * a node started before a rebuild exits after it, and its part, although newer than every jar,
+ * holds the classes of the jars it started with; the JVM checks an archive against the classpath
+ * and ignores one that does not match, silently (its CDS logging is off), so such a part made the
+ * archive useless until the next build. A node killed with SIGKILL writes none.
  */
 public final class NodeClassArchives {
 
@@ -93,35 +96,50 @@ public final class NodeClassArchives {
             options.add("-XX:SharedArchiveFile=" + archive);
             options.addAll(MAP_AT_ARCHIVED_ADDRESS);
         } else {
-            options.add("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-" + role + SUFFIX + "." + node + PART));
+            options.add("-XX:ArchiveClassesAtExit="
+                    + dir.resolve("wharf-" + role + SUFFIX + "." + node + "." + build().toMillis() + PART));
         }
         options.addAll(QUIET);
         return options;
     }
 
-    /** Makes the newest finished part file of {@code role} its archive, when the archive is not current. */
+    /**
+     * Makes the newest finished part file of {@code role} from the current build its archive, when
+     * the archive is not current; finished parts of other builds are deleted.
+     */
     private void promote(String role, Path archive, Predicate<NodeName> running) {
         if (isCurrent(archive)) {
             return;
         }
         String prefix = "wharf-" + role + SUFFIX + ".";
-        List<Path> finished;
+        String build = Long.toString(build().toMillis());
+        List<Path> finished = new ArrayList<>();
+        List<Path> otherBuilds = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            finished = files.filter(file -> {
+            files.forEach(file -> {
                 String name = file.getFileName().toString();
                 if (!name.startsWith(prefix) || !name.endsWith(PART)) {
-                    return false;
+                    return;
                 }
-                Optional<NodeName> writer = NodeName.tryParse(name.substring(prefix.length(), name.length() - PART.length()));
-                return writer.isPresent() && !running.test(writer.get());
-            }).sorted(Comparator.comparing(NodeClassArchives::modified).reversed()).toList();
+                String writerAndBuild = name.substring(prefix.length(), name.length() - PART.length());
+                int dot = writerAndBuild.lastIndexOf('.');
+                Optional<NodeName> writer = NodeName.tryParse(dot < 0 ? writerAndBuild : writerAndBuild.substring(0, dot));
+                if (writer.isEmpty() || running.test(writer.get())) {
+                    return;
+                }
+                (dot > 0 && writerAndBuild.substring(dot + 1).equals(build) ? finished : otherBuilds).add(file);
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the class-data archives in " + dir, e);
         }
-        if (finished.isEmpty()) {
-            return;
-        }
+        finished.sort(Comparator.comparing(NodeClassArchives::modified).reversed());
         try {
+            for (Path stale : otherBuilds) {
+                Files.deleteIfExists(stale);
+            }
+            if (finished.isEmpty()) {
+                return;
+            }
             try {
                 Files.move(finished.get(0), archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -137,12 +155,13 @@ public final class NodeClassArchives {
 
     /** An archive is current when it exists and no jar of the classpath is newer. */
     private boolean isCurrent(Path archive) {
-        if (!Files.isRegularFile(archive)) {
-            return false;
-        }
-        FileTime made = modified(archive);
+        return Files.isRegularFile(archive) && build().compareTo(modified(archive)) <= 0;
+    }
+
+    /** The time of the newest jar of the classpath. */
+    private FileTime build() {
         try (Stream<Path> jars = Files.list(libDir)) {
-            return jars.noneMatch(jar -> modified(jar).compareTo(made) > 0);
+            return jars.map(NodeClassArchives::modified).max(Comparator.naturalOrder()).orElse(FileTime.fromMillis(0));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the node classpath " + libDir, e);
         }

@@ -28,14 +28,17 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
      * from the other nodes exactly when a failover or a benchmark needs it (decision 0007).
      * The heap starts small and each of the two Netty copies in a node (gRPC's, Ratis's) keeps one
      * pooled arena instead of two per core, so an idle node stays small
-     * (docs/decisions/node-memory.md).
+     * (docs/decisions/node-memory.md). SLF4J is told its provider instead of looking through every
+     * jar of the classpath for one, which took ~0.09 s of a node's start, and keeps to itself that it
+     * was told (docs/decisions/node-logging.md).
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms16m", "-Xmx512m", "-XX:+UseSerialGC",
             "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1",
             "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1",
-            "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numHeapArenas=1");
+            "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numHeapArenas=1",
+            "-Dslf4j.provider=ch.qos.logback.classic.spi.LogbackServiceProvider", "-Dslf4j.internal.verbosity=WARN");
 
     /**
      * A controller's extra flags: both Netty copies pool direct memory in 1 MiB chunks instead of

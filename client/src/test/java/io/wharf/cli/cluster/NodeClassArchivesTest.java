@@ -36,17 +36,17 @@ class NodeClassArchivesTest {
 
     @Test
     void withoutAnArchiveEachNodeWritesItsOwnAtExit() {
-        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-broker.jsa.broker-2.part")),
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + part("wharf-broker.jsa.broker-2", BUILT)),
                 archives.jvmOptions(NodeName.broker(2), node -> false));
-        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-controller.jsa.controller-1.part")),
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + part("wharf-controller.jsa.controller-1", BUILT)),
                 archives.jvmOptions(NodeName.controller(1), node -> false));
     }
 
     @Test
     void theNewestPartOfAStoppedNodeBecomesItsRolesArchive() throws IOException {
-        touch(dir.resolve("wharf-broker.jsa.broker-1.part"), BUILT.plusSeconds(60));
-        touch(dir.resolve("wharf-broker.jsa.broker-2.part"), BUILT.plusSeconds(90));
-        touch(dir.resolve("wharf-broker.jsa.broker-3.part"), BUILT.plusSeconds(120));
+        touch(part("wharf-broker.jsa.broker-1", BUILT), BUILT.plusSeconds(60));
+        touch(part("wharf-broker.jsa.broker-2", BUILT), BUILT.plusSeconds(90));
+        touch(part("wharf-broker.jsa.broker-3", BUILT), BUILT.plusSeconds(120));
         // broker-3 still runs: its part may be half written.
         Set<NodeName> running = Set.of(NodeName.broker(3));
 
@@ -55,10 +55,10 @@ class NodeClassArchivesTest {
         assertTrue(Files.isRegularFile(dir.resolve("wharf-broker.jsa")));
         assertEquals(FileTime.from(BUILT.plusSeconds(90)), Files.getLastModifiedTime(dir.resolve("wharf-broker.jsa")),
                 "broker-2's, the newest finished one");
-        assertFalse(Files.exists(dir.resolve("wharf-broker.jsa.broker-1.part")), "the older one is removed");
-        assertTrue(Files.exists(dir.resolve("wharf-broker.jsa.broker-3.part")), "a running node's part is left");
+        assertFalse(Files.exists(part("wharf-broker.jsa.broker-1", BUILT)), "the older one is removed");
+        assertTrue(Files.exists(part("wharf-broker.jsa.broker-3", BUILT)), "a running node's part is left");
         // The controllers have none yet.
-        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-controller.jsa.controller-2.part")),
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + part("wharf-controller.jsa.controller-2", BUILT)),
                 archives.jvmOptions(NodeName.controller(2), running::contains));
     }
 
@@ -69,8 +69,25 @@ class NodeClassArchivesTest {
                 archives.jvmOptions(NodeName.broker(1), node -> false));
 
         touch(lib.resolve("wharf-broker.jar"), BUILT.plusSeconds(120));
-        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-broker.jsa.broker-1.part")),
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + part("wharf-broker.jsa.broker-1", BUILT.plusSeconds(120))),
                 archives.jvmOptions(NodeName.broker(1), node -> false));
+    }
+
+    @Test
+    void aPartWrittenByANodeStartedBeforeTheLastBuildIsNeverTheArchive() throws IOException {
+        // broker-1 ran the jars of the build before, was rebuilt under, and wrote its part on exit
+        // after the build: newer than every jar, but of classes the JVM will not map with these.
+        Instant previousBuild = BUILT.minusSeconds(600);
+        Path earlier = part("wharf-broker.jsa.broker-1", previousBuild);
+        touch(earlier, BUILT.plusSeconds(30));
+
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + part("wharf-broker.jsa.broker-2", BUILT)),
+                archives.jvmOptions(NodeName.broker(2), node -> false));
+        assertFalse(Files.exists(dir.resolve("wharf-broker.jsa")));
+        assertFalse(Files.exists(earlier), "a finished part of another build is removed");
+
+        touch(part("wharf-broker.jsa.broker-2", BUILT), BUILT.plusSeconds(60));
+        assertEquals(mapped(dir.resolve("wharf-broker.jsa")), archives.jvmOptions(NodeName.broker(3), node -> false));
     }
 
     @Test
@@ -86,8 +103,13 @@ class NodeClassArchivesTest {
         // java -cp 'lib/*' shows the running CLI its jars one by one.
         NodeClassArchives expanded = NodeClassArchives.forClasspath(lib.resolve("wharf-broker.jar") + ":"
                 + lib.resolve("ratis-server.jar"), dir).orElseThrow();
-        assertEquals(concat("-XX:ArchiveClassesAtExit=" + dir.resolve("wharf-broker.jsa.broker-1.part")),
+        assertEquals(concat("-XX:ArchiveClassesAtExit=" + part("wharf-broker.jsa.broker-1", BUILT)),
                 expanded.jvmOptions(NodeName.broker(1), node -> false));
+    }
+
+    /** The part file {@code prefix} writes when launched with jars whose newest is from {@code build}. */
+    private Path part(String prefix, Instant build) {
+        return dir.resolve(prefix + "." + build.toEpochMilli() + ".part");
     }
 
     private static List<String> mapped(Path archive) {
