@@ -2,14 +2,10 @@ package io.wharf.logging;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import java.util.Map;
-import org.slf4j.Logger;
 
 /**
  * A controller's or broker's logging: one line per event on stdout (which {@code wharf cluster} and
@@ -53,19 +49,7 @@ public final class NodeLogging extends ContextAwareBase implements Configurator 
         if (!inNode || configurationFileGiven) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern(PATTERN);
-        encoder.start();
-        ConsoleAppender<ILoggingEvent> stdout = new ConsoleAppender<>();
-        stdout.setContext(context);
-        stdout.setName("STDOUT");
-        stdout.setEncoder(encoder);
-        stdout.start();
-        ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.INFO);
-        root.addAppender(stdout);
-        LEVELS.forEach((name, level) -> context.getLogger(name).setLevel(level));
+        ConsoleLogging.install(context, "STDOUT", "System.out", PATTERN, Level.INFO, LEVELS);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }
