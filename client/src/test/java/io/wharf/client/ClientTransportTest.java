@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -45,7 +46,10 @@ class ClientTransportTest {
             assertTrue(channel.isTerminated() || channel.getState(false) == ConnectivityState.SHUTDOWN);
         }
         transport.close();
-        assertEquals(List.of(), threadsNamed(prefix), "close waits for its threads to end");
+        // close() waits until the pools have terminated; a worker thread then still has to return
+        // from its run(), so it may be alive for a moment after.
+        Awaitility.await().atMost(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertEquals(List.of(), threadsNamed(prefix), "close stops its threads"));
         assertThrows(IllegalStateException.class,
                 () -> transport.plaintextChannels().apply(new Endpoint("127.0.0.1", 1)));
     }
