@@ -1,6 +1,7 @@
 package io.wharf.client.consumer;
 
 import io.wharf.client.ClientException;
+import io.wharf.client.DaemonThreads;
 import io.wharf.client.TopicPartition;
 import io.wharf.client.group.GroupCoordinatorClient;
 import io.wharf.proto.broker.CommittedPartitionOffset;
@@ -98,16 +99,10 @@ final class GroupMember implements AutoCloseable {
         this.config = config;
         this.coordinator = coordinator;
         this.wakeup = wakeup;
-        this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wharf-heartbeat-" + groupId));
+        this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.single("wharf-heartbeat-" + groupId));
         // async commits wait for heartbeats on STALE_MEMBER_EPOCH, so they cannot run on the heartbeat thread
-        this.commitThread = Executors.newSingleThreadExecutor(r -> daemon(r, "wharf-commit-" + groupId));
+        this.commitThread = Executors.newSingleThreadExecutor(DaemonThreads.single("wharf-commit-" + groupId));
         this.heldHeartbeats = new HeldHeartbeatSender(groupId, coordinator);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread thread = new Thread(r, name);
-        thread.setDaemon(true);
-        return thread;
     }
 
     /** Subscribes to these topic names (replacing any subscription) and heartbeats now. */

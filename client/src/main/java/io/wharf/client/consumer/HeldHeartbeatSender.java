@@ -2,6 +2,7 @@ package io.wharf.client.consumer;
 
 import io.grpc.Context;
 import io.wharf.client.ClientException;
+import io.wharf.client.DaemonThreads;
 import io.wharf.client.group.GroupCoordinatorClient;
 import io.wharf.proto.broker.GroupHeartbeatRequest;
 import io.wharf.proto.broker.GroupHeartbeatResponse;
@@ -39,11 +40,7 @@ final class HeldHeartbeatSender implements AutoCloseable {
     HeldHeartbeatSender(String groupId, GroupCoordinatorClient coordinator) {
         this.groupId = groupId;
         this.coordinator = coordinator;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "wharf-held-heartbeat-" + groupId);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadExecutor(DaemonThreads.single("wharf-held-heartbeat-" + groupId));
     }
 
     /**

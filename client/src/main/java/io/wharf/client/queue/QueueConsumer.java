@@ -2,6 +2,7 @@ package io.wharf.client.queue;
 
 import io.grpc.ManagedChannel;
 import io.wharf.client.ClientException;
+import io.wharf.client.DaemonThreads;
 import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
 import io.wharf.proto.broker.DescribeQueueRequest;
@@ -47,11 +48,7 @@ public final class QueueConsumer implements AutoCloseable {
     public QueueConsumer(QueueConsumerConfig config, Function<Endpoint, ManagedChannel> channelFactory) {
         this.config = config;
         this.channels = new EndpointChannels(channelFactory);
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "wharf-queue-consumer");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.single("wharf-queue-consumer"));
         this.leaderCaller = new QueueLeaderCaller(channels, config.requestTimeout(), config.retryBackoff());
     }
 

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.wharf.client.BrokerStream;
 import io.wharf.client.ClientException;
+import io.wharf.client.DaemonThreads;
 import io.wharf.client.Endpoint;
 import io.wharf.client.EndpointChannels;
 import io.wharf.client.metadata.DataPlaneErrors;
@@ -106,11 +107,8 @@ public final class QueuePublisher implements AutoCloseable {
         this.window = new Semaphore(config.maxInFlight());
         // publishers of one application spread over the brokers rather than all starting at the first
         this.brokerIndex = ThreadLocalRandom.current().nextInt(config.bootstrap().size());
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "wharf-queue-publisher-" + publisherId.substring(0, 8));
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                DaemonThreads.single("wharf-queue-publisher-" + publisherId.substring(0, 8)));
         long sweepMs = Math.max(10, Math.min(1000, config.deliveryTimeout().toMillis() / 20));
         timer.scheduleWithFixedDelay(this::expire, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
     }
