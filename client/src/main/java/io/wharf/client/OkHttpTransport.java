@@ -47,7 +47,10 @@ public final class OkHttpTransport implements ClientTransport {
         };
     }
 
-    /** Stops the threads and waits for them, up to two seconds. */
+    /**
+     * Stops the threads and waits, up to two seconds, until their pools have terminated (each
+     * thread has run its last task; it may take a moment more to return from its run).
+     */
     @Override
     public void close() {
         readers.shutdownNow();
