@@ -43,8 +43,13 @@ import org.slf4j.LoggerFactory;
 public final class ControllerNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControllerNode.class);
-    /** How long a close waits for the Raft server to close (see {@link #closeBounded}). */
+    /** How long a close waits for the Raft server to close (see {@link #startClosing}). */
     private static final Duration RAFT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a close then waits for the quorum clients: a channel to a peer that keeps a stream
+     * open is let go after Ratis's own 3 s + 2 s, which the node's stop need not wait for.
+     */
+    private static final Duration QUORUM_CLIENT_CLOSE_TIMEOUT = Duration.ofMillis(500);
 
     private final ControllerConfig config;
     private final Consumer<Throwable> onFatalError;
@@ -315,8 +320,19 @@ public final class ControllerNode implements AutoCloseable {
                 forwarding.close();
             }
             closeQuietly("leader crash detector", crashDetector);
-            closeQuietly("quorum client", quorum);
-            closeBounded("Raft server", raftServer, RAFT_CLOSE_TIMEOUT);
+            // Beside the Raft server, not before it: a Ratis client's close waits up to 3 s per
+            // channel for its streams to end, and a server can leave one open (seen on the stream
+            // of a controller's clients to its own server, at every few stops). The server's close
+            // cancels the streams to itself, so both usually end within the server's close.
+            Thread quorumCloser = startClosing("quorum client", quorum);
+            if (!awaitClosed(startClosing("Raft server", raftServer), RAFT_CLOSE_TIMEOUT)) {
+                LOG.warn("Closing the Raft server did not finish within {} ms; going on without waiting for it",
+                        RAFT_CLOSE_TIMEOUT.toMillis());
+            }
+            if (!awaitClosed(quorumCloser, QUORUM_CLIENT_CLOSE_TIMEOUT)) {
+                LOG.info("Controller {}: a quorum client is still waiting for a peer to end a stream; its channel "
+                        + "is let go without this stop waiting for it", config.nodeId());
+            }
             if (workers != null) {
                 workers.shutdownNow();
                 awaitQuietly(workers);
@@ -409,27 +425,35 @@ public final class ControllerNode implements AutoCloseable {
     }
 
     /**
-     * Closes {@code resource} on a thread of its own and waits at most {@code timeout}: Ratis's
-     * server close waits without a bound for its gRPC server to terminate, which a stream that is
-     * never cancelled can keep from happening (seen in LeaderCrashDetectionTest); a stuck close
-     * must not hang the node's own close. The closing thread is a daemon and is left behind.
+     * Starts closing {@code resource} on a daemon thread of its own, to be awaited with a bound
+     * ({@link #awaitClosed}): Ratis's server close waits without a bound for its gRPC server to
+     * terminate, which a stream that is never cancelled can keep from happening (seen in
+     * LeaderCrashDetectionTest), and its clients' close waits seconds for such a stream; a stuck
+     * close must not hang the node's own close. A closing thread still running then is left behind.
+     *
+     * @return the closing thread; null when there is nothing to close
      */
-    private static void closeBounded(String what, AutoCloseable resource, Duration timeout) {
+    private static Thread startClosing(String what, AutoCloseable resource) {
         if (resource == null) {
-            return;
+            return null;
         }
         Thread closer = new Thread(() -> closeQuietly(what, resource), "wharf-close-" + what.replace(' ', '-'));
         closer.setDaemon(true);
         closer.start();
+        return closer;
+    }
+
+    /** Waits up to {@code timeout} for a {@link #startClosing} thread; false when it still runs. */
+    private static boolean awaitClosed(Thread closer, Duration timeout) {
+        if (closer == null) {
+            return true;
+        }
         try {
             closer.join(timeout.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (closer.isAlive()) {
-            LOG.warn("Closing the {} did not finish within {} ms; going on without waiting for it", what,
-                    timeout.toMillis());
-        }
+        return !closer.isAlive();
     }
 
     private static void awaitQuietly(ExecutorService executor) {

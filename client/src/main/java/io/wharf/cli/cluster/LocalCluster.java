@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -180,23 +181,27 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Stops every node cleanly: the brokers together first (their controlled shutdown needs the
-     * controllers), then the controllers one by one, the leader last. The data stays.
+     * controllers), then the controllers that do not lead together, then the leader, so that no
+     * election runs while the cluster goes down. The data stays.
      */
     public void down() {
-        List<NodeName> brokers = spec.topology().nodes().stream().filter(node -> !node.isController()).toList();
-        Map<NodeName, ProcessHandle> signalled = new java.util.LinkedHashMap<>();
-        for (NodeName broker : brokers) {
-            runningProcess(broker).ifPresent(process -> {
+        stopTogether(spec.topology().nodes().stream().filter(node -> !node.isController()).toList());
+        int leaderId = describeCluster().map(DescribeClusterResponse::getLeaderId).orElse(-1);
+        List<NodeName> controllers = spec.topology().nodes().stream().filter(NodeName::isController).toList();
+        stopTogether(controllers.stream().filter(node -> node.id() != leaderId).toList());
+        stopTogether(controllers.stream().filter(node -> node.id() == leaderId).toList());
+    }
+
+    /** Signals every one of {@code nodes} that runs, then waits for each to stop. */
+    private void stopTogether(List<NodeName> nodes) {
+        Map<NodeName, ProcessHandle> signalled = new LinkedHashMap<>();
+        for (NodeName node : nodes) {
+            runningProcess(node).ifPresent(process -> {
                 process.destroy();
-                signalled.put(broker, process);
+                signalled.put(node, process);
             });
         }
         signalled.forEach((node, process) -> stopWithin(node, process, STOP_TIMEOUT));
-        int leaderId = describeCluster().map(DescribeClusterResponse::getLeaderId).orElse(-1);
-        spec.topology().nodes().stream()
-                .filter(NodeName::isController)
-                .sorted(Comparator.comparing((NodeName node) -> node.id() == leaderId))
-                .forEach(this::stop);
     }
 
     /** Removes the cluster directory; refused while any node runs. */
