@@ -53,7 +53,7 @@ public record CliEnvironment(Path clusterDir, Optional<Path> home, String classp
 
     /**
      * The classpath nodes are started on, when it is not this JVM's: {@code ./wharf} runs the CLI on
-     * the client jar alone and names the whole {@code deploy/target/lib} here.
+     * {@code deploy/target/wharf-cli.jar} and names the whole {@code deploy/target/lib} here.
      */
     public static final String NODE_CLASSPATH_PROPERTY = "wharf.node.classpath";
 
