@@ -25,11 +25,11 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
      * Heap and GC for a node on a small shared machine: a modest heap and a single-threaded
      * collector. Brokers keep the JVM's full tiered compiler: once warm, C2's code halves their
      * produce and queue latencies against C1 alone (decision 0007); controllers run C1 only
-     * ({@link #CONTROLLER_JVM_OPTIONS}). The heap starts small and each of the two Netty copies in a node (gRPC's, Ratis's) keeps one
-     * pooled arena instead of two per core, so an idle node stays small
-     * (docs/decisions/node-memory.md). SLF4J is told its provider instead of looking through every
-     * jar of the classpath for one, which took ~0.09 s of a node's start, and keeps to itself that it
-     * was told (docs/decisions/node-logging.md).
+     * ({@link #CONTROLLER_JVM_OPTIONS}). The heap starts small and each of the two Netty copies in
+     * a node (gRPC's, Ratis's) keeps one pooled arena instead of two per core, so an idle node
+     * stays small (docs/decisions/node-memory.md). SLF4J is told its provider instead of looking
+     * through every jar of the classpath for one, which took ~0.09 s of a node's start, and keeps
+     * to itself that it was told (docs/decisions/node-logging.md).
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms16m", "-Xmx512m", "-XX:+UseSerialGC",
             "-XX:+ExitOnOutOfMemoryError",
@@ -42,9 +42,10 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
     /**
      * A controller's extra flags: only the quick C1 compiler, because a restarted controller's C2
      * compilations take CPU from the survivors exactly during the next failover (decision 0007),
-     * and both Netty copies pool direct memory in 1 MiB chunks instead of 4 MiB ones. A controller's messages are small, and its idle resident memory sat at the 150 MiB
-     * target with 14 MiB of direct buffers (12 MiB with these); a broker keeps the larger chunks for
-     * its record batches (docs/decisions/node-memory.md).
+     * and both Netty copies pool direct memory in 1 MiB chunks instead of 4 MiB ones. A
+     * controller's messages are small, and its idle resident memory sat at the 150 MiB target
+     * with 14 MiB of direct buffers (12 MiB with these); a broker keeps the larger chunks for its
+     * record batches (docs/decisions/node-memory.md).
      */
     public static final List<String> CONTROLLER_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1",
             "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7",
