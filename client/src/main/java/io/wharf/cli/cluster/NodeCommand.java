@@ -22,17 +22,16 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
                           Optional<Path> setsid) {
 
     /**
-     * Heap and GC for a node on a small shared machine: a heap of at most 512 MiB and a
-     * single-threaded collector; where the heap starts depends on the role ({@link
-     * #CONTROLLER_JVM_OPTIONS}, {@link #BROKER_JVM_OPTIONS}). Brokers keep the JVM's full tiered
-     * compiler: once warm, C2's code halves their produce and queue latencies against C1 alone
-     * (decision 0007); controllers run C1 only. Each of the two Netty copies in a node (gRPC's,
-     * Ratis's) keeps one pooled arena instead of two per core, so an idle node stays small
-     * (docs/decisions/node-memory.md). SLF4J is told its provider instead of looking through every
-     * jar of the classpath for one, which took ~0.09 s of a node's start, and keeps to itself that
-     * it was told (docs/decisions/node-logging.md).
+     * Heap and GC for a node on a small shared machine: a modest heap and a single-threaded
+     * collector. Brokers keep the JVM's full tiered compiler: once warm, C2's code halves their
+     * produce and queue latencies against C1 alone (decision 0007); controllers run C1 only
+     * ({@link #CONTROLLER_JVM_OPTIONS}). The heap starts small and each of the two Netty copies in
+     * a node (gRPC's, Ratis's) keeps one pooled arena instead of two per core, so an idle node
+     * stays small (docs/decisions/node-memory.md). SLF4J is told its provider instead of looking
+     * through every jar of the classpath for one, which took ~0.09 s of a node's start, and keeps
+     * to itself that it was told (docs/decisions/node-logging.md).
      */
-    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC",
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms16m", "-Xmx512m", "-XX:+UseSerialGC",
             "-XX:+ExitOnOutOfMemoryError",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1",
@@ -41,27 +40,16 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
             "-Dslf4j.provider=ch.qos.logback.classic.spi.LogbackServiceProvider", "-Dslf4j.internal.verbosity=WARN");
 
     /**
-     * A controller's extra flags: a heap that starts at 16 MiB, because an idle controller sat at
-     * the 150 MiB target and its heap grows on demand; only the quick C1 compiler, because a
-     * restarted controller's C2 compilations take CPU from the survivors exactly during the next
-     * failover (decision 0007); and both Netty copies pool direct memory in 1 MiB chunks instead of
-     * 4 MiB ones. A controller's messages are small, and its idle resident memory had 14 MiB of
-     * direct buffers (12 MiB with these); a broker keeps the larger chunks for its record batches
-     * (docs/decisions/node-memory.md).
+     * A controller's extra flags: only the quick C1 compiler, because a restarted controller's C2
+     * compilations take CPU from the survivors exactly during the next failover (decision 0007),
+     * and both Netty copies pool direct memory in 1 MiB chunks instead of 4 MiB ones. A
+     * controller's messages are small, and its idle resident memory sat at the 150 MiB target
+     * with 14 MiB of direct buffers (12 MiB with these); a broker keeps the larger chunks for its
+     * record batches (docs/decisions/node-memory.md).
      */
-    public static final List<String> CONTROLLER_JVM_OPTIONS = List.of("-Xms16m", "-XX:TieredStopAtLevel=1",
+    public static final List<String> CONTROLLER_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1",
             "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7",
             "-Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7");
-
-    /**
-     * A broker's extra flags: a heap that starts at 64 MiB. Started at 16 MiB, the serial collector
-     * kept a loaded broker's heap at ~33 MiB (three times its ~12 MiB of live data), so its young
-     * generation was ~11 MiB: seven young collections a second under a queue's load, messages in
-     * flight promoted early, and a full collection of 30-90 ms every two seconds. At 64 MiB the same
-     * load had no full collection after the first seconds and half the pause time, for no
-     * measurable cost in idle resident memory (docs/decisions/node-memory.md).
-     */
-    public static final List<String> BROKER_JVM_OPTIONS = List.of("-Xms64m");
 
     /**
      * Environment for a node's process: glibc's malloc otherwise keeps up to eight arenas per core
@@ -91,7 +79,9 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
         setsid.ifPresent(path -> command.add(path.toString()));
         command.add(javaBinary.toString());
         command.addAll(jvmOptions);
-        command.addAll(node.isController() ? CONTROLLER_JVM_OPTIONS : BROKER_JVM_OPTIONS);
+        if (node.isController()) {
+            command.addAll(CONTROLLER_JVM_OPTIONS);
+        }
         command.addAll(extraJvmOptions);
         command.add("-Dwharf.node=" + node);
         // The marker goes before the classpath: the OS may report only the first few KiB of a long

@@ -38,7 +38,7 @@ class LocalClusterProcessTest {
                         System.getProperty("java.class.path"), Map.of("broker.session.timeout.ms", "1500"))
                 .withMainClass(NodeRole.CONTROLLER, FakeNodeMain.class.getName())
                 .withMainClass(NodeRole.BROKER, FakeNodeMain.class.getName())
-                .withJvmOptions(List.of("-Xmx96m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+                .withJvmOptions(List.of("-Xmx32m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
     }
 
     @Test

@@ -16,7 +16,7 @@ class NodeCommandTest {
                 Optional.of(Path.of("/w/deploy/config/logback-node.xml")), "/w/lib/*", Optional.of(Path.of("/usr/bin/setsid")));
         NodePaths paths = NodePaths.of(Path.of("/w/.wharf"), NodeName.broker(2));
 
-        assertEquals(List.of("/usr/bin/setsid", "/jdk/bin/java", "-Xmx512m", "-Xms64m", "-Dwharf.node=broker-2",
+        assertEquals(List.of("/usr/bin/setsid", "/jdk/bin/java", "-Xmx512m", "-Dwharf.node=broker-2",
                 "-Dwharf.node.config=/w/.wharf/broker-2/node.properties", "-Dlogback.configurationFile=/w/deploy/config/logback-node.xml", "-cp", "/w/lib/*",
                 "io.wharf.broker.BrokerMain", "--config", "/w/.wharf/broker-2/node.properties"),
                 command.build(NodeName.broker(2), NodeRole.BROKER.mainClass(), paths));
@@ -27,7 +27,7 @@ class NodeCommandTest {
         NodeCommand command = new NodeCommand(Path.of("java"), List.of(), Optional.empty(), "cp", Optional.empty());
         NodePaths paths = NodePaths.of(Path.of("/b"), NodeName.controller(1));
 
-        assertEquals(List.of("java", "-Xms16m", "-XX:TieredStopAtLevel=1", "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7",
+        assertEquals(List.of("java", "-XX:TieredStopAtLevel=1", "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7",
                 "-Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7", "-Dwharf.node=controller-1",
                 "-Dwharf.node.config=/b/controller-1/node.properties", "-cp", "cp", "io.wharf.controller.ControllerMain",
                 "--config", "/b/controller-1/node.properties"),
@@ -48,25 +48,5 @@ class NodeCommandTest {
 
         assertTrue(controller.contains("-XX:TieredStopAtLevel=1"), controller::toString);
         assertTrue(broker.stream().noneMatch(option -> option.startsWith("-XX:TieredStopAtLevel")), broker::toString);
-    }
-
-    @Test
-    void aBrokersHeapStartsLargerThanAControllers() {
-        NodeCommand command = new NodeCommand(Path.of("java"), NodeCommand.DEFAULT_JVM_OPTIONS, Optional.empty(), "cp",
-                Optional.empty());
-        Path root = Path.of("/w/.wharf");
-
-        List<String> controller = command.build(NodeName.controller(1), NodeRole.CONTROLLER.mainClass(),
-                NodePaths.of(root, NodeName.controller(1)));
-        List<String> broker = command.build(NodeName.broker(1), NodeRole.BROKER.mainClass(),
-                NodePaths.of(root, NodeName.broker(1)));
-
-        assertEquals(List.of("-Xms16m"), initialHeap(controller));
-        assertEquals(List.of("-Xms64m"), initialHeap(broker));
-        assertTrue(NodeCommand.DEFAULT_JVM_OPTIONS.contains("-Xmx512m"));
-    }
-
-    private static List<String> initialHeap(List<String> command) {
-        return command.stream().filter(option -> option.startsWith("-Xms")).toList();
     }
 }
