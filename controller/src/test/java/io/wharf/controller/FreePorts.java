@@ -4,21 +4,40 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Loopback ports for tests that must name a port before anything listens on it (Raft peers,
- * gRPC endpoints written into configs). Asking the OS for port 0 and closing the socket at once
- * can hand the same port out twice when two are asked for in a row; this class never hands a
- * port out twice in one JVM, and it holds every socket of one request open until all are found.
+ * gRPC endpoints written into configs). A port the OS hands out for port 0 lies in the ephemeral
+ * range, which the kernel also gives every outgoing connection as its local port: between the
+ * probe and the test's own bind, any connection of the build (a previous test's client, the next
+ * one's) could take it, and the bind then fails with "Address already in use". So ports are
+ * picked below the ephemeral range (read from {@code /proc/sys/net/ipv4/ip_local_port_range}),
+ * where only an explicit bind takes a port, starting at a random place so that two JVMs (a build
+ * right after another) seldom walk the same ports; the local cluster's and the process-cluster
+ * tests' fixed ports (17000–18399, 27000–31399) are outside {@link #WINDOW_START}–{@link #WINDOW_END}.
+ * Where that window is empty, ports come from port 0 as before. A port is never handed out twice
+ * in one JVM, and every probe socket of one request is held open until all are found.
  * Shared with {@code broker-node}'s tests through this module's test jar.
  */
 public final class FreePorts {
 
+    /** First port of the window tried below the ephemeral range. */
+    static final int WINDOW_START = 20_000;
+    /** End (exclusive) of that window: RabbitMQ's inter-node port, 25672, stays outside it. */
+    static final int WINDOW_END = 25_000;
+    private static final Path EPHEMERAL_RANGE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
+    private static final int WINDOW_LIMIT = Math.min(WINDOW_END, ephemeralLow());
+    private static int next = WINDOW_LIMIT > WINDOW_START
+            ? ThreadLocalRandom.current().nextInt(WINDOW_START, WINDOW_LIMIT) : 0;
 
     private FreePorts() {
     }
@@ -34,8 +53,13 @@ public final class FreePorts {
         try {
             int[] ports = new int[count];
             int found = 0;
+            int tried = 0;
             while (found < count) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ServerSocket socket = WINDOW_LIMIT > WINDOW_START && tried++ < WINDOW_LIMIT - WINDOW_START
+                        ? probe(nextInWindow()) : new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                if (socket == null) {
+                    continue;
+                }
                 held.add(socket);
                 if (HANDED_OUT.add(socket.getLocalPort())) {
                     ports[found++] = socket.getLocalPort();
@@ -52,6 +76,34 @@ public final class FreePorts {
                     throw new UncheckedIOException("cannot release probe socket " + socket, e);
                 }
             }
+        }
+    }
+
+    private static int nextInWindow() {
+        int port = next;
+        next = next + 1 < WINDOW_LIMIT ? next + 1 : WINDOW_START;
+        return port;
+    }
+
+    /** A socket bound to {@code port}, or null when something else holds it (or held it in this JVM). */
+    private static ServerSocket probe(int port) {
+        if (HANDED_OUT.contains(port)) {
+            return null;
+        }
+        try {
+            return new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            return null;  // taken: the next port is tried
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range; Linux's default where it cannot be read. */
+    private static int ephemeralLow() {
+        try {
+            String[] range = Files.readString(EPHEMERAL_RANGE).trim().split("\\s+");
+            return Integer.parseInt(range[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 }
