@@ -144,6 +144,10 @@ class QueueKillsTest {
         }
         all.forEach(cluster.launcher()::kill);
         all.forEach(cluster.launcher()::start);
+        // Subscribed at once, while the nodes start: a broker that has not caught up with the
+        // metadata yet answers NOT_LEADER, which the consumer retries, not a final NOT_FOUND.
+        QueueSubscription drain = consumer.subscribe(QUEUE, SubscribeOptions.defaults().withPrefetch(200),
+                this::handle);
         // The controllers come back with the brokers registered and unfenced as before the kill
         // (their sessions have not expired yet), so the metadata alone looks healthy at once: each
         // node's own readiness says when it has registered again and caught up.
@@ -152,8 +156,6 @@ class QueueKillsTest {
                 .ignoreException(AdminException.class)
                 .until(() -> cluster.launcher().status().healthy() && cluster.fullyReplicated(topic));
 
-        QueueSubscription drain = consumer.subscribe(QUEUE, SubscribeOptions.defaults().withPrefetch(200),
-                this::handle);
         await("every confirmed message delivered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(history::everyConfirmedDelivered);
         drain.cancel();

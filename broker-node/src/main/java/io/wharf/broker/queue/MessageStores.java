@@ -33,12 +33,15 @@ final class MessageStores {
 
     private final int brokerId;
     private final Supplier<MetadataImage> image;
+    private final MetadataReadiness readiness;
     private final EnqueueForwarder forwarder;
     private final QueueService service;
 
-    MessageStores(int brokerId, Supplier<MetadataImage> image, EnqueueForwarder forwarder, QueueService service) {
+    MessageStores(int brokerId, Supplier<MetadataImage> image, MetadataReadiness readiness, EnqueueForwarder forwarder,
+                  QueueService service) {
         this.brokerId = brokerId;
         this.image = image;
+        this.readiness = readiness;
         this.forwarder = forwarder;
         this.service = service;
     }
@@ -71,7 +74,7 @@ final class MessageStores {
             int leader = target.flatMap(q -> current.topic(q.topic())).flatMap(t -> t.partition(0))
                     .map(PartitionState::leader).orElse(PartitionState.NO_LEADER);
             if (target.isEmpty()) {
-                results.add(CompletableFuture.completedFuture(QueueErrors.notFound(store.queue())));
+                results.add(CompletableFuture.completedFuture(readiness.unknownQueue(store.queue())));
             } else if (leader == brokerId) {
                 hereAt.add(results.size());
                 here.add(store);

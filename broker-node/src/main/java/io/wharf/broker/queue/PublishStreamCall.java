@@ -14,6 +14,7 @@ import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.queue.Message;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -22,7 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Publish stream: each publish is routed from this broker's metadata image, in the order
- * sent, to every queue it matches, and confirmed once each of them has committed it. Confirms go
+ * sent, to every queue it matches, and confirmed once each of them has committed it; until that
+ * image has caught up with the cluster, each is nacked with a retriable NOT_LEADER instead
+ * ({@link MetadataReadiness}). Confirms go
  * back as they complete, so they may overtake each other, as RabbitMQ's may; those completing
  * while a send is pending go together in one {@link PublishConfirms}.
  */
@@ -31,6 +34,7 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
     private static final Logger LOG = LoggerFactory.getLogger(PublishStreamCall.class);
 
     private final Supplier<MetadataImage> image;
+    private final MetadataReadiness readiness;
     private final MessageStores queues;
     private final StreamObserver<PublishConfirms> responses;
     /** Sends the confirms gathered meanwhile; runs after whatever completed them is done. */
@@ -44,9 +48,10 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
     private List<PublishResponse> unsent = new ArrayList<>();
     private boolean flushScheduled;
 
-    PublishStreamCall(Supplier<MetadataImage> image, MessageStores queues, StreamObserver<PublishConfirms> responses,
-                      Executor flusher) {
+    PublishStreamCall(Supplier<MetadataImage> image, MetadataReadiness readiness, MessageStores queues,
+                      StreamObserver<PublishConfirms> responses, Executor flusher) {
         this.image = image;
+        this.readiness = readiness;
         this.queues = queues;
         this.responses = responses;
         this.flusher = flusher;
@@ -58,10 +63,16 @@ final class PublishStreamCall implements StreamObserver<PublishBatch> {
             outstanding += batch.getPublishesCount();
         }
         MetadataImage current = image.get();
+        // Asked once a batch: it is a few lookups, and the batch is routed by one image anyway.
+        Optional<Error> notCaughtUp = readiness.notCaughtUp("publishes");
         List<MessageStores.Store> stores = new ArrayList<>();
         List<Routed> routed = new ArrayList<>();
         for (PublishRequest request : batch.getPublishesList()) {
-            route(current, request, stores, routed);
+            if (notCaughtUp.isPresent()) {
+                send(nack(request.getSequence(), notCaughtUp.get()));
+            } else {
+                route(current, request, stores, routed);
+            }
         }
         List<CompletableFuture<Error>> stored = queues.store(stores);
         for (Routed publish : routed) {

@@ -42,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +74,7 @@ public final class QueueService implements AutoCloseable {
     private final PartitionRegistry registry;
     private final PartitionLookup lookup;
     private final Supplier<MetadataImage> image;
+    private final MetadataReadiness readiness;
     private final Clock clock;
     private final ScheduledExecutorService thread;
     private final ExecutorService admin;
@@ -94,14 +96,19 @@ public final class QueueService implements AutoCloseable {
      */
     private volatile Map<String, QueueFigures> figures = Map.of();
 
+    /**
+     * @param metadataCaughtUp whether this broker's image may answer for queues and exchanges: until
+     *     it does, unknown names and publishes get a retriable NOT_LEADER ({@link MetadataReadiness})
+     */
     public QueueService(int brokerId, QueueBrokerSettings settings, PartitionRegistry registry, PartitionLookup lookup,
-                        Supplier<MetadataImage> image, ControllerChannels controllers, Clock clock,
-                        int maxInboundMessageBytes) {
+                        Supplier<MetadataImage> image, BooleanSupplier metadataCaughtUp, ControllerChannels controllers,
+                        Clock clock, int maxInboundMessageBytes) {
         this.brokerId = brokerId;
         this.settings = settings;
         this.registry = registry;
         this.lookup = lookup;
         this.image = image;
+        this.readiness = new MetadataReadiness(brokerId, metadataCaughtUp);
         this.clock = clock;
         this.thread = Executors.newSingleThreadScheduledExecutor(
                 ServiceThreads.daemon("broker-" + brokerId + "-queues"));
@@ -109,7 +116,7 @@ public final class QueueService implements AutoCloseable {
                 ServiceThreads.daemon("broker-" + brokerId + "-queue-admin"));
         this.forwarder = new EnqueueForwarder(settings.commitTimeoutMs(), maxInboundMessageBytes);
         this.cache = new MessageCache(settings.messageCacheBytes());
-        this.stores = new MessageStores(brokerId, image, forwarder, this);
+        this.stores = new MessageStores(brokerId, image, readiness, forwarder, this);
         this.gets = new GetHandler(this, registry);
         this.adminCalls = new QueueAdminHandler(this, image, registry, controllers, admin);
         thread.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
@@ -126,7 +133,7 @@ public final class QueueService implements AutoCloseable {
 
     /** A Publish stream. */
     public StreamObserver<PublishBatch> publish(StreamObserver<PublishConfirms> responses) {
-        return new PublishStreamCall(image, stores, responses, this::onQueueThread);
+        return new PublishStreamCall(image, readiness, stores, responses, this::onQueueThread);
     }
 
     /** A Consume stream. */
@@ -180,7 +187,7 @@ public final class QueueService implements AutoCloseable {
     Served serving(String queue) {
         Optional<QueueImage> queueImage = image.get().queue(queue);
         if (queueImage.isEmpty()) {
-            return new Served(null, Optional.of(QueueErrors.notFound(queue)));
+            return new Served(null, Optional.of(readiness.unknownQueue(queue)));
         }
         String topic = queueImage.get().topic();
         Partition partition;
