@@ -86,6 +86,8 @@ public final class BrokerNode implements AutoCloseable {
     private volatile MetricsEndpoint metricsEndpoint;
     private volatile Console console;
     private volatile Throwable failure;
+    /** Set once this broker's image reached its registration; see {@link #metadataCaughtUp()}. */
+    private volatile boolean caughtUpSinceStart;
     private boolean started;   // guarded by stateLock
     private boolean closing;   // guarded by stateLock
 
@@ -155,7 +157,7 @@ public final class BrokerNode implements AutoCloseable {
         producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
         groups = new GroupCoordinatorService(id, config.groupCoordinator(), partitions, lookup, follower::image,
                 controllers, clock);
-        queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, this::isActive, controllers,
+        queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, this::metadataCaughtUp, controllers,
                 clock, MAX_INBOUND_MESSAGE_BYTES);
         groupLag = new GroupLagSampler(id, groups, partitions, follower::image, GROUP_LAG_SAMPLE_INTERVAL,
                 GROUP_LAG_REQUEST_TIMEOUT);
@@ -195,6 +197,7 @@ public final class BrokerNode implements AutoCloseable {
                 Duration.ofSeconds(1), clock);
         follower.addListener(partitions);
         follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
+        follower.addListener((previous, current) -> metadataCaughtUp());
         log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
                 config.listenHost(), server.port(), config.advertisedHost(), server.port(),
                 config.controllerBootstrap());
@@ -281,6 +284,25 @@ public final class BrokerNode implements AutoCloseable {
         }
         long epoch = current.brokerEpoch();
         return follower.image().broker(config.nodeId()).map(r -> !r.fenced() && r.epoch() == epoch).orElse(false);
+    }
+
+    /**
+     * Whether this broker's image has caught up with the cluster since it started: true from the
+     * first time the image reached this broker's registration (the controllers' own test before
+     * they unfence it) on. A broker fenced or registered again later keeps its image, which only
+     * moves forward and which it stops for when it falls too far behind ({@code metadata.max.lag}),
+     * so it still routes and names unknown queues by it; before, its image may lack what exists.
+     * Asked after every image change too, so the answer does not depend on being asked in time.
+     */
+    boolean metadataCaughtUp() {
+        if (!caughtUpSinceStart) {
+            long epoch = brokerEpoch();
+            MetadataFollower current = follower;
+            if (epoch >= 0 && current != null && current.image().offset() >= epoch) {
+                caughtUpSinceStart = true;
+            }
+        }
+        return caughtUpSinceStart;
     }
 
     /**

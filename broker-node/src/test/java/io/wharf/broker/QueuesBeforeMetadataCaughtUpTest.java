@@ -20,6 +20,8 @@ import io.wharf.proto.broker.PublishResponse;
 import io.wharf.proto.broker.SubscribeRequest;
 import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
+import io.wharf.proto.metadata.ControllerCommand;
+import io.wharf.proto.metadata.FenceBrokerCommand;
 import io.wharf.proto.queue.Message;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * so its image stays empty) may lack a queue or an exchange that exists. It answers queue calls
  * with NOT_LEADER naming no leader, which clients retry elsewhere, instead of NOT_FOUND, which
  * they take as final; and it does not route a publish by its empty image, which would confirm the
- * message into no queue. Once caught up (a real registration, unfenced), an unknown name is NOT_FOUND.
+ * message into no queue. Once caught up (a real registration, unfenced), an unknown name is
+ * NOT_FOUND, even after a later fence.
  */
 class QueuesBeforeMetadataCaughtUpTest {
 
@@ -94,6 +97,23 @@ class QueuesBeforeMetadataCaughtUpTest {
         PublishResponse confirm = publishOne("", "jobs");
         assertTrue(confirm.getAck(), confirm::toString);
         assertEquals(0, confirm.getRoutedQueues());
+    }
+
+    @Test
+    void aBrokerFencedAfterCatchingUpStillNamesAnUnknownQueue() throws Exception {
+        quorum = FakeQuorum.start(1);
+        broker = start(quorum.bootstrap());
+        await().atMost(Duration.ofSeconds(20)).until(broker::isActive);
+        // Heartbeats go to a controller that does not exist from now on, so none unfences it again.
+        quorum.setLeader(2);
+        quorum.submit(ControllerCommand.newBuilder().setFenceBroker(FenceBrokerCommand.newBuilder()
+                .setBrokerId(1).setBrokerEpoch(broker.brokerEpoch())).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !broker.isActive());
+
+        // Its image only moves forward (and it stops itself when that falls too far behind): it
+        // still answers by it.
+        Error error = stub().get(GetRequest.newBuilder().setQueue("jobs").build()).getError();
+        assertEquals(ErrorCode.NOT_FOUND, error.getCode(), error::toString);
     }
 
     private static void assertNotCaughtUp(Error error, String what) {

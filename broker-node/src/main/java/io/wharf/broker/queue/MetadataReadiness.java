@@ -8,12 +8,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Whether this broker's metadata image may answer for queues and exchanges. A broker that has not
- * caught up with the cluster since it started (or that the controllers fenced) may lack a queue
- * or an exchange that exists: it must neither call the name unknown, which clients take as final,
- * nor route a publish by what it has not heard of yet, which would confirm it into no queue. It
- * answers NOT_LEADER without a leader instead, which clients retry, on another broker or after a
- * backoff; Kafka's brokers answer a partition they do not know yet with a retriable error for the
- * same reason. Thread-safe.
+ * caught up with the cluster since it started may lack a queue or an exchange that exists: it
+ * must neither call the name unknown, which clients take as final, nor route a publish by what it
+ * has not heard of yet, which would confirm it into no queue. It answers NOT_LEADER without a
+ * leader instead, which clients retry, on another broker or after a backoff; Kafka's brokers
+ * answer a partition they do not know yet with a retriable error for the same reason. Thread-safe.
  */
 final class MetadataReadiness {
 
@@ -21,8 +20,8 @@ final class MetadataReadiness {
     private final BooleanSupplier caughtUp;
 
     /**
-     * @param caughtUp whether the controllers have unfenced this broker's registration, which
-     *     they do only once its metadata has caught up, and its image shows that
+     * @param caughtUp whether this broker's image has caught up since it started: it reached this
+     *     broker's registration once, the controllers' test before they unfence a broker
      */
     MetadataReadiness(int brokerId, BooleanSupplier caughtUp) {
         this.brokerId = brokerId;
@@ -35,7 +34,7 @@ final class MetadataReadiness {
             return Optional.empty();
         }
         return Optional.of(PartitionLookup.error(ErrorCode.NOT_LEADER, "broker " + brokerId + " has not caught up "
-                + "with the cluster's metadata (it is starting, or fenced), so it cannot serve " + what
+                + "with the cluster's metadata since it started, so it cannot serve " + what
                 + " yet; retry, or use another broker"));
     }
 
