@@ -157,8 +157,8 @@ public final class BrokerNode implements AutoCloseable {
         producerIds = new ProducerIdAllocator(id, controllers, this::brokerEpoch);
         groups = new GroupCoordinatorService(id, config.groupCoordinator(), partitions, lookup, follower::image,
                 controllers, clock);
-        queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, this::metadataCaughtUp, controllers,
-                clock, MAX_INBOUND_MESSAGE_BYTES);
+        queues = new QueueService(id, config.queues(), partitions, lookup, follower::image, this::metadataCaughtUp,
+                controllers, clock, MAX_INBOUND_MESSAGE_BYTES);
         groupLag = new GroupLagSampler(id, groups, partitions, follower::image, GROUP_LAG_SAMPLE_INTERVAL,
                 GROUP_LAG_REQUEST_TIMEOUT);
         instruments.registry().register(new GroupMetrics(groupLag::figures));

@@ -114,6 +114,8 @@ class QueuesBeforeMetadataCaughtUpTest {
         // still answers by it.
         Error error = stub().get(GetRequest.newBuilder().setQueue("jobs").build()).getError();
         assertEquals(ErrorCode.NOT_FOUND, error.getCode(), error::toString);
+        PublishResponse confirm = publishOne("", "jobs");
+        assertTrue(confirm.getAck(), confirm::toString);
     }
 
     private static void assertNotCaughtUp(Error error, String what) {

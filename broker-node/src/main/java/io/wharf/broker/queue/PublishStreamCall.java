@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * One Publish stream: each publish is routed from this broker's metadata image, in the order
  * sent, to every queue it matches, and confirmed once each of them has committed it; until that
  * image has caught up with the cluster, each is nacked with a retriable NOT_LEADER instead
- * ({@link MetadataReadiness}). Confirms go
- * back as they complete, so they may overtake each other, as RabbitMQ's may; those completing
- * while a send is pending go together in one {@link PublishConfirms}.
+ * ({@link MetadataReadiness}). Confirms go back as they complete, so they may overtake each
+ * other, as RabbitMQ's may; those completing while a send is pending go together in one
+ * {@link PublishConfirms}.
  */
 final class PublishStreamCall implements StreamObserver<PublishBatch> {
 
