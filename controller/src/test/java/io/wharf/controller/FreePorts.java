@@ -53,9 +53,9 @@ public final class FreePorts {
         try {
             int[] ports = new int[count];
             int found = 0;
-            int tried = 0;
+            int windowTries = WINDOW_LIMIT - WINDOW_START;  // none when the window is empty
             while (found < count) {
-                ServerSocket socket = WINDOW_LIMIT > WINDOW_START && tried++ < WINDOW_LIMIT - WINDOW_START
+                ServerSocket socket = windowTries-- > 0
                         ? probe(nextInWindow()) : new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 if (socket == null) {
                     continue;
