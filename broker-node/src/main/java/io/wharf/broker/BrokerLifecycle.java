@@ -19,6 +19,11 @@ import java.util.OptionalLong;
  * </pre>
  * At most one request is outstanding: after {@link #poll} hands out a request it answers
  * {@link Idle} until that request's outcome is reported.
+ *
+ * <p>A broker registers while it is still starting, so that the round trips to the controllers
+ * overlap with its own start (Kafka's brokers do the same). Until {@link #onReadyToServe} its
+ * heartbeats ask to stay fenced ({@link #readyToServe()} is false), so no leadership reaches a
+ * broker whose endpoint does not answer yet.
  */
 public final class BrokerLifecycle {
 
@@ -48,7 +53,9 @@ public final class BrokerLifecycle {
     private long nextDueMs = Long.MIN_VALUE;
     private long requestSentMs;
     private boolean requestOutstanding;
-    private boolean caughtUpDuringHeartbeat;
+    private boolean heartbeatAgainOnAnswer;
+    private boolean readyToServe;
+    private long metadataOffset = -1;
 
     public BrokerLifecycle(long heartbeatIntervalMs, long retryBackoffMs) {
         if (heartbeatIntervalMs <= 0 || retryBackoffMs <= 0) {
@@ -67,6 +74,11 @@ public final class BrokerLifecycle {
         return brokerEpoch;
     }
 
+    /** Whether the broker serves clients; until then its heartbeats ask to stay fenced. */
+    public boolean readyToServe() {
+        return readyToServe;
+    }
+
     /** Decides the next action at {@code nowMs}; a returned request counts as sent. */
     public Action poll(long nowMs) {
         if (requestOutstanding || state == State.SHUTTING_DOWN || state == State.STOPPED) {
@@ -76,7 +88,7 @@ public final class BrokerLifecycle {
             return new Wait(nextDueMs - nowMs);
         }
         requestOutstanding = true;
-        caughtUpDuringHeartbeat = false;
+        heartbeatAgainOnAnswer = false;
         requestSentMs = nowMs;
         return state == State.REGISTERING ? new Register() : new Heartbeat(brokerEpoch);
     }
@@ -121,7 +133,7 @@ public final class BrokerLifecycle {
             return;
         }
         state = fenced ? State.FENCED : State.ACTIVE;
-        nextDueMs = fenced && caughtUpDuringHeartbeat ? nowMs : Math.max(nowMs, requestSentMs + heartbeatIntervalMs);
+        nextDueMs = fenced && heartbeatAgainOnAnswer ? nowMs : Math.max(nowMs, requestSentMs + heartbeatIntervalMs);
     }
 
     /**
@@ -151,17 +163,32 @@ public final class BrokerLifecycle {
     }
 
     /**
-     * While fenced, the broker's metadata reached {@code metadataOffset}: if that covers its own
-     * registration, heartbeat now instead of at the next interval, so the controller can unfence
-     * it without waiting.
+     * The broker's metadata reached {@code offset}. While fenced and ready to serve, if that covers
+     * its own registration, heartbeat now instead of at the next interval, so the controller can
+     * unfence it without waiting.
      */
-    public void onMetadataAdvanced(long metadataOffset, long nowMs) {
-        if (state != State.FENCED || metadataOffset < brokerEpoch) {
+    public void onMetadataAdvanced(long offset, long nowMs) {
+        metadataOffset = Math.max(metadataOffset, offset);
+        heartbeatNowIfUnfenceable(nowMs);
+    }
+
+    /**
+     * The broker now serves clients: from now on its heartbeats no longer ask to stay fenced, and
+     * one goes out now if its metadata already covers its registration.
+     */
+    public void onReadyToServe(long nowMs) {
+        readyToServe = true;
+        heartbeatNowIfUnfenceable(nowMs);
+    }
+
+    private void heartbeatNowIfUnfenceable(long nowMs) {
+        if (!readyToServe || state != State.FENCED || metadataOffset < brokerEpoch) {
             return;
         }
         if (requestOutstanding) {
-            // The heartbeat in flight may carry the older offset; send another as soon as it returns.
-            caughtUpDuringHeartbeat = true;
+            // The heartbeat in flight may carry an older offset or still ask to stay fenced; send
+            // another as soon as it returns.
+            heartbeatAgainOnAnswer = true;
         } else {
             nextDueMs = Math.min(nextDueMs, nowMs);
         }

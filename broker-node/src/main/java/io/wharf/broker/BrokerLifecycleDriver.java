@@ -62,8 +62,8 @@ final class BrokerLifecycleDriver {
      * @param metadataOffset the offset of the broker's current image, reported in heartbeats
      * @param leaderMetadataOffset told the active controller's metadata offset from each answered heartbeat
      * @param fatal told, once, when this broker may not run at all: its id belongs to another live process
-     * @param wantFence asked at each heartbeat whether this broker cannot serve (its log directory is
-     *     full) and must be fenced
+     * @param wantFence asked at each heartbeat, once the broker is {@linkplain #readyToServe() ready to
+     *     serve}, whether it cannot serve after all (its log directory is full) and must be fenced
      */
     BrokerLifecycleDriver(RegisterBrokerRequest registration, ControllerChannels controllers,
                           ScheduledExecutorService scheduler, LongSupplier nowMs, LongSupplier metadataOffset,
@@ -91,9 +91,20 @@ final class BrokerLifecycleDriver {
         return brokerEpoch;
     }
 
-    /** Starts registering. */
+    /** Starts registering; heartbeats ask to stay fenced until {@link #readyToServe()}. */
     void start() {
         submit(this::tick);
+    }
+
+    /**
+     * The broker serves clients now: its heartbeats stop asking to stay fenced, and one goes out at
+     * once if its metadata is caught up (see lifecycle).
+     */
+    void readyToServe() {
+        submit(() -> {
+            lifecycle.onReadyToServe(nowMs.getAsLong());
+            tick();
+        });
     }
 
     /** The broker's image reached {@code offset}; may bring the next heartbeat forward (see lifecycle). */
@@ -229,7 +240,7 @@ final class BrokerLifecycleDriver {
                 .setBrokerId(brokerId)
                 .setBrokerEpoch(epoch)
                 .setMetadataOffset(metadataOffset.getAsLong())
-                .setWantFence(wantFence.getAsBoolean())
+                .setWantFence(!lifecycle.readyToServe() || wantFence.getAsBoolean())
                 .build();
         BrokerHeartbeatResponse response;
         try {

@@ -105,7 +105,9 @@ public final class BrokerNode implements AutoCloseable {
     }
 
     /**
-     * Binds the BrokerService port, then starts following metadata and registering.
+     * Registers with the controllers (with a fixed port, first; with port 0, once it is bound),
+     * binds the BrokerService port, starts following metadata and the HTTP endpoint, then lets the
+     * controllers unfence it.
      *
      * @throws IOException when the data directory cannot be created or the port cannot be bound;
      *     nothing is left running then
@@ -136,6 +138,13 @@ public final class BrokerNode implements AutoCloseable {
                 config.controllerRequestTimeout());
         follower = new MetadataFollower(id, controllers, scheduler, config.controllerRetryBackoff(),
                 config.metadataMaxLag(), this::fail);
+        // With a fixed port the broker registers now, as Kafka's brokers do: the round trips to
+        // the controllers (one Raft commit) then overlap with building and starting the rest. Its
+        // heartbeats ask to stay fenced until it serves (readyToServe below). With port 0 the
+        // advertised port is known only once the server has bound one.
+        if (config.rpcPort() != 0) {
+            startRegistering(config.rpcPort());
+        }
         Clock clock = Clock.systemUTC();
         // The gauges ask the registry at scrape time; the registry reports fsync times to the metrics.
         BrokerMetrics instruments = new BrokerMetrics(() -> partitions == null ? List.of() : partitions.partitions());
@@ -171,21 +180,9 @@ public final class BrokerNode implements AutoCloseable {
                         new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup),
                         new DescribeLogsHandler(id, partitions), producerIds, groups, queues, instruments),
                 new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments));
-        // One incarnation id per start: every registration attempt of this process carries it, so an
-        // attempt the controllers commit after this broker stopped waiting for it cannot bump its epoch.
-        RegisterBrokerRequest registration = RegisterBrokerRequest.newBuilder()
-                .setBrokerId(id)
-                .setHost(config.advertisedHost())
-                .setPort(server.port())
-                .setRack(config.rack())
-                .setIncarnationId(UUID.randomUUID().toString())
-                .build();
-        LongSupplier monotonicMs = () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
-        lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler, monotonicMs,
-                () -> follower.image().offset(),
-                leaderOffset -> follower.onLeaderOffset(leaderOffset, monotonicMs.getAsLong()),
-                config.heartbeatInterval(), config.controllerRetryBackoff(), this::fail,
-                () -> partitions.space().isFull());
+        if (lifecycle == null) {
+            startRegistering(server.port());
+        }
         BrokerLifecycleDriver driver = lifecycle;
         follower.addListener(new LocalStateLogger(id));
         follower.addListener(new MetadataMetrics(id, metrics));
@@ -211,10 +208,9 @@ public final class BrokerNode implements AutoCloseable {
             console = webConsole;
             follower.addListener(webConsole.metadataListener());
         }
-        // Registration first: its round trips to the controllers then overlap with starting the
-        // HTTP endpoint and the console, instead of following them (docs/decisions/node-logging.md).
+        // The metadata stream before the HTTP endpoint and the console: the image it brings lets the
+        // broker be unfenced as soon as it serves (docs/decisions/node-logging.md).
         follower.start();
-        lifecycle.start();
         isrUpdater.start();
         if (webConsole != null) {
             metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
@@ -223,6 +219,34 @@ public final class BrokerNode implements AutoCloseable {
             log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/", id,
                     config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
         }
+        lifecycle.readyToServe();
+    }
+
+    /**
+     * Starts registering as {@code port}, with one incarnation id for this start: every registration
+     * attempt of this process carries it, so an attempt the controllers commit after this broker
+     * stopped waiting for it cannot bump its epoch.
+     */
+    private void startRegistering(int port) {
+        RegisterBrokerRequest registration = RegisterBrokerRequest.newBuilder()
+                .setBrokerId(config.nodeId())
+                .setHost(config.advertisedHost())
+                .setPort(port)
+                .setRack(config.rack())
+                .setIncarnationId(UUID.randomUUID().toString())
+                .build();
+        LongSupplier monotonicMs = () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+        lifecycle = new BrokerLifecycleDriver(registration, controllers, scheduler, monotonicMs,
+                () -> follower.image().offset(),
+                leaderOffset -> follower.onLeaderOffset(leaderOffset, monotonicMs.getAsLong()),
+                config.heartbeatInterval(), config.controllerRetryBackoff(), this::fail, this::logDirectoryFull);
+        lifecycle.start();
+    }
+
+    /** Whether this broker's log directory is full (false while it is still being built). */
+    private boolean logDirectoryFull() {
+        PartitionRegistry registry = partitions;
+        return registry != null && registry.space().isFull();
     }
 
     public int nodeId() {

@@ -125,6 +125,7 @@ class BrokerLifecycleTest {
 
     @Test
     void catchingUpWithItsOwnRegistrationBringsTheHeartbeatForward() {
+        lifecycle.onReadyToServe(0);
         registerAt(0, 50);
         lifecycle.poll(0);
         lifecycle.onHeartbeatAnswered(true, 0);
@@ -136,11 +137,58 @@ class BrokerLifecycleTest {
 
     @Test
     void catchingUpDuringAHeartbeatSendsAnotherAsSoonAsItReturnsFenced() {
+        lifecycle.onReadyToServe(0);
         registerAt(0, 50);
         assertEquals(new Heartbeat(50), lifecycle.poll(0));
         lifecycle.onMetadataAdvanced(50, 5);
         lifecycle.onHeartbeatAnswered(true, 8);
         assertEquals(new Heartbeat(50), lifecycle.poll(8));
+    }
+
+    @Test
+    void untilItServesCatchingUpLeavesTheHeartbeatAtItsInterval() {
+        assertFalse(lifecycle.readyToServe());
+        registerAt(0, 50);
+        lifecycle.poll(0);
+        lifecycle.onHeartbeatAnswered(true, 0);
+        lifecycle.onMetadataAdvanced(50, 10);
+        assertEquals(new Wait(INTERVAL - 10), lifecycle.poll(10));
+
+        lifecycle.onReadyToServe(20);
+        assertTrue(lifecycle.readyToServe());
+        assertEquals(new Heartbeat(50), lifecycle.poll(20));
+    }
+
+    @Test
+    void readyToServeBeforeCatchingUpWaitsForTheMetadata() {
+        registerAt(0, 50);
+        lifecycle.poll(0);
+        lifecycle.onHeartbeatAnswered(true, 0);
+        lifecycle.onMetadataAdvanced(49, 5);
+        lifecycle.onReadyToServe(10);
+        assertEquals(new Wait(INTERVAL - 10), lifecycle.poll(10));
+        lifecycle.onMetadataAdvanced(50, 20);
+        assertEquals(new Heartbeat(50), lifecycle.poll(20));
+    }
+
+    @Test
+    void readyToServeDuringAHeartbeatSendsAnotherAsSoonAsItReturnsFenced() {
+        registerAt(0, 50);
+        lifecycle.onMetadataAdvanced(50, 0);
+        assertEquals(new Heartbeat(50), lifecycle.poll(0));   // still asks to stay fenced
+        lifecycle.onReadyToServe(5);
+        lifecycle.onHeartbeatAnswered(true, 8);
+        assertEquals(new Heartbeat(50), lifecycle.poll(8));
+    }
+
+    @Test
+    void readyToServeWhileRegisteringNeedsNothingMore() {
+        lifecycle.onMetadataAdvanced(60, 0);
+        assertInstanceOf(Register.class, lifecycle.poll(0));
+        lifecycle.onReadyToServe(3);
+        assertInstanceOf(Idle.class, lifecycle.poll(4));
+        lifecycle.onRegistered(50, true, 5);
+        assertEquals(new Heartbeat(50), lifecycle.poll(5));
     }
 
     @Test
@@ -227,6 +275,9 @@ class BrokerLifecycleTest {
                 outstanding = null;
                 if (random.nextInt(10) == 0) {
                     machine.onMetadataAdvanced(epoch + random.nextInt(3) - 1, now);
+                }
+                if (random.nextInt(20) == 0) {
+                    machine.onReadyToServe(now);
                 }
                 assertEquals(machine.state() == State.REGISTERING, machine.brokerEpoch() == -1, "seed " + seed);
                 assertFalse(machine.state() == State.SHUTTING_DOWN || machine.state() == State.STOPPED);

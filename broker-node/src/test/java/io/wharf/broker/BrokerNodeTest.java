@@ -66,6 +66,25 @@ class BrokerNodeTest {
         assertTrue(node.metadata().localView().isActive());
     }
 
+    /**
+     * With a fixed port the broker registers that port while it is still starting; whenever it
+     * asked to be unfenced, its endpoint answered (BrokerLifecycleDriverTest holds the driver to
+     * the rule without depending on how fast the node starts).
+     */
+    @Test
+    void withAFixedPortItRegistersThatPortAndAsksToBeUnfencedOnlyWhileServing() throws Exception {
+        quorum = FakeQuorum.start(1);
+        int port = FreePorts.one();
+        node = start(quorum.bootstrap(), Map.of(BrokerConfig.RPC_PORT, Integer.toString(port)));
+        await().atMost(Duration.ofSeconds(10)).until(node::isActive);
+
+        assertEquals(port, quorum.image().broker(ID).orElseThrow().port());
+        List<FakeController.Call> heartbeats = quorum.controller(1).calls("BrokerHeartbeat");
+        assertTrue(heartbeats.stream().anyMatch(call -> !call.wantFence()), "it asked to be unfenced");
+        assertTrue(heartbeats.stream().filter(call -> !call.wantFence()).allMatch(FakeController.Call::brokerServing),
+                "every heartbeat asking to be unfenced came while its endpoint answered: " + heartbeats);
+    }
+
     @Test
     void registersAgainWhenTheControllerCallsItsEpochStaleAndKeepsTheEpochItsIncarnationHolds() throws Exception {
         quorum = FakeQuorum.start(1);

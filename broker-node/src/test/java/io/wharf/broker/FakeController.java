@@ -30,6 +30,7 @@ import io.wharf.proto.metadata.RegisterBrokerCommand;
 import io.wharf.proto.metadata.UnfenceBrokerCommand;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -47,8 +48,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FakeController {
 
-    /** One received request, for assertions. */
-    record Call(String method, long brokerEpoch, long offset) {}
+    /**
+     * One received request, for assertions. For a heartbeat, {@code wantFence} is what it asked,
+     * and {@code brokerServing} whether the broker's registered endpoint accepted a connection
+     * when it arrived; both are false for other calls.
+     */
+    record Call(String method, long brokerEpoch, long offset, boolean wantFence, boolean brokerServing) {
+        Call(String method, long brokerEpoch, long offset) {
+            this(method, brokerEpoch, offset, false, false);
+        }
+    }
 
     private final int id;
     private final FakeQuorum quorum;
@@ -131,6 +140,19 @@ final class FakeController {
         }
     }
 
+    /** Whether {@code broker}'s registered endpoint accepts a TCP connection now. */
+    private static boolean accepts(Optional<BrokerRegistration> broker) {
+        if (broker.isEmpty()) {
+            return false;
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(broker.get().host(), broker.get().port()), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private Optional<Error> notLeader() {
         int leader = quorum.leaderId();
         if (leader == id) {
@@ -178,7 +200,8 @@ final class FakeController {
 
         @Override
         public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> observer) {
-            calls.add(new Call("BrokerHeartbeat", request.getBrokerEpoch(), request.getMetadataOffset()));
+            calls.add(new Call("BrokerHeartbeat", request.getBrokerEpoch(), request.getMetadataOffset(),
+                    request.getWantFence(), accepts(quorum.image().broker(request.getBrokerId()))));
             BrokerHeartbeatResponse.Builder response = BrokerHeartbeatResponse.newBuilder();
             Optional<Error> redirect = notLeader();
             if (redirect.isPresent()) {
@@ -191,7 +214,9 @@ final class FakeController {
                         response.setError(Error.newBuilder().setCode(ErrorCode.STALE_BROKER_EPOCH)
                                 .setMessage("register again"));
                     } else {
-                        if (broker.get().fenced() && request.getMetadataOffset() >= request.getBrokerEpoch()) {
+                        // As the active controller: a broker asking to stay fenced is not unfenced.
+                        if (broker.get().fenced() && !request.getWantFence()
+                                && request.getMetadataOffset() >= request.getBrokerEpoch()) {
                             quorum.submit(ControllerCommand.newBuilder().setUnfenceBroker(UnfenceBrokerCommand
                                     .newBuilder().setBrokerId(request.getBrokerId())
                                     .setBrokerEpoch(request.getBrokerEpoch())).build());

@@ -100,7 +100,8 @@ public final class FreePorts {
     /** The first port of the kernel's ephemeral range; Linux's default where it cannot be read. */
     private static int ephemeralLow() {
         try {
-            String[] range = Files.readString(EPHEMERAL_RANGE).trim().split("\\s+");
+            // Line by line: Files.readString gets only the first byte of this procfs file on Java 17.
+            String[] range = Files.readAllLines(EPHEMERAL_RANGE).get(0).trim().split("\\s+");
             return Integer.parseInt(range[0]);
         } catch (IOException | RuntimeException e) {
             return 32_768;

@@ -37,7 +37,7 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
             "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1",
             "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numDirectArenas=1",
             "-Dorg.apache.ratis.thirdparty.io.netty.allocator.numHeapArenas=1",
-            "-Dslf4j.provider=ch.qos.logback.classic.spi.LogbackServiceProvider", "-Dslf4j.internal.verbosity=WARN");
+            "-Dslf4j.provider=io.wharf.logging.NodeLoggingProvider", "-Dslf4j.internal.verbosity=WARN");
 
     /**
      * A controller's extra flags: only the quick C1 compiler, because a restarted controller's C2
