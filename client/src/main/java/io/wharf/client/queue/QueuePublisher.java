@@ -44,7 +44,9 @@ import java.util.function.Function;
  * publish stays pending until its confirm. When the stream breaks, or a confirm carries a
  * retriable error (NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, ...), the pending publishes
  * are sent again with the same publisher id and sequence — on the next broker of the bootstrap
- * list after a broken stream (the first one is picked at random) — so a queue stores each at most once however often it is resent.
+ * list after a broken stream, or after a NOT_LEADER naming no leader (the answer of a broker whose
+ * metadata is behind; the first broker is picked at random) — so a queue stores each at most once
+ * however often it is resent.
  * A publish not confirmed within {@link QueuePublisherConfig#deliveryTimeout()} is nacked with
  * REQUEST_TIMED_OUT (it may still have been stored).
  *
@@ -374,7 +376,7 @@ public final class QueuePublisher implements AutoCloseable {
         }
     }
 
-    private void onConfirm(PublishResponse response) {
+    private void onConfirm(BrokerStream<PublishBatch, PublishConfirms> from, PublishResponse response) {
         Pending entry;
         synchronized (this) {
             entry = pending.get(response.getSequence());
@@ -389,11 +391,32 @@ public final class QueuePublisher implements AutoCloseable {
                     ErrorCode.NONE, "", response.getRoutedQueues()));
         } else if (DataPlaneErrors.isRetriable(code) && System.nanoTime() < entry.deadlineNanos) {
             entry.lastError = code + ": " + response.getError().getMessage();
-            schedule(() -> resend(response.getSequence()));
+            if (code == ErrorCode.NOT_LEADER && response.getError().getLeaderEndpoint().isBlank()) {
+                schedule(() -> resendElsewhere(from, response.getSequence(), entry.lastError));
+            } else {
+                schedule(() -> resend(response.getSequence()));
+            }
         } else {
             finish(response.getSequence(), PublishOutcome.nacked(response.getSequence(),
                     code == ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : code, response.getError().getMessage()));
         }
+    }
+
+    /**
+     * Resends a publish that {@code from}'s broker nacked NOT_LEADER naming no leader: a broker that
+     * has not caught up with the cluster's metadata since it started answers so until it does,
+     * which takes as long as it cannot reach a controller. Ending that stream moves every pending
+     * publish to the next broker of the list, as a broken stream does; a stream already replaced
+     * only needs this publish sent on its successor.
+     */
+    private void resendElsewhere(BrokerStream<PublishBatch, PublishConfirms> from, long sequence, String why) {
+        synchronized (sendLock) {
+            if (stream == from) {
+                from.cancel("moving to another broker: " + why);
+                return; // its end resends every pending publish, this one included
+            }
+        }
+        resend(sequence);
     }
 
     private void onStreamEnded(BrokerStream<PublishBatch, PublishConfirms> ended, Status status) {
@@ -488,7 +511,7 @@ public final class QueuePublisher implements AutoCloseable {
     private final class StreamListener implements BrokerStream.Listener<PublishBatch, PublishConfirms> {
         @Override
         public void answered(BrokerStream<PublishBatch, PublishConfirms> from, PublishConfirms confirms) {
-            confirms.getConfirmsList().forEach(QueuePublisher.this::onConfirm);
+            confirms.getConfirmsList().forEach(confirm -> onConfirm(from, confirm));
         }
 
         @Override

@@ -82,6 +82,12 @@ final class FakeQueueBroker extends BrokerServiceGrpc.BrokerServiceImplBase {
             /** Meets the next scripted fate: a confirm, an error, a break. Caller holds the lock. */
             private void publishOne(PublishRequest request, PublishConfirms.Builder confirms) {
                 cluster.publishes.add(new FakeQueueCluster.Received(id, request));
+                if (cluster.behind.contains(id)) {
+                    confirms.addConfirms(PublishResponse.newBuilder().setSequence(request.getSequence())
+                            .setError(Error.newBuilder().setCode(ErrorCode.NOT_LEADER).setLeaderId(-1)
+                                    .setMessage("broker " + id + " has not caught up with the cluster's metadata")));
+                    return;
+                }
                 Object fate = cluster.publishScript.isEmpty() ? FakeQueueCluster.PublishFate.CONFIRM
                         : cluster.publishScript.poll();
                 if (fate instanceof ErrorCode code) {

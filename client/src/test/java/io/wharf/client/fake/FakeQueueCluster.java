@@ -66,6 +66,8 @@ public final class FakeQueueCluster implements AutoCloseable {
     /** Every publish request a broker received, with the broker's id, in arrival order. */
     final List<Received> publishes = new ArrayList<>();
     final Queue<Object> publishScript = new ArrayDeque<>();
+    /** Brokers whose metadata is behind: they nack every publish NOT_LEADER, naming no leader. */
+    final Set<Integer> behind = new HashSet<>();
     final List<Long> acked = new ArrayList<>();
     /** How many publishes each Publish stream message carried, in arrival order. */
     final List<Integer> publishBatchSizes = new ArrayList<>();
@@ -241,6 +243,14 @@ public final class FakeQueueCluster implements AutoCloseable {
             gone(consumer);
             consumer.stream.onError(io.grpc.Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
         }
+    }
+
+    /**
+     * Broker {@code id} from now on answers every publish as a broker that has not caught up with
+     * the cluster's metadata since it started: NOT_LEADER, naming no leader, nothing stored.
+     */
+    public synchronized void fallBehind(int id) {
+        behind.add(id);
     }
 
     /** Kills broker {@code id}: its server shuts down at once, failing its open streams. */

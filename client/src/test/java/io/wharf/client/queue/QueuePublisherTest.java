@@ -165,6 +165,26 @@ class QueuePublisherTest {
         assertEquals(List.of("a", "b"), cluster.readyBodies("orders"));
     }
 
+    /**
+     * A broker behind on metadata nacks publishes NOT_LEADER naming no leader for as long as it
+     * cannot catch up; the publisher moves to the next broker instead of resending there.
+     */
+    @Test
+    void aNotLeaderNamingNoLeaderMovesThePublishesToTheNextBroker() {
+        cluster.declareQueue("orders", 1);
+        QueuePublisher publisher = publisher(QueuePublisherConfig.of(cluster.bootstrap())
+                .withDeliveryTimeout(Duration.ofSeconds(5)));
+        assertTrue(publisher.publish("", "orders", utf8("a")).join().acked());
+        int first = cluster.publishes().get(0).broker();
+        cluster.fallBehind(first);
+
+        PublishOutcome second = publisher.publish("", "orders", utf8("b")).join();
+        assertTrue(second.acked(), second.toString());
+        List<Integer> brokers = cluster.publishes().stream().map(FakeQueueCluster.Received::broker).toList();
+        assertEquals(List.of(first, first, 3 - first), brokers, "nacked once where it was sent, then sent to the other");
+        assertEquals(List.of("a", "b"), cluster.readyBodies("orders"));
+    }
+
     @Test
     void aRetriableNackIsResentAndAFinalOneSurfacesItsCode() {
         cluster.declareQueue("orders", 1);
