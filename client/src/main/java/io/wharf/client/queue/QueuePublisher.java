@@ -16,6 +16,7 @@ import io.wharf.proto.broker.PublishBatch;
 import io.wharf.proto.broker.PublishConfirms;
 import io.wharf.proto.broker.PublishRequest;
 import io.wharf.proto.broker.PublishResponse;
+import io.wharf.proto.common.Error;
 import io.wharf.proto.common.ErrorCode;
 import io.wharf.proto.queue.Message;
 import java.time.Duration;
@@ -44,9 +45,9 @@ import java.util.function.Function;
  * publish stays pending until its confirm. When the stream breaks, or a confirm carries a
  * retriable error (NOT_LEADER, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS, ...), the pending publishes
  * are sent again with the same publisher id and sequence — on the next broker of the bootstrap
- * list after a broken stream, or after a NOT_LEADER naming no leader (the answer of a broker whose
- * metadata is behind; the first broker is picked at random) — so a queue stores each at most once
- * however often it is resent.
+ * list after a broken stream, or after a stream answered only NOT_LEADER naming no leader for
+ * {@link #MOVE_AFTER_NO_LEADER} (the answer of a broker whose metadata is behind; the first broker
+ * is picked at random) — so a queue stores each at most once however often it is resent.
  * A publish not confirmed within {@link QueuePublisherConfig#deliveryTimeout()} is nacked with
  * REQUEST_TIMED_OUT (it may still have been stored).
  *
@@ -72,6 +73,14 @@ public final class QueuePublisher implements AutoCloseable {
      * whole — and resent whole, for ever.
      */
     static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
+    /**
+     * How long a stream may answer only NOT_LEADER naming no leader before the publisher moves to
+     * the next broker. A queue is without a leader for well under a second while the controllers
+     * elect another, and the broker routing to it knows the new leader soon after: staying there
+     * is then the quickest way back. A broker whose metadata is behind the cluster's answers so
+     * for as long as it cannot reach a controller; that is what this bound ends.
+     */
+    static final Duration MOVE_AFTER_NO_LEADER = Duration.ofSeconds(2);
     /** How long opening a stream may spend learning the home queue's leader before using any broker. */
     private static final Duration HOME_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
@@ -95,6 +104,9 @@ public final class QueuePublisher implements AutoCloseable {
     private boolean flushScheduled;
     // guarded by this
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
+    /** The stream that answered NOT_LEADER naming no leader, with no success since; null when none. */
+    private BrokerStream<PublishBatch, PublishConfirms> leaderlessStream;
+    private long leaderlessSinceNanos;
     private volatile boolean closed;
 
     public QueuePublisher(QueuePublisherConfig config) {
@@ -386,12 +398,17 @@ public final class QueuePublisher implements AutoCloseable {
         }
         ErrorCode code = response.getError().getCode();
         if (response.getAck() || response.getReturned()) {
+            synchronized (this) {
+                if (leaderlessStream == from) {
+                    leaderlessStream = null;
+                }
+            }
             finish(response.getSequence(), new PublishOutcome(response.getSequence(),
                     response.getReturned() ? PublishOutcome.Status.RETURNED : PublishOutcome.Status.ACKED,
                     ErrorCode.NONE, "", response.getRoutedQueues()));
         } else if (DataPlaneErrors.isRetriable(code) && System.nanoTime() < entry.deadlineNanos) {
             entry.lastError = code + ": " + response.getError().getMessage();
-            if (code == ErrorCode.NOT_LEADER && response.getError().getLeaderEndpoint().isBlank()) {
+            if (leaderlessTooLong(from, response.getError(), System.nanoTime())) {
                 schedule(() -> resendElsewhere(from, response.getSequence(), entry.lastError));
             } else {
                 schedule(() -> resend(response.getSequence()));
@@ -403,11 +420,27 @@ public final class QueuePublisher implements AutoCloseable {
     }
 
     /**
-     * Resends a publish that {@code from}'s broker nacked NOT_LEADER naming no leader: a broker that
-     * has not caught up with the cluster's metadata since it started answers so until it does,
-     * which takes as long as it cannot reach a controller. Ending that stream moves every pending
-     * publish to the next broker of the list, as a broken stream does; a stream already replaced
-     * only needs this publish sent on its successor.
+     * Whether {@code error} is a NOT_LEADER naming no leader and {@code from} has answered nothing
+     * but those for {@link #MOVE_AFTER_NO_LEADER}.
+     */
+    private synchronized boolean leaderlessTooLong(BrokerStream<PublishBatch, PublishConfirms> from, Error error,
+                                                   long nowNanos) {
+        if (error.getCode() != ErrorCode.NOT_LEADER || !error.getLeaderEndpoint().isBlank()) {
+            return false;
+        }
+        if (leaderlessStream != from) {
+            leaderlessStream = from;
+            leaderlessSinceNanos = nowNanos;
+            return false;
+        }
+        return nowNanos - leaderlessSinceNanos >= MOVE_AFTER_NO_LEADER.toNanos();
+    }
+
+    /**
+     * Resends a publish after {@code from}'s broker answered NOT_LEADER naming no leader for too
+     * long (see {@link #MOVE_AFTER_NO_LEADER}). Ending that stream moves every pending publish to
+     * the next broker of the list, as a broken stream does; a stream already replaced only needs
+     * this publish sent on its successor.
      */
     private void resendElsewhere(BrokerStream<PublishBatch, PublishConfirms> from, long sequence, String why) {
         synchronized (sendLock) {
