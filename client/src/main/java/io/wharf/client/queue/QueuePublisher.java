@@ -390,19 +390,18 @@ public final class QueuePublisher implements AutoCloseable {
 
     private void onConfirm(BrokerStream<PublishBatch, PublishConfirms> from, PublishResponse response) {
         Pending entry;
+        boolean routed = response.getAck() || response.getReturned();
         synchronized (this) {
             entry = pending.get(response.getSequence());
+            if (routed && leaderlessStream == from) {
+                leaderlessStream = null; // the stream routes again: its NOT_LEADER episode is over
+            }
         }
         if (entry == null) {
             return; // a second confirm of a publish sent twice
         }
         ErrorCode code = response.getError().getCode();
-        if (response.getAck() || response.getReturned()) {
-            synchronized (this) {
-                if (leaderlessStream == from) {
-                    leaderlessStream = null;
-                }
-            }
+        if (routed) {
             finish(response.getSequence(), new PublishOutcome(response.getSequence(),
                     response.getReturned() ? PublishOutcome.Status.RETURNED : PublishOutcome.Status.ACKED,
                     ErrorCode.NONE, "", response.getRoutedQueues()));
