@@ -23,6 +23,7 @@ import io.wharf.http.HealthHandler;
 import io.wharf.metadata.MetadataImage;
 import io.wharf.proto.controller.RegisterBrokerRequest;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,8 +31,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -174,50 +179,74 @@ public final class BrokerNode implements AutoCloseable {
         instruments.registry().register(new QueueMetrics(queues::figures, clock));
         instruments.registry().register(new DeadLetterTopicMetrics(partitions::partitions, clock));
         MetadataFollower metadata = follower;
-        server = GrpcServer.start(id, config.listenHost(), config.rpcPort(), config.numNetworkThreads(),
-                MAX_INBOUND_MESSAGE_BYTES, new BrokerGrpcService(id, follower::image,
-                        new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
-                        new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup),
-                        new DescribeLogsHandler(id, partitions), producerIds, groups, queues, instruments),
-                new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments));
-        if (lifecycle == null) {
-            startRegistering(server.port());
-        }
-        BrokerLifecycleDriver driver = lifecycle;
-        follower.addListener(new LocalStateLogger(id));
-        follower.addListener(new MetadataMetrics(id, metrics));
-        fetchers = new ReplicaFetchers(id, partitions, this::brokerEpoch, config.replicaFetchMaxWait(),
-                config.replicaFetchMaxBytes(), config.controllerRetryBackoff(), config.controllerRequestTimeout());
-        partitions.addListener(fetchers);
-        isrUpdater = new IsrUpdater(id, partitions, controllers, this::brokerEpoch,
-                Duration.ofMillis(Math.max(1, Math.min(ISR_CHECK_INTERVAL_MS, config.replicaLagTimeMax().toMillis() / 2))),
-                Duration.ofSeconds(1), clock);
-        follower.addListener(partitions);
-        follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
-        follower.addListener((previous, current) -> metadataCaughtUp());
-        log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
-                config.listenHost(), server.port(), config.advertisedHost(), server.port(),
-                config.controllerBootstrap());
-        Console webConsole = null;
-        if (config.metricsPort() >= 0) {
-            GroupCoordinatorService coordinator = groups;
-            QueueService queueService = queues;
-            PartitionRegistry registry = partitions;
-            webConsole = new Console(id, config.console(), new Console.BrokerState(metadata::image,
-                    registry::partitions, queueService::figures, coordinator::listGroups), controllers, clock);
-            console = webConsole;
-            follower.addListener(webConsole.metadataListener());
-        }
-        // The metadata stream before the HTTP endpoint and the console: the image it brings lets the
-        // broker be unfenced as soon as it serves (docs/decisions/node-logging.md).
-        follower.start();
-        isrUpdater.start();
-        if (webConsole != null) {
-            metricsEndpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(), metrics,
-                    webConsole.routes(new HealthHandler(this::notReadyReason)), config.console().maxClients());
-            webConsole.start();
-            log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/", id,
-                    config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
+        // The console and the HTTP endpoint are built on a thread of their own while this one starts
+        // the gRPC side: neither needs the other, and each is about a tenth of a start.
+        ExecutorService aside = Executors.newSingleThreadExecutor(ServiceThreads.daemon("broker-" + id + "-http-start"));
+        Future<Console> consoleBuilt = null;
+        Future<MetricsEndpoint> endpointStarted = null;
+        try {
+            if (config.metricsPort() >= 0) {
+                GroupCoordinatorService coordinator = groups;
+                QueueService queueService = queues;
+                PartitionRegistry registry = partitions;
+                consoleBuilt = aside.submit(() -> new Console(id, config.console(), new Console.BrokerState(
+                        metadata::image, registry::partitions, queueService::figures, coordinator::listGroups),
+                        controllers, clock));
+                Future<Console> built = consoleBuilt;
+                endpointStarted = aside.submit(() -> {
+                    Console webConsole = built.get();
+                    MetricsEndpoint endpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(),
+                            instruments, webConsole.routes(new HealthHandler(this::notReadyReason)),
+                            config.console().maxClients());
+                    webConsole.start();
+                    return endpoint;
+                });
+            }
+            aside.shutdown();  // its thread ends after these two
+            server = GrpcServer.start(id, config.listenHost(), config.rpcPort(), config.numNetworkThreads(),
+                    MAX_INBOUND_MESSAGE_BYTES, new BrokerGrpcService(id, follower::image,
+                            new ProduceHandler(lookup, clock, () -> metadata.image().nextProducerId(), instruments),
+                            new FetchHandler(lookup, dataTimer), new ListOffsetsHandler(lookup),
+                            new DescribeLogsHandler(id, partitions), producerIds, groups, queues, instruments),
+                    new ReplicationGrpcService(lookup, follower::image, dataTimer, instruments));
+            if (lifecycle == null) {
+                startRegistering(server.port());
+            }
+            BrokerLifecycleDriver driver = lifecycle;
+            follower.addListener(new LocalStateLogger(id));
+            follower.addListener(new MetadataMetrics(id, metrics));
+            fetchers = new ReplicaFetchers(id, partitions, this::brokerEpoch, config.replicaFetchMaxWait(),
+                    config.replicaFetchMaxBytes(), config.controllerRetryBackoff(), config.controllerRequestTimeout());
+            partitions.addListener(fetchers);
+            isrUpdater = new IsrUpdater(id, partitions, controllers, this::brokerEpoch,
+                    Duration.ofMillis(Math.max(1, Math.min(ISR_CHECK_INTERVAL_MS, config.replicaLagTimeMax().toMillis() / 2))),
+                    Duration.ofSeconds(1), clock);
+            follower.addListener(partitions);
+            follower.addListener((previous, current) -> driver.metadataAdvanced(current.offset()));
+            follower.addListener((previous, current) -> metadataCaughtUp());
+            log.info("Broker {} serving BrokerService on {}:{} (advertised {}:{}); controllers {}", id,
+                    config.listenHost(), server.port(), config.advertisedHost(), server.port(),
+                    config.controllerBootstrap());
+            if (consoleBuilt != null) {
+                console = awaitStartStep(consoleBuilt);
+                // Before the stream starts, so the console's leadership timeline sees every image.
+                follower.addListener(console.metadataListener());
+            }
+            follower.start();
+            isrUpdater.start();
+            if (endpointStarted != null) {
+                metricsEndpoint = awaitStartStep(endpointStarted);
+                log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/",
+                        id, config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
+            }
+        } catch (IOException | RuntimeException e) {
+            // What the other thread built or bound is then released with the rest (stopComponents).
+            aside.shutdown();
+            if (consoleBuilt != null) {
+                console = resultIfAny(consoleBuilt);
+                metricsEndpoint = resultIfAny(endpointStarted);
+            }
+            throw e;
         }
         lifecycle.readyToServe();
     }
@@ -241,6 +270,48 @@ public final class BrokerNode implements AutoCloseable {
                 leaderOffset -> follower.onLeaderOffset(leaderOffset, monotonicMs.getAsLong()),
                 config.heartbeatInterval(), config.controllerRetryBackoff(), this::fail, this::logDirectoryFull);
         lifecycle.start();
+    }
+
+    /** A part of the start run aside: its result, or what it threw. */
+    private static <T> T awaitStartStep(Future<T> step) throws IOException {
+        try {
+            return step.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the broker was starting");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof ExecutionException nested ? nested.getCause() : e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("a part of the broker's start failed", cause);
+        }
+    }
+
+    /** A part of a failed start, once it ended: what it built, to be released; null when it built nothing. */
+    private static <T> T resultIfAny(Future<T> step) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return step.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;  // the release must not be skipped; the flag is restored below
+                } catch (ExecutionException | CancellationException e) {
+                    return null;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Whether this broker's log directory is full (false while it is still being built). */

@@ -177,6 +177,9 @@ class MetricsEndpointTest {
             BrokerNode refused = new BrokerNode(BrokerConfig.from(config));
             IOException e = assertThrows(IOException.class, refused::start);
             assertTrue(e.getMessage().contains(":" + taken.getLocalPort() + " (metrics.port)"), e.getMessage());
+            // The console and the endpoint start on a thread of their own; a failed start leaves it ended.
+            await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(thread -> thread.getName().equals("broker-1-http-start")));
             refused.close();
         }
     }

@@ -4,7 +4,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
+import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -24,7 +26,8 @@ public final class NodeLogging extends ContextAwareBase implements Configurator 
 
     /** The system property naming the node this JVM runs, e.g. {@code broker-2}. */
     public static final String NODE_PROPERTY = "wharf.node";
-    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{30} - %msg%n";
+    /** {@code %time} is {@code %d{HH:mm:ss.SSS}} written by {@link TimeOfDayConverter}. */
+    static final String PATTERN = "%time %-5level [%thread] %logger{30} - %msg%n";
     /**
      * Levels other than the root's INFO. Ratis logs ~20 of its settings each time a controller
      * becomes leader, on the path of the first commit after a failover; node.properties records ours.
@@ -49,7 +52,19 @@ public final class NodeLogging extends ContextAwareBase implements Configurator 
         if (!inNode || configurationFileGiven) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
+        conversionRules(context).put("time", TimeOfDayConverter.class.getName());
         ConsoleLogging.install(context, "STDOUT", "System.out", PATTERN, Level.INFO, LEVELS);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** The context's own conversion words, which every pattern layout in it reads when it starts. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> conversionRules(LoggerContext context) {
+        Map<String, String> rules = (Map<String, String>) context.getObject(CoreConstants.PATTERN_RULE_REGISTRY);
+        if (rules == null) {
+            rules = new HashMap<>();
+            context.putObject(CoreConstants.PATTERN_RULE_REGISTRY, rules);
+        }
+        return rules;
     }
 }

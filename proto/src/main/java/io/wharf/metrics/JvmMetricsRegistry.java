@@ -22,17 +22,23 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * report only with native memory tracking on, which nodes do not run with, and deciding that at
  * registration starts the JVM's whole MBean server, 60–100 ms of a node's start
  * (docs/decisions/node-logging.md).
+ *
+ * <p>Registered at the first scrape, not at a node's start: the JVM's management beans they read
+ * take ~60 ms to set up, which a start would wait for.
  */
 public final class JvmMetricsRegistry {
-
-    private static final PrometheusRegistry JVM = create();
 
     private JvmMetricsRegistry() {
     }
 
     /** The JVM's metrics, to register in a node's registry. */
     public static MultiCollector collector() {
-        return JVM::scrape;
+        return () -> Registered.JVM.scrape();
+    }
+
+    /** Holds the registry, so that it is built when first scraped (class initialisation is lazy and thread-safe). */
+    private static final class Registered {
+        static final PrometheusRegistry JVM = create();
     }
 
     private static PrometheusRegistry create() {
