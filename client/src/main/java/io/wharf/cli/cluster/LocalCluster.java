@@ -392,6 +392,7 @@ public final class LocalCluster implements AutoCloseable {
         NodePaths paths = paths(node);
         try {
             Files.createDirectories(paths.data());
+            emptyDirectory(paths.tmp());
             Files.writeString(paths.log(), "=== " + Instant.now() + " starting " + node + " ===\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             List<String> commandLine = new ArrayList<>(spec.launchPrefix(node));
@@ -410,6 +411,18 @@ public final class LocalCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new LocalClusterException("cannot start " + node + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Creates {@code dir}, or deletes what it holds: only a node not running is launched. */
+    private static void emptyDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.walk(dir)) {
+                for (Path entry : entries.sorted(Comparator.reverseOrder()).filter(entry -> !entry.equals(dir)).toList()) {
+                    Files.delete(entry);
+                }
+            }
+        }
+        Files.createDirectories(dir);
     }
 
     private void stopWithin(NodeName node, ProcessHandle process, Duration timeout) {

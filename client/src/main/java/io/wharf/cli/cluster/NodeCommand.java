@@ -87,6 +87,7 @@ public record NodeCommand(Path javaBinary, List<String> jvmOptions, Optional<Pat
         // The marker goes before the classpath: the OS may report only the first few KiB of a long
         // command line, and a test classpath easily fills them.
         command.add("-Dwharf.node.config=" + paths.properties());
+        command.add("-Djava.io.tmpdir=" + paths.tmp());
         logbackConfig.ifPresent(path -> command.add("-Dlogback.configurationFile=" + path.toAbsolutePath()));
         command.add("-cp");
         command.add(classpath);

@@ -27,4 +27,13 @@ public record NodePaths(Path dir) {
     public Path pid() {
         return dir.resolve("pid");
     }
+
+    /**
+     * The node JVM's {@code java.io.tmpdir}, emptied at each launch: what its libraries unpack there
+     * (lz4-java its native library, at every start) would otherwise pile up in the machine's
+     * temporary directory after each kill -9, when no JVM exit hook deletes it.
+     */
+    public Path tmp() {
+        return dir.resolve("tmp");
+    }
 }

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * Stands in for ControllerMain / BrokerMain in launcher tests: prints its arguments, the node id
- * from its properties file and its own pid, then idles until it is signalled. Single-threaded (its main thread).
+ * from its properties file, its own pid and a temporary file it leaves behind (as lz4-java's
+ * unpacked library is left by a killed node), then idles until it is signalled. Single-threaded (its main thread).
  */
 public final class FakeNodeMain {
 
@@ -19,6 +20,7 @@ public final class FakeNodeMain {
         }
         System.out.println("fake node " + properties.getProperty("node.id") + " started with " + String.join(" ", args));
         System.out.println("fake node pid " + ProcessHandle.current().pid());
+        System.out.println("fake node temporary file " + java.io.File.createTempFile("fake-node-", ".so").getAbsolutePath());
         System.out.flush();
         Thread.currentThread().join();
     }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,10 +61,14 @@ class LocalClusterProcessTest {
             await("the pid file names the JVM itself, not a wrapper").atMost(Duration.ofSeconds(30))
                     .until(() -> Files.readString(cluster.paths(broker).log()).contains("fake node pid " + pid + "\n"));
 
+            Path leftBehind = temporaryFileOf(cluster, broker);
+            assertEquals(cluster.paths(broker).tmp(), leftBehind.getParent(), "the node's own temporary directory");
             assertTrue(cluster.kill(broker));
             assertFalse(cluster.isRunning(broker));
+            assertTrue(Files.exists(leftBehind), "a killed JVM deletes nothing on its way out");
             assertFalse(cluster.kill(broker), "killing a stopped node is a no-op");
             assertTrue(cluster.start(broker));
+            assertFalse(Files.exists(leftBehind), "emptied when the node is launched again");
             assertFalse(cluster.start(broker), "starting a running node is a no-op");
             assertTrue(cluster.isRunning(broker));
 
@@ -86,6 +91,14 @@ class LocalClusterProcessTest {
             cluster.deleteData();
             assertFalse(Files.exists(dir));
         }
+    }
+
+    /** The file the fake node says it created in its temporary directory. */
+    private static Path temporaryFileOf(LocalCluster cluster, NodeName node) {
+        String prefix = "fake node temporary file ";
+        return await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(cluster.paths(node).log()).stream()
+                .filter(line -> line.startsWith(prefix)).reduce((first, second) -> second)
+                .map(line -> Path.of(line.substring(prefix.length()))), Optional::isPresent).orElseThrow();
     }
 
     @Test

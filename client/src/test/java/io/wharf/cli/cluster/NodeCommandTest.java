@@ -17,7 +17,7 @@ class NodeCommandTest {
         NodePaths paths = NodePaths.of(Path.of("/w/.wharf"), NodeName.broker(2));
 
         assertEquals(List.of("/usr/bin/setsid", "/jdk/bin/java", "-Xmx512m", "-Dwharf.node=broker-2",
-                "-Dwharf.node.config=/w/.wharf/broker-2/node.properties", "-Dlogback.configurationFile=/w/deploy/config/logback-node.xml", "-cp", "/w/lib/*",
+                "-Dwharf.node.config=/w/.wharf/broker-2/node.properties", "-Djava.io.tmpdir=/w/.wharf/broker-2/tmp", "-Dlogback.configurationFile=/w/deploy/config/logback-node.xml", "-cp", "/w/lib/*",
                 "io.wharf.broker.BrokerMain", "--config", "/w/.wharf/broker-2/node.properties"),
                 command.build(NodeName.broker(2), NodeRole.BROKER.mainClass(), paths));
     }
@@ -29,7 +29,8 @@ class NodeCommandTest {
 
         assertEquals(List.of("java", "-XX:TieredStopAtLevel=1", "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7",
                 "-Dorg.apache.ratis.thirdparty.io.netty.allocator.maxOrder=7", "-Dwharf.node=controller-1",
-                "-Dwharf.node.config=/b/controller-1/node.properties", "-cp", "cp", "io.wharf.controller.ControllerMain",
+                "-Dwharf.node.config=/b/controller-1/node.properties", "-Djava.io.tmpdir=/b/controller-1/tmp", "-cp", "cp",
+                "io.wharf.controller.ControllerMain",
                 "--config", "/b/controller-1/node.properties"),
                 command.build(NodeName.controller(1), NodeRole.CONTROLLER.mainClass(), paths));
         assertEquals("-Dwharf.node.config=/b/controller-1/node.properties", NodeCommand.marker(paths));
