@@ -193,14 +193,9 @@ public final class BrokerNode implements AutoCloseable {
                         metadata::image, registry::partitions, queueService::figures, coordinator::listGroups),
                         controllers, clock));
                 Future<Console> built = consoleBuilt;
-                endpointStarted = aside.submit(() -> {
-                    Console webConsole = built.get();
-                    MetricsEndpoint endpoint = MetricsEndpoint.start(id, config.listenHost(), config.metricsPort(),
-                            instruments, webConsole.routes(new HealthHandler(this::notReadyReason)),
-                            config.console().maxClients());
-                    webConsole.start();
-                    return endpoint;
-                });
+                endpointStarted = aside.submit(() -> MetricsEndpoint.start(id, config.listenHost(),
+                        config.metricsPort(), instruments, built.get().routes(new HealthHandler(this::notReadyReason)),
+                        config.console().maxClients()));
             }
             aside.shutdown();  // its thread ends after these two
             server = GrpcServer.start(id, config.listenHost(), config.rpcPort(), config.numNetworkThreads(),
@@ -236,6 +231,7 @@ public final class BrokerNode implements AutoCloseable {
             isrUpdater.start();
             if (endpointStarted != null) {
                 metricsEndpoint = awaitStartStep(endpointStarted);
+                console.start();
                 log.info("Broker {} serving metrics on http://{}:{}/metrics and its console on http://{}:{}/console/",
                         id, config.listenHost(), metricsEndpoint.port(), config.listenHost(), metricsEndpoint.port());
             }
