@@ -211,13 +211,8 @@ public final class LocalCluster implements AutoCloseable {
             throw new LocalClusterException("cannot delete " + spec.baseDir() + " while " + String.join(", ", running)
                     + " run; stop them first (wharf cluster down)");
         }
-        if (!Files.exists(spec.baseDir())) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(spec.baseDir())) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(file);
-            }
+        try {
+            deleteRecursively(spec.baseDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + spec.baseDir(), e);
         }
@@ -413,16 +408,22 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Creates {@code dir}, or deletes what it holds: only a node not running is launched. */
+    /** Creates {@code dir} afresh, empty: only a node not running is launched. */
     private static void emptyDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> entries = Files.walk(dir)) {
-                for (Path entry : entries.sorted(Comparator.reverseOrder()).filter(entry -> !entry.equals(dir)).toList()) {
-                    Files.delete(entry);
-                }
+        deleteRecursively(dir);
+        Files.createDirectories(dir);
+    }
+
+    /** Deletes {@code root} and all it holds; nothing when it does not exist. */
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
             }
         }
-        Files.createDirectories(dir);
     }
 
     private void stopWithin(NodeName node, ProcessHandle process, Duration timeout) {
