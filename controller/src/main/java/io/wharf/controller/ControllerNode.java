@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,6 +62,7 @@ public final class ControllerNode implements AutoCloseable {
     private final AtomicBoolean fatalSeen = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final Object dutiesLock = new Object();
+    private final Leadership leadership = new Leadership();
     private volatile LeaderDuties duties;
     private boolean stopping;
     private boolean closed;
@@ -115,7 +117,7 @@ public final class ControllerNode implements AutoCloseable {
         // The client exists before Raft starts: leader duties may begin while start() is still running.
         metrics = new ControllerMetrics(this, System.nanoTime());
         quorum = new QuorumClient(config, layout.group(), layout.self(), metrics);
-        MetadataStateMachine stateMachine = new MetadataStateMachine(applied, new Leadership(), this::fatal);
+        MetadataStateMachine stateMachine = new MetadataStateMachine(applied, leadership, this::fatal);
         raftServer = RaftServer.newBuilder()
                 .setServerId(layout.self())
                 .setGroup(layout.group())
@@ -131,8 +133,10 @@ public final class ControllerNode implements AutoCloseable {
         raftServer.start();
         forwarding = new LeaderForwarding(config.nodeId());
         ClusterView cluster = new ClusterView(layout, raftServer, quorum, workers);
+        // Duties answer only while Ratis still sees this controller as the ready leader: between a
+        // step-down and its "not leader" notice, heartbeats go to the new leader instead.
         ControllerService service = new ControllerService(config, applied, quorum, cluster,
-                () -> Optional.ofNullable(duties), forwarding, workers);
+                () -> Optional.ofNullable(duties).filter(active -> cluster.isLeaderReady()), forwarding, workers);
         grpcServer = NettyServerBuilder
                 .forAddress(new InetSocketAddress(config.bindHost(), config.self().rpcPort()))
                 .addService(ServerInterceptors.intercept(service, forwarding))
@@ -471,6 +475,27 @@ public final class ControllerNode implements AutoCloseable {
         }
     }
 
+    /** What Ratis's leadership notices reach; for tests that deliver one out of turn. */
+    MetadataStateMachine.LeadershipListener leadership() {
+        return leadership;
+    }
+
+    /**
+     * The term in which Ratis sees this controller lead right now, empty when it is anything but
+     * leader. The term is read on both sides of the role so that a step-down between the reads
+     * (Ratis sets the role, then the new term) is not mistaken for leading in the new term.
+     */
+    private OptionalLong leadingTerm() {
+        Optional<DivisionInfo> info = localInfo();
+        if (info.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long before = info.get().getCurrentTerm();
+        boolean leader = info.get().isLeader();
+        long after = info.get().getCurrentTerm();
+        return leader && before == after ? OptionalLong.of(before) : OptionalLong.empty();
+    }
+
     /** Starts and stops {@link LeaderDuties} as Ratis reports leadership. */
     private final class Leadership implements MetadataStateMachine.LeadershipListener {
         @Override
@@ -480,7 +505,19 @@ public final class ControllerNode implements AutoCloseable {
                     return;
                 }
                 stopDuties();
-                LeaderDuties fresh = new LeaderDuties(config, applied, quorum::submit, clockMs, term());
+                // Ratis announces readiness from its apply thread, outside the lock under which a
+                // step-down sets the follower role and then announces "not leader". A readiness
+                // notice that loses that race arrives after the step-down's notice: duties started
+                // then would never be stopped, and would answer heartbeats and unfence brokers that
+                // the real leader, hearing none, fences again (a loop seen after a full restart).
+                // The role is set before the step-down notice, so asking Ratis now is enough.
+                OptionalLong term = leadingTerm();
+                if (term.isEmpty()) {
+                    LOG.info("Controller {} was told it is ready to lead, but no longer leads; no leader duties",
+                            config.nodeId());
+                    return;
+                }
+                LeaderDuties fresh = new LeaderDuties(config, applied, quorum::submit, clockMs, term.getAsLong());
                 fresh.start();
                 duties = fresh;
             }

@@ -213,6 +213,24 @@ class BrokerLifecycleTest {
     }
 
     @Test
+    void aLeaderReadyNoticeThatArrivesAfterTheLeadershipEndedStartsNoDuties() {
+        ControllerNode leader = quorum.awaitLeader();
+        ControllerNode follower = quorum.aFollower();
+        // Ratis announces readiness from its apply thread; a step-down on another thread can
+        // announce "not leader" first. The late notice must not make a follower act as leader.
+        follower.leadership().leaderReady();
+
+        assertFalse(follower.isActive(), "a follower told it is ready to lead runs no leader duties");
+        BrokerHeartbeatResponse redirected = quorum.stub(follower.nodeId()).brokerHeartbeat(BrokerHeartbeatRequest
+                .newBuilder().setBrokerId(1).setBrokerEpoch(brokers.get(0).epoch())
+                .setMetadataOffset(brokers.get(0).epoch()).build());
+        assertEquals(ErrorCode.NOT_CONTROLLER, redirected.getError().getCode());
+        assertEquals(leader.nodeId(), redirected.getError().getLeaderId());
+        assertTrue(leader.isActive());
+        assertEquals(List.of(1, 2, 3), leader.image().activeBrokerIds());
+    }
+
+    @Test
     void aNewActiveControllerGivesEveryBrokerAFreshSession() {
         ControllerNode leader = quorum.awaitLeader();
         // What a broker watching a controller that outlives the change sees, replayed image by image:
