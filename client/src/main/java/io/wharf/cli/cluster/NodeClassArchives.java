@@ -104,6 +104,15 @@ public final class NodeClassArchives {
     }
 
     /**
+     * Whether {@code role} has an archive of the current build that its nodes map at launch. Until
+     * both roles have one, a cluster that stops its nodes cleanly (instead of killing them) lets
+     * them write the parts the next launch makes into archives.
+     */
+    public boolean hasCurrentArchive(NodeRole role) {
+        return isCurrent(dir.resolve("wharf-" + role.prefix() + SUFFIX));
+    }
+
+    /**
      * Makes the newest finished part file of {@code role} from the current build its archive, when
      * the archive is not current; finished parts of other builds are deleted.
      */

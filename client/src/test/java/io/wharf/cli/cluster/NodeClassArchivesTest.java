@@ -67,8 +67,11 @@ class NodeClassArchivesTest {
         touch(dir.resolve("wharf-broker.jsa"), BUILT.plusSeconds(60));
         assertEquals(mapped(dir.resolve("wharf-broker.jsa")),
                 archives.jvmOptions(NodeName.broker(1), node -> false));
+        assertTrue(archives.hasCurrentArchive(NodeRole.BROKER));
+        assertFalse(archives.hasCurrentArchive(NodeRole.CONTROLLER), "the controllers have none yet");
 
         touch(lib.resolve("wharf-broker.jar"), BUILT.plusSeconds(120));
+        assertFalse(archives.hasCurrentArchive(NodeRole.BROKER), "older than the newest jar");
         assertEquals(concat("-XX:ArchiveClassesAtExit=" + part("wharf-broker.jsa.broker-1", BUILT.plusSeconds(120))),
                 archives.jvmOptions(NodeName.broker(1), node -> false));
     }
