@@ -55,6 +55,15 @@ public final class WharfCli implements Runnable {
             ExchangesCommand.class, QueuesCommand.class, BindCommand.class, UnbindCommand.class, PublishCommand.class,
             SubscribeCommand.class, DlqCommand.class, BenchCommand.class);
 
+    /**
+     * Types whose converters picocli would otherwise look up by reflection at every call, loading
+     * and initialising ~90 classes (java.time's formatters among them) for options that take none
+     * of them: 15-20 ms of a short call's picocli time. A comma-separated list of regular
+     * expressions over class names, as picocli reads its {@code picocli.converters.excludes}
+     * property. {@code WharfCliOptionTypesTest} fails if an option comes to take such a type.
+     */
+    static final String UNUSED_CONVERTERS = "java\\.time\\..*,java\\.sql\\..*";
+
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
@@ -104,10 +113,7 @@ public final class WharfCli implements Runnable {
     /** Runs one command line in {@code env}; returns the exit code. */
     public static int execute(CliEnvironment env, String... args) {
         boolean json = Arrays.asList(args).contains("--json");
-        CommandLine commandLine = new CommandLine(new WharfCli(), new EnvironmentFactory(env));
-        for (Class<?> command : commandsFor(args)) {
-            commandLine.addSubcommand(command);
-        }
+        CommandLine commandLine = commandLine(env, commandsFor(args));
         // Set after the subcommands are added: picocli passes these settings down only to those it has.
         // Named classes, not lambdas: a lambda implementing a picocli interface makes the class-data
         // sharing dump link picocli's (pre-Java 6) classes, which then cannot be archived (./wharf).
@@ -119,6 +125,21 @@ public final class WharfCli implements Runnable {
         env.out().flush();
         env.err().flush();
         return code;
+    }
+
+    /** The {@code wharf} command with {@code commands} under it, built in {@code env}. */
+    static CommandLine commandLine(CliEnvironment env, List<Class<?>> commands) {
+        System.setProperty("picocli.converters.excludes", UNUSED_CONVERTERS);
+        CommandLine commandLine = new CommandLine(new WharfCli(), new EnvironmentFactory(env));
+        for (Class<?> command : commands) {
+            commandLine.addSubcommand(command);
+        }
+        return commandLine;
+    }
+
+    /** Every command, in the order help lists them. */
+    static List<Class<?>> allCommands() {
+        return COMMANDS;
     }
 
     /**
