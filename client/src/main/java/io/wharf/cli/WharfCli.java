@@ -137,11 +137,6 @@ public final class WharfCli implements Runnable {
         return commandLine;
     }
 
-    /** Every command, in the order help lists them. */
-    static List<Class<?>> allCommands() {
-        return COMMANDS;
-    }
-
     /**
      * The command the arguments name, alone; every command when they name none (help, a typo that
      * picocli answers with suggestions, or no command at all).
