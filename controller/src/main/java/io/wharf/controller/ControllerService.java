@@ -507,7 +507,7 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
         boolean forwardToLeader = !cluster.isLeaderReady() && !LeaderForwarding.isForwardedCall()
                 && leader.isPresent() && leader.get().id() != nodeId;
         if (!forwardToLeader) {
-            describeClusterLocally(out);
+            describeClusterLocally(request, out);
             return;
         }
         forwarding.stub(leader.get(), forwardDeadlineMs).describeCluster(request, new StreamObserver<>() {
@@ -522,7 +522,7 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
             public void onError(Throwable failure) {
                 LOG.debug("Forwarding DescribeCluster to controller {} failed; answering locally: {}",
                         leader.get().id(), failure.toString());
-                describeClusterLocally(out);
+                describeClusterLocally(request, out);
             }
 
             @Override
@@ -534,12 +534,13 @@ final class ControllerService extends ControllerServiceGrpc.ControllerServiceImp
     }
 
     /**
-     * Controllers as probed now; brokers from the local image after a read barrier, with heartbeat
-     * ages when this controller is active (-1 otherwise). Without a quorum the brokers are left out
-     * and metadata_offset is -1, since the local image might be stale.
+     * Controllers as probed now (none for {@code brokers_only}); brokers from the local image after
+     * a read barrier, with heartbeat ages when this controller is active (-1 otherwise). Without a
+     * quorum the brokers are left out and metadata_offset is -1, since the local image might be stale.
      */
-    private void describeClusterLocally(StreamObserver<DescribeClusterResponse> out) {
-        CompletableFuture<List<ControllerInfo>> controllers = cluster.describeControllers();
+    private void describeClusterLocally(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> out) {
+        CompletableFuture<List<ControllerInfo>> controllers = request.getBrokersOnly()
+                ? CompletableFuture.completedFuture(List.of()) : cluster.describeControllers();
         CompletableFuture<Boolean> fresh = quorum.awaitLinearizableRead().handle((ignored, failure) -> failure == null);
         controllers.thenCombine(fresh, (infos, isFresh) -> {
             DescribeClusterResponse.Builder response = DescribeClusterResponse.newBuilder()

@@ -85,6 +85,23 @@ class QuorumReplicationTest {
     }
 
     @Test
+    void aBrokersOnlyDescriptionLeavesTheControllersOutAndKeepsTheLeaderAndHeartbeatAges() {
+        ControllerNode leader = quorum.awaitLeader();
+        DescribeClusterRequest brokersOnly = DescribeClusterRequest.newBuilder().setBrokersOnly(true).build();
+        for (int id : quorum.ids()) {
+            DescribeClusterResponse cluster = quorum.stub(id).describeCluster(brokersOnly);
+            assertEquals(0, cluster.getControllersCount(), cluster.toString());
+            assertEquals(leader.nodeId(), cluster.getLeaderId());
+            assertTrue(cluster.getMetadataOffset() >= 0, cluster.toString());
+            assertEquals(List.of(1, 2, 3), cluster.getBrokersList().stream().map(BrokerInfo::getId).toList());
+            for (BrokerInfo broker : cluster.getBrokersList()) {
+                assertEquals(BrokerState.ACTIVE, broker.getState());
+                assertTrue(broker.getMsSinceHeartbeat() >= 0, broker.toString());
+            }
+        }
+    }
+
+    @Test
     void producerIdBlocksFromEveryControllerAreDisjointAndReplicated() {
         DescribeClusterResponse cluster = quorum.stub(1).describeCluster(DescribeClusterRequest.getDefaultInstance());
         long epoch = cluster.getBrokersList().stream().filter(b -> b.getId() == 2).findFirst().orElseThrow().getEpoch();

@@ -45,7 +45,7 @@ public final class Console implements AutoCloseable {
 
     private final Settings settings;
     private final ControllerChannels controllers;
-    private final ConsoleFeed feed = new ConsoleFeed();
+    private final ConsoleFeed feed;
     private final ControllerPoller poller;
     private final ConsoleRefresher refresher;
 
@@ -53,7 +53,8 @@ public final class Console implements AutoCloseable {
     public Console(int brokerId, Settings settings, BrokerState broker, ControllerChannels controllers, Clock clock) {
         this.settings = settings;
         this.controllers = controllers;
-        this.poller = new ControllerPoller(brokerId, controllers, clock);
+        this.feed = new ConsoleFeed(clock);
+        this.poller = new ControllerPoller(brokerId, controllers, feed, clock);
         this.refresher = new ConsoleRefresher(brokerId, settings.adminEnabled(), new ConsoleRefresher.Sources(
                 broker.image(), broker.hostedReplicas(), broker.ledQueues(), broker.coordinatedGroups(),
                 poller::latest), clock, feed, REFRESH_INTERVAL);

@@ -1,5 +1,6 @@
 package io.wharf.broker.console;
 
+import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -12,17 +13,39 @@ final class ConsoleFeed {
     record Update(long version, String json) {
     }
 
-    private Update latest;    // guarded by this; null before the first publish
-    private boolean closed;   // guarded by this
+    private final Clock clock;
+    private Update latest;          // guarded by this; null before the first publish
+    private boolean closed;         // guarded by this
+    private int streams;            // guarded by this: pages streaming snapshots now
+    private long lastReadAtMs = -1; // guarded by this: when a snapshot was last read through the API, -1 never
+
+    ConsoleFeed(Clock clock) {
+        this.clock = clock;
+    }
 
     synchronized void publish(String json) {
         latest = new Update(latest == null ? 1 : latest.version() + 1, json);
         notifyAll();
     }
 
-    /** The latest snapshot, if one was published. */
+    /** The latest snapshot, if one was published, for a one-off read (the snapshot API). */
     synchronized Optional<Update> latest() {
+        lastReadAtMs = clock.millis();
         return Optional.ofNullable(latest);
+    }
+
+    /** A page starts streaming snapshots; {@link #streamEnded()} must follow. */
+    synchronized void streamStarted() {
+        streams++;
+    }
+
+    synchronized void streamEnded() {
+        streams--;
+    }
+
+    /** Whether a page streams snapshots now, or one was read through the API at or after {@code sinceMs}. */
+    synchronized boolean watchedSince(long sinceMs) {
+        return streams > 0 || (lastReadAtMs >= 0 && lastReadAtMs >= sinceMs);
     }
 
     /**

@@ -8,17 +8,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The controller quorum as one DescribeCluster answer showed it, and the brokers' heartbeat ages
- * the active controller reported in it. Immutable.
+ * The controller quorum as the last full DescribeCluster answer showed it, and the leader and the
+ * brokers' heartbeat ages as the latest answer (full or {@code brokers_only}) reported them. Immutable.
  *
- * @param nodes             every voter, in the answer's order
+ * @param nodes             every voter, in the last full answer's order
+ * @param nodesPolledAtMs   when that full answer came (wall clock), 0 when none came yet
  * @param leaderId          the Raft leader, -1 when none is known
  * @param msSinceHeartbeat  by broker id, how long before {@code polledAtMs} the active controller last heard it
  * @param polledAtMs        when the answer came (wall clock), 0 when none came yet
  * @param error             why the last poll failed, "" when it did not
  */
-public record ControllerView(List<Node> nodes, int leaderId, Map<Integer, Long> msSinceHeartbeat, long polledAtMs,
-                             String error) {
+public record ControllerView(List<Node> nodes, long nodesPolledAtMs, int leaderId, Map<Integer, Long> msSinceHeartbeat,
+                             long polledAtMs, String error) {
 
     /**
      * One controller.
@@ -37,28 +38,42 @@ public record ControllerView(List<Node> nodes, int leaderId, Map<Integer, Long> 
 
     /** Before the first poll answered. */
     public static ControllerView notPolledYet() {
-        return new ControllerView(List.of(), -1, Map.of(), 0, "not asked yet");
+        return new ControllerView(List.of(), 0, -1, Map.of(), 0, "not asked yet");
     }
 
-    /** The view of one DescribeCluster answer received at {@code nowMs}. */
+    /** The view of one full DescribeCluster answer received at {@code nowMs}. */
     public static ControllerView from(DescribeClusterResponse answer, long nowMs) {
         long mostApplied = answer.getControllersList().stream().filter(ControllerView::reachable)
                 .mapToLong(ControllerInfo::getAppliedIndex).max().orElse(-1);
         List<Node> nodes = answer.getControllersList().stream().map(c -> new Node(c.getId(), c.getAddress(),
                 c.getRole(), c.getTerm(), reachable(c) ? c.getAppliedIndex() : -1,
                 reachable(c) ? mostApplied - c.getAppliedIndex() : -1)).toList();
+        return new ControllerView(nodes, nowMs, answer.getLeaderId(), heartbeatAges(answer), nowMs, "");
+    }
+
+    /** This view's controllers, with the leader and heartbeat ages of a {@code brokers_only} answer received at {@code nowMs}. */
+    public ControllerView withBrokers(DescribeClusterResponse answer, long nowMs) {
+        return new ControllerView(nodes, nodesPolledAtMs, answer.getLeaderId(), heartbeatAges(answer), nowMs, "");
+    }
+
+    /** Whether the controllers listed are out of date with the latest answer's leader. */
+    public boolean leaderMoved() {
+        return nodes.stream().noneMatch(node -> node.id() == leaderId && node.role().equals("leader"));
+    }
+
+    private static Map<Integer, Long> heartbeatAges(DescribeClusterResponse answer) {
         Map<Integer, Long> ages = new HashMap<>();
         for (BrokerInfo broker : answer.getBrokersList()) {
             if (broker.getMsSinceHeartbeat() >= 0) {
                 ages.put(broker.getId(), broker.getMsSinceHeartbeat());
             }
         }
-        return new ControllerView(nodes, answer.getLeaderId(), ages, nowMs, "");
+        return ages;
     }
 
     /** The previous view, kept for its last known figures, marked with why this poll failed. */
     public ControllerView failed(String why) {
-        return new ControllerView(nodes, leaderId, msSinceHeartbeat, polledAtMs, why);
+        return new ControllerView(nodes, nodesPolledAtMs, leaderId, msSinceHeartbeat, polledAtMs, why);
     }
 
     /** Each broker's last heartbeat as a wall-clock time. */

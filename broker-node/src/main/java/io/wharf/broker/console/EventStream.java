@@ -43,6 +43,7 @@ final class EventStream implements HttpHandler {
             }
             return;
         }
+        feed.streamStarted();
         try (exchange) {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -64,6 +65,7 @@ final class EventStream implements HttpHandler {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();  // the server is closing
         } finally {
+            feed.streamEnded();
             clients.release();
         }
     }

@@ -32,7 +32,7 @@ final class SnapshotBuilder {
     }
 
     private static ClusterSnapshot.Controllers controllers(ControllerView view, long nowMs) {
-        long polledAgo = view.polledAtMs() == 0 ? -1 : Math.max(0, nowMs - view.polledAtMs());
+        long polledAgo = view.nodesPolledAtMs() == 0 ? -1 : Math.max(0, nowMs - view.nodesPolledAtMs());
         return new ClusterSnapshot.Controllers(view.leaderId(), view.nodes(), polledAgo, view.error());
     }
 
