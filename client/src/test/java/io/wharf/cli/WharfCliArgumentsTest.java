@@ -143,6 +143,10 @@ class WharfCliArgumentsTest {
         assertEquals(List.of(io.wharf.cli.command.TopicsCommand.class), WharfCli.commandsFor("topics", "list"));
         assertEquals(14, WharfCli.commandsFor("--help").size());
         assertEquals(14, WharfCli.commandsFor("tpoics", "list").size());
+        for (Class<?> command : WharfCli.commandsFor()) {
+            String name = command.getAnnotation(picocli.CommandLine.Command.class).name();
+            assertEquals(List.of(command), WharfCli.commandsFor(name, "--help"), name);
+        }
 
         assertEquals(0, run("--help"));
         for (String command : List.of("cluster", "metadata", "topics", "produce", "consume", "groups", "exchanges",

@@ -41,10 +41,13 @@ import picocli.CommandLine.Spec;
  * window on stderr (stdout stays one result). Single-threaded (plus the producer's sender thread).
  * {@code wharf bench group-leave} is {@link GroupLeaveBench}, {@code wharf bench queue} {@link QueueBench}.
  */
-@Command(name = "bench", description = "Measure produce or consume throughput and latency, or group reassignment.",
+@Command(name = BenchCommand.NAME, description = "Measure produce or consume throughput and latency, or group reassignment.",
         subcommands = {BenchCommand.ProduceBench.class, BenchCommand.ConsumeBench.class, GroupLeaveBench.class,
                 QueueBench.class})
 public final class BenchCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "bench";
 
     @Spec
     CommandSpec spec;

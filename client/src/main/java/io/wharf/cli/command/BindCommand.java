@@ -9,8 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code wharf bind SOURCE DESTINATION ...}: adds a binding. Single-threaded; one per invocation. */
-@Command(name = "bind", description = "Bind a queue (or, with --to-exchange, an exchange) to an exchange.")
+@Command(name = BindCommand.NAME, description = "Bind a queue (or, with --to-exchange, an exchange) to an exchange.")
 public final class BindCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "bind";
 
     private final CliEnvironment env;
     @Mixin JsonOption json;

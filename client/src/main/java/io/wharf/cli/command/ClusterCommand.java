@@ -26,11 +26,14 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code wharf cluster ...}: the local cluster under {@code .wharf/}. Single-threaded; one per invocation. */
-@Command(name = "cluster", description = "Run a local cluster: each node its own JVM, files under .wharf/.",
+@Command(name = ClusterCommand.NAME, description = "Run a local cluster: each node its own JVM, files under .wharf/.",
         subcommands = {ClusterCommand.Up.class, ClusterCommand.Status.class, ClusterCommand.Kill.class,
                 ClusterCommand.Stop.class, ClusterCommand.Start.class, ClusterCommand.Down.class,
                 ClusterCommand.Failover.class})
 public final class ClusterCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "cluster";
 
     static final int MAX_NODES = 9;
 

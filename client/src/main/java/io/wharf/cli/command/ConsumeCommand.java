@@ -34,8 +34,11 @@ import picocli.CommandLine.Parameters;
  * stops it cleanly, leaving the group.
  * Single-threaded.
  */
-@Command(name = "consume", description = "Print the records of a topic.")
+@Command(name = ConsumeCommand.NAME, description = "Print the records of a topic.")
 public final class ConsumeCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "consume";
 
     private final CliEnvironment env;
     @Mixin JsonOption json;

@@ -21,11 +21,14 @@ import picocli.CommandLine.Spec;
  * ({@code blocked}) and release one ({@code release}); these take brokers as {@code --bootstrap}.
  * Single-threaded; one per invocation.
  */
-@Command(name = "dlq", description = "Monitor and replay the dead letters of queues and topics; list and release "
+@Command(name = DlqCommand.NAME, description = "Monitor and replay the dead letters of queues and topics; list and release "
         + "the keys ordered mode blocked.",
         subcommands = {DlqListCommand.class, DlqShowCommand.class, DlqReplayCommand.class, DlqBlockedCommand.class,
                 DlqReleaseCommand.class})
 public final class DlqCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "dlq";
 
     /**
      * How long a peek or replay waits for the next message once the expected ones stopped coming

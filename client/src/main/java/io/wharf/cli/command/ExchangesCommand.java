@@ -23,10 +23,13 @@ import picocli.CommandLine.Spec;
  * {@code wharf exchanges ...}, after rabbitmqadmin's exchange commands, and the bindings from them.
  * Single-threaded; one per invocation.
  */
-@Command(name = "exchanges", description = "Declare, list and delete exchanges; list their bindings.",
+@Command(name = ExchangesCommand.NAME, description = "Declare, list and delete exchanges; list their bindings.",
         subcommands = {ExchangesCommand.Declare.class, ExchangesCommand.ListExchanges.class,
                 ExchangesCommand.Delete.class, ExchangesCommand.Bindings.class})
 public final class ExchangesCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "exchanges";
 
     @Spec
     CommandSpec spec;

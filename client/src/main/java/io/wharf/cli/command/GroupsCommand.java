@@ -24,10 +24,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code wharf groups ...}, after Kafka's kafka-consumer-groups tool. Single-threaded; one per invocation. */
-@Command(name = "groups", description = "List, describe, reset and delete consumer groups.",
+@Command(name = GroupsCommand.NAME, description = "List, describe, reset and delete consumer groups.",
         subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, ResetOffsetsCommand.class,
                 GroupsCommand.Delete.class, GroupsCommand.DeleteOffsets.class})
 public final class GroupsCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "groups";
 
     /** How long one groups command retries an unavailable coordinator before it gives up. */
     static final Duration TIMEOUT = Duration.ofSeconds(30);

@@ -21,8 +21,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code wharf metadata}: controllers, brokers, topics, exchanges, queues and bindings in one view. One per invocation; its reads run on threads of its own. */
-@Command(name = "metadata", description = "Show controllers (roles, terms), brokers (states, epochs), topics (leaders, ISRs), exchanges, queues and bindings.")
+@Command(name = MetadataCommand.NAME, description = "Show controllers (roles, terms), brokers (states, epochs), topics (leaders, ISRs), exchanges, queues and bindings.")
 public final class MetadataCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "metadata";
 
     private final CliEnvironment env;
     @Mixin JsonOption json;

@@ -29,8 +29,11 @@ import picocli.CommandLine.Parameters;
  * console producer. Exit 0 only when every line was acknowledged; otherwise 1 with a line naming
  * how many failed and the first failure. Single-threaded (the producer's sender thread is its own).
  */
-@Command(name = "produce", description = "Send the lines of standard input to a topic.")
+@Command(name = ProduceCommand.NAME, description = "Send the lines of standard input to a topic.")
 public final class ProduceCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "produce";
 
     private final CliEnvironment env;
     @Mixin JsonOption json;

@@ -28,8 +28,11 @@ import picocli.CommandLine.Parameters;
  * that was not (returned, nacked, timed out) is named on stderr and the exit code is 1.
  * Single-threaded (the publisher's threads are its own).
  */
-@Command(name = "publish", description = "Publish the lines of standard input to an exchange, one message per line.")
+@Command(name = PublishCommand.NAME, description = "Publish the lines of standard input to an exchange, one message per line.")
 public final class PublishCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "publish";
 
     private final CliEnvironment env;
     @Mixin JsonOption json;

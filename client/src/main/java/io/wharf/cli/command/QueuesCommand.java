@@ -24,10 +24,13 @@ import picocli.CommandLine.Spec;
  * to the controllers; describe, purge and delete to the queue's leader, found through them.
  * Single-threaded; one per invocation.
  */
-@Command(name = "queues", description = "Declare, list, describe, purge and delete queues.",
+@Command(name = QueuesCommand.NAME, description = "Declare, list, describe, purge and delete queues.",
         subcommands = {QueuesCommand.Declare.class, QueuesCommand.ListQueues.class, QueuesCommand.Describe.class,
                 QueuesCommand.Purge.class, QueuesCommand.Delete.class})
 public final class QueuesCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "queues";
 
     @Spec
     CommandSpec spec;

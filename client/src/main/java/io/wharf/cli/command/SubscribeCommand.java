@@ -31,8 +31,11 @@ import picocli.CommandLine.Parameters;
  * delivery. The handler hands deliveries to this command's thread, which prints and acks them in
  * order.
  */
-@Command(name = "subscribe", description = "Consume a queue, printing each message and acking it after printing.")
+@Command(name = SubscribeCommand.NAME, description = "Consume a queue, printing each message and acking it after printing.")
 public final class SubscribeCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "subscribe";
 
     /** How often the loop looks at Ctrl-C and the subscription's end while no message comes. */
     private static final long POLL_MS = 200;

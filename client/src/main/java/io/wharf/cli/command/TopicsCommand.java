@@ -26,10 +26,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code wharf topics ...}, after Kafka's kafka-topics tool. Single-threaded; one per invocation. */
-@Command(name = "topics", description = "Create, list, describe and delete topics.",
+@Command(name = TopicsCommand.NAME, description = "Create, list, describe and delete topics.",
         subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class, TopicsCommand.Describe.class,
                 TopicsCommand.Delete.class, TopicsCommand.Alter.class, TopicsCommand.ElectLeaders.class})
 public final class TopicsCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "topics";
 
     @Spec
     CommandSpec spec;

@@ -9,8 +9,11 @@ import picocli.CommandLine.Mixin;
  * {@code wharf unbind SOURCE DESTINATION ...}: removes the binding with exactly these fields (none
  * such is not an error, as in RabbitMQ). Single-threaded; one per invocation.
  */
-@Command(name = "unbind", description = "Remove a binding (the same SOURCE, DESTINATION, routing key and arguments).")
+@Command(name = UnbindCommand.NAME, description = "Remove a binding (the same SOURCE, DESTINATION, routing key and arguments).")
 public final class UnbindCommand implements Runnable {
+
+    /** The command's name on the command line; a constant, so that finding the command named needs no reflection. */
+    public static final String NAME = "unbind";
 
     private final CliEnvironment env;
     @Mixin JsonOption json;
