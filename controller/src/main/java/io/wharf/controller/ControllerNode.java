@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.wharf.metadata.MetadataImage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -115,33 +118,53 @@ public final class ControllerNode implements AutoCloseable {
         // Ratis setting to skip it. Built here on a worker, it overlaps building the Raft server.
         workers.execute(ManagementFactory::getPlatformMBeanServer);
         // The client exists before Raft starts: leader duties may begin while start() is still running.
+        // Built on a worker while this thread builds the Raft server: each spends most of its time
+        // initialising classes (Ratis's client and server sides, and its Netty), and a start is
+        // otherwise one thread long.
         metrics = new ControllerMetrics(this, System.nanoTime());
-        quorum = new QuorumClient(config, layout.group(), layout.self(), metrics);
+        CompletableFuture<QuorumClient> client = CompletableFuture.supplyAsync(
+                () -> new QuorumClient(config, layout.group(), layout.self(), metrics), workers);
         MetadataStateMachine stateMachine = new MetadataStateMachine(applied, leadership, this::fatal);
-        raftServer = RaftServer.newBuilder()
-                .setServerId(layout.self())
-                .setGroup(layout.group())
-                .setProperties(RaftSettings.serverProperties(config))
-                .setStateMachine(stateMachine)
-                .setOption(RaftStorage.StartupOption.RECOVER)
-                .build();
+        try {
+            raftServer = RaftServer.newBuilder()
+                    .setServerId(layout.self())
+                    .setGroup(layout.group())
+                    .setProperties(RaftSettings.serverProperties(config))
+                    .setStateMachine(stateMachine)
+                    .setOption(RaftStorage.StartupOption.RECOVER)
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            client.thenAccept(built -> closeQuietly("quorum client", built));
+            throw e;
+        }
+        quorum = await(client, "build the quorum client");
         quorum.attach(raftServer);
         if (config.raftLeaderCrashDetection()) {
             crashDetector = new LeaderCrashDetector(layout,
                     new ImmediateElection(raftServer, layout.group().getGroupId(), layout.self()), config.nodeId());
         }
-        raftServer.start();
+        // Raft starts on a worker (recovering the log and the snapshot on a thread of Ratis's own)
+        // while this thread builds the ControllerService's server, which starts listening only
+        // once Raft has started.
+        CompletableFuture<Void> raftStarted = CompletableFuture.runAsync(() -> {
+            try {
+                raftServer.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, workers);
         forwarding = new LeaderForwarding(config.nodeId());
         ClusterView cluster = new ClusterView(layout, raftServer, quorum, workers);
         // Duties answer only while Ratis still sees this controller as the ready leader: between a
         // step-down and its "not leader" notice, heartbeats go to the new leader instead.
         ControllerService service = new ControllerService(config, applied, quorum, cluster,
                 () -> Optional.ofNullable(duties).filter(active -> cluster.isLeaderReady()), forwarding, workers);
-        grpcServer = NettyServerBuilder
+        Server server = NettyServerBuilder
                 .forAddress(new InetSocketAddress(config.bindHost(), config.self().rpcPort()))
                 .addService(ServerInterceptors.intercept(service, forwarding))
-                .build()
-                .start();
+                .build();
+        await(raftStarted, "start Raft");
+        grpcServer = server.start();
         LOG.info("Controller {} started: ControllerService on {}:{}, Raft on {}:{}, data in {}", config.nodeId(),
                 config.bindHost(), config.self().rpcPort(), config.bindHost(), config.self().raftPort(),
                 config.dataDir().toAbsolutePath());
@@ -442,6 +465,27 @@ public final class ControllerNode implements AutoCloseable {
      *
      * @return the closing thread; null when there is nothing to close
      */
+    /** The result of a step of {@link #start} run on a worker, with its failure as start() reports it. */
+    private <T> T await(CompletableFuture<T> step, String what) throws IOException {
+        try {
+            return step.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof UncheckedIOException io) {
+                throw io.getCause();
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            // Ratis reports some failures (its storage locked by another process, say) as a
+            // CompletionException around an IOException: said here with what failed.
+            throw new IOException("controller " + config.nodeId() + " could not " + what + ": " + cause.getMessage(), cause);
+        }
+    }
+
     private static Thread startClosing(String what, AutoCloseable resource) {
         if (resource == null) {
             return null;
