@@ -456,15 +456,6 @@ public final class ControllerNode implements AutoCloseable {
         }
     }
 
-    /**
-     * Starts closing {@code resource} on a daemon thread of its own, to be awaited with a bound
-     * ({@link #awaitClosed}): Ratis's server close waits without a bound for its gRPC server to
-     * terminate, which a stream that is never cancelled can keep from happening (seen in
-     * LeaderCrashDetectionTest), and its clients' close waits seconds for such a stream; a stuck
-     * close must not hang the node's own close. A closing thread still running then is left behind.
-     *
-     * @return the closing thread; null when there is nothing to close
-     */
     /** The result of a step of {@link #start} run on a worker, with its failure as start() reports it. */
     private <T> T await(CompletableFuture<T> step, String what) throws IOException {
         try {
@@ -486,6 +477,15 @@ public final class ControllerNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts closing {@code resource} on a daemon thread of its own, to be awaited with a bound
+     * ({@link #awaitClosed}): Ratis's server close waits without a bound for its gRPC server to
+     * terminate, which a stream that is never cancelled can keep from happening (seen in
+     * LeaderCrashDetectionTest), and its clients' close waits seconds for such a stream; a stuck
+     * close must not hang the node's own close. A closing thread still running then is left behind.
+     *
+     * @return the closing thread; null when there is nothing to close
+     */
     private static Thread startClosing(String what, AutoCloseable resource) {
         if (resource == null) {
             return null;
