@@ -52,7 +52,7 @@ public final class WharfCli implements Runnable {
      * in the annotation: picocli builds a command's model by reflection, and building all of them
      * took about a fifth of a short call's time, so a call naming one command builds only that one.
      * Found by their {@code NAME} constants: reading each command's annotation instead parsed all of
-     * them, ~20 ms of a short call.
+     * them, ~16 ms of a short call.
      */
     private static final Map<String, Class<?>> COMMANDS = inOrder(List.of(
             Map.entry(ClusterCommand.NAME, ClusterCommand.class), Map.entry(MetadataCommand.NAME, MetadataCommand.class),
