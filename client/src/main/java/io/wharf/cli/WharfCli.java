@@ -62,6 +62,7 @@ public final class WharfCli implements Runnable {
             Map.entry(BindCommand.NAME, BindCommand.class), Map.entry(UnbindCommand.NAME, UnbindCommand.class),
             Map.entry(PublishCommand.NAME, PublishCommand.class), Map.entry(SubscribeCommand.NAME, SubscribeCommand.class),
             Map.entry(DlqCommand.NAME, DlqCommand.class), Map.entry(BenchCommand.NAME, BenchCommand.class)));
+    private static final List<Class<?>> ALL_COMMANDS = List.copyOf(COMMANDS.values());
 
     /**
      * Types whose converters picocli would otherwise look up by reflection at every call, loading
@@ -153,10 +154,10 @@ public final class WharfCli implements Runnable {
         for (String arg : args) {
             if (!arg.startsWith("-")) {
                 Class<?> named = COMMANDS.get(arg);
-                return named == null ? List.copyOf(COMMANDS.values()) : List.of(named);
+                return named == null ? ALL_COMMANDS : List.of(named);
             }
         }
-        return List.copyOf(COMMANDS.values());
+        return ALL_COMMANDS;
     }
 
     private static Map<String, Class<?>> inOrder(List<Map.Entry<String, Class<?>>> commands) {
