@@ -5,7 +5,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +33,9 @@ import org.apache.ratis.server.RaftServer;
  * it has applied all earlier entries (before that it says "not ready"), so a retry cannot slip past
  * the record of its own first attempt.
  *
- * <p>Threading: thread-safe. Owns one scheduler thread for retry pauses and the transport client
- * used for attempts at a remote leader; {@link #close} releases both.
+ * <p>Threading: thread-safe. Owns the transport client used for attempts at a remote leader, which
+ * {@link #close} releases; retry pauses run on a scheduler that the caller owns, and once closed an
+ * attempt that a pause starts fails its command at once.
  */
 final class LeaderDirectedWrites implements AutoCloseable {
 
@@ -51,7 +51,8 @@ final class LeaderDirectedWrites implements AutoCloseable {
     private final long totalTimeoutMs;
     private volatile boolean closed;
 
-    LeaderDirectedWrites(RaftServer server, RaftGroup group, RaftPeerId self, ControllerConfig config) {
+    LeaderDirectedWrites(RaftServer server, RaftGroup group, RaftPeerId self, ControllerConfig config,
+            ScheduledExecutorService retries) {
         this.server = server;
         this.group = group;
         this.self = self;
@@ -64,11 +65,7 @@ final class LeaderDirectedWrites implements AutoCloseable {
                 .setRaftGroup(group)
                 .setProperties(RaftSettings.clientProperties(config, attemptTimeoutMs))
                 .build();
-        this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "wharf-controller-" + config.nodeId() + "-write-retries");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.retries = retries;
     }
 
     /**
@@ -166,16 +163,6 @@ final class LeaderDirectedWrites implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
-        // Pauses already scheduled still run, and fail their command at once.
-        retries.shutdown();
-        try {
-            if (!retries.awaitTermination(2 * retryIntervalMs + 1000, TimeUnit.MILLISECONDS)) {
-                retries.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            retries.shutdownNow();
-        }
         transport.close();
     }
 }

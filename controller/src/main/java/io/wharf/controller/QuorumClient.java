@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupInfoReply;
@@ -25,22 +28,23 @@ import org.slf4j.LoggerFactory;
 /**
  * This controller's way into the quorum: submits commands (through {@link LeaderDirectedWrites},
  * straight to the leader the local Raft server knows, exactly once thanks to the servers' retry
- * cache), waits for linearizable reads (a RaftClient, which retries through elections), probes
- * peers, and asks for snapshots and leadership transfers. Thread-safe.
+ * cache), waits for linearizable reads (through {@link LinearizableReads}, in-process on the local
+ * Raft server), probes peers, and asks for snapshots and leadership transfers. Thread-safe. Owns
+ * the one thread on which both writes and reads pause between attempts.
  */
 final class QuorumClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QuorumClient.class);
-    private static final Message READ_BARRIER = Message.valueOf("wharf-read-barrier");
 
     private final ControllerConfig config;
     private final RaftGroup group;
     private final RaftPeerId self;
-    private final RaftClient commands;
     private final RaftClient probes;
     private final RaftClient admin;
     private final ControllerMetrics metrics;
     private volatile LeaderDirectedWrites writes;
+    private volatile LinearizableReads reads;
+    private volatile ScheduledExecutorService retries;
 
     /** @param metrics records how long each submitted command took */
     QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self, ControllerMetrics metrics) {
@@ -48,12 +52,6 @@ final class QuorumClient implements AutoCloseable {
         this.metrics = metrics;
         this.group = group;
         this.self = self;
-        this.commands = RaftClient.newBuilder()
-                .setClientId(ClientId.randomId())
-                .setRaftGroup(group)
-                .setProperties(RaftSettings.clientProperties(config, config.quorumRequestTimeoutMs()))
-                .setRetryPolicy(RaftSettings.commandRetryPolicy(config))
-                .build();
         // One attempt each: a peer that does not answer quickly is reported as unreachable.
         this.probes = RaftClient.newBuilder()
                 .setClientId(ClientId.randomId())
@@ -101,14 +99,21 @@ final class QuorumClient implements AutoCloseable {
     }
 
     /**
-     * Lets {@link #submit} send commands to the leader {@code server} knows; call once, before the
-     * server starts (leader duties may submit as soon as it does).
+     * Lets {@link #submit} send commands to the leader {@code server} knows and
+     * {@link #awaitLinearizableRead} ask {@code server} itself; call once, before the server starts
+     * (leader duties may submit as soon as it does).
      */
     void attach(RaftServer server) {
         if (writes != null) {
             throw new IllegalStateException("controller " + self + " already attached its Raft server");
         }
-        writes = new LeaderDirectedWrites(server, group, self, config);
+        retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "wharf-controller-" + config.nodeId() + "-quorum-retries");
+            thread.setDaemon(true);
+            return thread;
+        });
+        reads = new LinearizableReads(server, group, self, config, retries);
+        writes = new LeaderDirectedWrites(server, group, self, config, retries);
     }
 
     /**
@@ -117,10 +122,14 @@ final class QuorumClient implements AutoCloseable {
      * never older than a write that completed before the read began.
      */
     CompletableFuture<Void> awaitLinearizableRead() {
-        return commands.async().sendReadOnlyUnordered(READ_BARRIER, self).handle((reply, failure) -> {
-            Throwable problem = failure != null ? failure : reply.isSuccess() ? null : reply.getException();
-            if (problem != null) {
-                throw new CompletionException(toQuorumException("confirm a linearizable read", problem));
+        LinearizableReads local = reads;
+        if (local == null) {
+            return CompletableFuture.failedFuture(new QuorumException(ErrorCode.CONTROLLER_UNAVAILABLE,
+                    "controller " + self + " has not started its Raft server yet; retry", null));
+        }
+        return local.await().handle((ignored, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(toQuorumException("confirm a linearizable read", failure));
             }
             return null;
         });
@@ -193,10 +202,31 @@ final class QuorumClient implements AutoCloseable {
     @Override
     public void close() throws IOException {
         LeaderDirectedWrites directed = writes;
-        try (RaftClient c = commands; RaftClient p = probes; RaftClient a = admin) {
+        LinearizableReads local = reads;
+        ScheduledExecutorService pauses = retries;
+        try (RaftClient p = probes; RaftClient a = admin) {
+            if (local != null) {
+                local.close();
+            }
             if (directed != null) {
                 directed.close();
             }
+            if (pauses != null) {
+                // Pauses already scheduled still run, and fail their command or read at once.
+                pauses.shutdown();
+                awaitPauses(pauses);
+            }
+        }
+    }
+
+    private void awaitPauses(ScheduledExecutorService pauses) {
+        try {
+            if (!pauses.awaitTermination(2 * config.quorumRetryIntervalMs() + 1000, TimeUnit.MILLISECONDS)) {
+                pauses.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pauses.shutdownNow();
         }
     }
 }

@@ -5,12 +5,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.TimeDuration;
@@ -69,20 +65,6 @@ final class RaftSettings {
             }
         });
         return p;
-    }
-
-    /**
-     * Retry every few ms, bounded in total: exponential backoff measurably adds about a second to a
-     * failover (RATIS.md P7), while the bound turns a lost quorum into CONTROLLER_UNAVAILABLE.
-     */
-    static RetryPolicy commandRetryPolicy(ControllerConfig config) {
-        RetryPolicy sleep = RetryPolicies.retryForeverWithSleep(millis(config.quorumRetryIntervalMs()));
-        TimeDuration bound = millis(config.quorumRetryMaxMs());
-        RequestTypeDependentRetryPolicy.Builder builder = RequestTypeDependentRetryPolicy.newBuilder();
-        for (TypeCase type : List.of(TypeCase.WRITE, TypeCase.READ, TypeCase.STALEREAD)) {
-            builder.setRetryPolicy(type, sleep).setTimeout(type, bound);
-        }
-        return builder.build();
     }
 
     static TimeDuration millis(long ms) {
