@@ -3,10 +3,6 @@ package io.wharf.controller;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
@@ -17,7 +13,6 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
-import org.apache.ratis.protocol.exceptions.TimeoutIOException;
 import org.apache.ratis.server.RaftServer;
 
 /**
@@ -34,8 +29,7 @@ import org.apache.ratis.server.RaftServer;
  * the record of its own first attempt.
  *
  * <p>Threading: thread-safe. Owns the transport client used for attempts at a remote leader, which
- * {@link #close} releases; retry pauses run on a scheduler that the caller owns, and once closed an
- * attempt that a pause starts fails its command at once.
+ * {@link #close} releases; {@link QuorumRetries} repeats the attempts.
  */
 final class LeaderDirectedWrites implements AutoCloseable {
 
@@ -45,21 +39,16 @@ final class LeaderDirectedWrites implements AutoCloseable {
     private final RaftClient transport;
     private final ClientId clientId;
     private final AtomicLong callIds = new AtomicLong();
-    private final ScheduledExecutorService retries;
+    private final QuorumRetries retries;
     private final long attemptTimeoutMs;
-    private final long retryIntervalMs;
-    private final long totalTimeoutMs;
-    private volatile boolean closed;
 
     LeaderDirectedWrites(RaftServer server, RaftGroup group, RaftPeerId self, ControllerConfig config,
-            ScheduledExecutorService retries) {
+            QuorumRetries retries) {
         this.server = server;
         this.group = group;
         this.self = self;
         this.clientId = ClientId.randomId();
         this.attemptTimeoutMs = config.quorumRequestTimeoutMs();
-        this.retryIntervalMs = Math.max(1, config.quorumRetryIntervalMs());
-        this.totalTimeoutMs = config.quorumRetryMaxMs();
         this.transport = RaftClient.newBuilder()
                 .setClientId(clientId)
                 .setRaftGroup(group)
@@ -71,55 +60,28 @@ final class LeaderDirectedWrites implements AutoCloseable {
     /**
      * Commits {@code message} as one log entry and completes with the leader's successful reply.
      * Fails with the {@link StateMachineException} of a leader that refused the command before
-     * replicating it, or a {@link TimeoutIOException} (carrying the last attempt's failure) when no
-     * leader committed it within {@code quorum.retry.max.ms}.
+     * replicating it, or as {@link QuorumRetries#run} does when no leader committed it within
+     * {@code quorum.retry.max.ms}.
      */
     CompletableFuture<RaftClientReply> submit(Message message) {
-        CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
-        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(totalTimeoutMs);
-        attempt(message, callIds.incrementAndGet(), deadlineNs, result, null);
-        return result;
+        long callId = callIds.incrementAndGet();
+        return retries.run(() -> knownLeader().map(leader -> attempt(message, callId, leader)), "commit the command");
     }
 
-    private void attempt(Message message, long callId, long deadlineNs, CompletableFuture<RaftClientReply> result,
-            Throwable lastFailure) {
-        if (closed) {
-            result.completeExceptionally(new IOException("controller " + self + " is stopping", lastFailure));
-            return;
-        }
-        if (System.nanoTime() - deadlineNs > 0) {
-            result.completeExceptionally(new TimeoutIOException("no controller leader committed the command within "
-                    + totalTimeoutMs + " ms; last attempt: " + lastFailure, lastFailure));
-            return;
-        }
-        Optional<RaftPeerId> leader = knownLeader();
-        if (leader.isEmpty()) {
-            retryLater(message, callId, deadlineNs, result, lastFailure);
-            return;
-        }
+    private CompletableFuture<RaftClientReply> attempt(Message message, long callId, RaftPeerId leader) {
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
-                .setServerId(leader.get())
+                .setServerId(leader)
                 .setGroupId(group.getGroupId())
                 .setCallId(callId)
                 .setMessage(message)
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
-        send(request).orTimeout(attemptTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((reply, failure) -> {
-            if (failure == null && reply.isSuccess()) {
-                result.complete(reply);
-                return;
-            }
-            Throwable problem = failure != null ? unwrap(failure) : reply.getException();
-            if (problem instanceof StateMachineException) {
-                result.completeExceptionally(problem);
-                return;
-            }
-            if (failure != null && !leader.get().equals(self)) {
+        return send(request).orTimeout(attemptTimeoutMs, TimeUnit.MILLISECONDS).whenComplete((reply, failure) -> {
+            if (failure != null && !leader.equals(self)) {
                 // A broken stream to that peer is re-opened on the next attempt.
-                transport.getClientRpc().handleException(leader.get(), problem, true);
+                transport.getClientRpc().handleException(leader, QuorumRetries.unwrap(failure), true);
             }
-            retryLater(message, callId, deadlineNs, result, problem);
         });
     }
 
@@ -133,16 +95,6 @@ final class LeaderDirectedWrites implements AutoCloseable {
         }
     }
 
-    private void retryLater(Message message, long callId, long deadlineNs, CompletableFuture<RaftClientReply> result,
-            Throwable lastFailure) {
-        try {
-            retries.schedule(() -> attempt(message, callId, deadlineNs, result, lastFailure),
-                    retryIntervalMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closing) {
-            result.completeExceptionally(new IOException("controller " + self + " is stopping", lastFailure));
-        }
-    }
-
     /** The leader this node's Raft server knows, empty during an election or while it is not running. */
     private Optional<RaftPeerId> knownLeader() {
         try {
@@ -152,17 +104,8 @@ final class LeaderDirectedWrites implements AutoCloseable {
         }
     }
 
-    private static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
     @Override
     public void close() throws IOException {
-        closed = true;
         transport.close();
     }
 }

@@ -8,9 +8,6 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupInfoReply;
@@ -30,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * straight to the leader the local Raft server knows, exactly once thanks to the servers' retry
  * cache), waits for linearizable reads (through {@link LinearizableReads}, in-process on the local
  * Raft server), probes peers, and asks for snapshots and leadership transfers. Thread-safe. Owns
- * the one thread on which both writes and reads pause between attempts.
+ * the {@link QuorumRetries} that repeats both writes and reads.
  */
 final class QuorumClient implements AutoCloseable {
 
@@ -44,7 +41,7 @@ final class QuorumClient implements AutoCloseable {
     private final ControllerMetrics metrics;
     private volatile LeaderDirectedWrites writes;
     private volatile LinearizableReads reads;
-    private volatile ScheduledExecutorService retries;
+    private volatile QuorumRetries retries;
 
     /** @param metrics records how long each submitted command took */
     QuorumClient(ControllerConfig config, RaftGroup group, RaftPeerId self, ControllerMetrics metrics) {
@@ -107,11 +104,7 @@ final class QuorumClient implements AutoCloseable {
         if (writes != null) {
             throw new IllegalStateException("controller " + self + " already attached its Raft server");
         }
-        retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "wharf-controller-" + config.nodeId() + "-quorum-retries");
-            thread.setDaemon(true);
-            return thread;
-        });
+        retries = new QuorumRetries(self, config);
         reads = new LinearizableReads(server, group, self, config, retries);
         writes = new LeaderDirectedWrites(server, group, self, config, retries);
     }
@@ -202,31 +195,14 @@ final class QuorumClient implements AutoCloseable {
     @Override
     public void close() throws IOException {
         LeaderDirectedWrites directed = writes;
-        LinearizableReads local = reads;
-        ScheduledExecutorService pauses = retries;
+        QuorumRetries pauses = retries;
         try (RaftClient p = probes; RaftClient a = admin) {
-            if (local != null) {
-                local.close();
+            if (pauses != null) {
+                pauses.close();
             }
             if (directed != null) {
                 directed.close();
             }
-            if (pauses != null) {
-                // Pauses already scheduled still run, and fail their command or read at once.
-                pauses.shutdown();
-                awaitPauses(pauses);
-            }
-        }
-    }
-
-    private void awaitPauses(ScheduledExecutorService pauses) {
-        try {
-            if (!pauses.awaitTermination(2 * config.quorumRetryIntervalMs() + 1000, TimeUnit.MILLISECONDS)) {
-                pauses.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            pauses.shutdownNow();
         }
     }
 }
